@@ -1,0 +1,33 @@
+# One command each: `make demo` (set up + digest the example), `make test`, `make lint`, `make bench`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# the CPU build of torch first, so nothing pulls a CUDA build
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/digest summarize examples/wikinews_100.jsonl --format markdown --output digest.md
+	@echo "open digest.md (or add --format json)"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check service tests bench
+	$(VENV)/bin/ruff format --check service tests bench
+
+bench: $(STAMP)
+	@echo "usage: $(PY) bench/quality.py ../shared/eval  (see bench/README.md)"
+
+clean:
+	rm -rf $(VENV) digest.md .pytest_cache

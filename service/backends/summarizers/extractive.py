@@ -1,0 +1,164 @@
+"""The built-in extractive summarizer: the embedded default, no network, no API key.
+
+In: one cluster's articles. Out: a Summary of whole source sentences, each
+citing every article that supports it (not only the one it came from).
+
+How sentences are chosen, and why:
+- score = centrality (close to what the whole cluster says) + cross-outlet
+  support (facts several outlets report are both central and neutral) + a lead
+  bonus (news puts the facts first);
+- loaded wording is reworded when a neutral word exists, else the sentence is
+  skipped; questions, first-person asides and fragments are skipped;
+- redundancy is avoided by maximal marginal relevance;
+- claims backed by one article only, in a cluster of several, are attributed
+  ("According to <outlet>, ...");
+- the summary never opens on a pronoun or connective, and stays within the
+  word budget.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.backends.embedders import Embedder
+from service.backends.summarizers.base import cite
+from service.models import Article, Summary
+from service.pipeline.neutrality import neutralise, opens_dangling
+from service.pipeline.sentences import Sentence, split_sentences
+from service.pipeline.support import ClusterEvidence
+
+MAX_SENTENCES_PER_ARTICLE = 40
+MIN_WORDS = 6
+MAX_WORDS = 55
+REDUNDANCY_LIMIT = 0.8
+WEIGHTS = {"centrality": 0.45, "support": 0.35, "lead": 0.20}
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|we|our|us)\b")
+_QUOTE_CHARS = '"“”'
+# First words that are safe to lower-case after "According to X, ".
+_COMMON_OPENERS = frozenset(
+    """the a an in on at for after before during while when as with by from of to
+    some many most several two three four five six seven eight nine ten one more
+    officials authorities police researchers scientists experts critics residents
+    rescue rescuers troops government local federal state""".split()
+)
+
+
+@dataclass
+class Candidate:
+    sentence: Sentence
+    text: str  # as it will read: reworded for neutrality, attributed if single-source
+    vector: np.ndarray
+    support: list[str]
+    score: float
+
+
+def _eligible(text: str) -> bool:
+    words = len(text.split())
+    if words < MIN_WORDS or words > MAX_WORDS:
+        return False
+    if text.rstrip(_QUOTE_CHARS + "'’)").endswith(("?", "!")):
+        return False
+    outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
+    return not _FIRST_PERSON.search(outside_quotes)
+
+
+def attribute(text: str, outlet: str | None) -> str:
+    """Attribute a single-source claim to its outlet in the summary's own words."""
+    if text.lower().startswith("according to"):
+        reporter = f"{outlet} reports" if outlet else "One report says"
+        return f"{reporter} that {text[:1].lower() + text[1:]}"
+    name = outlet or "one report"
+    first = text.split(maxsplit=1)[0].lower().strip(",")
+    body = text[:1].lower() + text[1:] if first in _COMMON_OPENERS else text
+    return f"According to {name}, {body}"
+
+
+class ExtractiveSummarizer:
+    """Selects and cites source sentences; see the module docstring for the rules."""
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
+        candidates = self._candidates(articles)
+        chosen = self._select(candidates, max_words)
+        sentences = [cite(c.text, c.support, articles) for c in chosen]
+        return Summary(sentences=sentences, backend=self.name)
+
+    def _candidates(self, articles: list[Article]) -> list[Candidate]:
+        sentences: list[Sentence] = []
+        for article in articles:
+            sentences.extend(split_sentences(article.id, article.text)[:MAX_SENTENCES_PER_ARTICLE])
+        if not sentences:
+            return []
+        vectors = self.embedder.encode([s.text for s in sentences])
+        evidence = ClusterEvidence.build(
+            [a.id for a in articles], sentences, vectors, {a.id: a.text for a in articles}
+        )
+        centroid = vectors.mean(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        others = max(len(articles) - 1, 1)
+        outlets = {a.id: a.outlet for a in articles}
+        candidates: list[Candidate] = []
+        for sentence, vector in zip(sentences, vectors, strict=True):
+            if not _eligible(sentence.text):
+                continue
+            text = neutralise(sentence.text)
+            if text is None:
+                continue
+            support = evidence.supports(sentence.text, vector)
+            if sentence.article_id not in support:
+                support.insert(0, sentence.article_id)
+            if len(articles) > 1 and len(support) == 1:
+                text = attribute(text, outlets[sentence.article_id])
+            score = (
+                WEIGHTS["centrality"] * float(vector @ centroid)
+                + WEIGHTS["support"] * (len(support) - 1) / others
+                + WEIGHTS["lead"] / (1.0 + sentence.index) ** 0.5
+            )
+            candidates.append(Candidate(sentence, text, vector, support, score))
+        return candidates
+
+    def _select(self, candidates: list[Candidate], max_words: int) -> list[Candidate]:
+        chosen: list[Candidate] = []
+        words = 0
+        pool = sorted(candidates, key=lambda c: -c.score)
+        while pool:
+            best: Candidate | None = None
+            best_value = -np.inf
+            for cand in pool:
+                length = len(cand.text.split())
+                if words + length > max_words:
+                    continue
+                if not chosen and opens_dangling(cand.text):
+                    continue
+                redundancy = max((float(cand.vector @ c.vector) for c in chosen), default=0.0)
+                if redundancy > REDUNDANCY_LIMIT:
+                    continue
+                value = cand.score - 0.3 * redundancy
+                if value > best_value:
+                    best, best_value = cand, value
+            if best is None:
+                break
+            chosen.append(best)
+            words += len(best.text.split())
+            pool.remove(best)
+        return _in_reading_order(chosen)
+
+
+def _in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
+    """Lead facts first; keep an opener that needs no antecedent at the front."""
+    if not chosen:
+        return chosen
+    ordered = sorted(chosen, key=lambda c: (c.sentence.index, -c.score))
+    if opens_dangling(ordered[0].text):
+        starter = next((c for c in ordered if not opens_dangling(c.text)), None)
+        if starter is not None:
+            ordered.remove(starter)
+            ordered.insert(0, starter)
+    return ordered

@@ -1,0 +1,63 @@
+"""Article text cleaning: drop the page furniture that scrapers leave in the story.
+
+In: raw article text. Out: the same story with boilerplate lines removed and
+whitespace normalised. Lines of the story itself are never rewritten; a line is
+either kept whole or dropped whole, so citations still point at real text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whole lines that are page furniture, not story: photo credits, cross-links,
+# share/subscribe prompts, tweet embeds, bylines glued on by scrapers.
+_BOILERPLATE_LINE = re.compile(
+    r"""^\s*(?:
+        \(?\s*photo\s*:.*                                  # (Photo : ... Getty Images)
+      | (?:photo|image|picture)\s*(?:credit|courtesy|by)\b.*
+      | .*\b(?:getty\s+images|via\s+reuters|ap\s+photo|afp\s+via)\b.{0,40}\)?\s*$
+      | (?:read|see)\s+(?:also|more)\s*:.*
+      | related(?:\s+(?:article|story|stories|coverage|content|reading|news))?\s*:.*
+      | (?:also\s+read|more\s+from|recommended|trending|editor'?s\s+picks?)\s*:.*
+      | (?:share|tweet|email|print)\s+(?:this(?:\s+(?:article|story|page))?|on\s+\w+|via\s+\w+)\s*:?\s*$
+      | (?:click|tap)\s+here\b.*
+      | (?:subscribe|sign\s+up|follow\s+us|join\s+our|download\s+our\s+app)\b.*
+      | (?:advertisement|sponsored(?:\s+content)?|ad)\s*$
+      | pic\.twitter\.com/\S+.*
+      | .*[—-]\s*[^()]{1,60}\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}\s*$       # tweet embed signature
+      | (?:©|\(c\)\s*\d{4}|copyright\s+(?:©\s*)?\d{4}).{0,120}$
+      | .{0,120}\ball\s+rights\s+reserved\.?\s*$
+      | (?:this\s+article|this\s+story)\s+(?:was\s+)?(?:originally\s+)?(?:appeared|published)\b.*
+      | (?:watch|listen)\s*:.*
+      | (?:twitter|facebook|instagram|linkedin|whatsapp)(?:\s*[|/·,]\s*\w+)*\s*$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a line that is page furniture rather than part of the story."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    return bool(_BOILERPLATE_LINE.match(stripped) or _URL_ONLY.match(stripped))
+
+
+def clean_text(text: str) -> str:
+    """Normalise Unicode and whitespace and drop boilerplate lines; paragraphs stay apart."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if is_boilerplate(line):
+            continue
+        if not line and (not kept or not kept[-1]):
+            continue  # collapse runs of blank lines
+        kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    return "\n".join(kept)

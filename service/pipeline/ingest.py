@@ -1,0 +1,241 @@
+"""Ingest: files, folders and in-memory records in, validated Articles out.
+
+Accepted: `.json` (one record, a list, or `{"articles": [...]}`), `.jsonl`
+(one record a line), and plain text (`.txt`, `.md`, anything else: one article
+a file, the first line is the title). Field names of common exports are
+understood (`body`, `content`, `headline`, `link`, `publisher`, ...); unknown
+fields are ignored. Every failure names the file and line, so the user can fix
+the input; `skip_invalid` turns per-record failures into warnings instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.errors import EmptyInputError, IngestError
+from service.models import Article
+from service.pipeline.clean import clean_text
+
+_FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "doc_id", "article_id", "uid", "guid"),
+    "title": ("title", "headline", "name"),
+    "text": ("text", "body", "content", "article", "maintext", "story", "description"),
+    "url": ("url", "link", "href", "source_url"),
+    "source": ("source", "outlet", "publisher", "site_name", "sitename", "domain", "author"),
+    "published_at": ("published_at", "published", "date", "pubDate", "date_publish", "time"),
+    "language": ("language", "lang"),
+}
+_JSON_SUFFIXES = {".json"}
+_JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
+_MAX_TITLE_CHARS = 300
+
+
+@dataclass
+class IngestResult:
+    """Articles read, plus warnings about records that were skipped or renamed."""
+
+    articles: list[Article] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _pick(record: Mapping[str, Any], name: str) -> Any:
+    for key in _FIELD_ALIASES[name]:
+        value = record.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):  # some exports keep paragraphs as a list
+        return "\n\n".join(str(v) for v in value)
+    if isinstance(value, Mapping):  # {"name": "Reuters"} style outlets
+        inner = value.get("name") or value.get("title") or value.get("text")
+        return str(inner) if inner is not None else None
+    return str(value)
+
+
+def _parse_date(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value))
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime  # RSS dates: "Tue, 10 Jun 2003 04:00:00 GMT"
+
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def record_to_article(record: Mapping[str, Any], *, default_id: str, location: str) -> Article:
+    """Build an Article from a loosely shaped record; raise IngestError naming `location`."""
+    if not isinstance(record, Mapping):
+        raise IngestError(
+            f"expected an object with a 'text' field, got {type(record).__name__}",
+            location=location,
+        )
+    raw_text = _as_text(_pick(record, "text"))
+    text = clean_text(raw_text or "")
+    if not text.strip():
+        raise IngestError(
+            "empty article: no 'text' (or 'body'/'content') with any words",
+            location=location,
+            hint="give every article its text, or pass --skip-invalid to leave such records out",
+        )
+    title = (_as_text(_pick(record, "title")) or "").strip()
+    if not title:
+        title = _first_line(text)
+    article_id = _as_text(_pick(record, "id")) or default_id
+    try:
+        return Article(
+            id=article_id.strip() or default_id,
+            title=title[:_MAX_TITLE_CHARS],
+            text=text,
+            url=_as_text(_pick(record, "url")),
+            source=_as_text(_pick(record, "source")),
+            published_at=_parse_date(_pick(record, "published_at")),
+            language=_as_text(_pick(record, "language")),
+        )
+    except ValidationError as exc:  # translate at the edge
+        raise IngestError(f"invalid record: {exc.errors()[0]['msg']}", location=location) from exc
+
+
+def _first_line(text: str) -> str:
+    line = next((ln for ln in text.split("\n") if ln.strip()), "")
+    return line.strip()[:_MAX_TITLE_CHARS]
+
+
+def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise IngestError(
+            f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            location=str(path),
+        ) from exc
+    if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield item, f"{path} [item {i}]"
+    else:
+        yield data, str(path)
+
+
+def _records_from_jsonl(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
+    for lineno, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line), f"{path}:{lineno}"
+        except json.JSONDecodeError as exc:
+            raise IngestError(
+                f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})",
+                location=str(path),
+            ) from exc
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"not UTF-8 text (byte {exc.start})",
+            location=str(path),
+            hint="convert the file to UTF-8",
+        ) from exc
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror}", location=str(path)) from exc
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if not path.exists():
+            raise IngestError("no such file or folder", location=str(path))
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not p.name.startswith(".")
+                and p.suffix.lower() in _JSON_SUFFIXES | _JSONL_SUFFIXES | _TEXT_SUFFIXES
+            )
+            if not found:
+                raise IngestError(
+                    "folder holds no .json, .jsonl, .txt or .md files", location=str(path)
+                )
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
+    raw = _read(path)
+    suffix = path.suffix.lower()
+    if suffix in _JSONL_SUFFIXES:
+        yield from _records_from_jsonl(path, raw)
+    elif suffix in _JSON_SUFFIXES:
+        yield from _records_from_json(path, raw)
+    else:
+        yield {"id": path.stem, "text": raw}, str(path)
+
+
+def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = False) -> IngestResult:
+    """Turn (record, location) pairs into Articles with unique ids."""
+    result = IngestResult()
+    seen: dict[str, int] = {}
+    for index, (record, location) in enumerate(records):
+        try:
+            article = record_to_article(record, default_id=f"a{index + 1}", location=location)
+        except IngestError as exc:
+            if not skip_invalid:
+                raise
+            result.warnings.append(f"skipped {exc.message}")
+            continue
+        if article.id in seen:
+            seen[article.id] += 1
+            new_id = f"{article.id}#{seen[article.id]}"
+            result.warnings.append(f"{location}: id {article.id!r} repeated; renamed {new_id!r}")
+            article = article.model_copy(update={"id": new_id})
+        else:
+            seen[article.id] = 1
+        result.articles.append(article)
+    return result
+
+
+def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> IngestResult:
+    """Read files and folders into Articles; raise IngestError or EmptyInputError."""
+    files = _expand(paths)
+
+    def records() -> Iterator[tuple[Any, str]]:
+        for path in files:
+            yield from _records_from_file(path)
+
+    result = load_records(records(), skip_invalid=skip_invalid)
+    if not result.articles:
+        raise EmptyInputError("no articles with text found in " + ", ".join(str(f) for f in files))
+    return result
+
+
+def load_text(text: str, *, name: str = "pasted") -> Article:
+    """One pasted article (first line is the title)."""
+    return record_to_article({"id": name, "text": text}, default_id=name, location=name)

@@ -1,0 +1,78 @@
+"""Neutral voice: find loaded wording, reword it where a safe neutral word exists.
+
+In: a sentence. Out: the loaded terms it uses, or a reworded sentence. The term
+list is `service/resources/loaded_terms.txt` (our own, built by hand from the
+dev data); words inside quotation marks are still counted, because a summary
+quoting "the dictator" still puts the word in front of the reader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Words that open a sentence which cannot stand first: the reader has no antecedent.
+DANGLING_OPENERS = frozenset(
+    """he she it they this these those his her its their him them that such
+    however but also meanwhile moreover furthermore still yet and so then instead
+    additionally nevertheless nonetheless besides thus hence therefore later
+    likewise similarly otherwise the latter the former""".split()
+)
+
+
+@dataclass(frozen=True)
+class LoadedTerm:
+    term: str
+    replacement: str | None
+    pattern: re.Pattern[str]
+
+
+def _compile(term: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in term.split()]
+    body = r"[\s-]+".join(words)
+    # simple inflections: plural, -ly, -ed, -ing on the last word
+    return re.compile(rf"(?<![\w-])(?:{body})(?:s|es|ly|ed|d|ing)?(?![\w-])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def loaded_terms() -> tuple[LoadedTerm, ...]:
+    """The shipped list of loaded terms, longest first so phrases win over their words."""
+    text = resources.files("service.resources").joinpath("loaded_terms.txt").read_text("utf-8")
+    entries: list[LoadedTerm] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        term, _, replacement = (part.strip() for part in line.partition("=>"))
+        entries.append(LoadedTerm(term, replacement or None, _compile(term)))
+    return tuple(sorted(entries, key=lambda e: -len(e.term)))
+
+
+def find_loaded_terms(text: str) -> list[str]:
+    """The loaded terms a text uses (as written in the list)."""
+    return [entry.term for entry in loaded_terms() if entry.pattern.search(text)]
+
+
+def _match_case(replacement: str, original: str) -> str:
+    return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
+
+
+def neutralise(text: str) -> str | None:
+    """The text with every loaded term reworded, or None when a term has no safe rewording."""
+    for entry in loaded_terms():
+        if not entry.pattern.search(text):
+            continue
+        if entry.replacement is None:
+            return None
+        text = entry.pattern.sub(lambda m, r=entry.replacement: _match_case(r, m.group(0)), text)
+    return text
+
+
+def opens_dangling(text: str) -> bool:
+    """True when a sentence starts with a pronoun or connective that needs an antecedent."""
+    words = re.findall(r"[A-Za-z']+", text[:40].lower())
+    if not words:
+        return False
+    return words[0] in DANGLING_OPENERS or " ".join(words[:2]) in DANGLING_OPENERS

@@ -1,0 +1,35 @@
+"""Rendering a Digest for people: Markdown with `[n]` markers and a numbered source list."""
+
+from __future__ import annotations
+
+from service.models import Cluster, Digest
+
+
+def _source_line(cluster: Cluster, number: int) -> str:
+    source = cluster.sources[number - 1]
+    label = source.title or source.article_id
+    parts = [f"[{label}]({source.url})" if source.url else label]
+    if source.source:
+        parts.append(source.source)
+    if source.published_at:
+        parts.append(source.published_at.date().isoformat())
+    return f"{number}. " + " — ".join(parts)
+
+
+def render_markdown(digest: Digest) -> str:
+    """One section per story: title, cited summary, numbered sources."""
+    lines = [f"# Digest: {len(digest.clusters)} stories from {len(digest.articles)} articles", ""]
+    for cluster in digest.clusters:
+        lines += [f"## {cluster.title}", ""]
+        if cluster.summary and cluster.summary.sentences:
+            lines += [cluster.summary.text, ""]
+            for note in cluster.summary.notes:
+                lines.append(f"> {note}")
+        else:
+            lines += ["_No summary: the articles had no usable sentences._", ""]
+        lines += ["**Sources**", ""]
+        lines += [_source_line(cluster, s.number) for s in cluster.sources]
+        lines.append("")
+    for warning in digest.warnings:
+        lines.append(f"> warning: {warning}")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,134 @@
+"""Sentence splitting for news text, with no model and no download.
+
+In: cleaned article text. Out: the story's sentences in order, each with its
+paragraph-relative position. Headings, datelines and captions (lines without
+closing punctuation) are not sentences of the story and are left out, so a
+summary never quotes a subheading as a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "gov",
+    "sen",
+    "rep",
+    "rev",
+    "hon",
+    "pres",
+    "maj",
+    "cmdr",
+    "adm",
+    "supt",
+    "insp",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.u",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "no",
+    "vs",
+    "etc",
+    "approx",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "a.m",
+    "p.m",
+    "i.e",
+    "e.g",
+    "fig",
+    "est",
+    "dept",
+    "univ",
+    "mt",
+    "ft",
+    "ave",
+    "blvd",
+}
+# A boundary candidate: end punctuation, optional closing quotes/brackets, space, then
+# an opening quote or an upper-case letter or digit.
+_BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
+_ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*$""")
+_MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article; `index` is its order in the article (0 = lead)."""
+
+    article_id: str
+    index: int
+    text: str
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def _is_abbreviation(chunk: str) -> bool:
+    last = chunk.rstrip(".!?\"'”’)]").rsplit(None, 1)[-1] if chunk.strip() else ""
+    word = last.lower().rstrip(".")
+    if word in _ABBREVIATIONS:
+        return True
+    # Initials such as "J." in "John F. Kennedy", but not a sentence-final "I."
+    return len(word) == 1 and word.isalpha() and word != "i"
+
+
+def split_paragraph(paragraph: str) -> list[str]:
+    """Split one paragraph into sentences, keeping abbreviations and initials intact."""
+    parts: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        end = match.end(1)
+        candidate = paragraph[start:end]
+        if match.group(1).startswith(".") and _is_abbreviation(candidate):
+            continue
+        parts.append(candidate.strip())
+        start = match.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        parts.append(tail)
+    return [p for p in parts if p]
+
+
+def is_story_sentence(text: str) -> bool:
+    """A real sentence: closing punctuation and enough words (not a heading or dateline)."""
+    return bool(_ENDS_SENTENCE.search(text)) and len(text.split()) >= _MIN_WORDS
+
+
+def split_sentences(article_id: str, text: str) -> list[Sentence]:
+    """All story sentences of an article, in order."""
+    sentences: list[Sentence] = []
+    for paragraph in text.split("\n"):
+        for piece in split_paragraph(paragraph.strip()):
+            if is_story_sentence(piece):
+                sentences.append(Sentence(article_id, len(sentences), piece))
+    return sentences

@@ -1,0 +1,32 @@
+"""Test set-up: no network, no hub, one shared local embedder, article factories."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+for _name in list(os.environ):
+    if _name.startswith("DIGEST_"):
+        del os.environ[_name]
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from service.backends.embedders import Embedder, get_embedder  # noqa: E402
+from service.models import Article  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "wikinews_100.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real local MiniLM, loaded once for the whole run."""
+    return get_embedder()
+
+
+def make_article(article_id: str, text: str, **fields: object) -> Article:
+    return Article(id=article_id, title=str(fields.pop("title", article_id)), text=text, **fields)

@@ -1,0 +1,53 @@
+"""Small hand-written news stories for tests (our own text, free to commit).
+
+Three outlets cover one story (a dock strike); one uses loaded wording and carries
+boilerplate, one makes a claim nobody else makes. A second story (a comet) is unrelated.
+"""
+
+from __future__ import annotations
+
+from service.models import Article
+
+STRIKE_A = """(Photo : Photo credit should read John Doe/AFP via Getty Images)
+Dock workers at the port of Valmora walked off the job on Monday, halting cargo traffic.
+
+Dock workers at the port of Valmora began a strike on Monday over pay and safety rules, the union said.
+The strike halted the loading of about 40 container ships, port officials said.
+Read Also: Ten things to know about shipping costs this winter
+The union is demanding a 12 percent pay rise and new safety inspections after two accidents last year.
+The regime's relentless crackdown on unions has made the dictator deeply unpopular with workers.
+Port officials said talks with the union would resume on Wednesday.
+Share this article
+Subscribe to our newsletter for daily updates.
+"""
+
+STRIKE_B = """Dock workers at the port of Valmora went on strike on Monday, demanding better pay and safety rules.
+About 40 container ships were left waiting because loading stopped, according to port officials.
+The union wants a 12 percent pay rise and more safety inspections following two accidents last year.
+Talks between port officials and the union are set to resume on Wednesday.
+Exporters warned that fruit shipments could spoil within days if the stoppage continues.
+"""
+
+STRIKE_C = """Workers at the port of Valmora started a strike on Monday over pay and safety.
+The walkout stopped loading at the port, where about 40 container ships are waiting, officials said.
+Negotiations between the union and port officials will resume on Wednesday, the port said.
+The transport minister said the government would not intervene in the dispute for now.
+"""
+
+COMET = """Astronomers at the Altamira observatory reported a new comet on Friday.
+The comet, named C/2026 K1, will pass closest to the Sun in March next year.
+It may become visible to the naked eye from the southern hemisphere, the astronomers said.
+The observatory said amateur astronomers first spotted the faint object in September.
+"""
+
+
+def strike_articles() -> list[Article]:
+    return [
+        Article(id="a", title="Valmora dock workers strike", text=STRIKE_A, source="Outlet A"),
+        Article(id="b", title="Port of Valmora strike", text=STRIKE_B, source="Outlet B"),
+        Article(id="c", title="Valmora port walkout", text=STRIKE_C, source="Outlet C"),
+    ]
+
+
+def comet_article() -> Article:
+    return Article(id="comet", title="New comet found", text=COMET, source="Science Daily")

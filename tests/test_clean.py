@@ -1,0 +1,39 @@
+from service.pipeline.clean import clean_text, is_boilerplate
+from tests.stories import STRIKE_A
+
+
+def test_boilerplate_lines_are_dropped() -> None:
+    cleaned = clean_text(STRIKE_A)
+    assert "Getty Images" not in cleaned
+    assert "Read Also" not in cleaned
+    assert "Share this article" not in cleaned
+    assert "Subscribe" not in cleaned
+    assert "The strike halted the loading of about 40 container ships" in cleaned
+
+
+def test_story_lines_that_look_like_furniture_are_kept() -> None:
+    for line in [
+        "Share prices fell 5 percent on Monday after the announcement.",
+        "Copyright lawsuits against the company rose last year.",
+        "Related companies also reported losses in the quarter.",
+        "Photographers gathered outside the court on Tuesday.",
+    ]:
+        assert not is_boilerplate(line), line
+
+
+def test_known_furniture_patterns() -> None:
+    for line in [
+        "(Photo : Photo credit should read STR/AFP via Getty Images)",
+        "Read Also: Wagner leader to be killed, expert predicts",
+        "Related Article: North Korea fires missile",
+        "pic.twitter.com/abc123",
+        "— Jane Doe (@janedoe) August 14, 2023",
+        "https://example.com/some/link",
+        "© 2024 Example Media. All rights reserved.",
+        "Click here to read more",
+    ]:
+        assert is_boilerplate(line), line
+
+
+def test_whitespace_and_blank_runs_are_normalised() -> None:
+    assert clean_text("One  line.\r\n\r\n\r\n\u00a0Two line.\n\n") == "One line.\n\nTwo line."

@@ -1,0 +1,82 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.models import Digest
+from tests.conftest import EXAMPLE, ROOT
+from tests.stories import STRIKE_A, STRIKE_B, STRIKE_C
+
+runner = CliRunner()
+
+
+def _strike_file(tmp_path: Path) -> Path:
+    path = tmp_path / "strike.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"id": k, "title": f"Strike {k}", "text": t, "source": f"Outlet {k}"})
+            for k, t in [("a", STRIKE_A), ("b", STRIKE_B), ("c", STRIKE_C)]
+        )
+    )
+    return path
+
+
+def test_json_digest_of_the_example(tmp_path: Path) -> None:
+    out = tmp_path / "digest.json"
+    result = runner.invoke(
+        app, ["summarize", str(EXAMPLE), "--format", "json", "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    digest = Digest.model_validate_json(out.read_text())
+    assert len(digest.clusters) == 10
+    for cluster in digest.clusters:
+        assert cluster.summary and cluster.summary.sentences
+        for sentence in cluster.summary.sentences:
+            assert sentence.article_ids and set(sentence.article_ids) <= set(cluster.article_ids)
+            assert all(1 <= n <= len(cluster.sources) for n in sentence.citations)
+        assert cluster.summary.word_count <= 120
+
+
+def test_markdown_and_one_story(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "--one-story", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("## ") == 1
+    assert "**Sources**" in result.stdout and "1. Strike a — Outlet a" in result.stdout
+    assert "[1]" in result.stdout
+
+
+def test_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["summarize", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n{broken\n')
+    invalid = runner.invoke(app, ["summarize", str(bad)])
+    assert invalid.exit_code == 2 and "line 2" in invalid.stderr
+    wrong_format = runner.invoke(app, ["summarize", str(bad), "--format", "pdf"])
+    assert wrong_format.exit_code == 2 and "unknown format" in wrong_format.stderr
+    bad_words = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "--max-words", "5"])
+    assert bad_words.exit_code == 2 and "invalid option" in bad_words.stderr
+
+
+def test_python_dash_m_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "summarize",
+            str(_strike_file(tmp_path)),
+            "-f",
+            "json",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["clusters"][0]["summary"]["sentences"]

@@ -1,0 +1,69 @@
+import re
+
+from service.backends.embedders import Embedder
+from service.backends.summarizers.extractive import ExtractiveSummarizer, attribute
+from service.pipeline.clean import clean_text
+from service.pipeline.neutrality import find_loaded_terms, opens_dangling
+from tests.stories import comet_article, strike_articles
+
+
+def _summary(embedder: Embedder, max_words: int = 120):
+    articles = [a.model_copy(update={"text": clean_text(a.text)}) for a in strike_articles()]
+    return articles, ExtractiveSummarizer(embedder).summarize(articles, max_words=max_words)
+
+
+def test_sentences_cite_every_supporting_article(embedder: Embedder) -> None:
+    _, summary = _summary(embedder)
+    assert summary.sentences
+    cited = [s for s in summary.sentences if "40 container ships" in s.text]
+    assert cited, summary.text
+    # all three outlets report the 40 ships: all three are cited, not only the source
+    assert cited[0].citations == [1, 2, 3]
+    assert cited[0].article_ids == ["a", "b", "c"]
+
+
+def test_loaded_wording_never_reaches_the_summary(embedder: Embedder) -> None:
+    _, summary = _summary(embedder, max_words=400)
+    assert find_loaded_terms(summary.text) == []
+    assert "crackdown" not in summary.text
+
+
+def test_single_source_claims_are_attributed(embedder: Embedder) -> None:
+    _, summary = _summary(embedder, max_words=400)
+    single = [s for s in summary.sentences if len(s.citations) == 1]
+    assert single, "expected at least one single-outlet claim in a 400-word summary"
+    for sentence in single:
+        assert sentence.text.startswith("According to Outlet"), sentence.text
+    multi = [s for s in summary.sentences if len(s.citations) > 1]
+    assert all("According to" not in s.text for s in multi)
+
+
+def test_length_bound_and_opening(embedder: Embedder) -> None:
+    _, summary = _summary(embedder, max_words=40)
+    assert 0 < summary.word_count <= 40
+    assert not opens_dangling(summary.sentences[0].text)
+
+
+def test_single_article_story_needs_no_attribution(embedder: Embedder) -> None:
+    summary = ExtractiveSummarizer(embedder).summarize([comet_article()], max_words=60)
+    assert summary.sentences
+    assert all(s.citations == [1] for s in summary.sentences)
+    assert "According to" not in summary.text
+    # "It may become visible ..." must not open the summary
+    assert not summary.sentences[0].text.startswith("It ")
+
+
+def test_citation_markers_in_text(embedder: Embedder) -> None:
+    _, summary = _summary(embedder)
+    assert re.search(r"\.\[\d\](\[\d\])*", summary.text)
+
+
+def test_attribution_wording() -> None:
+    assert (
+        attribute("The union wants more.", "Outlet B")
+        == "According to Outlet B, the union wants more."
+    )
+    assert attribute("Valmora is calm.", None) == "According to one report, Valmora is calm."
+    assert attribute("According to police, two died.", "X").startswith(
+        "X reports that according to"
+    )

@@ -1,0 +1,108 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from service.errors import EmptyInputError, IngestError
+from service.pipeline.ingest import load_paths, load_records, load_text
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_jsonl_with_aliases_and_unknown_fields(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "a.jsonl",
+        "\n".join(
+            [
+                json.dumps(
+                    {"id": "1", "headline": "H1", "body": "Body one is here.", "extra": [1, 2]}
+                ),
+                "",
+                json.dumps(
+                    {
+                        "doc_id": "2",
+                        "title": "H2",
+                        "content": "Body two.",
+                        "link": "https://x.org/2",
+                        "publisher": "X News",
+                        "date": "2024-05-01T10:00:00Z",
+                    }
+                ),
+            ]
+        ),
+    )
+    articles = load_paths([path]).articles
+    assert [a.id for a in articles] == ["1", "2"]
+    assert articles[0].title == "H1" and articles[0].text == "Body one is here."
+    assert articles[1].url == "https://x.org/2" and articles[1].source == "X News"
+    assert articles[1].published_at is not None and articles[1].published_at.year == 2024
+
+
+def test_invalid_json_names_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": oops}\n')
+    with pytest.raises(IngestError, match="line 2"):
+        load_paths([path])
+
+
+def test_json_list_and_articles_object(tmp_path: Path) -> None:
+    one = _write(tmp_path / "list.json", json.dumps([{"text": "First."}, {"text": "Second."}]))
+    two = _write(tmp_path / "obj.json", json.dumps({"articles": [{"text": "Third."}]}))
+    assert len(load_paths([one, two]).articles) == 3
+
+
+def test_empty_article_is_an_error_naming_where(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "e.jsonl", '{"id": "x", "text": "Fine text."}\n{"id": "y", "text": "  "}\n'
+    )
+    with pytest.raises(IngestError, match=r"e\.jsonl:2: empty article"):
+        load_paths([path])
+    result = load_paths([path], skip_invalid=True)
+    assert [a.id for a in result.articles] == ["x"]
+    assert any("empty article" in w for w in result.warnings)
+
+
+def test_missing_file_and_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="no such file"):
+        load_paths([tmp_path / "nope.jsonl"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IngestError, match="holds no"):
+        load_paths([tmp_path / "empty"])
+
+
+def test_folder_of_text_files(tmp_path: Path) -> None:
+    _write(tmp_path / "one.txt", "Title one\n\nStory one happened today.")
+    _write(tmp_path / "two.md", "Title two\n\nStory two happened today.")
+    articles = load_paths([tmp_path]).articles
+    assert [(a.id, a.title) for a in articles] == [("one", "Title one"), ("two", "Title two")]
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Caf\xe9 opens.".encode("latin-1"))
+    with pytest.raises(IngestError, match="not UTF-8"):
+        load_paths([path])
+
+
+def test_only_invalid_records_is_empty_input(tmp_path: Path) -> None:
+    path = _write(tmp_path / "e.jsonl", '{"text": ""}\n')
+    with pytest.raises(EmptyInputError):
+        load_paths([path], skip_invalid=True)
+
+
+def test_repeated_ids_are_made_unique() -> None:
+    result = load_records([({"id": "x", "text": "A."}, "l1"), ({"id": "x", "text": "B."}, "l2")])
+    assert [a.id for a in result.articles] == ["x", "x#2"]
+    assert result.warnings
+
+
+def test_non_object_record() -> None:
+    with pytest.raises(IngestError, match="expected an object"):
+        load_records([("just a string", "f.json [item 0]")])
+
+
+def test_pasted_text() -> None:
+    article = load_text("Headline here\nBody of the story.")
+    assert article.title == "Headline here"

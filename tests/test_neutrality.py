@@ -1,0 +1,22 @@
+from service.pipeline.neutrality import find_loaded_terms, neutralise, opens_dangling
+
+
+def test_loaded_terms_are_found_in_their_forms() -> None:
+    assert "dictator" in find_loaded_terms("The Dictator's comments were clear.")
+    assert "relentless" in find_loaded_terms("a relentless pursuit of missiles")
+    assert "regime" in find_loaded_terms("the regimes of the region")
+    assert find_loaded_terms("The government announced a budget.") == []
+
+
+def test_reword_or_refuse() -> None:
+    assert neutralise("The regime announced new rules.") == "The government announced new rules."
+    assert neutralise("The Dictator spoke.") == "The Leader spoke."
+    assert neutralise("Its relentless pursuit of arms continued.") is None
+    assert neutralise("Officials met on Monday.") == "Officials met on Monday."
+
+
+def test_dangling_openers() -> None:
+    assert opens_dangling("He said the talks failed.")
+    assert opens_dangling("However, the port stayed open.")
+    assert opens_dangling("The latter said no.")
+    assert not opens_dangling("Helen Smith said the talks failed.")

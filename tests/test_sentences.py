@@ -1,0 +1,22 @@
+from service.pipeline.sentences import split_paragraph, split_sentences
+
+
+def test_abbreviations_and_initials_do_not_split() -> None:
+    text = "Mr. Smith met Dr. Jones in the U.S. capital on Monday. John F. Kennedy was cited."
+    assert split_paragraph(text) == [
+        "Mr. Smith met Dr. Jones in the U.S. capital on Monday.",
+        "John F. Kennedy was cited.",
+    ]
+
+
+def test_quotes_stay_with_their_sentence() -> None:
+    text = 'He said "the talks failed." Officials left the room at noon.'
+    assert split_paragraph(text) == [
+        'He said "the talks failed."',
+        "Officials left the room at noon.",
+    ]
+
+
+def test_headings_and_datelines_are_not_sentences() -> None:
+    text = "Strike at the port\n\nMonday, July 2, 2007\n\nWorkers walked out at the port today."
+    assert [s.text for s in split_sentences("x", text)] == ["Workers walked out at the port today."]
