@@ -42,6 +42,10 @@ class EmptyInputError(InputError):
     status = 400
 
 
+class UnknownBackendError(InputError):
+    status = 422
+
+
 class BackendError(ServiceError):
     status = 502
 

@@ -122,6 +122,14 @@ class Cluster(BaseModel):
     summary: Summary | None = None
 
 
+class InputFailure(BaseModel):
+    """An input (URL, feed, file record) that could not become an article, and why."""
+
+    input: str = Field(description="The URL or location as the user gave it.")
+    reason: str = Field(description="Short machine-readable reason, e.g. 'timeout', 'http_404'.")
+    detail: str = Field(default="", description="What happened, in words a user understands.")
+
+
 class Digest(BaseModel):
     """Everything one run produced: stories, their summaries, and the inputs."""
 
@@ -129,5 +137,8 @@ class Digest(BaseModel):
     created_at: datetime
     clusters: list[Cluster]
     articles: list[Article]
+    failures: list[InputFailure] = Field(
+        default_factory=list, description="Inputs that could not be read, with the reason."
+    )
     options: dict[str, object] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)

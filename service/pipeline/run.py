@@ -7,16 +7,17 @@ HTTP API, Slack) calls `digest()`; none of them reaches into a stage.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends.embedders import Embedder, get_embedder
 from service.backends.summarizers.base import Summarizer
-from service.backends.summarizers.extractive import ExtractiveSummarizer
-from service.config import get_settings
-from service.errors import ConfigError, EmptyInputError
-from service.models import Article, Cluster, Digest, Source
+from service.backends.summarizers.registry import get_summarizer
+from service.config import Settings, get_settings
+from service.errors import EmptyInputError
+from service.models import Article, Cluster, Digest, InputFailure, Source, Summary
 from service.pipeline.cluster import central_index, cluster_articles
 from service.pipeline.dedup import drop_duplicates
 
@@ -61,13 +62,25 @@ def _sources(articles: list[Article]) -> list[Source]:
     ]
 
 
-def _summarizer(backend: str, embedder: Embedder) -> Summarizer:
-    if backend == "extractive":
-        return ExtractiveSummarizer(embedder)
-    raise ConfigError(
-        f"unknown backend {backend!r}",
-        hint="use 'extractive' (LLM backends through litellm are not built yet)",
-    )
+def _summarize_all(
+    summarizer: Summarizer,
+    stories: list[list[Article]],
+    max_words: int,
+    concurrency: int,
+    progress: ProgressCallback,
+) -> list[Summary]:
+    """Summaries in story order; up to `concurrency` stories at once, progress as each ends."""
+    summaries: list[Summary | None] = [None] * len(stories)
+    progress("summarize", 0, len(stories))
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stories)))) as pool:
+        futures = {
+            pool.submit(summarizer.summarize, story, max_words=max_words): index
+            for index, story in enumerate(stories)
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            summaries[futures[future]] = future.result()
+            progress("summarize", done, len(stories))
+    return [s for s in summaries if s is not None]
 
 
 def digest(
@@ -77,10 +90,17 @@ def digest(
     embedder: Embedder | None = None,
     summarizer: Summarizer | None = None,
     progress: ProgressCallback = _noop,
+    failures: Sequence[InputFailure] = (),
+    settings: Settings | None = None,
 ) -> Digest:
-    """Cluster articles into stories and write one neutral cited summary per story."""
+    """Cluster articles into stories and write one neutral cited summary per story.
+
+    `failures` are inputs the caller could not turn into articles (a URL that did not
+    load, say); they are reported in the Digest, never dropped silently. `progress`
+    may raise to cancel the run between stages or stories.
+    """
     options = options or DigestOptions()
-    settings = get_settings()
+    settings = settings or get_settings()
     if not articles:
         raise EmptyInputError("no articles given", hint="pass at least one article with text")
     backend = options.backend or settings.backend
@@ -95,7 +115,7 @@ def digest(
         api_base=settings.embedding_api_base,
         api_key=settings.embedding_api_key,
     )
-    summarizer = summarizer or _summarizer(backend, embedder)
+    summarizer = summarizer or get_summarizer(backend, embedder=embedder, settings=settings)
 
     kept = drop_duplicates(list(articles)) if options.dedup else list(articles)
     progress("dedup", len(articles), len(articles))
@@ -129,6 +149,7 @@ def digest(
         created_at=datetime.now(UTC),
         clusters=clusters,
         articles=kept,
+        failures=list(failures),
         options={
             "backend": backend,
             "max_words": max_words,
