@@ -80,3 +80,10 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["clusters"][0]["summary"]["sentences"]
+
+
+def test_stdin_input(tmp_path: Path) -> None:
+    text = _strike_file(tmp_path).read_text()
+    result = runner.invoke(app, ["summarize", "-", "-f", "json", "-q"], input=text)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["articles"]) == 3

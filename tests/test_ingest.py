@@ -106,3 +106,15 @@ def test_non_object_record() -> None:
 def test_pasted_text() -> None:
     article = load_text("Headline here\nBody of the story.")
     assert article.title == "Headline here"
+
+
+def test_records_from_string_sniffs_the_format() -> None:
+    from service.pipeline.ingest import records_from_string
+
+    jsonl = '{"id": "1", "text": "One."}\n{"id": "2", "text": "Two."}\n'
+    assert [loc for _, loc in records_from_string(jsonl, "stdin")] == ["stdin:1", "stdin:2"]
+    doc = '[{"text": "One."}, {"text": "Two."}]'
+    assert len(list(records_from_string(doc, "stdin"))) == 2
+    assert list(records_from_string("Title\nBody.", "stdin")) == [
+        ({"id": "stdin", "text": "Title\nBody."}, "stdin")
+    ]

@@ -1,8 +1,9 @@
 """Ingest: files, folders and in-memory records in, validated Articles out.
 
 Accepted: `.json` (one record, a list, or `{"articles": [...]}`), `.jsonl`
-(one record a line), and plain text (`.txt`, `.md`, anything else: one article
-a file, the first line is the title). Field names of common exports are
+(one record a line), plain text (`.txt`, `.md`, anything else: one article
+a file, the first line is the title), and `-` for standard input (format
+sniffed). Field names of common exports are
 understood (`body`, `content`, `headline`, `link`, `publisher`, ...); unknown
 fields are ignored. Every failure names the file and line, so the user can fix
 the input; `skip_invalid` turns per-record failures into warnings instead.
@@ -11,6 +12,7 @@ the input; `skip_invalid` turns per-record failures into warnings instead.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -164,10 +166,16 @@ def _read(path: Path) -> str:
         raise IngestError(f"cannot read: {exc.strerror}", location=str(path)) from exc
 
 
+STDIN = "-"
+
+
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for item in paths:
         path = Path(item)
+        if str(item) == STDIN:
+            files.append(path)
+            continue
         if not path.exists():
             raise IngestError("no such file or folder", location=str(path))
         if path.is_dir():
@@ -188,7 +196,22 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
+    """Records from text whose format is sniffed: a JSON document, JSONL, or one plain article."""
+    stripped = raw.lstrip()
+    if stripped.startswith(("{", "[")):
+        lines = stripped.strip().split("\n")
+        is_jsonl = len(lines) > 1 and lines[0].startswith("{") and lines[0].rstrip().endswith("}")
+        reader = _records_from_jsonl if is_jsonl else _records_from_json
+        yield from reader(Path(name), raw)
+    else:
+        yield {"id": name, "text": raw}, name
+
+
 def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
+    if str(path) == STDIN:
+        yield from records_from_string(sys.stdin.read(), "stdin")
+        return
     raw = _read(path)
     suffix = path.suffix.lower()
     if suffix in _JSONL_SUFFIXES:
