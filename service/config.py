@@ -49,7 +49,13 @@ class Settings(BaseSettings):
     llm_cache: str = Field(default="disk", description="'disk', 'redis' or 'none'.")
     redis_url: str | None = Field(default=None, description="Shared cache / rate limits.")
 
-    # --- http api (issue 4) -------------------------------------------------------------
+    # --- http api and jobs (issue 4) ---------------------------------------------------
+
+    # --- web ingestion (issue 6) --------------------------------------------------------
+
+    # --- slack bot (issue 5) ------------------------------------------------------------
+
+    # --- scale-out (issue 7) ------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
