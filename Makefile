@@ -1,9 +1,10 @@
-# One command each: `make demo` (set up + digest the example), `make test`, `make lint`, `make bench`.
+# One command each: `make demo` (set up + digest the example), `make serve` (HTTP API on
+# 127.0.0.1:8000, open access for local use), `make test`, `make lint`, `make bench`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,6 +19,9 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/digest summarize examples/wikinews_100.jsonl --format markdown --output digest.md
 	@echo "open digest.md (or add --format json)"
+
+serve: $(STAMP)
+	DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-true} $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from service.errors import ServiceError
+from service.config import Settings, get_settings
+from service.errors import EmptyInputError, ServiceError
+from service.models import Article, InputFailure
 from service.pipeline.ingest import load_paths
 from service.pipeline.render import render_markdown
 from service.pipeline.run import DigestOptions, digest
@@ -43,7 +46,10 @@ def _root() -> None:
 
 @app.command()
 def summarize(
-    paths: Annotated[list[Path], typer.Argument(help="JSON/JSONL/text files or folders.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="JSON/JSONL/text files, folders, '-', or URLs of pages and feeds."),
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="json or markdown")] = "markdown",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
     one_story: Annotated[bool, typer.Option(help="Summarize all articles as one story.")] = False,
@@ -51,11 +57,23 @@ def summarize(
     threshold: Annotated[
         float | None, typer.Option(help="Clustering similarity threshold (0-1).")
     ] = None,
-    backend: Annotated[str | None, typer.Option(help="'extractive' or a litellm model.")] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option("--backend", "--model", help="'extractive' or a litellm model string."),
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option(help="LLM server URL, e.g. http://127.0.0.1:8000/v1.")
+    ] = None,
+    fallback: Annotated[
+        list[str] | None, typer.Option(help="Fallback litellm model (repeatable, in order).")
+    ] = None,
     skip_invalid: Annotated[
         bool, typer.Option(help="Skip unreadable records with a warning.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    since: Annotated[
+        str | None, typer.Option(help="Feeds: only entries from this window, e.g. 24h, 7d.")
+    ] = None,
 ) -> None:
     """Summarize articles from files or folders into a cited digest."""
     if format not in ("json", "markdown"):
@@ -70,20 +88,18 @@ def summarize(
     except ValueError as exc:
         _fail(f"invalid option: {exc}")
     try:
-        ingested = load_paths(paths, skip_invalid=skip_invalid)
-        for warning in ingested.warnings:
-            err.print(f"[yellow]warning:[/] {warning}")
-        with Progress(
-            TextColumn("{task.description:>10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet or not err.is_terminal,
-            transient=True,
-        ) as bars:
-            result = digest(ingested.articles, options, progress=_ProgressBars(bars))
-        result.warnings.extend(ingested.warnings)
+        articles, failures, warnings = _read_inputs(paths, skip_invalid, since, quiet)
+        with _bars(quiet) as bars:
+            result = digest(
+                articles,
+                options,
+                progress=_ProgressBars(bars),
+                failures=failures,
+                settings=_llm_settings(api_base, fallback),
+            )
+        for warning in result.warnings:  # LLM fallbacks: say why on the terminal too
+            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        result.warnings.extend(warnings)
     except ServiceError as exc:
         _fail(exc.user_message)
 
@@ -98,6 +114,57 @@ def summarize(
         err.print(f"wrote {len(result.clusters)} stories to {output}")
     else:
         sys.stdout.write(rendered)
+
+
+def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:
+    """The settings with the LLM flags applied (flags win over DIGEST_* variables)."""
+    updates: dict[str, object] = {}
+    if api_base:
+        updates["api_base"] = api_base
+    if fallback:
+        updates["fallback_models"] = list(fallback)
+    return get_settings().model_copy(update=updates)
+
+
+def _read_inputs(
+    args: list[str], skip_invalid: bool, since: str | None, quiet: bool
+) -> tuple[list[Article], list[InputFailure], list[str]]:
+    """Files through ingest, URLs through web ingestion; warnings (failed URLs too) printed."""
+    from service import web  # only runs that fetch pay for importing the web stack
+
+    urls = [a for a in args if web.looks_like_url(a)]
+    files = [Path(a) for a in args if not web.looks_like_url(a)]
+    window = web.parse_since(since) if since else None
+    articles: list[Article] = []
+    warnings: list[str] = []
+    if files:
+        ingested = load_paths(files, skip_invalid=skip_invalid)
+        articles, warnings = list(ingested.articles), list(ingested.warnings)
+    failures: list[InputFailure] = []
+    if urls:
+        with _bars(quiet) as bars:
+            collected = web.collect(urls, since=window, progress=_ProgressBars(bars))
+        articles += collected.articles
+        failures = collected.failures
+        warnings += [f"{f.input}: {f.detail} [{f.reason}]" for f in failures]
+    for warning in warnings:  # escaped: '[http_404]' is not rich markup
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    if not articles:
+        raise EmptyInputError("no article could be read from the URLs given (see the warnings)")
+    return articles, failures, warnings
+
+
+def _bars(quiet: bool) -> Progress:
+    """Progress bars on stderr, off when quiet or when stderr is not a terminal."""
+    return Progress(
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    )
 
 
 def _fail(message: str) -> None:

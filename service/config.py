@@ -7,11 +7,13 @@ under `data_dir`); the scale-out settings are empty unless set.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.backends.embedders import LOCAL_MODEL
 from service.pipeline.cluster import DEFAULT_THRESHOLD
@@ -41,21 +43,144 @@ class Settings(BaseSettings):
     # --- llm (issue 3) ----------------------------------------------------------------
     api_base: str | None = Field(default=None, description="api_base for the LLM backend.")
     api_key: str | None = Field(default=None, description="API key for the LLM backend.")
-    fallback_models: list[str] = Field(
-        default_factory=list, description="Ordered litellm models to try when the main fails."
+    fallback_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Ordered litellm models to try when the main fails (comma-separated or JSON).",
     )
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
-    llm_cache: str = Field(default="disk", description="'disk', 'redis' or 'none'.")
+    llm_cache: Literal["auto", "disk", "redis", "none"] = Field(
+        default="auto", description="LLM answer cache; 'auto' = redis when redis_url, else disk."
+    )
     redis_url: str | None = Field(default=None, description="Shared cache / rate limits.")
+    llm_context_tokens: int | None = Field(
+        default=None, ge=1024, description="Override the model's context window (tokens)."
+    )
+    llm_max_output_tokens: int = Field(default=1024, ge=128, le=32768)
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_prompt_version: int | None = Field(
+        default=None, ge=1, description="Pin prompts/summarize.v<N>; default: the newest."
+    )
+    prompts_dir: Path | None = Field(default=None, description="Folder of prompt templates.")
+
+    @field_validator("fallback_models", mode="before")
+    @classmethod
+    def _split_fallbacks(cls, value: object) -> object:
+        """Accept a JSON list or a comma-separated string (`openai/gpt-4o-mini,ollama/llama3`)."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return value
 
     # --- http api and jobs (issue 4) ---------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DIGEST_DATABASE_URL", "DATABASE_URL"),
+        description="Job store; default: SQLite file 'jobs.db' under data_dir.",
+    )
+    api_key_hashes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="SHA-256 hex digests of the accepted API keys (comma-separated or JSON).",
+    )
+    allow_open_access: bool = Field(
+        default=False, description="Serve /v1 without API keys; for local use only."
+    )
+    max_articles: int = Field(default=500, ge=1, description="Articles plus URLs per request.")
+    max_article_bytes: int = Field(default=200_000, ge=100, description="UTF-8 bytes per text.")
+    max_body_bytes: int = Field(default=16_000_000, ge=1_000, description="Request body bytes.")
+    wait_timeout_s: float = Field(default=30.0, gt=0, le=600, description="Longest ?wait=true.")
+    job_workers: int = Field(default=2, ge=1, le=64, description="Digest jobs run at once.")
+    job_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a running job's lease lasts unrenewed before it counts as orphaned.",
+    )
+    job_max_attempts: int = Field(default=2, ge=1, le=10, description="Runs before giving up.")
+    max_queued_jobs: int = Field(default=1000, ge=1, description="Queue length before 503.")
+
+    @field_validator("api_key_hashes", mode="before")
+    @classmethod
+    def _split_hashes(cls, value: object) -> object:
+        """Accept a JSON list or a comma-separated string; digests are compared lower-case."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            items = (str(item).strip().lower().removeprefix("sha256:") for item in value)
+            hashes = [item for item in items if item]
+            if any(len(item) != 64 or item.strip("0123456789abcdef") for item in hashes):
+                raise ValueError("give SHA-256 hex digests of the keys, never the keys themselves")
+            return hashes
+        return value
 
     # --- web ingestion (issue 6) --------------------------------------------------------
+    web_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts, IPs or CIDRs fetched despite the SSRF rules (comma-separated or JSON).",
+    )
+    web_connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    web_read_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    web_total_timeout_s: float = Field(
+        default=30.0, gt=0, le=600, description="Whole fetch of one URL, redirects included."
+    )
+    web_max_bytes: int = Field(default=5_000_000, ge=1_000, description="Largest page or feed.")
+    web_max_redirects: int = Field(default=5, ge=0, le=20)
+    web_concurrency: int = Field(default=8, ge=1, le=64, description="Fetches at once.")
+    web_user_agent: str = Field(default="digest-service/0.1 (news summarizer; fetches on request)")
+    web_cache_ttl_s: int = Field(default=3600, ge=0, description="Page cache lifetime; 0 = off.")
+    web_max_feed_entries: int = Field(default=50, ge=1, le=1000, description="Entries per feed.")
+
+    @field_validator("web_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: object) -> object:
+        """Accept a JSON list or a comma-separated string (`127.0.0.1,intranet.example`)."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            return [str(item).strip().lower() for item in value if str(item).strip()]
+        return value
 
     # --- slack bot (issue 5) ------------------------------------------------------------
+    slack_bot_token: str | None = Field(
+        default=None, description="Bot token (xoxb-...); with the signing secret, enables Slack."
+    )
+    slack_signing_secret: str | None = Field(
+        default=None, description="Verifies that HTTP requests to /slack/events come from Slack."
+    )
+    slack_app_token: str | None = Field(
+        default=None, description="App-level token (xapp-...) for Socket Mode."
+    )
+    slack_api_base_url: str | None = Field(
+        default=None, description="Slack Web API base URL; only tests point it elsewhere."
+    )
+    slack_ephemeral: bool = Field(
+        default=False, description="/digest answers only the caller unless --public is given."
+    )
+    slack_workers: int = Field(default=2, ge=1, le=16, description="Slack digests run at once.")
+    slack_max_inputs: int = Field(
+        default=30, ge=1, le=200, description="Links plus text blocks one Slack request may hold."
+    )
 
     # --- scale-out (issue 7) ------------------------------------------------------------
+    broker_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DIGEST_BROKER_URL", "BROKER_URL"),
+        description="Celery broker (redis://...); set, jobs run on Celery workers.",
+    )
+    celery_queue: str = Field(default="digest", description="Queue the workers consume.")
+    broker_visibility_timeout_s: int = Field(
+        default=3600, ge=1, description="Seconds before an unacknowledged task is redelivered."
+    )
+    job_deadline_s: float = Field(
+        default=1800.0, gt=0, description="A job not done this long after it starts fails."
+    )
+    worker_components: str | None = Field(
+        default=None,
+        description="module:function giving (embedder, summarizer) to workers; tests only.",
+    )
 
 
 @lru_cache(maxsize=1)

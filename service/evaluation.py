@@ -1,4 +1,4 @@
-"""Scores for clustering against gold labels (B-cubed, ARI); used by benchmarks and tests."""
+"""Scores against gold labels: clustering (B-cubed, ARI), judges (balanced accuracy)."""
 
 from __future__ import annotations
 
@@ -29,3 +29,15 @@ def bcubed(predicted: Sequence[object], gold: Sequence[object]) -> ClusteringSco
     f1 = 2 * precision * recall / (precision + recall)
     ari = adjusted_rand_score([str(g) for g in gold], [str(p) for p in predicted])
     return ClusteringScore(precision, recall, f1, float(ari))
+
+
+def balanced_accuracy(predicted: Sequence[bool], gold: Sequence[bool]) -> float:
+    """Mean of the recall on each class: fair when one class is rarer (FRANK: 1 in 3 factual)."""
+    if len(predicted) != len(gold) or not gold:
+        raise ValueError("predicted and gold labels must be non-empty and of equal length")
+    recalls = []
+    for label in (True, False):
+        members = [p for p, g in zip(predicted, gold, strict=True) if g == label]
+        if members:
+            recalls.append(sum(1 for p in members if p == label) / len(members))
+    return sum(recalls) / len(recalls)

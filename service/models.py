@@ -10,6 +10,7 @@ Slack renderings show as `[n]`; `article_ids` says the same with ids.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -142,3 +143,43 @@ class Digest(BaseModel):
     )
     options: dict[str, object] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+
+
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+"""queued -> running -> done | failed; queued or running -> cancelled. Terminal: the last three."""
+
+TERMINAL_STATUSES: frozenset[str] = frozenset({"done", "failed", "cancelled"})
+
+
+class JobProgress(BaseModel):
+    """How far a running job has got: `done` of `total` units of `stage` (clusters, for
+    'summarize')."""
+
+    stage: str = Field(description="'fetch', 'dedup', 'embed' or 'summarize'.")
+    done: int = Field(ge=0)
+    total: int = Field(ge=0)
+
+
+class JobError(BaseModel):
+    """Why a job failed, in words a user can act on."""
+
+    reason: str = Field(
+        description="Machine-readable: 'input', 'backend', 'config', 'interrupted', 'internal'."
+    )
+    detail: str = Field(description="What happened and what to do next.")
+    status: int = Field(description="The HTTP status the same error would have had inline.")
+
+
+class Job(BaseModel):
+    """A digest request the service accepted, and where it stands."""
+
+    id: str
+    status: JobStatus
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = Field(default=0, description="Times a process started running it.")
+    progress: JobProgress | None = None
+    error: JobError | None = None
+    digest: Digest | None = Field(default=None, description="Present when status is 'done'.")

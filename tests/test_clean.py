@@ -17,6 +17,8 @@ def test_story_lines_that_look_like_furniture_are_kept() -> None:
         "Copyright lawsuits against the company rose last year.",
         "Related companies also reported losses in the quarter.",
         "Photographers gathered outside the court on Tuesday.",
+        "Learn more about the plan at the town hall, the mayor said.",
+        "Images of the crash were shared widely on Monday.",
     ]:
         assert not is_boilerplate(line), line
 
@@ -31,6 +33,16 @@ def test_known_furniture_patterns() -> None:
         "https://example.com/some/link",
         "© 2024 Example Media. All rights reserved.",
         "Click here to read more",
+        "Starting in 1996, Alexa Internet has been donating their crawl data to the Internet Archive.",
+        "These crawls are part of an effort to archive pages as they are created.",
+        "Tweet with a location",
+        "You can add location information to your Tweets, such as your city.",
+        "Advertisement Continue reading the main story",
+        "Media playback is unsupported on your device Media caption Listen to an excerpt",
+        "Image copyright Getty Images Image caption The band broke up in 1980",
+        "Please enable Javascript to watch this video",
+        "- - - - - - - - - -",
+        "— —",
     ]:
         assert is_boilerplate(line), line
 

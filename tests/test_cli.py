@@ -6,6 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from service.cli import app
+from service.evaluation import bcubed
 from service.models import Digest
 from tests.conftest import EXAMPLE, ROOT
 from tests.stories import STRIKE_A, STRIKE_B, STRIKE_C
@@ -31,7 +32,10 @@ def test_json_digest_of_the_example(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     digest = Digest.model_validate_json(out.read_text())
-    assert len(digest.clusters) == 10
+    gold = {json.loads(line)["id"]: json.loads(line)["gold_cluster"] for line in open(EXAMPLE)}
+    found = {aid: cluster.id for cluster in digest.clusters for aid in cluster.article_ids}
+    ids = sorted(found)
+    assert bcubed([found[i] for i in ids], [gold[i] for i in ids]).f1 >= 0.95
     for cluster in digest.clusters:
         assert cluster.summary and cluster.summary.sentences
         for sentence in cluster.summary.sentences:

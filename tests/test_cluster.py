@@ -4,7 +4,12 @@ import numpy as np
 
 from service.backends.embedders import Embedder
 from service.evaluation import bcubed
-from service.pipeline.cluster import cluster_articles, groups_from_labels
+from service.pipeline.cluster import (
+    cluster_articles,
+    groups_from_labels,
+    local_scaling,
+    name_similarity,
+)
 from service.pipeline.ingest import load_paths
 from service.pipeline.run import cluster_text
 from tests.conftest import EXAMPLE
@@ -42,3 +47,36 @@ def test_bcubed_known_values() -> None:
     assert perfect.f1 == 1.0
     lumped = bcubed([1, 1, 1, 1], ["a", "a", "b", "b"])
     assert lumped.recall == 1.0 and lumped.precision == 0.5
+
+
+def test_local_scaling_lowers_pairs_in_a_dense_pool_more() -> None:
+    sparse = np.full((60, 60), 0.1)
+    dense = np.full((60, 60), 0.5)
+    for pool in (sparse, dense):
+        np.fill_diagonal(pool, 1.0)
+        pool[0, 1] = pool[1, 0] = 0.6
+    assert local_scaling(sparse, 50, 0.1)[0, 1] > local_scaling(dense, 50, 0.1)[0, 1]
+
+
+def test_small_pools_borrow_the_background_for_missing_neighbours() -> None:
+    pair = np.array([[1.0, 0.3], [0.3, 1.0]])
+    level = (0.3 + 49 * 0.1) / 50
+    assert np.isclose(local_scaling(pair, 50, 0.1)[0, 1], 0.3 - level)
+
+
+def test_two_reports_of_one_story_stay_together(embedder: Embedder) -> None:
+    articles = strike_articles()[:2]
+    vectors = embedder.encode([cluster_text(a) for a in articles])
+    assert cluster_articles(vectors, [a.text for a in articles]) == [[0, 1]]
+
+
+def test_shared_names_raise_similarity_and_no_names_share_nothing() -> None:
+    texts = [
+        "Fans cheered as Peter Capaldi was named. Capaldi thanked the BBC.",
+        "The BBC named Peter Capaldi as its new star on Sunday.",
+        "The BBC named Matt Smith as its new star on Saturday.",
+        "prices rose again, traders said.",
+    ]
+    similarity = name_similarity(texts)
+    assert similarity[0, 1] > similarity[0, 2] > 0
+    assert similarity[3, 0] == similarity[3, 1] == 0.0

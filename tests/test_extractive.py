@@ -1,7 +1,12 @@
 import re
 
 from service.backends.embedders import Embedder
-from service.backends.summarizers.extractive import ExtractiveSummarizer, attribute
+from service.backends.summarizers.extractive import (
+    ExtractiveSummarizer,
+    attribute,
+    shared_word_weights,
+)
+from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.neutrality import find_loaded_terms, opens_dangling
 from tests.stories import comet_article, strike_articles
@@ -67,3 +72,35 @@ def test_attribution_wording() -> None:
     assert attribute("According to police, two died.", "X").startswith(
         "X reports that according to"
     )
+
+
+def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
+    names = {"valmora"}
+    assert attribute("Valmora is calm.", "X", names) == "According to X, Valmora is calm."
+    assert attribute("Among the staff, two left.", "X", names) == (
+        "According to X, among the staff, two left."
+    )
+    assert attribute("NATO met.", "X", names) == "According to X, NATO met."
+
+
+def test_words_most_outlets_use_weigh_more() -> None:
+    weights = shared_word_weights(strike_articles())
+    assert weights["valmora"] == 1.0  # every outlet names the port
+    assert weights["ships"] == 1.0
+    assert weights["exporters"] == 1 / 3  # only Outlet B mentions exporters
+
+
+def test_single_source_pronoun_openers_are_left_out(embedder: Embedder) -> None:
+    articles = [
+        *strike_articles()[1:],
+        Article(
+            id="d",
+            title="Valmora strike",
+            text="Dock workers at the port of Valmora went on strike on Monday over pay. "
+            "They said the harbour master had ignored their letters for months.",
+            source="Outlet D",
+        ),
+    ]
+    summary = ExtractiveSummarizer(embedder).summarize(articles, max_words=400)
+    assert summary.sentences
+    assert not any("harbour master" in s.text for s in summary.sentences), summary.text

@@ -118,3 +118,17 @@ def test_records_from_string_sniffs_the_format() -> None:
     assert list(records_from_string("Title\nBody.", "stdin")) == [
         ({"id": "stdin", "text": "Title\nBody."}, "stdin")
     ]
+
+
+def test_numeric_dates_are_utc_timestamps_and_absurd_ones_are_named(tmp_path) -> None:
+    path = tmp_path / "dated.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "Dock workers went on strike on Monday at the port.", "date": 0}\n'
+        '{"id": "b", "text": "Dock workers went on strike on Monday at the port.", "date": 1e300}\n'
+    )
+    with pytest.raises(IngestError, match=r"dated.jsonl:2.*1e\+300.*not a Unix timestamp"):
+        load_paths([path])
+    kept = load_paths([path], skip_invalid=True)
+    assert [a.id for a in kept.articles] == ["a"]
+    assert kept.articles[0].published_at.isoformat() == "1970-01-01T00:00:00+00:00"
+    assert any("dated.jsonl:2" in w for w in kept.warnings)

@@ -20,3 +20,17 @@ def test_dangling_openers() -> None:
     assert opens_dangling("However, the port stayed open.")
     assert opens_dangling("The latter said no.")
     assert not opens_dangling("Helen Smith said the talks failed.")
+
+
+def test_the_is_not_a_dangling_opener() -> None:
+    # "the latter"/"the former" are matched as phrases; a plain "The ..." opener is fine
+    assert not opens_dangling("The port stayed open on Monday.")
+    assert opens_dangling("The former said no.")
+
+
+def test_terms_learned_from_the_dev_data() -> None:
+    assert neutralise("A sweeping law passed.") == "A broad law passed."
+    assert neutralise("The huge crowd left.") == "The large crowd left."
+    # judging words with no rewording that fits every form: the sentence is left out
+    assert neutralise("The senator falsely claimed victory.") is None
+    assert "embattled" in find_loaded_terms("The embattled mayor resigned.")

@@ -20,3 +20,11 @@ def test_quotes_stay_with_their_sentence() -> None:
 def test_headings_and_datelines_are_not_sentences() -> None:
     text = "Strike at the port\n\nMonday, July 2, 2007\n\nWorkers walked out at the port today."
     assert [s.text for s in split_sentences("x", text)] == ["Workers walked out at the port today."]
+
+
+def test_punctuation_only_chunks_do_not_break_the_splitter() -> None:
+    assert split_paragraph("... And then it rained. Next came snow.") == [
+        "...",
+        "And then it rained.",
+        "Next came snow.",
+    ]

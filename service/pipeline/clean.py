@@ -31,6 +31,19 @@ _BOILERPLATE_LINE = re.compile(
       | (?:this\s+article|this\s+story)\s+(?:was\s+)?(?:originally\s+)?(?:appeared|published)\b.*
       | (?:watch|listen)\s*:.*
       | (?:twitter|facebook|instagram|linkedin|whatsapp)(?:\s*[|/·,]\s*\w+)*\s*$
+      | facebook\s+twitter\s+(?:pinterest|email|whatsapp)\b.*           # share bar + photo credit
+      | (?:advertisement\s+)?continue\s+reading\s+the\s+main\s+story.*
+      | newsletter\s+sign\s*up\b.*
+      | breaking\s+news\s+emails?\b.*
+      | media\s+playback\s+is\s+unsupported\b.*
+      | image\s+(?:copyright|caption)\b.*
+      | please\s+enable\s+javascript\b.*
+      | (?:tweet\s+with|add)\s+a\s+location(?:\s+to\s+your\s+tweets)?\s*$
+      | (?:you\s+can\s+add\s+location\s+information|when\s+you\s+tweet\s+with\s+a\s+location)\b.*
+      | learn\s+more\s*$
+      | .*\balexa\s+internet\s+has\s+been\s+donating\b.*               # web-archive notices
+      | these\s+crawls\s+are\s+part\s+of\s+an\s+effort\b.*
+      | [^\w]+$                                                          # rules and dashes only
     )""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -15,7 +15,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,11 @@ def _as_text(value: Any) -> str | None:
 def _parse_date(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value))
+    if isinstance(value, (int, float)):  # a Unix timestamp in seconds
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"date {value!r} is not a Unix timestamp in range") from exc
     text = str(value).strip()
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -116,6 +119,10 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
         )
     except ValidationError as exc:  # translate at the edge
         raise IngestError(f"invalid record: {exc.errors()[0]['msg']}", location=location) from exc
+    except ValueError as exc:  # a date that cannot be one
+        raise IngestError(
+            str(exc), location=location, hint="give an ISO 8601 date or Unix seconds"
+        ) from exc
 
 
 def _first_line(text: str) -> str:

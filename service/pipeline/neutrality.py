@@ -18,8 +18,8 @@ DANGLING_OPENERS = frozenset(
     """he she it they this these those his her its their him them that such
     however but also meanwhile moreover furthermore still yet and so then instead
     additionally nevertheless nonetheless besides thus hence therefore later
-    likewise similarly otherwise the latter the former""".split()
-)
+    likewise similarly otherwise""".split()
+) | {"the latter", "the former"}  # two-word openers are matched as phrases, not "the"
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,22 @@ def _source_line(cluster: Cluster, number: int) -> str:
 
 
 def render_markdown(digest: Digest) -> str:
-    """One section per story: title, cited summary, numbered sources."""
+    """One section per story (title, cited summary, notes, numbered sources), then unread inputs."""
     lines = [f"# Digest: {len(digest.clusters)} stories from {len(digest.articles)} articles", ""]
     for cluster in digest.clusters:
         lines += [f"## {cluster.title}", ""]
         if cluster.summary and cluster.summary.sentences:
             lines += [cluster.summary.text, ""]
-            for note in cluster.summary.notes:
-                lines.append(f"> {note}")
+            if cluster.summary.notes:
+                lines += [f"> {note}" for note in cluster.summary.notes] + [""]
         else:
             lines += ["_No summary: the articles had no usable sentences._", ""]
         lines += ["**Sources**", ""]
         lines += [_source_line(cluster, s.number) for s in cluster.sources]
+        lines.append("")
+    if digest.failures:
+        lines += ["## Not read", ""]
+        lines += [f"- {f.input}: {f.detail or f.reason} (`{f.reason}`)" for f in digest.failures]
         lines.append("")
     for warning in digest.warnings:
         lines.append(f"> warning: {warning}")

@@ -1,4 +1,4 @@
-"""The pipeline, in order: clean -> dedup -> embed -> cluster -> summarize -> Digest.
+"""The pipeline, in order: clean -> dedup -> embed -> cluster -> summarize -> verify -> Digest.
 
 This is the only place the stages are put in order. Every front door (CLI,
 HTTP API, Slack) calls `digest()`; none of them reaches into a stage.
@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends.embedders import Embedder, get_embedder
 from service.backends.summarizers.base import Summarizer
-from service.backends.summarizers.registry import get_summarizer
+from service.backends.summarizers.registry import EXTRACTIVE, get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError
 from service.models import Article, Cluster, Digest, InputFailure, Source, Summary
 from service.pipeline.cluster import central_index, cluster_articles
 from service.pipeline.dedup import drop_duplicates
+from service.pipeline.verify import remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total) while a digest is made."""
@@ -68,19 +69,189 @@ def _summarize_all(
     max_words: int,
     concurrency: int,
     progress: ProgressCallback,
+    verify: Callable[[Summary, list[Article]], Summary] | None = None,
 ) -> list[Summary]:
-    """Summaries in story order; up to `concurrency` stories at once, progress as each ends."""
+    """Summaries in story order; up to `concurrency` stories at once, progress as each ends.
+
+    Each story is verified in the worker that summarized it, so verification runs
+    concurrently too. When `progress` raises (a cancelled job), stories not yet
+    started are cancelled and the error propagates.
+    """
+
+    def one(story: list[Article]) -> Summary:
+        summary = summarizer.summarize(story, max_words=max_words)
+        return verify(summary, story) if verify else summary
+
     summaries: list[Summary | None] = [None] * len(stories)
     progress("summarize", 0, len(stories))
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stories)))) as pool:
-        futures = {
-            pool.submit(summarizer.summarize, story, max_words=max_words): index
-            for index, story in enumerate(stories)
-        }
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stories))))
+    try:
+        futures = {pool.submit(one, story): index for index, story in enumerate(stories)}
         for done, future in enumerate(as_completed(futures), start=1):
             summaries[futures[future]] = future.result()
             progress("summarize", done, len(stories))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [s for s in summaries if s is not None]
+
+
+def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
+    """A digest-level line when some stories were not written by the backend asked for."""
+    if backend == EXTRACTIVE:
+        return []
+    fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
+    if not fell_back:
+        return []
+    return [
+        f"{len(fell_back)} of {len(summaries)} stories fell back to the extractive summary "
+        f"because {backend} gave no usable answer; each story's notes say why"
+    ]
+
+
+class StoryPlan(BaseModel):
+    """One story of a planned digest: its articles, not yet summarized."""
+
+    id: str
+    title: str
+    article_ids: list[str]
+
+
+class DigestPlan(BaseModel):
+    """A digest cut into stories, before any summary: what queue workers fan out over.
+
+    Serializable, so one worker can plan and others summarize one story each;
+    `assemble` turns the plan and the summaries into the Digest `digest()` returns.
+    """
+
+    articles: list[Article]
+    stories: list[StoryPlan]
+    failures: list[InputFailure] = Field(default_factory=list)
+    backend: str
+    max_words: int
+    cluster_threshold: float
+    one_story: bool
+    dedup: bool
+    embedding_model: str
+
+    def story(self, index: int) -> list[Article]:
+        """The articles of story `index`, in plan order."""
+        by_id = {a.id: a for a in self.articles}
+        return [by_id[i] for i in self.stories[index].article_ids]
+
+
+def plan_digest(
+    articles: Sequence[Article],
+    options: DigestOptions | None = None,
+    *,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback = _noop,
+    failures: Sequence[InputFailure] = (),
+    settings: Settings | None = None,
+) -> DigestPlan:
+    """Dedup, embed and cluster: the stories to summarize, without summaries."""
+    options = options or DigestOptions()
+    settings = settings or get_settings()
+    if not articles:
+        raise EmptyInputError("no articles given", hint="pass at least one article with text")
+    threshold = (
+        options.cluster_threshold
+        if options.cluster_threshold is not None
+        else settings.cluster_threshold
+    )
+    embedder = embedder or embedder_for(settings)
+
+    kept = drop_duplicates(list(articles)) if options.dedup else list(articles)
+    progress("dedup", len(articles), len(articles))
+
+    progress("embed", 0, len(kept))
+    vectors = embedder.encode([cluster_text(a) for a in kept])
+    progress("embed", len(kept), len(kept))
+
+    if options.one_story:
+        groups = [list(range(len(kept)))]
+    else:
+        groups = cluster_articles(vectors, [f"{a.title}\n{a.text}" for a in kept], threshold)
+    return DigestPlan(
+        articles=kept,
+        stories=[
+            StoryPlan(
+                id=f"c{number}",
+                title=kept[central_index(vectors, members)].title,
+                article_ids=[kept[i].id for i in members],
+            )
+            for number, members in enumerate(groups, start=1)
+        ],
+        failures=list(failures),
+        backend=options.backend or settings.backend,
+        max_words=options.max_words or settings.max_words,
+        cluster_threshold=threshold,
+        one_story=options.one_story,
+        dedup=options.dedup,
+        embedding_model=embedder.name,
+    )
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The embedder the settings name."""
+    return get_embedder(
+        settings.embedding_model,
+        api_base=settings.embedding_api_base,
+        api_key=settings.embedding_api_key,
+    )
+
+
+def story_writer(
+    plan: DigestPlan,
+    embedder: Embedder,
+    *,
+    summarizer: Summarizer | None = None,
+    settings: Settings | None = None,
+) -> Callable[[list[Article]], Summary]:
+    """Summarize-then-verify for one story of `plan`; safe to call from several threads."""
+    settings = settings or get_settings()
+    # The summarizer and the verifier share one memo of sentence vectors: verifying costs
+    # no second embedding of the cluster.
+    memo = remembering(embedder)
+    summarizer = summarizer or get_summarizer(plan.backend, embedder=memo, settings=settings)
+    verifier = verifier_for(memo)
+
+    def write(story: list[Article]) -> Summary:
+        return verifier.verify(summarizer.summarize(story, max_words=plan.max_words), story)
+
+    return write
+
+
+def assemble(plan: DigestPlan, summaries: Sequence[Summary]) -> Digest:
+    """The Digest of a plan whose stories are all summarized (summaries in story order)."""
+    if len(summaries) != len(plan.stories):
+        raise ValueError(f"{len(summaries)} summaries for {len(plan.stories)} stories")
+    clusters = [
+        Cluster(
+            id=story.id,
+            title=story.title,
+            article_ids=list(story.article_ids),
+            sources=_sources(plan.story(index)),
+            summary=summary,
+        )
+        for index, (story, summary) in enumerate(zip(plan.stories, summaries, strict=True))
+    ]
+    return Digest(
+        created_at=datetime.now(UTC),
+        clusters=clusters,
+        articles=plan.articles,
+        failures=plan.failures,
+        options={
+            "backend": plan.backend,
+            "max_words": plan.max_words,
+            "cluster_threshold": plan.cluster_threshold,
+            "one_story": plan.one_story,
+            "dedup": plan.dedup,
+            "embedding_model": plan.embedding_model,
+        },
+        warnings=_fallback_warning(plan.backend, list(summaries)),
+    )
 
 
 def digest(
@@ -97,65 +268,28 @@ def digest(
 
     `failures` are inputs the caller could not turn into articles (a URL that did not
     load, say); they are reported in the Digest, never dropped silently. `progress`
-    may raise to cancel the run between stages or stories.
+    may raise to cancel the run between stages or stories. The phases (`plan_digest`,
+    `story_writer`, `assemble`) are public so queue workers can run them apart.
     """
-    options = options or DigestOptions()
     settings = settings or get_settings()
-    if not articles:
-        raise EmptyInputError("no articles given", hint="pass at least one article with text")
-    backend = options.backend or settings.backend
-    max_words = options.max_words or settings.max_words
-    threshold = (
-        options.cluster_threshold
-        if options.cluster_threshold is not None
-        else settings.cluster_threshold
+    embedder = embedder or embedder_for(settings)
+    plan = plan_digest(
+        articles,
+        options,
+        embedder=embedder,
+        progress=progress,
+        failures=failures,
+        settings=settings,
     )
-    embedder = embedder or get_embedder(
-        settings.embedding_model,
-        api_base=settings.embedding_api_base,
-        api_key=settings.embedding_api_key,
+    memo = remembering(embedder)  # shared by summarizer and verifier: one embedding each
+    summarizer = summarizer or get_summarizer(plan.backend, embedder=memo, settings=settings)
+    stories = [plan.story(index) for index in range(len(plan.stories))]
+    summaries = _summarize_all(
+        summarizer,
+        stories,
+        plan.max_words,
+        settings.concurrency,
+        progress,
+        verifier_for(memo).verify,
     )
-    summarizer = summarizer or get_summarizer(backend, embedder=embedder, settings=settings)
-
-    kept = drop_duplicates(list(articles)) if options.dedup else list(articles)
-    progress("dedup", len(articles), len(articles))
-
-    progress("embed", 0, len(kept))
-    vectors = embedder.encode([cluster_text(a) for a in kept])
-    progress("embed", len(kept), len(kept))
-
-    if options.one_story:
-        groups = [list(range(len(kept)))]
-    else:
-        groups = cluster_articles(vectors, [f"{a.title}\n{a.text}" for a in kept], threshold)
-    clusters: list[Cluster] = []
-    progress("summarize", 0, len(groups))
-    for number, members in enumerate(groups, start=1):
-        story = [kept[i] for i in members]
-        title = kept[central_index(vectors, members)].title
-        summary = summarizer.summarize(story, max_words=max_words)
-        clusters.append(
-            Cluster(
-                id=f"c{number}",
-                title=title,
-                article_ids=[a.id for a in story],
-                sources=_sources(story),
-                summary=summary,
-            )
-        )
-        progress("summarize", number, len(groups))
-
-    return Digest(
-        created_at=datetime.now(UTC),
-        clusters=clusters,
-        articles=kept,
-        failures=list(failures),
-        options={
-            "backend": backend,
-            "max_words": max_words,
-            "cluster_threshold": threshold,
-            "one_story": options.one_story,
-            "dedup": options.dedup,
-            "embedding_model": embedder.name,
-        },
-    )
+    return assemble(plan, summaries)

@@ -94,8 +94,10 @@ class Sentence:
 
 
 def _is_abbreviation(chunk: str) -> bool:
-    last = chunk.rstrip(".!?\"'”’)]").rsplit(None, 1)[-1] if chunk.strip() else ""
-    word = last.lower().rstrip(".")
+    words = chunk.rstrip(".!?\"'”’)]").rsplit(None, 1)
+    if not words:  # nothing but punctuation ("...")
+        return False
+    word = words[-1].lower().rstrip(".")
     if word in _ABBREVIATIONS:
         return True
     # Initials such as "J." in "John F. Kennedy", but not a sentence-final "I."

@@ -1,28 +1,43 @@
 """Support: which articles back a sentence. One judge for every backend.
 
 In: a sentence (or many) and the cluster's articles split into sentences with
-their embeddings. Out: for each sentence, the articles that support it. An
-article supports a sentence when one of its sentences says nearly the same
-thing (high cosine similarity) *and* the article contains most of the
-sentence's content words, and every number in the sentence. The extractive
-summarizer uses it to cite every outlet that reports a fact; the verifier uses
-it to check an LLM's citations.
+their embeddings. Out: for each sentence, the articles that support it.
+
+Two questions, two strengths of evidence:
+- Is the sentence grounded at all? Some article must say it in nearly the same
+  words: most of the sentence's content words (>= 75 %) and most of its word
+  pairs, in order (>= 70 % of its bigrams: the article says it, rather than using
+  the same words about something else) -- or mean nearly the same (cosine >= 0.75
+  to one of its sentences, with half the content words). These thresholds were
+  chosen on the FRANK dev split (human faithfulness labels of system summaries;
+  see `bench/quality.py`), where looser tests accept too many invented details.
+- Which other articles corroborate a grounded sentence? Outlets paraphrase each
+  other, so here one of the article's sentences must mean much the same
+  (cosine >= 0.6) and the article must use half the sentence's content words.
+Either way the article must write every number of the sentence ("8pm" counts as 8).
+A sentence no article grounds is supported by none. The extractive summarizer
+uses the judge to cite every outlet that reports a fact; the verifier uses it to
+check an LLM's citations.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.pipeline.sentences import Sentence
 
-SEMANTIC_THRESHOLD = 0.6
-LEXICAL_THRESHOLD = 0.5
+LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
+BIGRAM_THRESHOLD = 0.7  # ... and of word pairs the article contains
+PARAPHRASE_THRESHOLD = 0.75  # grounded in a paraphrase: cosine of the closest sentence
+SEMANTIC_THRESHOLD = 0.6  # corroborated: cosine of the closest sentence ...
+CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also for paraphrase)
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+_PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 
 
 def content_words(text: str) -> set[str]:
@@ -35,8 +50,48 @@ def content_words(text: str) -> set[str]:
 
 
 def numbers(text: str) -> set[str]:
-    """Numbers written in the text, without thousands separators."""
+    """Numbers written in the text, without thousands separators ("8pm" and "$5m" count)."""
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def word_pairs(text: str) -> set[tuple[str, str]]:
+    """Adjacent lower-cased word pairs ("n't" read as "not"), stop words included."""
+    words = _PLAIN_TOKEN.findall(text.lower().replace("n't", " not").replace("’", "'"))
+    return set(zip(words, words[1:], strict=False))
+
+
+@dataclass(frozen=True)
+class SupportFeatures:
+    """How well one article backs one sentence: the evidence the judge weighs."""
+
+    similarity: float  # cosine of the article's sentence closest to the claim
+    word_coverage: float  # share of the claim's content words the article uses
+    pair_coverage: float  # share of the claim's word pairs the article contains
+    missing_numbers: int  # numbers of the claim the article never writes
+
+    @property
+    def grounds(self) -> bool:
+        """The article says it: the strict test a sentence must pass with some article."""
+        if self.missing_numbers:
+            return False
+        same_words = (
+            self.word_coverage >= LEXICAL_THRESHOLD and self.pair_coverage >= BIGRAM_THRESHOLD
+        )
+        paraphrase = (
+            self.similarity >= PARAPHRASE_THRESHOLD
+            and self.word_coverage >= CORROBORATION_LEXICAL_THRESHOLD
+        )
+        return same_words or paraphrase
+
+    @property
+    def corroborates(self) -> bool:
+        """The article reports the same fact, perhaps in other words."""
+        if self.missing_numbers:
+            return False
+        return self.grounds or (
+            self.similarity >= SEMANTIC_THRESHOLD
+            and self.word_coverage >= CORROBORATION_LEXICAL_THRESHOLD
+        )
 
 
 @dataclass
@@ -48,6 +103,7 @@ class ClusterEvidence:
     vectors: np.ndarray
     vocab: dict[str, set[str]]
     number_vocab: dict[str, set[str]]
+    pair_vocab: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -63,6 +119,7 @@ class ClusterEvidence:
             vectors=vectors,
             vocab={aid: content_words(texts[aid]) for aid in article_ids},
             number_vocab={aid: numbers(texts[aid]) for aid in article_ids},
+            pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -76,19 +133,25 @@ class ClusterEvidence:
                 best[sentence.article_id] = float(sim)
         return best
 
-    def supports(self, text: str, vector: np.ndarray) -> list[str]:
-        """Ids of the articles that support `text`, in cluster order."""
+    def features(self, text: str, vector: np.ndarray) -> dict[str, SupportFeatures]:
+        """The judge's evidence for `text`, per article, in cluster order."""
         words = content_words(text)
+        pairs = word_pairs(text)
         nums = numbers(text)
         best = self.best_similarity(vector)
-        backing: list[str] = []
-        for aid in self.article_ids:
-            if best[aid] < SEMANTIC_THRESHOLD:
-                continue
-            covered = len(words & self.vocab[aid]) / len(words) if words else 1.0
-            if covered < LEXICAL_THRESHOLD:
-                continue
-            if not nums <= self.number_vocab[aid]:
-                continue
-            backing.append(aid)
-        return backing
+        return {
+            aid: SupportFeatures(
+                similarity=best[aid],
+                word_coverage=len(words & self.vocab[aid]) / len(words) if words else 1.0,
+                pair_coverage=len(pairs & self.pair_vocab[aid]) / len(pairs) if pairs else 1.0,
+                missing_numbers=len(nums - self.number_vocab[aid]),
+            )
+            for aid in self.article_ids
+        }
+
+    def supports(self, text: str, vector: np.ndarray) -> list[str]:
+        """Ids of the articles that support `text`, in cluster order; none if none grounds it."""
+        found = self.features(text, vector)
+        if not any(f.grounds for f in found.values()):
+            return []
+        return [aid for aid, f in found.items() if f.corroborates]

@@ -1,27 +1,52 @@
-"""Which summarizer a backend name means: 'extractive', or a litellm model string."""
+"""Which summarizer a backend name means: 'extractive', or any litellm model string.
+
+`check_backend` validates a name without a network call (litellm's own provider
+resolution), so a front door can refuse a bad request before accepting a job.
+`get_summarizer` builds the backend; LLM summarizers are kept per configuration,
+so their Router (cooldowns, retry state) and cache outlive one digest. litellm is
+imported only when an LLM backend is named: the extractive default never pays for it.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
 from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.config import Settings
-from service.errors import UnknownBackendError
 
 EXTRACTIVE = "extractive"
+_KEPT = 8
+_llm_summarizers: OrderedDict[tuple[str, str, int], Summarizer] = OrderedDict()
+_lock = threading.Lock()
 
 
 def check_backend(backend: str) -> None:
     """Raise UnknownBackendError (with what to do) when `backend` names no usable summarizer."""
     if backend == EXTRACTIVE:
         return
-    raise UnknownBackendError(
-        f"unknown backend {backend!r}",
-        hint="use 'extractive' (LLM backends through litellm are not built yet)",
-    )
+    from service.backends.llm_client import provider_of
+
+    provider_of(backend)
 
 
 def get_summarizer(backend: str, *, embedder: Embedder, settings: Settings) -> Summarizer:
-    """The summarizer for `backend`, built from the settings."""
+    """The summarizer for `backend`, built from the settings; safe to call from threads."""
     check_backend(backend)
-    return ExtractiveSummarizer(embedder)
+    if backend == EXTRACTIVE:
+        return ExtractiveSummarizer(embedder)
+    from service.backends.summarizers.llm import LLMSummarizer
+
+    key = (backend, settings.model_dump_json(), id(embedder))
+    with _lock:
+        summarizer = _llm_summarizers.get(key)
+        if summarizer is not None and getattr(summarizer, "embedder", embedder) is embedder:
+            _llm_summarizers.move_to_end(key)
+            return summarizer
+        summarizer = LLMSummarizer(backend, settings=settings, embedder=embedder)
+        _llm_summarizers[key] = summarizer
+        while len(_llm_summarizers) > _KEPT:
+            _llm_summarizers.popitem(last=False)
+        return summarizer

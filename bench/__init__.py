@@ -1,0 +1,1 @@
+"""Benchmarks: quality and speed tables (not run by the test command)."""

@@ -1,0 +1,111 @@
+"""The app factory: `create_app(settings)` builds the FastAPI app; nothing happens at import.
+
+    uvicorn --factory service.api:create_app --host 0.0.0.0 --port 8000
+
+Startup (lifespan): JSON logs, database migrations, recovery of jobs a dead
+process left behind, the executor's workers, the model warm-up in the
+background. Shutdown: running jobs go back to the queue for the next process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from service.api.logs import configure_logging
+from service.api.metrics import Metrics
+from service.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from service.api.problems import install_problem_handlers
+from service.api.routes import digests, health, metrics
+from service.api.security import require_auth_configured
+from service.api.state import Readiness, Services
+from service.backends.embedders import MiniLMEmbedder, get_embedder
+from service.config import Settings, get_settings
+from service.jobs import (
+    DigestFunction,
+    JobRunner,
+    JobStore,
+    database_url,
+    default_pipeline,
+    make_engine,
+    make_executor,
+    migrate,
+)
+
+API_VERSION = "1.0.0"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    pipeline: DigestFunction | None = None,
+    warm_up: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The HTTP API. `pipeline` and `warm_up` default to the real pipeline and model."""
+    settings = settings or get_settings()
+    require_auth_configured(settings)
+    configure_logging()
+    engine = make_engine(database_url(settings))
+    store = JobStore(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
+    app_metrics = Metrics(job_counts=store.counts)
+    runner = JobRunner(
+        store, pipeline or default_pipeline(settings), settings, listener=app_metrics
+    )
+    services = Services(
+        settings=settings,
+        store=store,
+        executor=make_executor(settings, store, runner),
+        metrics=app_metrics,
+        readiness=Readiness(warm_up or _model_warm_up(settings)),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(migrate, engine)
+        await run_in_threadpool(services.executor.start)  # recovers orphaned jobs first
+        services.readiness.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(services.executor.shutdown)
+            engine.dispose()
+
+    app = FastAPI(
+        title="digest-service",
+        version=API_VERSION,
+        summary="Cluster news articles into stories and write neutral, cited summaries.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app_metrics)  # outermost: ids first
+    app.include_router(digests.router)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    _mount_slack(app, settings)  # issue 5: the Slack front door, when configured
+    return app
+
+
+def _mount_slack(app: FastAPI, settings: Settings) -> None:
+    """Mount the Bolt handler at /slack/events when `service.slack` exists and is configured."""
+    if importlib.util.find_spec("service.slack") is None:
+        return
+    from service.slack import mount_slack
+
+    mount_slack(app, settings)  # no-op without DIGEST_SLACK_*; half set: ConfigError naming it
+
+
+def _model_warm_up(settings: Settings) -> Callable[[], None]:
+    """Load the local embedding model (seconds on a cold start); remote models need nothing."""
+
+    def warm_up() -> None:
+        embedder = get_embedder(settings.embedding_model)
+        if isinstance(embedder, MiniLMEmbedder):
+            embedder.encode(["warm up"])
+
+    return warm_up

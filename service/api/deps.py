@@ -1,0 +1,46 @@
+"""FastAPI dependencies as `Annotated` aliases: handlers name what they need by type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from service.api.security import identify
+from service.api.state import Services
+from service.config import Settings
+from service.jobs import JobStore
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+_bearer = HTTPBearer(auto_error=False, description="The same API key as a Bearer token.")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings_dep(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_store(services: ServicesDep) -> JobStore:
+    return services.store
+
+
+def get_client(
+    services: ServicesDep,
+    api_key: Annotated[str | None, Security(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> str:
+    """The caller's client id; raises 401 unless the key is valid (or access is open)."""
+    return identify(services.settings, api_key, bearer.credentials if bearer else None)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StoreDep = Annotated[JobStore, Depends(get_store)]
+ClientDep = Annotated[str, Depends(get_client)]

@@ -1,0 +1,113 @@
+"""A DigestRequest in, a JobRequest out, or a 4xx error that says which part to fix.
+
+Inline articles go through the same reader and cleaning as files
+(`pipeline.ingest.load_records`), so the API accepts exactly what the CLI does.
+Everything that can be checked without fetching or summarizing is checked here,
+before a job is stored: limits, text encoding, URLs, the backend name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.api.problems import TooLargeError
+from service.api.schemas import DigestRequest
+from service.backends.summarizers.registry import check_backend
+from service.config import Settings
+from service.errors import EmptyInputError, IngestError, InputError
+from service.jobs.spec import JobRequest
+from service.pipeline.ingest import load_records
+
+_MAX_URL_CHARS = 2048
+
+
+def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
+    """Validate and clean a request; raise an InputError subclass naming the bad part."""
+    if not body.articles and not body.urls:
+        raise EmptyInputError(
+            "no articles or URLs given",
+            hint="send at least one article with text in 'articles', or a link in 'urls'",
+        )
+    count = len(body.articles) + len(body.urls)
+    if count > settings.max_articles:
+        raise TooLargeError(
+            f"{count} articles and URLs in one request; the limit is {settings.max_articles}",
+            hint="split them over several requests",
+        )
+    check_backend(body.options.backend or settings.backend)
+    records = []
+    for index, article in enumerate(body.articles):
+        record = (article.model_dump(exclude_none=True), f"articles[{index}]")
+        _check_record(*record)
+        records.append(record)
+    loaded = load_records(records)
+    articles = loaded.articles
+    for index, article in enumerate(articles):
+        size = len(article.text.encode("utf-8"))
+        if size > settings.max_article_bytes:
+            raise TooLargeError(
+                f"articles[{index}] ({article.id!r}) has {size} bytes of text; "
+                f"the limit is {settings.max_article_bytes}",
+                hint="send the story's text without page furniture, or split it",
+            )
+    urls = [_check_url(url, index) for index, url in enumerate(body.urls)]
+    if urls and importlib.util.find_spec("service.web") is None:
+        raise InputError(
+            "this server cannot fetch URLs", hint="send the articles' text in 'articles' instead"
+        )
+    return JobRequest(articles=articles, urls=urls, options=body.options, warnings=loaded.warnings)
+
+
+def _check_record(record: dict[str, Any], location: str) -> None:
+    """Read one record alone, so that any failure names its place in the list."""
+    _check_unicode(record, location)
+    try:
+        load_records([(record, location)])
+    except IngestError:
+        raise
+    except (ValueError, TypeError, OverflowError, OSError) as exc:  # e.g. a date out of range
+        raise IngestError(
+            f"a field cannot be read ({exc})", location=location, hint="check its date and types"
+        ) from exc
+
+
+def _check_url(url: str, index: int) -> str:
+    url = url.strip()
+    _check_unicode(url, f"urls[{index}]")
+    try:
+        parts = urlsplit(url)
+        valid = (
+            len(url) <= _MAX_URL_CHARS
+            and parts.scheme.lower() in ("http", "https")
+            and bool(parts.hostname)
+        )
+    except ValueError:  # a malformed IPv6 host or port
+        valid = False
+    if not valid:
+        raise InputError(
+            f"urls[{index}] is not an http(s) URL of at most {_MAX_URL_CHARS} characters",
+            hint="give full links like https://example.com/story",
+        )
+    return url
+
+
+def _check_unicode(value: Any, location: str) -> None:
+    """Reject lone surrogates (JSON '\\ud800' escapes): they cannot be stored or returned."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise IngestError(
+                f"invalid Unicode at character {exc.start} (a lone surrogate escape)",
+                location=location,
+                hint="send text as valid UTF-8",
+            ) from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key, location)
+            _check_unicode(item, f"{location}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item, location)

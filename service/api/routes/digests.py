@@ -1,0 +1,189 @@
+"""/v1/digests: submit a digest job, read it, follow its progress, cancel or remove it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from service.api.deps import ClientDep, ServicesDep
+from service.api.intake import to_job_request
+from service.api.problems import NotFoundError, QueueFullError, problem_responses
+from service.api.schemas import DigestRequest, JobResponse
+from service.api.state import Services
+from service.jobs import JobRequest, JobStore
+from service.models import TERMINAL_STATUSES, Job
+
+router = APIRouter(prefix="/v1/digests", tags=["digests"])
+
+_EVENTS_POLL_S = 0.2
+_FIRST_POLL_S = 0.02
+_MAX_POLL_S = 0.25
+_JOB_RESPONSES = {
+    200: {"model": JobResponse, "description": "The job has ended (done, failed or cancelled)."},
+    202: {"model": JobResponse, "description": "Accepted; poll `Location` or follow `events`."},
+}
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobResponse,
+    responses={**_JOB_RESPONSES, **problem_responses(400, 401, 413, 422, 503)},
+    summary="Submit articles and/or URLs for a digest",
+)
+async def create_digest(
+    body: DigestRequest,
+    response: Response,
+    services: ServicesDep,
+    client: ClientDep,
+    wait: Annotated[
+        bool, Query(description="Wait for the result (up to `timeout`) instead of 202 at once.")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        Query(gt=0, le=600, description="Seconds to wait; capped by DIGEST_WAIT_TIMEOUT_S."),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Resending the same body with the same key returns the first job.",
+        ),
+    ] = None,
+) -> JobResponse:
+    """Store a job and start it. 202 with `Location`; with `wait=true`, 200 once it ended."""
+    settings = services.settings
+    job_request = await run_in_threadpool(to_job_request, body, settings)
+    job = await run_in_threadpool(_submit, services, job_request, client, idempotency_key)
+    if wait and job.status not in TERMINAL_STATUSES:
+        limit = min(timeout or settings.wait_timeout_s, settings.wait_timeout_s)
+        job = await _wait_for_end(services.store, job.id, limit)
+    response.status_code = 200 if job.status in TERMINAL_STATUSES else 202
+    response.headers["Location"] = f"/v1/digests/{job.id}"
+    return JobResponse.of(job)
+
+
+@router.get(
+    "/{job_id}",
+    response_model=JobResponse,
+    responses=problem_responses(401, 404, 503),
+    summary="A job's status, progress, and Digest when done",
+)
+async def get_digest(job_id: str, services: ServicesDep, client: ClientDep) -> JobResponse:
+    return JobResponse.of(await _job(services.store, job_id, client))
+
+
+@router.delete(
+    "/{job_id}",
+    response_model=JobResponse,
+    responses={
+        200: {"model": JobResponse, "description": "It was queued or running: now cancelled."},
+        204: {"description": "It had ended: removed."},
+        **problem_responses(401, 404, 503),
+    },
+    summary="Cancel a queued or running job; remove an ended one",
+)
+async def delete_digest(
+    job_id: str, services: ServicesDep, client: ClientDep
+) -> JobResponse | Response:
+    store = services.store
+    job = await _job(store, job_id, client)
+    if job.status not in TERMINAL_STATUSES and await run_in_threadpool(
+        store.cancel, job_id, client=client
+    ):
+        return JobResponse.of(await _job(store, job_id, client))
+    if await run_in_threadpool(store.delete, job_id, client=client):
+        return Response(status_code=204)
+    raise NotFoundError("no such digest job", hint="it was removed meanwhile")
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`progress` events while it runs; then one `done`, `failed` or "
+            "`cancelled` event, and the stream ends.",
+        },
+        **problem_responses(401, 404, 503),
+    },
+    summary="Server-sent events with the job's progress",
+)
+async def digest_events(
+    job_id: str, services: ServicesDep, client: ClientDep
+) -> EventSourceResponse:
+    job = await _job(services.store, job_id, client, with_digest=False)
+    return EventSourceResponse(_events(services.store, job, client), ping=15)
+
+
+async def _events(store: JobStore, job: Job | None, client: str) -> AsyncIterator[ServerSentEvent]:
+    """A `progress` event per change of status or progress; a last event named by the end."""
+    last: str | None = None
+    while job is not None:
+        state = {
+            "status": job.status,
+            "progress": job.progress.model_dump() if job.progress else None,
+            "attempts": job.attempts,
+        }
+        if job.status in TERMINAL_STATUSES:
+            final = JobResponse.of(job).model_dump(mode="json", exclude={"digest"})
+            yield ServerSentEvent(json.dumps(final), event=job.status)
+            return
+        encoded = json.dumps(state)
+        if encoded != last:
+            yield ServerSentEvent(encoded, event="progress")
+            last = encoded
+        await anyio.sleep(_EVENTS_POLL_S)
+        job = await run_in_threadpool(store.get, job.id, client=client, with_digest=False)
+    yield ServerSentEvent(json.dumps({"status": "deleted"}), event="deleted")
+
+
+def _submit(
+    services: Services, request: JobRequest, client: str, idempotency_key: str | None
+) -> Job:
+    """Store the job unless the queue is full; wake the executor for a new one."""
+    store = services.store
+    if store.counts().get("queued", 0) >= services.settings.max_queued_jobs:
+        raise QueueFullError(
+            "too many digest jobs are waiting", hint="retry in a minute, or ask for more workers"
+        )
+    job, created = store.create(request, client=client, idempotency_key=idempotency_key)
+    if created:
+        services.executor.submit(job.id)
+    return job
+
+
+async def _job(store: JobStore, job_id: str, client: str, *, with_digest: bool = True) -> Job:
+    job = await run_in_threadpool(store.get, job_id, client=client, with_digest=with_digest)
+    if job is None:
+        raise NotFoundError(
+            f"no digest job {job_id[:64]!r}", hint="check the id; ended jobs can be deleted"
+        )
+    return job
+
+
+async def _wait_for_end(store: JobStore, job_id: str, seconds: float) -> Job:
+    """Poll the store (it is shared with other processes) until the job ends or time is up."""
+    deadline = time.monotonic() + seconds
+    delay = _FIRST_POLL_S
+    while True:
+        job = await run_in_threadpool(store.get, job_id, with_digest=False)
+        remaining = deadline - time.monotonic()
+        if job is None or job.status in TERMINAL_STATUSES or remaining <= 0:
+            break
+        await anyio.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, _MAX_POLL_S)
+    full = await run_in_threadpool(store.get, job_id)
+    if full is None:
+        raise NotFoundError("the job was removed while waiting for it")
+    return full

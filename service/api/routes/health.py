@@ -1,0 +1,42 @@
+"""Liveness (/healthz: the process answers) and readiness (/readyz: model loaded, store up)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from service.api.deps import ServicesDep
+from service.api.schemas import Health
+from service.jobs import JobStoreError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Not ready; `checks` says what is not."}},
+    summary="Readiness: the model is loaded and the job store answers",
+)
+async def readyz(services: ServicesDep) -> Health | JSONResponse:
+    checks: dict[str, object] = {}
+    try:
+        await run_in_threadpool(services.store.ping)
+        checks["database"] = "ok"
+    except JobStoreError as exc:
+        checks["database"] = exc.user_message
+    readiness = services.readiness
+    if readiness.ready.is_set():
+        checks["model"] = "ok"
+    else:
+        checks["model"] = f"failed: {readiness.error}" if readiness.error else "loading"
+    if all(value == "ok" for value in checks.values()):
+        return Health(status="ready", checks=checks)
+    body = Health(status="not ready", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})

@@ -1,0 +1,472 @@
+"""The LLM summarizer: any litellm model writes the summary, the verifier decides what stays.
+
+In: one cluster's articles, numbered [1]..[n]. Out: a Summary whose every sentence
+cites articles that support it, with the model that answered, the prompt's name,
+version and hash, tokens in and out, cost, latency, and notes saying what went
+wrong on the way. This is the only module that sends chat requests through litellm.
+
+How one cluster is summarized, and why:
+1. The numbered articles are packed into the smallest context window of the model
+   chain (tiktoken counts via litellm, room left for the answer). When they do not
+   fit, map-reduce: each group is summarized with its original numbers, then the
+   partial summaries are merged, so citations never need renumbering.
+2. Every call goes through one litellm `Router`: retries with backoff (a 429's
+   Retry-After is honoured), per-call timeouts, cooldowns, and fallbacks to the next
+   models of the chain when a model errors. Answers are cached (llm_cache.py).
+3. The answer must meet the output contract (llm_answer.py) and at least one of its
+   sentences must survive the verifier. An invalid answer gets one repair (the
+   error is sent back); a second invalid answer moves on to the next model of the
+   chain; when none is left, the extractive backend writes the summary and the
+   notes say why.
+4. Single-source sentences are attributed to their outlet, and the summary is cut
+   to the word budget (cut sentences are listed in `dropped`).
+Thread-safe: everything one summary needs lives in the call; the Router, cache
+and verifier are shared and safe to share.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from service.backends.embedders import Embedder
+from service.backends.llm_client import (
+    count_tokens,
+    import_litellm,
+    model_limits,
+    provider_of,
+    response_format_for,
+)
+from service.backends.summarizers.base import Summarizer
+from service.backends.summarizers.extractive import ExtractiveSummarizer, attribute
+from service.backends.summarizers.llm_answer import (
+    ANSWER_SCHEMA,
+    InvalidAnswer,
+    Proposal,
+    parse_answer,
+)
+from service.backends.summarizers.llm_cache import AnswerCache, make_cache
+from service.config import Settings
+from service.errors import ConfigError, UnknownBackendError
+from service.models import Article, DroppedSentence, Summary, SummarySentence, Usage
+from service.pipeline.budget import Budget, pack, truncate
+from service.pipeline.verify import Verifier, claim_of, verifier_for
+from service.prompts import Prompt, load_prompt
+
+PROMPT_NAME = "summarize"
+PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
+MAX_MERGE_ROUNDS = 4
+_NO_KEY = "no-key"  # OpenAI-compatible local servers want some key and check none
+_ACCORDING = re.compile(r"^According to ([^,]{1,80}),\s*")
+_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exception - )?")
+
+T = TypeVar("T")
+
+
+class _Invalid(Exception):
+    """`model` answered twice against the output contract."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        super().__init__(reason)
+        self.model = model
+
+
+class _Unavailable(Exception):
+    """No model of the chain answered (errors, timeouts, rate limits after retries)."""
+
+
+@dataclass
+class _Call:
+    """What one summary's calls used and what happened on the way."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    cache_hits: int = 0
+    waited_s: float = 0.0  # time spent waiting on models, retries and backoff included
+    notes: list[str] = field(default_factory=list)
+
+    def usage(self) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            cost_usd=round(self.cost_usd, 8),
+            latency_s=round(self.waited_s, 3),
+        )
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def describe_error(exc: Exception, timeout_s: float) -> str:
+    """A litellm/provider error in words that say what to check."""
+    litellm = import_litellm()
+    status = getattr(exc, "status_code", None)
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    first_line = _LITELLM_PREFIX.sub("", first_line)[:160]  # "litellm.X: X: OpenAIException - "
+    if isinstance(exc, litellm.Timeout):
+        return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
+    if isinstance(exc, litellm.RateLimitError):
+        return "rate limited (HTTP 429) after every retry; lower DIGEST_CONCURRENCY or retry later"
+    if isinstance(exc, litellm.AuthenticationError):
+        return (
+            "authentication failed (HTTP 401): set DIGEST_API_KEY or the provider's key "
+            "variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
+        )
+    if isinstance(exc, litellm.NotFoundError):
+        return f"model not found on the server (HTTP 404): {first_line}"
+    if isinstance(exc, litellm.APIConnectionError) or "connection error" in first_line.lower():
+        return f"could not reach the model's server (is it running? check --api-base): {first_line}"
+    if status:
+        return f"the server answered HTTP {status}: {first_line}"
+    return f"{type(exc).__name__}: {first_line}"
+
+
+def _numbers(numbers: list[int]) -> str:
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]} to {numbers[-1]}"
+    return ", ".join(str(n) for n in numbers)
+
+
+def _article_line(number: int, article: Article, text: str | None = None) -> str:
+    record: dict[str, object] = {"n": number, "outlet": article.outlet or "unknown"}
+    if article.title:
+        record["title"] = article.title
+    if article.published_at:
+        record["published"] = article.published_at.date().isoformat()
+    record["text"] = article.text if text is None else text
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _partial_line(proposal: Proposal) -> str:
+    return json.dumps({"text": proposal[0], "citations": proposal[1]}, ensure_ascii=False)
+
+
+class LLMSummarizer:
+    """Summaries written by a litellm model chain; see the module docstring."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        settings: Settings,
+        embedder: Embedder,
+        verifier: Verifier | None = None,
+        fallback: Summarizer | None = None,
+    ) -> None:
+        self.name = model
+        self.settings = settings
+        self.embedder = embedder
+        self.chain = list(dict.fromkeys([model, *settings.fallback_models]))
+        self._providers = {m: self._provider(m, primary=m == model) for m in self.chain}
+        self.prompt: Prompt = load_prompt(
+            PROMPT_NAME,
+            settings.llm_prompt_version,
+            directory=settings.prompts_dir,
+            required=PROMPT_PARTS,
+        )
+        self.verifier = verifier or verifier_for(embedder)
+        self.fallback = fallback or ExtractiveSummarizer(embedder)
+        self.cache: AnswerCache | None = make_cache(
+            settings.llm_cache, data_dir=settings.data_dir, redis_url=settings.redis_url
+        )
+        self.router = self._router()
+        self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
+        self.count: Callable[[str], int] = partial(count_tokens, model)
+        self.budget = self._budget()
+
+    # --- set-up ---------------------------------------------------------------------
+    def _provider(self, model: str, *, primary: bool) -> str:
+        try:
+            return provider_of(model)
+        except UnknownBackendError as exc:
+            if primary:
+                raise
+            raise ConfigError(
+                f"fallback model {model!r} is not a model litellm can route",
+                hint="fix DIGEST_FALLBACK_MODELS (or --fallback): e.g. 'openai/gpt-4o-mini'",
+            ) from exc
+
+    def _params(self, model: str) -> dict[str, Any]:
+        """litellm_params of one deployment: api_base/api_key go to the primary's provider."""
+        params: dict[str, Any] = {
+            "model": model,
+            "timeout": self.settings.llm_timeout_s,
+            "max_retries": 0,  # the Router retries; the SDK must not retry underneath it
+            "drop_params": True,  # a fallback may not take the primary's response_format
+        }
+        if self._providers[model] == self._providers[self.name]:
+            if self.settings.api_base:
+                params["api_base"] = self.settings.api_base
+            if self.settings.api_key:
+                params["api_key"] = self.settings.api_key
+            elif self.settings.api_base:
+                params["api_key"] = _NO_KEY
+        return params
+
+    def _router(self) -> Any:
+        litellm = import_litellm()
+        fallbacks = [{m: self.chain[i + 1 :]} for i, m in enumerate(self.chain[:-1])]
+        options: dict[str, Any] = {}
+        if self.settings.redis_url:  # cooldowns and usage shared by every worker
+            options["redis_url"] = self.settings.redis_url
+        return litellm.Router(
+            model_list=[{"model_name": m, "litellm_params": self._params(m)} for m in self.chain],
+            num_retries=self.settings.llm_max_retries,
+            timeout=self.settings.llm_timeout_s,
+            fallbacks=fallbacks,
+            retry_after=0,
+            **options,
+        )
+
+    def _budget(self) -> Budget:
+        limits = [model_limits(m) for m in self.chain]
+        window = self.settings.llm_context_tokens or min(x.input_tokens for x in limits)
+        outputs = [x.output_tokens for x in limits if x.output_tokens]
+        answer = min([self.settings.llm_max_output_tokens, *outputs])
+        values = {"articles": "", "partials": "", "max_words": 1000, "numbers": "1 to 999"}
+        fixed = max(
+            self.count(self.prompt.render(system, **values))
+            + self.count(self.prompt.render(user, **values))
+            for system, user in (("system", "user"), ("merge-system", "merge-user"))
+        )
+        budget = Budget(context_tokens=window, answer_tokens=answer, prompt_tokens=fixed)
+        try:
+            budget.check()
+        except ValueError as exc:
+            raise ConfigError(
+                f"model {self.name!r}: {exc}",
+                hint="raise DIGEST_LLM_CONTEXT_TOKENS or lower DIGEST_LLM_MAX_OUTPUT_TOKENS",
+            ) from exc
+        return budget
+
+    # --- one summary ----------------------------------------------------------------
+    def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
+        call = _Call()
+        if not articles:
+            return Summary(sentences=[], backend=self.name, prompt=self.prompt.label)
+        position = 0
+        while position < len(self.chain):
+            model = self.chain[position]
+            try:
+                summary = self._write(model, articles, max_words, call)
+            except _Invalid as exc:
+                position = self.chain.index(exc.model) + 1
+                call.note(f"{exc.model}'s repaired answer was invalid too ({exc})")
+                continue
+            except _Unavailable as exc:
+                call.note(f"no model answered: {exc}")
+                break
+            summary = self._finish(summary, articles, max_words)
+            notes = call.notes + summary.notes
+            return summary.model_copy(update={"usage": call.usage(), "notes": notes})
+        summary = self.fallback.summarize(articles, max_words=max_words)
+        call.note(f"fell back to the {summary.backend} summary (written from the articles)")
+        return summary.model_copy(
+            update={"usage": call.usage(), "notes": call.notes + summary.notes}
+        )
+
+    def _write(self, model: str, articles: list[Article], max_words: int, call: _Call) -> Summary:
+        """A verified summary by `model` (or the Router's fallback); map-reduce when needed."""
+        everything = list(range(1, len(articles) + 1))
+        lines = self._article_lines(model, articles, call)
+        groups = pack([self.count(line) for line in lines], self.budget.item_tokens)
+
+        def final(content: str) -> Summary:
+            draft = self._draft(parse_answer(content, len(articles)), articles)
+            verified = self.verifier.verify(draft, articles)
+            if not verified.sentences:
+                raise InvalidAnswer(
+                    "none of your sentences is supported by the articles it cites; write only "
+                    "facts the articles state, and cite the articles that state them"
+                )
+            return verified
+
+        if len(groups) == 1:
+            messages = self._messages("user", lines, everything, max_words)
+            summary, answered = self._ask(model, messages, everything, final, call)
+            return summary.model_copy(update={"backend": answered})
+
+        call.note(
+            f"the {len(articles)} articles do not fit one request: summarized in "
+            f"{len(groups)} groups, then merged"
+        )
+        partials: list[Proposal] = []
+        for group in groups:
+            numbers = [i + 1 for i in group]
+            messages = self._messages("user", [lines[i] for i in group], numbers, max_words)
+            found, _ = self._ask(
+                model, messages, numbers, lambda c: parse_answer(c, len(articles)), call
+            )
+            partials += found
+        for _ in range(MAX_MERGE_ROUNDS):
+            partial_lines = [_partial_line(p) for p in partials]
+            merge_groups = pack([self.count(x) for x in partial_lines], self.budget.item_tokens)
+            if len(merge_groups) == 1:
+                messages = self._messages("merge-user", partial_lines, everything, max_words)
+                summary, answered = self._ask(model, messages, everything, final, call)
+                return summary.model_copy(update={"backend": answered})
+            merged: list[Proposal] = []
+            for group in merge_groups:
+                messages = self._messages(
+                    "merge-user", [partial_lines[i] for i in group], everything, max_words
+                )
+                found, _ = self._ask(
+                    model, messages, everything, lambda c: parse_answer(c, len(articles)), call
+                )
+                merged += found
+            partials = merged
+        raise _Invalid(model, "the partial summaries could not be merged into one request")
+
+    def _article_lines(self, model: str, articles: list[Article], call: _Call) -> list[str]:
+        """One JSON line per article; an article too long for any request is cut to fit."""
+        lines = []
+        for number, article in enumerate(articles, start=1):
+            line = _article_line(number, article)
+            if self.count(line) > self.budget.item_tokens:
+                room = self.budget.item_tokens - self.count(_article_line(number, article, ""))
+                line = _article_line(number, article, truncate(article.text, self.count, room))
+                call.note(f"article [{number}] was cut to fit {model}'s context window")
+            lines.append(line)
+        return lines
+
+    def _messages(
+        self, user_part: str, lines: list[str], numbers: list[int], max_words: int
+    ) -> list[dict[str, str]]:
+        system_part = "system" if user_part == "user" else "merge-system"
+        return self.prompt.messages(
+            system_part,
+            user_part,
+            articles="\n".join(lines),
+            partials="\n".join(lines),
+            numbers=_numbers(numbers),
+            max_words=max_words,
+        )
+
+    def _draft(self, proposals: list[Proposal], articles: list[Article]) -> Summary:
+        """The model's sentences as a Summary, citations as given (the verifier checks them)."""
+        sentences = [
+            SummarySentence(
+                text=text,
+                citations=citations,
+                article_ids=[articles[n - 1].id for n in citations if 1 <= n <= len(articles)],
+            )
+            for text, citations in proposals
+        ]
+        return Summary(sentences=sentences, backend=self.name, prompt=self.prompt.label)
+
+    def _ask(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        numbers: list[int],
+        check: Callable[[str], T],
+        call: _Call,
+    ) -> tuple[T, str]:
+        """`check`ed answer and the model that gave it; one repair when the answer is invalid."""
+        response, answered, request = self._complete(model, messages, call)
+        content = response.choices[0].message.content or ""
+        try:
+            result = check(content)
+        except InvalidAnswer as exc:
+            call.note(f"{answered} gave an invalid answer ({exc}); asked it once to repair it")
+            repair = self.prompt.render("repair", error=str(exc), numbers=_numbers(numbers))
+            messages = [
+                *messages,
+                {"role": "assistant", "content": content},
+                {"role": "user", "content": repair},
+            ]
+            response, answered, request = self._complete(answered, messages, call)
+            try:
+                result = check(response.choices[0].message.content or "")
+            except InvalidAnswer as again:
+                raise _Invalid(answered, str(again)) from again
+        if self.cache is not None and answered == model:
+            self.cache.put(response, **request)
+        return result, answered
+
+    def _complete(
+        self, model: str, messages: list[dict[str, str]], call: _Call
+    ) -> tuple[Any, str, dict[str, Any]]:
+        """One chat call through the Router (or the cache): response, model, request."""
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "temperature": self.settings.llm_temperature,
+            "max_tokens": self.budget.answer_tokens,
+        }
+        if self._formats[model]:
+            request["response_format"] = self._formats[model]
+        key = {**request, "api_base": self._params(model).get("api_base")}
+        if self.cache is not None:
+            cached = self.cache.get(**key)
+            if cached is not None:
+                call.cache_hits += 1
+                call.note(f"{model}'s answer came from the cache (no cost)")
+                self._count(cached, call, cost=False)
+                return cached, model, key
+        started = time.perf_counter()
+        try:
+            response = self.router.completion(**request)
+        except Exception as exc:  # the Router re-raises the last provider error
+            call.waited_s += time.perf_counter() - started
+            raise _Unavailable(
+                f"{' -> '.join(self.chain[self.chain.index(model) :])}: "
+                f"{describe_error(exc, self.settings.llm_timeout_s)}"
+            ) from exc
+        call.waited_s += time.perf_counter() - started
+        headers = (getattr(response, "_hidden_params", None) or {}).get("additional_headers") or {}
+        answered = str(headers.get("x-litellm-model-group") or model)
+        if answered != model:
+            call.note(f"{model} did not answer (errors or timeouts); {answered} answered instead")
+        self._count(response, call, cost=True)
+        return response, answered, key
+
+    def _count(self, response: Any, call: _Call, *, cost: bool) -> None:
+        usage = getattr(response, "usage", None)
+        call.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
+        call.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
+        if cost:
+            litellm = import_litellm()
+            try:
+                call.cost_usd += float(litellm.completion_cost(completion_response=response))
+            except Exception:  # a model without a price (a local server) costs nothing known
+                pass
+
+    # --- after verification -------------------------------------------------------
+    def _finish(self, summary: Summary, articles: list[Article], max_words: int) -> Summary:
+        """Attribute single-source sentences, then keep what fits the word budget."""
+        outlets = [a.outlet for a in articles if a.outlet]
+        kept: list[SummarySentence] = []
+        dropped = list(summary.dropped)
+        words = 0
+        for sentence in summary.sentences:
+            text = sentence.text
+            if len(articles) > 1 and len(sentence.citations) == 1:
+                text = _attributed(text, articles[sentence.citations[0] - 1].outlet, outlets)
+            length = len(text.split())
+            if words + length > max_words:
+                dropped.append(
+                    DroppedSentence(text=sentence.text, reason=f"over the {max_words}-word budget")
+                )
+                continue
+            words += length
+            kept.append(sentence.model_copy(update={"text": text}))
+        return summary.model_copy(update={"sentences": kept, "dropped": dropped})
+
+
+def _attributed(text: str, outlet: str | None, outlets: list[str]) -> str:
+    """A single-source sentence attributed to its one outlet (and not to another)."""
+    claim = claim_of(text, outlets)
+    if claim == text:
+        return attribute(claim, outlet)
+    named = _ACCORDING.match(text)
+    if named and outlet and named.group(1) in outlets and named.group(1) != outlet:
+        return attribute(claim, outlet)  # the model named an outlet that does not support it
+    return text

@@ -1,0 +1,112 @@
+"""Reading a model's answer: sentences with the article numbers that support each one.
+
+In: the text a model returned and how many articles it was given. Out: the
+proposed sentences as (text, citations) pairs, citations as the model wrote them
+(the verifier removes numbers of articles that do not exist, and re-attributes a
+sentence that cites nothing it can check), or InvalidAnswer
+with a reason a model can act on: it is sent back in the repair prompt.
+
+The contract is `{"sentences": [{"text": "...", "citations": [1, 2]}]}`; models
+that cannot be held to a JSON schema slip in predictable ways, which are
+accepted: a ```json fence or prose around the object, a bare list of sentences,
+numbers written as strings ("2", "[2]"), and `[n]` markers inside the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+ANSWER_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {
+        "sentences": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string"},
+                    "citations": {"type": "array", "items": {"type": "integer"}},
+                },
+                "required": ["text", "citations"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["sentences"],
+    "additionalProperties": False,
+}
+"""The JSON schema sent as response_format where the model supports one."""
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+")
+
+
+class InvalidAnswer(Exception):
+    """The answer breaks the output contract; the message says how, for the repair prompt."""
+
+
+Proposal = tuple[str, list[int]]
+
+
+def _decode(content: str) -> Any:
+    text = content.strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"[{\[]", text):  # the first JSON value inside prose or a fence
+        try:
+            value, _ = decoder.raw_decode(text, match.start())
+        except ValueError:
+            continue
+        if isinstance(value, dict | list) and value:
+            return value
+    preview = " ".join(text.split())[:80]
+    raise InvalidAnswer(f"the answer is not JSON (it starts: {preview!r})")
+
+
+def _citations(value: Any, where: str) -> list[int]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    numbers: list[int] = []
+    for item in items:
+        if isinstance(item, bool):
+            raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
+        if isinstance(item, int):
+            numbers.append(item)
+        elif isinstance(item, str) and _NUMBER.search(item):
+            numbers += [int(n) for n in _NUMBER.findall(item)]
+        else:
+            raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
+    return numbers
+
+
+def parse_answer(content: str, count: int) -> list[Proposal]:
+    """The (text, citations) sentences of an answer about `count` articles."""
+    value = _decode(content)
+    if isinstance(value, dict):
+        value = value.get("sentences", value.get("summary"))
+    if not isinstance(value, list):
+        raise InvalidAnswer('the JSON has no "sentences" list')
+    proposals: list[Proposal] = []
+    for index, item in enumerate(value, start=1):
+        where = f"sentence {index}"
+        if not isinstance(item, dict):
+            raise InvalidAnswer(f'{where} is not an object with "text" and "citations"')
+        text = item.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidAnswer(f'{where} has no "text"')
+        citations = _citations(item.get("citations", item.get("sources")), where)
+        for marker in _MARKER.findall(text):  # "[1][3]" left inside the text
+            citations += [int(n) for n in _NUMBER.findall(marker)]
+        text = " ".join(_MARKER.sub("", text).split())
+        proposals.append((text, list(dict.fromkeys(citations))))
+    if not proposals:
+        raise InvalidAnswer("the answer has no sentences")
+    if not any(1 <= n <= count for _, cites in proposals for n in cites):
+        raise InvalidAnswer(f"no sentence cites an article number from 1 to {count}")
+    return proposals

@@ -1,0 +1,71 @@
+"""The Celery app: Redis broker from the settings, tasks acknowledged only after they finish.
+
+    celery -A service.jobs.celery_app worker --concurrency 4 --hostname w1@%h
+
+`acks_late` with `task_reject_on_worker_lost` means a worker killed mid-task
+leaves the message unacknowledged; Redis hands it to another worker after the
+visibility timeout (`DIGEST_BROKER_VISIBILITY_TIMEOUT_S`). Prefetch 1 keeps a
+busy worker from hoarding stories another could summarize. Results live in the
+job database, never in Celery's result backend.
+
+`app` (for the `celery` command) reads the settings only when first configured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from service.config import Settings, get_settings
+from service.errors import ConfigError
+
+TASKS = "service.jobs.tasks"
+RUN_JOB = "digest.run_job"
+SUMMARIZE_STORY = "digest.summarize_story"
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery settings for this service's settings."""
+    if not settings.broker_url:
+        raise ConfigError(
+            "no broker configured for the Celery workers",
+            hint="set BROKER_URL (e.g. redis://127.0.0.1:6379/0)",
+        )
+    visibility = settings.broker_visibility_timeout_s
+    return {
+        "broker_url": settings.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            "visibility_timeout": visibility,
+            # look for abandoned messages often enough to honour a short timeout
+            "unacked_restore_interval": max(1, min(10, visibility // 2)),
+            "unacked_restore_throttle": 1,
+        },
+        "task_default_queue": settings.celery_queue,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_ignore_result": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "include": [TASKS],
+    }
+
+
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app for these settings (the API uses it to send tasks)."""
+    config = celery_config(settings)
+    app = Celery("digest", set_as_current=False, include=config.pop("include"))
+    app.config_from_object(config)
+    return app
+
+
+app = Celery("digest", include=[TASKS])
+
+
+@app.on_configure.connect
+def _configure(sender: Celery, **_: object) -> None:
+    """Read the settings when the worker first needs them, not at import."""
+    config = celery_config(get_settings())
+    config.pop("include")
+    sender.config_from_object(config)

@@ -1,0 +1,95 @@
+"""Database plumbing: which URL, an engine tuned for it, and migrations to the latest schema.
+
+SQLite (the embedded default, a file under `data_dir`) and PostgreSQL
+(`DATABASE_URL`) are both supported. Migrations are Alembic's, applied at
+startup; on PostgreSQL an advisory lock lets several replicas start at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from service.config import Settings
+from service.errors import ConfigError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK = 74_031_204  # any constant; shared by every replica of this service
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, with bare PostgreSQL schemes pointed at psycopg 3."""
+    url = settings.database_url
+    if not url:
+        return f"sqlite:///{Path(settings.data_dir) / 'jobs.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL",
+            hint="use sqlite:///path/jobs.db or postgresql://user@host:5432/db",
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigError(
+            f"unsupported database {parsed.get_backend_name()!r}",
+            hint="use SQLite (the default) or PostgreSQL",
+        )
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"cannot use DATABASE_URL: {exc}") from exc
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest revision; safe to call from several processes at once."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.connect() as connection:
+            is_postgres = connection.dialect.name == "postgresql"
+            if is_postgres:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+                connection.commit()
+            try:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                connection.commit()
+            finally:
+                if is_postgres:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
+                    connection.commit()
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"cannot reach or migrate the job database: {exc.__class__.__name__}",
+            hint="check DATABASE_URL and that the database server is running",
+        ) from exc

@@ -1,0 +1,264 @@
+"""Runs one claimed job: fetch URLs, call the pipeline, store the Digest or the reason it failed.
+
+Executors (in-process threads now, queue workers later) only decide *where*
+this runs; what running a job means lives here once. While a job runs, a
+lease keeper renews its lease; the progress callback stores progress and stops
+the pipeline (by raising) as soon as the job is cancelled or the lease is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Protocol
+
+from service.config import Settings
+from service.errors import BackendError, ConfigError, EmptyInputError, InputError, ServiceError
+from service.jobs.spec import JobRequest
+from service.jobs.store import ClaimedJob, JobStore, JobStoreError
+from service.models import Article, Digest, InputFailure, JobError
+from service.pipeline.run import DigestOptions, ProgressCallback
+
+log = logging.getLogger("service.jobs")
+
+
+class DigestFunction(Protocol):
+    """The pipeline as a job sees it: `service.digest` with the settings bound."""
+
+    def __call__(
+        self,
+        articles: Sequence[Article],
+        options: DigestOptions,
+        *,
+        progress: ProgressCallback,
+        failures: Sequence[InputFailure],
+    ) -> Digest: ...
+
+
+class JobListener(Protocol):
+    """Told about every job that ends here (metrics)."""
+
+    def job_ended(
+        self, outcome: str, duration_s: float, digest: Digest | None, error: JobError | None
+    ) -> None: ...
+
+
+class JobAborted(Exception):
+    """The job was cancelled or its lease was lost: stop without writing anything."""
+
+
+def default_pipeline(settings: Settings) -> DigestFunction:
+    """`service.digest` with these settings."""
+    from service.pipeline.run import digest
+
+    def run(
+        articles: Sequence[Article],
+        options: DigestOptions,
+        *,
+        progress: ProgressCallback,
+        failures: Sequence[InputFailure],
+    ) -> Digest:
+        return digest(articles, options, progress=progress, failures=failures, settings=settings)
+
+    return run
+
+
+def worker_id() -> str:
+    """A name unique to this process and start: host, pid, random suffix."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class JobRunner:
+    """Runs claimed jobs with one pipeline; safe to call from several threads at once."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        pipeline: DigestFunction,
+        settings: Settings,
+        *,
+        listener: JobListener | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.settings = settings
+        self.listener = listener
+        self.owner = owner or worker_id()
+
+    def claim_and_run(self, job_id: str) -> str | None:
+        """Claim `job_id` and run it (queue workers); None when it was not claimable."""
+        job = self.store.claim(self.owner, job_id)
+        return None if job is None else self.run(job)
+
+    def run(self, job: ClaimedJob) -> str:
+        """Run a job this runner holds the lease of; returns the outcome. Never raises."""
+        started = time.monotonic()
+        lost = threading.Event()
+        keeper = _LeaseKeeper(self.store, job.id, self.owner, lost)
+        keeper.start()
+        digest: Digest | None = None
+        error: JobError | None = None
+        try:
+            digest = self._execute(job, lost)
+            outcome = "done" if self.store.finish(job.id, self.owner, digest) else "aborted"
+        except JobAborted:
+            outcome = "aborted"
+        except JobStoreError:  # cannot write: the lease will lapse and recovery will decide
+            log.warning(
+                "job store unavailable; leaving the job to recovery", extra={"job_id": job.id}
+            )
+            outcome = "aborted"
+        except ServiceError as exc:
+            error = _job_error(exc)
+            outcome = self._fail(job, error)
+        except Exception:  # a bug: keep the worker alive, tell the user, log the trace
+            log.exception("job crashed", extra={"job_id": job.id})
+            error = JobError(
+                reason="internal",
+                detail=f"an unexpected error stopped this job; it was logged (job {job.id})",
+                status=500,
+            )
+            outcome = self._fail(job, error)
+        finally:
+            keeper.stop()
+        duration = time.monotonic() - started
+        log.info(
+            "job ended",
+            extra={"job_id": job.id, "outcome": outcome, "duration_s": round(duration, 3)},
+        )
+        if self.listener is not None:
+            self.listener.job_ended(
+                outcome,
+                duration,
+                digest if outcome == "done" else None,
+                error if outcome == "failed" else None,
+            )
+        return outcome
+
+    def _execute(self, job: ClaimedJob, lost: threading.Event) -> Digest:
+        def progress(stage: str, done: int, total: int) -> None:
+            if lost.is_set() or not self.store.record_progress(
+                job.id, self.owner, stage, done, total
+            ):
+                lost.set()
+                raise JobAborted(job.id)
+
+        request = job.request
+        articles = list(request.articles)
+        failures: list[InputFailure] = []
+        if request.urls:
+            progress("fetch", 0, len(request.urls))
+            fetched, failures = _collect(request.urls, self.settings, _quiet(progress))
+            articles = _merge(articles, fetched)
+            progress("fetch", len(request.urls), len(request.urls))
+        if not articles:
+            raise _nothing_readable(request, failures)
+        digest = self.pipeline(articles, request.options, progress=progress, failures=failures)
+        digest.warnings.extend(request.warnings)
+        return digest
+
+    def _fail(self, job: ClaimedJob, error: JobError) -> str:
+        try:
+            return "failed" if self.store.fail(job.id, self.owner, error) else "aborted"
+        except JobStoreError:  # the lease will run out and recovery will decide
+            log.warning("could not record a failure", extra={"job_id": job.id})
+            return "aborted"
+
+
+class _LeaseKeeper:
+    """Renews a job's lease in the background; sets `lost` when the job is no longer ours."""
+
+    def __init__(self, store: JobStore, job_id: str, owner: str, lost: threading.Event) -> None:
+        self.store = store
+        self.job_id = job_id
+        self.owner = owner
+        self.lost = lost
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"lease-{job_id[:8]}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        interval = max(self.store.lease.total_seconds() / 3, 0.05)
+        while not self._stop.wait(interval):
+            try:
+                if not self.store.renew(self.job_id, self.owner):
+                    self.lost.set()
+                    return
+            except JobStoreError:
+                continue  # the database is away; the lease may lapse and recovery decides
+
+
+def _collect(
+    urls: list[str], settings: Settings, progress: ProgressCallback
+) -> tuple[list[Article], list[InputFailure]]:
+    """Fetch URLs through the web-ingestion package, imported only when a job needs it."""
+    try:
+        from service.web import collect
+    except ImportError as exc:
+        raise ConfigError(
+            "this server cannot fetch URLs (web ingestion is not installed)",
+            hint="send the articles' text inline instead",
+        ) from exc
+    collected = collect(urls, settings=settings, progress=progress)
+    return list(collected.articles), list(collected.failures)
+
+
+def _quiet(progress: ProgressCallback) -> ProgressCallback:
+    """Progress that never raises: the fetcher isolates per-URL errors, so a cancel raised
+    inside it could be mistaken for a failed URL; the check after fetching stops the job."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        try:
+            progress(stage, done, total)
+        except JobAborted:
+            pass
+
+    return report
+
+
+def _merge(inline: list[Article], fetched: list[Article]) -> list[Article]:
+    """Inline articles first, then fetched ones, renamed where an id is taken."""
+    seen = {a.id for a in inline}
+    merged = list(inline)
+    for article in fetched:
+        new_id, n = article.id, 1
+        while new_id in seen:
+            n += 1
+            new_id = f"{article.id}#{n}"
+        seen.add(new_id)
+        merged.append(
+            article if new_id == article.id else article.model_copy(update={"id": new_id})
+        )
+    return merged
+
+
+def _nothing_readable(request: JobRequest, failures: list[InputFailure]) -> EmptyInputError:
+    reasons = "; ".join(f"{f.input}: {f.detail or f.reason}" for f in failures[:3])
+    more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+    return EmptyInputError(
+        f"none of the {len(request.urls)} URL(s) gave an article: {reasons}{more}",
+        hint="check the links, or send the articles' text inline",
+    )
+
+
+def _job_error(exc: ServiceError) -> JobError:
+    if isinstance(exc, InputError):
+        reason = "input"
+    elif isinstance(exc, BackendError):
+        reason = "backend"
+    elif isinstance(exc, ConfigError):
+        reason = "config"
+    else:
+        reason = "error"
+    return JobError(reason=reason, detail=exc.user_message, status=exc.status)

@@ -1,0 +1,225 @@
+"""Celery tasks: plan a job, then summarize each story as its own task, anywhere.
+
+    run_job(job_id)                 claim -> fetch URLs -> plan_digest -> hand over
+                                    -> one summarize_story task per story
+    summarize_story(job_id, attempt, index)
+                                    summary row (unique per story) -> the last one assembles
+
+Every task is safe to run twice (redelivery after a worker died): claims and
+lease hand-overs are guarded updates, a story's row has a unique key, and the
+job is finished by a guarded update that only one task can win. Transient
+database errors are retried with exponential backoff; a job past its deadline
+is failed with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from celery import Task, shared_task
+
+from service.backends.embedders import Embedder
+from service.backends.summarizers.base import Summarizer
+from service.config import Settings, get_settings
+from service.errors import ConfigError, ServiceError
+from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY
+from service.jobs.db import database_url, make_engine, migrate
+from service.jobs.fanout import FanoutStore, StoredPlan, deadline_error
+from service.jobs.runner import (
+    JobAborted,
+    _collect,
+    _job_error,
+    _LeaseKeeper,
+    _merge,
+    _nothing_readable,
+    _quiet,
+    worker_id,
+)
+from service.jobs.store import ClaimedJob, JobStore, JobStoreError
+from service.models import InputFailure, JobError, Summary
+from service.pipeline.run import assemble, embedder_for, plan_digest, story_writer
+
+log = logging.getLogger("service.jobs")
+
+
+@dataclass
+class Worker:
+    """What one worker process holds: settings, stores, pipeline parts and its name."""
+
+    settings: Settings
+    store: JobStore
+    fanout: FanoutStore
+    embedder: Embedder
+    summarizer: Summarizer | None
+    owner: str
+
+
+@lru_cache(maxsize=1)
+def current_worker() -> Worker:
+    """Built on the first task in this process (after the fork), then reused."""
+    settings = get_settings()
+    engine = make_engine(database_url(settings))
+    migrate(engine)
+    embedder, summarizer = _components(settings)
+    return Worker(
+        settings=settings,
+        store=JobStore(
+            engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts
+        ),
+        fanout=FanoutStore(engine),
+        embedder=embedder,
+        summarizer=summarizer,
+        owner=worker_id()[:64],
+    )
+
+
+def _components(settings: Settings) -> tuple[Embedder, Summarizer | None]:
+    """The embedder and summarizer: from the settings, or a `module:function` (tests)."""
+    if not settings.worker_components:
+        return embedder_for(settings), None
+    module, _, name = settings.worker_components.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(
+            f"DIGEST_WORKER_COMPONENTS={settings.worker_components!r} cannot be loaded: {exc}",
+            hint="give module:function, or unset it to use the configured models",
+        ) from exc
+    embedder, summarizer = factory(settings)
+    return embedder, summarizer
+
+
+_RETRY: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (JobStoreError,),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
+
+
+@shared_task(name=RUN_JOB, max_retries=3, **_RETRY)
+def run_job(self: Task, job_id: str) -> str:
+    """Claim a queued job, plan it, and fan its stories out; the outcome as a word."""
+    worker = current_worker()
+    job = worker.store.claim(worker.owner, job_id)
+    if job is None:
+        return "not-claimable"  # done, cancelled, or another worker has it
+    lost = threading.Event()
+    keeper = _LeaseKeeper(worker.store, job.id, worker.owner, lost)
+    keeper.start()
+    try:
+        return _plan_and_fan_out(worker, job, lost)
+    except JobAborted:
+        return "aborted"
+    except JobStoreError:
+        log.warning("job store unavailable; leaving the job to recovery", extra={"job_id": job_id})
+        return "aborted"
+    except ServiceError as exc:
+        return _fail(worker, job.id, worker.owner, _job_error(exc))
+    except Exception:
+        log.exception("job crashed", extra={"job_id": job_id})
+        return _fail(worker, job.id, worker.owner, _internal(job_id))
+    finally:
+        keeper.stop()
+
+
+def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) -> str:
+    def progress(stage: str, done: int, total: int) -> None:
+        if lost.is_set() or not worker.store.record_progress(
+            job.id, worker.owner, stage, done, total
+        ):
+            lost.set()
+            raise JobAborted(job.id)
+
+    request = job.request
+    articles = list(request.articles)
+    failures: list[InputFailure] = []
+    if request.urls:
+        fetched, failures = _collect(request.urls, worker.settings, _quiet(progress))
+        articles = _merge(articles, fetched)
+    if not articles:
+        raise _nothing_readable(request, failures)
+    plan = plan_digest(
+        articles,
+        request.options,
+        embedder=worker.embedder,
+        progress=progress,
+        failures=failures,
+        settings=worker.settings,
+    )
+    current = worker.store.get(job.id, with_digest=False)
+    started = current.started_at if current and current.started_at else datetime.now(UTC)
+    deadline = started + timedelta(seconds=worker.settings.job_deadline_s)  # since first start
+    if not worker.fanout.hand_over(
+        job.id, worker.owner, job.attempts, plan, list(request.warnings), deadline
+    ):
+        return "aborted"
+    for index in range(len(plan.stories)):
+        summarize_story.delay(job.id, job.attempts, index)
+    return "fanned-out"
+
+
+@shared_task(name=SUMMARIZE_STORY, max_retries=5, **_RETRY)
+def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
+    """Summarize one story of a planned job; the last story stored assembles the digest."""
+    worker = current_worker()
+    stored = worker.fanout.plan(job_id)
+    if stored is None or stored.attempt != attempt or not worker.fanout.active(stored):
+        return "stale"  # cancelled, finished, or planned again since this task was sent
+    if datetime.now(UTC) > stored.deadline_at:
+        return _fail(worker, job_id, stored.owner, deadline_error(worker.settings))
+    if not worker.fanout.has(job_id, index):
+        try:
+            summary = _summarize(worker, stored, index)
+        except JobStoreError:
+            raise  # transient: retried with backoff
+        except ServiceError as exc:
+            return _fail(worker, job_id, stored.owner, _job_error(exc))
+        except Exception:
+            log.exception("story crashed", extra={"job_id": job_id, "story": index})
+            return _fail(worker, job_id, stored.owner, _internal(job_id))
+        hostname = str(self.request.hostname or worker.owner)
+        if not worker.fanout.record(stored, index, hostname, summary):
+            log.info("story already summarized (redelivery)", extra={"job_id": job_id})
+    return _finish_if_complete(worker, stored)
+
+
+def _summarize(worker: Worker, stored: StoredPlan, index: int) -> Summary:
+    write = story_writer(
+        stored.plan, worker.embedder, summarizer=worker.summarizer, settings=worker.settings
+    )
+    return write(stored.plan.story(index))
+
+
+def _finish_if_complete(worker: Worker, stored: StoredPlan) -> str:
+    results = worker.fanout.results(stored.job_id)
+    if len(results) < len(stored.plan.stories):
+        return "stored"
+    digest = assemble(stored.plan, [r.summary for r in results])
+    digest.warnings.extend(stored.warnings)
+    return "done" if worker.store.finish(stored.job_id, stored.owner, digest) else "stored"
+
+
+def _fail(worker: Worker, job_id: str, owner: str, error: JobError) -> str:
+    try:
+        return "failed" if worker.store.fail(job_id, owner, error) else "aborted"
+    except JobStoreError:
+        log.warning("could not record a failure", extra={"job_id": job_id})
+        return "aborted"
+
+
+def _internal(job_id: str) -> JobError:
+    return JobError(
+        reason="internal",
+        detail=f"an unexpected error stopped this job; it was logged (job {job_id})",
+        status=500,
+    )

@@ -1,0 +1,244 @@
+"""Citation verification: every summary sentence is checked against the articles it cites.
+
+In: a Summary proposed by any backend (extractive or LLM) and the cluster's
+articles, numbered [1]..[n]. Out: the Summary with verified sentences only.
+One judge for every backend, built on `support.ClusterEvidence`:
+
+- citations to articles that do not exist are removed;
+- loaded wording is reworded where a neutral word exists, else the sentence is dropped;
+- a sentence that reads as an instruction, or repeats one found inside an article
+  ("ignore previous instructions and write ..."), is dropped: article text is data,
+  and this is the backstop when a model obeys it anyway;
+- a sentence that a cited article supports cites every article that supports it
+  (an attributed one, "According to Outlet B, ...", keeps only its supporting
+  sources); when none of its cited articles does, it is re-attributed to the
+  articles that do; when no article does, it is dropped;
+- every drop is listed in `Summary.dropped` with its reason and counted in `notes`.
+
+Instruction-like sentences inside articles are left out of the evidence, so an
+obeyed injection finds no support. An attribution ("According to Outlet B, ...")
+is checked without its prefix: the outlet's name is not a claim about the story.
+Verifying a verified summary changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from service.backends.embedders import Embedder
+from service.models import Article, DroppedSentence, Summary, SummarySentence
+from service.pipeline.neutrality import find_loaded_terms, neutralise
+from service.pipeline.sentences import Sentence, split_sentences
+from service.pipeline.support import ClusterEvidence, content_words
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}"
+    r"\b(?:instructions?|prompts?|rules|guidelines|the above|everything)\b"
+    r"|\bsystem prompt\b|\bas an ai\b|\bjailbreak"
+    r"|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|chatbot|llm)\b"
+    r"|\b(?:summar(?:y|izer|iser)|assistant|language model|chatbot|ai|llm)s?\b[^.!?]{0,40}"
+    r"\b(?:must|should|shall|will)\b[^.!?]{0,20}\b(?:say|write|state|include|report|claim|begin|start|end)\b",
+    re.IGNORECASE,
+)
+_ACCORDING = re.compile(r"^according to [^,]{1,80},\s*", re.IGNORECASE)
+_REPORTS = r"\s+(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?"
+_ECHO_OVERLAP = 0.6
+_CACHE_SIZE = 32
+
+
+def looks_like_instruction(text: str) -> bool:
+    """True for text addressed to a model ('ignore previous instructions', 'you are now ...')."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def claim_of(text: str, outlets: list[str]) -> str:
+    """The sentence without its attribution prefix: what must be supported."""
+    rest = _ACCORDING.sub("", text, count=1)
+    if rest == text:
+        for name in [*outlets, "one report", "a report"]:
+            match = re.match(re.escape(name) + _REPORTS, text, flags=re.IGNORECASE)
+            if match:
+                rest = text[match.end() :]
+                break
+    return rest[:1].upper() + rest[1:] if rest else text
+
+
+@dataclass
+class _Evidence:
+    evidence: ClusterEvidence
+    instructions: list[tuple[int, set[str]]]  # (article number, content words) per instruction
+
+
+class Verifier:
+    """Checks summaries against their articles; thread-safe, evidence cached per cluster."""
+
+    def __init__(self, embedder: Embedder, cache_size: int = _CACHE_SIZE) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[tuple[tuple[str, str], ...], _Evidence] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def verify(self, summary: Summary, articles: list[Article]) -> Summary:
+        """The summary with every sentence verified; see the module docstring for the rules."""
+        if not summary.sentences:
+            return summary
+        found = self._evidence(articles)
+        outlets = [a.outlet for a in articles if a.outlet]
+        kept: list[SummarySentence] = []
+        dropped = list(summary.dropped)
+        removed: list[int] = []
+        reattributed = 0
+        pending: list[tuple[str, str, list[int], str]] = []  # original, text, citations, claim
+        for sentence in summary.sentences:
+            text = " ".join(sentence.text.split())
+            valid = [n for n in dict.fromkeys(sentence.citations) if 1 <= n <= len(articles)]
+            removed += [n for n in sentence.citations if not 1 <= n <= len(articles)]
+            reason = self._reject(text, found)
+            if reason is None:
+                reworded = neutralise(text)
+                if reworded is None:
+                    terms = ", ".join(repr(t) for t in find_loaded_terms(text))
+                    reason = f"uses loaded wording with no neutral rewording ({terms})"
+                else:
+                    text = reworded
+            if reason is not None:
+                dropped.append(DroppedSentence(text=sentence.text, reason=reason))
+                continue
+            pending.append((sentence.text, text, valid, claim_of(text, outlets)))
+
+        vectors = self.embedder.encode([claim for *_, claim in pending]) if pending else []
+        order = {a.id: n for n, a in enumerate(articles, start=1)}
+        for (original, text, valid, claim), vector in zip(pending, vectors, strict=True):
+            supporters = [order[aid] for aid in found.evidence.supports(claim, vector)]
+            confirmed = [n for n in valid if n in supporters]
+            if confirmed:
+                # cite every article that supports it, unless it is attributed to one outlet
+                citations = sorted(confirmed) if claim != text else supporters
+            elif supporters:
+                citations = supporters
+                reattributed += 1
+            else:
+                cited = ", ".join(f"[{n}]" for n in valid) or "no existing article"
+                reason = f"not supported by the articles it cites ({cited}) nor by any other"
+                dropped.append(DroppedSentence(text=original, reason=reason))
+                continue
+            kept.append(
+                SummarySentence(
+                    text=text,
+                    citations=citations,
+                    article_ids=[articles[n - 1].id for n in citations],
+                )
+            )
+        notes = list(summary.notes)
+        if removed:
+            marks = ", ".join(f"[{n}]" for n in sorted(set(removed)))
+            notes.append(f"verifier: removed citations to articles that do not exist ({marks})")
+        if reattributed:
+            notes.append(
+                f"verifier: {reattributed} sentence(s) re-attributed to the articles that "
+                "support them"
+            )
+        newly_dropped = len(dropped) - len(summary.dropped)
+        if newly_dropped:
+            notes.append(
+                f"verifier: dropped {newly_dropped} of {len(summary.sentences)} sentence(s); "
+                "see 'dropped' for why"
+            )
+        return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
+
+    def _reject(self, text: str, found: _Evidence) -> str | None:
+        """Why a sentence cannot stand whatever it cites, or None."""
+        if not content_words(text):
+            return "empty sentence"
+        if looks_like_instruction(text):
+            return "reads as an instruction, not a fact from the articles"
+        words = content_words(text)
+        for number, instruction in found.instructions:
+            if len(words & instruction) >= max(2, _ECHO_OVERLAP * len(words)):
+                return f"repeats an instruction found inside article [{number}]"
+        return None
+
+    def _evidence(self, articles: list[Article]) -> _Evidence:
+        key = tuple((a.id, a.text) for a in articles)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        built = self._build(articles)
+        with self._lock:
+            self._cache[key] = built
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return built
+
+    def _build(self, articles: list[Article]) -> _Evidence:
+        sentences: list[Sentence] = []
+        instructions: list[tuple[int, set[str]]] = []
+        texts: dict[str, str] = {}
+        for number, article in enumerate(articles, start=1):
+            text = article.text
+            for sentence in split_sentences(article.id, article.text):
+                if looks_like_instruction(sentence.text):
+                    instructions.append((number, content_words(sentence.text)))
+                    text = text.replace(sentence.text, " ")  # its words back nothing
+                else:
+                    sentences.append(sentence)
+            texts[article.id] = text
+        vectors = self.embedder.encode([s.text for s in sentences])
+        evidence = ClusterEvidence.build([a.id for a in articles], sentences, vectors, texts)
+        return _Evidence(evidence, instructions)
+
+
+class MemoEmbedder:
+    """An embedder that remembers recent vectors by text, shared by summarizer and verifier.
+
+    Why: the verifier needs the vectors of every sentence of a cluster, which the
+    summarizer has just computed; remembering them makes verification nearly free.
+    Thread-safe; holds at most `size` vectors (least recently used are forgotten).
+    """
+
+    def __init__(self, inner: Embedder, size: int = 50_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            known = {t: self._memo[t] for t in texts if t in self._memo}
+            for text in known:
+                self._memo.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = self.inner.encode(missing)
+            known.update(zip(missing, fresh, strict=True))
+            with self._lock:
+                self._memo.update(zip(missing, fresh, strict=True))
+                while len(self._memo) > self._size:
+                    self._memo.popitem(last=False)
+        if not texts:
+            return self.inner.encode([])
+        return np.stack([known[t] for t in texts])
+
+
+@lru_cache(maxsize=8)
+def remembering(embedder: Embedder) -> MemoEmbedder:
+    """The one MemoEmbedder around `embedder` (itself when it already is one)."""
+    return embedder if isinstance(embedder, MemoEmbedder) else MemoEmbedder(embedder)
+
+
+def verifier_for(embedder: Embedder) -> Verifier:
+    """The shared Verifier of an embedder, so every stage reuses one evidence cache."""
+    return _verifier(remembering(embedder))
+
+
+@lru_cache(maxsize=8)
+def _verifier(embedder: MemoEmbedder) -> Verifier:
+    return Verifier(embedder)

@@ -1,0 +1,238 @@
+"""Block Kit rendering: a Digest in, Slack messages (blocks + plain-text fallback) out.
+
+Each story is a header, its summary as mrkdwn sections with citations turned into numbered
+links (`<url|[1]>`, plain `[1]` when the article has no URL), its notes (an extractive
+fallback, say), and a context line with outlets, dates and the backend that wrote it.
+
+What stays true: no message breaks Slack's limits, so chat.postMessage never answers
+`msg_too_long` or `invalid_blocks`. A section's text is at most 3,000 characters (long
+summaries are split between sentences), a header 150, a context block holds at most 10
+elements, and a message at most 50 blocks and `MESSAGE_CHARS` of block JSON; a long
+digest becomes several messages, each labelled "part i of n", each with a fallback `text`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from service.models import Cluster, Digest, InputFailure, Source, SummarySentence
+
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+CONTEXT_ELEMENTS = 10
+MESSAGE_BLOCKS = 50
+MESSAGE_CHARS = 12_000  # block JSON per message: far below where Slack starts refusing
+FALLBACK_CHARS = 2_000  # the notification text; Slack truncates `text` at 40,000
+
+Block = dict[str, Any]
+
+
+@dataclass
+class SlackMessage:
+    """One chat.postMessage worth: blocks and the plain-text fallback for notifications."""
+
+    text: str
+    blocks: list[Block]
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn reserves."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, label: str) -> str:
+    """`<url|label>` for http(s) URLs; the bare label otherwise (no URL, or another scheme)."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return escape(label)
+    safe = escape(url).replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe}|{escape(label)}>"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(texts: list[str]) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, HEADER_CHARS)}}
+
+
+def pack_text(pieces: Iterable[str], limit: int, sep: str = " ") -> list[str]:
+    """Join pieces into chunks of at most `limit` characters, splitting a piece only if it
+    alone is too long (between words, so a `<url|[n]>` link is never cut)."""
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        for part in _split_long(piece, limit):
+            candidate = f"{current}{sep}{part}" if current else part
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = part
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _split_long(piece: str, limit: int) -> list[str]:
+    if len(piece) <= limit:
+        return [piece]
+    parts: list[str] = []
+    current = ""
+    for word in piece.split(" "):
+        while len(word) > limit:  # one absurdly long word: cut it
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = word
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _contexts(texts: list[str]) -> list[Block]:
+    """Context blocks holding `texts`, each element within the section limit."""
+    elements = [chunk for text in texts for chunk in _split_long(text, SECTION_CHARS)]
+    return [
+        _context(elements[i : i + CONTEXT_ELEMENTS])
+        for i in range(0, len(elements), CONTEXT_ELEMENTS)
+    ]
+
+
+def _cited(sentence: SummarySentence, sources: list[Source]) -> str:
+    by_number = {s.number: s for s in sources}
+    marks = "".join(
+        link(by_number[n].url if n in by_number else None, f"[{n}]") for n in sentence.citations
+    )
+    return escape(sentence.text) + marks
+
+
+def _source_entry(source: Source) -> str:
+    name = source.source or _clip(source.title, 60) or source.article_id
+    entry = f"{link(source.url, f'[{source.number}]')} {escape(name)}"
+    if source.published_at:
+        entry += f", {source.published_at.date().isoformat()}"
+    return entry
+
+
+def story_blocks(cluster: Cluster, number: int) -> list[Block]:
+    """One story: header, cited summary sections, notes, then sources and backend."""
+    blocks: list[Block] = [_header(cluster.title.strip() or f"Story {number}")]
+    summary = cluster.summary
+    if summary and summary.sentences:
+        texts = [_cited(s, cluster.sources) for s in summary.sentences]
+        blocks += [_section(chunk) for chunk in pack_text(texts, SECTION_CHARS)]
+    else:
+        blocks.append(_section("_No summary: the articles had no usable sentences._"))
+    if summary and summary.notes:
+        blocks += _contexts([f":warning: {escape(note)}" for note in summary.notes])
+    line = pack_text([_source_entry(s) for s in cluster.sources], SECTION_CHARS, sep="  ·  ")
+    if summary:
+        model = f"{summary.backend}, prompt {summary.prompt}" if summary.prompt else summary.backend
+        line.append(f"Summarized by `{escape(model)}`")
+    blocks += _contexts(line)
+    return blocks
+
+
+def _failure_line(failure: InputFailure) -> str:
+    detail = failure.detail or failure.reason
+    return f"• {link(failure.input, failure.input)}: {escape(detail)}"
+
+
+def _tail_blocks(digest: Digest) -> list[Block]:
+    blocks: list[Block] = []
+    if digest.failures:
+        count = len(digest.failures)
+        intro = f":warning: *Could not read {count} input{'s' if count > 1 else ''}:*"
+        lines = [intro] + [_failure_line(f) for f in digest.failures]
+        blocks += [_section(chunk) for chunk in pack_text(lines, SECTION_CHARS, sep="\n")]
+    if digest.warnings:
+        blocks += _contexts([f":information_source: {escape(w)}" for w in digest.warnings])
+    return blocks
+
+
+def _size(block: Block) -> int:
+    return len(json.dumps(block, ensure_ascii=False))
+
+
+def _pack(units: list[list[Block]], max_blocks: int, max_chars: int) -> list[list[Block]]:
+    """Fill messages unit by unit; a unit (a story) moves whole to the next message when it
+    fits there, and is split between blocks only when it is bigger than a message."""
+    messages: list[list[Block]] = [[]]
+    used = 0
+    for unit in units:
+        unit_size = sum(_size(b) for b in unit)
+        fits_fresh = len(unit) <= max_blocks and unit_size <= max_chars
+        fits_here = len(messages[-1]) + len(unit) <= max_blocks and used + unit_size <= max_chars
+        if messages[-1] and fits_fresh and not fits_here:
+            messages.append([])
+            used = 0
+        for block in unit:
+            size = _size(block)
+            if messages[-1] and (len(messages[-1]) >= max_blocks or used + size > max_chars):
+                messages.append([])
+                used = 0
+            messages[-1].append(block)
+            used += size
+    return [m for m in messages if m]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+def render_digest(digest: Digest, *, requested_by: str | None = None) -> list[SlackMessage]:
+    """The digest as one or more Slack messages, each within Slack's limits."""
+    stories = _plural(len(digest.clusters), "story", "stories")
+    headline = f"Digest: {stories} from {_plural(len(digest.articles), 'article')}"
+    intro = f"*{headline}*"
+    if requested_by:
+        intro += f"  ·  requested by <@{requested_by}>"
+    units: list[list[Block]] = [[_section(intro)]]
+    for number, cluster in enumerate(digest.clusters, start=1):
+        units.append([{"type": "divider"}, *story_blocks(cluster, number)])
+    tail = _tail_blocks(digest)
+    if tail:
+        units.append(tail)
+    # one block per message is kept free for the "part i of n" label
+    packed = _pack(units, MESSAGE_BLOCKS - 1, MESSAGE_CHARS - 200)
+    return _label(packed, headline)
+
+
+def _label(packed: list[list[Block]], headline: str) -> list[SlackMessage]:
+    total = len(packed)
+    messages: list[SlackMessage] = []
+    for index, blocks in enumerate(packed, start=1):
+        story_titles = [b["text"]["text"] for b in blocks if b["type"] == "header"]
+        prefix = headline if total == 1 else f"{headline} (part {index} of {total})"
+        text = prefix + (": " + "; ".join(story_titles) if story_titles else "")
+        if total > 1 and index > 1:
+            blocks = [_context([f"_{escape(headline)}, part {index} of {total}_"]), *blocks]
+        elif total > 1:
+            blocks = [*blocks, _context([f"_Part 1 of {total}; the rest follows._"])]
+        messages.append(SlackMessage(text=_clip(text, FALLBACK_CHARS), blocks=blocks))
+    return messages
+
+
+def render_notice(text: str, *, emoji: str = ":warning:") -> SlackMessage:
+    """A short message in plain words (an error, a status), within the limits."""
+    body = pack_text([f"{emoji} {escape(text)}"], SECTION_CHARS)
+    return SlackMessage(text=_clip(text, FALLBACK_CHARS), blocks=[_section(b) for b in body])

@@ -1,0 +1,195 @@
+"""What a Slack user gave us: Slack message text in, links and article texts out.
+
+Rules (the README repeats them for users):
+- a link is fetched as one article (Slack's `<https://x|label>` form included);
+- pasted text is split into articles on lines of `---` when there are any, else, in
+  `/digest`, on blank lines (one article per paragraph block); in a thread each
+  message is one article, and an attachment without a link adds its text to it;
+- a pasted article whose first or last line is only a link (`Source: <link>` too) is
+  that link's text: the link is cited, not fetched;
+- a text of fewer than `MIN_ARTICLE_WORDS` words is a remark ("have a look at these"),
+  not an article: it is dropped, and its links are fetched;
+- mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.errors import InputError
+
+MIN_ARTICLE_WORDS = 25
+_ENTITY = re.compile(r"<[^<>\n]*>")  # <https://x|label>, <@U123>, <#C123|general>, <!here>
+_BARE_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
+_SOURCE_LINE = re.compile(
+    r"^\s*(?:(?:source|link|url|via|from)\s*:\s*)?(<https?://[^<>\s]+>|https?://\S+)\s*$",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|={3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+_FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
+_HELP_WORDS = {"help", "-h", "--help", "?"}
+
+
+@dataclass
+class Pasted:
+    """One pasted article's text, and its link when the paste named one on its own line."""
+
+    text: str
+    url: str | None = None
+
+
+@dataclass
+class SlackInput:
+    """Links to fetch and pasted articles."""
+
+    urls: list[str] = field(default_factory=list)
+    texts: list[Pasted] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.urls) + len(self.texts)
+
+    def describe(self) -> str:
+        """'3 links and 1 pasted text', for the acknowledgement."""
+        parts = []
+        if self.urls:
+            parts.append(_plural(len(self.urls), "link"))
+        if self.texts:
+            parts.append(_plural(len(self.texts), "pasted text"))
+        return " and ".join(parts) or "nothing"
+
+    def extend(self, other: SlackInput) -> None:
+        """Add `other`'s articles; a link already cited by a pasted text is not fetched."""
+        self.texts += other.texts
+        cited = {t.url for t in self.texts if t.url}
+        self.urls = [u for u in dict.fromkeys(self.urls + other.urls) if u not in cited]
+
+
+@dataclass
+class Command:
+    """A parsed `/digest` command: options, then what to summarize."""
+
+    input: SlackInput
+    ephemeral: bool | None = None  # None: the workspace default (DIGEST_SLACK_EPHEMERAL)
+    one_story: bool = False
+    help: bool = False
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` in message text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def find_links(text: str) -> list[str]:
+    """The http(s) links in Slack text, in order, each once, with Slack's escaping undone."""
+    from service.web import find_urls  # lazy: the web package pulls in the fetching stack
+
+    links: list[str] = []
+    for url in find_urls(text):
+        url = unescape(url)
+        if url not in links:
+            links.append(url)
+    return links
+
+
+def strip_links(text: str) -> str:
+    """The text without links and mentions, unescaped: what is left to read as an article."""
+    return unescape(_BARE_URL.sub(" ", _ENTITY.sub(" ", text)))
+
+
+def _blocks(text: str, *, on_blank_lines: bool) -> list[str]:
+    if _SEPARATOR.search(text):
+        return _SEPARATOR.split(text)
+    return _BLANK_LINES.split(text) if on_blank_lines else [text]
+
+
+def _source_link(lines: list[str]) -> tuple[list[str], str | None]:
+    """Lines without a first or last line that is only a link, and that link."""
+    for index in (0, -1):
+        if lines and (match := _SOURCE_LINE.match(lines[index])):
+            rest = lines[1:] if index == 0 else lines[:-1]
+            return rest, unescape(match.group(1).strip("<>").split("|", 1)[0])
+    return lines, None
+
+
+def _tidy(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def parse_text(text: str, *, on_blank_lines: bool = True) -> SlackInput:
+    """Links and pasted articles in one piece of Slack text (see the module's rules)."""
+    found = SlackInput()
+    for block in _blocks(text, on_blank_lines=on_blank_lines):
+        lines, source = _source_link([ln for ln in block.strip().splitlines() if ln.strip()])
+        body = "\n".join(lines)
+        words = _tidy(strip_links(body))
+        if len(words.split()) >= MIN_ARTICLE_WORDS:
+            found.extend(SlackInput(urls=find_links(body), texts=[Pasted(words, source)]))
+        else:
+            found.extend(SlackInput(urls=find_links(block)))
+    return found
+
+
+def parse_command(text: str) -> Command:
+    """Parse `/digest [--private|--public] [--one-story] <links and/or text>`.
+
+    Options are read only at the start, so a `--` inside pasted text is left alone.
+    """
+    stripped = text.strip()
+    if not stripped or stripped.lower() in _HELP_WORDS:
+        return Command(input=SlackInput(), help=True)
+    command = Command(input=SlackInput())
+    rest = stripped
+    while match := _FLAG.match(rest):
+        _apply_flag(command, match.group(1).lower())
+        rest = rest[match.end() :]
+    command.input = parse_text(rest)
+    return command
+
+
+def _apply_flag(command: Command, name: str) -> None:
+    if name == "private":
+        command.ephemeral = True
+    elif name == "public":
+        command.ephemeral = False
+    elif name == "one-story":
+        command.one_story = True
+    elif name == "help":
+        command.help = True
+    else:
+        raise InputError(
+            f"unknown option --{name}",
+            hint="use --private, --public or --one-story, or /digest help",
+        )
+
+
+def thread_input(messages: Iterable[Mapping[str, Any]], *, skip_bots: set[str]) -> SlackInput:
+    """Links and texts in a thread's messages; messages by `skip_bots` (our bot) are left out."""
+    found = SlackInput()
+    for message in messages:
+        if message.get("bot_id") in skip_bots or message.get("user") in skip_bots:
+            continue
+        text = str(message.get("text") or "")
+        extra_urls: list[str] = []
+        for attachment in message.get("attachments") or []:
+            url = (
+                attachment.get("original_url")
+                or attachment.get("from_url")
+                or attachment.get("title_link")
+            )
+            if url:
+                extra_urls.append(str(url))
+            elif attachment.get("text"):
+                text += "\n\n" + str(attachment["text"])
+        found.extend(parse_text(text, on_blank_lines=False))
+        found.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
+    return found

@@ -1,0 +1,128 @@
+"""The Bolt listeners: parse what Slack sent, ack() at once, hand the work to the worker.
+
+- `/digest <links and/or text>`: acks "Summarizing 3 links…" (or a usage or error text)
+  and posts the digest in the channel, or only to the caller with `--private`;
+- message shortcut "Summarize links in this thread" (`summarize_thread`) and
+  `@digest summarize` in a thread: digest the thread's links and texts, answer in it.
+
+Listeners do only cheap parsing before ack(): fetching, the thread's history and the
+digest itself run on the DigestWorker, so Slack always gets its answer within 3 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_sdk import WebClient
+
+from service.errors import ServiceError
+from service.pipeline.run import DigestOptions
+from service.slack.blocks import escape, render_notice
+from service.slack.delivery import Destination, deliver
+from service.slack.inputs import parse_command, strip_links
+from service.slack.worker import NOTHING_FOUND, DigestWorker
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/digest"
+THREAD_SHORTCUT = "summarize_thread"
+_SUMMARIZE = re.compile(r"\b(?:summari[sz]e|digest)\b", re.IGNORECASE)
+USAGE = (
+    "*/digest* turns news links or pasted articles into neutral, cited story summaries.\n"
+    "• `/digest https://example.com/a https://example.org/b` reads the pages\n"
+    "• `/digest` followed by pasted article text (one article per paragraph block, or "
+    "separate articles with lines of `---`)\n"
+    "• options first: `--private` (only you see it), `--public`, `--one-story`\n"
+    "In a thread: the message shortcut *Summarize links in this thread*, or "
+    "`@digest summarize`."
+)
+
+
+def _own_ids(context: BoltContext) -> set[str]:
+    """Our bot's ids, so its own earlier digests in a thread are not summarized again."""
+    return {i for i in (context.bot_id, context.bot_user_id) if i}
+
+
+def register_listeners(app: App, worker: DigestWorker) -> None:
+    """Attach the command, shortcut and mention listeners to `app`."""
+    settings = worker.settings
+
+    @app.command(COMMAND)
+    def digest_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        try:
+            parsed = parse_command(str(command.get("text") or ""))
+        except ServiceError as exc:
+            ack(f":warning: {escape(exc.user_message)}")
+            return
+        except Exception:  # a parsing bug must still answer Slack in time
+            log.exception("could not parse a /digest command")
+            ack(":warning: I could not read that command. Try `/digest help`.")
+            return
+        found = parsed.input
+        if parsed.help:
+            ack(USAGE)
+            return
+        if not found.size:
+            ack(NOTHING_FOUND)
+            return
+        if found.size > settings.slack_max_inputs:
+            ack(
+                f":warning: That is {found.describe()}; one /digest takes at most "
+                f"{settings.slack_max_inputs}. Split them across several commands."
+            )
+            return
+        ack(f"Summarizing {found.describe()}…")
+        ephemeral = settings.slack_ephemeral if parsed.ephemeral is None else parsed.ephemeral
+        destination = Destination(
+            channel=str(command["channel_id"]),
+            user=str(command["user_id"]),
+            ephemeral=ephemeral,
+            response_url=command.get("response_url"),
+        )
+        worker.submit(
+            worker.summarize,
+            client,
+            found,
+            DigestOptions(one_story=parsed.one_story),
+            destination,
+            requested_by=None if ephemeral else destination.user,
+        )
+
+    @app.message_shortcut(THREAD_SHORTCUT)
+    def summarize_thread_shortcut(
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        message = shortcut.get("message") or {}
+        root = str(message.get("thread_ts") or message.get("ts") or shortcut.get("message_ts"))
+        destination = Destination(
+            channel=str(shortcut["channel"]["id"]),
+            user=str(shortcut["user"]["id"]),
+            thread_ts=root,
+            response_url=shortcut.get("response_url"),
+        )
+        worker.submit(
+            worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
+        )
+
+    @app.event("app_mention")
+    def summarize_on_mention(
+        event: dict[str, Any], client: WebClient, context: BoltContext, request: BoltRequest
+    ) -> None:
+        # Events are acked by Bolt before this runs; a retry means Slack missed that ack,
+        # and the first delivery is already being worked on.
+        if request.headers.get("x-slack-retry-num"):
+            return
+        root = str(event.get("thread_ts") or event["ts"])
+        destination = Destination(
+            channel=str(event["channel"]), user=event.get("user"), thread_ts=root
+        )
+        if not _SUMMARIZE.search(strip_links(str(event.get("text") or ""))):
+            worker.submit(deliver, client, [render_notice(USAGE, emoji=":wave:")], destination)
+            return
+        worker.submit(
+            worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
+        )

@@ -1,0 +1,59 @@
+"""Socket Mode: the same Bolt app over a WebSocket that the bot opens to Slack.
+
+For workspaces without a public URL. Needs the app-level token (xapp-..., scope
+connections:write) in DIGEST_SLACK_APP_TOKEN and the bot token; no signing secret, since
+Slack's messages arrive on the bot's own authenticated connection.
+Run it with `python -m service.slack`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from service.config import Settings, get_settings
+from service.errors import ConfigError, ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def socket_mode_handler(settings: Settings, *, slack_app: App | None = None) -> SocketModeHandler:
+    """A handler ready to connect(); raises ConfigError when a token is missing or refused."""
+    if not settings.slack_app_token:
+        raise ConfigError(
+            "Socket Mode needs the app-level token",
+            hint="set DIGEST_SLACK_APP_TOKEN (xapp-..., with the connections:write scope)",
+        )
+    if slack_app is None:
+        from service.slack.app import create_slack_app
+
+        slack_app = create_slack_app(settings, verify_token=True)
+    return SocketModeHandler(slack_app, settings.slack_app_token)
+
+
+def run_socket_mode(settings: Settings, stop: threading.Event | None = None) -> None:
+    """Connect and serve until `stop` is set (or forever)."""
+    handler = socket_mode_handler(settings)
+    handler.connect()
+    log.info("connected to Slack in Socket Mode; Ctrl-C to stop")
+    try:
+        (stop or threading.Event()).wait()
+    finally:
+        handler.close()
+
+
+def main() -> int:
+    """CLI entry point: `python -m service.slack`; exit status 2 on a configuration error."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        run_socket_mode(get_settings())
+    except ServiceError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0

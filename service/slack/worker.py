@@ -1,0 +1,230 @@
+"""The work behind a Slack request, off the listener: gather articles, digest, post.
+
+Digests run on this worker's own small thread pool, never on Bolt's listener executor:
+Bolt runs every listener, ack included, on a pool of 5 threads, so a few long digests
+there would hold the next request's ack past Slack's 3 seconds. Every failure ends as a
+message to the user in plain words; nothing here raises into Bolt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from service.backends.embedders import Embedder
+from service.backends.summarizers.base import Summarizer
+from service.config import Settings
+from service.errors import BackendError, EmptyInputError, IngestError, ServiceError
+from service.models import Article, Digest, InputFailure
+from service.pipeline.run import DigestOptions, digest
+from service.slack.blocks import escape, render_digest, render_notice
+from service.slack.delivery import Destination, deliver, post_placeholder
+from service.slack.inputs import SlackInput, thread_input
+
+log = logging.getLogger(__name__)
+
+MAX_THREAD_MESSAGES = 1000
+NOTHING_FOUND = (
+    "I found no links or article text to summarize. Give me links "
+    "(`/digest https://example.com/story ...`) or paste the articles' text, "
+    "one article per paragraph block or separated by lines of `---`."
+)
+NOTHING_IN_THREAD = (
+    "I found no links or article text in this thread. Post the links (or paste the articles' "
+    "text) in the thread, then ask again."
+)
+NOT_IN_CHANNEL = (
+    "I can't read the messages in this channel. Invite me with `/invite @digest`, then try again."
+)
+
+
+def gather_articles(
+    found: SlackInput, settings: Settings
+) -> tuple[list[Article], list[InputFailure]]:
+    """Fetch the links (through service.web) and turn the pasted texts into articles."""
+    from service import load_text
+
+    articles: list[Article] = []
+    for number, pasted in enumerate(found.texts, start=1):
+        try:
+            article = load_text(pasted.text, name=f"text-{number}")
+        except IngestError:  # nothing left once boilerplate is cleaned away
+            continue
+        updates: dict[str, str] = {"title": _title(article.text)}
+        if pasted.url:
+            updates["url"] = pasted.url
+        articles.append(article.model_copy(update=updates))
+    failures: list[InputFailure] = []
+    if found.urls:
+        from service import web  # lazy: only link requests need the fetching stack
+
+        collected = web.collect(found.urls, settings=settings)
+        taken = {a.id for a in articles}
+        for article in collected.articles:
+            if article.id in taken:
+                article = article.model_copy(update={"id": f"{article.id}#{len(taken) + 1}"})
+            taken.add(article.id)
+            articles.append(article)
+        failures = list(collected.failures)
+    return articles, failures
+
+
+def _title(text: str, limit: int = 120) -> str:
+    """A pasted article's title: its first line when that reads as a headline, else the
+    start of its first sentence."""
+    first, _, rest = text.strip().partition("\n")
+    if rest.strip() and len(first) <= limit:
+        return first.strip()
+    end = first.find(". ")
+    sentence = first[: end + 1] if end > 0 else first
+    return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _failure_lines(failures: list[InputFailure]) -> str:
+    return "\n".join(f"• {f.input}: {f.detail or f.reason}" for f in failures)
+
+
+def explain(error: Exception) -> str:
+    """What went wrong, in words a Slack user can act on."""
+    if isinstance(error, BackendError):
+        return (
+            f"The summarizer backend failed: {error.user_message}. Try again in a few minutes; "
+            "if it keeps failing, ask whoever runs the digest service to check DIGEST_BACKEND."
+        )
+    if isinstance(error, ServiceError):
+        return error.user_message
+    return (
+        "Something went wrong on our side while summarizing (the error is in the service's "
+        "log). Try again, or ask whoever runs the digest service to look at it."
+    )
+
+
+class DigestWorker:
+    """Runs Slack digests in the background, a few at a time, and posts the answers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        summarizer: Summarizer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.summarizer = summarizer
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.slack_workers, thread_name_prefix="slack-digest"
+        )
+
+    def submit(self, job: Callable[..., None], *args: Any, **kwargs: Any) -> Future[None]:
+        """Run `job` in the background; its exceptions are logged, never lost silently."""
+
+        def guarded() -> None:
+            try:
+                job(*args, **kwargs)
+            except Exception:  # a listener's background job must never die unseen
+                log.exception("Slack job %s failed", getattr(job, "__name__", job))
+
+        return self._pool.submit(guarded)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait)
+
+    def summarize(
+        self,
+        client: WebClient,
+        found: SlackInput,
+        options: DigestOptions,
+        destination: Destination,
+        *,
+        requested_by: str | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        """Digest `found` and post the answer to `destination` (errors too, in plain words)."""
+        try:
+            result = self._digest(found, options)
+        except Exception as exc:  # every failure becomes a message, never a crashed listener
+            if not isinstance(exc, ServiceError):
+                log.exception("Slack digest failed")
+            deliver(client, [render_notice(explain(exc))], destination.private())
+            return
+        result.warnings += warnings or []
+        deliver(client, render_digest(result, requested_by=requested_by), destination)
+
+    def _digest(self, found: SlackInput, options: DigestOptions) -> Digest:
+        articles, failures = gather_articles(found, self.settings)
+        if not articles and failures:
+            count = f"the {len(failures)} links" if len(failures) > 1 else "the link"
+            raise EmptyInputError(
+                f"I could not read {count}, so there is nothing to summarize:\n"
+                + _failure_lines(failures)
+                + "\nCheck that the pages are public, or paste their text instead."
+            )
+        if not articles:
+            raise EmptyInputError(NOTHING_FOUND)
+        return digest(
+            articles,
+            options,
+            embedder=self.embedder,
+            summarizer=self.summarizer,
+            failures=failures,
+            settings=self.settings,
+        )
+
+    def summarize_thread(
+        self,
+        client: WebClient,
+        thread_ts: str,
+        destination: Destination,
+        *,
+        skip_bots: set[str],
+    ) -> None:
+        """Read the thread's messages, say what was found, then digest them into the thread."""
+        try:
+            messages = self._replies(client, destination.channel, thread_ts)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error"))
+            text = (
+                NOT_IN_CHANNEL
+                if error in {"not_in_channel", "channel_not_found"}
+                else f"Slack would not give me this thread's messages ({error}). Try again later."
+            )
+            deliver(client, [render_notice(text)], destination.private())
+            return
+        found = thread_input(messages, skip_bots=skip_bots)
+        if not found.size:
+            deliver(client, [render_notice(NOTHING_IN_THREAD)], destination.private())
+            return
+        limit = self.settings.slack_max_inputs
+        warnings = []
+        if found.size > limit:
+            warnings.append(
+                f"Only the first {limit} of the thread's {found.size} links and texts were "
+                "summarized (the limit is DIGEST_SLACK_MAX_INPUTS)."
+            )
+            found = _first(found, limit)
+        status = f"Summarizing {found.describe()} from this thread…"
+        destination = post_placeholder(client, destination, escape(status))
+        self.summarize(client, found, DigestOptions(), destination, warnings=warnings)
+
+    def _replies(self, client: WebClient, channel: str, ts: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while len(messages) < MAX_THREAD_MESSAGES:
+            page = client.conversations_replies(channel=channel, ts=ts, limit=200, cursor=cursor)
+            messages += page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return messages
+
+
+def _first(found: SlackInput, limit: int) -> SlackInput:
+    urls = found.urls[:limit]
+    return replace(found, urls=urls, texts=found.texts[: limit - len(urls)])

@@ -1,0 +1,52 @@
+"""Page cache: fetched HTML pages by requested URL, kept for `web_cache_ttl_s` on disk.
+
+So that re-running a digest over the same links does not download them again.
+Lives under `data_dir/web-cache` (diskcache: SQLite + files, safe across
+processes). A broken cache never fails a fetch: errors read as a miss.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import diskcache
+
+from service.web.page import Page
+
+log = logging.getLogger(__name__)
+_KEY_PREFIX = "page:v1:"
+
+
+class PageCache:
+    """Fetched pages by URL with a time to live."""
+
+    def __init__(self, directory: Path, ttl_s: float) -> None:
+        self._ttl_s = ttl_s
+        self._cache = diskcache.Cache(str(directory))
+
+    def get(self, url: str) -> Page | None:
+        try:
+            stored = self._cache.get(_KEY_PREFIX + url)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("web cache unreadable, fetching %s again: %s", url, exc)
+            return None
+        if not isinstance(stored, dict):
+            return None
+        return Page(**stored)
+
+    def put(self, url: str, page: Page) -> None:
+        record = {
+            "url": page.url,
+            "kind": page.kind,
+            "content_type": page.content_type,
+            "body": page.body,
+        }
+        try:
+            self._cache.set(_KEY_PREFIX + url, record, expire=self._ttl_s)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("web cache not written for %s: %s", url, exc)
+
+    def close(self) -> None:
+        self._cache.close()

@@ -1,0 +1,228 @@
+"""Collect: URLs (pages or feeds, told apart by content) in, Articles and per-URL failures out.
+
+What stays true: every input URL ends as articles or as an InputFailure with a
+reason, never silently dropped and never failing the others; a feed expands
+into its entries (their links fetched, or their full text used), each entry's
+failure reported under the entry's link; the same article reached twice (given
+directly and through a feed) is kept once. `acollect` is the implementation;
+`collect` runs it on a fresh event loop for synchronous callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from service.config import Settings, get_settings
+from service.models import Article, InputFailure
+from service.web.addresses import Policy
+from service.web.cache import PageCache
+from service.web.extract import page_to_article, text_to_article
+from service.web.failures import FetchFailure
+from service.web.feeds import FeedEntry, describe_window, parse_feed, select_entries
+from service.web.fetch import Fetcher
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ("fetch", done, total); total grows when a feed adds its entries."""
+
+
+@dataclass
+class Collected:
+    """What `collect` produced: articles read, and the inputs that failed with the reason."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[InputFailure] = field(default_factory=list)
+
+
+Outcome = tuple[list[Article], list[InputFailure]]
+
+
+class _Cancelled(BaseException):
+    """Carries what `progress` raised past the per-input `except Exception` isolation."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _Run:
+    """One collect call: the fetcher, the progress count, and the feed window."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        settings: Settings,
+        since: timedelta | None,
+        progress: ProgressCallback,
+    ) -> None:
+        self.fetcher = fetcher
+        self.settings = settings
+        self.since = since
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+        self.cancelled = False
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.cancelled:  # the caller has said stop; work still unwinding reports nothing
+            return
+        try:
+            self.progress("fetch", self.done, self.total)
+        except Exception as exc:
+            self.cancelled = True
+            raise _Cancelled(exc) from exc
+
+    async def input(self, url: str) -> Outcome:
+        """One URL the user gave: a page, or a feed and all its selected entries."""
+        try:
+            page = await self.fetcher.fetch(url)
+            if page.kind == "feed":
+                return await self._feed(url, page.body, page.url)
+            return [await asyncio.to_thread(page_to_article, page)], []
+        except FetchFailure as failure:
+            return [], [InputFailure(input=url, reason=failure.reason, detail=failure.detail)]
+        except Exception:  # one input's bug never fails the others; the log has the trace
+            log.exception("unexpected error while collecting %s", url)
+            return [], [_unexpected(url)]
+        finally:
+            self._tick()
+
+    async def _feed(self, url: str, body: bytes, final_url: str) -> Outcome:
+        entries = await asyncio.to_thread(parse_feed, body, final_url)
+        selected = select_entries(
+            entries, since=self.since, limit=self.settings.web_max_feed_entries
+        )
+        if not selected:
+            window = f" published in the last {describe_window(self.since)}" if self.since else ""
+            return [], [
+                InputFailure(
+                    input=url, reason="no_entries", detail=f"the feed has no entries{window}"
+                )
+            ]
+        self.total += len(selected)  # shown at the next tick
+        return _merge(await _all(self._entry(url, e) for e in selected))
+
+    async def _entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
+        """A feed entry: its full text when the feed has it, else the page it links to."""
+        name = entry.link or f"{feed_url} ({entry.title or 'untitled entry'})"
+        try:
+            if entry.text is not None:
+                article = text_to_article(
+                    entry.text,
+                    url=entry.link or feed_url,
+                    key=name,
+                    title=entry.title,
+                    source=entry.source,
+                    published=entry.published,
+                )
+                return [article], []
+            assert entry.link is not None  # select_entries keeps entries with a link or text
+            page = await self.fetcher.fetch(entry.link)
+            if page.kind == "feed":
+                raise FetchFailure("not_html", "the entry links to another feed, not an article")
+            article = await asyncio.to_thread(page_to_article, page)
+            if article.published_at is None and entry.published is not None:
+                article = article.model_copy(update={"published_at": entry.published})
+            return [article], []
+        except FetchFailure as failure:
+            detail = f"{failure.detail} (from the feed {feed_url})"
+            return [], [InputFailure(input=name, reason=failure.reason, detail=detail)]
+        except Exception:
+            log.exception("unexpected error while collecting %s", name)
+            return [], [_unexpected(name)]
+        finally:
+            self._tick()
+
+
+async def _all(work: Iterable[Coroutine[Any, Any, Outcome]]) -> list[Outcome]:
+    """Run concurrently, in order; when one raises (a cancel), the others are cancelled too."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _unexpected(name: str) -> InputFailure:
+    return InputFailure(
+        input=name, reason="error", detail="an unexpected error occurred; the service log has it"
+    )
+
+
+def _merge(outcomes: Sequence[Outcome]) -> Outcome:
+    """Outcomes in input order; an article reached twice (same URL) is kept once."""
+    articles: list[Article] = []
+    failures: list[InputFailure] = []
+    seen: set[str] = set()
+    for found, failed in outcomes:
+        for article in found:
+            if article.id not in seen:
+                seen.add(article.id)
+                articles.append(article)
+        failures.extend(failed)
+    return articles, failures
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+async def acollect(
+    inputs: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    since: timedelta | None = None,
+    progress: ProgressCallback | None = None,
+    policy: Policy | None = None,
+) -> Collected:
+    """Fetch pages and feeds (detected by content); one bad URL never fails the whole call.
+
+    `progress` may raise to cancel: the exception comes out of `acollect` unchanged.
+    `policy` replaces the SSRF policy built from `settings.web_allowlist` (tests give
+    one with their own resolver).
+    """
+    settings = settings or get_settings()
+    policy = policy or Policy.from_allowlist(settings.web_allowlist)
+    unique = list(dict.fromkeys(u.strip() for u in inputs if u.strip()))
+    cache = (
+        PageCache(settings.data_dir / "web-cache", settings.web_cache_ttl_s)
+        if settings.web_cache_ttl_s > 0
+        else None
+    )
+    try:
+        async with Fetcher(settings, policy, cache) as fetcher:
+            run = _Run(fetcher, settings, since, progress or _noop)
+            run.total = len(unique)
+            run.progress("fetch", 0, run.total)
+            outcomes = await _all(run.input(url) for url in unique)
+    except _Cancelled as cancelled:
+        raise cancelled.error from None
+    finally:
+        if cache is not None:
+            cache.close()
+    articles, failures = _merge(outcomes)
+    return Collected(articles=articles, failures=failures)
+
+
+def collect(
+    inputs: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    since: timedelta | None = None,
+    progress: ProgressCallback | None = None,
+) -> Collected:
+    """Synchronous `acollect`, for the CLI and worker threads (not for code inside a loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(acollect(inputs, settings=settings, since=since, progress=progress))
+    raise RuntimeError("collect() runs its own event loop; in async code use `await acollect()`")

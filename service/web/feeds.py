@@ -1,0 +1,110 @@
+"""Feeds: an RSS/Atom document in, the entries to read (within a time window) out.
+
+feedparser reads the bytes fetch already checked; it is never given a URL or a
+string (it would fetch or open it itself). An entry whose content is the full
+article (at least FULL_TEXT_WORDS words) is used as is; otherwise its link is
+fetched. With a window (`since`), entries older than it, and undated ones, are
+left out: an undated entry cannot be shown to be recent.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from service.errors import InputError
+from service.web.extract import fragment_text
+from service.web.failures import FetchFailure
+
+FULL_TEXT_WORDS = 120
+"""Entry content at least this long is the article itself, not a teaser."""
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry: its link, and its full text when the feed carries it."""
+
+    link: str | None
+    title: str
+    published: datetime | None
+    text: str | None
+    source: str | None
+
+
+def parse_since(value: str) -> timedelta:
+    """'24h', '30m', '7d', '2w', '1h30m' -> timedelta; InputError saying the format otherwise."""
+    text = value.strip().lower().replace(" ", "")
+    parts = _DURATION.findall(text)
+    if not text or "".join(n + u for n, u in parts) != text:
+        raise InputError(
+            f"invalid time window {value!r}",
+            hint="use a number and a unit: 90s, 30m, 24h, 7d, 2w (or 1h30m)",
+        )
+    window = timedelta(0)
+    for number, unit in parts:
+        window += timedelta(**{_UNITS[unit]: float(number)})
+    if window <= timedelta(0):
+        raise InputError(f"invalid time window {value!r}", hint="the window must be positive")
+    return window
+
+
+def describe_window(window: timedelta) -> str:
+    """'24 hours', '7 days', '90 minutes': a window as a user wrote it, roughly."""
+    seconds = int(window.total_seconds())
+    for unit, size in (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+def _when(entry: Any) -> datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+
+
+def _full_text(entry: Any) -> str | None:
+    contents = [c.get("value", "") for c in entry.get("content") or []]
+    contents.append(entry.get("summary", ""))
+    text = max((fragment_text(c) for c in contents if c), key=len, default="")
+    return text if len(text.split()) >= FULL_TEXT_WORDS else None
+
+
+def parse_feed(body: bytes, url: str) -> list[FeedEntry]:
+    """The entries of an RSS/Atom document, links made absolute against the feed's URL."""
+    parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
+    if not parsed.entries and parsed.get("bozo"):
+        raise FetchFailure("not_html", "the link looks like a feed but could not be read as one")
+    source = parsed.feed.get("title") or None
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        entries.append(
+            FeedEntry(
+                link=urljoin(url, link) if link else None,
+                title=(entry.get("title") or "").strip(),
+                published=_when(entry),
+                text=_full_text(entry),
+                source=source,
+            )
+        )
+    return entries
+
+
+def select_entries(
+    entries: list[FeedEntry], *, since: timedelta | None, limit: int, now: datetime | None = None
+) -> list[FeedEntry]:
+    """Entries in the window (all when no window), at most `limit`, in feed order."""
+    if since is not None:
+        cutoff = (now or datetime.now(UTC)) - since
+        entries = [e for e in entries if e.published is not None and e.published >= cutoff]
+    return [e for e in entries if e.link or e.text][:limit]

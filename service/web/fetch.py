@@ -1,0 +1,232 @@
+"""Fetch: one URL in, one `Page` (an HTML page or a feed, by content) out, or a FetchFailure.
+
+What stays true: every connection goes through `_GuardedBackend`, which resolves
+the host with the SSRF policy and connects only to an address the policy
+allowed; redirects are followed one hop at a time and each new URL is checked
+again; no body larger than `web_max_bytes` is read (decompressed bytes count);
+one URL never takes longer than `web_total_timeout_s`; environment proxies are
+ignored (a proxy would connect on our behalf, past the address check).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterable
+from types import TracebackType
+
+import httpcore
+import httpx
+
+from service.config import Settings
+from service.web.addresses import Policy
+from service.web.cache import PageCache
+from service.web.failures import FetchFailure
+from service.web.page import Page, PageKind
+
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
+_SNIFFED_TYPES = {"", "text/plain", "application/octet-stream", "application/xml", "text/xml"}
+_ACCEPT = (
+    "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+    "application/xml;q=0.9,*/*;q=0.1"
+)
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses the policy resolved and allowed (closes DNS rebinding)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self._policy = policy
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        error: Exception | None = None
+        for address in await self._policy.resolve(host, port):
+            try:  # TLS is set up later on this stream with the URL's host name (SNI, cert check)
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        raise error or FetchFailure("connection_error", f"no address to connect to for {host}")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise FetchFailure("blocked_address", "local sockets are never used")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport with its connection pool built on the guarded backend."""
+
+    def __init__(
+        self, policy: Policy, limits: httpx.Limits, ssl_context: ssl.SSLContext | None
+    ) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(policy),
+        )
+
+
+def _media_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _sniff(media_type: str, body: bytes) -> PageKind | None:
+    """HTML, a feed, or neither: the header first, the first bytes where the header is vague."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    looks_like_feed = any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
+    looks_like_html = head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+    if media_type in _FEED_TYPES or (looks_like_feed and not looks_like_html):
+        return "feed"
+    if media_type in _HTML_TYPES or looks_like_html:
+        return "html"
+    return None
+
+
+def _status_detail(status: int) -> str:
+    if status in (404, 410):
+        return f"the page was not found (HTTP {status}); check the link"
+    if status in (401, 403):
+        return f"the site refused access (HTTP {status}); the page may need a login"
+    if status == 429:
+        return "the site is limiting requests (HTTP 429); try again later"
+    if status >= 500:
+        return f"the site had a server error (HTTP {status}); try again later"
+    return f"the site answered HTTP {status} instead of a page"
+
+
+class Fetcher:
+    """Fetches URLs with bounded concurrency; use as `async with Fetcher(...) as f`.
+
+    `ssl_context` replaces the system's certificate store (tests trust their own CA).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        cache: PageCache | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._settings = settings
+        self._policy = policy
+        self._cache = cache
+        self._slots = asyncio.Semaphore(settings.web_concurrency)
+        limits = httpx.Limits(max_connections=settings.web_concurrency * 2)
+        self._client = httpx.AsyncClient(
+            transport=_GuardedTransport(policy, limits, ssl_context),
+            timeout=httpx.Timeout(
+                settings.web_read_timeout_s, connect=settings.web_connect_timeout_s
+            ),
+            headers={"User-Agent": settings.web_user_agent, "Accept": _ACCEPT},
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str) -> Page:
+        """The page or feed at `url`; HTML pages come from the cache while it is fresh."""
+        target = self._policy.check_url(url)
+        if self._cache is not None and (cached := self._cache.get(str(target))) is not None:
+            return cached
+        total = self._settings.web_total_timeout_s
+        async with self._slots:
+            try:
+                async with asyncio.timeout(total):
+                    page = await self._follow(target)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise FetchFailure(
+                    "timeout", f"the site did not answer in time (limit {total:g}s); try later"
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise FetchFailure("connection_error", _network_detail(exc)) from exc
+        if self._cache is not None and page.kind == "html":  # feeds change: always refetched
+            self._cache.put(str(target), page)
+        return page
+
+    async def _follow(self, target: httpx.URL) -> Page:
+        """Follow redirects hop by hop, checking each new URL before it is requested."""
+        for _hop in range(self._settings.web_max_redirects + 1):
+            async with self._client.stream("GET", target) as response:
+                if response.is_redirect:
+                    target = self._policy.check_url(_next_url(response))
+                    continue
+                return await self._read(response)
+        raise FetchFailure(
+            "too_many_redirects",
+            f"more than {self._settings.web_max_redirects} redirects; the link may loop",
+        )
+
+    async def _read(self, response: httpx.Response) -> Page:
+        if not 200 <= response.status_code < 300:
+            raise FetchFailure(f"http_{response.status_code}", _status_detail(response.status_code))
+        media_type = _media_type(response)
+        if media_type not in _HTML_TYPES | _FEED_TYPES | _SNIFFED_TYPES:
+            raise FetchFailure("not_html", f"the link is a {media_type} file, not a web page")
+        limit = self._settings.web_max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchFailure("too_large", _too_large(limit))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise FetchFailure("too_large", _too_large(limit))
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        kind = _sniff(media_type, body)
+        if kind is None:
+            shown = media_type or "file without a content type"
+            raise FetchFailure("not_html", f"the link is a {shown}, not a web page or feed")
+        return Page(url=str(response.url), kind=kind, content_type=media_type, body=body)
+
+
+def _next_url(response: httpx.Response) -> str:
+    try:
+        return str(response.url.join(response.headers["location"]))
+    except httpx.InvalidURL as exc:
+        raise FetchFailure("invalid_url", "the site redirected to an invalid address") from exc
+
+
+def _network_detail(exc: httpx.HTTPError) -> str:
+    text = str(exc) or type(exc).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+        return f"the site's TLS certificate is not valid for this address ({text})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect to the site; check the address or try later ({text})"
+    return f"the connection to the site failed while reading ({text})"
+
+
+def _too_large(limit: int) -> str:
+    return f"the page is larger than {limit:,} bytes (DIGEST_WEB_MAX_BYTES)"

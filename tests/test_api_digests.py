@@ -1,0 +1,495 @@
+"""The HTTP API through FastAPI's TestClient: jobs, waiting, idempotency, cancel, auth, limits,
+problem details for every bad input, metrics, logs, URLs fetched inside the job."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from service.api.logs import JsonFormatter
+from service.config import Settings
+from service.errors import ConfigError
+from service.jobs import DigestFunction
+from service.models import Usage
+from tests.conftest import EXAMPLE
+from tests.test_api_fakes import fake_pipeline, sqlite_url, story_articles
+
+KEY = "test-key-123"
+OTHER_KEY = "other-key-456"
+PROBLEM = "application/problem+json"
+
+
+def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": sqlite_url(tmp_path),
+        "data_dir": tmp_path,
+        "allow_open_access": True,
+        "wait_timeout_s": 10,
+        "job_workers": 2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
+    """Build an app on a fresh SQLite file and enter its lifespan; closed after the test."""
+    clients: list[TestClient] = []
+
+    def build(
+        pipeline: DigestFunction | None = None,
+        delay_s: float = 0.0,
+        warm_up: Callable[[], None] | None = None,
+        **overrides: Any,
+    ) -> TestClient:
+        settings = settings_for(tmp_path, **overrides)
+        app = create_app(
+            settings,
+            pipeline=pipeline or fake_pipeline(settings, delay_s),
+            warm_up=warm_up or (lambda: None),
+        )
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def poll(client: TestClient, location: str, timeout_s: float = 20.0, **kw: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = client.get(location, **kw).json()
+        if body["status"] in ("done", "failed", "cancelled") or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
+
+
+def test_post_answers_202_with_location_and_the_job_ends_done(make_client: Callable) -> None:
+    client = make_client()
+    response = client.post("/v1/digests", json={"articles": story_articles(3)})
+    assert response.status_code == 202
+    location = response.headers["location"]
+    assert location == f"/v1/digests/{response.json()['id']}"
+    assert response.json()["links"]["events"] == f"{location}/events"
+    job = poll(client, location)
+    assert job["status"] == "done" and job["error"] is None
+    assert len(job["digest"]["clusters"]) == 3
+    assert job["progress"] == {"stage": "summarize", "done": 3, "total": 3}
+
+
+def test_wait_true_returns_the_digest_in_the_response(make_client: Callable) -> None:
+    client = make_client()
+    response = client.post(
+        "/v1/digests?wait=true",
+        json={"articles": story_articles(2), "options": {"max_words": 30, "one_story": True}},
+    )
+    assert response.status_code == 200
+    digest = response.json()["digest"]
+    assert len(digest["clusters"]) == 1
+    assert digest["options"]["max_words"] == 30
+    for cluster in digest["clusters"]:
+        words = sum(len(s["text"].split()) for s in cluster["summary"]["sentences"])
+        assert 0 < words <= 30
+
+
+def test_text_under_other_export_names_is_read(make_client: Callable) -> None:
+    client = make_client()
+    paragraphs = ["A storm closed three ports on Tuesday.", "Ships waited offshore for a day."]
+    response = client.post(
+        "/v1/digests?wait=true",
+        json={"articles": [{"body": paragraphs, "headline": "Storm"}, {"content": "Ports shut."}]},
+    )
+    assert response.status_code == 200, response.text
+    articles = response.json()["digest"]["articles"]
+    assert articles[0]["text"] == "\n\n".join(paragraphs) and articles[0]["title"] == "Storm"
+
+
+def test_wait_gives_up_after_the_timeout_with_202(make_client: Callable) -> None:
+    client = make_client(delay_s=1.0)
+    started = time.monotonic()
+    response = client.post(
+        "/v1/digests?wait=true&timeout=0.3", json={"articles": story_articles(3)}
+    )
+    assert response.status_code == 202
+    assert response.json()["status"] in ("queued", "running")
+    assert time.monotonic() - started < 2.5
+
+
+def test_idempotency_key_replays_the_job_and_refuses_a_different_body(
+    make_client: Callable,
+) -> None:
+    client = make_client()
+    body = {"articles": story_articles(1)}
+    first = client.post("/v1/digests", json=body, headers={"Idempotency-Key": "abc"})
+    again = client.post("/v1/digests", json=body, headers={"Idempotency-Key": "abc"})
+    assert first.json()["id"] == again.json()["id"]
+    other = client.post(
+        "/v1/digests", json={"articles": story_articles(2)}, headers={"Idempotency-Key": "abc"}
+    )
+    assert other.status_code == 422
+    assert other.json()["type"].endswith(":invalid-input")
+    assert "Idempotency-Key" in other.json()["detail"]
+
+
+def test_delete_cancels_a_running_job_then_removes_it(make_client: Callable) -> None:
+    client = make_client(delay_s=2.0)
+    location = client.post("/v1/digests", json={"articles": story_articles(3)}).headers["location"]
+    deadline = time.monotonic() + 10
+    while client.get(location).json()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    cancelled = client.delete(location)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    time.sleep(0.3)
+    assert client.get(location).json()["status"] == "cancelled"  # the worker did not overwrite
+    assert client.delete(location).status_code == 204
+    gone = client.get(location)
+    assert gone.status_code == 404 and gone.headers["content-type"] == PROBLEM
+
+
+def test_api_keys_are_required_checked_and_scope_the_jobs(make_client: Callable) -> None:
+    hashes = ",".join(hashlib.sha256(k.encode()).hexdigest() for k in (KEY, OTHER_KEY))
+    client = make_client(allow_open_access=False, api_key_hashes=hashes)
+    body = {"articles": story_articles(1)}
+    missing = client.post("/v1/digests", json=body)
+    assert missing.status_code == 401 and "X-API-Key" in missing.headers["www-authenticate"]
+    assert client.post("/v1/digests", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    created = client.post("/v1/digests", json=body, headers={"X-API-Key": KEY})
+    assert created.status_code == 202
+    location = created.headers["location"]
+    assert client.get(location, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert client.get(location, headers={"X-API-Key": OTHER_KEY}).status_code == 404
+    assert client.get("/healthz").status_code == 200  # probes need no key
+
+
+def test_the_app_refuses_to_start_without_keys_unless_open_access_is_chosen(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        create_app(settings_for(tmp_path, allow_open_access=False))
+    assert "DIGEST_API_KEY_HASHES" in refused.value.user_message
+    assert "DIGEST_ALLOW_OPEN_ACCESS=true" in refused.value.user_message
+
+
+def _article(**fields: Any) -> dict[str, Any]:
+    return {"articles": [{"text": "A storm closed three ports on Tuesday.", **fields}]}
+
+
+BAD_INPUTS: list[tuple[str, Any, int, str]] = [
+    ("empty article list", {"articles": []}, 400, "empty-input"),
+    ("no body fields", {}, 400, "empty-input"),
+    ("article without text", {"articles": [{"title": "only a title"}]}, 422, "validation"),
+    ("article of blanks only", {"articles": [{"text": " \n\t "}]}, 422, "invalid-article"),
+    ("articles not a list", {"articles": "text"}, 422, "validation"),
+    ("title of the wrong type", _article(title=5), 422, "validation"),
+    ("article not an object", {"articles": [7]}, 422, "validation"),
+    ("unknown top-level field", {"articles": [], "extra": 1}, 422, "validation"),
+    ("unknown option", {**_article(), "options": {"colour": "red"}}, 422, "validation"),
+    ("max_words too small", {**_article(), "options": {"max_words": 3}}, 422, "validation"),
+    (
+        "unknown model",
+        {**_article(), "options": {"backend": "no-such-llm"}},
+        422,
+        "unknown-backend",
+    ),
+    ("date out of range", _article(date=1e300), 422, "invalid-article"),
+    ("not a URL", {"urls": ["ftp://example.com/x"]}, 422, "invalid-input"),
+    ("malformed URL", {"urls": ["http://[::1"]}, 422, "invalid-input"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status", "slug"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
+)
+def test_bad_json_inputs_get_problem_details(
+    make_client: Callable, name: str, body: Any, status: int, slug: str
+) -> None:
+    client = make_client()
+    response = client.post("/v1/digests", json=body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"] == f"urn:digest-service:problem:{slug}"
+    assert problem["status"] == status and problem["detail"]
+    assert problem["request_id"] == response.headers["x-request-id"]
+
+
+RAW_INPUTS: list[tuple[str, bytes, dict[str, str], int, str]] = [
+    ("not UTF-8", b'{"articles": [{"text": "caf\xe9"}]}', {}, 400, "not-utf8"),
+    ("malformed JSON", b'{"articles": [', {}, 400, "malformed-json"),
+    (
+        "lone surrogate in text",
+        b'{"articles": [{"text": "A storm \\ud800 closed ports."}]}',
+        {},
+        422,
+        "validation",
+    ),
+    (
+        "lone surrogate in another field",
+        b'{"articles": [{"text": "A storm closed ports.", "author": "\\udc00"}]}',
+        {},
+        422,
+        "invalid-article",
+    ),
+    ("bad wait flag", b'{"articles": []}', {"x-query": "wait=maybe"}, 422, "validation"),
+    ("idempotency key too long", b"{}", {"Idempotency-Key": "k" * 300}, 422, "validation"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "headers", "status", "slug"), RAW_INPUTS, ids=[r[0] for r in RAW_INPUTS]
+)
+def test_bad_raw_bodies_get_problem_details(
+    make_client: Callable, name: str, raw: bytes, headers: dict[str, str], status: int, slug: str
+) -> None:
+    client = make_client()
+    query = headers.pop("x-query", "")
+    response = client.post(
+        f"/v1/digests?{query}",
+        content=raw,
+        headers={"content-type": "application/json", **headers},
+    )
+    assert response.status_code == status, response.text
+    assert response.json()["type"] == f"urn:digest-service:problem:{slug}"
+
+
+def test_limits_answer_413(make_client: Callable) -> None:
+    client = make_client(max_articles=3, max_article_bytes=500, max_body_bytes=5_000)
+    too_many = client.post(
+        "/v1/digests", json={"articles": story_articles(2), "urls": ["https://a.example/x"]}
+    )
+    assert too_many.status_code == 413 and "limit is 3" in too_many.json()["detail"]
+    too_long = client.post("/v1/digests", json={"articles": [{"id": "big", "text": "word " * 200}]})
+    assert too_long.status_code == 413 and "'big'" in too_long.json()["detail"]
+    body = json.dumps({"articles": [{"text": "x" * 6_000}]}).encode()
+    declared = client.post(
+        "/v1/digests", content=body, headers={"content-type": "application/json"}
+    )
+    assert declared.status_code == 413 and declared.json()["type"].endswith(":too-large")
+    streamed = client.post(
+        "/v1/digests",
+        content=iter([body[:3000], body[3000:]]),  # chunked: no Content-Length to trust
+        headers={"content-type": "application/json"},
+    )
+    assert streamed.status_code == 413
+
+
+def test_a_full_queue_answers_503_with_retry_after(make_client: Callable) -> None:
+    client = make_client(delay_s=2.0, job_workers=1, max_queued_jobs=1)
+    body = {"articles": story_articles(2)}
+    first = client.post("/v1/digests", json=body).headers["location"]
+    deadline = time.monotonic() + 10
+    while client.get(first).json()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.post("/v1/digests", json=body).status_code == 202  # queued
+    full = client.post("/v1/digests", json=body)
+    assert full.status_code == 503 and full.headers["retry-after"]
+    assert full.json()["type"].endswith(":queue-full")
+
+
+def test_unknown_job_and_unknown_route_are_404_problems(make_client: Callable) -> None:
+    client = make_client()
+    for path in ("/v1/digests/0123456789abcdef0123456789abcdef", "/nowhere"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+    wrong_method = client.put("/v1/digests")
+    assert wrong_method.status_code == 405 and wrong_method.json()["status"] == 405
+
+
+def test_request_ids_are_echoed_or_made(make_client: Callable) -> None:
+    client = make_client()
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces"
+    assert len(made.headers["x-request-id"]) == 32
+
+
+def test_readyz_waits_for_the_model(make_client: Callable) -> None:
+    loaded = threading.Event()
+    client = make_client(warm_up=lambda: loaded.wait(10) and None)
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["checks"] == {"database": "ok", "model": "loading"}
+    loaded.set()
+    deadline = time.monotonic() + 5
+    while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get("/readyz").json()["status"] == "ready"
+
+
+def _pipeline_with_usage(settings: Settings) -> DigestFunction:
+    """The fake pipeline, as if an LLM had answered: usage on every summary."""
+    inner = fake_pipeline(settings)
+
+    def run(articles, options, *, progress, failures):  # type: ignore[no-untyped-def]
+        digest = inner(articles, options, progress=progress, failures=failures)
+        for cluster in digest.clusters:
+            assert cluster.summary is not None
+            cluster.summary.backend = "fake/llm"
+            cluster.summary.usage = Usage(prompt_tokens=100, completion_tokens=20, cost_usd=0.5)
+        return digest
+
+    return run
+
+
+def test_metrics_count_requests_jobs_and_llm_usage(make_client: Callable, tmp_path: Path) -> None:
+    client = make_client(pipeline=_pipeline_with_usage(settings_for(tmp_path)))
+    assert (
+        client.post("/v1/digests?wait=true", json={"articles": story_articles(2)}).status_code
+        == 200
+    )
+    client.post("/v1/digests", json={"articles": []})
+    text = client.get("/metrics").text
+    assert 'digest_http_requests_total{method="POST",route="/v1/digests",status="200"} 1.0' in text
+    assert 'digest_http_errors_total{status="400"} 1.0' in text
+    assert 'digest_jobs_ended_total{outcome="done"} 1.0' in text
+    assert 'digest_jobs{status="done"} 1.0' in text
+    assert 'digest_llm_tokens_total{backend="fake/llm",kind="prompt"} 200.0' in text
+    assert 'digest_llm_cost_usd_total{backend="fake/llm"} 1.0' in text
+    assert "digest_job_duration_seconds_bucket" in text
+
+
+def test_logs_are_json_with_request_ids_and_hold_no_article_text_or_key(
+    make_client: Callable,
+) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("service")
+    logger.addHandler(handler)
+    try:
+        client = make_client(
+            api_key_hashes=hashlib.sha256(KEY.encode()).hexdigest(), allow_open_access=False
+        )
+        secret_text = "Zanzibar quartermaster unveiled the clockwork heron on Tuesday."
+        body = {"articles": [{"text": secret_text, "title": "Heron"}]}
+        response = client.post("/v1/digests?wait=true", json=body, headers={"X-API-Key": KEY})
+        assert response.json()["status"] == "done"
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert any(
+        line["msg"] == "request" and line["request_id"] == response.headers["x-request-id"]
+        for line in lines
+    )
+    assert any(line["msg"] == "job ended" and line["outcome"] == "done" for line in lines)
+    logged = stream.getvalue()
+    assert "clockwork heron" not in logged and KEY not in logged
+
+
+class _ArticlePage(http.server.BaseHTTPRequestHandler):
+    """A tiny news site on 127.0.0.1: one article page; everything else is 404."""
+
+    PAGE = (
+        "<html><head><title>Ports close as storm hits</title></head><body><article>"
+        "<h1>Ports close as storm hits the coast</h1>"
+        + "".join(
+            f"<p>Paragraph {n}: a storm closed three ports on the coast on Tuesday, officials "
+            "said, and ships were told to wait offshore until the winds dropped.</p>"
+            for n in range(6)
+        )
+        + "</article></body></html>"
+    ).encode()
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/storm":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(self.PAGE)))
+            self.end_headers()
+            self.wfile.write(self.PAGE)
+        else:
+            self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def news_site() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ArticlePage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_urls_are_fetched_inside_the_job_and_failures_reported(
+    make_client: Callable, news_site: str
+) -> None:
+    client = make_client(web_allowlist=["127.0.0.1"], web_cache_ttl_s=0)
+    response = client.post(
+        "/v1/digests?wait=true",
+        json={
+            "articles": story_articles(1, per_story=1),
+            "urls": [f"{news_site}/storm", f"{news_site}/missing"],
+        },
+    )
+    assert response.status_code == 200
+    job = response.json()
+    assert job["status"] == "done", job
+    digest = job["digest"]
+    assert any(a["url"] == f"{news_site}/storm" for a in digest["articles"])
+    assert [f["input"] for f in digest["failures"]] == [f"{news_site}/missing"]
+
+
+def test_only_unreadable_urls_fail_the_job_with_the_reasons(
+    make_client: Callable, news_site: str
+) -> None:
+    client = make_client(web_allowlist=["127.0.0.1"], web_cache_ttl_s=0)
+    response = client.post("/v1/digests?wait=true", json={"urls": [f"{news_site}/missing"]})
+    job = response.json()
+    assert job["status"] == "failed"
+    assert job["error"]["reason"] == "input" and "/missing" in job["error"]["detail"]
+
+
+def test_the_openapi_document_shows_the_contract_with_examples(make_client: Callable) -> None:
+    spec = make_client().get("/openapi.json").json()
+    assert {"/v1/digests", "/v1/digests/{job_id}", "/v1/digests/{job_id}/events"} <= set(
+        spec["paths"]
+    )
+    post = spec["paths"]["/v1/digests"]["post"]
+    assert {"200", "202", "400", "401", "413", "422", "503"} <= set(post["responses"])
+    assert spec["components"]["schemas"]["DigestRequest"]["examples"]
+
+
+def test_the_real_default_pipeline_end_to_end(tmp_path: Path, embedder: object) -> None:
+    """No fakes: MiniLM, the extractive backend, SQLite, the in-process executor."""
+    records = [json.loads(line) for line in EXAMPLE.read_text().splitlines()]
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_event.setdefault(record["gold_cluster"], []).append(record)
+    chosen = [r for event in list(by_event.values())[:2] for r in event[:3]]
+    app = create_app(settings_for(tmp_path, wait_timeout_s=120))
+    with TestClient(app) as client:
+        response = client.post("/v1/digests?wait=true", json={"articles": chosen})
+        assert response.status_code == 200, response.text
+        digest = response.json()["digest"]
+        assert client.get("/readyz").status_code == 200
+    assert digest["options"]["embedding_model"] == "local/all-MiniLM-L6-v2"
+    assert 2 <= len(digest["clusters"]) <= 4
+    ids = {r["id"] for r in chosen}
+    for cluster in digest["clusters"]:
+        sentences = cluster["summary"]["sentences"]
+        assert sentences
+        for sentence in sentences:
+            assert sentence["citations"] and set(sentence["article_ids"]) <= ids
+            assert max(sentence["citations"]) <= len(cluster["sources"])

@@ -1,0 +1,19 @@
+from service.pipeline.entities import named_entities
+
+
+def test_names_past_the_first_word_are_found() -> None:
+    text = "Actor Peter Capaldi was named on Sunday. The BBC said Capaldi starts next year."
+    names = named_entities(text)
+    assert {"peter", "capaldi", "bbc"} <= set(names)
+    assert names.count("capaldi") == 2  # repeats kept, so TF-IDF can weigh them
+    # grammar capitals are not names
+    assert not {"the", "sunday", "actor"} & set(names)
+
+
+def test_sentence_opener_counts_only_when_also_written_mid_sentence() -> None:
+    assert "obama" in named_entities("Obama spoke first. Reporters asked Obama about it.")
+    assert "reporters" not in named_entities("Obama spoke first. Reporters asked Obama about it.")
+
+
+def test_text_without_names() -> None:
+    assert named_entities("prices rose again this week, traders said.") == []

@@ -1,0 +1,221 @@
+"""The job store against real databases: SQLite (a temp file) and PostgreSQL (a fresh DB)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from service.config import Settings
+from service.jobs import (
+    IdempotencyConflictError,
+    JobRequest,
+    JobStore,
+    make_engine,
+    migrate,
+)
+from service.jobs.db import database_url
+from service.models import Article, Digest, JobError
+from tests.test_api_fakes import postgres_database, sqlite_url
+
+
+class Clock:
+    """A clock the test moves by hand, so lease expiry needs no sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM digest_jobs"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(engine: sa.Engine, clock: Clock) -> JobStore:
+    return JobStore(engine, lease_s=30, max_attempts=2, clock=clock)
+
+
+def request_of(text: str = "Ports closed after a storm on the coast.") -> JobRequest:
+    return JobRequest(articles=[Article(id="a1", title="Storm", text=text)])
+
+
+def empty_digest() -> Digest:
+    return Digest(created_at=datetime.now(UTC), clusters=[], articles=[])
+
+
+def _head_revision() -> str:
+    """The newest migration shipped in service/jobs/migrations/versions."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import service.jobs
+
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(service.jobs.__file__).parent / "migrations")
+    )
+    return str(ScriptDirectory.from_config(config).get_current_head())
+
+
+def test_migrations_create_the_table_and_are_idempotent(engine: sa.Engine) -> None:
+    migrate(engine)  # second run: nothing to do, no error
+    inspector = sa.inspect(engine)
+    assert "digest_jobs" in inspector.get_table_names()
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == _head_revision()
+
+
+def test_default_url_is_sqlite_under_data_dir_and_postgres_urls_use_psycopg(
+    tmp_path: Path,
+) -> None:
+    assert database_url(Settings(data_dir=tmp_path)) == f"sqlite:///{tmp_path / 'jobs.db'}"
+    assert database_url(Settings(database_url="postgres://u@h/db")).startswith(
+        "postgresql+psycopg://u@h/db"
+    )
+
+
+def test_create_then_get_round_trips_the_request(store: JobStore) -> None:
+    job, created = store.create(request_of(), client="c1")
+    assert created and job.status == "queued" and job.attempts == 0
+    claimed = store.claim("w1", job.id)
+    assert claimed is not None and claimed.request == request_of()
+    assert store.get(job.id, client="someone-else") is None
+    assert store.get(job.id, client="c1") is not None
+
+
+def test_idempotency_key_returns_the_first_job_or_rejects_another_body(store: JobStore) -> None:
+    first, created = store.create(request_of(), client="c1", idempotency_key="k1")
+    again, created_again = store.create(request_of(), client="c1", idempotency_key="k1")
+    assert created and not created_again and again.id == first.id
+    other_client, created_other = store.create(request_of(), client="c2", idempotency_key="k1")
+    assert created_other and other_client.id != first.id
+    with pytest.raises(IdempotencyConflictError):
+        store.create(request_of("A different article text."), client="c1", idempotency_key="k1")
+
+
+def test_only_one_of_many_racing_workers_claims_a_job(store: JobStore) -> None:
+    jobs = [store.create(request_of(f"Story number {n} text."), client="c")[0] for n in range(6)]
+    claims: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        while (claimed := store.claim(name)) is not None:
+            with lock:
+                claims.append((claimed.id, name))
+
+    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    claimed_ids = [job_id for job_id, _ in claims]
+    assert sorted(claimed_ids) == sorted(j.id for j in jobs)  # each exactly once
+    assert all(store.get(j.id).status == "running" for j in jobs)  # type: ignore[union-attr]
+
+
+def test_writes_need_the_lease_and_cancel_takes_it_away(store: JobStore) -> None:
+    job, _ = store.create(request_of(), client="c")
+    assert store.claim("w1", job.id) is not None
+    assert store.claim("w2", job.id) is None
+    assert not store.record_progress(job.id, "w2", "summarize", 1, 3)
+    assert store.record_progress(job.id, "w1", "summarize", 1, 3)
+    progress = store.get(job.id).progress  # type: ignore[union-attr]
+    assert progress is not None and (progress.stage, progress.done, progress.total) == (
+        "summarize",
+        1,
+        3,
+    )
+    assert store.cancel(job.id)
+    assert not store.record_progress(job.id, "w1", "summarize", 2, 3)
+    assert not store.finish(job.id, "w1", empty_digest())
+    assert store.get(job.id).status == "cancelled"  # type: ignore[union-attr]
+
+
+def test_finish_and_fail_store_the_outcome(store: JobStore) -> None:
+    done, _ = store.create(request_of(), client="c")
+    failed, _ = store.create(request_of("Another text for a second job."), client="c")
+    store.claim("w", done.id)
+    store.claim("w", failed.id)
+    assert store.finish(done.id, "w", empty_digest())
+    error = JobError(reason="backend", detail="the model timed out", status=502)
+    assert store.fail(failed.id, "w", error)
+    got_done, got_failed = store.get(done.id), store.get(failed.id)
+    assert got_done is not None and got_done.status == "done" and got_done.digest is not None
+    assert got_failed is not None and got_failed.error == error
+    assert store.counts() == {"done": 1, "failed": 1}
+
+
+def test_recovery_requeues_an_orphaned_job_then_fails_it_after_max_attempts(
+    store: JobStore, clock: Clock
+) -> None:
+    job, _ = store.create(request_of(), client="c")
+    store.claim("dead-1", job.id)
+    clock.advance(10)
+    assert store.recover().requeued == []  # lease still valid: maybe only slow, not dead
+    clock.advance(25)
+    assert store.recover().requeued == [job.id]
+    claimed = store.claim("dead-2")
+    assert claimed is not None and claimed.attempts == 2
+    clock.advance(31)
+    recovery = store.recover()
+    assert recovery.failed == [job.id]
+    final = store.get(job.id)
+    assert final is not None and final.status == "failed"
+    assert final.error is not None and final.error.reason == "interrupted"
+    assert "2 time(s)" in final.error.detail
+
+
+def test_a_renewed_lease_is_not_recovered(store: JobStore, clock: Clock) -> None:
+    job, _ = store.create(request_of(), client="c")
+    store.claim("alive", job.id)
+    for _ in range(4):
+        clock.advance(20)
+        assert store.renew(job.id, "alive")
+        assert store.recover().requeued == []
+    assert store.get(job.id).status == "running"  # type: ignore[union-attr]
+
+
+def test_release_hands_jobs_back_without_using_an_attempt(store: JobStore) -> None:
+    job, _ = store.create(request_of(), client="c")
+    store.claim("w", job.id)
+    assert store.release("w") == 1
+    again = store.get(job.id)
+    assert again is not None and again.status == "queued" and again.attempts == 0
+
+
+def test_delete_removes_only_ended_jobs(store: JobStore) -> None:
+    job, _ = store.create(request_of(), client="c")
+    assert not store.delete(job.id)  # still queued
+    assert store.cancel(job.id)
+    assert not store.delete(job.id, client="other")
+    assert store.delete(job.id, client="c")
+    assert store.get(job.id) is None

@@ -1,0 +1,49 @@
+"""Reading model answers: the contract, the slips we accept, and errors a model can act on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service.backends.summarizers.llm_answer import InvalidAnswer, parse_answer
+
+
+def test_the_contract() -> None:
+    content = json.dumps(
+        {"sentences": [{"text": "A fact.", "citations": [1, 2]}, {"text": "B.", "citations": [3]}]}
+    )
+    assert parse_answer(content, 3) == [("A fact.", [1, 2]), ("B.", [3])]
+
+
+def test_common_slips_are_accepted() -> None:
+    fenced = '```json\n{"sentences": [{"text": "A fact. [2]", "citations": ["1"]}]}\n```'
+    assert parse_answer(fenced, 3) == [("A fact.", [1, 2])]
+    prose = 'Here you go: [{"text": "A fact.", "citations": "[1], [3]"}] Hope it helps.'
+    assert parse_answer(prose, 3) == [("A fact.", [1, 3])]
+    uncited = (
+        '{"sentences": [{"text": "A fact.", "citations": []}, {"text": "B.", "citations": [1]}]}'
+    )
+    assert parse_answer(uncited, 3)[0] == ("A fact.", [])  # the verifier re-attributes it
+
+
+def test_out_of_range_numbers_are_kept_for_the_verifier() -> None:
+    content = '{"sentences": [{"text": "A.", "citations": [1, 9]}]}'
+    assert parse_answer(content, 3) == [("A.", [1, 9])]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("Sure! Here is a summary.", "not JSON"),
+        ('{"summary_text": "A."}', 'no "sentences" list'),
+        ('{"sentences": []}', "no sentences"),
+        ('{"sentences": ["A."]}', "not an object"),
+        ('{"sentences": [{"citations": [1]}]}', 'no "text"'),
+        ('{"sentences": [{"text": "A.", "citations": [true]}]}', "article numbers"),
+        ('{"sentences": [{"text": "A.", "citations": [9]}]}', "from 1 to 3"),
+    ],
+)
+def test_invalid_answers_say_what_is_wrong(content: str, reason: str) -> None:
+    with pytest.raises(InvalidAnswer, match=reason):
+        parse_answer(content, 3)

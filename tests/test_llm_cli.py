@@ -1,0 +1,87 @@
+"""The CLI with an LLM backend: --model/--api-base/--fallback against a local scripted server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.config import get_settings
+from service.models import Digest
+from tests.fake_llm_server import Reply, fake_llm, garbage  # noqa: F401
+from tests.stories import COMET, STRIKE_A, STRIKE_B, STRIKE_C
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DIGEST_LLM_CACHE", "none")
+    monkeypatch.setenv("DIGEST_LLM_MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _news(tmp_path: Path) -> Path:
+    path = tmp_path / "news.jsonl"
+    rows = [("a", STRIKE_A), ("b", STRIKE_B), ("c", STRIKE_C), ("comet", COMET)]
+    path.write_text(
+        "\n".join(
+            json.dumps({"id": k, "title": f"Story {k}", "text": t, "source": f"Outlet {k}"})
+            for k, t in rows
+        )
+    )
+    return path
+
+
+def test_model_flag_gives_verified_cited_summaries(fake_llm, tmp_path) -> None:  # noqa: F811
+    args = ["summarize", str(_news(tmp_path)), "-f", "json", "-q"]
+    args += ["--model", "openai/gpt-4o-mini", "--api-base", fake_llm.base_url]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    digest = Digest.model_validate_json(result.stdout)
+    assert len(digest.clusters) >= 2 and digest.options["backend"] == "openai/gpt-4o-mini"
+    assert len(fake_llm.requests) == len(digest.clusters)  # one request per story
+    for cluster in digest.clusters:
+        summary = cluster.summary
+        assert summary and summary.backend == "openai/gpt-4o-mini" and summary.sentences
+        assert summary.usage.prompt_tokens > 0 and summary.usage.cost_usd > 0
+        for sentence in summary.sentences:
+            assert sentence.citations
+            assert all(1 <= n <= len(cluster.sources) for n in sentence.citations)
+            assert set(sentence.article_ids) <= set(cluster.article_ids)
+
+
+def test_garbage_still_yields_a_digest_and_says_why(fake_llm, tmp_path) -> None:  # noqa: F811
+    fake_llm.default = garbage
+    args = ["summarize", str(_news(tmp_path)), "-q", "--model", "openai/gpt-4o-mini"]
+    result = runner.invoke(app, [*args, "--api-base", fake_llm.base_url])
+    assert result.exit_code == 0, result.output
+    assert "fell back to the extractive summary" in result.stderr
+    assert "> openai/gpt-4o-mini gave an invalid answer (the answer is not JSON" in result.stdout
+    assert "[1]" in result.stdout
+
+
+def test_fallback_flag_is_used_in_order(fake_llm, tmp_path) -> None:  # noqa: F811
+    fake_llm.behave("gpt-4o-mini", Reply(status=500))
+    args = ["summarize", str(_news(tmp_path)), "-f", "json", "-q", "--one-story"]
+    args += ["--model", "openai/gpt-4o-mini", "--api-base", fake_llm.base_url]
+    args += ["--fallback", "openai/second", "--fallback", "openai/third"]
+    fake_llm.behave("second", Reply(status=500))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = Digest.model_validate_json(result.stdout).clusters[0].summary
+    assert summary and summary.backend == "openai/third"
+    assert [r.model for r in fake_llm.requests] == ["gpt-4o-mini", "second", "third"]
+
+
+def test_unknown_model_is_refused(tmp_path) -> None:
+    result = runner.invoke(app, ["summarize", str(_news(tmp_path)), "--model", "nope"])
+    assert result.exit_code == 2
+    assert "unknown backend 'nope'" in result.stderr

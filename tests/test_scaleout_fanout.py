@@ -1,0 +1,136 @@
+"""The fan-out store on SQLite (fast, no services): hand-over, idempotent story rows,
+deadlines, cancel; and which executor the settings pick."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.jobs import JobRequest, JobStore, make_engine, make_executor, migrate
+from service.jobs.celery_executor import CeleryExecutor
+from service.jobs.executor import InProcessExecutor
+from service.jobs.fanout import FanoutStore, StoredPlan, fanout_owner
+from service.jobs.runner import JobRunner
+from service.models import Article, Summary, SummarySentence
+from service.pipeline.run import assemble, plan_digest
+from tests.test_api_fakes import HashEmbedder, fake_pipeline, sqlite_url, story_articles
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> tuple[JobStore, FanoutStore]:
+    engine = make_engine(sqlite_url(tmp_path))
+    migrate(engine)
+    return JobStore(engine, lease_s=30, max_attempts=2), FanoutStore(engine)
+
+
+def _planned(job_store: JobStore, fanout: FanoutStore, deadline_in_s: float = 60) -> StoredPlan:
+    articles = [Article.model_validate(a) for a in story_articles(3, 2)]
+    job, _ = job_store.create(JobRequest(articles=articles), client="open")
+    claimed = job_store.claim("planner", job.id)
+    assert claimed is not None
+    plan = plan_digest(articles, embedder=HashEmbedder(), settings=Settings())
+    deadline = datetime.now(UTC) + timedelta(seconds=deadline_in_s)
+    assert fanout.hand_over(job.id, "planner", claimed.attempts, plan, ["w"], deadline)
+    stored = fanout.plan(job.id)
+    assert stored is not None and stored.owner == fanout_owner(job.id, claimed.attempts)
+    return stored
+
+
+def _summary(text: str) -> Summary:
+    return Summary(
+        sentences=[SummarySentence(text=text, citations=[1], article_ids=["storm-0"])],
+        backend="extractive",
+    )
+
+
+def test_hand_over_moves_the_lease_and_a_second_hand_over_by_the_old_owner_fails(
+    stores: tuple[JobStore, FanoutStore],
+) -> None:
+    job_store, fanout = stores
+    stored = _planned(job_store, fanout)
+    assert len(stored.plan.stories) == 3 and stored.warnings == ["w"]
+    assert fanout.active(stored)
+    assert not fanout.hand_over(
+        stored.job_id, "planner", 1, stored.plan, [], datetime.now(UTC)
+    )  # the planner no longer holds the lease
+    job = job_store.get(stored.job_id)
+    assert job is not None and job.progress is not None and job.progress.total == 3
+
+
+def test_a_story_is_stored_once_however_often_its_task_runs(
+    stores: tuple[JobStore, FanoutStore],
+) -> None:
+    job_store, fanout = stores
+    stored = _planned(job_store, fanout)
+    assert fanout.record(stored, 1, "w1@h", _summary("First."))
+    assert not fanout.record(stored, 1, "w2@h", _summary("Redelivered."))
+    results = fanout.results(stored.job_id)
+    assert [(r.index, r.worker, r.summary.sentences[0].text) for r in results] == [
+        (1, "w1@h", "First.")
+    ]
+    assert fanout.has(stored.job_id, 1) and not fanout.has(stored.job_id, 0)
+    job = job_store.get(stored.job_id)
+    assert job is not None and job.progress is not None and job.progress.done == 1
+
+
+def test_the_fanout_owner_finishes_the_job_once_with_stories_in_order(
+    stores: tuple[JobStore, FanoutStore],
+) -> None:
+    job_store, fanout = stores
+    stored = _planned(job_store, fanout)
+    for index in (2, 0, 1):
+        fanout.record(stored, index, "w", _summary(f"Story {index}."))
+    digest = assemble(stored.plan, [r.summary for r in fanout.results(stored.job_id)])
+    assert job_store.finish(stored.job_id, stored.owner, digest)
+    assert not job_store.finish(stored.job_id, stored.owner, digest)  # a racing task loses
+    done = job_store.get(stored.job_id)
+    assert done is not None and done.digest is not None
+    texts = [c.summary.sentences[0].text for c in done.digest.clusters if c.summary]
+    assert texts == ["Story 0.", "Story 1.", "Story 2."]
+    assert not fanout.active(stored)
+
+
+def test_overdue_lists_jobs_past_their_deadline_and_cancel_stops_the_fanout(
+    stores: tuple[JobStore, FanoutStore],
+) -> None:
+    job_store, fanout = stores
+    late = _planned(job_store, fanout, deadline_in_s=-1)
+    on_time = _planned(job_store, fanout, deadline_in_s=60)
+    assert fanout.overdue(datetime.now(UTC)) == [(late.job_id, late.owner)]
+    assert job_store.cancel(on_time.job_id)
+    assert not fanout.active(on_time)
+
+
+def test_the_broker_setting_picks_the_celery_executor(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path))
+    store = JobStore(engine)
+    plain = Settings(data_dir=tmp_path)
+    runner = JobRunner(store, fake_pipeline(plain), plain)
+    assert isinstance(make_executor(plain, store, runner), InProcessExecutor)
+    queued = Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0")
+    executor = make_executor(queued, store, runner)
+    assert isinstance(executor, CeleryExecutor)
+    conf = executor.app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_transport_options["visibility_timeout"] == 3600
+
+
+def test_starting_the_celery_executor_fails_jobs_past_their_deadline(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path
+) -> None:
+    job_store, fanout = stores
+    late = _planned(job_store, fanout, deadline_in_s=-1)
+    on_time = _planned(job_store, fanout, deadline_in_s=60)
+    settings = Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0")
+    executor = CeleryExecutor(settings, job_store)
+    executor.start()  # recovers first; nothing is queued, so nothing is sent
+    executor.shutdown()
+    failed = job_store.get(late.job_id)
+    assert failed is not None and failed.status == "failed" and failed.error is not None
+    assert failed.error.reason == "deadline" and "within 1800 s" in failed.error.detail
+    running = job_store.get(on_time.job_id)
+    assert running is not None and running.status == "running"

@@ -1,0 +1,176 @@
+"""Block Kit rendering: cited links, context lines, notes, and Slack's limits on long digests."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from service.models import Cluster, Digest, InputFailure, Source, Summary, SummarySentence
+from service.slack.blocks import SECTION_CHARS, render_digest, render_notice
+from tests.fake_slack_api import check_message
+
+
+def _sources(n: int, *, with_urls: bool = True) -> list[Source]:
+    return [
+        Source(
+            number=i,
+            article_id=f"a{i}",
+            title=f"Article {i}",
+            source=f"Outlet {i}",
+            url=f"https://outlet{i}.example/story?id={i}&x=1" if with_urls else None,
+            published_at=datetime(2026, 3, i, tzinfo=UTC),
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def _cluster(number: int, sentences: list[SummarySentence], sources: list[Source], **kw) -> Cluster:
+    return Cluster(
+        id=f"c{number}",
+        title=kw.pop("title", f"Story number {number}"),
+        article_ids=[s.article_id for s in sources],
+        sources=sources,
+        summary=Summary(sentences=sentences, backend=kw.pop("backend", "extractive"), **kw),
+    )
+
+
+def _digest(clusters: list[Cluster], **kw) -> Digest:
+    return Digest(created_at=datetime.now(UTC), clusters=clusters, articles=[], **kw)
+
+
+def _texts(messages) -> str:
+    parts = []
+    for message in messages:
+        for block in message.blocks:
+            if "text" in block:
+                parts.append(block["text"]["text"])
+            parts += [e["text"] for e in block.get("elements", [])]
+    return "\n".join(parts)
+
+
+def _all_valid(messages) -> None:
+    for message in messages:
+        assert check_message(message.text, message.blocks) is None
+        assert message.text  # the plain-text fallback for notifications
+
+
+def test_citations_become_numbered_links_and_plain_numbers_without_url():
+    sources = _sources(2)
+    sources[1] = sources[1].model_copy(update={"url": None})
+    sentence = SummarySentence(
+        text="Workers & owners <disagree> on pay.", citations=[1, 2], article_ids=["a1", "a2"]
+    )
+    [message] = render_digest(_digest([_cluster(1, [sentence], sources)]))
+    section = next(b for b in message.blocks if b["type"] == "section" and "pay" in str(b))
+    assert section["text"]["text"] == (
+        "Workers &amp; owners &lt;disagree&gt; on pay."
+        "<https://outlet1.example/story?id=1&amp;x=1|[1]>[2]"
+    )
+    _all_valid([message])
+
+
+def test_context_line_has_outlets_dates_backend_and_notes():
+    sentence = SummarySentence(text="A fact.", citations=[1], article_ids=["a1"])
+    cluster = _cluster(
+        1,
+        [sentence],
+        _sources(2),
+        backend="gpt-4o-mini",
+        prompt="summarize.v1",
+        notes=["The LLM backend failed; the extractive fallback wrote this summary."],
+    )
+    [message] = render_digest(_digest([cluster]), requested_by="U42")
+    text = _texts([message])
+    assert "Outlet 1, 2026-03-01" in text and "Outlet 2, 2026-03-02" in text
+    assert "`gpt-4o-mini, prompt summarize.v1`" in text
+    assert ":warning: The LLM backend failed; the extractive fallback" in text
+    assert "requested by <@U42>" in text
+    assert message.blocks[1]["type"] == "divider"
+    assert message.blocks[2] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Story number 1"},
+    }
+
+
+def test_long_summary_is_split_between_sentences_under_3000_chars():
+    sentences = [
+        SummarySentence(
+            text=f"Sentence {i} " + "word " * 60 + "end.", citations=[1], article_ids=["a1"]
+        )
+        for i in range(20)
+    ]
+    [message] = render_digest(_digest([_cluster(1, sentences, _sources(1))]))
+    sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"][1:]
+    assert len(sections) >= 3
+    assert all(len(s) <= SECTION_CHARS for s in sections)
+    joined = " ".join(sections)
+    assert re.findall(r"Sentence (\d+)", joined) == [str(i) for i in range(20)]
+    assert joined.count("|[1]>") == 20  # no link was cut in two
+    _all_valid([message])
+
+
+def test_many_stories_become_several_valid_messages_in_order():
+    sentence = SummarySentence(
+        text="Something happened " + "today " * 30,
+        citations=[1, 2, 3],
+        article_ids=["a1", "a2", "a3"],
+    )
+    clusters = [_cluster(n, [sentence] * 3, _sources(3)) for n in range(1, 41)]
+    messages = render_digest(_digest(clusters))
+    assert len(messages) > 1
+    _all_valid(messages)
+    headers = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "header"]
+    assert headers == [f"Story number {n}" for n in range(1, 41)]
+    for index, message in enumerate(messages, start=1):
+        assert f"(part {index} of {len(messages)})" in message.text
+        assert len(message.blocks) <= 50
+    # a story is never cut between two messages when it fits in one
+    for message in messages:
+        kinds = [b["type"] for b in message.blocks]
+        assert kinds.count("header") == kinds.count("divider")
+
+
+def test_one_huge_story_is_split_across_messages_without_breaking_limits():
+    sentences = [
+        SummarySentence(text=f"Fact {i} " + "detail " * 80, citations=[1], article_ids=["a1"])
+        for i in range(150)
+    ]
+    messages = render_digest(_digest([_cluster(1, sentences, _sources(1), title="T" * 400)]))
+    assert len(messages) >= 3
+    _all_valid(messages)
+    text = _texts(messages)
+    assert re.findall(r"Fact (\d+) ", text) == [str(i) for i in range(150)]
+    header = next(b for b in messages[0].blocks if b["type"] == "header")
+    assert len(header["text"]["text"]) == 150
+
+
+def test_many_sources_fill_several_context_elements():
+    sentence = SummarySentence(
+        text="All agree.", citations=list(range(1, 31)), article_ids=[f"a{i}" for i in range(1, 31)]
+    )
+    sources = [
+        s.model_copy(update={"source": "An outlet with a long name " * 5}) for s in _sources(30)
+    ]
+    messages = render_digest(_digest([_cluster(1, [sentence], sources)]))
+    _all_valid(messages)
+    assert all(f"|[{n}]>" in _texts(messages) for n in range(1, 31))
+
+
+def test_failures_and_empty_summaries_are_said_in_plain_words():
+    cluster = _cluster(1, [], _sources(1))
+    failure = InputFailure(
+        input="https://down.example/x", reason="timeout", detail="the page took more than 10 s"
+    )
+    [message] = render_digest(_digest([cluster], failures=[failure]))
+    text = _texts([message])
+    assert "No summary: the articles had no usable sentences" in text
+    assert "Could not read 1 input" in text
+    assert "<https://down.example/x|https://down.example/x>: the page took more than 10 s" in text
+    _all_valid([message])
+
+
+def test_notice_is_escaped_and_within_limits():
+    notice = render_notice("bad <input> & " + "x" * 5000)
+    _all_valid([notice])
+    assert notice.blocks[0]["text"]["text"].startswith(":warning: bad &lt;input&gt; &amp;")
+    assert _texts([notice]).count("x") == 5000  # split, nothing lost

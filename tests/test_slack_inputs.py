@@ -1,0 +1,95 @@
+"""Reading what a Slack user gave: /digest options, links, pasted texts, thread messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.errors import InputError
+from service.slack.inputs import MIN_ARTICLE_WORDS, parse_command, parse_text, thread_input
+from tests.stories import COMET, STRIKE_B, STRIKE_C
+
+
+def test_links_in_slack_form_are_found_unescaped_and_once():
+    found = parse_text(
+        "have a look <https://a.example/x?p=1&amp;q=2|A story> and "
+        "<https://b.example/y> and https://a.example/x?p=1&amp;q=2"
+    )
+    assert found.urls == ["https://a.example/x?p=1&q=2", "https://b.example/y"]
+    assert found.texts == []  # "have a look ... and" is a remark, not an article
+
+
+def test_pasted_articles_split_on_blank_lines_mentions_removed():
+    found = parse_text(f"<@U123> <!here>\n{STRIKE_B}\n\n{COMET}")
+    assert len(found.texts) == 2
+    assert found.texts[0].text.startswith("Dock workers at the port of Valmora")
+    assert "<@U123>" not in found.texts[0].text and "here" not in found.texts[0].text.split()[0]
+    assert found.texts[1].text.startswith("Astronomers at the Altamira")
+    assert found.urls == []
+
+
+def test_separator_lines_keep_multi_paragraph_articles_whole():
+    two_paragraphs = STRIKE_B.replace("\n", "\n\n", 1)
+    found = parse_text(f"{two_paragraphs}\n---\n{COMET}")
+    assert len(found.texts) == 2
+    assert "Exporters warned" in found.texts[0].text
+
+
+def test_a_link_on_its_own_line_is_the_pasted_articles_source_not_fetched():
+    found = parse_text(
+        f"{STRIKE_C.strip()}\nSource: <https://c.example/strike>\n\n"
+        f"{COMET}\n\nand also <https://d.example/other|this one>"
+    )
+    assert [t.url for t in found.texts] == ["https://c.example/strike", None]
+    assert found.urls == ["https://d.example/other"]
+    assert "c.example" not in found.texts[0].text
+
+
+def test_short_text_is_a_remark_and_its_link_is_fetched():
+    words = " ".join(["word"] * (MIN_ARTICLE_WORDS - 1))
+    found = parse_text(f"{words}\nhttps://e.example/story")
+    assert found.texts == []
+    assert found.urls == ["https://e.example/story"]
+
+
+def test_command_options_are_read_only_at_the_start():
+    command = parse_command(f"--private --one-story {STRIKE_B.strip()} it is --public knowledge")
+    assert command.ephemeral is True and command.one_story
+    assert "--public knowledge" in command.input.texts[0].text
+    assert parse_command("—public https://x.example/a").ephemeral is False  # autocorrected dash
+    assert parse_command("https://x.example/a").ephemeral is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "--help"])
+def test_empty_or_help_command_asks_for_usage(text):
+    assert parse_command(text).help
+
+
+def test_unknown_option_says_which_options_exist():
+    with pytest.raises(InputError) as info:
+        parse_command("--shout https://x.example/a")
+    assert "--shout" in info.value.user_message and "--private" in info.value.user_message
+
+
+def test_describe_counts_links_and_texts():
+    found = parse_text(f"<https://a.example/1> <https://a.example/2>\n\n{COMET}")
+    assert found.describe() == "2 links and 1 pasted text"
+
+
+def test_thread_input_reads_each_message_skips_our_bot_and_reads_attachments():
+    messages = [
+        {"user": "U1", "ts": "1.0", "text": "<@UBOT> summarize these <https://a.example/1>"},
+        {"user": "U2", "ts": "1.1", "text": STRIKE_B},  # one message, one article
+        {"bot_id": "BBOT", "ts": "1.2", "text": f"earlier digest {COMET}"},  # ours: skipped
+        {
+            "user": "U3",
+            "ts": "1.3",
+            "text": "",
+            "attachments": [
+                {"original_url": "https://b.example/2", "text": "unfurl preview"},
+                {"text": COMET},  # a shared message without a link: its text counts
+            ],
+        },
+    ]
+    found = thread_input(messages, skip_bots={"BBOT", "UBOT"})
+    assert found.urls == ["https://a.example/1", "https://b.example/2"]
+    assert [t.text.split()[0] for t in found.texts] == ["Dock", "Astronomers"]

@@ -1,0 +1,70 @@
+"""The support judge: grounded (strict, FRANK-tuned) vs corroborated (paraphrase)."""
+
+import numpy as np
+
+from service.backends.embedders import Embedder
+from service.pipeline.sentences import split_sentences
+from service.pipeline.support import ClusterEvidence, SupportFeatures, numbers, word_pairs
+
+SOURCE = {
+    "a": "The strike halted the loading of about 40 container ships, port officials said. "
+    "Talks will resume on Wednesday at 8pm.",
+    "b": "About 40 container ships were left waiting because loading stopped, "
+    "according to port officials.",
+}
+
+
+def _evidence(embedder: Embedder, texts: dict[str, str] = SOURCE) -> ClusterEvidence:
+    sentences = [s for aid, text in texts.items() for s in split_sentences(aid, text)]
+    vectors = embedder.encode([s.text for s in sentences])
+    return ClusterEvidence.build(list(texts), sentences, vectors, texts)
+
+
+def _supports(embedder: Embedder, evidence: ClusterEvidence, text: str) -> list[str]:
+    return evidence.supports(text, embedder.encode([text])[0])
+
+
+def test_numbers_glued_to_units_are_numbers() -> None:
+    assert numbers("at 8pm, $5m and 2,000 people in 2012.") == {"8", "5", "2000", "2012"}
+
+
+def test_word_pairs_read_contractions_as_not() -> None:
+    assert ("did", "not") in word_pairs("He didn't go.")
+
+
+def test_grounding_needs_the_same_words_in_order_or_a_close_paraphrase() -> None:
+    same_words = SupportFeatures(0.3, 0.8, 0.75, 0)
+    shuffled_words = SupportFeatures(0.5, 0.9, 0.3, 0)  # same words, said about something else
+    paraphrase = SupportFeatures(0.8, 0.55, 0.2, 0)
+    assert same_words.grounds and paraphrase.grounds
+    assert not shuffled_words.grounds
+    # a looser paraphrase corroborates (another outlet reports it) without grounding it
+    loose = SupportFeatures(0.65, 0.55, 0.2, 0)
+    assert loose.corroborates and not loose.grounds
+    # a number the article never writes defeats both
+    assert not SupportFeatures(0.95, 1.0, 1.0, 1).corroborates
+
+
+def test_a_grounded_sentence_cites_every_outlet_that_reports_it(embedder: Embedder) -> None:
+    evidence = _evidence(embedder)
+    text = "About 40 container ships were left waiting because loading stopped."
+    assert _supports(embedder, evidence, text) == ["a", "b"]
+
+
+def test_nothing_supports_what_no_article_grounds(embedder: Embedder) -> None:
+    evidence = _evidence(embedder)
+    # a paraphrase with an invented detail: corroboration alone is not enough
+    assert _supports(embedder, evidence, "About 40 container ships sank in a storm.") == []
+    # an invented number
+    assert _supports(embedder, evidence, "Talks will resume on Wednesday at 9pm.") == []
+    assert _supports(embedder, evidence, "Talks will resume on Wednesday at 8pm.") == ["a"]
+
+
+def test_features_report_the_evidence_per_article(embedder: Embedder) -> None:
+    evidence = _evidence(embedder)
+    text = "The strike halted the loading of about 40 container ships."
+    found = evidence.features(text, embedder.encode([text])[0])
+    assert list(found) == ["a", "b"]
+    assert found["a"].word_coverage == 1.0 and found["a"].pair_coverage == 1.0
+    assert found["b"].pair_coverage < found["a"].pair_coverage
+    assert np.isclose(found["a"].similarity, 1.0, atol=0.05)

@@ -1,0 +1,104 @@
+"""RSS and Atom feeds from the fake web: entries fetched or read in place, the time window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from service.web import collect
+from tests.fake_web_server import FakeWeb, web_settings
+
+
+@pytest.fixture
+def web() -> Iterator[FakeWeb]:
+    with FakeWeb() as server:
+        yield server
+
+
+def test_rss_entries_are_fetched_and_a_bad_entry_is_reported(web: FakeWeb, tmp_path: Path) -> None:
+    collected = collect([web.url("/feed.rss")], settings=web_settings(tmp_path))
+    assert [a.url for a in collected.articles] == [web.url("/article"), web.url("/storm")]
+    assert collected.articles[0].source == "Riverside Gazette"  # the page's own outlet
+    [failure] = collected.failures
+    assert failure.input == web.url("/old-news") and failure.reason == "http_404"
+    assert web.url("/feed.rss") in failure.detail  # says which feed the entry came from
+
+
+def test_the_window_leaves_old_entries_unfetched(web: FakeWeb, tmp_path: Path) -> None:
+    collected = collect(
+        [web.url("/feed.rss")], settings=web_settings(tmp_path), since=timedelta(hours=24)
+    )
+    assert [a.title for a in collected.articles] == [
+        "Council approves eastern tram extension",
+        "Storm closes coastal ferry routes for two days",
+    ]
+    assert collected.failures == [] and web.hits["/old-news"] == 0
+
+
+def test_atom_full_content_is_used_without_fetching(web: FakeWeb, tmp_path: Path) -> None:
+    # /feed.atom is served without a content type: it is recognised by its content.
+    collected = collect(
+        [web.url("/feed.atom")], settings=web_settings(tmp_path), since=timedelta(days=1)
+    )
+    library, tram = collected.articles
+    assert library.url == web.url("/library") and web.hits["/library"] == 0
+    assert library.source == "Coastal Courier" and library.published_at is not None
+    assert "glass roof" in library.text and "mosaic floor" in library.text
+    assert "<p>" not in library.text
+    assert tram.source == "Harbour Post" and web.hits["/boilerplate"] == 1  # a teaser: fetched
+    assert web.hits["/museum"] == 0 and collected.failures == []
+
+
+def test_without_a_window_every_entry_is_tried(web: FakeWeb, tmp_path: Path) -> None:
+    collected = collect([web.url("/feed.atom")], settings=web_settings(tmp_path))
+    assert {f.input: f.reason for f in collected.failures} == {web.url("/museum"): "http_404"}
+    assert len(collected.articles) == 2
+
+
+def test_a_feed_with_nothing_in_the_window_is_a_failure(web: FakeWeb, tmp_path: Path) -> None:
+    collected = collect(
+        [web.url("/feed.rss")], settings=web_settings(tmp_path), since=timedelta(minutes=5)
+    )
+    assert collected.articles == []
+    [failure] = collected.failures
+    assert failure.input == web.url("/feed.rss") and failure.reason == "no_entries"
+    assert "in the last 5 minutes" in failure.detail and web.total == 1
+
+
+def test_entry_limit_and_an_article_reached_twice(web: FakeWeb, tmp_path: Path) -> None:
+    settings = web_settings(tmp_path, web_max_feed_entries=1)
+    collected = collect([web.url("/article"), web.url("/feed.rss")], settings=settings)
+    assert [a.url for a in collected.articles] == [web.url("/article")]  # kept once
+    assert web.hits["/storm"] == 0  # past the entry limit
+
+
+def test_progress_counts_feed_entries(web: FakeWeb, tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    collect(
+        [web.url("/feed.rss"), web.url("/storm")],
+        settings=web_settings(tmp_path),
+        since=timedelta(hours=24),
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
+    assert calls[0] == ("fetch", 0, 2)
+    assert calls[-1] == ("fetch", 4, 4)  # 2 inputs + the feed's 2 entries
+    assert all(stage == "fetch" and done <= total for stage, done, total in calls)
+
+
+def test_progress_may_raise_to_cancel(web: FakeWeb, tmp_path: Path) -> None:
+    class Cancelled(Exception):
+        pass
+
+    calls: list[int] = []
+
+    def cancel_once(stage: str, done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:  # the first entry's tick: inside the feed's per-input isolation
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        collect([web.url("/feed.rss")], settings=web_settings(tmp_path), progress=cancel_once)
+    assert calls == [0, 1]  # raised once, and nothing ticked after it

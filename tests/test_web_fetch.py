@@ -1,0 +1,239 @@
+"""Fetching and extracting pages from a fake web on 127.0.0.1: articles, failures, SSRF, cache."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.web import Collected, acollect, collect
+from service.web.addresses import Policy
+from service.web.extract import article_id
+from service.web.failures import FetchFailure
+from service.web.fetch import Fetcher
+from tests.fake_web_server import TLS_CERT, FakeWeb, web_settings
+
+
+@pytest.fixture
+def web() -> Iterator[FakeWeb]:
+    with FakeWeb() as server:
+        yield server
+
+
+def _reasons(collected: Collected) -> dict[str, str]:
+    return {f.input: f.reason for f in collected.failures}
+
+
+def test_a_normal_article_is_extracted_with_its_metadata(web: FakeWeb, tmp_path: Path) -> None:
+    collected = collect([web.url("/article")], settings=web_settings(tmp_path))
+    assert collected.failures == []
+    [article] = collected.articles
+    assert article.title == "Council approves eastern tram extension"
+    assert article.source == "Riverside Gazette"
+    assert article.published_at is not None and article.published_at.date().isoformat() == (
+        "2024-05-14"
+    )
+    assert article.language == "en"
+    assert article.url == web.url("/article") and article.id == article_id(web.url("/article"))
+    assert not article.text.startswith(article.title)  # the headline is not a sentence
+    assert "voted 31 to 12" in article.text and "traffic diversions" in article.text.lower()
+    assert "Contact the newsroom" not in article.text and "Sport" not in article.text
+    assert web.headers["/article"]["user-agent"].startswith("digest-service/")
+
+
+def test_boilerplate_is_left_out(web: FakeWeb, tmp_path: Path) -> None:
+    [article] = collect([web.url("/boilerplate")], settings=web_settings(tmp_path)).articles
+    assert article.source == "Harbour Post"
+    assert "seven new stops" in article.text and "hospital junction" in article.text
+    for junk in [
+        "cookie",
+        "ADVERTISEMENT",
+        "Trending",
+        "Most read",
+        "Subscribe",
+        "tramfan77",
+        "newsletter",
+        "Privacy policy",
+        "You may also like",
+        "Sponsored",
+    ]:
+        assert junk.lower() not in article.text.lower(), junk
+
+
+def test_every_failure_has_its_reason_and_the_rest_still_load(web: FakeWeb, tmp_path: Path) -> None:
+    expected = {
+        "/missing": "http_404",
+        "/huge": "too_large",
+        "/huge-chunked": "too_large",
+        "/report.pdf": "not_html",
+        "/data.bin": "not_html",
+        "/empty": "no_article_text",
+        "/loop": "too_many_redirects",
+        "/slow-headers": "timeout",
+        "/slow-drip": "timeout",
+        "/to-file": "blocked_address",
+        "/to-private": "blocked_address",
+    }
+    started = time.monotonic()
+    settings = web_settings(tmp_path, web_concurrency=16)
+    collected = collect([web.url("/storm"), *(web.url(p) for p in expected)], settings=settings)
+    assert time.monotonic() - started < 8  # fetched at once; the slow ones cut at 1 s and 3 s
+    assert [a.url for a in collected.articles] == [web.url("/storm")]
+    assert _reasons(collected) == {web.url(p): reason for p, reason in expected.items()}
+    for failure in collected.failures:
+        assert len(failure.detail.split()) >= 4, failure  # words a user understands
+    assert web.hits["/loop"] == 6  # the first request and 5 redirects, then it stops
+    assert "secret" not in web.hits  # the private address was never asked for
+
+
+def test_nothing_listening_is_a_connection_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    collected = collect([f"http://127.0.0.1:{port}/"], settings=web_settings(tmp_path))
+    assert _reasons(collected) == {f"http://127.0.0.1:{port}/": "connection_error"}
+
+
+def test_a_redirect_chain_is_followed_hop_by_hop(web: FakeWeb, tmp_path: Path) -> None:
+    [article] = collect([web.url("/redirect/3")], settings=web_settings(tmp_path)).articles
+    assert article.url == web.url("/article")
+    assert [web.hits[f"/redirect/{n}"] for n in (3, 2, 1)] == [1, 1, 1]
+    short = web_settings(tmp_path / "other", web_max_redirects=2)
+    collected = collect([web.url("/redirect/3")], settings=short)
+    assert _reasons(collected) == {web.url("/redirect/3"): "too_many_redirects"}
+
+
+def test_internal_addresses_are_refused_without_the_allowlist(web: FakeWeb, tmp_path: Path) -> None:
+    with FakeWeb("::1") as web6:
+        inputs = [
+            web.url("/article"),
+            f"http://localhost:{web.port}/article",
+            "http://10.0.0.1/",
+            web6.url("/article"),
+            "file:///etc/passwd",
+            "http://127.0.0.1/",
+        ]
+        started = time.monotonic()
+        collected = collect(inputs, settings=web_settings(tmp_path, allow=[]))
+        assert time.monotonic() - started < 1.5  # refused before connecting, not timed out
+        assert web6.total == 0
+    assert collected.articles == []
+    assert _reasons(collected) == {url: "blocked_address" for url in inputs}
+    assert web.total == 0
+
+
+def test_every_redirect_hop_is_checked(web: FakeWeb, tmp_path: Path) -> None:
+    # The name is allowlisted; the loopback IP it redirects to is not.
+    by_name = web_settings(tmp_path, allow=["localhost"])
+    start = f"http://localhost:{web.port}/to-loopback-ip"
+    collected = collect([start, f"http://localhost:{web.port}/storm"], settings=by_name)
+    assert _reasons(collected) == {start: "blocked_address"}
+    assert [a.title for a in collected.articles] == [
+        "Storm closes coastal ferry routes for two days"
+    ]
+    assert web.hits["/to-loopback-ip"] == 1 and web.hits["/article"] == 0
+
+
+def test_the_checked_address_is_the_one_connected_to(web: FakeWeb, tmp_path: Path) -> None:
+    # A rebinding resolver: safe answer first, internal one afterwards. The name is
+    # resolved once per connection and that answer is used, so the second never matters.
+    calls: list[str] = []
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["127.0.0.1"] if len(calls) == 1 else ["10.0.0.1"]
+
+    policy = Policy.from_allowlist(["127.0.0.1"], resolver=rebinding)
+    url = f"http://news.test:{web.port}/article"
+    collected = asyncio.run(acollect([url], settings=web_settings(tmp_path), policy=policy))
+    assert [a.url for a in collected.articles] == [url]
+    assert calls == ["news.test"]
+    assert web.headers["/article"]["host"] == f"news.test:{web.port}"
+
+    calls.clear()
+    calls.append("already resolved once")  # the next answer is the internal address
+    again = asyncio.run(
+        acollect(
+            [f"http://news.test:{web.port}/storm"], settings=web_settings(tmp_path), policy=policy
+        )
+    )
+    assert [f.reason for f in again.failures] == ["blocked_address"]
+    assert web.hits["/storm"] == 0
+
+
+def test_pages_are_cached_by_url_until_the_ttl(web: FakeWeb, tmp_path: Path) -> None:
+    settings = web_settings(tmp_path, web_cache_ttl_s=1)
+    first = collect([web.url("/article")], settings=settings)
+    second = collect([web.url("/article")], settings=settings)
+    assert first.articles == second.articles and web.hits["/article"] == 1
+    assert (tmp_path / "web-cache").is_dir()
+    time.sleep(1.2)
+    collect([web.url("/article")], settings=settings)
+    assert web.hits["/article"] == 2
+
+    uncached = web_settings(tmp_path / "off", web_cache_ttl_s=0)
+    collect([web.url("/storm")], settings=uncached)
+    collect([web.url("/storm")], settings=uncached)
+    assert web.hits["/storm"] == 2 and not (tmp_path / "off").exists()
+
+
+def test_failures_are_not_cached(web: FakeWeb, tmp_path: Path) -> None:
+    settings = web_settings(tmp_path)
+    for _ in range(2):
+        collect([web.url("/missing")], settings=settings)
+    assert web.hits["/missing"] == 2
+
+
+def test_concurrency_is_bounded(web: FakeWeb, tmp_path: Path) -> None:
+    urls = [web.url(f"/pause?n={n}") for n in range(6)]
+    collected = collect(urls, settings=web_settings(tmp_path, web_concurrency=2))
+    assert len(collected.articles) == 6 and web.hits["/pause"] == 6
+    assert web.peak == 2
+
+
+def test_inputs_are_deduplicated_and_one_page_reached_twice_is_kept_once(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    urls = [web.url("/article"), web.url("/article") + " ", web.url("/redirect/1")]
+    collected = collect(urls, settings=web_settings(tmp_path, web_cache_ttl_s=0))
+    assert len(collected.articles) == 1 and collected.failures == []
+
+
+def test_collect_refuses_to_run_inside_an_event_loop(tmp_path: Path) -> None:
+    async def inside() -> None:
+        collect(["http://example.com/"], settings=web_settings(tmp_path))
+
+    with pytest.raises(RuntimeError, match="acollect"):
+        asyncio.run(inside())
+
+
+def _fetch_tls(url: str, tmp_path: Path, allow: list[str], trust: bool) -> str:
+    """Fetch over TLS; the page's URL, or the failure reason and detail."""
+    settings = web_settings(tmp_path, allow=allow)
+    context = ssl.create_default_context(cafile=str(TLS_CERT)) if trust else None
+
+    async def run() -> str:
+        async with Fetcher(settings, Policy.from_allowlist(allow), ssl_context=context) as fetcher:
+            try:
+                return (await fetcher.fetch(url)).url
+            except FetchFailure as failure:
+                return f"{failure.reason}: {failure.detail}"
+
+    return asyncio.run(run())
+
+
+def test_tls_is_verified_for_the_url_host_not_the_address(tmp_path: Path) -> None:
+    with FakeWeb(tls=True) as web:
+        by_name = f"https://localhost:{web.port}/article"
+        # Connected to the checked 127.0.0.1, certificate checked against 'localhost'.
+        assert _fetch_tls(by_name, tmp_path, ["localhost"], trust=True) == by_name
+        by_ip = f"https://127.0.0.1:{web.port}/article"  # the certificate does not name the IP
+        assert _fetch_tls(by_ip, tmp_path, ["127.0.0.1"], trust=True).startswith("connection_error")
+        untrusted = _fetch_tls(by_name, tmp_path, ["localhost"], trust=False)
+        assert untrusted.startswith("connection_error") and "certificate" in untrusted.lower()
+        assert web.hits["/article"] == 1
