@@ -23,12 +23,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from service.api import create_app
 from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.config import Settings, get_settings
-from service.jobs import DigestFunction
+from service.jobs import DigestFunction, make_engine, migrate
 from service.models import Article, Digest, InputFailure, Summary
 from service.pipeline.run import DigestOptions, ProgressCallback, digest
 
@@ -256,3 +257,22 @@ def test_fake_pipeline_clusters_stories_apart() -> None:
     )
     assert len(result.clusters) == 3
     assert ("summarize", 3, 3) in calls
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for the module (skips when PostgreSQL is absent)."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated, empty job store on SQLite and on PostgreSQL."""
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM digest_jobs"))
+    yield engine
+    engine.dispose()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,32 +17,13 @@ from service.jobs import (
     JobRequest,
     JobRunner,
     JobStore,
-    make_engine,
-    migrate,
 )
 from service.models import Article, Digest, InputFailure, JobError
 from service.pipeline.run import DigestOptions, ProgressCallback
-from tests.test_api_fakes import postgres_database, sqlite_url
+from tests.test_api_fakes import engine, pg_url  # noqa: F401  (fixtures)
 
 SETTINGS = Settings(allow_open_access=True)
 Pipeline = Callable[..., Digest]
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM digest_jobs"))
-    yield engine
-    engine.dispose()
 
 
 class Recorder:

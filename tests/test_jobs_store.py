@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,12 +14,11 @@ from service.jobs import (
     IdempotencyConflictError,
     JobRequest,
     JobStore,
-    make_engine,
     migrate,
 )
 from service.jobs.db import database_url
 from service.models import Article, Digest, JobError
-from tests.test_api_fakes import postgres_database, sqlite_url
+from tests.test_api_fakes import engine, pg_url  # noqa: F401  (fixtures)
 
 
 class Clock:
@@ -34,23 +32,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM digest_jobs"))
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
