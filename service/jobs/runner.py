@@ -142,23 +142,9 @@ class JobRunner:
         return outcome
 
     def _execute(self, job: ClaimedJob, lost: threading.Event) -> Digest:
-        def progress(stage: str, done: int, total: int) -> None:
-            if lost.is_set() or not self.store.record_progress(
-                job.id, self.owner, stage, done, total
-            ):
-                lost.set()
-                raise JobAborted(job.id)
-
+        progress = job_progress(self.store, job.id, self.owner, lost)
         request = job.request
-        articles = list(request.articles)
-        failures: list[InputFailure] = []
-        if request.urls:
-            progress("fetch", 0, len(request.urls))
-            fetched, failures = _collect(request.urls, self.settings, _quiet(progress))
-            articles = _merge(articles, fetched)
-            progress("fetch", len(request.urls), len(request.urls))
-        if not articles:
-            raise _nothing_readable(request, failures)
+        articles, failures = gather_inputs(request, self.settings, progress)
         digest = self.pipeline(articles, request.options, progress=progress, failures=failures)
         digest.warnings.extend(request.warnings)
         return digest
@@ -197,6 +183,35 @@ class _LeaseKeeper:
                     return
             except JobStoreError:
                 continue  # the database is away; the lease may lapse and recovery decides
+
+
+def job_progress(
+    store: JobStore, job_id: str, owner: str, lost: threading.Event
+) -> ProgressCallback:
+    """Progress that is stored with the job and aborts the run once the job is not ours."""
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if lost.is_set() or not store.record_progress(job_id, owner, stage, done, total):
+            lost.set()
+            raise JobAborted(job_id)
+
+    return progress
+
+
+def gather_inputs(
+    request: JobRequest, settings: Settings, progress: ProgressCallback
+) -> tuple[list[Article], list[InputFailure]]:
+    """The job's inline articles plus those its URLs yield; EmptyInputError when none is left."""
+    articles = list(request.articles)
+    failures: list[InputFailure] = []
+    if request.urls:
+        progress("fetch", 0, len(request.urls))
+        fetched, failures = _collect(request.urls, settings, _quiet(progress))
+        articles = _merge(articles, fetched)
+        progress("fetch", len(request.urls), len(request.urls))
+    if not articles:
+        raise _nothing_readable(request, failures)
+    return articles, failures
 
 
 def _collect(

@@ -33,16 +33,14 @@ from service.jobs.db import database_url, make_engine, migrate
 from service.jobs.fanout import FanoutStore, StoredPlan, deadline_error
 from service.jobs.runner import (
     JobAborted,
-    _collect,
     _job_error,
     _LeaseKeeper,
-    _merge,
-    _nothing_readable,
-    _quiet,
+    gather_inputs,
+    job_progress,
     worker_id,
 )
 from service.jobs.store import ClaimedJob, JobStore, JobStoreError
-from service.models import InputFailure, JobError, Summary
+from service.models import JobError, Summary
 from service.pipeline.run import assemble, embedder_for, plan_digest, story_writer
 
 log = logging.getLogger("service.jobs")
@@ -133,21 +131,9 @@ def run_job(self: Task, job_id: str) -> str:
 
 
 def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) -> str:
-    def progress(stage: str, done: int, total: int) -> None:
-        if lost.is_set() or not worker.store.record_progress(
-            job.id, worker.owner, stage, done, total
-        ):
-            lost.set()
-            raise JobAborted(job.id)
-
+    progress = job_progress(worker.store, job.id, worker.owner, lost)
     request = job.request
-    articles = list(request.articles)
-    failures: list[InputFailure] = []
-    if request.urls:
-        fetched, failures = _collect(request.urls, worker.settings, _quiet(progress))
-        articles = _merge(articles, fetched)
-    if not articles:
-        raise _nothing_readable(request, failures)
+    articles, failures = gather_inputs(request, worker.settings, progress)
     plan = plan_digest(
         articles,
         request.options,
