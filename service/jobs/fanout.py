@@ -13,8 +13,7 @@ a killed worker only delays its story until the broker redelivers the task.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,10 +32,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from service.config import Settings
-from service.jobs.store import JobStoreError
+from service.jobs.store import transaction
 from service.jobs.tables import JobRecord, UTCDateTime
 from service.models import JobError, Summary
 from service.pipeline.run import DigestPlan
@@ -245,15 +244,5 @@ class FanoutStore:
                 ).scalars()
             )
 
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as exc:
-            raise JobStoreError(
-                f"the job database is unavailable ({exc.__class__.__name__})",
-                hint="retry in a moment; if it persists, check DATABASE_URL and the database",
-            ) from exc
+    def _connect(self) -> AbstractContextManager[Any]:
+        return transaction(self.engine)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -362,19 +362,23 @@ class JobStore:
             )
         return self.get(row.id)
 
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
-        """A connection in a transaction; database errors become JobStoreError."""
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as exc:
-            raise JobStoreError(
-                f"the job database is unavailable ({exc.__class__.__name__})",
-                hint="retry in a moment; if it persists, check DATABASE_URL and the database",
-            ) from exc
+    def _connect(self) -> AbstractContextManager[Any]:
+        return transaction(self.engine)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Any]:
+    """A connection in a transaction; database errors (but integrity ones) become JobStoreError."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as exc:
+        raise JobStoreError(
+            f"the job database is unavailable ({exc.__class__.__name__})",
+            hint="retry in a moment; if it persists, check DATABASE_URL and the database",
+        ) from exc
 
 
 def _owned_by(client: str | None) -> tuple[Any, ...]:
