@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     )
     llm_max_output_tokens: int = Field(default=1024, ge=128, le=32768)
     llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_rpm: int | None = Field(
+        default=None, ge=1, description="Requests per window per model, shared via redis_url."
+    )
+    llm_tpm: int | None = Field(
+        default=None, ge=1, description="Tokens (prompt + max answer) per window per model."
+    )
+    llm_rate_window_s: int = Field(
+        default=60, ge=1, le=3600, description="The window llm_rpm/llm_tpm count over."
+    )
+    llm_rate_max_wait_s: float = Field(
+        default=120.0, ge=0, description="Longest wait for room in the rate limit, then fall back."
+    )
     llm_prompt_version: int | None = Field(
         default=None, ge=1, description="Pin prompts/summarize.v<N>; default: the newest."
     )

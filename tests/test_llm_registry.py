@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from service.config import Settings
 from service.errors import ConfigError, UnknownBackendError
 from service.pipeline.verify import remembering
 from tests.fake_llm_server import Reply, answer, fake_llm  # noqa: F401
+from tests.local_services import needs_redis
 from tests.stories import comet_article
 
 
@@ -77,15 +77,7 @@ def test_api_base_goes_to_the_primary_provider_only(tmp_path: Path, embedder: Em
     assert summarizer.chain == ["openai/main", "openai/backup", "anthropic/claude-3-haiku-20240307"]
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_redis_cache_is_shared_between_summarizers(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
     import redis
 

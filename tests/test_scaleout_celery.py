@@ -26,18 +26,11 @@ from fastapi.testclient import TestClient
 from service.api import create_app
 from service.config import Settings
 from service.jobs.fanout import story_results
+from tests.local_services import REDIS_URL, redis_up
 from tests.test_api_fakes import ROOT, fake_pipeline, postgres_database, story_articles
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 VISIBILITY_S = 3
 DELAY_S = 0.6
-
-
-def _redis_or_skip() -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (scripts/start-services.sh)")
 
 
 class Worker:
@@ -104,7 +97,8 @@ class Worker:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A fresh database, a queue of its own, two workers, and the API on top."""
-    _redis_or_skip()
+    if not redis_up():
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (scripts/start-services.sh)")
     folder = tmp_path_factory.mktemp("scaleout")
     with postgres_database() as url:
         queue = f"digest-test-{uuid.uuid4().hex[:10]}"

@@ -10,7 +10,8 @@ How one cluster is summarized, and why:
    chain (tiktoken counts via litellm, room left for the answer). When they do not
    fit, map-reduce: each group is summarized with its original numbers, then the
    partial summaries are merged, so citations never need renumbering.
-2. Every call goes through one litellm `Router`: retries with backoff (a 429's
+2. Every call takes its share of the shared rate limit (`rate_limit.py`, when set), then
+   goes through one litellm `Router`: retries with backoff (a 429's
    Retry-After is honoured), per-call timeouts, cooldowns, and fallbacks to the next
    models of the chain when a model errors. Answers are cached (llm_cache.py).
 3. The answer must meet the output contract (llm_answer.py) and at least one of its
@@ -42,6 +43,7 @@ from service.backends.llm_client import (
     provider_of,
     response_format_for,
 )
+from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
 from service.backends.summarizers.base import Summarizer
 from service.backends.summarizers.extractive import ExtractiveSummarizer, attribute
 from service.backends.summarizers.llm_answer import (
@@ -177,6 +179,7 @@ class LLMSummarizer:
             settings.llm_cache, data_dir=settings.data_dir, redis_url=settings.redis_url
         )
         self.router = self._router()
+        self.rate_limit: LLMRateLimit | None = rate_limit_for(settings)
         self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
         self.count: Callable[[str], int] = partial(count_tokens, model)
         self.budget = self._budget()
@@ -411,6 +414,7 @@ class LLMSummarizer:
                 call.note(f"{model}'s answer came from the cache (no cost)")
                 self._count(cached, call, cost=False)
                 return cached, model, key
+        self._wait_for_budget(model, messages, call)
         started = time.perf_counter()
         try:
             response = self.router.completion(**request)
@@ -427,6 +431,20 @@ class LLMSummarizer:
             call.note(f"{model} did not answer (errors or timeouts); {answered} answered instead")
         self._count(response, call, cost=True)
         return response, answered, key
+
+    def _wait_for_budget(self, model: str, messages: list[dict[str, str]], call: _Call) -> None:
+        """Take this call's share of the shared rate limit (when one is set), waiting for room."""
+        if self.rate_limit is None:
+            return
+        tokens = sum(self.count(m["content"]) for m in messages) + self.budget.answer_tokens
+        key = f"{model}@{self._params(model).get('api_base') or 'default'}"
+        try:
+            waited = self.rate_limit.acquire(key, tokens)
+        except RateLimitTimeout as exc:
+            raise _Unavailable(str(exc)) from exc
+        call.waited_s += waited
+        if waited >= 0.1:
+            call.note(f"waited {waited:.1f} s for room in the rate limit of {model}")
 
     def _count(self, response: Any, call: _Call, *, cost: bool) -> None:
         usage = getattr(response, "usage", None)

@@ -1,0 +1,140 @@
+"""The shared LLM rate limit: calls over the budget wait, the budget is one across processes
+(through the machine's real Redis), and the LLM backend waits instead of failing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
+from service.backends.summarizers.llm import LLMSummarizer
+from service.config import Settings
+from service.pipeline.verify import remembering
+from tests.fake_llm_server import Reply, answer, fake_llm  # noqa: F401
+from tests.local_services import REDIS_URL, needs_redis
+from tests.stories import comet_article
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _key() -> str:
+    return f"test-model-{uuid.uuid4().hex[:8]}"  # a budget no other test touches
+
+
+def test_calls_over_the_request_budget_wait_for_room() -> None:
+    limit = LLMRateLimit(requests=2, tokens=None, window_s=1, max_wait_s=10)
+    key = _key()
+    waits = [limit.acquire(key, tokens=10) for _ in range(3)]
+    assert waits[0] < 0.1 and waits[1] < 0.1
+    assert 0.2 < waits[2] < 3.0
+
+
+def test_the_token_budget_counts_every_call() -> None:
+    limit = LLMRateLimit(requests=None, tokens=100, window_s=1, max_wait_s=10)
+    key = _key()
+    assert limit.acquire(key, tokens=60) < 0.1
+    assert limit.acquire(key, tokens=60) > 0.2  # 120 tokens do not fit one window
+    # A call larger than the whole budget is charged the whole budget, so it can run at all.
+    assert limit.acquire(_key(), tokens=500) < 0.1
+
+
+def test_no_room_within_the_longest_wait_is_an_error_that_says_why() -> None:
+    limit = LLMRateLimit(requests=1, tokens=None, window_s=60, max_wait_s=0.3)
+    key = _key()
+    limit.acquire(key, tokens=1)
+    started = time.monotonic()
+    with pytest.raises(RateLimitTimeout) as error:
+        limit.acquire(key, tokens=1)
+    assert time.monotonic() - started < 2.0
+    assert "1 requests per 60 s" in str(error.value) and key in str(error.value)
+
+
+def test_settings_choose_the_budget_and_its_storage() -> None:
+    assert rate_limit_for(Settings()) is None  # unlimited unless asked
+    limit = rate_limit_for(Settings(llm_rpm=500, llm_tpm=200_000, redis_url=REDIS_URL))
+    assert limit is not None and limit.storage_url == REDIS_URL
+    assert limit.describe() == "500 requests and 200000 tokens per 60 s"
+    local = rate_limit_for(Settings(llm_tpm=1000))
+    assert local is not None and local.storage_url == "memory://" and local.requests is None
+
+
+_CLIENT = """
+import json, sys, time
+from service.backends.rate_limit import LLMRateLimit
+storage, key = sys.argv[1], sys.argv[2]
+limit = LLMRateLimit(requests=4, tokens=None, window_s=2, max_wait_s=30, storage_url=storage)
+print(json.dumps([limit.acquire(key, tokens=1) for _ in range(4)]))
+"""
+
+
+def _two_replicas(storage: str) -> list[float]:
+    """Two processes that each make 4 calls against one budget of 4 calls per 2 s."""
+    key = _key()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CLIENT, storage, key],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    waits: list[float] = []
+    for process in processes:
+        out, _ = process.communicate(timeout=60)
+        assert process.returncode == 0
+        waits += json.loads(out)
+    return waits
+
+
+@needs_redis
+def test_replicas_share_one_budget_through_redis() -> None:
+    # Each process alone would fit its 4 calls in the budget; together they must wait.
+    assert sum(_two_replicas("memory://")) < 0.5
+    shared = _two_replicas(REDIS_URL)
+    assert sum(w > 0.2 for w in shared) >= 3, shared
+    assert max(shared) > 0.4
+
+
+@needs_redis
+def test_the_llm_backend_waits_for_room_instead_of_failing(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+    embedder,
+) -> None:
+    fake_llm.script(
+        *[
+            Reply(answer(("Astronomers at the Altamira observatory reported a new comet.", [1])))
+            for _ in range(3)
+        ]
+    )
+    settings = Settings(
+        api_base=fake_llm.base_url,
+        llm_cache="none",
+        data_dir=tmp_path,
+        redis_url=REDIS_URL,
+        llm_rpm=2,
+        llm_rate_window_s=2,
+    )
+    model = f"openai/rate-test-{uuid.uuid4().hex[:6]}"  # a budget of its own in Redis
+    # Two replicas, each with its own Router, one budget.
+    replicas = [
+        LLMSummarizer(model, settings=settings, embedder=remembering(embedder)) for _ in range(2)
+    ]
+    with ThreadPoolExecutor(3) as pool:  # three stories at once
+        summaries = list(
+            pool.map(lambda i: replicas[i % 2].summarize([comet_article()], max_words=60), range(3))
+        )
+    assert all(s.backend == model and s.sentences for s in summaries)
+    assert len(fake_llm.requests) == 3
+    times = sorted(request.received_at for request in fake_llm.requests)
+    assert times[2] - times[0] > 0.8  # the third call waited for the window to slide
+    waited = [s for s in summaries if any("rate limit" in note for note in s.notes)]
+    assert len(waited) == 1 and waited[0].usage.latency_s > 0.8
