@@ -3,10 +3,12 @@ deadlines, cancel; and which executor the settings pick."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from kombu.exceptions import OperationalError
 
 from service.config import Settings
 from service.jobs import JobRequest, JobStore, make_engine, make_executor, migrate
@@ -134,3 +136,56 @@ def test_starting_the_celery_executor_fails_jobs_past_their_deadline(
     assert failed.error.reason == "deadline" and "within 1800 s" in failed.error.detail
     running = job_store.get(on_time.job_id)
     assert running is not None and running.status == "running"
+
+
+class _FlakyBroker:
+    """send_task that the broker refuses `refusals` times, then accepts (and records)."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.sent: list[str] = []
+
+    def __call__(self, name: str, *, args: list[str], queue: str) -> None:
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        self.sent.append(args[0])
+
+
+def test_a_job_the_broker_refused_is_sent_again_by_the_recovery_loop(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_store, _ = stores
+    executor = CeleryExecutor(
+        Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0"), job_store
+    )
+    broker = _FlakyBroker(refusals=2)
+    monkeypatch.setattr(executor.app, "send_task", broker)
+    job, _ = job_store.create(JobRequest(articles=[]), client="open")
+    executor.submit(job.id)  # refused: the job stays queued in the database
+    assert broker.sent == []
+    executor._recover()  # refused again
+    assert broker.sent == []
+    executor._recover()
+    assert broker.sent == [job.id]
+    executor._recover()  # sent once; not again
+    assert broker.sent == [job.id]
+
+
+def test_a_job_queued_longer_than_the_visibility_timeout_is_sent_again(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_store, _ = stores
+    settings = Settings(
+        data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0", broker_visibility_timeout_s=1
+    )
+    executor = CeleryExecutor(settings, job_store)
+    broker = _FlakyBroker(refusals=0)
+    monkeypatch.setattr(executor.app, "send_task", broker)
+    job, _ = job_store.create(JobRequest(articles=[]), client="open")
+    executor.submit(job.id)
+    executor._recover()  # queued for less than the timeout: not sent again
+    assert broker.sent == [job.id]
+    time.sleep(1.2)  # the broker may have lost it (a Redis restarted without persistence)
+    executor._recover()
+    assert broker.sent == [job.id, job.id]

@@ -3,14 +3,17 @@
 The API process keeps one duty: a recovery loop that fails fanned-out jobs past
 their deadline, requeues jobs whose planning worker died (`JobStore.recover`)
 and sends their ids again. Sending is idempotent (a task claims before working),
-so queued jobs are also re-sent once at start, in case a send was lost.
+so a job is sent again whenever it may have been lost: at start (every queued
+job), at every tick while the broker refused its send, and when it has stayed
+queued longer than the broker's visibility timeout (a broker that restarted
+without persistence forgets its messages; the database does not).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kombu.exceptions import KombuError
 
@@ -32,6 +35,9 @@ class CeleryExecutor:
         self.app = make_celery(settings)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._unsent: set[str] = set()  # ids the broker refused; sent again at every tick
+        self._lock = threading.Lock()
+        self._stale_check_at = datetime.now(UTC)
 
     def start(self) -> None:
         self._stopping.clear()
@@ -48,8 +54,13 @@ class CeleryExecutor:
         try:
             self.app.send_task(RUN_JOB, args=[job_id], queue=self.settings.celery_queue)
         except (KombuError, OSError):
-            # the job stays queued in the database and is sent again at the next start
+            # the job stays queued in the database; the recovery loop sends it again
             log.exception("could not send the job to the broker", extra={"job_id": job_id})
+            with self._lock:
+                self._unsent.add(job_id)
+        else:
+            with self._lock:
+                self._unsent.discard(job_id)
 
     def shutdown(self) -> None:
         self._stopping.set()
@@ -74,4 +85,20 @@ class CeleryExecutor:
             log.exception("job recovery failed")
             return
         for job_id in recovery.requeued:
+            self.submit(job_id)
+        self._send_again()
+
+    def _send_again(self) -> None:
+        """Send the jobs the broker refused, and those queued so long it may have lost them."""
+        with self._lock:
+            again = set(self._unsent)
+        visibility = timedelta(seconds=self.settings.broker_visibility_timeout_s)
+        now = datetime.now(UTC)
+        if now - self._stale_check_at >= visibility:
+            self._stale_check_at = now
+            try:
+                again.update(self.fanout.queued(before=now - visibility))
+            except JobStoreError:
+                log.warning("could not list the jobs queued too long")
+        for job_id in sorted(again):
             self.submit(job_id)

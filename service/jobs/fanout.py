@@ -233,16 +233,14 @@ class FanoutStore:
             ).all()
         return [(job_id, owner) for job_id, owner in rows]
 
-    def queued(self) -> list[str]:
-        """Ids of queued jobs, oldest first (to send again after a restart)."""
+    def queued(self, *, before: datetime | None = None) -> list[str]:
+        """Ids of queued jobs, oldest first (to send again after a restart); with `before`,
+        only those queued (or requeued) before that time."""
+        query = select(JobRecord.id).where(JobRecord.status == "queued")
+        if before is not None:
+            query = query.where(JobRecord.updated_at < before)
         with self._connect() as conn:
-            return list(
-                conn.execute(
-                    select(JobRecord.id)
-                    .where(JobRecord.status == "queued")
-                    .order_by(JobRecord.created_at)
-                ).scalars()
-            )
+            return list(conn.execute(query.order_by(JobRecord.created_at)).scalars())
 
     def _connect(self) -> AbstractContextManager[Any]:
         return transaction(self.engine)
