@@ -5,10 +5,13 @@ import numpy as np
 from service.backends.embedders import Embedder
 from service.evaluation import bcubed
 from service.pipeline.cluster import (
+    SimilarityWeights,
     cluster_articles,
     groups_from_labels,
     local_scaling,
     name_similarity,
+    story_similarity,
+    year_similarity,
 )
 from service.pipeline.ingest import load_paths
 from service.pipeline.run import cluster_text
@@ -80,3 +83,31 @@ def test_shared_names_raise_similarity_and_no_names_share_nothing() -> None:
     similarity = name_similarity(texts)
     assert similarity[0, 1] > similarity[0, 2] > 0
     assert similarity[3, 0] == similarity[3, 1] == 0.0
+
+
+def test_years_agree_disagree_or_say_nothing() -> None:
+    texts = [
+        "A gunman opened fire in 2012; police said in 2012 he acted alone.",
+        "The 2012 shooting left twelve dead.",
+        "The 2008 shooting left five dead.",
+        "A gunman opened fire at a school.",
+    ]
+    similarity = year_similarity(texts)
+    assert similarity[0, 1] == 1.0  # the same year
+    assert similarity[1, 2] == -1.0  # both dated, years apart: two events
+    assert similarity[3, 0] == similarity[3, 3] == 0.0  # no year: no evidence either way
+    assert not year_similarity(["no dates here", "none"]).any()
+
+
+def test_a_shared_year_outranks_a_different_one_of_the_same_kind(embedder: Embedder) -> None:
+    texts = [
+        "Earthquake kills dozens in Italy's hill towns in 2009; rescuers dig through rubble.",
+        "Rescuers dig through rubble after the 2009 earthquake in Italy's hill towns.",
+        "Rescuers dig through rubble after the 2016 earthquake in Italy's hill towns.",
+    ]
+    vectors = embedder.encode(texts)
+    dated = story_similarity(vectors, texts)
+    undated = story_similarity(vectors, texts, SimilarityWeights(years=0.0))
+    added = dated - undated
+    assert np.isclose(added[1, 0], 0.1) and np.isclose(added[2, 0], -0.1)  # default weight 0.1
+    assert dated[1, 0] - dated[2, 0] > undated[1, 0] - undated[2, 0] + 0.19

@@ -1,12 +1,14 @@
 """Story clustering: articles' vectors and texts in, groups of article indices out.
 
-Similarity of two articles blends three views:
+Similarity of two articles blends four views:
 - the cosine of their sentence embeddings (what the story is about);
 - the cosine of their TF-IDF vectors fitted on the pool (which words, places
   and numbers they share: two earthquakes look alike to an embedding, not to
   TF-IDF);
 - the cosine of TF-IDF vectors of their proper names only (two events of the
-  same kind have different people and places).
+  same kind have different people and places);
+- whether they mention the same years (ECB+ style pairs, two shootings or two
+  earthquakes years apart, share topic, words and even places, not the year).
 
 That blend is then *locally scaled* (CSLS, Conneau et al. 2018): each pair's
 similarity minus the mean of the two articles' usual similarity to their
@@ -29,18 +31,19 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.pipeline.entities import named_entities
+from service.pipeline.entities import named_entities, years_mentioned
 
-DEFAULT_THRESHOLD = 0.1  # locally scaled blended similarity two stories' articles must share
+DEFAULT_THRESHOLD = 0.14  # locally scaled blended similarity two stories' articles must share
 
 
 @dataclass(frozen=True)
 class SimilarityWeights:
-    """How the three views are blended, and how local scaling works."""
+    """How the four views are blended, and how local scaling works."""
 
     semantic: float = 0.5
     lexical: float = 0.5
     names: float = 0.1
+    years: float = 0.1
     neighbours: int = 50  # k of the local scaling; larger than most stories
     background: float = 0.1  # blended similarity assumed for neighbours a small pool lacks
 
@@ -73,6 +76,27 @@ def name_similarity(texts: list[str]) -> np.ndarray:
     return similarity
 
 
+def year_similarity(texts: list[str]) -> np.ndarray:
+    """Jaccard overlap of the years two texts mention; -1 when both name years, none shared.
+
+    A text that names no year says nothing about when, so its row is 0.
+    """
+    mentioned = [years_mentioned(t) for t in texts]
+    vocabulary = sorted(set().union(*mentioned))
+    if not vocabulary:
+        return np.zeros((len(texts), len(texts)), dtype=np.float32)
+    column = {year: n for n, year in enumerate(vocabulary)}
+    marks = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
+    for row, years in enumerate(mentioned):
+        marks[row, [column[y] for y in years]] = 1.0
+    shared = marks @ marks.T
+    counts = marks.sum(axis=1)
+    union = counts[:, None] + counts[None, :] - shared
+    both = (counts[:, None] > 0) & (counts[None, :] > 0)
+    jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    return np.where(both & (shared == 0), -1.0, jaccard).astype(np.float32)
+
+
 def story_similarity(
     vectors: np.ndarray, texts: list[str], weights: SimilarityWeights = DEFAULT_WEIGHTS
 ) -> np.ndarray:
@@ -81,6 +105,8 @@ def story_similarity(
     blend += weights.lexical * lexical_similarity(texts)
     if weights.names:
         blend += weights.names * name_similarity(texts)
+    if weights.years:
+        blend += weights.years * year_similarity(texts)
     return blend
 
 

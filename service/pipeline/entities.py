@@ -1,10 +1,11 @@
-"""Names in news text, found without a model: capitalised words that are not sentence openers.
+"""Names and years in news text, found without a model.
 
-In: an article's text. Out: its proper names (lower-cased, one token each, in
-order, repeats kept so TF-IDF can weigh them). Two reports of one event share
-their names (people, places, organisations); two events of the same kind (two
-earthquakes, two celebrity rehab stays) mostly do not, which is what plain
-topic similarity misses.
+In: an article's text. Out: its proper names (capitalised words that are not
+sentence openers; lower-cased, one token each, in order, repeats kept so TF-IDF
+can weigh them), and the years it mentions. Two reports of one event share
+their names (people, places, organisations) and their year; two events of the
+same kind (two earthquakes, two celebrity rehab stays) mostly share neither,
+which is what plain topic similarity misses.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 
 from service.pipeline.sentences import split_paragraph
 
+_YEAR = re.compile(r"(?<![\d.,$])(?:19[5-9]\d|20[0-4]\d)(?!\d|[.,]\d)")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
 # Capitalised for grammar, not because they name something.
 _NOT_NAMES = frozenset(
@@ -41,3 +43,8 @@ def named_entities(text: str) -> list[str]:
                 continue
             names.append(token.lower())
     return names
+
+
+def years_mentioned(text: str) -> frozenset[str]:
+    """Four-digit years from 1950 to 2049 that a text mentions (dates, "in 2013")."""
+    return frozenset(_YEAR.findall(text))
