@@ -155,7 +155,7 @@ class JobProgress(BaseModel):
     """How far a running job has got: `done` of `total` units of `stage` (clusters, for
     'summarize')."""
 
-    stage: str = Field(description="'fetch', 'dedup', 'embed' or 'summarize'.")
+    stage: str = Field(description="'fetch', 'dedup', 'embed', 'sentences' or 'summarize'.")
     done: int = Field(ge=0)
     total: int = Field(ge=0)
 

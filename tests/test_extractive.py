@@ -1,4 +1,7 @@
 import re
+import threading
+
+import numpy as np
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.extractive import (
@@ -9,6 +12,8 @@ from service.backends.summarizers.extractive import (
 from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.neutrality import find_loaded_terms, opens_dangling
+from service.pipeline.run import DigestOptions, digest
+from service.pipeline.sentences import split_sentences
 from tests.stories import comet_article, strike_articles
 
 
@@ -104,3 +109,29 @@ def test_single_source_pronoun_openers_are_left_out(embedder: Embedder) -> None:
     summary = ExtractiveSummarizer(embedder).summarize(articles, max_words=400)
     assert summary.sentences
     assert not any("harbour master" in s.text for s in summary.sentences), summary.text
+
+
+class _Recording:
+    """The real embedder, recording every text it is asked for and the thread asking."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts: list[str] = []
+        self.threads: set[int] = set()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        self.threads.add(threading.get_ident())
+        return self.inner.encode(texts)
+
+
+def test_digest_embeds_each_sentence_once_in_the_calling_thread(embedder: Embedder) -> None:
+    recording = _Recording(embedder)
+    articles = [*strike_articles(), comet_article()]
+    result = digest(articles, DigestOptions(backend="extractive"), embedder=recording)
+    assert len(result.clusters) == 2 and all(c.summary.sentences for c in result.clusters)
+    sentences = {s.text for a in articles for s in split_sentences(a.id, a.text)}
+    assert sentences <= set(recording.texts)
+    assert len(recording.texts) == len(set(recording.texts))  # nothing embedded twice
+    assert recording.threads == {threading.get_ident()}  # no worker threads for local work

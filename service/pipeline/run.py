@@ -13,14 +13,15 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends.embedders import Embedder, get_embedder
-from service.backends.summarizers.base import Summarizer
+from service.backends.summarizers.base import Summarizer, is_cpu_bound
 from service.backends.summarizers.registry import EXTRACTIVE, get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError
 from service.models import Article, Cluster, Digest, InputFailure, Source, Summary
 from service.pipeline.cluster import central_index, cluster_articles
 from service.pipeline.dedup import drop_duplicates
-from service.pipeline.verify import remembering, verifier_for
+from service.pipeline.sentences import split_sentences
+from service.pipeline.verify import MemoEmbedder, remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total) while a digest is made."""
@@ -63,6 +64,16 @@ def _sources(articles: list[Article]) -> list[Source]:
     ]
 
 
+def embed_sentences(memo: MemoEmbedder, articles: list[Article]) -> None:
+    """Embed every sentence of `articles` into `memo`, each once, in one call.
+
+    Why: the extractive summarizer, its support evidence and the verifier each ask for
+    these vectors story by story; one call sorted by length pads least, and afterwards
+    every one of their requests is answered from the memo.
+    """
+    memo.encode([s.text for a in articles for s in split_sentences(a.id, a.text)])
+
+
 def _summarize_all(
     summarizer: Summarizer,
     stories: list[list[Article]],
@@ -74,17 +85,34 @@ def _summarize_all(
     """Summaries in story order; up to `concurrency` stories at once, progress as each ends.
 
     Each story is verified in the worker that summarized it, so verification runs
-    concurrently too. When `progress` raises (a cancelled job), stories not yet
-    started are cancelled and the error propagates.
+    concurrently too; with `concurrency` 1 everything runs in the calling thread.
+    When `progress` raises (a cancelled job), stories not yet started are cancelled
+    and the error propagates.
     """
 
     def one(story: list[Article]) -> Summary:
         summary = summarizer.summarize(story, max_words=max_words)
         return verify(summary, story) if verify else summary
 
-    summaries: list[Summary | None] = [None] * len(stories)
     progress("summarize", 0, len(stories))
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stories))))
+    if concurrency <= 1 or len(stories) <= 1:
+        summaries: list[Summary] = []
+        for done, story in enumerate(stories, start=1):
+            summaries.append(one(story))
+            progress("summarize", done, len(stories))
+        return summaries
+    return _summarize_in_threads(one, stories, concurrency, progress)
+
+
+def _summarize_in_threads(
+    one: Callable[[list[Article]], Summary],
+    stories: list[list[Article]],
+    concurrency: int,
+    progress: ProgressCallback,
+) -> list[Summary]:
+    """`one` over the stories on up to `concurrency` threads, results in story order."""
+    summaries: list[Summary | None] = [None] * len(stories)
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(stories)))
     try:
         futures = {pool.submit(one, story): index for index, story in enumerate(stories)}
         for done, future in enumerate(as_completed(futures), start=1):
@@ -218,6 +246,8 @@ def story_writer(
     verifier = verifier_for(memo)
 
     def write(story: list[Article]) -> Summary:
+        if is_cpu_bound(summarizer):
+            embed_sentences(memo, story)
         return verifier.verify(summarizer.summarize(story, max_words=plan.max_words), story)
 
     return write
@@ -284,11 +314,17 @@ def digest(
     memo = remembering(embedder)  # shared by summarizer and verifier: one embedding each
     summarizer = summarizer or get_summarizer(plan.backend, embedder=memo, settings=settings)
     stories = [plan.story(index) for index in range(len(plan.stories))]
+    concurrency = settings.concurrency
+    if is_cpu_bound(summarizer):  # local work: one thread, every sentence embedded up front
+        progress("sentences", 0, len(plan.articles))
+        embed_sentences(memo, plan.articles)
+        progress("sentences", len(plan.articles), len(plan.articles))
+        concurrency = 1
     summaries = _summarize_all(
         summarizer,
         stories,
         plan.max_words,
-        settings.concurrency,
+        concurrency,
         progress,
         verifier_for(memo).verify,
     )

@@ -198,8 +198,9 @@ class Verifier:
 class MemoEmbedder:
     """An embedder that remembers recent vectors by text, shared by summarizer and verifier.
 
-    Why: the verifier needs the vectors of every sentence of a cluster, which the
-    summarizer has just computed; remembering them makes verification nearly free.
+    Why: the summarizer, its support evidence and the verifier all need the vectors of
+    every sentence of a cluster; the pipeline embeds them once, up front
+    (`run.embed_sentences`), and every later request is answered from here.
     Thread-safe; holds at most `size` vectors (least recently used are forgotten).
     """
 

@@ -20,6 +20,16 @@ class Summarizer(Protocol):
     def summarize(self, articles: list[Article], *, max_words: int) -> Summary: ...
 
 
+def is_cpu_bound(summarizer: Summarizer) -> bool:
+    """True for a backend that computes on this machine (declares `cpu_bound = True`).
+
+    Why: such a backend gains nothing from summarizing stories on several threads (they
+    only contend for the cores, and each thread's torch work gets its own thread team
+    and memory arena); a backend that waits on a server does, so the pipeline asks.
+    """
+    return bool(getattr(summarizer, "cpu_bound", False))
+
+
 def cite(text: str, supporting_ids: list[str], articles: list[Article]) -> SummarySentence:
     """A summary sentence citing `supporting_ids`, numbered by their place in `articles`."""
     order = {a.id: n for n, a in enumerate(articles, start=1)}

@@ -110,6 +110,7 @@ class ExtractiveSummarizer:
     """Selects and cites source sentences; see the module docstring for the rules."""
 
     name = "extractive"
+    cpu_bound = True  # the pipeline runs it one story at a time, in the calling thread
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
