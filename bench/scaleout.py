@@ -39,6 +39,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from service.api import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
+from tests.child_process import child_env  # noqa: E402
 from tests.fake_llm_server import FakeLLMServer, RecordedRequest, Reply, echo_leads  # noqa: E402
 from tests.test_scaleout_celery import Worker  # noqa: E402
 
@@ -99,20 +100,15 @@ def main() -> None:
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
             url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
             queue = f"digest-bench-{uuid.uuid4().hex[:10]}"
-            env = {
-                "PATH": os.environ.get("PATH", ""),
-                "HOME": os.environ.get("HOME", "/tmp"),
-                "PYTHONPATH": str(ROOT),
-                "HF_HUB_OFFLINE": "1",
-                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-                "DIGEST_DATABASE_URL": url,
-                "BROKER_URL": REDIS_URL,
-                "DIGEST_CELERY_QUEUE": queue,
-                "DIGEST_API_BASE": llm.base_url,
-                "DIGEST_API_KEY": "bench",
-                "DIGEST_LLM_CACHE": "none",
-                "DIGEST_DATA_DIR": tmp,
-            }
+            env = child_env(
+                DIGEST_DATABASE_URL=url,
+                BROKER_URL=REDIS_URL,
+                DIGEST_CELERY_QUEUE=queue,
+                DIGEST_API_BASE=llm.base_url,
+                DIGEST_API_KEY="bench",
+                DIGEST_LLM_CACHE="none",
+                DIGEST_DATA_DIR=tmp,
+            )
             settings = Settings(
                 database_url=url,
                 broker_url=REDIS_URL,

@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -32,8 +31,8 @@ from service.config import Settings, get_settings
 from service.jobs import DigestFunction, make_engine, migrate
 from service.models import Article, Digest, InputFailure, Summary
 from service.pipeline.run import DigestOptions, ProgressCallback, digest
+from tests.child_process import ChildProcess, child_env
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 _WORD = re.compile(r"[a-z0-9]{4,}")  # words of 4+ letters: skips most function words
 
@@ -173,71 +172,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Server:
+class Server(ChildProcess):
     """`uvicorn --factory tests.test_api_fakes:make_test_app` on 127.0.0.1, as a subprocess."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        super().__init__("server", child_env(**env), log_path)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "PYTHONPATH": str(ROOT),
-            **env,
-        }
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> Server:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "tests.test_api_fakes:make_test_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not become ready:\n{self.log_path.read_text()[-3000:]}")
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "tests.test_api_fakes:make_test_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--no-access-log",
+        ]
+        self.launch(command, self._ready, timeout_s)
+        return self
 
-    def kill(self) -> None:
-        """SIGKILL: the process dies mid-whatever, no cleanup at all."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+    def _ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200
+        except httpx.TransportError:
+            return False
 
 
 def test_hash_embedder_is_deterministic_and_normalised() -> None:

@@ -8,9 +8,6 @@ worker wrote each. Skipped, saying why, when Redis or PostgreSQL is absent.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -26,72 +23,47 @@ from fastapi.testclient import TestClient
 from service.api import create_app
 from service.config import Settings
 from service.jobs.fanout import story_results
+from tests.child_process import ChildProcess, child_env
 from tests.local_services import REDIS_URL, redis_up
-from tests.test_api_fakes import ROOT, fake_pipeline, postgres_database, story_articles
+from tests.test_api_fakes import fake_pipeline, postgres_database, story_articles
 
 VISIBILITY_S = 3
 DELAY_S = 0.6
 
 
-class Worker:
+class Worker(ChildProcess):
     """`celery -A service.jobs.celery_app worker` as a subprocess with its own hostname."""
 
     def __init__(self, name: str, env: dict[str, str], folder: Path) -> None:
+        self.marks = folder / f"{name}.marks"
+        super().__init__(
+            f"worker {name}", {**env, "TEST_WORKER_MARKS": str(self.marks)}, folder / f"{name}.log"
+        )
         self.name = name
         self.hostname = f"{name}@scaleout-test"
-        self.log_path = folder / f"{name}.log"
-        self.marks = folder / f"{name}.marks"
-        self.env = {**env, "TEST_WORKER_MARKS": str(self.marks)}
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> Worker:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "service.jobs.celery_app",
-                "worker",
-                "--pool",
-                "solo",
-                "--hostname",
-                self.hostname,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "service.jobs.celery_app",
+            "worker",
+            "--pool",
+            "solo",
+            "--hostname",
+            self.hostname,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ]
+        self.launch(
+            command, lambda: "ready." in self.log_path.read_text(errors="replace"), timeout_s
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
-            if "ready." in self.log_path.read_text(errors="replace"):
-                return self
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"worker did not start:\n{self.log_path.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        return self
 
 
 @pytest.fixture(scope="module")
@@ -113,21 +85,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             "allow_open_access": True,
             "wait_timeout_s": 30,
         }
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "PYTHONPATH": str(ROOT),
-            "HF_HUB_OFFLINE": "1",
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "DIGEST_DATABASE_URL": url,
-            "BROKER_URL": REDIS_URL,
-            "DIGEST_CELERY_QUEUE": queue,
-            "DIGEST_BROKER_VISIBILITY_TIMEOUT_S": str(VISIBILITY_S),
-            "DIGEST_JOB_LEASE_S": "3",
-            "DIGEST_WORKER_COMPONENTS": "tests.test_scaleout_fakes:components",
-            "DIGEST_DATA_DIR": str(folder),
-            "TEST_SUMMARY_DELAY_S": str(DELAY_S),
-        }
+        env = child_env(
+            DIGEST_DATABASE_URL=url,
+            BROKER_URL=REDIS_URL,
+            DIGEST_CELERY_QUEUE=queue,
+            DIGEST_BROKER_VISIBILITY_TIMEOUT_S=str(VISIBILITY_S),
+            DIGEST_JOB_LEASE_S="3",
+            DIGEST_WORKER_COMPONENTS="tests.test_scaleout_fakes:components",
+            DIGEST_DATA_DIR=str(folder),
+            TEST_SUMMARY_DELAY_S=str(DELAY_S),
+        )
         settings = Settings(**values)
         app = create_app(settings, pipeline=fake_pipeline(settings), warm_up=lambda: None)
         workers = [Worker(n, env, folder) for n in ("w1", "w2")]
