@@ -414,7 +414,7 @@ class LLMSummarizer:
                 call.note(f"{model}'s answer came from the cache (no cost)")
                 self._count(cached, call, cost=False)
                 return cached, model, key
-        self._wait_for_budget(model, messages, call)
+        self._wait_for_budget(model, key["api_base"], messages, call)
         started = time.perf_counter()
         try:
             response = self.router.completion(**request)
@@ -432,14 +432,15 @@ class LLMSummarizer:
         self._count(response, call, cost=True)
         return response, answered, key
 
-    def _wait_for_budget(self, model: str, messages: list[dict[str, str]], call: _Call) -> None:
+    def _wait_for_budget(
+        self, model: str, api_base: str | None, messages: list[dict[str, str]], call: _Call
+    ) -> None:
         """Take this call's share of the shared rate limit (when one is set), waiting for room."""
         if self.rate_limit is None:
             return
         tokens = sum(self.count(m["content"]) for m in messages) + self.budget.answer_tokens
-        key = f"{model}@{self._params(model).get('api_base') or 'default'}"
         try:
-            waited = self.rate_limit.acquire(key, tokens)
+            waited = self.rate_limit.acquire(f"{model}@{api_base or 'default'}", tokens)
         except RateLimitTimeout as exc:
             raise _Unavailable(str(exc)) from exc
         call.waited_s += waited
