@@ -5,15 +5,18 @@ import numpy as np
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.extractive import (
+    Candidate,
     ExtractiveSummarizer,
+    _eligible,
     attribute,
+    quotes_balanced,
     shared_word_weights,
 )
 from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.neutrality import find_loaded_terms, opens_dangling
 from service.pipeline.run import DigestOptions, digest
-from service.pipeline.sentences import split_sentences
+from service.pipeline.sentences import Sentence, split_sentences
 from tests.stories import comet_article, strike_articles
 
 
@@ -135,3 +138,35 @@ def test_digest_embeds_each_sentence_once_in_the_calling_thread(embedder: Embedd
     assert sentences <= set(recording.texts)
     assert len(recording.texts) == len(set(recording.texts))  # nothing embedded twice
     assert recording.threads == {threading.get_ident()}  # no worker threads for local work
+
+
+def _candidate(article_id: str, index: int, text: str, score: float, axis: int) -> Candidate:
+    vector = np.zeros(8, dtype=np.float32)
+    vector[axis] = 1.0  # orthogonal vectors: no redundancy between the candidates
+    return Candidate(Sentence(article_id, index, text), text, vector, [article_id], score)
+
+
+def test_pronoun_openers_come_only_right_after_their_antecedent() -> None:
+    lead = _candidate(
+        "a", 0, "Fabian Cancellara won the third stage of the race on Tuesday.", 0.5, 0
+    )
+    before = _candidate("b", 2, "Cancellara attacked alone in the final kilometre.", 0.1, 1)
+    pronoun = _candidate("b", 3, "He won by 23 seconds over Cadel Evans of Australia.", 0.9, 2)
+    other = _candidate("c", 2, "The race reaches the Alps on Thursday after a rest day.", 0.05, 3)
+    summarizer = ExtractiveSummarizer(embedder=None)  # type: ignore[arg-type]
+
+    chosen = summarizer._select([lead, before, pronoun, other], max_words=200)
+    # the best-scored sentence waits for its antecedent, then reads right after it,
+    # not after another article's sentence of the same position
+    assert [c.text for c in chosen] == [lead.text, before.text, pronoun.text, other.text]
+
+    alone = summarizer._select([lead, pronoun], max_words=200)
+    assert [c.text for c in alone] == [lead.text]  # "He" without its antecedent: left out
+
+
+def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
+    assert quotes_balanced('Officials said "the port is open" on Monday.')
+    assert quotes_balanced("The minister called it “a fair deal” on Monday.")
+    assert not quotes_balanced('"British leaders have miscalculated this issue.')
+    assert not quotes_balanced("“We will not give in to pressure, the minister said.")
+    assert not _eligible('"British leaders have miscalculated this issue, said the spokesman.')

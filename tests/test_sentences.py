@@ -28,3 +28,12 @@ def test_punctuation_only_chunks_do_not_break_the_splitter() -> None:
         "And then it rained.",
         "Next came snow.",
     ]
+
+
+def test_list_markers_are_not_part_of_the_sentence() -> None:
+    text = "Findings in the papers:\n\n    * In Sri Lanka the ground moved nearly 10 centimetres.\n• The rupture spread from south to north."
+    sentences = [s.text for s in split_sentences("a", text)]
+    assert sentences == [
+        "In Sri Lanka the ground moved nearly 10 centimetres.",
+        "The rupture spread from south to north.",
+    ]

@@ -19,6 +19,7 @@ from kombu.exceptions import KombuError
 
 from service.config import Settings
 from service.jobs.celery_app import RUN_JOB, make_celery
+from service.jobs.executor import every_half_lease
 from service.jobs.fanout import FanoutStore, deadline_error
 from service.jobs.store import JobStore, JobStoreError
 
@@ -69,9 +70,7 @@ class CeleryExecutor:
             self._thread = None
 
     def _reap(self) -> None:
-        interval = max(self.store.lease.total_seconds() / 2, 0.2)
-        while not self._stopping.wait(interval):
-            self._recover()
+        every_half_lease(self.store, self._stopping, self._recover, floor_s=0.2)
 
     def _recover(self) -> None:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from service.config import Settings
@@ -31,6 +32,19 @@ class Executor(Protocol):
 
     def shutdown(self) -> None:
         """Stop taking jobs and hand running ones back to the queue."""
+
+
+def every_half_lease(
+    store: JobStore, stopping: threading.Event, recover: Callable[[], None], *, floor_s: float
+) -> None:
+    """Call `recover` every half lease (at least `floor_s` apart) until `stopping` is set.
+
+    Why half a lease: a job whose server died is requeued at most one and a half
+    leases after its last heartbeat, without polling the database needlessly.
+    """
+    interval = max(store.lease.total_seconds() / 2, floor_s)
+    while not stopping.wait(interval):
+        recover()
 
 
 class InProcessExecutor:
@@ -101,9 +115,7 @@ class InProcessExecutor:
                 self._pending = max(self._pending - 1, 0)
 
     def _reap(self) -> None:
-        interval = max(self.store.lease.total_seconds() / 2, 0.1)
-        while not self._stopping.wait(interval):
-            self._recover()
+        every_half_lease(self.store, self._stopping, self._recover, floor_s=0.1)
 
     def _recover(self) -> None:
         try:

@@ -78,6 +78,8 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*$""")
 _MIN_WORDS = 4
+# A list item's marker ("* ", "• ", "- "): not part of the sentence it introduces.
+_LIST_MARKER = re.compile(r"^[*•·▪‣◦–-]\s+")
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def split_sentences(article_id: str, text: str) -> list[Sentence]:
     """All story sentences of an article, in order."""
     sentences: list[Sentence] = []
     for paragraph in text.split("\n"):
-        for piece in split_paragraph(paragraph.strip()):
+        for piece in split_paragraph(_LIST_MARKER.sub("", paragraph.strip())):
             if is_story_sentence(piece):
                 sentences.append(Sentence(article_id, len(sentences), piece))
     return sentences

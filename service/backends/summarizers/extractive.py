@@ -13,8 +13,10 @@ How sentences are chosen, and why:
 - redundancy is avoided by maximal marginal relevance;
 - claims backed by one article only, in a cluster of several, are attributed
   ("According to <outlet>, ..."); such a claim that opens on a pronoun is left out;
-- the summary never opens on a pronoun or connective, and stays within the
-  word budget.
+- a sentence that opens on a pronoun or connective ("He", "But") is taken only
+  right after the sentence before it in its own article, so "He" always has its
+  antecedent; the summary never opens on one, and stays within the word budget;
+- a sentence with an unbalanced quotation mark (the splitter cut a quote) is skipped.
 """
 
 from __future__ import annotations
@@ -70,8 +72,16 @@ def _eligible(text: str) -> bool:
         return False
     if text.rstrip(_QUOTE_CHARS + "'’)").endswith(("?", "!")):
         return False
+    if not quotes_balanced(text):
+        return False
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
     return not _FIRST_PERSON.search(outside_quotes)
+
+
+def quotes_balanced(text: str) -> bool:
+    """Every quotation opened in `text` is closed (a cut quote reads as a broken sentence)."""
+    straight = text.count('"') % 2 == 0
+    return straight and text.count("“") == text.count("”")
 
 
 def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> str:
@@ -178,7 +188,7 @@ class ExtractiveSummarizer:
                 length = len(cand.text.split())
                 if words + length > max_words:
                     continue
-                if not chosen and opens_dangling(cand.text):
+                if opens_dangling(cand.text) and not _follows_antecedent(cand, chosen):
                     continue
                 redundancy = max((float(cand.vector @ c.vector) for c in chosen), default=0.0)
                 if redundancy > REDUNDANCY_LIMIT:
@@ -194,14 +204,30 @@ class ExtractiveSummarizer:
         return _in_reading_order(chosen)
 
 
+def _follows_antecedent(candidate: Candidate, chosen: list[Candidate]) -> bool:
+    """The sentence before `candidate` in its own article is already in the summary."""
+    sentence = candidate.sentence
+    return any(
+        c.sentence.article_id == sentence.article_id and c.sentence.index == sentence.index - 1
+        for c in chosen
+    )
+
+
 def _in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
-    """Lead facts first; keep an opener that needs no antecedent at the front."""
-    if not chosen:
-        return chosen
-    ordered = sorted(chosen, key=lambda c: (c.sentence.index, -c.score))
-    if opens_dangling(ordered[0].text):
-        starter = next((c for c in ordered if not opens_dangling(c.text)), None)
-        if starter is not None:
-            ordered.remove(starter)
-            ordered.insert(0, starter)
+    """Lead facts first; a sentence that opens on a pronoun right after its antecedent."""
+    key = {id(c): (c.sentence.index, -c.score) for c in chosen}
+    leading = sorted((c for c in chosen if not opens_dangling(c.text)), key=lambda c: key[id(c)])
+    dangling = sorted((c for c in chosen if opens_dangling(c.text)), key=lambda c: key[id(c)])
+    ordered = list(leading)
+    for cand in dangling:  # in article order, so a chain "A. He ... They ..." stays a chain
+        before = next(
+            (
+                n
+                for n, c in enumerate(ordered)
+                if c.sentence.article_id == cand.sentence.article_id
+                and c.sentence.index == cand.sentence.index - 1
+            ),
+            None,
+        )
+        ordered.insert(len(ordered) if before is None else before + 1, cand)
     return ordered
