@@ -170,3 +170,18 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not quotes_balanced('"British leaders have miscalculated this issue.')
     assert not quotes_balanced("“We will not give in to pressure, the minister said.")
     assert not _eligible('"British leaders have miscalculated this issue, said the spokesman.')
+
+
+def test_a_headline_repeated_in_the_text_is_not_a_summary_sentence(embedder: Embedder) -> None:
+    title = "Tsunami aid donations in 2005 deductible for 2004 in the U.S."
+    article = Article(
+        id="t",
+        title=title,
+        text=f"{title}\n\nU.S. citizens donating in 2005 to the tsunami relief effort can "
+        "deduct the gifts on their 2004 tax returns. The bill was signed on Friday by the "
+        "president after passing both houses without objection.",
+    )
+    summary = ExtractiveSummarizer(embedder).summarize([article], max_words=200)
+    assert summary.sentences
+    assert all(s.text != title for s in summary.sentences), summary.text
+    assert summary.sentences[0].text.startswith("U.S. citizens donating")

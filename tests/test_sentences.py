@@ -37,3 +37,22 @@ def test_list_markers_are_not_part_of_the_sentence() -> None:
         "In Sri Lanka the ground moved nearly 10 centimetres.",
         "The rupture spread from south to north.",
     ]
+
+
+def test_datelines_and_run_in_dates_are_not_part_of_the_first_sentence() -> None:
+    text = (
+        "Saturday, January 15, 2005 TEXAS, US – A United States Army court martial found "
+        "Army Spc. Charles Graner guilty of abusing prisoners.\n"
+        "WASHINGTON (Reuters) - The Senate passed the bill on Monday.\n"
+        "NATO said the talks would resume in May.\n"
+        "Meadow Lake, Saskatchewan – The council said it donated $10,000 by mistake.\n"
+        "Paris, Texas - a town of 25,000 - voted on Monday."
+    )
+    assert [s.text for s in split_sentences("a", text)] == [
+        "A United States Army court martial found Army Spc. Charles Graner guilty of "
+        "abusing prisoners.",
+        "The Senate passed the bill on Monday.",
+        "NATO said the talks would resume in May.",
+        "The council said it donated $10,000 by mistake.",
+        "Paris, Texas - a town of 25,000 - voted on Monday.",
+    ]

@@ -24,6 +24,11 @@ _ABBREVIATIONS = {
     "col",
     "lt",
     "sgt",
+    "spc",
+    "pfc",
+    "cpl",
+    "pvt",
+    "det",
     "capt",
     "gov",
     "sen",
@@ -78,8 +83,18 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*$""")
 _MIN_WORDS = 4
-# A list item's marker ("* ", "• ", "- "): not part of the sentence it introduces.
-_LIST_MARKER = re.compile(r"^[*•·▪‣◦–-]\s+")
+# What may open a paragraph without being part of its first sentence: a list item's
+# marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
+# dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ").
+_PARAGRAPH_PREFIX = re.compile(
+    r"""^(?:
+        [*•·▪‣◦–-]\s+
+      | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
+      | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
+      | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
+    )""",
+    re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -128,11 +143,21 @@ def is_story_sentence(text: str) -> bool:
     return bool(_ENDS_SENTENCE.search(text)) and len(text.split()) >= _MIN_WORDS
 
 
+def strip_paragraph_prefix(paragraph: str) -> str:
+    """The paragraph without list markers, run-in date lines and capitalised datelines."""
+    for _ in range(3):  # "Saturday, January 15, 2005 TEXAS, US – A court ..." has two
+        stripped = _PARAGRAPH_PREFIX.sub("", paragraph, count=1)
+        if stripped == paragraph:
+            break
+        paragraph = stripped
+    return paragraph
+
+
 def split_sentences(article_id: str, text: str) -> list[Sentence]:
     """All story sentences of an article, in order."""
     sentences: list[Sentence] = []
     for paragraph in text.split("\n"):
-        for piece in split_paragraph(_LIST_MARKER.sub("", paragraph.strip())):
+        for piece in split_paragraph(strip_paragraph_prefix(paragraph.strip())):
             if is_story_sentence(piece):
                 sentences.append(Sentence(article_id, len(sentences), piece))
     return sentences

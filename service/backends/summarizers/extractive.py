@@ -16,7 +16,8 @@ How sentences are chosen, and why:
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
-- a sentence with an unbalanced quotation mark (the splitter cut a quote) is skipped.
+- a sentence with an unbalanced quotation mark (the splitter cut a quote), or one
+  that only repeats its article's headline, is skipped.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def _eligible(text: str) -> bool:
         return False
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
     return not _FIRST_PERSON.search(outside_quotes)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def quotes_balanced(text: str) -> bool:
@@ -147,10 +152,11 @@ class ExtractiveSummarizer:
         names = {n for a in articles for n in named_entities(a.text)}
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
+        titles = {a.id: _plain(a.title) for a in articles}
         candidates: list[Candidate] = []
         for sentence, vector in zip(sentences, vectors, strict=True):
-            if not _eligible(sentence.text):
-                continue
+            if not _eligible(sentence.text) or _plain(sentence.text) == titles[sentence.article_id]:
+                continue  # the headline repeated as the text's first line is not a sentence
             text = neutralise(sentence.text)
             if text is None:
                 continue
