@@ -9,6 +9,8 @@ from service.pipeline.cluster import (
     cluster_articles,
     groups_from_labels,
     local_scaling,
+    month_similarity,
+    mutual_neighbours,
     name_similarity,
     story_similarity,
     year_similarity,
@@ -97,6 +99,37 @@ def test_years_agree_disagree_or_say_nothing() -> None:
     assert similarity[1, 2] == -1.0  # both dated, years apart: two events
     assert similarity[3, 0] == similarity[3, 3] == 0.0  # no year: no evidence either way
     assert not year_similarity(["no dates here", "none"]).any()
+
+
+def test_months_tell_monthly_reports_of_one_kind_apart() -> None:
+    texts = [
+        "Border arrests fell in March, figures released on April 9 show.",
+        "Arrests at the border dropped in March.",
+        "Border arrests rose in June.",
+        "Border arrests are a political issue.",
+    ]
+    similarity = month_similarity(texts)
+    assert similarity[0, 1] == 0.5  # March shared, April only in the first
+    assert similarity[1, 2] == -1.0  # both dated by month, different months
+    assert similarity[3, 0] == 0.0  # no month: no evidence either way
+
+
+def test_mutual_neighbours_are_reciprocal_and_need_a_choice() -> None:
+    similarity = np.array(
+        [
+            [1.0, 0.9, 0.2, 0.1, 0.0],
+            [0.9, 1.0, 0.3, 0.2, 0.1],
+            [0.2, 0.3, 1.0, 0.8, 0.7],
+            [0.1, 0.2, 0.8, 1.0, 0.6],
+            [0.0, 0.1, 0.7, 0.6, 1.0],
+        ]
+    )
+    mutual = mutual_neighbours(similarity, top=1)
+    assert mutual[0, 1] and mutual[1, 0] and mutual[2, 3]
+    assert not mutual[4, 2]  # 2 is 4's closest, but 4 is not 2's
+    assert not mutual.diagonal().any()
+    # in a pool of three, every pair is in every top-2: no pair is singled out
+    assert not mutual_neighbours(similarity[:3, :3], top=2).any()
 
 
 def test_a_shared_year_outranks_a_different_one_of_the_same_kind(embedder: Embedder) -> None:

@@ -1,4 +1,4 @@
-from service.pipeline.entities import named_entities, years_mentioned
+from service.pipeline.entities import months_mentioned, named_entities, years_mentioned
 
 
 def test_names_past_the_first_word_are_found() -> None:
@@ -23,3 +23,9 @@ def test_years_are_found_in_dates_and_prose_but_not_in_other_numbers() -> None:
     text = "4 October 2013, 18:07. Unlike the 1999 quake, 2,013 people and $2000 cost; v2010.5"
     assert years_mentioned(text) == {"2013", "1999"}
     assert years_mentioned("12013 votes, 20150 fans, 1850 and 2075") == set()
+
+
+def test_months_are_found_by_name() -> None:
+    text = "Figures for March were published on April 9. In May, the count rose."
+    assert months_mentioned(text) == {"March", "April", "May"}
+    assert months_mentioned("no month here, only a maybe") == set()

@@ -1,6 +1,6 @@
 """Story clustering: articles' vectors and texts in, groups of article indices out.
 
-Similarity of two articles blends four views:
+Similarity of two articles blends five views:
 - the cosine of their sentence embeddings (what the story is about);
 - the cosine of their TF-IDF vectors fitted on the pool (which words, places
   and numbers they share: two earthquakes look alike to an embedding, not to
@@ -8,14 +8,18 @@ Similarity of two articles blends four views:
 - the cosine of TF-IDF vectors of their proper names only (two events of the
   same kind have different people and places);
 - whether they mention the same years (ECB+ style pairs, two shootings or two
-  earthquakes years apart, share topic, words and even places, not the year).
+  earthquakes years apart, share topic, words and even places, not the year),
+  and, weighted less, the same months (a monthly figure reported months apart).
 
 That blend is then *locally scaled* (CSLS, Conneau et al. 2018): each pair's
 similarity minus the mean of the two articles' usual similarity to their
 nearest neighbours. A pool of one beat (all US politics) has a high background
 similarity and a pool of unrelated events a low one; local scaling lets one
 threshold serve both. Small pools borrow a background prior for the missing
-neighbours, so two reports of one story still meet.
+neighbours, so two reports of one story still meet. Two articles that are each
+other's closest matches (mutual top-2) get a small bonus: reciprocal neighbours
+are far more often one story than a one-sided match is, which helps the
+left/centre/right versions of one story that word it differently.
 
 Average-linkage agglomerative clustering cuts the tree at the threshold, so the
 number of stories is found, not given, and a story may hold one article. Groups
@@ -31,21 +35,24 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.pipeline.entities import named_entities, years_mentioned
+from service.pipeline.entities import months_mentioned, named_entities, years_mentioned
 
 DEFAULT_THRESHOLD = 0.14  # locally scaled blended similarity two stories' articles must share
 
 
 @dataclass(frozen=True)
 class SimilarityWeights:
-    """How the four views are blended, and how local scaling works."""
+    """How the five views are blended, how local scaling works, and the mutual bonus."""
 
     semantic: float = 0.5
     lexical: float = 0.5
     names: float = 0.1
     years: float = 0.1
+    months: float = 0.05
     neighbours: int = 50  # k of the local scaling; larger than most stories
     background: float = 0.1  # blended similarity assumed for neighbours a small pool lacks
+    mutual_top: int = 2  # pairs each in the other's closest `mutual_top` ...
+    mutual_bonus: float = 0.06  # ... gain this much after local scaling
 
 
 DEFAULT_WEIGHTS = SimilarityWeights()
@@ -76,25 +83,51 @@ def name_similarity(texts: list[str]) -> np.ndarray:
     return similarity
 
 
-def year_similarity(texts: list[str]) -> np.ndarray:
-    """Jaccard overlap of the years two texts mention; -1 when both name years, none shared.
+def mention_similarity(mentioned: list[frozenset[str]]) -> np.ndarray:
+    """Jaccard overlap of what two texts mention; -1 when both mention some, none shared.
 
-    A text that names no year says nothing about when, so its row is 0.
+    A text that mentions none says nothing either way, so its row is 0.
     """
-    mentioned = [years_mentioned(t) for t in texts]
     vocabulary = sorted(set().union(*mentioned))
     if not vocabulary:
-        return np.zeros((len(texts), len(texts)), dtype=np.float32)
-    column = {year: n for n, year in enumerate(vocabulary)}
-    marks = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
-    for row, years in enumerate(mentioned):
-        marks[row, [column[y] for y in years]] = 1.0
+        return np.zeros((len(mentioned), len(mentioned)), dtype=np.float32)
+    column = {item: n for n, item in enumerate(vocabulary)}
+    marks = np.zeros((len(mentioned), len(vocabulary)), dtype=np.float32)
+    for row, items in enumerate(mentioned):
+        marks[row, [column[i] for i in items]] = 1.0
     shared = marks @ marks.T
     counts = marks.sum(axis=1)
     union = counts[:, None] + counts[None, :] - shared
     both = (counts[:, None] > 0) & (counts[None, :] > 0)
     jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
     return np.where(both & (shared == 0), -1.0, jaccard).astype(np.float32)
+
+
+def year_similarity(texts: list[str]) -> np.ndarray:
+    """Agreement of the years two texts mention (see `mention_similarity`)."""
+    return mention_similarity([years_mentioned(t) for t in texts])
+
+
+def month_similarity(texts: list[str]) -> np.ndarray:
+    """Agreement of the month names two texts mention (see `mention_similarity`)."""
+    return mention_similarity([months_mentioned(t) for t in texts])
+
+
+def mutual_neighbours(similarity: np.ndarray, top: int) -> np.ndarray:
+    """True where each of two articles is among the other's `top` most similar.
+
+    Only where there is a choice: in a pool of `top` + 1 or fewer articles every pair
+    would qualify, related or not, so none does.
+    """
+    count = len(similarity)
+    if top < 1 or count <= top + 1:
+        return np.zeros((count, count), dtype=bool)
+    others = similarity.astype(np.float64, copy=True)
+    np.fill_diagonal(others, -np.inf)
+    nearest = np.argpartition(-others, top - 1, axis=1)[:, :top]
+    marks = np.zeros((count, count), dtype=bool)
+    marks[np.arange(count)[:, None], nearest] = True
+    return marks & marks.T
 
 
 def story_similarity(
@@ -107,6 +140,8 @@ def story_similarity(
         blend += weights.names * name_similarity(texts)
     if weights.years:
         blend += weights.years * year_similarity(texts)
+    if weights.months:
+        blend += weights.months * month_similarity(texts)
     return blend
 
 
@@ -139,6 +174,8 @@ def cluster_articles(
         return [[0]]
     blended = story_similarity(vectors, texts, weights)
     scaled = local_scaling(blended, weights.neighbours, weights.background)
+    if weights.mutual_bonus:
+        scaled += weights.mutual_bonus * mutual_neighbours(scaled, weights.mutual_top)
     distance = np.clip(_OFFSET - scaled, 0.0, None)
     np.fill_diagonal(distance, 0.0)
     labels = AgglomerativeClustering(

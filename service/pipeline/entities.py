@@ -1,8 +1,8 @@
-"""Names and years in news text, found without a model.
+"""Names, years and months in news text, found without a model.
 
 In: an article's text. Out: its proper names (capitalised words that are not
 sentence openers; lower-cased, one token each, in order, repeats kept so TF-IDF
-can weigh them), and the years it mentions. Two reports of one event share
+can weigh them), and the years and months it mentions. Two reports of one event share
 their names (people, places, organisations) and their year; two events of the
 same kind (two earthquakes, two celebrity rehab stays) mostly share neither,
 which is what plain topic similarity misses.
@@ -15,6 +15,9 @@ import re
 from service.pipeline.sentences import split_paragraph
 
 _YEAR = re.compile(r"(?<![\d.,$])(?:19[5-9]\d|20[0-4]\d)(?!\d|[.,]\d)")
+_MONTH = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
 # Capitalised for grammar, not because they name something.
 _NOT_NAMES = frozenset(
@@ -48,3 +51,9 @@ def named_entities(text: str) -> list[str]:
 def years_mentioned(text: str) -> frozenset[str]:
     """Four-digit years from 1950 to 2049 that a text mentions (dates, "in 2013")."""
     return frozenset(_YEAR.findall(text))
+
+
+def months_mentioned(text: str) -> frozenset[str]:
+    """Month names a text writes ("on March 3", "in May"): monthly events of one kind
+    (jobs reports, border figures) differ in the month, not the topic."""
+    return frozenset(_MONTH.findall(text))
