@@ -9,14 +9,15 @@ from service.backends.summarizers.extractive import (
     ExtractiveSummarizer,
     _eligible,
     attribute,
-    quotes_balanced,
+    repeats_a_chosen_fact,
     shared_word_weights,
+    stemmed_words,
 )
 from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.neutrality import find_loaded_terms, opens_dangling
 from service.pipeline.run import DigestOptions, digest
-from service.pipeline.sentences import Sentence, split_sentences
+from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences
 from tests.stories import comet_article, strike_articles
 
 
@@ -172,16 +173,40 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible('"British leaders have miscalculated this issue, said the spokesman.')
 
 
-def test_a_headline_repeated_in_the_text_is_not_a_summary_sentence(embedder: Embedder) -> None:
-    title = "Tsunami aid donations in 2005 deductible for 2004 in the U.S."
-    article = Article(
-        id="t",
-        title=title,
-        text=f"{title}\n\nU.S. citizens donating in 2005 to the tsunami relief effort can "
-        "deduct the gifts on their 2004 tax returns. The bill was signed on Friday by the "
-        "president after passing both houses without objection.",
+def test_a_paraphrase_of_a_chosen_fact_is_redundant_even_below_the_cosine_limit() -> None:
+    ruling = stemmed_words(
+        "The Justice Department said it supports a judge's ruling that the health law is void."
     )
-    summary = ExtractiveSummarizer(embedder).summarize([article], max_words=200)
-    assert summary.sentences
-    assert all(s.text != title for s in summary.sentences), summary.text
-    assert summary.sentences[0].text.startswith("U.S. citizens donating")
+    paraphrase = stemmed_words(
+        "The Department of Justice backed the ruling of a judge that voided the health law."
+    )
+    other = stemmed_words("Insurers warned that premiums would rise next year.")
+    assert repeats_a_chosen_fact(paraphrase, [ruling])  # "ruled"/"ruling" share a stem
+    assert not repeats_a_chosen_fact(other, [ruling])
+
+    first = _candidate("a", 0, "The Justice Department supports the ruling.", 0.9, 0)
+    first.stems = ruling
+    second = _candidate("b", 0, "The Department of Justice backed the ruling.", 0.8, 1)
+    second.stems = paraphrase
+    third = _candidate("c", 0, "Insurers warned that premiums would rise.", 0.1, 2)
+    third.stems = other
+    chosen = ExtractiveSummarizer(embedder=None)._select([first, second, third], 200)  # type: ignore[arg-type]
+    assert [c.text for c in chosen] == [first.text, third.text]
+
+
+def test_sentences_close_to_the_headlines_score_higher(embedder: Embedder) -> None:
+    body = (
+        "Dock workers at the port of Valmora went on strike on Monday over pay. "
+        "The city's football club also unveiled a new stadium design on Monday."
+    )
+    on_topic = Article(id="a", title="Valmora dock workers strike over pay", text=body)
+    off_topic = Article(id="a", title="Valmora football club unveils stadium design", text=body)
+    summarizer = ExtractiveSummarizer(embedder)
+
+    def scores(article: Article) -> dict[str, float]:
+        return {c.sentence.text[:10]: c.score for c in summarizer._candidates([article])}
+
+    strike, stadium = scores(on_topic), scores(off_topic)
+    assert (
+        strike["Dock worke"] - strike["The city's"] > stadium["Dock worke"] - stadium["The city's"]
+    )

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from service.errors import EmptyInputError, IngestError
-from service.pipeline.ingest import load_paths, load_records, load_text
+from service.pipeline.ingest import load_paths, load_records, load_text, record_to_article
 
 
 def _write(path: Path, text: str) -> Path:
@@ -132,3 +132,22 @@ def test_numeric_dates_are_utc_timestamps_and_absurd_ones_are_named(tmp_path) ->
     assert [a.id for a in kept.articles] == ["a"]
     assert kept.articles[0].published_at.isoformat() == "1970-01-01T00:00:00+00:00"
     assert any("dated.jsonl:2" in w for w in kept.warnings)
+
+
+def test_a_body_that_opens_with_its_given_headline_loses_that_line() -> None:
+    title = "Tsunami aid donations in 2005 deductible for 2004 in the U.S."
+    body = "U.S. citizens donating in 2005 can deduct the gifts on their 2004 returns."
+    article = record_to_article(
+        {"id": "t", "title": title, "text": f"{title}\n\n{body}"}, default_id="t", location="t"
+    )
+    assert article.text == body and article.title == title
+    # no title given: the first line is the title *and* stays in the text (it may be the lead)
+    untitled = record_to_article(
+        {"id": "u", "text": f"{body}\nA second line."}, default_id="u", location="u"
+    )
+    assert untitled.title == body and untitled.text.startswith(body)
+    # a body that is nothing but its headline keeps it
+    only = record_to_article(
+        {"id": "o", "title": title, "text": title}, default_id="o", location="o"
+    )
+    assert only.text == title

@@ -56,3 +56,17 @@ def test_datelines_and_run_in_dates_are_not_part_of_the_first_sentence() -> None
         "The council said it donated $10,000 by mistake.",
         "Paris, Texas - a town of 25,000 - voted on Monday.",
     ]
+
+
+def test_a_quotation_the_splitter_cut_is_joined_back() -> None:
+    text = '"We will win. We have the votes," the senator said. The vote is on Friday.'
+    assert split_paragraph(text) == [
+        '"We will win. We have the votes," the senator said.',
+        "The vote is on Friday.",
+    ]
+    # a quotation that runs on into the next paragraph (news style) is left as it was
+    assert split_paragraph("“We will win. We have the votes. Nobody doubts it.") == [
+        "“We will win.",
+        "We have the votes.",
+        "Nobody doubts it.",
+    ]

@@ -12,6 +12,7 @@ the input; `skip_invalid` turns per-record failures into warnings instead.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -104,7 +105,9 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
             hint="give every article its text, or pass --skip-invalid to leave such records out",
         )
     title = (_as_text(_pick(record, "title")) or "").strip()
-    if not title:
+    if title:
+        text = _without_repeated_headline(text, title)
+    else:
         title = _first_line(text)
     article_id = _as_text(_pick(record, "id")) or default_id
     try:
@@ -123,6 +126,22 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
         raise IngestError(
             str(exc), location=location, hint="give an ISO 8601 date or Unix seconds"
         ) from exc
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _without_repeated_headline(text: str, title: str) -> str:
+    """The text without a first line that only repeats the given title.
+
+    Why: pages and exports often open the body with the headline; left in, it reads
+    as the story's first sentence and ends up quoted in summaries.
+    """
+    first, _, rest = text.lstrip().partition("\n")
+    if rest.strip() and _plain(first) == _plain(title):
+        return rest.strip()
+    return text
 
 
 def _first_line(text: str) -> str:

@@ -65,13 +65,14 @@ def _sources(articles: list[Article]) -> list[Source]:
 
 
 def embed_sentences(memo: MemoEmbedder, articles: list[Article]) -> None:
-    """Embed every sentence of `articles` into `memo`, each once, in one call.
+    """Embed every sentence and headline of `articles` into `memo`, each once, in one call.
 
     Why: the extractive summarizer, its support evidence and the verifier each ask for
     these vectors story by story; one call sorted by length pads least, and afterwards
     every one of their requests is answered from the memo.
     """
-    memo.encode([s.text for a in articles for s in split_sentences(a.id, a.text)])
+    sentences = [s.text for a in articles for s in split_sentences(a.id, a.text)]
+    memo.encode(sentences + [a.title for a in articles if a.title.strip()])
 
 
 def _summarize_all(

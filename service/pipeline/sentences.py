@@ -135,7 +135,36 @@ def split_paragraph(paragraph: str) -> list[str]:
     tail = paragraph[start:].strip()
     if tail:
         parts.append(tail)
-    return [p for p in parts if p]
+    return _rejoin_quotations([p for p in parts if p])
+
+
+def quotes_balanced(text: str) -> bool:
+    """Every quotation opened in `text` is closed."""
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def _rejoin_quotations(parts: list[str], most: int = 3) -> list[str]:
+    """Glue back a quotation the splitter cut (`"We will win. We have the votes," he said.`).
+
+    A piece that opens a quotation is joined with up to `most` following pieces when
+    that closes it; a quotation never closed in the paragraph (news style runs long
+    quotes across paragraphs) is left as it was.
+    """
+    joined: list[str] = []
+    index = 0
+    while index < len(parts):
+        piece = parts[index]
+        if not quotes_balanced(piece):
+            for extra in range(1, most + 1):
+                if index + extra >= len(parts):
+                    break
+                candidate = " ".join(parts[index : index + extra + 1])
+                if quotes_balanced(candidate):
+                    piece, index = candidate, index + extra
+                    break
+        joined.append(piece)
+        index += 1
+    return joined
 
 
 def is_story_sentence(text: str) -> bool:

@@ -7,17 +7,19 @@ How sentences are chosen, and why:
 - score = centrality (close to what the whole cluster says) + cross-outlet
   support, judged and soft (facts several outlets report are both central and
   neutral) + shared words (words most of the articles use: what the outlets
-  agree on, not one outlet's framing) + a lead bonus (news puts the facts first);
+  agree on, not one outlet's framing) + a lead bonus (news puts the facts first)
+  + closeness to the headlines (each outlet's own one-line summary of the story);
 - loaded wording is reworded when a neutral word exists, else the sentence is
   skipped; questions, first-person asides and fragments are skipped;
-- redundancy is avoided by maximal marginal relevance;
+- redundancy is avoided by maximal marginal relevance, and a sentence whose content
+  words (stemmed) mostly overlap a chosen one's is left out: outlets paraphrase one
+  fact below any cosine limit that still tells different facts apart;
 - claims backed by one article only, in a cluster of several, are attributed
   ("According to <outlet>, ..."); such a claim that opens on a pronoun is left out;
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
-- a sentence with an unbalanced quotation mark (the splitter cut a quote), or one
-  that only repeats its article's headline, is skipped.
+- a sentence with an unbalanced quotation mark (the splitter cut a quote) is skipped.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import snowballstemmer
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import cite
 from service.models import Article, Summary
 from service.pipeline.entities import named_entities
 from service.pipeline.neutrality import neutralise, opens_dangling
-from service.pipeline.sentences import Sentence, split_sentences
+from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
 
 MAX_SENTENCES_PER_ARTICLE = 40
@@ -46,7 +49,11 @@ WEIGHTS = {
     "soft_support": 0.1,  # mean closeness to each other article's nearest sentence
     "shared_words": 0.4,  # its words are used by many of the articles (strongest single cue)
     "lead": 0.2,  # news puts the facts first
+    "headlines": 0.4,  # mean closeness to the articles' headlines
 }
+# Over half the stemmed content words of the shorter sentence shared: the same fact again.
+LEXICAL_REDUNDANCY_LIMIT = 0.5
+_STEMMER = snowballstemmer.stemmer("english")
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|we|our|us)\b")
 _QUOTE_CHARS = '"“”'
 # First words that are safe to lower-case after "According to X, ".
@@ -65,6 +72,7 @@ class Candidate:
     vector: np.ndarray
     support: list[str]
     score: float
+    stems: frozenset[str] = frozenset()  # stemmed content words, for the lexical redundancy test
 
 
 def _eligible(text: str) -> bool:
@@ -77,16 +85,6 @@ def _eligible(text: str) -> bool:
         return False
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
     return not _FIRST_PERSON.search(outside_quotes)
-
-
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def quotes_balanced(text: str) -> bool:
-    """Every quotation opened in `text` is closed (a cut quote reads as a broken sentence)."""
-    straight = text.count('"') % 2 == 0
-    return straight and text.count("“") == text.count("”")
 
 
 def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> str:
@@ -114,6 +112,20 @@ def shared_word_weights(articles: list[Article]) -> dict[str, float]:
         for word in content_words(f"{article.title} {article.text}"):
             counts[word] = counts.get(word, 0) + 1
     return {word: count / len(articles) for word, count in counts.items()}
+
+
+def stemmed_words(text: str) -> frozenset[str]:
+    """Content words reduced to their stems ("ruled", "ruling" -> "rule")."""
+    return frozenset(_STEMMER.stemWords(sorted(content_words(text))))
+
+
+def repeats_a_chosen_fact(words: frozenset[str], chosen: list[frozenset[str]]) -> bool:
+    """Most of the shorter sentence's stemmed words are in the other: one fact, reworded."""
+    return any(
+        len(words & other) > LEXICAL_REDUNDANCY_LIMIT * min(len(words), len(other))
+        for other in chosen
+        if words and other
+    )
 
 
 def _mean_weight(text: str, weights: dict[str, float]) -> float:
@@ -152,11 +164,11 @@ class ExtractiveSummarizer:
         names = {n for a in articles for n in named_entities(a.text)}
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
-        titles = {a.id: _plain(a.title) for a in articles}
+        headlines = self.embedder.encode([a.title for a in articles if a.title.strip()])
         candidates: list[Candidate] = []
         for sentence, vector in zip(sentences, vectors, strict=True):
-            if not _eligible(sentence.text) or _plain(sentence.text) == titles[sentence.article_id]:
-                continue  # the headline repeated as the text's first line is not a sentence
+            if not _eligible(sentence.text):
+                continue
             text = neutralise(sentence.text)
             if text is None:
                 continue
@@ -178,9 +190,11 @@ class ExtractiveSummarizer:
                 "soft_support": soft_support if len(articles) > 1 else 0.0,
                 "shared_words": _mean_weight(sentence.text, shared),
                 "lead": 1.0 / (1.0 + sentence.index) ** 0.5,
+                "headlines": float((headlines @ vector).mean()) if len(headlines) else 0.0,
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
-            candidates.append(Candidate(sentence, text, vector, support, score))
+            stems = stemmed_words(sentence.text)
+            candidates.append(Candidate(sentence, text, vector, support, score, stems))
         return candidates
 
     def _select(self, candidates: list[Candidate], max_words: int) -> list[Candidate]:
@@ -197,7 +211,9 @@ class ExtractiveSummarizer:
                 if opens_dangling(cand.text) and not _follows_antecedent(cand, chosen):
                     continue
                 redundancy = max((float(cand.vector @ c.vector) for c in chosen), default=0.0)
-                if redundancy > REDUNDANCY_LIMIT:
+                if redundancy > REDUNDANCY_LIMIT or repeats_a_chosen_fact(
+                    cand.stems, [c.stems for c in chosen]
+                ):
                     continue
                 value = cand.score - 0.3 * redundancy
                 if value > best_value:
