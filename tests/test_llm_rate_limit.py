@@ -33,14 +33,17 @@ def test_calls_over_the_request_budget_wait_for_room() -> None:
     key = _key()
     waits = [limit.acquire(key, tokens=10) for _ in range(3)]
     assert waits[0] < 0.1 and waits[1] < 0.1
-    assert 0.2 < waits[2] < 3.0
+    # The third call waits. How long depends on where in the 1 s window the first two
+    # fell (the sliding-window counter weighs the previous window down as time passes),
+    # so only "it waited, and not for long" is certain.
+    assert 0.05 < waits[2] < 3.0
 
 
 def test_the_token_budget_counts_every_call() -> None:
     limit = LLMRateLimit(requests=None, tokens=100, window_s=1, max_wait_s=10)
     key = _key()
     assert limit.acquire(key, tokens=60) < 0.1
-    assert limit.acquire(key, tokens=60) > 0.2  # 120 tokens do not fit one window
+    assert limit.acquire(key, tokens=60) > 0.05  # 120 tokens do not fit one window
     # A call larger than the whole budget is charged the whole budget, so it can run at all.
     assert limit.acquire(_key(), tokens=500) < 0.1
 
