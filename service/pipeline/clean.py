@@ -50,6 +50,13 @@ _BOILERPLATE_LINE = re.compile(
 
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+_WORD = re.compile(r"\w+")
+
+
+def plain_words(text: str) -> str:
+    """Lower-cased words joined by single spaces: two texts that differ only in case,
+    punctuation or spacing compare equal."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def is_boilerplate(line: str) -> bool:

@@ -9,19 +9,13 @@ trimmed copies (one contains most of the other).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from service.models import Article, SourceRef
+from service.pipeline.clean import plain_words
 
 DEFAULT_CONTAINMENT = 0.8
-_WORD = re.compile(r"\w+")
-
-
-def _normalised(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
 
 
 def _shingle_matrix(texts: list[str]):  # type: ignore[no-untyped-def]
@@ -44,7 +38,7 @@ def find_duplicate_pairs(
     """Index pairs (i < j) whose shingle containment is at least `containment`."""
     if len(articles) < 2:
         return []
-    texts = [_normalised(a.text) for a in articles]
+    texts = [plain_words(a.text) for a in articles]
     matrix = _shingle_matrix(texts)
     sizes = np.asarray(matrix.sum(axis=1)).ravel()
     overlap = (matrix @ matrix.T).tocoo()
@@ -95,7 +89,7 @@ def drop_duplicates(
 
     kept: dict[int, Article] = {}
     for members in groups.values():
-        best = max(members, key=lambda k: (len(_normalised(articles[k].text)), -k))
+        best = max(members, key=lambda k: (len(plain_words(articles[k].text)), -k))
         others = [articles[k] for k in members if k != best]
         article = articles[best]
         if others:

@@ -12,7 +12,6 @@ the input; `skip_invalid` turns per-record failures into warnings instead.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pydantic import ValidationError
 
 from service.errors import EmptyInputError, IngestError
 from service.models import Article
-from service.pipeline.clean import clean_text
+from service.pipeline.clean import clean_text, plain_words
 
 _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "doc_id", "article_id", "uid", "guid"),
@@ -128,10 +127,6 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
         ) from exc
 
 
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 def _without_repeated_headline(text: str, title: str) -> str:
     """The text without a first line that only repeats the given title.
 
@@ -139,7 +134,7 @@ def _without_repeated_headline(text: str, title: str) -> str:
     as the story's first sentence and ends up quoted in summaries.
     """
     first, _, rest = text.lstrip().partition("\n")
-    if rest.strip() and _plain(first) == _plain(title):
+    if rest.strip() and plain_words(first) == plain_words(title):
         return rest.strip()
     return text
 
