@@ -211,16 +211,15 @@ class ExtractiveSummarizer:
         while pool:
             best: Candidate | None = None
             best_value = -np.inf
+            chosen_stems = [c.stems for c in chosen]
             for cand in pool:
                 length = len(cand.text.split())
                 if words + length > max_words:
                     continue
-                if opens_dangling(cand.text) and not _follows_antecedent(cand, chosen):
+                if opens_dangling(cand.text) and not any(_antecedent(c, cand) for c in chosen):
                     continue
                 redundancy = max((float(cand.vector @ c.vector) for c in chosen), default=0.0)
-                if redundancy > REDUNDANCY_LIMIT or repeats_a_chosen_fact(
-                    cand.stems, [c.stems for c in chosen]
-                ):
+                if redundancy > REDUNDANCY_LIMIT or repeats_a_chosen_fact(cand.stems, chosen_stems):
                     continue
                 value = cand.score - 0.3 * redundancy
                 if value > best_value:
@@ -233,30 +232,20 @@ class ExtractiveSummarizer:
         return _in_reading_order(chosen)
 
 
-def _follows_antecedent(candidate: Candidate, chosen: list[Candidate]) -> bool:
-    """The sentence before `candidate` in its own article is already in the summary."""
-    sentence = candidate.sentence
-    return any(
-        c.sentence.article_id == sentence.article_id and c.sentence.index == sentence.index - 1
-        for c in chosen
+def _antecedent(before: Candidate, candidate: Candidate) -> bool:
+    """`before` is the sentence just before `candidate` in its own article."""
+    return (
+        before.sentence.article_id == candidate.sentence.article_id
+        and before.sentence.index == candidate.sentence.index - 1
     )
 
 
 def _in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
     """Lead facts first; a sentence that opens on a pronoun right after its antecedent."""
-    key = {id(c): (c.sentence.index, -c.score) for c in chosen}
-    leading = sorted((c for c in chosen if not opens_dangling(c.text)), key=lambda c: key[id(c)])
-    dangling = sorted((c for c in chosen if opens_dangling(c.text)), key=lambda c: key[id(c)])
-    ordered = list(leading)
-    for cand in dangling:  # in article order, so a chain "A. He ... They ..." stays a chain
-        before = next(
-            (
-                n
-                for n, c in enumerate(ordered)
-                if c.sentence.article_id == cand.sentence.article_id
-                and c.sentence.index == cand.sentence.index - 1
-            ),
-            None,
-        )
+    by_position = sorted(chosen, key=lambda c: (c.sentence.index, -c.score))
+    ordered = [c for c in by_position if not opens_dangling(c.text)]
+    # in article order, so a chain "A. He ... They ..." stays a chain
+    for cand in (c for c in by_position if opens_dangling(c.text)):
+        before = next((n for n, c in enumerate(ordered) if _antecedent(c, cand)), None)
         ordered.insert(len(ordered) if before is None else before + 1, cand)
     return ordered
