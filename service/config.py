@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         default="extractive", description="'extractive' or any litellm model string."
     )
     embedding_model: str = Field(default=LOCAL_MODEL, description="Embedder for clustering.")
+    model_dir: Path | None = Field(
+        default=None,
+        description="Where the local model's ONNX export is kept; default ~/.cache/digest-service.",
+    )
     embedding_api_base: str | None = None
     embedding_api_key: str | None = None
     cluster_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)

@@ -1,4 +1,4 @@
-from service.pipeline.neutrality import find_loaded_terms, neutralise, opens_dangling
+from service.pipeline.neutrality import find_loaded_terms, loaded_terms, neutralise, opens_dangling
 
 
 def test_loaded_terms_are_found_in_their_forms() -> None:
@@ -34,3 +34,14 @@ def test_terms_learned_from_the_dev_data() -> None:
     # judging words with no rewording that fits every form: the sentence is left out
     assert neutralise("The senator falsely claimed victory.") is None
     assert "embattled" in find_loaded_terms("The embattled mayor resigned.")
+
+
+def test_every_listed_term_is_found_through_the_combined_pattern() -> None:
+    # the one-pattern prefilter must not hide any term of the list, inflected or not
+    for entry in loaded_terms():
+        for form in (entry.term, entry.term + "s", entry.term.upper()):
+            assert entry.term in find_loaded_terms(f"Officials said {form} today."), form
+    assert find_loaded_terms("Officials said the talks went well.") == []
+    assert (
+        neutralise("Officials said the talks went well.") == "Officials said the talks went well."
+    )

@@ -23,7 +23,7 @@ from service.api.problems import install_problem_handlers
 from service.api.routes import digests, health, metrics
 from service.api.security import require_auth_configured
 from service.api.state import Readiness, Services
-from service.backends.embedders import MiniLMEmbedder, get_embedder
+from service.backends.embedders import MiniLMEmbedder
 from service.config import Settings, get_settings
 from service.jobs import (
     DigestFunction,
@@ -35,6 +35,7 @@ from service.jobs import (
     make_executor,
     migrate,
 )
+from service.pipeline.run import embedder_for
 
 API_VERSION = "1.0.0"
 
@@ -104,7 +105,7 @@ def _model_warm_up(settings: Settings) -> Callable[[], None]:
     """Load the local embedding model (seconds on a cold start); remote models need nothing."""
 
     def warm_up() -> None:
-        embedder = get_embedder(settings.embedding_model)
+        embedder = embedder_for(settings)
         if isinstance(embedder, MiniLMEmbedder):
             embedder.encode(["warm up"])
 

@@ -228,6 +228,7 @@ def embedder_for(settings: Settings) -> Embedder:
         settings.embedding_model,
         api_base=settings.embedding_api_base,
         api_key=settings.embedding_api_key,
+        model_dir=settings.model_dir,
     )
 
 
