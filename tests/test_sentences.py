@@ -46,7 +46,10 @@ def test_datelines_and_run_in_dates_are_not_part_of_the_first_sentence() -> None
         "WASHINGTON (Reuters) - The Senate passed the bill on Monday.\n"
         "NATO said the talks would resume in May.\n"
         "Meadow Lake, Saskatchewan – The council said it donated $10,000 by mistake.\n"
-        "Paris, Texas - a town of 25,000 - voted on Monday."
+        "Paris, Texas - a town of 25,000 - voted on Monday.\n"
+        "(CNN) - Protests spread to six more states on Friday.\n"
+        "(CNN)Patience with the closures is wearing thin in many towns.\n"
+        "(Officials had warned of this in March.) The rules stayed in place."
     )
     assert [s.text for s in split_sentences("a", text)] == [
         "A United States Army court martial found Army Spc. Charles Graner guilty of "
@@ -55,6 +58,10 @@ def test_datelines_and_run_in_dates_are_not_part_of_the_first_sentence() -> None
         "NATO said the talks would resume in May.",
         "The council said it donated $10,000 by mistake.",
         "Paris, Texas - a town of 25,000 - voted on Monday.",
+        "Protests spread to six more states on Friday.",
+        "Patience with the closures is wearing thin in many towns.",
+        "(Officials had warned of this in March.)",
+        "The rules stayed in place.",
     ]
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends.embedders import Embedder, get_embedder
 from service.backends.summarizers.base import Summarizer, is_cpu_bound
+from service.backends.summarizers.extractive import headlines
 from service.backends.summarizers.registry import EXTRACTIVE, get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError
@@ -72,7 +73,7 @@ def embed_sentences(memo: MemoEmbedder, articles: list[Article]) -> None:
     every one of their requests is answered from the memo.
     """
     sentences = [s.text for a in articles for s in split_sentences(a.id, a.text)]
-    memo.encode(sentences + [a.title for a in articles if a.title.strip()])
+    memo.encode(sentences + headlines(articles))
 
 
 def _summarize_all(

@@ -85,13 +85,15 @@ _ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*$""")
 _MIN_WORDS = 4
 # What may open a paragraph without being part of its first sentence: a list item's
 # marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
-# dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ").
+# dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ",
+# "(CNN) - ", "(CNN)Patience").
 _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
         [*•·▪‣◦–-]\s+
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
       | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
+      | \([A-Z][\w.&'’ ]{0,30}\)(?:\s*[–—-]{1,2}\s+|(?=[A-Z]))
     )""",
     re.VERBOSE,
 )

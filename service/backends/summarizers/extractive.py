@@ -106,6 +106,11 @@ def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> s
     return f"According to {outlet or 'one report'}, {body}"
 
 
+def headlines(articles: list[Article]) -> list[str]:
+    """The cluster's non-empty headlines: each outlet's own one-line summary of the story."""
+    return [a.title for a in articles if a.title.strip()]
+
+
 def shared_word_weights(articles: list[Article]) -> dict[str, float]:
     """Content word -> share of the cluster's articles that use it (what outlets agree on)."""
     counts: dict[str, int] = {}
@@ -171,7 +176,7 @@ class ExtractiveSummarizer:
         names = {n for a in articles for n in named_entities(a.text)}
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
-        headlines = self.embedder.encode([a.title for a in articles if a.title.strip()])
+        headline_vectors = self.embedder.encode(headlines(articles))
         candidates: list[Candidate] = []
         for sentence, vector in zip(sentences, vectors, strict=True):
             if not _eligible(sentence.text):
@@ -197,7 +202,9 @@ class ExtractiveSummarizer:
                 "soft_support": soft_support if len(articles) > 1 else 0.0,
                 "shared_words": _mean_weight(sentence.text, shared),
                 "lead": 1.0 / (1.0 + sentence.index) ** 0.5,
-                "headlines": float((headlines @ vector).mean()) if len(headlines) else 0.0,
+                "headlines": (
+                    float((headline_vectors @ vector).mean()) if len(headline_vectors) else 0.0
+                ),
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
             stems = stemmed_words(sentence.text)
