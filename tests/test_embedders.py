@@ -110,3 +110,12 @@ def test_threads_asking_at_once_share_one_export(
         paths = list(pool.map(lambda _: prepare_local_model(tmp_path), range(4)))
     assert len(calls) == 1
     assert paths == [model_files(tmp_path)[1]] * 4
+
+
+def test_a_damaged_export_is_a_config_error_saying_how_to_redo_it(tmp_path: Path) -> None:
+    fp32, int8 = model_files(tmp_path)
+    fp32.write_bytes(b"not a model")
+    int8.write_bytes(b"not a model")
+    with pytest.raises(ConfigError) as caught:
+        MiniLMEmbedder(model_dir=tmp_path).encode(["text"])
+    assert "digest prepare" in caught.value.user_message and str(int8) in caught.value.user_message

