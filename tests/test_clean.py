@@ -19,6 +19,10 @@ def test_story_lines_that_look_like_furniture_are_kept() -> None:
         "Photographers gathered outside the court on Tuesday.",
         "Learn more about the plan at the town hall, the mayor said.",
         "Images of the crash were shared widely on Monday.",
+        "Three reporters contributed to the investigation that led to his resignation.",
+        "Fans follow the team on Twitter, where it has 2 million followers, the club said.",
+        "The figures were updated on 12.05 million accounts, the bank said.",
+        "The database listed the address: it was www.example.com, police said.",
     ]:
         assert not is_boilerplate(line), line
 
@@ -43,6 +47,13 @@ def test_known_furniture_patterns() -> None:
         "Please enable Javascript to watch this video",
         "- - - - - - - - - -",
         "— —",
+        "The Associated Press contributed to this report.",
+        "Staff writer Paul Walsh contributed to this report.",
+        "Reuters contributed reporting from London.",
+        "Follow Scott Stump on Twitter and Google+.",
+        "Mike's blog post about it: https://www.example.com/anthime...",
+        "— Updated at 8:37 p.m.",
+        "AP file photo/gannett illustration: Marijuana growing in Medford, Ore.",
     ]:
         assert is_boilerplate(line), line
 

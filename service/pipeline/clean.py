@@ -43,6 +43,12 @@ _BOILERPLATE_LINE = re.compile(
       | learn\s+more\s*$
       | .*\balexa\s+internet\s+has\s+been\s+donating\b.*               # web-archive notices
       | these\s+crawls\s+are\s+part\s+of\s+an\s+effort\b.*
+      | .{0,80}\bcontributed\s+(?:reporting\s+)?to\s+this\s+(?:report|article|story)\.?\s*$
+      | .{0,60}\bcontributed\s+reporting\b.{0,40}$                  # "Reuters contributed reporting."
+      | follow\s+.{1,60}\s+on\s+(?:twitter|facebook|instagram|x)\b.*   # author's social links
+      | [^:]{1,80}:\s*(?:https?://|www\.)\S+\s*$                      # "Mike's blog post: http..."
+      | (?:[—–-]\s*)?(?:last\s+)?updated\s*(?:at|on|:)?\s*\d{1,2}[:.]\d{2}.{0,30}$
+      | (?:\w+\s+)?file\s+photo\b.*                                   # caption credits
       | [^\w]+$                                                          # rules and dashes only
     )""",
     re.IGNORECASE | re.VERBOSE,
