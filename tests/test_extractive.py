@@ -90,6 +90,9 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "According to X, among the staff, two left."
     )
     assert attribute("NATO met.", "X", names) == "According to X, NATO met."
+    assert attribute("Valmora's port is calm.", "X", names) == (
+        "According to X, Valmora's port is calm."
+    )
 
 
 def test_words_most_outlets_use_weigh_more() -> None:

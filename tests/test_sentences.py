@@ -1,4 +1,4 @@
-from service.pipeline.sentences import split_paragraph, split_sentences
+from service.pipeline.sentences import is_story_sentence, split_paragraph, split_sentences
 
 
 def test_abbreviations_and_initials_do_not_split() -> None:
@@ -77,3 +77,45 @@ def test_a_quotation_the_splitter_cut_is_joined_back() -> None:
         "We have the votes.",
         "Nobody doubts it.",
     ]
+
+
+def test_wire_datelines_with_a_place_or_date_are_stripped() -> None:
+    text = (
+        "KATHMANDU, Nepal (AP) — A Swiss climber found the bodies of two mountaineers.\n"
+        "NEW YORK, May 18 (UPI) -- Crayola warned against using pencils as eyeliner.\n"
+        "(CNN) A Detroit man pleaded not guilty on Friday to murder charges.\n"
+        "The World Health Organization (WHO) Director said the outbreak was over."
+    )
+    assert [s.text for s in split_sentences("a", text)] == [
+        "A Swiss climber found the bodies of two mountaineers.",
+        "Crayola warned against using pencils as eyeliner.",
+        "A Detroit man pleaded not guilty on Friday to murder charges.",
+        "The World Health Organization (WHO) Director said the outbreak was over.",
+    ]
+
+
+def test_furniture_and_photo_captions_are_not_story_sentences() -> None:
+    for text in [
+        "For a full recap of the night's big winners, click here.",
+        "To subscribe to the newsletter, click below and enter your address.",
+        "You can unsubscribe at any time.",
+        "By signing up you agree to receive email newsletters from us.",
+        "In this Sept. 26, 2006, file photo, knives are piled in a box at the store.",
+        "Judge Aaron Persky is shown in this June 27, 2011 file photo.",
+        "A: Before anything else, sign the back of the ticket.",
+        "@gemmasolutions: Battery issue persists with the new phone.",
+        "Updated | When the first humans left Africa, they got shorter.",
+        "Updated at 9:23 a.m. to correct the name of the driver.",
+        "Caption The Wisconsin governor announced Monday that he will drop out.",
+        "Buy Photo Genesee County health official Jim Henry was among those calling for tests.",
+        "Bill Cosby CREDIT: AP Photo/Brennan Linsley Bill Cosby performs at the theater.",
+    ]:
+        assert not is_story_sentence(text), text
+    for text in [
+        "Police released a photo of the suspect on Monday.",
+        "The senator signed up as a volunteer at the shelter in 2019.",
+        "Officials said the photo was taken in this town last week.",
+        "The CDC issued updated guidance on Tuesday, officials said.",
+        "The caption on the photo named the wrong man, the paper said.",
+    ]:
+        assert is_story_sentence(text), text

@@ -83,10 +83,26 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*$""")
 _MIN_WORDS = 4
+# Sentences that are page furniture or photo captions, not story, wherever a scraper
+# left them: calls to click or subscribe, "In this July 1, 2017, file photo, ...",
+# Q&A labels, tweets ("@handle: ..."), and text glued to a menu by " | ".
+_FURNITURE_SENTENCE = re.compile(
+    r"""\bclick\s+(?:here|below|the\s+link)\b
+      | \bunsubscribe\b
+      | \bsign(?:ing)?\s+up\b.{0,60}\b(?:newsletters?|alerts|emails?)\b
+      | \bin\s+this\s+(?:[\w.,]+\s+){0,7}?(?:file\s+)?(?:photo|image|picture)\b
+      | ^[QA]\s*:
+      | ^(?:image\s+)?caption\b | ^buy\s+photo\b | \bcredit\s*:\s
+      | \b(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)\s*/
+      | ^(?:last\s+)?updated\s+(?:at|on)\b
+      | ^@\w+\s*:
+      | \s\|\s""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # What may open a paragraph without being part of its first sentence: a list item's
 # marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
 # dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ",
-# "(CNN) - ", "(CNN)Patience").
+# "(CNN) - ", "(CNN)Patience", "KATHMANDU, Nepal (AP) — ", "NEW YORK, May 18 (UPI) -- ").
 _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
         [*•·▪‣◦–-]\s+
@@ -94,6 +110,8 @@ _PARAGRAPH_PREFIX = re.compile(
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
       | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
       | \([A-Z][\w.&'’ ]{0,30}\)(?:\s*[–—-]{1,2}\s+|(?=[A-Z]))
+      | [^()\n!?]{0,60}?\((?:AP|CNN|Reuters|UPI|AFP|Bloomberg|BBC|NPR|dpa|IANS|PTI|ANI|Xinhua
+          |AAP|CNBC|HealthDay|Sputnik|TASS|Yonhap|Kyodo)\)\s*(?:[–—-]{1,2}\s*)?
     )""",
     re.VERBOSE,
 )
@@ -170,8 +188,13 @@ def _rejoin_quotations(parts: list[str], most: int = 3) -> list[str]:
 
 
 def is_story_sentence(text: str) -> bool:
-    """A real sentence: closing punctuation and enough words (not a heading or dateline)."""
-    return bool(_ENDS_SENTENCE.search(text)) and len(text.split()) >= _MIN_WORDS
+    """A real sentence: closing punctuation and enough words (not a heading or dateline),
+    and not page furniture or a photo caption."""
+    return (
+        bool(_ENDS_SENTENCE.search(text))
+        and len(text.split()) >= _MIN_WORDS
+        and not _FURNITURE_SENTENCE.search(text)
+    )
 
 
 def strip_paragraph_prefix(paragraph: str) -> str:

@@ -96,7 +96,8 @@ def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> s
     """
     first = text.split(maxsplit=1)[0].strip(",")
     if names is not None:
-        keep_case = first.lower() in names or first.isupper() and len(first) > 1
+        bare = re.sub(r"['’]s$", "", first.lower())  # "Georgia's" is the name "georgia"
+        keep_case = first.lower() in names or bare in names or first.isupper() and len(first) > 1
     else:
         keep_case = first.lower() not in _COMMON_OPENERS
     body = text if keep_case else text[:1].lower() + text[1:]
