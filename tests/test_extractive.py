@@ -174,6 +174,9 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not quotes_balanced('"British leaders have miscalculated this issue.')
     assert not quotes_balanced("“We will not give in to pressure, the minister said.")
     assert not _eligible('"British leaders have miscalculated this issue, said the spokesman.')
+    assert not _eligible("[For women, heavy drinking has been normalized in recent years.")
+    assert not _eligible("The vote (the third this year was held on Monday in the capital.")
+    assert _eligible("The vote (the third this year) was held on Monday in the capital.")
 
 
 def test_a_paraphrase_of_a_chosen_fact_is_redundant_even_below_the_cosine_limit() -> None:

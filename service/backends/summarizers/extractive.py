@@ -19,7 +19,8 @@ How sentences are chosen, and why:
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
-- a sentence with an unbalanced quotation mark (the splitter cut a quote) is skipped.
+- a sentence with an unbalanced quotation mark or bracket (the splitter cut a quote
+  or an aside) is skipped.
 """
 
 from __future__ import annotations
@@ -82,10 +83,15 @@ def _eligible(text: str) -> bool:
         return False
     if text.rstrip(_QUOTE_CHARS + "'’)").endswith(("?", "!")):
         return False
-    if not quotes_balanced(text):
+    if not quotes_balanced(text) or not _brackets_balanced(text):
         return False
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
     return not _FIRST_PERSON.search(outside_quotes)
+
+
+def _brackets_balanced(text: str) -> bool:
+    """Every bracket opened is closed: "[For women, heavy drinking ..." is a cut aside."""
+    return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
 def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> str:
