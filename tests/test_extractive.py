@@ -84,15 +84,36 @@ def test_attribution_wording() -> None:
 
 
 def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
-    names = {"valmora"}
-    assert attribute("Valmora is calm.", "X", names) == "According to X, Valmora is calm."
-    assert attribute("Among the staff, two left.", "X", names) == (
-        "According to X, among the staff, two left."
-    )
-    assert attribute("NATO met.", "X", names) == "According to X, NATO met."
-    assert attribute("Valmora's port is calm.", "X", names) == (
-        "According to X, Valmora's port is calm."
-    )
+    names = {"valmora", "democrats"}
+    common = {"among", "port", "topping", "sure", "president"}  # written in lower case too
+
+    def opening(text: str) -> str:
+        return attribute(text, "X", names, common).removeprefix("According to X, ")
+
+    for text in [
+        "Valmora is calm.",
+        "Valmora's port is calm.",
+        "NATO met.",
+        "Marcia Cross ranks third.",
+        "Lt. Gen. Thomas Bergeson spoke.",
+        "President Trump spoke.",
+        "North Korea fired a missile.",
+        "Democrats won the vote.",
+        "Kroll was not charged.",
+    ]:
+        assert opening(text) == text, text
+    for text in [
+        "Among the staff, two left.",
+        "The White House said no.",
+        "If the vote fails, talks end.",
+        "Topping the index is Sweden.",
+        "Unfortunately, the talks failed.",
+        "Hours later, the port reopened.",
+        "Working mothers earn less.",
+        "Parents of the pupils were told on Monday.",
+        "Overall, the plan passed.",
+    ]:
+        assert opening(text) == text[:1].lower() + text[1:], text
 
 
 def test_words_most_outlets_use_weigh_more() -> None:

