@@ -198,6 +198,10 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible("[For women, heavy drinking has been normalized in recent years.")
     assert not _eligible("The vote (the third this year was held on Monday in the capital.")
     assert _eligible("The vote (the third this year) was held on Monday in the capital.")
+    assert not _eligible("spoke to a union official on November 3 who received a message.")
+    assert not _eligible("Police arrested several people and are widening the...")
+    assert not _eligible("MR. POOLE DENIED THE ALLEGATIONS BUT LATER PLEADED GUILTY IN COURT.")
+    assert _eligible("NATO and the EU said the talks with the UN would resume in May.")
 
 
 def test_a_paraphrase_of_a_chosen_fact_is_redundant_even_below_the_cosine_limit() -> None:

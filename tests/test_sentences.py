@@ -106,6 +106,7 @@ def test_furniture_and_photo_captions_are_not_story_sentences() -> None:
         "@gemmasolutions: Battery issue persists with the new phone.",
         "Updated | When the first humans left Africa, they got shorter.",
         "Updated at 9:23 a.m. to correct the name of the driver.",
+        "Image: At the Palmyrene Gate, toxic gas brought death 1,700 years ago.",
         "Caption The Wisconsin governor announced Monday that he will drop out.",
         "Buy Photo Genesee County health official Jim Henry was among those calling for tests.",
         "Bill Cosby CREDIT: AP Photo/Brennan Linsley Bill Cosby performs at the theater.",

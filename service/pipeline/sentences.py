@@ -92,7 +92,7 @@ _FURNITURE_SENTENCE = re.compile(
       | \bsign(?:ing)?\s+up\b.{0,60}\b(?:newsletters?|alerts|emails?)\b
       | \bin\s+this\s+(?:[\w.,]+\s+){0,7}?(?:file\s+)?(?:photo|image|picture)\b
       | ^[QA]\s*:
-      | ^(?:image\s+)?caption\b | ^buy\s+photo\b | \bcredit\s*:\s
+      | ^(?:image\s+)?caption\b | ^buy\s+photo\b | \bcredit\s*:\s | ^(?:image|photo|video)\s*:
       | \b(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)\s*/
       | ^(?:last\s+)?updated\s+(?:at|on)\b
       | ^@\w+\s*:

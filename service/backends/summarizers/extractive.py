@@ -20,7 +20,8 @@ How sentences are chosen, and why:
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
 - a sentence with an unbalanced quotation mark or bracket (the splitter cut a quote
-  or an aside) is skipped.
+  or an aside), one that opens in lower case or ends in an ellipsis (a fragment, a
+  teaser cut short), and one written in capitals are skipped.
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ def _eligible(text: str) -> bool:
         return False
     if not quotes_balanced(text) or not _brackets_balanced(text):
         return False
+    if text[:1].islower() or text.rstrip(_QUOTE_CHARS + "'’").endswith(("...", "…")):
+        return False  # a fragment the splitter left, or a teaser cut short
+    letters = [c for c in text if c.isalpha()]
+    if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return False  # a broadcast transcript in capitals: the summary does not shout
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
     return not _FIRST_PERSON.search(outside_quotes)
 
