@@ -112,6 +112,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Working mothers earn less.",
         "Parents of the pupils were told on Monday.",
         "Overall, the plan passed.",
+        "Tomorrow's stage will take the race into the hills.",
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 

@@ -129,10 +129,11 @@ def headlines(articles: list[Article]) -> list[str]:
 def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> bool:
     """Whether the first word of `text` is (part of) a name, judged in this order:
     an acronym ("NATO") is; a function word or usual opener ("The", "If") is not; a
-    capital before a capital ("President Trump", "North Korea") is; one of the cluster's
-    `names` or an abbreviation ("Lt.", "Georgia's") is; a word the cluster writes in lower
-    case, an English word ("Parents", "Look"), or one shaped like an adverb, participle or
-    plural, is not; any other capitalised word is taken for a surname ("Kroll")."""
+    capital before a capital ("President Trump", "North Korea") is; one of the
+    cluster's `names` (possessive or not: "Georgia's") or an abbreviation ("Lt.") is;
+    a word the cluster writes in lower case, an English word ("Parents", "Look"), or
+    one shaped like an adverb, participle or plural, is not; any other capitalised
+    word is taken for a surname ("Kroll")."""
     first, *rest = text.split(maxsplit=2)
     first = first.strip(",;:")
     word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
@@ -142,7 +143,7 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return False
     if rest and rest[0][:1].isupper() and rest[0] != "I":
         return True
-    if word in names or first.endswith(".") or re.search(r"['’]s$", first):
+    if word in names or first.endswith("."):
         return True
     return not (
         word in lowercase_words
