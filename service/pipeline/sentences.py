@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ABBREVIATIONS = {
     "mr",
@@ -98,6 +99,25 @@ _FURNITURE_SENTENCE = re.compile(
       | ^@\w+\s*:
       | \s\|\s""",
     re.IGNORECASE | re.VERBOSE,
+)
+# A word or sign every alternative of _FURNITURE_SENTENCE contains.
+_FURNITURE_CUES = (
+    "click",
+    "subscri",
+    "sign",
+    "photo",
+    "image",
+    "picture",
+    "caption",
+    "credit",
+    "updated",
+    "video",
+    "q:",
+    "a:",
+    "q :",
+    "a :",
+    "@",
+    "|",
 )
 # What may open a paragraph without being part of its first sentence: a list item's
 # marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
@@ -193,8 +213,14 @@ def is_story_sentence(text: str) -> bool:
     return (
         bool(_ENDS_SENTENCE.search(text))
         and len(text.split()) >= _MIN_WORDS
-        and not _FURNITURE_SENTENCE.search(text)
+        and not _is_furniture(text)
     )
+
+
+def _is_furniture(text: str) -> bool:
+    # one cheap substring test first: most sentences hold none of the pattern's words
+    lowered = text.lower()
+    return any(cue in lowered for cue in _FURNITURE_CUES) and bool(_FURNITURE_SENTENCE.search(text))
 
 
 def strip_paragraph_prefix(paragraph: str) -> str:
@@ -209,9 +235,15 @@ def strip_paragraph_prefix(paragraph: str) -> str:
 
 def split_sentences(article_id: str, text: str) -> list[Sentence]:
     """All story sentences of an article, in order."""
+    return list(_split_article(article_id, text))
+
+
+@lru_cache(maxsize=256)
+def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
+    # remembered: the pipeline, the summarizer and the verifier each split every article
     sentences: list[Sentence] = []
     for paragraph in text.split("\n"):
         for piece in split_paragraph(strip_paragraph_prefix(paragraph.strip())):
             if is_story_sentence(piece):
                 sentences.append(Sentence(article_id, len(sentences), piece))
-    return sentences
+    return tuple(sentences)
