@@ -84,13 +84,15 @@ def test_wire_datelines_with_a_place_or_date_are_stripped() -> None:
         "KATHMANDU, Nepal (AP) — A Swiss climber found the bodies of two mountaineers.\n"
         "NEW YORK, May 18 (UPI) -- Crayola warned against using pencils as eyeliner.\n"
         "(CNN) A Detroit man pleaded not guilty on Friday to murder charges.\n"
-        "The World Health Organization (WHO) Director said the outbreak was over."
+        "The World Health Organization (WHO) Director said the outbreak was over.\n"
+        "The Associated Press (AP) reported the vote count on Monday."
     )
     assert [s.text for s in split_sentences("a", text)] == [
         "A Swiss climber found the bodies of two mountaineers.",
         "Crayola warned against using pencils as eyeliner.",
         "A Detroit man pleaded not guilty on Friday to murder charges.",
         "The World Health Organization (WHO) Director said the outbreak was over.",
+        "The Associated Press (AP) reported the vote count on Monday.",
     ]
 
 

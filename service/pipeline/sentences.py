@@ -131,7 +131,7 @@ _PARAGRAPH_PREFIX = re.compile(
       | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
       | \([A-Z][\w.&'’ ]{0,30}\)(?:\s*[–—-]{1,2}\s+|(?=[A-Z]))
       | [^()\n!?]{0,60}?\((?:AP|CNN|Reuters|UPI|AFP|Bloomberg|BBC|NPR|dpa|IANS|PTI|ANI|Xinhua
-          |AAP|CNBC|HealthDay|Sputnik|TASS|Yonhap|Kyodo)\)\s*(?:[–—-]{1,2}\s*)?
+          |AAP|CNBC|HealthDay|Sputnik|TASS|Yonhap|Kyodo)\)\s*(?:[–—-]{1,2}\s*)?(?=["“A-Z0-9])
     )""",
     re.VERBOSE,
 )
