@@ -100,25 +100,6 @@ _FURNITURE_SENTENCE = re.compile(
       | \s\|\s""",
     re.IGNORECASE | re.VERBOSE,
 )
-# A word or sign every alternative of _FURNITURE_SENTENCE contains.
-_FURNITURE_CUES = (
-    "click",
-    "subscri",
-    "sign",
-    "photo",
-    "image",
-    "picture",
-    "caption",
-    "credit",
-    "updated",
-    "video",
-    "q:",
-    "a:",
-    "q :",
-    "a :",
-    "@",
-    "|",
-)
 # What may open a paragraph without being part of its first sentence: a list item's
 # marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
 # dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ",
@@ -213,14 +194,8 @@ def is_story_sentence(text: str) -> bool:
     return (
         bool(_ENDS_SENTENCE.search(text))
         and len(text.split()) >= _MIN_WORDS
-        and not _is_furniture(text)
+        and not _FURNITURE_SENTENCE.search(text)
     )
-
-
-def _is_furniture(text: str) -> bool:
-    # one cheap substring test first: most sentences hold none of the pattern's words
-    lowered = text.lower()
-    return any(cue in lowered for cue in _FURNITURE_CUES) and bool(_FURNITURE_SENTENCE.search(text))
 
 
 def strip_paragraph_prefix(paragraph: str) -> str:
