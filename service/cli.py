@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from service.backends.embedders import warm_local_model
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError, ServiceError
 from service.models import Article, InputFailure
@@ -119,17 +120,15 @@ def summarize(
 @app.command()
 def prepare() -> None:
     """Prepare the local embedding model (an ONNX export, once, ~15 s) ahead of the first run."""
-    from service.backends.embedders import MiniLMEmbedder
-
+    embedder = embedder_for(get_settings())
     try:
-        embedder = embedder_for(get_settings())
-        if not isinstance(embedder, MiniLMEmbedder):
-            err.print(f"nothing to prepare: {embedder.name} is a remote embedding model")
-            return
-        embedder.encode(["warm up"])
+        folder = warm_local_model(embedder)
     except ServiceError as exc:
         _fail(exc.user_message)
-    err.print(f"local embedding model ready in {embedder.model_dir}")
+    if folder is None:
+        err.print(f"nothing to prepare: {embedder.name} is a remote embedding model")
+    else:
+        err.print(f"local embedding model ready in {folder}")
 
 
 def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:

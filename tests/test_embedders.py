@@ -14,6 +14,7 @@ from service.backends.embedders import (
     get_embedder,
     model_files,
     prepare_local_model,
+    warm_local_model,
 )
 from service.cli import app
 from service.config import Settings
@@ -119,3 +120,12 @@ def test_a_damaged_export_is_a_config_error_saying_how_to_redo_it(tmp_path: Path
     with pytest.raises(ConfigError) as caught:
         MiniLMEmbedder(model_dir=tmp_path).encode(["text"])
     assert "digest prepare" in caught.value.user_message and str(int8) in caught.value.user_message
+
+
+def test_warming_up_loads_the_local_model_and_leaves_a_remote_one_alone(
+    embedder: Embedder,
+) -> None:
+    assert isinstance(embedder, MiniLMEmbedder)
+    assert warm_local_model(embedder) == embedder.model_dir
+    remote = get_embedder("text-embedding-3-small", api_base="http://127.0.0.1:9")
+    assert warm_local_model(remote) is None  # no call made: port 9 would refuse it

@@ -23,7 +23,7 @@ from service.api.problems import install_problem_handlers
 from service.api.routes import digests, health, metrics
 from service.api.security import require_auth_configured
 from service.api.state import Readiness, Services
-from service.backends.embedders import MiniLMEmbedder
+from service.backends.embedders import warm_local_model
 from service.config import Settings, get_settings
 from service.jobs import (
     DigestFunction,
@@ -105,8 +105,6 @@ def _model_warm_up(settings: Settings) -> Callable[[], None]:
     """Load the local embedding model (seconds on a cold start); remote models need nothing."""
 
     def warm_up() -> None:
-        embedder = embedder_for(settings)
-        if isinstance(embedder, MiniLMEmbedder):
-            embedder.encode(["warm up"])
+        warm_local_model(embedder_for(settings))
 
     return warm_up

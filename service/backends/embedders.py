@@ -151,6 +151,15 @@ class MiniLMEmbedder:
         return _normalise(vectors)
 
 
+def warm_local_model(embedder: Embedder) -> Path | None:
+    """Load (and on first use export) the local model now, so no request waits for it;
+    returns its folder, or None for a remote model, which needs nothing."""
+    if not isinstance(embedder, MiniLMEmbedder):
+        return None
+    embedder.encode(["warm up"])
+    return embedder.model_dir
+
+
 class LiteLLMEmbedder:
     """Any embedding model litellm can call; batches requests to stay under API limits."""
 
