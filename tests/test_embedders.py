@@ -43,9 +43,18 @@ def test_a_text_gets_the_same_vector_alone_or_in_a_padded_batch(embedder: Embedd
     # scales its activations per batch, so there the vectors agree only closely
     short = "Rain fell in Lisbon."
     texts = [short, "A much longer sentence " * 20, "Another text of middling size."]
-    full = get_embedder(LOCAL_MODEL + ":fp32")
+    full = MiniLMEmbedder(batch_size=16, quantized=False)
     assert float(full.encode(texts)[0] @ full.encode([short])[0]) > 0.9999
-    assert float(embedder.encode(texts)[0] @ embedder.encode([short])[0]) > 0.98
+    batched = MiniLMEmbedder(batch_size=16)
+    assert float(batched.encode(texts)[0] @ batched.encode([short])[0]) > 0.98
+
+
+def test_by_default_a_vector_does_not_depend_on_the_other_texts(embedder: Embedder) -> None:
+    # the default runs one text at a time, so int8's per-run scale is the text's own
+    short = "Rain fell in Lisbon."
+    alone = embedder.encode([short])[0]
+    for others in (["A much longer sentence " * 20], ["Ships left.", "Markets fell sharply."]):
+        assert np.array_equal(embedder.encode([*others, short])[-1], alone)
 
 
 def test_paraphrases_are_closer_than_unrelated_texts(embedder: Embedder) -> None:
