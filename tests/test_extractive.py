@@ -8,7 +8,6 @@ from service.backends.summarizers.extractive import (
     Candidate,
     ExtractiveSummarizer,
     _eligible,
-    attribute,
     repeats_a_chosen_fact,
     shared_word_weights,
     stemmed_words,
@@ -70,51 +69,6 @@ def test_single_article_story_needs_no_attribution(embedder: Embedder) -> None:
 def test_citation_markers_in_text(embedder: Embedder) -> None:
     _, summary = _summary(embedder)
     assert re.search(r"\.\[\d\](\[\d\])*", summary.text)
-
-
-def test_attribution_wording() -> None:
-    assert (
-        attribute("The union wants more.", "Outlet B")
-        == "According to Outlet B, the union wants more."
-    )
-    assert attribute("Valmora is calm.", None) == "According to one report, Valmora is calm."
-    assert attribute("According to police, two died.", "X").startswith(
-        "X reports that according to"
-    )
-
-
-def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
-    names = {"valmora", "democrats"}
-    common = {"among", "port", "topping", "sure", "president"}  # written in lower case too
-
-    def opening(text: str) -> str:
-        return attribute(text, "X", names, common).removeprefix("According to X, ")
-
-    for text in [
-        "Valmora is calm.",
-        "Valmora's port is calm.",
-        "NATO met.",
-        "Marcia Cross ranks third.",
-        "Lt. Gen. Thomas Bergeson spoke.",
-        "President Trump spoke.",
-        "North Korea fired a missile.",
-        "Democrats won the vote.",
-        "Kroll was not charged.",
-    ]:
-        assert opening(text) == text, text
-    for text in [
-        "Among the staff, two left.",
-        "The White House said no.",
-        "If the vote fails, talks end.",
-        "Topping the index is Sweden.",
-        "Unfortunately, the talks failed.",
-        "Hours later, the port reopened.",
-        "Working mothers earn less.",
-        "Parents of the pupils were told on Monday.",
-        "Overall, the plan passed.",
-        "Tomorrow's stage will take the race into the hills.",
-    ]:
-        assert opening(text) == text[:1].lower() + text[1:], text
 
 
 def test_words_most_outlets_use_weigh_more() -> None:

@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from service.backends.embedders import Embedder
+from service.backends.summarizers.attribution import UNNAMED_REPORTS, vary_unnamed_reports
 from service.models import Article, DroppedSentence, Summary, SummarySentence
 from service.pipeline.neutrality import find_loaded_terms, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
@@ -61,7 +62,7 @@ def claim_of(text: str, outlets: list[str]) -> str:
     """The sentence without its attribution prefix: what must be supported."""
     rest = _ACCORDING.sub("", text, count=1)
     if rest == text:
-        for name in [*outlets, "one report", "a report"]:
+        for name in [*outlets, *UNNAMED_REPORTS]:
             match = re.match(re.escape(name) + _REPORTS, text, flags=re.IGNORECASE)
             if match:
                 rest = text[match.end() :]
@@ -150,6 +151,8 @@ class Verifier:
                 f"verifier: dropped {newly_dropped} of {len(summary.sentences)} sentence(s); "
                 "see 'dropped' for why"
             )
+        # a dropped sentence may have been the "one report" that a "the same report" follows
+        kept = vary_unnamed_reports(kept)
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
 
     def _reject(self, text: str, found: _Evidence) -> str | None:

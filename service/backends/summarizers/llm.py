@@ -44,8 +44,9 @@ from service.backends.llm_client import (
     response_format_for,
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
+from service.backends.summarizers.attribution import attribute, vary_unnamed_reports
 from service.backends.summarizers.base import Summarizer
-from service.backends.summarizers.extractive import ExtractiveSummarizer, attribute
+from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.backends.summarizers.llm_answer import (
     ANSWER_SCHEMA,
     InvalidAnswer,
@@ -477,6 +478,7 @@ class LLMSummarizer:
                 continue
             words += length
             kept.append(sentence.model_copy(update={"text": text}))
+        kept = vary_unnamed_reports(kept)
         return summary.model_copy(update={"sentences": kept, "dropped": dropped})
 
 

@@ -1,0 +1,107 @@
+"""Attribution wording: names keep their capital, unnamed reports read as a sequence."""
+
+from service.backends.summarizers.attribution import attribute, vary_unnamed_reports
+from service.models import SummarySentence
+from service.pipeline.verify import claim_of
+
+
+def test_attribution_wording() -> None:
+    assert (
+        attribute("The union wants more.", "Outlet B")
+        == "According to Outlet B, the union wants more."
+    )
+    assert attribute("Valmora is calm.", None) == "According to one report, Valmora is calm."
+    assert attribute("According to police, two died.", "X").startswith(
+        "X reports that according to"
+    )
+
+
+def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
+    names = {"valmora", "democrats"}
+    common = {"among", "port", "topping", "sure", "president"}  # written in lower case too
+
+    def opening(text: str) -> str:
+        return attribute(text, "X", names, common).removeprefix("According to X, ")
+
+    for text in [
+        "Valmora is calm.",
+        "Valmora's port is calm.",
+        "NATO met.",
+        "Marcia Cross ranks third.",
+        "Lt. Gen. Thomas Bergeson spoke.",
+        "President Trump spoke.",
+        "North Korea fired a missile.",
+        "Democrats won the vote.",
+        "Kroll was not charged.",
+    ]:
+        assert opening(text) == text, text
+    for text in [
+        "Among the staff, two left.",
+        "The White House said no.",
+        "If the vote fails, talks end.",
+        "Topping the index is Sweden.",
+        "Unfortunately, the talks failed.",
+        "Hours later, the port reopened.",
+        "Working mothers earn less.",
+        "Parents of the pupils were told on Monday.",
+        "Overall, the plan passed.",
+        "Tomorrow's stage will take the race into the hills.",
+    ]:
+        assert opening(text) == text[:1].lower() + text[1:], text
+
+
+def _sentence(text: str, *article_ids: str) -> SummarySentence:
+    return SummarySentence(
+        text=text, citations=list(range(1, len(article_ids) + 1)), article_ids=list(article_ids)
+    )
+
+
+def test_unnamed_reports_read_as_a_sequence() -> None:
+    sentences = [
+        _sentence("According to one report, the race starts in London.", "a"),
+        _sentence("According to one report, the stage ends in Paris.", "a"),
+        _sentence("The leader kept the jersey.", "a", "b"),
+        _sentence("According to one report, rain is due.", "b"),
+        _sentence("According to one report, the route changed.", "c"),
+        _sentence("According to one report, crowds were large.", "a"),
+        _sentence("One report says that according to police, two fans were hurt.", "d"),
+        _sentence("According to Outlet B, the jersey is new.", "e"),
+    ]
+    assert [s.text for s in vary_unnamed_reports(sentences)] == [
+        "According to one report, the race starts in London.",
+        "According to the same report, the stage ends in Paris.",
+        "The leader kept the jersey.",
+        "According to another report, rain is due.",
+        "According to another report, the route changed.",
+        # seen before but not just before: "the same" would point at the wrong one
+        "According to one report, crowds were large.",
+        "Another report says that according to police, two fans were hurt.",
+        "According to Outlet B, the jersey is new.",
+    ]
+    assert [s.citations for s in vary_unnamed_reports(sentences)] == [
+        s.citations for s in sentences
+    ]
+
+
+def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:
+    for text in [
+        "According to another report, rain is due.",
+        "According to the same report, rain is due.",
+        "Another report says that rain is due.",
+        "The same report says that rain is due.",
+    ]:
+        assert claim_of(text, []) == "Rain is due.", text
+
+
+def test_the_sequence_is_mended_when_its_first_report_is_gone() -> None:
+    sentences = [
+        _sentence("According to one report, the race starts in London.", "a"),
+        _sentence("According to the same report, the stage ends in Paris.", "a"),
+        _sentence("Another report says that rain is due.", "b"),
+    ]
+    once = vary_unnamed_reports(sentences)
+    assert vary_unnamed_reports(once) == once
+    assert [s.text for s in vary_unnamed_reports(sentences[1:])] == [
+        "According to one report, the stage ends in Paris.",
+        "Another report says that rain is due.",
+    ]
