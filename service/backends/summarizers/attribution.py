@@ -11,7 +11,7 @@ outlet, and writes "one report" when the input names no outlet. Two jobs live he
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import importlib.util
 import re
@@ -127,8 +127,10 @@ def _cased_token_ranks() -> dict[str, int]:
         return {}
     ranks: dict[str, int] = {}
     for line in lines:
+        if not line.startswith(b"I"):
+            continue  # the base64 of every token that opens with a space starts with "I"
         token, _, rank = line.partition(b" ")
-        word = base64.b64decode(token)
+        word = binascii.a2b_base64(token)
         if word.startswith(b" ") and word[1:].isalpha():
             ranks[word.decode("utf-8", "replace")] = int(rank)
     return ranks
