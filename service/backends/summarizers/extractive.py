@@ -19,6 +19,8 @@ How sentences are chosen, and why:
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
+- a quoted speaker named by surname only ("..., said Bilham") gets the full name the
+  article gave earlier, at the summary's first mention of them (`speakers.py`);
 - a sentence with an unbalanced quotation mark or bracket (the splitter cut a quote
   or an aside), one that opens in lower case or ends in an ellipsis (a fragment, a
   teaser cut short), and one written in capitals are skipped.
@@ -40,6 +42,11 @@ from service.backends.summarizers.attribution import (
     written_in_lower_case,
 )
 from service.backends.summarizers.base import cite
+from service.backends.summarizers.speakers import (
+    Introduction,
+    shorten_repeats,
+    speaker_introductions,
+)
 from service.models import Article, Summary
 from service.pipeline.entities import named_entities
 from service.pipeline.neutrality import neutralise, opens_dangling
@@ -74,6 +81,7 @@ class Candidate:
     support: list[str]
     score: float
     stems: frozenset[str] = frozenset()  # stemmed content words, for the lexical redundancy test
+    introduction: Introduction | None = None  # a speaker's surname written out in full
 
 
 def _eligible(text: str) -> bool:
@@ -149,13 +157,18 @@ class ExtractiveSummarizer:
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
         candidates = self._candidates(articles)
         chosen = self._select(candidates, max_words)
-        sentences = vary_unnamed_reports([cite(c.text, c.support, articles) for c in chosen])
+        texts = shorten_repeats([c.text for c in chosen], [c.introduction for c in chosen])
+        cited = [cite(text, c.support, articles) for text, c in zip(texts, chosen, strict=True)]
+        sentences = vary_unnamed_reports(cited)
         return Summary(sentences=sentences, backend=self.name)
 
     def _candidates(self, articles: list[Article]) -> list[Candidate]:
         sentences: list[Sentence] = []
+        introduced: list[tuple[str, Introduction] | None] = []
         for article in articles:
-            sentences.extend(split_sentences(article.id, article.text)[:MAX_SENTENCES_PER_ARTICLE])
+            own = split_sentences(article.id, article.text)[:MAX_SENTENCES_PER_ARTICLE]
+            sentences.extend(own)
+            introduced.extend(speaker_introductions([s.text for s in own]))
         if not sentences:
             return []
         vectors = self.embedder.encode([s.text for s in sentences])
@@ -171,10 +184,10 @@ class ExtractiveSummarizer:
         outlets = {a.id: a.outlet for a in articles}
         headline_vectors = self.embedder.encode(headlines(articles))
         candidates: list[Candidate] = []
-        for sentence, vector in zip(sentences, vectors, strict=True):
+        for sentence, vector, introduction in zip(sentences, vectors, introduced, strict=True):
             if not _eligible(sentence.text):
                 continue
-            text = neutralise(sentence.text)
+            text = neutralise(introduction[0] if introduction else sentence.text)
             if text is None:
                 continue
             support = evidence.supports(sentence.text, vector)
@@ -201,7 +214,17 @@ class ExtractiveSummarizer:
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
             stems = stemmed_words(sentence.text)
-            candidates.append(Candidate(sentence, text, vector, support, score, stems))
+            candidates.append(
+                Candidate(
+                    sentence,
+                    text,
+                    vector,
+                    support,
+                    score,
+                    stems,
+                    introduction[1] if introduction else None,
+                )
+            )
         return candidates
 
     def _select(self, candidates: list[Candidate], max_words: int) -> list[Candidate]:

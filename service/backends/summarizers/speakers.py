@@ -1,0 +1,94 @@
+"""Speakers introduced by their full name: "said Bilham" -> "said Roger Bilham".
+
+An article names a person in full once ("Roger Bilham, a geologist, ...") and by
+surname after that. An extractive summary that quotes a later sentence alone leaves
+the reader with a surname nobody introduced ("No point on Earth remained undisturbed,"
+said Bilham.). So a sentence that attributes speech to a bare surname gets the full
+name its article gave earlier, and the summary keeps the full name only at the first
+mention (`shorten_repeats`).
+
+Only speech attributions are expanded ("Bilham said", "said Bilham", "Bilham told"):
+there a bare capitalised word is nearly always a person, where "the House voted" or
+"Apple said" name no one by surname. A surname the article gives two full names for
+("George Bush", "Laura Bush") is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from service.backends.summarizers.attribution import usually_capitalised
+
+_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"  # "Kasich", "Ben-Zvi", "O'Rourke"
+_FULL_NAME = re.compile(rf"\b{_WORD}(?:\s+(?:[A-Z]\.\s+)?{_WORD}){{1,3}}\b")
+_SAY = r"(?:said|says|added|told|continued|explained|noted|wrote|argued|recalled)"
+_SPEAKER = re.compile(rf"\b{_SAY}\s+({_WORD})\b(?!\s+[A-Z])|\b({_WORD})\s+{_SAY}\b")
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """`short` (a bare surname) was written out as `full` in a sentence."""
+
+    full: str
+    short: str
+
+
+def full_names(text: str) -> dict[str, set[str]]:
+    """Surname -> the full names `text` writes for it ("Bilham" -> {"Roger Bilham"}).
+
+    A phrase's leading words that written English mostly keeps in lower case are not
+    part of the name ("Then Mike Johnson" -> "Mike Johnson"; "President" too, as a
+    title is not needed to introduce someone).
+    """
+    found: dict[str, set[str]] = {}
+    for match in _FULL_NAME.finditer(text):
+        words = match.group().split()
+        while len(words) > 1 and usually_capitalised(words[0].rstrip(".")) is False:
+            words.pop(0)
+        if len(words) >= 2 and not words[0].endswith("."):
+            found.setdefault(words[-1], set()).add(" ".join(words))
+    return found
+
+
+def introduce_speaker(sentence: str, known: dict[str, set[str]]) -> tuple[str, Introduction] | None:
+    """`sentence` with its first bare-surname speaker written out in full, or None.
+
+    `known` holds the full names the article gave before this sentence.
+    """
+    for match in _SPEAKER.finditer(sentence):
+        group = 1 if match.group(1) else 2
+        short = match.group(group)
+        start, end = match.span(group)
+        before = sentence[:start].split()
+        if before and (before[-1][:1].isupper() or before[-1].lower() == "the"):
+            continue  # part of a longer name ("Mike Johnson said"), or "the House said"
+        candidates = known.get(short, set())
+        if len(candidates) != 1:
+            continue
+        full = next(iter(candidates))
+        if full in sentence:
+            return None
+        return sentence[:start] + full + sentence[end:], Introduction(full, short)
+    return None
+
+
+def speaker_introductions(sentences: list[str]) -> list[tuple[str, Introduction] | None]:
+    """For an article's sentences in order: each one with its speaker introduced, or None."""
+    known: dict[str, set[str]] = {}
+    introduced: list[tuple[str, Introduction] | None] = []
+    for sentence in sentences:
+        introduced.append(introduce_speaker(sentence, known))
+        for surname, names in full_names(sentence).items():
+            known.setdefault(surname, set()).update(names)
+    return introduced
+
+
+def shorten_repeats(texts: list[str], introductions: list[Introduction | None]) -> list[str]:
+    """The summary's sentences with a written-out name kept only where it first appears."""
+    shortened: list[str] = []
+    for text, introduction in zip(texts, introductions, strict=True):
+        if introduction and any(introduction.full in earlier for earlier in shortened):
+            text = text.replace(introduction.full, introduction.short, 1)
+        shortened.append(text)
+    return shortened

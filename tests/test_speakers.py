@@ -1,0 +1,74 @@
+"""Speakers a summary quotes by surname are introduced by the full name their article gave."""
+
+from service.backends.embedders import Embedder
+from service.backends.summarizers.extractive import ExtractiveSummarizer
+from service.backends.summarizers.speakers import (
+    Introduction,
+    full_names,
+    introduce_speaker,
+    shorten_repeats,
+    speaker_introductions,
+)
+from service.models import Article
+
+
+def test_full_names_drop_leading_common_words_and_titles() -> None:
+    names = full_names(
+        "President Donald Trump met Yitzhak Ben-Zvi. Then Mike Johnson left with Cathy L. Lanier."
+    )
+    assert names == {
+        "Trump": {"Donald Trump"},
+        "Ben-Zvi": {"Yitzhak Ben-Zvi"},
+        "Johnson": {"Mike Johnson"},
+        "Lanier": {"Cathy L. Lanier"},
+    }
+
+
+def test_only_a_bare_speaker_with_one_known_full_name_is_written_out() -> None:
+    known = {"Bilham": {"Roger Bilham"}, "Bush": {"George Bush", "Laura Bush"}}
+    assert introduce_speaker('"It shook," said Bilham.', known) == (
+        '"It shook," said Roger Bilham.',
+        Introduction("Roger Bilham", "Bilham"),
+    )
+    assert introduce_speaker("Bilham told reporters it shook.", known) == (
+        "Roger Bilham told reporters it shook.",
+        Introduction("Roger Bilham", "Bilham"),
+    )
+    assert introduce_speaker("Bush said no.", known) is None  # which Bush?
+    assert introduce_speaker("Roger Bilham said it shook, Bilham added.", known) is None
+    assert introduce_speaker("Tom Bilham said it shook.", known) is None  # another Bilham
+    assert (
+        introduce_speaker("Bilham measured it.", known) is None
+    )  # not speech: may not be a person
+
+
+def test_only_names_given_before_the_sentence_count() -> None:
+    introduced = speaker_introductions(
+        ['"It shook," said Bilham.', "Roger Bilham is a geologist.", '"Huge," Bilham said.']
+    )
+    assert introduced[0] is None and introduced[1] is None
+    assert introduced[2] == ('"Huge," Roger Bilham said.', Introduction("Roger Bilham", "Bilham"))
+
+
+def test_the_full_name_stays_only_at_its_first_mention() -> None:
+    bilham = Introduction("Roger Bilham", "Bilham")
+    texts = ["Roger Bilham said it shook.", "It was huge, Roger Bilham added.", "Ships left."]
+    assert shorten_repeats(texts, [bilham, bilham, None]) == [
+        "Roger Bilham said it shook.",
+        "It was huge, Bilham added.",
+        "Ships left.",
+    ]
+
+
+def test_a_quoted_speaker_is_introduced_in_the_summary(embedder: Embedder) -> None:
+    text = (
+        "Who is Roger Bilham, the geologist everyone quotes today?\n"
+        "The earthquake of December 26 lasted for almost ten minutes, seismologists said.\n"
+        '"No point on Earth remained undisturbed by the quake," said Bilham on Monday.'
+    )
+    article = Article(id="quake", title="Longest quake", text=text, source="Science Daily")
+    summary = ExtractiveSummarizer(embedder).summarize([article], max_words=200)
+    quoted = [s.text for s in summary.sentences if "undisturbed" in s.text]
+    assert quoted == [
+        '"No point on Earth remained undisturbed by the quake," said Roger Bilham on Monday.'
+    ]
