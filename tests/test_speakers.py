@@ -15,16 +15,18 @@ from service.models import Article
 def test_full_names_drop_leading_common_words_and_titles() -> None:
     names = full_names(
         "President Donald Trump met Yitzhak Ben-Zvi. Then Mike Johnson left with Cathy L. Lanier."
+        " Nevada Governor Brian Sandoval stayed."
     )
     assert names == {
         "Trump": {"Donald Trump"},
         "Ben-Zvi": {"Yitzhak Ben-Zvi"},
         "Johnson": {"Mike Johnson"},
         "Lanier": {"Cathy L. Lanier"},
+        "Sandoval": {"Brian Sandoval"},
     }
 
 
-def test_only_a_bare_speaker_with_one_known_full_name_is_written_out() -> None:
+def test_only_a_bare_speaker_or_subject_with_one_known_full_name_is_written_out() -> None:
     known = {"Bilham": {"Roger Bilham"}, "Bush": {"George Bush", "Laura Bush"}}
     assert introduce_speaker('"It shook," said Bilham.', known) == (
         '"It shook," said Roger Bilham.',
@@ -37,9 +39,13 @@ def test_only_a_bare_speaker_with_one_known_full_name_is_written_out() -> None:
     assert introduce_speaker("Bush said no.", known) is None  # which Bush?
     assert introduce_speaker("Roger Bilham said it shook, Bilham added.", known) is None
     assert introduce_speaker("Tom Bilham said it shook.", known) is None  # another Bilham
-    assert (
-        introduce_speaker("Bilham measured it.", known) is None
-    )  # not speech: may not be a person
+    # the subject of a sentence is the other place a bare surname is nearly always a person
+    assert introduce_speaker("Bilham measured it.", known) == (
+        "Roger Bilham measured it.",
+        Introduction("Roger Bilham", "Bilham"),
+    )
+    assert introduce_speaker("The team of Bilham measured it.", known) is None
+    assert introduce_speaker("Police said no.", {"Police": {"Capitol Police"}}) is None
 
 
 def test_only_names_given_before_the_sentence_count() -> None:

@@ -19,8 +19,9 @@ How sentences are chosen, and why:
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
-- a quoted speaker named by surname only ("..., said Bilham") gets the full name the
-  article gave earlier, at the summary's first mention of them (`speakers.py`);
+- a person named by surname only, as a speaker or a sentence's subject ("..., said
+  Bilham"), gets the full name the article gave earlier, at the summary's first
+  mention of them (`speakers.py`);
 - a sentence with an unbalanced quotation mark or bracket (the splitter cut a quote
   or an aside), one that opens in lower case or ends in an ellipsis (a fragment, a
   teaser cut short), and one written in capitals are skipped.

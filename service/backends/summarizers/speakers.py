@@ -1,16 +1,16 @@
-"""Speakers introduced by their full name: "said Bilham" -> "said Roger Bilham".
+"""People introduced by their full name: "said Bilham" -> "said Roger Bilham".
 
 An article names a person in full once ("Roger Bilham, a geologist, ...") and by
 surname after that. An extractive summary that quotes a later sentence alone leaves
 the reader with a surname nobody introduced ("No point on Earth remained undisturbed,"
-said Bilham.). So a sentence that attributes speech to a bare surname gets the full
-name its article gave earlier, and the summary keeps the full name only at the first
-mention (`shorten_repeats`).
+said Bilham.). So such a sentence gets the full name its article gave earlier, and the
+summary keeps the full name only at the first mention (`shorten_repeats`).
 
-Only speech attributions are expanded ("Bilham said", "said Bilham", "Bilham told"):
-there a bare capitalised word is nearly always a person, where "the House voted" or
-"Apple said" name no one by surname. A surname the article gives two full names for
-("George Bush", "Laura Bush") is left alone.
+Two places are expanded, where a bare capitalised word that ends one of the article's
+full names is nearly always that person: a speech attribution ("Bilham said", "said
+Bilham", "Bilham told") and the sentence's subject ("Lerner has emerged as ...").
+"The House voted" or "Police said" name no one by surname. A surname the article gives
+two full names for ("George Bush", "Laura Bush") is left alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from service.backends.summarizers.attribution import usually_capitalised
 _WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"  # "Kasich", "Ben-Zvi", "O'Rourke"
 _FULL_NAME = re.compile(rf"\b{_WORD}(?:\s+(?:[A-Z]\.\s+)?{_WORD}){{1,3}}\b")
 _SAY = r"(?:said|says|added|told|continued|explained|noted|wrote|argued|recalled)"
-_SPEAKER = re.compile(rf"\b{_SAY}\s+({_WORD})\b(?!\s+[A-Z])|\b({_WORD})\s+{_SAY}\b")
+_SPEAKER = re.compile(
+    rf"\b{_SAY}\s+({_WORD})\b(?!\s+[A-Z])|\b({_WORD})\s+{_SAY}\b|^({_WORD})(?=\s+[a-z])"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def full_names(text: str) -> dict[str, set[str]]:
     """
     found: dict[str, set[str]] = {}
     for match in _FULL_NAME.finditer(text):
-        words = match.group().split()
+        words = match.group().split()[-3:]  # "Nevada Rancher Cliven Bundy": the name ends it
         while len(words) > 1 and usually_capitalised(words[0].rstrip(".")) is False:
             words.pop(0)
         if len(words) >= 2 and not words[0].endswith("."):
@@ -52,17 +54,19 @@ def full_names(text: str) -> dict[str, set[str]]:
 
 
 def introduce_speaker(sentence: str, known: dict[str, set[str]]) -> tuple[str, Introduction] | None:
-    """`sentence` with its first bare-surname speaker written out in full, or None.
+    """`sentence` with its first bare-surname speaker or subject written out in full, or None.
 
     `known` holds the full names the article gave before this sentence.
     """
     for match in _SPEAKER.finditer(sentence):
-        group = 1 if match.group(1) else 2
+        group = next(n for n in (1, 2, 3) if match.group(n))
         short = match.group(group)
         start, end = match.span(group)
         before = sentence[:start].split()
         if before and (before[-1][:1].isupper() or before[-1].lower() == "the"):
             continue  # part of a longer name ("Mike Johnson said"), or "the House said"
+        if usually_capitalised(short) is False:
+            continue  # a common word ("Police said"), though "Capitol Police" ends in it
         candidates = known.get(short, set())
         if len(candidates) != 1:
             continue
