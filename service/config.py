@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         default=None,
         description="Where the local model's ONNX export is kept; default ~/.cache/digest-service.",
     )
+    embedding_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Texts the local model encodes at once, one core each; default: the cores "
+        "this process may use (set it to the CPU quota in a container).",
+    )
     embedding_api_base: str | None = None
     embedding_api_key: str | None = None
     cluster_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)

@@ -90,9 +90,19 @@ def test_an_unwritable_model_dir_is_a_config_error_naming_the_setting(tmp_path: 
     assert "DIGEST_MODEL_DIR" in caught.value.user_message
 
 
-def test_the_model_dir_setting_reaches_the_embedder(tmp_path: Path) -> None:
-    embedder = embedder_for(Settings(model_dir=tmp_path / "models"))
+def test_the_model_dir_and_threads_settings_reach_the_embedder(tmp_path: Path) -> None:
+    embedder = embedder_for(Settings(model_dir=tmp_path / "models", embedding_threads=3))
     assert isinstance(embedder, MiniLMEmbedder) and embedder.model_dir == tmp_path / "models"
+    assert embedder.threads == 3
+    default = embedder_for(Settings(model_dir=tmp_path / "models"))
+    assert isinstance(default, MiniLMEmbedder) and default.threads >= 1
+
+
+def test_threads_change_the_speed_not_the_vectors(embedder: Embedder) -> None:
+    texts = ["Rain fell in Lisbon.", "Ships left the port of Valmora.", "Markets fell."] * 3
+    one = MiniLMEmbedder(threads=1).encode(texts)
+    assert np.array_equal(MiniLMEmbedder(threads=4).encode(texts), one)
+    assert np.array_equal(embedder.encode(texts), one)
 
 
 def test_cli_prepare_reports_where_the_model_is(embedder: Embedder) -> None:

@@ -142,12 +142,12 @@ class MiniLMEmbedder:
         *,
         quantized: bool = True,
         model_dir: Path | None = None,
-        workers: int | None = None,
+        threads: int | None = None,
     ) -> None:
         self.batch_size = batch_size
         self.quantized = quantized
         self.model_dir = model_dir or default_model_dir()
-        self.workers = workers or len(os.sched_getaffinity(0))
+        self.threads = threads or _usable_cores()
         self.name = LOCAL_MODEL if quantized else LOCAL_MODEL + FULL_PRECISION
         self._lock = threading.Lock()
 
@@ -168,10 +168,17 @@ class MiniLMEmbedder:
         order = np.argsort([-len(text) for text in texts], kind="stable")
         batches = [order[n : n + self.batch_size] for n in range(0, len(texts), self.batch_size)]
         with self._lock:  # the runs already use every core; serialise callers
-            with ThreadPoolExecutor(min(self.workers, len(batches))) as pool:
+            with ThreadPoolExecutor(min(self.threads, len(batches))) as pool:
                 for rows, output in zip(batches, pool.map(run, batches), strict=True):
                     vectors[rows] = output
         return _normalise(vectors)
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS has one, as in Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
 
 
 def warm_local_model(embedder: Embedder) -> Path | None:
@@ -231,16 +238,18 @@ def get_embedder(
     api_base: str | None = None,
     api_key: str | None = None,
     model_dir: Path | None = None,
+    threads: int | None = None,
 ) -> Embedder:
     """The embedder a setting names: the local MiniLM (int8; ':fp32' for full precision;
-    its ONNX files in `model_dir`), or a litellm embedding model."""
+    its ONNX files in `model_dir`; `threads` texts at once, default one per usable core),
+    or a litellm embedding model."""
     base = model.removesuffix(FULL_PRECISION)
     if base in (LOCAL_MODEL, "local", "minilm", "all-MiniLM-L6-v2"):
         quantized = not model.endswith(FULL_PRECISION)
-        return _shared_minilm(quantized, model_dir or default_model_dir())
+        return _shared_minilm(quantized, model_dir or default_model_dir(), threads)
     return LiteLLMEmbedder(model, api_base=api_base, api_key=api_key)
 
 
 @lru_cache(maxsize=4)
-def _shared_minilm(quantized: bool, model_dir: Path) -> MiniLMEmbedder:
-    return MiniLMEmbedder(quantized=quantized, model_dir=model_dir)
+def _shared_minilm(quantized: bool, model_dir: Path, threads: int | None) -> MiniLMEmbedder:
+    return MiniLMEmbedder(quantized=quantized, model_dir=model_dir, threads=threads)

@@ -233,6 +233,7 @@ def embedder_for(settings: Settings) -> Embedder:
         api_base=settings.embedding_api_base,
         api_key=settings.embedding_api_key,
         model_dir=settings.model_dir,
+        threads=settings.embedding_threads,
     )
 
 
