@@ -82,7 +82,7 @@ class Candidate:
     support: list[str]
     score: float
     stems: frozenset[str] = frozenset()  # stemmed content words, for the lexical redundancy test
-    introduction: Introduction | None = None  # a speaker's surname written out in full
+    introduction: Introduction | None = None  # a person's surname written out in full
 
 
 def _eligible(text: str) -> bool:
@@ -215,17 +215,8 @@ class ExtractiveSummarizer:
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
             stems = stemmed_words(sentence.text)
-            candidates.append(
-                Candidate(
-                    sentence,
-                    text,
-                    vector,
-                    support,
-                    score,
-                    stems,
-                    introduction[1] if introduction else None,
-                )
-            )
+            written_out = introduction[1] if introduction else None
+            candidates.append(Candidate(sentence, text, vector, support, score, stems, written_out))
         return candidates
 
     def _select(self, candidates: list[Candidate], max_words: int) -> list[Candidate]:
