@@ -23,6 +23,11 @@ from service.backends.summarizers.attribution import usually_capitalised
 _WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"  # "Kasich", "Ben-Zvi", "O'Rourke"
 _FULL_NAME = re.compile(rf"\b{_WORD}(?:\s+(?:[A-Z]\.\s+)?{_WORD}){{1,3}}\b")
 _SAY = r"(?:said|says|added|told|continued|explained|noted|wrote|argued|recalled)"
+# "continued Thursday", "said Friday": days and months end phrases ("Black Friday") too
+_NOT_SURNAMES = frozenset(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    May June July August September October November December""".split()
+)
 _SPEAKER = re.compile(
     rf"\b{_SAY}\s+({_WORD})\b(?!\s+[A-Z])|\b({_WORD})\s+{_SAY}\b|^({_WORD})(?=\s+[a-z])"
 )
@@ -46,6 +51,9 @@ def full_names(text: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for match in _FULL_NAME.finditer(text):
         words = match.group().split()[-3:]  # "Nevada Rancher Cliven Bundy": the name ends it
+        owners = [n for n, word in enumerate(words[:-1]) if word.endswith(("'s", "’s"))]
+        if owners:
+            words = words[owners[-1] + 1 :]  # "France's Carmat" is Carmat
         while len(words) > 1 and usually_capitalised(words[0].rstrip(".")) is False:
             words.pop(0)
         if len(words) >= 2 and not words[0].endswith("."):
@@ -65,7 +73,7 @@ def introduce_speaker(sentence: str, known: dict[str, set[str]]) -> tuple[str, I
         before = sentence[:start].split()
         if before and (before[-1][:1].isupper() or before[-1].lower() == "the"):
             continue  # part of a longer name ("Mike Johnson said"), or "the House said"
-        if usually_capitalised(short) is False:
+        if short in _NOT_SURNAMES or usually_capitalised(short) is False:
             continue  # a common word ("Police said"), though "Capitol Police" ends in it
         candidates = known.get(short, set())
         if len(candidates) != 1:
