@@ -5,9 +5,9 @@ from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.backends.summarizers.speakers import (
     Introduction,
     full_names,
-    introduce_speaker,
+    introduce_people,
+    people_introductions,
     shorten_repeats,
-    speaker_introductions,
 )
 from service.models import Article
 
@@ -28,39 +28,56 @@ def test_full_names_drop_leading_common_words_and_titles() -> None:
 
 def test_only_a_bare_speaker_or_subject_with_one_known_full_name_is_written_out() -> None:
     known = {"Bilham": {"Roger Bilham"}, "Bush": {"George Bush", "Laura Bush"}}
-    assert introduce_speaker('"It shook," said Bilham.', known) == (
+    bilham = Introduction("Roger Bilham", "Bilham")
+    assert introduce_people('"It shook," said Bilham.', known) == (
         '"It shook," said Roger Bilham.',
-        Introduction("Roger Bilham", "Bilham"),
+        (bilham,),
     )
-    assert introduce_speaker("Bilham told reporters it shook.", known) == (
+    assert introduce_people("Bilham told reporters it shook.", known) == (
         "Roger Bilham told reporters it shook.",
-        Introduction("Roger Bilham", "Bilham"),
+        (bilham,),
     )
-    assert introduce_speaker("Bush said no.", known) is None  # which Bush?
-    assert introduce_speaker("Roger Bilham said it shook, Bilham added.", known) is None
-    assert introduce_speaker("Tom Bilham said it shook.", known) is None  # another Bilham
     # the subject of a sentence is the other place a bare surname is nearly always a person
-    assert introduce_speaker("Bilham measured it.", known) == (
+    assert introduce_people("Bilham measured it.", known) == (
         "Roger Bilham measured it.",
-        Introduction("Roger Bilham", "Bilham"),
+        (bilham,),
     )
-    assert introduce_speaker("The team of Bilham measured it.", known) is None
-    assert introduce_speaker("Police said no.", {"Police": {"Capitol Police"}}) is None
-    assert introduce_speaker("The storm continued Friday.", {"Friday": {"Black Friday"}}) is None
+    for unchanged in [
+        "Bush said no.",  # which Bush?
+        "Roger Bilham said it shook, Bilham added.",  # introduced already
+        "Tom Bilham said it shook.",  # another Bilham
+        "The team of Bilham measured it.",  # neither speaker nor subject
+    ]:
+        assert introduce_people(unchanged, known) == (unchanged, ()), unchanged
+    assert introduce_people("Police said no.", {"Police": {"Capitol Police"}})[1] == ()
+    assert introduce_people("The storm continued Friday.", {"Friday": {"Black Friday"}})[1] == ()
+
+
+def test_every_person_of_a_sentence_is_introduced_once() -> None:
+    known = {"Plotts": {"Richard Plotts"}, "Whelan": {"Jack Whelan"}}
+    text, made = introduce_people(
+        "Plotts was hit twice, Whelan said, and Whelan added more.", known
+    )
+    assert text == "Richard Plotts was hit twice, Jack Whelan said, and Whelan added more."
+    assert made == (Introduction("Richard Plotts", "Plotts"), Introduction("Jack Whelan", "Whelan"))
 
 
 def test_only_names_given_before_the_sentence_count() -> None:
-    introduced = speaker_introductions(
+    introduced = people_introductions(
         ['"It shook," said Bilham.', "Roger Bilham is a geologist.", '"Huge," Bilham said.']
     )
-    assert introduced[0] is None and introduced[1] is None
-    assert introduced[2] == ('"Huge," Roger Bilham said.', Introduction("Roger Bilham", "Bilham"))
+    assert introduced[0] == ('"It shook," said Bilham.', ())
+    assert introduced[1] == ("Roger Bilham is a geologist.", ())
+    assert introduced[2] == (
+        '"Huge," Roger Bilham said.',
+        (Introduction("Roger Bilham", "Bilham"),),
+    )
 
 
 def test_the_full_name_stays_only_at_its_first_mention() -> None:
     bilham = Introduction("Roger Bilham", "Bilham")
     texts = ["Roger Bilham said it shook.", "It was huge, Roger Bilham added.", "Ships left."]
-    assert shorten_repeats(texts, [bilham, bilham, None]) == [
+    assert shorten_repeats(texts, [(bilham,), (bilham,), ()]) == [
         "Roger Bilham said it shook.",
         "It was huge, Bilham added.",
         "Ships left.",

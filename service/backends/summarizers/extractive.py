@@ -45,8 +45,8 @@ from service.backends.summarizers.attribution import (
 from service.backends.summarizers.base import cite
 from service.backends.summarizers.speakers import (
     Introduction,
+    people_introductions,
     shorten_repeats,
-    speaker_introductions,
 )
 from service.models import Article, Summary
 from service.pipeline.entities import named_entities
@@ -82,7 +82,7 @@ class Candidate:
     support: list[str]
     score: float
     stems: frozenset[str] = frozenset()  # stemmed content words, for the lexical redundancy test
-    introduction: Introduction | None = None  # a person's surname written out in full
+    introductions: tuple[Introduction, ...] = ()  # surnames written out in full
 
 
 def _eligible(text: str) -> bool:
@@ -158,18 +158,18 @@ class ExtractiveSummarizer:
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
         candidates = self._candidates(articles)
         chosen = self._select(candidates, max_words)
-        texts = shorten_repeats([c.text for c in chosen], [c.introduction for c in chosen])
+        texts = shorten_repeats([c.text for c in chosen], [c.introductions for c in chosen])
         cited = [cite(text, c.support, articles) for text, c in zip(texts, chosen, strict=True)]
         sentences = vary_unnamed_reports(cited)
         return Summary(sentences=sentences, backend=self.name)
 
     def _candidates(self, articles: list[Article]) -> list[Candidate]:
         sentences: list[Sentence] = []
-        introduced: list[tuple[str, Introduction] | None] = []
+        introduced: list[tuple[str, tuple[Introduction, ...]]] = []
         for article in articles:
             own = split_sentences(article.id, article.text)[:MAX_SENTENCES_PER_ARTICLE]
             sentences.extend(own)
-            introduced.extend(speaker_introductions([s.text for s in own]))
+            introduced.extend(people_introductions([s.text for s in own]))
         if not sentences:
             return []
         vectors = self.embedder.encode([s.text for s in sentences])
@@ -185,10 +185,10 @@ class ExtractiveSummarizer:
         outlets = {a.id: a.outlet for a in articles}
         headline_vectors = self.embedder.encode(headlines(articles))
         candidates: list[Candidate] = []
-        for sentence, vector, introduction in zip(sentences, vectors, introduced, strict=True):
+        for sentence, vector, (written, made) in zip(sentences, vectors, introduced, strict=True):
             if not _eligible(sentence.text):
                 continue
-            text = neutralise(introduction[0] if introduction else sentence.text)
+            text = neutralise(written)
             if text is None:
                 continue
             support = evidence.supports(sentence.text, vector)
@@ -215,8 +215,7 @@ class ExtractiveSummarizer:
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
             stems = stemmed_words(sentence.text)
-            written_out = introduction[1] if introduction else None
-            candidates.append(Candidate(sentence, text, vector, support, score, stems, written_out))
+            candidates.append(Candidate(sentence, text, vector, support, score, stems, made))
         return candidates
 
     def _select(self, candidates: list[Candidate], max_words: int) -> list[Candidate]:

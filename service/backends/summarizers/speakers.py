@@ -61,11 +61,15 @@ def full_names(text: str) -> dict[str, set[str]]:
     return found
 
 
-def introduce_speaker(sentence: str, known: dict[str, set[str]]) -> tuple[str, Introduction] | None:
-    """`sentence` with its first bare-surname speaker or subject written out in full, or None.
+def introduce_people(
+    sentence: str, known: dict[str, set[str]]
+) -> tuple[str, tuple[Introduction, ...]]:
+    """`sentence` with each bare-surname speaker or subject written out in full, and the
+    introductions made (none: the sentence as it was).
 
     `known` holds the full names the article gave before this sentence.
     """
+    found: list[tuple[int, int, Introduction]] = []
     for match in _SPEAKER.finditer(sentence):
         group = next(n for n in (1, 2, 3) if match.group(n))
         short = match.group(group)
@@ -79,28 +83,32 @@ def introduce_speaker(sentence: str, known: dict[str, set[str]]) -> tuple[str, I
         if len(candidates) != 1:
             continue
         full = next(iter(candidates))
-        if full in sentence:
-            return None
-        return sentence[:start] + full + sentence[end:], Introduction(full, short)
-    return None
+        if full in sentence or any(made.short == short for *_, made in found):
+            continue  # already introduced here
+        found.append((start, end, Introduction(full, short)))
+    text = sentence
+    for start, end, introduction in reversed(found):
+        text = text[:start] + introduction.full + text[end:]
+    return text, tuple(introduction for *_, introduction in found)
 
 
-def speaker_introductions(sentences: list[str]) -> list[tuple[str, Introduction] | None]:
-    """For an article's sentences in order: each one with its speaker introduced, or None."""
+def people_introductions(sentences: list[str]) -> list[tuple[str, tuple[Introduction, ...]]]:
+    """For an article's sentences in order: each one with its people introduced."""
     known: dict[str, set[str]] = {}
-    introduced: list[tuple[str, Introduction] | None] = []
+    introduced: list[tuple[str, tuple[Introduction, ...]]] = []
     for sentence in sentences:
-        introduced.append(introduce_speaker(sentence, known))
+        introduced.append(introduce_people(sentence, known))
         for surname, names in full_names(sentence).items():
             known.setdefault(surname, set()).update(names)
     return introduced
 
 
-def shorten_repeats(texts: list[str], introductions: list[Introduction | None]) -> list[str]:
+def shorten_repeats(texts: list[str], introductions: list[tuple[Introduction, ...]]) -> list[str]:
     """The summary's sentences with a written-out name kept only where it first appears."""
     shortened: list[str] = []
-    for text, introduction in zip(texts, introductions, strict=True):
-        if introduction and any(introduction.full in earlier for earlier in shortened):
-            text = text.replace(introduction.full, introduction.short, 1)
+    for text, made in zip(texts, introductions, strict=True):
+        for introduction in made:
+            if any(introduction.full in earlier for earlier in shortened):
+                text = text.replace(introduction.full, introduction.short, 1)
         shortened.append(text)
     return shortened
