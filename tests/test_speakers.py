@@ -47,6 +47,8 @@ def test_only_a_bare_speaker_or_subject_with_one_known_full_name_is_written_out(
         "Roger Bilham said it shook, Bilham added.",  # introduced already
         "Tom Bilham said it shook.",  # another Bilham
         "The team of Bilham measured it.",  # neither speaker nor subject
+        '"It is what Bilham said," she said.',  # a quotation stays as it was said
+        "“It is what Bilham said,” she said.",
     ]:
         assert introduce_people(unchanged, known) == (unchanged, ()), unchanged
     assert introduce_people("Police said no.", {"Police": {"Capitol Police"}})[1] == ()
