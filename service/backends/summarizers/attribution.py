@@ -119,7 +119,7 @@ def _cased_token_ranks() -> dict[str, int]:
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
         return {}
-    name = hashlib.sha1(_CL100K_URL.encode()).hexdigest()
+    name = hashlib.sha1(_CL100K_URL.encode(), usedforsecurity=False).hexdigest()
     bundled = Path(spec.submodule_search_locations[0], "litellm_core_utils", "tokenizers", name)
     try:
         lines = bundled.read_bytes().splitlines()

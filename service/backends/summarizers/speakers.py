@@ -10,7 +10,8 @@ Two places are expanded, where a bare capitalised word that ends one of the arti
 full names is nearly always that person: a speech attribution ("Bilham said", "said
 Bilham", "Bilham told") and the sentence's subject ("Lerner has emerged as ...").
 "The House voted" or "Police said" name no one by surname. A surname the article gives
-two full names for ("George Bush", "Laura Bush") is left alone.
+two full names for ("George Bush", "Laura Bush") is left alone, and so is a name inside
+a quotation: quotes stay as they were said.
 """
 
 from __future__ import annotations
