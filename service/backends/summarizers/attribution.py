@@ -48,11 +48,11 @@ def attribute(
     The sentence's first word keeps its capital when it reads as part of a name, and
     is lower-cased when it reads as a common word (see `_opens_on_a_name`).
     """
-    keep_case = _opens_on_a_name(text, names or set(), lowercase_words or set())
-    body = text if keep_case else text[:1].lower() + text[1:]
     if text.lower().startswith("according to"):
         reporter = f"{outlet} reports" if outlet else "One report says"
         return f"{reporter} that {text[:1].lower() + text[1:]}"
+    keep_case = _opens_on_a_name(text, names or set(), lowercase_words or set())
+    body = text if keep_case else text[:1].lower() + text[1:]
     return f"According to {outlet or 'one report'}, {body}"
 
 
