@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from service.backends.summarizers.attribution import usually_capitalised
+from service.pipeline.sentences import quotes_balanced
 
 _WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"  # "Kasich", "Ben-Zvi", "O'Rourke"
 _FULL_NAME = re.compile(rf"\b{_WORD}(?:\s+(?:[A-Z]\.\s+)?{_WORD}){{1,3}}\b")
@@ -75,8 +76,8 @@ def introduce_people(
         group = next(n for n in (1, 2, 3) if match.group(n))
         short = match.group(group)
         start, end = match.span(group)
-        if _inside_quotes(sentence[:start]):
-            continue  # a quotation stays as it was said
+        if not quotes_balanced(sentence[:start]):
+            continue  # inside a quotation, which stays as it was said
         before = sentence[:start].split()
         if before and (before[-1][:1].isupper() or before[-1].lower() == "the"):
             continue  # part of a longer name ("Mike Johnson said"), or "the House said"
@@ -93,11 +94,6 @@ def introduce_people(
     for start, end, introduction in reversed(found):
         text = text[:start] + introduction.full + text[end:]
     return text, tuple(introduction for *_, introduction in found)
-
-
-def _inside_quotes(before: str) -> bool:
-    """Whether the text that follows `before` is inside a quotation."""
-    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
 
 
 def people_introductions(sentences: list[str]) -> list[tuple[str, tuple[Introduction, ...]]]:
