@@ -32,8 +32,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests bench
 	$(VENV)/bin/ruff format --check service tests bench
 
+EVAL ?= ../shared/eval
 bench: $(STAMP)
-	@echo "usage: $(PY) bench/quality.py ../shared/eval  (see bench/README.md)"
+	$(PY) -m bench.quality --data $(EVAL)
 
 clean:
 	rm -rf $(VENV) digest.md .pytest_cache

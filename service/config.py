@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         ge=1,
         le=256,
         description="Texts the local model encodes at once, one core each; default: the cores "
-        "this process may use (set it to the CPU quota in a container).",
+        "this process may use, capped by a container's CPU quota.",
     )
     embedding_api_base: str | None = None
     embedding_api_key: str | None = None

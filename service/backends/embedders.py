@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from service.backends.cores import usable_cores
 from service.backends.onnx_export import EXPORT_FORMAT, export_minilm
 from service.errors import BackendError, ConfigError
 
@@ -147,7 +148,7 @@ class MiniLMEmbedder:
         self.batch_size = batch_size
         self.quantized = quantized
         self.model_dir = model_dir or default_model_dir()
-        self.threads = threads or _usable_cores()
+        self.threads = threads or usable_cores()
         self.name = LOCAL_MODEL if quantized else LOCAL_MODEL + FULL_PRECISION
         self._lock = threading.Lock()
 
@@ -172,13 +173,6 @@ class MiniLMEmbedder:
                 for rows, output in zip(batches, pool.map(run, batches), strict=True):
                     vectors[rows] = output
         return _normalise(vectors)
-
-
-def _usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the OS has one, as in Linux)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return os.cpu_count() or 1
 
 
 def warm_local_model(embedder: Embedder) -> Path | None:
