@@ -174,3 +174,36 @@ def test_notice_is_escaped_and_within_limits():
     _all_valid([notice])
     assert notice.blocks[0]["text"]["text"].startswith(":warning: bad &lt;input&gt; &amp;")
     assert _texts([notice]).count("x") == 5000  # split, nothing lost
+    assert notice.text.startswith("bad &lt;input&gt; &amp;")  # the notification text too
+
+
+def test_a_sentence_citing_many_long_links_is_split_between_links_never_inside_one():
+    sources = [
+        Source(
+            number=i, article_id=f"a{i}", title=f"A{i}", url=f"https://n.example/{'x' * 150}/{i}"
+        )
+        for i in range(1, 21)
+    ]
+    words = " ".join(f"word{i}" for i in range(40))
+    sentence = SummarySentence(
+        text=f"{words} end.",
+        citations=list(range(1, 21)),
+        article_ids=[s.article_id for s in sources],
+    )
+    messages = render_digest(_digest([_cluster(1, [sentence], sources)]))
+    _all_valid(messages)
+    sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"][1:]
+    assert len(sections) > 1  # over 3,000 characters: split
+    for section in sections:
+        assert len(
+            re.findall(r"<https://n\.example/x{150}/\d+\|\[\d+\]>", section)
+        ) == section.count("<")
+    assert f"{words} end." in sections[0]  # the sentence itself stays whole
+    assert "".join(sections).count("|[") == 20  # every citation link, once
+
+
+def test_notification_text_escapes_titles_from_the_web():
+    sources = _sources(1)
+    sentence = SummarySentence(text="A fact.", citations=[1], article_ids=["a1"])
+    [message] = render_digest(_digest([_cluster(1, [sentence], sources, title="AT&T <!channel>")]))
+    assert "AT&amp;T &lt;!channel&gt;" in message.text and "<!channel>" not in message.text

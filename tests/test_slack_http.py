@@ -578,3 +578,68 @@ def test_refused_bot_token_is_a_config_error(fake):
         "Slack refused the bot token (check DIGEST_SLACK_BOT_TOKEN: the Bot User OAuth Token, "
         "xoxb-...)"
     )
+
+
+# --- when Slack or the worker gets in the way ----------------------------------------------
+
+
+def test_deleted_placeholder_means_the_digest_is_posted_anew(fake, embedder):
+    _thread(fake)
+    summarizer = GatedSummarizer(open_=False)
+    with slack_http(slack_settings(fake), embedder=embedder, summarizer=summarizer) as client:
+        post_shortcut(client, fake, channel="C2", message_ts="100.001", thread_ts="100.000")
+        assert summarizer.started.wait(30)
+        fake.messages.clear()  # someone deleted the "Summarizing..." message meanwhile
+        summarizer.gate.set()
+        placeholder, answer = fake.wait_for("chat.postMessage", count=2)
+    [update] = fake.calls_to("chat.update")  # tried, answered message_not_found
+    assert placeholder.params["text"].startswith("Summarizing")
+    assert answer.params["thread_ts"] == "100.000"
+    assert_cited(json.dumps(answer.params["blocks"]))
+
+
+def test_a_busy_worker_tells_the_asker_at_once_and_refuses_past_its_queue(fake, embedder):
+    _thread(fake)
+    summarizer = GatedSummarizer(open_=False)
+    settings = slack_settings(fake, slack_workers=1)
+    with slack_http(settings, embedder=embedder, summarizer=summarizer) as client:
+        post_command(client, fake, STRIKE_C)
+        assert summarizer.started.wait(30)  # the one worker is now held
+        queued = post_command(client, fake, STRIKE_B).text
+        post_shortcut(client, fake, channel="C2", message_ts="100.001", thread_ts="100.000")
+        [notice] = fake.wait_for("chat.postEphemeral")
+        for _ in range(8):
+            post_command(client, fake, STRIKE_C)
+        refused = post_command(client, fake, STRIKE_C).text  # 1 running, 10 waiting
+        summarizer.gate.set()
+        fake.wait_for("chat.postMessage", count=11, timeout=60)  # 10 digests + a placeholder
+    assert (
+        queued
+        == "Summarizing 1 pasted text… Yours is queued behind another digest; it will appear here when done."
+    )
+    assert notice.params["user"] == "U1" and notice.params["thread_ts"] == "100.000"
+    assert "queued behind 2 other digests" in notice.params["text"]
+    assert "can't take another" in refused
+
+
+def test_response_url_gets_at_most_five_posts_the_last_says_how_to_get_all(fake, embedder):
+    fake.member_of = set()
+    summarizer = GatedSummarizer(per_article=400)
+    with slack_http(slack_settings(fake), embedder=embedder, summarizer=summarizer) as client:
+        post_command(client, fake, long_article(400))
+        posts = fake.wait_for("response_url", count=5, timeout=60)
+        time.sleep(0.5)  # let any further post arrive
+    assert len(fake.calls_to("response_url")) == 5
+    assert "(part 4 of" in posts[3].params["text"]
+    assert "Invite me with `/invite @digest`" in posts[4].params["text"]
+
+
+def test_too_short_text_and_gone_threads_get_specific_answers(fake):
+    with slack_http(slack_settings(fake)) as client:
+        short = post_command(
+            client, fake, "The port strike ended today after a long night of talks"
+        ).text
+        post_shortcut(client, fake, channel="C7", message_ts="3.0", thread_ts=None)
+        [gone] = fake.wait_for("chat.postEphemeral")
+    assert "too short to summarize (11 words" in short
+    assert "I can't find that thread any more" in gone.params["text"]

@@ -93,3 +93,50 @@ def test_thread_input_reads_each_message_skips_our_bot_and_reads_attachments():
     found = thread_input(messages, skip_bots={"BBOT", "UBOT"})
     assert found.urls == ["https://a.example/1", "https://b.example/2"]
     assert [t.text.split()[0] for t in found.texts] == ["Dock", "Astronomers"]
+
+
+def test_words_of_a_link_inside_a_pasted_article_stay_and_it_is_not_fetched():
+    text = (
+        "Regulators tightened the harbour rules after <https://n.example/a|an accident last "
+        "month> injured two workers, officials said on Tuesday, adding that inspections would "
+        "double next year. See <https://n.example/b> and <https://n.example/c|n.example/c>"
+    )
+    found = parse_text(text)
+    [article] = found.texts
+    assert "rules after an accident last month injured two workers" in article.text
+    assert "n.example" not in article.text
+    assert found.urls == ["https://n.example/b", "https://n.example/c"]  # bare or self-labelled
+    # in a short remark, a labelled link is what the user wants read
+    assert parse_text("read <https://n.example/a|this story>").urls == ["https://n.example/a"]
+
+
+def test_a_labelled_source_line_names_the_pasted_articles_link():
+    found = parse_text(f"Source: <https://c.example/strike|Valmora Gazette>\n{STRIKE_C}")
+    assert [t.url for t in found.texts] == ["https://c.example/strike"]
+    assert found.urls == [] and "Gazette" not in found.texts[0].text
+
+
+def test_known_options_at_the_end_count_too():
+    command = parse_command("https://a.example/x —private")
+    assert command.ephemeral is True and command.input.urls == ["https://a.example/x"]
+    assert parse_command("https://a.example/x --one-story --public").one_story
+    assert parse_command("https://a.example/x --one-story --public").ephemeral is False
+    assert parse_command("--private help").help
+    pasted = parse_command(f"{STRIKE_B.strip()} --private")
+    assert pasted.ephemeral is True
+    assert pasted.input.texts[0].text.endswith("if the stoppage continues.")
+
+
+def test_a_shared_slack_message_is_read_as_its_text_not_fetched():
+    shared = {
+        "from_url": "https://team.slack.com/archives/C1/p1700000000000100",
+        "is_share": True,
+        "text": STRIKE_B,
+    }
+    unfurl = {"original_url": "https://b.example/strike", "text": "A preview of the page."}
+    found = thread_input(
+        [{"user": "U1", "ts": "1.0", "text": "look", "attachments": [shared, unfurl]}],
+        skip_bots=set(),
+    )
+    assert found.urls == ["https://b.example/strike"]  # a link preview: the page is fetched
+    assert len(found.texts) == 1 and "Dock workers at the port of Valmora" in found.texts[0].text

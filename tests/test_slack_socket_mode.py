@@ -21,9 +21,15 @@ from service.config import Settings
 from service.errors import ConfigError
 from service.slack import create_slack_app
 from service.slack import socket_mode as socket_mode_module
-from service.slack.socket_mode import main, socket_mode_handler
+from service.slack.socket_mode import main, run_socket_mode, socket_mode_handler
 from service.slack.worker import DigestWorker
-from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlackApi, command_payload
+from tests.fake_slack_api import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    FakeSlackApi,
+    command_payload,
+    event_payload,
+)
 from tests.stories import STRIKE_B, STRIKE_C
 
 
@@ -145,3 +151,68 @@ def test_socket_mode_without_app_token_says_which_setting(monkeypatch, capsys):
     monkeypatch.setattr(socket_mode_module, "get_settings", lambda: Settings(_env_file=None))
     assert main() == 2
     assert "DIGEST_SLACK_APP_TOKEN" in capsys.readouterr().err
+
+
+def test_socket_mode_first_delivery_of_a_mention_is_digested_and_a_retry_is_not(slack, embedder):
+    """Socket Mode sends every event with retry_attempt 0; only a number above 0 is a retry."""
+    api, socket = slack
+    api.threads[("C2", "100.000")] = [
+        {"type": "message", "user": "U2", "ts": "100.000", "text": STRIKE_B},
+        {"type": "message", "user": "U3", "ts": "100.001", "text": STRIKE_C},
+    ]
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_api_base_url=api.base_url,
+    )
+    worker = DigestWorker(settings, embedder=embedder)
+    handler = socket_mode_handler(
+        settings, slack_app=create_slack_app(settings, worker=worker, verify_token=True)
+    )
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C2",
+        "ts": "100.002",
+        "thread_ts": "100.000",
+        "text": "<@UBOT> summarize",
+    }
+    handler.connect()
+    try:
+        assert socket.connected.wait(10)
+        for attempt in (0, 1):  # the first delivery, then Slack's retry of it
+            socket.send(
+                {
+                    "envelope_id": f"env-{attempt}",
+                    "type": "events_api",
+                    "accepts_response_payload": False,
+                    "retry_attempt": attempt,
+                    "retry_reason": "timeout" if attempt else "",
+                    "payload": event_payload(event),
+                }
+            )
+            assert socket.received.get(timeout=10)["envelope_id"] == f"env-{attempt}"
+        [update] = api.wait_for("chat.update", timeout=60)
+    finally:
+        handler.close()
+        worker.shutdown()
+    assert len(api.calls_to("conversations.replies")) == 1
+    assert "Valmora" in json.dumps(update.params["blocks"])
+
+
+def test_refused_app_token_is_a_config_error_not_a_traceback(slack, monkeypatch, capsys):
+    api, _ = slack
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token="xapp-not-the-right-one",
+        slack_api_base_url=api.base_url,
+    )
+    with pytest.raises(ConfigError) as refused:
+        run_socket_mode(settings, threading.Event())
+    assert "Slack refused the app-level token (invalid_auth)" in refused.value.user_message
+    assert "DIGEST_SLACK_APP_TOKEN" in refused.value.user_message
+    monkeypatch.setattr(socket_mode_module, "get_settings", lambda: settings)
+    assert main() == 2
+    assert "Slack refused the app-level token" in capsys.readouterr().err

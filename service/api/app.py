@@ -72,6 +72,9 @@ def create_app(
         try:
             yield
         finally:
+            slack_worker = getattr(app.state, "slack_worker", None)
+            if slack_worker is not None:  # finish the Slack digests already acknowledged
+                await run_in_threadpool(slack_worker.shutdown)
             await run_in_threadpool(services.executor.shutdown)
             engine.dispose()
 

@@ -14,6 +14,7 @@ digest becomes several messages, each labelled "part i of n", each with a fallba
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ MESSAGE_CHARS = 12_000  # block JSON per message: far below where Slack starts r
 FALLBACK_CHARS = 2_000  # the notification text; Slack truncates `text` at 40,000
 
 Block = dict[str, Any]
+_ATOMS = re.compile(r"<[^<>]*>|[^\s<]+|\s+")  # Slack links, words, spaces
 
 
 @dataclass
@@ -86,26 +88,33 @@ def pack_text(pieces: Iterable[str], limit: int, sep: str = " ") -> list[str]:
 
 
 def _split_long(piece: str, limit: int) -> list[str]:
+    """Split between words, or between a word and the `<url|[n]>` links stuck to it (a
+    sentence's citation marks follow its last word with no space); never inside a link."""
     if len(piece) <= limit:
         return [piece]
     parts: list[str] = []
     current = ""
-    for word in piece.split(" "):
-        while len(word) > limit:  # one absurdly long word: cut it
-            if current:
-                parts.append(current)
+    for atom in _ATOMS.findall(piece):
+        if atom.isspace():
+            current += " " if current else ""
+            continue
+        for chunk in _fit(atom, limit):
+            if current and len(current.rstrip()) + len(chunk) > limit - (current[-1:] == " "):
+                parts.append(current.rstrip())
                 current = ""
-            parts.append(word[:limit])
-            word = word[limit:]
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            parts.append(current)
-            current = word
-    if current:
-        parts.append(current)
+            current += chunk
+    if current.strip():
+        parts.append(current.rstrip())
     return parts
+
+
+def _fit(atom: str, limit: int) -> list[str]:
+    """An atom within `limit`: a link too long for it keeps its label, a word is cut."""
+    if len(atom) <= limit:
+        return [atom]
+    if atom.startswith("<") and "|" in atom:
+        return _fit(atom[1:-1].split("|", 1)[1], limit)
+    return [atom[i : i + limit] for i in range(0, len(atom), limit)]
 
 
 def _contexts(texts: list[str]) -> list[Block]:
@@ -228,11 +237,13 @@ def _label(packed: list[list[Block]], headline: str) -> list[SlackMessage]:
             blocks = [_context([f"_{escape(headline)}, part {index} of {total}_"]), *blocks]
         elif total > 1:
             blocks = [*blocks, _context([f"_Part 1 of {total}; the rest follows._"])]
-        messages.append(SlackMessage(text=_clip(text, FALLBACK_CHARS), blocks=blocks))
+        messages.append(SlackMessage(text=escape(_clip(text, FALLBACK_CHARS)), blocks=blocks))
     return messages
 
 
 def render_notice(text: str, *, emoji: str = ":warning:") -> SlackMessage:
     """A short message in plain words (an error, a status), within the limits."""
     body = pack_text([f"{emoji} {escape(text)}"], SECTION_CHARS)
-    return SlackMessage(text=_clip(text, FALLBACK_CHARS), blocks=[_section(b) for b in body])
+    return SlackMessage(
+        text=escape(_clip(text, FALLBACK_CHARS)), blocks=[_section(b) for b in body]
+    )

@@ -4,7 +4,11 @@ In: SlackMessages and a Destination. Out: chat.update of a placeholder, then
 chat.postMessage (or chat.postEphemeral) for the rest, in the thread when there is one.
 When the bot is not in the channel (`not_in_channel`, `channel_not_found`) and Slack gave
 a `response_url` (slash commands, shortcuts), the messages go through it instead, which
-needs no membership. Slack errors are logged, never raised: a listener must not crash.
+needs no membership. If the placeholder cannot be updated (deleted meanwhile), the answer
+is posted as a new message. A `response_url` takes at most `RESPONSE_URL_POSTS` posts, so a
+longer digest sent that way ends with a note on how to get the rest. Slack errors are logged
+and, where a message can still reach the user, told to them; never raised: a listener must
+not crash.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from service.slack.blocks import SlackMessage
+from service.slack.blocks import SlackMessage, render_notice
 
 log = logging.getLogger(__name__)
 
 _NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
+RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
 
 
 @dataclass(frozen=True)
@@ -59,24 +64,62 @@ def deliver(client: WebClient, messages: list[SlackMessage], destination: Destin
     """Post `messages` in order; True when all of them reached Slack."""
     for index, message in enumerate(messages):
         try:
-            _post(client, message, destination, replace_placeholder=index == 0)
+            if index == 0 and destination.placeholder_ts:
+                destination = _replace_placeholder(client, message, destination)
+            else:
+                _post(client, message, destination)
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             if error in _NOT_MEMBER and destination.response_url:
                 return _deliver_by_response_url(messages[index:], destination)
             log.error("Slack refused a message (%s) for channel %s", error, destination.channel)
+            if index > 0:
+                _tell_missing_parts(client, destination, index, len(messages), error)
             return False
     return True
 
 
-def _post(
-    client: WebClient, message: SlackMessage, dest: Destination, *, replace_placeholder: bool
-) -> None:
-    if replace_placeholder and dest.placeholder_ts:
+def _replace_placeholder(
+    client: WebClient, message: SlackMessage, destination: Destination
+) -> Destination:
+    """Update the "Summarizing..." message with `message`; post it anew when that message is
+    gone or can no longer be edited. The destination for the rest of the answer."""
+    try:
         client.chat_update(
-            channel=dest.channel, ts=dest.placeholder_ts, text=message.text, blocks=message.blocks
+            channel=destination.channel,
+            ts=destination.placeholder_ts,
+            text=message.text,
+            blocks=message.blocks,
         )
-    elif dest.ephemeral and dest.user:
+        return destination
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        if error in _NOT_MEMBER:
+            raise
+        log.warning("could not update the status message (%s); posting the answer anew", error)
+    fresh = replace(destination, placeholder_ts=None)
+    _post(client, message, fresh)
+    return fresh
+
+
+def _tell_missing_parts(
+    client: WebClient, destination: Destination, index: int, total: int, error: str
+) -> None:
+    """Part `index + 1` of `total` was refused: say so to whoever asked, if Slack lets us."""
+    if not destination.user:
+        return
+    notice = render_notice(
+        f"Slack refused part {index + 1} of {total} of this digest ({error}), so the rest is "
+        "missing. Ask again, or ask for fewer links at a time."
+    )
+    try:
+        _post(client, notice, replace(destination, ephemeral=True, placeholder_ts=None))
+    except SlackApiError as exc:
+        log.error("could not tell the user about the missing parts: %s", exc.response.get("error"))
+
+
+def _post(client: WebClient, message: SlackMessage, dest: Destination) -> None:
+    if dest.ephemeral and dest.user:
         client.chat_postEphemeral(
             channel=dest.channel,
             user=dest.user,
@@ -99,6 +142,15 @@ def _deliver_by_response_url(messages: list[SlackMessage], destination: Destinat
     assert destination.response_url is not None
     webhook = WebhookClient(destination.response_url)
     kind = "ephemeral" if destination.ephemeral else "in_channel"
+    if len(messages) > RESPONSE_URL_POSTS:
+        kept = RESPONSE_URL_POSTS - 1
+        messages = messages[:kept] + [
+            render_notice(
+                f"This digest has {len(messages)} parts, and Slack lets me send only {kept} "
+                "here because I am not a member of this channel. Invite me with "
+                "`/invite @digest` to get whole digests, or ask for fewer links at a time."
+            )
+        ]
     for message in messages:
         response = webhook.send(
             text=message.text,

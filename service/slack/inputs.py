@@ -1,7 +1,9 @@
 """What a Slack user gave us: Slack message text in, links and article texts out.
 
 Rules (the README repeats them for users):
-- a link is fetched as one article (Slack's `<https://x|label>` form included);
+- a link is fetched as one article (Slack's `<https://x|label>` form included), except
+  a link with its own words inside a pasted article ("rules after <https://x|an accident>
+  injured two"): that is the article's prose, read as its words, not fetched;
 - pasted text is split into articles on lines of `---` when there are any, else, in
   `/digest`, on blank lines (one article per paragraph block); in a thread each
   message is one article, and an attachment without a link adds its text to it;
@@ -9,7 +11,10 @@ Rules (the README repeats them for users):
   that link's text: the link is cited, not fetched;
 - a text of fewer than `MIN_ARTICLE_WORDS` words is a remark ("have a look at these"),
   not an article: it is dropped, and its links are fetched;
-- mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text.
+- a shared Slack message (an attachment quoting another message) is read as that
+  message's text, not fetched: its link is a slack.com permalink behind a login;
+- mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text;
+- `/digest` options come first, or last ("... --private"), never from inside the text.
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ from service.errors import InputError
 
 MIN_ARTICLE_WORDS = 25
 _ENTITY = re.compile(r"<[^<>\n]*>")  # <https://x|label>, <@U123>, <#C123|general>, <!here>
+_LABELLED_LINK = re.compile(r"<(https?://[^<>|\s]+)\|([^<>\n]+)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
 _SOURCE_LINE = re.compile(
-    r"^\s*(?:(?:source|link|url|via|from)\s*:\s*)?(<https?://[^<>\s]+>|https?://\S+)\s*$",
+    r"^\s*(?:(?:source|link|url|via|from)\s*:\s*)?(<https?://[^<>|\s]+(?:\|[^<>\n]*)?>|https?://\S+)\s*$",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|={3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
+_TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s*$", re.IGNORECASE)
+_SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+_SLACK_HOSTS = re.compile(r"^https?://(?:[\w-]+\.)*slack\.com(?:/|$)", re.IGNORECASE)
 _HELP_WORDS = {"help", "-h", "--help", "?"}
 
 
@@ -101,8 +110,29 @@ def find_links(text: str) -> list[str]:
 
 
 def strip_links(text: str) -> str:
-    """The text without links and mentions, unescaped: what is left to read as an article."""
-    return unescape(_BARE_URL.sub(" ", _ENTITY.sub(" ", text)))
+    """The text without links and mentions, unescaped: what is left to read as an article.
+
+    A link with its own words keeps them ("after <https://x|an accident> injured two" reads
+    "after an accident injured two"); a bare link, or one labelled with its own address, goes.
+    """
+    worded = _LABELLED_LINK.sub(lambda m: f" {_prose_label(m)} ", text)
+    return unescape(_BARE_URL.sub(" ", _ENTITY.sub(" ", worded)))
+
+
+def _prose_label(match: re.Match[str]) -> str:
+    """A labelled link's words, or '' when the label only repeats the address."""
+    label = match.group(2).strip()
+    shown = _SCHEME_AND_WWW.sub("", label.lower()).rstrip("/")
+    address = _SCHEME_AND_WWW.sub("", match.group(1).lower())
+    looks_like_an_address = "." in shown or "/" in shown
+    return "" if looks_like_an_address and address.startswith(shown) else label
+
+
+def _links_to_fetch(article_text: str) -> list[str]:
+    """The links of a pasted article that are not part of its prose (see strip_links)."""
+    return find_links(
+        _LABELLED_LINK.sub(lambda m: " " if _prose_label(m) else m.group(0), article_text)
+    )
 
 
 def _blocks(text: str, *, on_blank_lines: bool) -> list[str]:
@@ -133,7 +163,7 @@ def parse_text(text: str, *, on_blank_lines: bool = True) -> SlackInput:
         body = "\n".join(lines)
         words = _tidy(strip_links(body))
         if len(words.split()) >= MIN_ARTICLE_WORDS:
-            found.extend(SlackInput(urls=find_links(body), texts=[Pasted(words, source)]))
+            found.extend(SlackInput(urls=_links_to_fetch(body), texts=[Pasted(words, source)]))
         else:
             found.extend(SlackInput(urls=find_links(block)))
     return found
@@ -142,7 +172,8 @@ def parse_text(text: str, *, on_blank_lines: bool = True) -> SlackInput:
 def parse_command(text: str) -> Command:
     """Parse `/digest [--private|--public] [--one-story] <links and/or text>`.
 
-    Options are read only at the start, so a `--` inside pasted text is left alone.
+    Options are read at the start, and the known ones at the very end too ("<links>
+    --private"), so a `--` inside pasted text is left alone.
     """
     stripped = text.strip()
     if not stripped or stripped.lower() in _HELP_WORDS:
@@ -152,6 +183,11 @@ def parse_command(text: str) -> Command:
     while match := _FLAG.match(rest):
         _apply_flag(command, match.group(1).lower())
         rest = rest[match.end() :]
+    while match := _TRAILING_FLAG.search(rest):
+        _apply_flag(command, match.group(1).lower())
+        rest = rest[: match.start()]
+    if rest.strip().lower() in _HELP_WORDS:
+        command.help = True
     command.input = parse_text(rest)
     return command
 
@@ -186,10 +222,16 @@ def thread_input(messages: Iterable[Mapping[str, Any]], *, skip_bots: set[str]) 
                 or attachment.get("from_url")
                 or attachment.get("title_link")
             )
-            if url:
+            if url and not _is_shared_message(attachment, str(url)):
                 extra_urls.append(str(url))
             elif attachment.get("text"):
                 text += "\n\n" + str(attachment["text"])
         found.extend(parse_text(text, on_blank_lines=False))
         found.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
     return found
+
+
+def _is_shared_message(attachment: Mapping[str, Any], url: str) -> bool:
+    """A shared or forwarded Slack message: its text is the content, its link a permalink."""
+    flagged = attachment.get("is_share") or attachment.get("is_msg_unfurl")
+    return bool(flagged or _SLACK_HOSTS.match(url))

@@ -7,6 +7,8 @@
 
 Listeners do only cheap parsing before ack(): fetching, the thread's history and the
 digest itself run on the DigestWorker, so Slack always gets its answer within 3 seconds.
+When every worker is busy the asker hears at once that the request is queued (and, past
+a limit, that it is refused: try again later) rather than waiting in silence.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from service.errors import ServiceError
 from service.pipeline.run import DigestOptions
 from service.slack.blocks import escape, render_notice
 from service.slack.delivery import Destination, deliver
-from service.slack.inputs import parse_command, strip_links
+from service.slack.inputs import MIN_ARTICLE_WORDS, parse_command, strip_links
 from service.slack.worker import NOTHING_FOUND, DigestWorker
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/digest"
 THREAD_SHORTCUT = "summarize_thread"
+SHORT_TEXT_WORDS = 8  # fewer words than this is a remark ("please summarize"), not a paste
 _SUMMARIZE = re.compile(r"\b(?:summari[sz]e|digest)\b", re.IGNORECASE)
 USAGE = (
     "*/digest* turns news links or pasted articles into neutral, cited story summaries.\n"
@@ -39,6 +42,32 @@ USAGE = (
     "In a thread: the message shortcut *Summarize links in this thread*, or "
     "`@digest summarize`."
 )
+BUSY = (
+    "I'm working through many digests right now and can't take another. Try again in a few minutes."
+)
+TOO_SHORT = (
+    "That text is too short to summarize ({words} words; an article needs at least "
+    f"{MIN_ARTICLE_WORDS}). Paste the whole article, or give me its link."
+)
+
+
+def _queued(worker: DigestWorker) -> str:
+    """The line telling the asker their digest waits, or '' when a worker is free."""
+    if not worker.busy:
+        return ""
+    ahead = worker.waiting
+    others = "another digest" if ahead == 0 else f"{ahead + 1} other digests"
+    return f"Yours is queued behind {others}; it will appear here when done."
+
+
+def _is_retry(request: BoltRequest) -> bool:
+    """Slack's redelivery of an event it thinks we missed. Socket Mode sends every event
+    with retry number 0 (its first delivery), so only a number above 0 is a retry."""
+    values = request.headers.get("x-slack-retry-num") or []
+    for value in [values] if isinstance(values, str) else values:
+        if value.strip().isdigit() and int(value) > 0:
+            return True
+    return False
 
 
 def _own_ids(context: BoltContext) -> set[str]:
@@ -66,7 +95,8 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             ack(USAGE)
             return
         if not found.size:
-            ack(NOTHING_FOUND)
+            words = len(strip_links(str(command.get("text") or "")).split())
+            ack(TOO_SHORT.format(words=words) if words >= SHORT_TEXT_WORDS else NOTHING_FOUND)
             return
         if found.size > settings.slack_max_inputs:
             ack(
@@ -74,7 +104,10 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
                 f"{settings.slack_max_inputs}. Split them across several commands."
             )
             return
-        ack(f"Summarizing {found.describe()}…")
+        if worker.full:
+            ack(f":hourglass: {BUSY}")
+            return
+        ack(" ".join(filter(None, [f"Summarizing {found.describe()}…", _queued(worker)])))
         ephemeral = settings.slack_ephemeral if parsed.ephemeral is None else parsed.ephemeral
         destination = Destination(
             channel=str(command["channel_id"]),
@@ -104,6 +137,8 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             thread_ts=root,
             response_url=shortcut.get("response_url"),
         )
+        if _told_busy(worker, client, destination):
+            return
         worker.submit(
             worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
         )
@@ -114,7 +149,7 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
     ) -> None:
         # Events are acked by Bolt before this runs; a retry means Slack missed that ack,
         # and the first delivery is already being worked on.
-        if request.headers.get("x-slack-retry-num"):
+        if _is_retry(request):
             return
         root = str(event.get("thread_ts") or event["ts"])
         destination = Destination(
@@ -123,6 +158,19 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         if not _SUMMARIZE.search(strip_links(str(event.get("text") or ""))):
             worker.submit(deliver, client, [render_notice(USAGE, emoji=":wave:")], destination)
             return
+        if _told_busy(worker, client, destination):
+            return
         worker.submit(
             worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
         )
+
+
+def _told_busy(worker: DigestWorker, client: WebClient, destination: Destination) -> bool:
+    """Tell the asker (only them) that the thread digest is refused or queued, in the
+    listener's thread, since the worker may not start it for minutes; True when refused."""
+    if worker.full:
+        deliver(client, [render_notice(BUSY, emoji=":hourglass:")], destination.private())
+        return True
+    if queued := _queued(worker):
+        deliver(client, [render_notice(queued, emoji=":hourglass:")], destination.private())
+    return False

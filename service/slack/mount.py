@@ -43,8 +43,11 @@ def mount_slack(app: FastAPI, settings: Settings, *, slack_app: App | None = Non
         )
     if slack_app is None:
         from service.slack.app import create_slack_app
+        from service.slack.worker import DigestWorker
 
-        slack_app = create_slack_app(settings)
+        worker = DigestWorker(settings)
+        slack_app = create_slack_app(settings, worker=worker)
+        app.state.slack_worker = worker  # the API's lifespan drains it on shutdown
     bolt = slack_app
     router = APIRouter()
 

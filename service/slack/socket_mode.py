@@ -14,6 +14,7 @@ import threading
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
 
 from service.config import Settings, get_settings
 from service.errors import ConfigError, ServiceError
@@ -38,7 +39,14 @@ def socket_mode_handler(settings: Settings, *, slack_app: App | None = None) -> 
 def run_socket_mode(settings: Settings, stop: threading.Event | None = None) -> None:
     """Connect and serve until `stop` is set (or forever)."""
     handler = socket_mode_handler(settings)
-    handler.connect()
+    try:
+        handler.connect()
+    except SlackApiError as exc:  # apps.connections.open refused the app-level token
+        raise ConfigError(
+            f"Slack refused the app-level token ({exc.response.get('error')})",
+            hint="check DIGEST_SLACK_APP_TOKEN: an app-level token (xapp-...) with the "
+            "connections:write scope, not the bot token",
+        ) from exc
     log.info("connected to Slack in Socket Mode; Ctrl-C to stop")
     try:
         (stop or threading.Event()).wait()

@@ -9,6 +9,7 @@ message to the user in plain words; nothing here raises into Bolt.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -30,6 +31,7 @@ from service.slack.inputs import SlackInput, thread_input
 log = logging.getLogger(__name__)
 
 MAX_THREAD_MESSAGES = 1000
+MAX_WAITING_PER_WORKER = 10  # beyond this many queued digests per worker, say "busy" instead
 NOTHING_FOUND = (
     "I found no links or article text to summarize. Give me links "
     "(`/digest https://example.com/story ...`) or paste the articles' text, "
@@ -42,6 +44,24 @@ NOTHING_IN_THREAD = (
 NOT_IN_CHANNEL = (
     "I can't read the messages in this channel. Invite me with `/invite @digest`, then try again."
 )
+# What to do when conversations.replies refuses, by Slack's error code.
+THREAD_ERRORS = {
+    "not_in_channel": NOT_IN_CHANNEL,
+    "channel_not_found": (
+        "I can't read this conversation: I am not in it, or it is a direct message between "
+        "other people. In a channel, invite me with `/invite @digest`; elsewhere, use "
+        "`/digest` with the links or the text."
+    ),
+    "missing_scope": (
+        "The Slack app is missing a permission to read threads (channels:history, "
+        "groups:history, im:history, mpim:history). Ask whoever installed it to reinstall "
+        "it from slack/manifest.yml, which lists them."
+    ),
+    "thread_not_found": (
+        "I can't find that thread any more: it may have been deleted. Ask again from a "
+        "message that is still there."
+    ),
+}
 
 
 def gather_articles(
@@ -121,6 +141,25 @@ class DigestWorker:
         self._pool = ThreadPoolExecutor(
             max_workers=settings.slack_workers, thread_name_prefix="slack-digest"
         )
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    @property
+    def waiting(self) -> int:
+        """Jobs submitted that no worker has started yet: what a new job would queue behind."""
+        with self._lock:
+            return max(self._in_flight - self.settings.slack_workers, 0)
+
+    @property
+    def busy(self) -> bool:
+        """A job submitted now would wait for a free worker."""
+        with self._lock:
+            return self._in_flight >= self.settings.slack_workers
+
+    @property
+    def full(self) -> bool:
+        """So many jobs wait that a new one should be refused rather than queued for long."""
+        return self.waiting >= MAX_WAITING_PER_WORKER * self.settings.slack_workers
 
     def submit(self, job: Callable[..., None], *args: Any, **kwargs: Any) -> Future[None]:
         """Run `job` in the background; its exceptions are logged, never lost silently."""
@@ -130,8 +169,18 @@ class DigestWorker:
                 job(*args, **kwargs)
             except Exception:  # a listener's background job must never die unseen
                 log.exception("Slack job %s failed", getattr(job, "__name__", job))
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
 
-        return self._pool.submit(guarded)
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._pool.submit(guarded)
+        except RuntimeError:  # shut down: nothing will run it
+            with self._lock:
+                self._in_flight -= 1
+            raise
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait)
@@ -190,10 +239,8 @@ class DigestWorker:
             messages = self._replies(client, destination.channel, thread_ts)
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
-            text = (
-                NOT_IN_CHANNEL
-                if error in {"not_in_channel", "channel_not_found"}
-                else f"Slack would not give me this thread's messages ({error}). Try again later."
+            text = THREAD_ERRORS.get(
+                error, f"Slack would not give me this thread's messages ({error}). Try again later."
             )
             deliver(client, [render_notice(text)], destination.private())
             return
