@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from service.backends.embedders import warm_local_model
+from service.backends.summarizers.registry import check_backend
 from service.config import Settings, get_settings
-from service.errors import EmptyInputError, ServiceError
+from service.errors import EmptyInputError, InputError, ServiceError
 from service.models import Article, InputFailure
 from service.pipeline.ingest import load_paths
 from service.pipeline.render import render_markdown
@@ -86,9 +89,13 @@ def summarize(
             cluster_threshold=threshold,
             one_story=one_story,
         )
-    except ValueError as exc:
-        _fail(f"invalid option: {exc}")
+    except ValidationError as exc:
+        _fail(_option_problems(exc))
     try:
+        settings = _llm_settings(api_base, fallback)
+        check_backend(options.backend or settings.backend)  # before any work, not after it
+        if output:
+            _check_writable(output)
         articles, failures, warnings = _read_inputs(paths, skip_invalid, since, quiet)
         with _bars(quiet) as bars:
             result = digest(
@@ -96,7 +103,7 @@ def summarize(
                 options,
                 progress=_ProgressBars(bars),
                 failures=failures,
-                settings=_llm_settings(api_base, fallback),
+                settings=settings,
             )
         for warning in result.warnings:  # LLM fallbacks: say why on the terminal too
             err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
@@ -112,7 +119,10 @@ def summarize(
             output.write_text(rendered, encoding="utf-8")
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror}")
-        err.print(f"wrote {len(result.clusters)} stories to {output}")
+        stories = len(result.clusters)
+        err.print(
+            f"wrote {stories} {'story' if stories == 1 else 'stories'} to {escape(str(output))}"
+        )
     else:
         sys.stdout.write(rendered)
 
@@ -120,8 +130,8 @@ def summarize(
 @app.command()
 def prepare() -> None:
     """Prepare the local embedding model (an ONNX export, once, ~15 s) ahead of the first run."""
-    embedder = embedder_for(get_settings())
     try:
+        embedder = embedder_for(get_settings())
         folder = warm_local_model(embedder)
     except ServiceError as exc:
         _fail(exc.user_message)
@@ -131,10 +141,46 @@ def prepare() -> None:
         err.print(f"local embedding model ready in {folder}")
 
 
+_OPTION_FLAGS = {
+    "backend": "--model",
+    "max_words": "--max-words",
+    "cluster_threshold": "--threshold",
+}
+
+
+def _option_problems(exc: ValidationError) -> str:
+    """'--max-words 0: Input should be greater than or equal to 20', per bad option."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        flag = _OPTION_FLAGS.get(field, f"--{field.replace('_', '-')}")
+        value = f" {error['input']}" if "input" in error else ""
+        problems.append(f"{flag}{value}: {error['msg']}")
+    return "invalid option " + "; ".join(problems)
+
+
+def _check_writable(output: Path) -> None:
+    """Refuse an --output the digest could not be written to, before minutes of work."""
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise InputError(f"--output {output} is a folder", hint="give a file name in it")
+    if not folder.is_dir():
+        raise InputError(
+            f"--output {output}: the folder {folder} does not exist", hint="create it first"
+        )
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise InputError(f"--output {output}: not writable", hint="choose another place")
+
+
 def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:
     """The settings with the LLM flags applied (flags win over DIGEST_* variables)."""
     updates: dict[str, object] = {}
     if api_base:
+        if not api_base.lower().startswith(("http://", "https://")):
+            raise InputError(
+                f"--api-base {api_base!r} is not a URL",
+                hint="give the server's base URL, e.g. http://127.0.0.1:8000/v1",
+            )
         updates["api_base"] = api_base
     if fallback:
         updates["fallback_models"] = list(fallback)
@@ -149,6 +195,10 @@ def _read_inputs(
 
     urls = [a for a in args if web.looks_like_url(a)]
     files = [Path(a) for a in args if not web.looks_like_url(a)]
+    if args.count("-") > 1:
+        raise InputError("'-' (standard input) is given twice", hint="give it once")
+    if since and not urls:
+        err.print("[yellow]warning:[/] --since applies to feeds and pages; no URL was given")
     window = web.parse_since(since) if since else None
     articles: list[Article] = []
     warnings: list[str] = []
@@ -161,8 +211,9 @@ def _read_inputs(
             collected = web.collect(urls, since=window, progress=_ProgressBars(bars))
         articles += collected.articles
         failures = collected.failures
-        warnings += [f"{f.input}: {f.detail} [{f.reason}]" for f in failures]
-    for warning in warnings:  # escaped: '[http_404]' is not rich markup
+    # failed URLs are printed here and listed in the digest's failures, not its warnings
+    unread = [f"{f.input}: {f.detail} [{f.reason}]" for f in failures]
+    for warning in warnings + unread:  # escaped: '[http_404]' is not rich markup
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not articles:
         raise EmptyInputError("no article could be read from the URLs given (see the warnings)")
@@ -183,7 +234,7 @@ def _bars(quiet: bool) -> Progress:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {message}", highlight=False)
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code=2)
 
 

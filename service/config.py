@@ -12,10 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.backends.embedders import LOCAL_MODEL
+from service.errors import ConfigError
 from service.pipeline.cluster import DEFAULT_THRESHOLD
 
 
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
     )
     embedding_api_base: str | None = None
     embedding_api_key: str | None = None
-    cluster_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
+    cluster_threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0, allow_inf_nan=False)
     max_words: int = Field(default=120, ge=20, le=1000)
     concurrency: int = Field(
         default=4, ge=1, le=64, description="Clusters summarized at once (LLM backends)."
@@ -208,5 +209,24 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read from the environment once."""
-    return Settings()
+    """The process's settings, read from the environment once; a bad value is a ConfigError
+    naming the variable, not a validation traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+
+
+def settings_error(exc: ValidationError) -> ConfigError:
+    """'invalid setting DIGEST_MAX_WORDS='5': Input should be greater than or equal to 20'."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = field.upper() if field.upper().startswith("DIGEST_") else f"DIGEST_{field.upper()}"
+        value = f"={error['input']!r}" if isinstance(error.get("input"), str | int | float) else ""
+        problems.append(f"{name}{value}: {error['msg']}")
+    return ConfigError(
+        "invalid setting " + "; ".join(problems),
+        hint="fix or unset it in the environment or the .env file; the README's Configuration "
+        "table lists the allowed values",
+    )

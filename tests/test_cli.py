@@ -91,3 +91,46 @@ def test_stdin_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["summarize", "-", "-f", "json", "-q"], input=text)
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["articles"]) == 3
+
+
+def test_problems_found_before_any_work_name_the_flag_or_variable(tmp_path: Path, monkeypatch):
+    """Checked up front: a bad model, output folder or setting fails in seconds, not after
+    the digest is made (the input here does not even exist, and is never read)."""
+    missing = str(tmp_path / "never-read.jsonl")
+    model = runner.invoke(app, ["summarize", missing, "--model", "nonsense"])
+    assert model.exit_code == 2 and "unknown backend 'nonsense'" in model.stderr
+    output = runner.invoke(app, ["summarize", missing, "-o", str(tmp_path / "no" / "d.md")])
+    assert output.exit_code == 2 and "the folder" in output.stderr
+    assert "does not exist" in output.stderr
+    words = runner.invoke(app, ["summarize", missing, "--max-words", "0"])
+    assert words.exit_code == 2 and "--max-words 0: Input should be greater" in words.stderr
+    nan = runner.invoke(app, ["summarize", missing, "--threshold", "nan"])
+    assert nan.exit_code == 2 and "--threshold nan: Input should be a finite number" in nan.stderr
+
+    from service.config import get_settings
+
+    monkeypatch.setenv("DIGEST_MAX_WORDS", "5")
+    get_settings.cache_clear()
+    try:
+        setting = runner.invoke(app, ["summarize", missing])
+    finally:
+        get_settings.cache_clear()
+    assert setting.exit_code == 2 and "Traceback" not in setting.output
+    assert "invalid setting DIGEST_MAX_WORDS='5'" in " ".join(setting.stderr.split())
+
+
+def test_error_text_with_brackets_is_printed_as_given(tmp_path: Path) -> None:
+    """Rich would read '[item 0]' or 'br[ack]' as markup and drop it."""
+    result = runner.invoke(app, ["summarize", str(tmp_path / "br[ack]" / "nope.txt")])
+    assert result.exit_code == 2
+    assert "br[ack]" in result.stderr
+
+
+def test_flags_that_cannot_apply_are_refused_or_warned(tmp_path: Path) -> None:
+    strike = str(_strike_file(tmp_path))
+    api_base = runner.invoke(app, ["summarize", strike, "--api-base", "notaurl", "-q"])
+    assert api_base.exit_code == 2 and "--api-base 'notaurl' is not a URL" in api_base.stderr
+    twice = runner.invoke(app, ["summarize", "-", "-", "-q"], input=STRIKE_A)
+    assert twice.exit_code == 2 and "given twice" in twice.stderr
+    since = runner.invoke(app, ["summarize", strike, "--since", "24h", "-q"])
+    assert since.exit_code == 0 and "--since applies to feeds" in since.stderr

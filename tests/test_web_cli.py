@@ -39,6 +39,7 @@ def test_urls_and_a_file_make_one_digest(web: FakeWeb, tmp_path: Path) -> None:
     assert "[http_404]" in result.stderr
     digest = Digest.model_validate_json(result.stdout)
     assert [(f.input, f.reason) for f in digest.failures] == [(web.url("/missing"), "http_404")]
+    assert not any("/missing" in w for w in digest.warnings)  # said once, as a failure
     assert len(digest.articles) == 3
     tram = next(c for c in digest.clusters if "tram" in c.title.lower())
     assert {s.source for s in tram.sources} == {"Riverside Gazette", "Harbour Post"}

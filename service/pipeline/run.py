@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends.embedders import Embedder, get_embedder
@@ -31,6 +32,7 @@ ProgressCallback = Callable[[str, int, int], None]
 # pools as well as 1200 did (ECB+ 0.940 vs 0.935, the others equal) and the article pass
 # is ~40 % of a digest's embedding time: attention grows with the square of the length.
 _CLUSTER_TEXT_CHARS = 1000
+PROGRESS_STEPS = 20  # long stages report progress this many times
 
 
 class DigestOptions(BaseModel):
@@ -40,7 +42,7 @@ class DigestOptions(BaseModel):
 
     backend: str | None = Field(default=None, description="'extractive' or a litellm model.")
     max_words: int | None = Field(default=None, ge=20, le=1000)
-    cluster_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    cluster_threshold: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     one_story: bool = Field(default=False, description="Treat all articles as one story.")
     dedup: bool = True
 
@@ -68,15 +70,27 @@ def _sources(articles: list[Article]) -> list[Source]:
     ]
 
 
-def embed_sentences(memo: MemoEmbedder, articles: list[Article]) -> None:
-    """Embed every sentence and headline of `articles` into `memo`, each once, in one call.
+def embed_sentences(
+    memo: MemoEmbedder, articles: list[Article], progress: ProgressCallback = _noop
+) -> None:
+    """Embed every sentence and headline of `articles` into `memo`, each once, reporting
+    ("sentences", articles done, total) as it goes.
 
     Why: the extractive summarizer, its support evidence and the verifier each ask for
-    these vectors story by story; one call sorted by length pads least, and afterwards
-    every one of their requests is answered from the memo.
+    these vectors story by story; embedded up front, every one of their requests is
+    answered from the memo. The local model embeds one text per run, so embedding a few
+    articles at a time (for the progress bar) changes no vector.
     """
-    sentences = [s.text for a in articles for s in split_sentences(a.id, a.text)]
-    memo.encode(sentences + headlines(articles))
+    for start, end in _steps(len(articles)):
+        part = articles[start:end]
+        memo.encode([s.text for a in part for s in split_sentences(a.id, a.text)] + headlines(part))
+        progress("sentences", end, len(articles))
+
+
+def _steps(total: int, count: int = PROGRESS_STEPS) -> list[tuple[int, int]]:
+    """[start, end) ranges cutting `total` items into about `count` steps, for progress."""
+    size = max(-(-total // count), 1)
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
 
 
 def _summarize_all(
@@ -199,8 +213,11 @@ def plan_digest(
     progress("dedup", len(articles), len(articles))
 
     progress("embed", 0, len(kept))
-    vectors = embedder.encode([cluster_text(a) for a in kept])
-    progress("embed", len(kept), len(kept))
+    parts = []
+    for start, end in _steps(len(kept)):
+        parts.append(embedder.encode([cluster_text(a) for a in kept[start:end]]))
+        progress("embed", end, len(kept))
+    vectors = np.vstack(parts)
 
     if options.one_story:
         groups = [list(range(len(kept)))]
@@ -324,8 +341,7 @@ def digest(
     concurrency = settings.concurrency
     if is_cpu_bound(summarizer):  # local work: one thread, every sentence embedded up front
         progress("sentences", 0, len(plan.articles))
-        embed_sentences(memo, plan.articles)
-        progress("sentences", len(plan.articles), len(plan.articles))
+        embed_sentences(memo, plan.articles, progress)
         concurrency = 1
     summaries = _summarize_all(
         summarizer,
