@@ -52,3 +52,8 @@ class BackendError(ServiceError):
 
 class ConfigError(ServiceError):
     status = 500
+
+    def __str__(self) -> str:
+        """With the hint: a ConfigError often stops a process (uvicorn, a worker) whose
+        traceback prints only str(), and the hint is the setting to fix."""
+        return self.user_message

@@ -8,6 +8,8 @@ import http.server
 import io
 import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +25,8 @@ from service.config import Settings
 from service.errors import ConfigError
 from service.jobs import DigestFunction
 from service.models import Usage
+from service.pipeline.ingest import load_records
+from tests.child_process import ROOT, child_env
 from tests.conftest import EXAMPLE
 from tests.test_api_fakes import fake_pipeline, sqlite_url, story_articles
 
@@ -119,6 +123,34 @@ def test_text_under_other_export_names_is_read(make_client: Callable) -> None:
     assert articles[0]["text"] == "\n\n".join(paragraphs) and articles[0]["title"] == "Storm"
 
 
+def test_articles_take_the_shapes_the_cli_reader_takes(make_client: Callable) -> None:
+    """Numbers as ids, outlets as objects, Unix-second dates, paragraph lists: read as the
+    CLI reads the same records, not refused as 'Input should be a valid string'."""
+    records: list[dict[str, Any]] = [
+        {
+            "id": 1,
+            "text": [
+                "A storm closed three ports on the coast on Tuesday, officials said.",
+                "Ships were told to wait offshore until the winds dropped on Wednesday.",
+            ],
+            "source": {"name": "Reuters"},
+            "published_at": 1700000000,
+        },
+        {"id": 2, "body": ["Dock workers went on strike on Monday.", "Ships waited."]},
+        {"id": "a-3", "text": story_articles(3, per_story=1)[2]["text"], "date": 1700000000.5},
+    ]
+    response = make_client().post("/v1/digests?wait=true", json={"articles": records})
+    assert response.status_code == 200, response.text
+    read = {a["id"]: a for a in response.json()["digest"]["articles"]}
+    expected = load_records([(r, f"articles[{i}]") for i, r in enumerate(records)]).articles
+    assert {a.id: (a.text, a.source) for a in expected} == {
+        article_id: (article["text"], article["source"]) for article_id, article in read.items()
+    }
+    assert read["1"]["source"] == "Reuters" and "\n\n" in read["1"]["text"]
+    assert read["1"]["published_at"] == "2023-11-14T22:13:20Z"
+    assert read["a-3"]["published_at"].startswith("2023-11-14T22:13:20.5")
+
+
 def test_wait_gives_up_after_the_timeout_with_202(make_client: Callable) -> None:
     client = make_client(delay_s=1.0)
     started = time.monotonic()
@@ -185,6 +217,21 @@ def test_the_app_refuses_to_start_without_keys_unless_open_access_is_chosen(
     assert "DIGEST_ALLOW_OPEN_ACCESS=true" in refused.value.user_message
 
 
+def test_a_server_started_without_keys_prints_the_settings_to_set(tmp_path: Path) -> None:
+    """uvicorn prints the traceback's last line, str(exc): the hint must be in it."""
+    env = child_env(DIGEST_DATA_DIR=str(tmp_path), DIGEST_DATABASE_URL=sqlite_url(tmp_path))
+    command = [sys.executable, "-m", "uvicorn", "--factory", "service.api:create_app"]
+    command += ["--host", "127.0.0.1", "--port", "0"]
+    ended = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert ended.returncode != 0
+    last_line = ended.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("service.errors.ConfigError: no API keys are configured")
+    assert "set DIGEST_API_KEY_HASHES" in last_line
+    assert "DIGEST_ALLOW_OPEN_ACCESS=true" in last_line
+
+
 def _article(**fields: Any) -> dict[str, Any]:
     return {"articles": [{"text": "A storm closed three ports on Tuesday.", **fields}]}
 
@@ -207,6 +254,7 @@ BAD_INPUTS: list[tuple[str, Any, int, str]] = [
         "unknown-backend",
     ),
     ("date out of range", _article(date=1e300), 422, "invalid-article"),
+    ("published_at out of range", _article(published_at=-1e300), 422, "invalid-article"),
     ("not a URL", {"urls": ["ftp://example.com/x"]}, 422, "invalid-input"),
     ("malformed URL", {"urls": ["http://[::1"]}, 422, "invalid-input"),
 ]
@@ -265,6 +313,45 @@ def test_bad_raw_bodies_get_problem_details(
     )
     assert response.status_code == status, response.text
     assert response.json()["type"] == f"urn:digest-service:problem:{slug}"
+
+
+def test_a_bad_article_is_named_and_its_hint_is_for_http_callers(make_client: Callable) -> None:
+    client = make_client()
+    blank = client.post("/v1/digests", json={"articles": [*story_articles(1), {"text": "  "}]})
+    assert blank.status_code == 422 and blank.json()["type"].endswith(":invalid-article")
+    detail = blank.json()["detail"]
+    assert detail.startswith("articles[2]: empty article")
+    assert "--" not in detail and "fix articles[2] or remove it from 'articles'" in detail
+    dated = client.post("/v1/digests", json=_article(published_at=1e300))
+    assert dated.status_code == 422
+    assert dated.json()["detail"].startswith("articles[0]: date 1e+300 is not a Unix timestamp")
+    assert "give an ISO 8601 date or Unix seconds" in dated.json()["detail"]  # kept: it fits
+
+
+NOT_JSON: list[tuple[str, dict[str, Any]]] = [
+    ("plain text", {"content": json.dumps(_article()), "headers": {"content-type": "text/plain"}}),
+    ("form", {"data": {"articles": "A storm closed three ports on Tuesday."}}),
+    ("multipart", {"files": {"articles": ("a.json", json.dumps(_article()), "application/json")}}),
+    ("no content type", {"content": json.dumps(_article()).encode()}),
+]
+
+
+@pytest.mark.parametrize("request_kw", [n[1] for n in NOT_JSON], ids=[n[0] for n in NOT_JSON])
+def test_bodies_that_are_not_json_get_415(make_client: Callable, request_kw: Any) -> None:
+    response = make_client().post("/v1/digests", **request_kw)
+    assert response.status_code == 415, response.text
+    problem = response.json()
+    assert problem["type"] == "urn:digest-service:problem:unsupported-media-type"
+    assert "Content-Type: application/json" in problem["detail"]
+
+
+def test_json_with_a_charset_or_a_json_suffix_is_accepted(make_client: Callable) -> None:
+    client = make_client()
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = client.post(
+            "/v1/digests", content=json.dumps(_article()), headers={"content-type": content_type}
+        )
+        assert response.status_code == 202, (content_type, response.text)
 
 
 def test_limits_answer_413(make_client: Callable) -> None:
@@ -467,8 +554,15 @@ def test_the_openapi_document_shows_the_contract_with_examples(make_client: Call
         spec["paths"]
     )
     post = spec["paths"]["/v1/digests"]["post"]
-    assert {"200", "202", "400", "401", "413", "422", "503"} <= set(post["responses"])
+    assert {"200", "202", "400", "401", "413", "415", "422", "503"} <= set(post["responses"])
     assert spec["components"]["schemas"]["DigestRequest"]["examples"]
+    fields = spec["components"]["schemas"]["ArticleIn"]["properties"]
+
+    def types(name: str) -> set[str]:
+        return {option.get("type") for option in fields[name]["anyOf"]}
+
+    assert types("text") == {"string", "array"} and types("id") == {"string", "integer", "null"}
+    assert {"number", "string"} <= types("published_at") and "object" in types("source")
 
 
 def test_the_real_default_pipeline_end_to_end(tmp_path: Path, embedder: object) -> None:

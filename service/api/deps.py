@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from service.api.middleware import is_json_media_type
+from service.api.problems import UnsupportedMediaTypeError
 from service.api.security import identify
 from service.api.state import Services
 from service.config import Settings
@@ -44,3 +46,16 @@ def get_client(
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[JobStore, Depends(get_store)]
 ClientDep = Annotated[str, Depends(get_client)]
+
+
+def require_json_body(request: Request) -> None:
+    """415 for a form, plain text or no Content-Type, which FastAPI would answer with a
+    puzzling 422 ("body: Input should be a valid dictionary"); runs before the body is read
+    as the model."""
+    content_type = request.headers.get("content-type")
+    if not is_json_media_type(content_type):
+        sent = f"as {content_type.split(';')[0].strip()!r}" if content_type else "without a type"
+        raise UnsupportedMediaTypeError(
+            f"the request body is sent {sent}, not as JSON",
+            hint="send the JSON body with 'Content-Type: application/json'",
+        )

@@ -1,7 +1,9 @@
 """A DigestRequest in, a JobRequest out, or a 4xx error that says which part to fix.
 
 Inline articles go through the same reader and cleaning as files
-(`pipeline.ingest.load_records`), so the API accepts exactly what the CLI does.
+(`pipeline.ingest.load_records`), so the API reads the fields and shapes the CLI
+does (`schemas.ArticleIn` documents them); only the reader's hints are reworded,
+since they name CLI flags.
 Everything that can be checked without fetching or summarizing is checked here,
 before a job is stored: limits, text encoding, URLs, the backend name.
 """
@@ -9,6 +11,7 @@ before a job is stored: limits, text encoding, URLs, the backend name.
 from __future__ import annotations
 
 import importlib.util
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +24,7 @@ from service.jobs.spec import JobRequest
 from service.pipeline.ingest import load_records
 
 _MAX_URL_CHARS = 2048
+_CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
 
 
 def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
@@ -65,12 +69,21 @@ def _check_record(record: dict[str, Any], location: str) -> None:
     _check_unicode(record, location)
     try:
         load_records([(record, location)])
-    except IngestError:
-        raise
+    except IngestError as exc:
+        raise _for_http(exc, location) from exc
     except (ValueError, TypeError, OverflowError, OSError) as exc:  # e.g. a date out of range
         raise IngestError(
             f"a field cannot be read ({exc})", location=location, hint="check its date and types"
         ) from exc
+
+
+def _for_http(exc: IngestError, location: str) -> IngestError:
+    """The reader's error with a hint an HTTP caller can follow: its hints may name CLI
+    flags (`--skip-invalid`), which mean nothing here, so those say 'fix or remove it'."""
+    hint = exc.hint
+    if not hint or _CLI_FLAG.search(hint):
+        hint = f"fix {location} or remove it from 'articles'"
+    return IngestError(exc.message.removeprefix(f"{location}: "), location=location, hint=hint)
 
 
 def _check_url(url: str, index: int) -> str:

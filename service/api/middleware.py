@@ -162,5 +162,13 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _is_json(scope: Scope) -> bool:
-    content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    return content_type in ("", "application/json") or content_type.endswith("+json")
+    return is_json_media_type(_header(scope, b"content-type"))
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """What FastAPI parses as JSON: `application/json` or `application/*+json` (without a
+    Content-Type it reads no JSON: its `strict_content_type` is on by default)."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )

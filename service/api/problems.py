@@ -65,6 +65,12 @@ class TooLargeError(InputError):
     status = 413
 
 
+class UnsupportedMediaTypeError(InputError):
+    """A body sent as something other than JSON (a form, plain text)."""
+
+    status = 415
+
+
 class UnauthorizedError(ServiceError):
     """No API key, or one that is not configured."""
 
@@ -88,6 +94,7 @@ _SLUGS: list[tuple[type[ServiceError], str, str]] = [
     (IngestError, "invalid-article", "Invalid article"),
     (UnknownBackendError, "unknown-backend", "Unknown backend"),
     (TooLargeError, "too-large", "Request too large"),
+    (UnsupportedMediaTypeError, "unsupported-media-type", "Unsupported media type"),
     (InputError, "invalid-input", "Invalid input"),
     (UnauthorizedError, "unauthorized", "Unauthorized"),
     (NotFoundError, "not-found", "Not found"),

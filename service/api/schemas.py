@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,33 +21,42 @@ _ARTICLE_EXAMPLE = {
 
 
 class ArticleIn(BaseModel):
-    """An article to summarize. Other field names of common exports are understood too
-    (`body`/`content` for text, `headline`, `link`, `publisher`, `date`...)."""
+    """An article to summarize, read by the CLI's record reader (`pipeline.ingest`), so the
+    shapes it takes are the CLI's: other field names of common exports (`body`/`content` for
+    text, `headline`, `link`, `publisher`, `date`...), ids as numbers, outlets as objects,
+    dates as Unix seconds, text as a list of paragraphs."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_ARTICLE_EXAMPLE]})
 
-    id: str | None = Field(default=None, max_length=256, description="Default: a1, a2, ...")
+    id: Annotated[str, Field(max_length=256)] | int | None = Field(
+        default=None, description="Default: a1, a2, ..."
+    )
     title: str | None = Field(default=None, description="Default: the text's first line.")
-    text: str = Field(
-        min_length=1, description="The article's text; `body` or `content` are read as text too."
+    text: Annotated[str, Field(min_length=1)] | list[str] = Field(
+        description="The article's text, or its paragraphs as a list; "
+        "`body` or `content` are read as text too."
     )
     url: str | None = None
-    source: str | None = Field(default=None, description="Outlet or publisher name.")
-    published_at: str | None = Field(default=None, description="ISO 8601 or RFC 2822 date.")
+    source: str | dict[str, Any] | None = Field(
+        default=None,
+        description='Outlet or publisher name, or an object with its `name` ({"name": "Reuters"}).',
+    )
+    published_at: str | float | None = Field(
+        default=None, description="ISO 8601 or RFC 2822 date, or Unix seconds."
+    )
     language: str | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _text_from_aliases(cls, data: Any) -> Any:
-        """Exports name the text differently; read it as the file reader does."""
+        """Exports name the text differently; the schema's required `text` holds for them too."""
         if not isinstance(data, dict) or data.get("text") not in (None, ""):
             return data
         for key in _TEXT_ALIASES:
             value = data.get(key)
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                value = "\n\n".join(value)  # paragraphs as a list
-            if isinstance(value, str) and value:
-                return {**data, "text": value}
+            paragraphs = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            if value and (isinstance(value, str) or paragraphs):
+                return {**data, "text": value}  # a list of paragraphs: the reader joins them
         return data
 
 

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from service.api.deps import ClientDep, ServicesDep
+from service.api.deps import ClientDep, ServicesDep, require_json_body
 from service.api.intake import to_job_request
 from service.api.problems import NotFoundError, QueueFullError, problem_responses
 from service.api.schemas import DigestRequest, JobResponse
@@ -35,7 +35,8 @@ _JOB_RESPONSES = {
     "",
     status_code=202,
     response_model=JobResponse,
-    responses={**_JOB_RESPONSES, **problem_responses(400, 401, 413, 422, 503)},
+    responses={**_JOB_RESPONSES, **problem_responses(400, 401, 413, 415, 422, 503)},
+    dependencies=[Depends(require_json_body)],  # before the body is validated
     summary="Submit articles and/or URLs for a digest",
 )
 async def create_digest(
