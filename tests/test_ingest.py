@@ -151,3 +151,56 @@ def test_a_body_that_opens_with_its_given_headline_loses_that_line() -> None:
         {"id": "o", "title": title, "text": title}, default_id="o", location="o"
     )
     assert only.text == title
+
+
+def test_skip_invalid_skips_a_line_that_is_not_json_and_reads_the_rest(tmp_path: Path) -> None:
+    good = [json.dumps({"id": i, "text": f"Story {i} happened today."}) for i in "abc"]
+    path = _write(tmp_path / "onebad.jsonl", "\n".join([good[0], good[1], "{oops", good[2]]))
+    with pytest.raises(IngestError, match=r"onebad\.jsonl: invalid JSON on line 3"):
+        load_paths([path])
+    result = load_paths([path], skip_invalid=True)
+    assert [a.id for a in result.articles] == ["a", "b", "c"]
+    assert result.warnings == [
+        f"skipped {path}: invalid JSON on line 3: Expecting property name enclosed in "
+        "double quotes (column 2)"
+    ]
+
+
+def test_skip_invalid_skips_files_that_cannot_be_read(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", "Title one\n\nStory one happened today.")
+    (tmp_path / "b.txt").write_bytes("Caf\xe9 opens.".encode("latin-1"))
+    _write(tmp_path / "c.json", '[{"text": "no end"')
+    _write(tmp_path / "d.md", "Title two\n\nStory two happened today.")
+    with pytest.raises(IngestError, match=r"b\.txt: not UTF-8"):
+        load_paths([tmp_path])
+    result = load_paths([tmp_path], skip_invalid=True)
+    assert [a.id for a in result.articles] == ["a", "d"]
+    assert len(result.warnings) == 2
+    assert "b.txt: not UTF-8 text (byte 3)" in result.warnings[0]
+    assert "c.json: invalid JSON on line 1" in result.warnings[1]
+
+
+def test_pasted_text_opening_with_a_bracket_is_text_but_broken_json_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from service.pipeline.ingest import records_from_string
+
+    text = "[Breaking] Storm hits the coast\nA powerful storm reached the coast on Monday."
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    (article,) = load_paths(["-"]).articles
+    assert article.title == "[Breaking] Storm hits the coast" and article.text == text
+    for plain in ["{Update} Roads reopen\nThe roads reopened.", "[ Live ] Vote count\nIt went on."]:
+        assert list(records_from_string(plain, "stdin")) == [
+            ({"id": "stdin", "text": plain}, "stdin")
+        ]
+    assert [r for r, _ in records_from_string("[]", "stdin")] == []
+    for broken, where in [
+        ('[{"text": "One."}, {"text": "Two."', "line 1, column 35"),
+        ('{"text": "One.",\n "title": oops}', "line 2, column 11"),
+        ("[1, 2", "line 1, column 6"),
+        ("{'text': 'One.'}", "line 1, column 2"),
+    ]:
+        with pytest.raises(IngestError, match=f"stdin: invalid JSON on {where}"):
+            load_records(records_from_string(broken, "stdin"))

@@ -122,3 +122,56 @@ def test_furniture_and_photo_captions_are_not_story_sentences() -> None:
         "The caption on the photo named the wrong man, the paper said.",
     ]:
         assert is_story_sentence(text), text
+
+
+def test_sentences_may_open_with_a_capital_of_any_script() -> None:
+    german = (
+        "Die Regierung hat entschieden. Übermorgen beginnt der Bau. Ärzte warnen ca. über 5 Tage."
+    )
+    assert split_paragraph(german) == [
+        "Die Regierung hat entschieden.",
+        "Übermorgen beginnt der Bau.",
+        "Ärzte warnen ca. über 5 Tage.",
+    ]
+    russian = "Правительство приняло решение вчера. Завтра начнётся строительство моста."
+    assert [s.text for s in split_sentences("ru", russian)] == [
+        "Правительство приняло решение вчера.",
+        "Завтра начнётся строительство моста.",
+    ]
+
+
+def test_chinese_and_japanese_split_on_their_full_stops() -> None:
+    from service.pipeline.clean import clean_text
+
+    # cleaning turns the full-width ！ and ？ into ! and ?, so both forms must split
+    japanese = (
+        "東京で大きな地震があった。気象庁によると、震源は東京湾だった！「大丈夫か？」と彼は聞いた。"
+    )
+    expected = [
+        "東京で大きな地震があった。",
+        "気象庁によると、震源は東京湾だった！",
+        "「大丈夫か？」と彼は聞いた。",
+    ]
+    assert [s.text for s in split_sentences("ja", japanese)] == expected
+    assert [s.text for s in split_sentences("ja", clean_text(japanese))] == [
+        clean_text(s) for s in expected
+    ]
+    chinese = "北京今天下雨了。他说：“我们赢了。”然后离开了会场。速报。"
+    assert [s.text for s in split_sentences("zh", chinese)] == [
+        "北京今天下雨了。",
+        "他说：“我们赢了。”",
+        "然后离开了会场。",
+    ]  # "速报。" ("news flash") is as short as a heading
+
+
+def test_a_one_word_city_dateline_is_stripped() -> None:
+    text = (
+        "London, England — For the second time in two days, the crowds came out.\n"
+        "INDEPENDENCE, Mo. — A church based in Independence could change its policies.\n"
+        "Meanwhile, Senator Smith — who chairs the panel — said the vote would wait."
+    )
+    assert [s.text for s in split_sentences("a", text)] == [
+        "For the second time in two days, the crowds came out.",
+        "A church based in Independence could change its policies.",
+        "Meanwhile, Senator Smith — who chairs the panel — said the vote would wait.",
+    ]

@@ -12,6 +12,7 @@ the input; `skip_invalid` turns per-record failures into warnings instead.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ _JSON_SUFFIXES = {".json"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
 _MAX_TITLE_CHARS = 300
+# How a JSON document or JSONL opens: an object's first key (or its end), or an array's
+# first value that is an object, array, string or number (or its end). A quote "'" counts,
+# so that a pasted Python literal is told it is not JSON rather than read as a story.
+_JSON_OPENING = re.compile(r"""\{\s*["'}]|\[\s*[{\["'\d\]-]""")
 
 
 @dataclass
@@ -148,10 +153,9 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise IngestError(
-            f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}",
-            location=str(path),
-        ) from exc
+        message = f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        yield IngestError(message, location=str(path)), str(path)
+        return
     if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
         data = data["articles"]
     if isinstance(data, list):
@@ -166,12 +170,11 @@ def _records_from_jsonl(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
         if not line.strip():
             continue
         try:
-            yield json.loads(line), f"{path}:{lineno}"
+            record: Any = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise IngestError(
-                f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})",
-                location=str(path),
-            ) from exc
+            message = f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})"
+            record = IngestError(message, location=str(path))
+        yield record, f"{path}:{lineno}"
 
 
 def _read(path: Path) -> str:
@@ -217,10 +220,29 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+def _is_json(stripped: str) -> bool:
+    """Text (without leading space) that is meant as JSON.
+
+    Why: a pasted story may open with a bracket ("[Breaking] Storm hits ...") and must be
+    read as text, while broken JSON ('[{"text": ...') must still get its precise error.
+    So text that opens the way JSON does ('{"', '[{', '["', '[1', '[]') is JSON, and any
+    other text in brackets is JSON only if it parses.
+    """
+    if _JSON_OPENING.match(stripped):
+        return True
+    if not stripped.startswith(("{", "[")):
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
 def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
     """Records from text whose format is sniffed: a JSON document, JSONL, or one plain article."""
     stripped = raw.lstrip()
-    if stripped.startswith(("{", "[")):
+    if _is_json(stripped):
         lines = stripped.strip().split("\n")
         is_jsonl = len(lines) > 1 and lines[0].startswith("{") and lines[0].rstrip().endswith("}")
         reader = _records_from_jsonl if is_jsonl else _records_from_json
@@ -233,7 +255,11 @@ def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
     if str(path) == STDIN:
         yield from records_from_string(sys.stdin.read(), "stdin")
         return
-    raw = _read(path)
+    try:
+        raw = _read(path)
+    except IngestError as exc:
+        yield exc, str(path)
+        return
     suffix = path.suffix.lower()
     if suffix in _JSONL_SUFFIXES:
         yield from _records_from_jsonl(path, raw)
@@ -244,11 +270,18 @@ def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
 
 
 def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = False) -> IngestResult:
-    """Turn (record, location) pairs into Articles with unique ids."""
+    """Turn (record, location) pairs into Articles with unique ids.
+
+    A record that could not even be read (a line that is not JSON, a file that is not
+    UTF-8) comes as its IngestError, so that it is skipped like any invalid record and
+    the records after it are still read.
+    """
     result = IngestResult()
     seen: dict[str, int] = {}
     for index, (record, location) in enumerate(records):
         try:
+            if isinstance(record, IngestError):
+                raise record
             article = record_to_article(record, default_id=f"a{index + 1}", location=location)
         except IngestError as exc:
             if not skip_invalid:

@@ -79,10 +79,20 @@ _ABBREVIATIONS = {
     "ave",
     "blvd",
 }
-# A boundary candidate: end punctuation, optional closing quotes/brackets, space, then
-# an opening quote or an upper-case letter or digit.
-_BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
-_ENDS_SENTENCE = re.compile(r"""[.!?]["'”’)\]]*$""")
+# Chinese and Japanese characters (kana, CJK ideographs): scripts written without spaces.
+_UNSPACED_SCRIPT = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A boundary candidate: end punctuation, optional closing quotes/brackets, space, then an
+# optional opening quote and the letter or digit `next` (`_opens_sentence` judges it); or
+# an ideographic full stop, '!' or '?' (or '.', '!', '?' run into such a script), which no
+# space follows in Chinese and Japanese.
+_BOUNDARY = re.compile(
+    rf"""(?P<end>[.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?(?P<next>[^\W_]))
+      | (?P<stop>(?:[。！？]|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
+                 [.!?。！？]*["'”’)\]」』]*)\s*""",
+    re.VERBOSE,
+)
+_ENDS_SENTENCE = re.compile(r"""[.!?。！？]["'”’)\]」』]*$""")
+_UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
 # left them: calls to click or subscribe, "In this July 1, 2017, file photo, ...",
@@ -104,12 +114,15 @@ _FURNITURE_SENTENCE = re.compile(
 # marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
 # dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ",
 # "(CNN) - ", "(CNN)Patience", "KATHMANDU, Nepal (AP) — ", "NEW YORK, May 18 (UPI) -- ").
+# A one-word city ("London, England — ") only when a sentence opens after the dash, so
+# that "Meanwhile, Senator Smith — who ..." keeps its opening.
 _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
         [*•·▪‣◦–-]\s+
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
       | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
+      | [A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+(?=["“A-Z0-9])
       | \([A-Z][\w.&'’ ]{0,30}\)(?:\s*[–—-]{1,2}\s+|(?=[A-Z]))
       | [^()\n!?]{0,60}?\((?:AP|CNN|Reuters|UPI|AFP|Bloomberg|BBC|NPR|dpa|IANS|PTI|ANI|Xinhua
           |AAP|CNBC|HealthDay|Sputnik|TASS|Yonhap|Kyodo)\)\s*(?:[–—-]{1,2}\s*)?(?=["“A-Z0-9])
@@ -128,7 +141,25 @@ class Sentence:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
+
+
+def word_count(text: str) -> int:
+    """Words in `text`; in Chinese and Japanese, written without spaces, every one and a
+    half characters count as a word (about their mean word length), so that length rules
+    meant for spaced text neither reject nor favour every sentence of theirs."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    rest = _UNSPACED.sub(" ", text).split()
+    return sum(any(c.isalnum() for c in token) for token in rest) + unspaced * 2 // 3
+
+
+def _opens_sentence(char: str) -> bool:
+    """`char`, after end punctuation and a space, may open a sentence: a digit, a capital
+    in any cased script (Ä, É, Д, not only A-Z), or a letter of a script without case.
+    A lower-case letter continues the sentence ("approx. five", "Ph.D. students")."""
+    return char.isdecimal() or (char.isalpha() and not char.islower())
 
 
 def _is_abbreviation(chunk: str) -> bool:
@@ -142,16 +173,29 @@ def _is_abbreviation(chunk: str) -> bool:
     return len(word) == 1 and word.isalpha() and word != "i"
 
 
+def _quotation_goes_on(paragraph: str, match: re.Match[str]) -> bool:
+    """A Japanese quotation closed after its '？' or '！' and taken up by the sentence
+    (「大丈夫か？」と彼は聞いた。), as `"Are you hurt?" he asked.` is in English."""
+    closed = match.group("stop").endswith(("」", "』"))
+    return closed and paragraph.startswith(("と", "って"), match.end())
+
+
 def split_paragraph(paragraph: str) -> list[str]:
     """Split one paragraph into sentences, keeping abbreviations and initials intact."""
     parts: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
-        end = match.end(1)
-        candidate = paragraph[start:end]
-        if match.group(1).startswith(".") and _is_abbreviation(candidate):
+        if match.group("stop"):  # Chinese and Japanese have no abbreviations with a stop
+            if _quotation_goes_on(paragraph, match):
+                continue
+            end = match.end("stop")
+        elif _opens_sentence(match.group("next")):
+            end = match.end("end")
+            if match.group("end").startswith(".") and _is_abbreviation(paragraph[start:end]):
+                continue
+        else:
             continue
-        parts.append(candidate.strip())
+        parts.append(paragraph[start:end].strip())
         start = match.end()
     tail = paragraph[start:].strip()
     if tail:
@@ -193,7 +237,7 @@ def is_story_sentence(text: str) -> bool:
     and not page furniture or a photo caption."""
     return (
         bool(_ENDS_SENTENCE.search(text))
-        and len(text.split()) >= _MIN_WORDS
+        and word_count(text) >= _MIN_WORDS
         and not _FURNITURE_SENTENCE.search(text)
     )
 

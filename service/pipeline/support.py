@@ -35,7 +35,7 @@ BIGRAM_THRESHOLD = 0.7  # ... and of word pairs the article contains
 PARAPHRASE_THRESHOLD = 0.75  # grounded in a paraphrase: cosine of the closest sentence
 SEMANTIC_THRESHOLD = 0.6  # corroborated: cosine of the closest sentence ...
 CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also for paraphrase)
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
+_TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 
