@@ -234,7 +234,8 @@ def _bars(quiet: bool) -> Progress:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
+    # soft_wrap: no hard line breaks inside a path or a URL the user may copy
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 

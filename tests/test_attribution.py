@@ -2,6 +2,7 @@
 
 from service.backends.summarizers.attribution import (
     attribute,
+    sequenced_length,
     usually_capitalised,
     vary_unnamed_reports,
 )
@@ -83,7 +84,7 @@ def test_unnamed_reports_read_as_a_sequence() -> None:
         "According to another report, rain is due.",
         "According to another report, the route changed.",
         # seen before but not just before: "the same" would point at the wrong one
-        "According to one report, crowds were large.",
+        "According to the first report, crowds were large.",
         "Another report says that according to police, two fans were hurt.",
         "According to Outlet B, the jersey is new.",
     ]
@@ -98,6 +99,8 @@ def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:
         "According to the same report, rain is due.",
         "Another report says that rain is due.",
         "The same report says that rain is due.",
+        "According to the second report, rain is due.",
+        "The first report says that rain is due.",
     ]:
         assert claim_of(text, []) == "Rain is due.", text
 
@@ -110,6 +113,9 @@ def test_the_sequence_is_mended_when_its_first_report_is_gone() -> None:
     ]
     once = vary_unnamed_reports(sentences)
     assert vary_unnamed_reports(once) == once
+    ordinal = vary_unnamed_reports([*sentences, _sentence("One report says that it ends.", "a")])
+    assert ordinal[-1].text == "The first report says that it ends."
+    assert vary_unnamed_reports(ordinal) == ordinal
     assert [s.text for s in vary_unnamed_reports(sentences[1:])] == [
         "According to one report, the stage ends in Paris.",
         "Another report says that rain is due.",
@@ -122,3 +128,9 @@ def test_written_english_tells_names_from_common_words() -> None:
     assert usually_capitalised("Kroll") is None  # too rare to say
     # sentences open on adverbs so often that their capitals rank high; names in -ly stay
     assert usually_capitalised("Fortunately") is False and usually_capitalised("Italy")
+
+
+def test_the_word_budget_keeps_room_for_the_sequenced_wording() -> None:
+    assert sequenced_length("According to one report, rain is due.") == 8  # "the same report"
+    assert sequenced_length("According to Outlet B, rain is due.") == 7
+    assert sequenced_length("Rain is due.") == 3

@@ -157,6 +157,11 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible("Police arrested several people and are widening the...")
     assert not _eligible("MR. POOLE DENIED THE ALLEGATIONS BUT LATER PLEADED GUILTY IN COURT.")
     assert _eligible("NATO and the EU said the talks with the UN would resume in May.")
+    # first person at the start of a sentence too, but not the US or Maine's "Me."
+    assert not _eligible("We don't know where the virus came from, officials said today.")
+    assert not _eligible("Our reporters found that the plan was changed last week.")
+    assert _eligible("The US economy grew by two percent in the third quarter.")
+    assert _eligible("The senator from Portland, Me. said the plan had changed.")
 
 
 def test_a_paraphrase_of_a_chosen_fact_is_redundant_even_below_the_cosine_limit() -> None:

@@ -5,8 +5,8 @@ outlet, and writes "one report" when the input names no outlet. Two jobs live he
 - the wording of one attribution, with the claim's first word lower-cased unless it
   reads as part of a name ("According to X, the union ..." but "..., NATO ...");
 - a pass over a finished summary so that unnamed reports read as a sequence
-  ("one report", "another report", "the same report") instead of the same three
-  words before every sentence.
+  ("one report", "another report", "the same report", "the first report") instead of
+  the same three words before every sentence.
 """
 
 from __future__ import annotations
@@ -22,9 +22,20 @@ from pathlib import Path
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.models import SummarySentence
+from service.pipeline.sentences import word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
-UNNAMED_REPORTS = ("one report", "another report", "the same report", "a report")
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+UNNAMED_REPORTS = (
+    "one report",
+    "another report",
+    "the same report",
+    *(f"the {ordinal} report" for ordinal in _ORDINALS),
+    "a report",
+)
+# Words an unnamed attribution may grow by when the summary is sequenced ("one report" ->
+# "the same report"): a word budget must keep room for them.
+UNNAMED_GROWTH = 1
 
 _LOWERCASE_WORD = re.compile(r"(?<![\w'’])[a-z][a-z'’-]*")  # words as written mid-sentence
 # First words that are safe to lower-case after "According to X, ".
@@ -141,10 +152,18 @@ def written_in_lower_case(texts: Iterable[str]) -> set[str]:
     return {word for text in texts for word in _LOWERCASE_WORD.findall(text)}
 
 
+_HANDLES = ["one", "another", "the same", *(f"the {ordinal}" for ordinal in _ORDINALS)]
+_IN_SENTENCE = "|".join(_HANDLES)
+_OPENING = "|".join(h[:1].upper() + h[1:] for h in _HANDLES)
 _UNNAMED_OPENING = re.compile(
-    r"^(?:According to (?:one|another|the same) report, "
-    r"|(?:One|Another|The same) report says that )"
+    rf"^(?:According to (?:{_IN_SENTENCE}) report, |(?:{_OPENING}) report says that )"
 )
+
+
+def sequenced_length(text: str) -> int:
+    """Words `text` may have once the summary is sequenced: "According to one report" may
+    become "According to the same report", and the word budget must still hold."""
+    return word_count(text) + (UNNAMED_GROWTH if _UNNAMED_OPENING.match(text) else 0)
 
 
 def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySentence]:
@@ -154,11 +173,12 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
     opened every sentence with "According to one report,", and a reader could not tell
     one report from several. The first stays "one report"; a sentence from the same
     article right after it says "the same report"; one from an article not yet
-    attributed says "another report". The citations name the article either way.
+    attributed says "another report"; one returning to an article attributed earlier
+    says which, in order ("the first report"). The citations name the article either way.
     The sequence is worked out afresh from every unnamed wording, so running it again
     after the verifier dropped a sentence mends "the same report" left without its first.
     """
-    seen: set[str] = set()
+    seen: list[str] = []  # articles in the order they were first attributed
     previous: str | None = None
     varied: list[SummarySentence] = []
     for sentence in sentences:
@@ -170,6 +190,8 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
         source = sentence.article_ids[0]
         if source == previous:
             handle = "the same report"
+        elif source in seen and seen.index(source) < len(_ORDINALS):
+            handle = f"the {_ORDINALS[seen.index(source)]} report"
         elif seen and source not in seen:
             handle = "another report"
         else:
@@ -180,6 +202,7 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
         else:
             text = f"{handle[:1].upper()}{handle[1:]} says that {rest}"
         varied.append(sentence.model_copy(update={"text": text}))
-        seen.add(source)
+        if source not in seen:
+            seen.append(source)
         previous = source
     return varied

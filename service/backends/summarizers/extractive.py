@@ -39,6 +39,7 @@ import snowballstemmer
 from service.backends.embedders import Embedder
 from service.backends.summarizers.attribution import (
     attribute,
+    sequenced_length,
     vary_unnamed_reports,
     written_in_lower_case,
 )
@@ -51,7 +52,7 @@ from service.backends.summarizers.speakers import (
 from service.models import Article, Summary
 from service.pipeline.entities import named_entities
 from service.pipeline.neutrality import neutralise, opens_dangling
-from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences
+from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
 from service.pipeline.support import ClusterEvidence, content_words
 
 MAX_SENTENCES_PER_ARTICLE = 40
@@ -70,7 +71,9 @@ WEIGHTS = {
 # Over half the stemmed content words of the shorter sentence shared: the same fact again.
 LEXICAL_REDUNDANCY_LIMIT = 0.5
 _STEMMER = snowballstemmer.stemmer("english")
-_FIRST_PERSON = re.compile(r"\b(?:I|me|my|we|our|us)\b")
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s)\b"
+)  # not "US", not "Me." (Maine)
 _QUOTE_CHARS = '"“”'
 
 
@@ -86,7 +89,7 @@ class Candidate:
 
 
 def _eligible(text: str) -> bool:
-    words = len(text.split())
+    words = word_count(text)
     if words < MIN_WORDS or words > MAX_WORDS:
         return False
     if text.rstrip(_QUOTE_CHARS + "'’)").endswith(("?", "!")):
@@ -227,7 +230,7 @@ class ExtractiveSummarizer:
             best_value = -np.inf
             chosen_stems = [c.stems for c in chosen]
             for cand in pool:
-                length = len(cand.text.split())
+                length = sequenced_length(cand.text)
                 if words + length > max_words:
                     continue
                 if opens_dangling(cand.text) and not any(_antecedent(c, cand) for c in chosen):
@@ -241,7 +244,7 @@ class ExtractiveSummarizer:
             if best is None:
                 break
             chosen.append(best)
-            words += len(best.text.split())
+            words += sequenced_length(best.text)
             pool.remove(best)
         return _in_reading_order(chosen)
 
