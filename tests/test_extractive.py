@@ -4,6 +4,8 @@ import threading
 import numpy as np
 
 from service.backends.embedders import Embedder
+from service.backends.summarizers.attribution import vary_unnamed_reports
+from service.backends.summarizers.base import cite
 from service.backends.summarizers.extractive import (
     Candidate,
     ExtractiveSummarizer,
@@ -201,3 +203,20 @@ def test_sentences_close_to_the_headlines_score_higher(embedder: Embedder) -> No
     assert (
         strike["Dock worke"] - strike["The city's"] > stadium["Dock worke"] - stadium["The city's"]
     )
+
+
+def test_the_budget_holds_after_unnamed_reports_are_sequenced() -> None:
+    """ "According to one report" may become "the same report", a word longer: the
+    selection keeps room for it, so the finished summary never exceeds the budget."""
+    first = _candidate("a", 0, "According to one report, the port closed on Monday.", 0.9, 0)
+    second = _candidate("a", 1, "According to one report, ships waited outside.", 0.8, 1)
+    words = len(first.text.split()) + len(second.text.split())  # 9 + 7 = 16 as written
+    summarizer = ExtractiveSummarizer(embedder=None)  # type: ignore[arg-type]
+
+    for budget in (words, words + 1, words + 2):
+        chosen = summarizer._select([first, second], max_words=budget)
+        cited = [cite(c.text, c.support, [Article(id="a", text="x")]) for c in chosen]
+        finished = vary_unnamed_reports(cited)
+        assert sum(len(s.text.split()) for s in finished) <= budget
+    assert len(summarizer._select([first, second], max_words=words + 2)) == 2
+    assert len(summarizer._select([first, second], max_words=words)) == 1

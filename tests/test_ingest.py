@@ -204,3 +204,22 @@ def test_pasted_text_opening_with_a_bracket_is_text_but_broken_json_is_named(
     ]:
         with pytest.raises(IngestError, match=f"stdin: invalid JSON on {where}"):
             load_records(records_from_string(broken, "stdin"))
+
+
+def test_when_every_record_is_skipped_the_error_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "wrong.jsonl"
+    path.write_text('{"foo": "x"}\n{"bar": "y"}\n')
+    with pytest.raises(EmptyInputError) as info:
+        load_paths([path], skip_invalid=True)
+    message = info.value.user_message
+    assert "every record was skipped" in message
+    assert f"{path}:1: empty article" in message and f"{path}:2: empty article" in message
+
+
+def test_a_markdown_heading_is_a_title_without_its_hashes(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text(
+        "## The port reopens\n\nThe port of Valmora reopened on Tuesday after a strike.\n"
+    )
+    [article] = load_paths([note]).articles
+    assert article.title == "The port reopens"

@@ -37,3 +37,7 @@ def test_unread_inputs_are_listed_with_their_reason() -> None:
     assert "## Not read" in text
     assert "- https://x.example/gone: not found (`http_404`)" in text
     assert "## Not read" not in render_markdown(_digest([], []))
+
+
+def test_the_heading_counts_in_plain_english() -> None:
+    assert render_markdown(_digest([], [])).startswith("# Digest: 1 story from 0 articles\n")

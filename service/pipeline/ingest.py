@@ -38,6 +38,8 @@ _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 _JSON_SUFFIXES = {".json"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_REASONS_SHOWN = 5  # skipped records named in the error when none was left
 _MAX_TITLE_CHARS = 300
 # How a JSON document or JSONL opens: an object's first key (or its end), or an array's
 # first value that is an object, array, string or number (or its end). A quote "'" counts,
@@ -145,8 +147,9 @@ def _without_repeated_headline(text: str, title: str) -> str:
 
 
 def _first_line(text: str) -> str:
+    """The title a text gives itself: its first line, without a Markdown heading's '#'s."""
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
-    return line.strip()[:_MAX_TITLE_CHARS]
+    return _MARKDOWN_HEADING.sub("", line.strip())[:_MAX_TITLE_CHARS]
 
 
 def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
@@ -309,7 +312,13 @@ def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> In
 
     result = load_records(records(), skip_invalid=skip_invalid)
     if not result.articles:
-        raise EmptyInputError("no articles with text found in " + ", ".join(str(f) for f in files))
+        reasons = [w.removeprefix("skipped ") for w in result.warnings[:_REASONS_SHOWN]]
+        if len(result.warnings) > _REASONS_SHOWN:
+            reasons.append(f"and {len(result.warnings) - _REASONS_SHOWN} more")
+        raise EmptyInputError(
+            "no articles with text found in " + ", ".join(str(f) for f in files),
+            hint="every record was skipped: " + "; ".join(reasons) if reasons else None,
+        )
     return result
 
 

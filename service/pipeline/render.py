@@ -18,7 +18,8 @@ def _source_line(cluster: Cluster, number: int) -> str:
 
 def render_markdown(digest: Digest) -> str:
     """One section per story (title, cited summary, notes, numbered sources), then unread inputs."""
-    lines = [f"# Digest: {len(digest.clusters)} stories from {len(digest.articles)} articles", ""]
+    stories = _count(len(digest.clusters), "story", "stories")
+    lines = [f"# Digest: {stories} from {_count(len(digest.articles), 'article', 'articles')}", ""]
     for cluster in digest.clusters:
         lines += [f"## {cluster.title}", ""]
         if cluster.summary and cluster.summary.sentences:
@@ -37,3 +38,8 @@ def render_markdown(digest: Digest) -> str:
     for warning in digest.warnings:
         lines.append(f"> warning: {warning}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """'1 story', '3 stories'."""
+    return f"{n} {one if n == 1 else many}"
