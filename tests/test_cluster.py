@@ -41,6 +41,17 @@ def test_unrelated_story_is_a_singleton(embedder: Embedder) -> None:
     assert groups == [[0, 1, 2], [3]]
 
 
+def test_a_small_pile_of_unrelated_stories_stays_apart(embedder: Embedder) -> None:
+    """Five articles of five stories (one of them two military stories: the Royal Navy
+    crew seized by Iran, an Abu Ghraib court-martial), as a user might paste them."""
+    wanted = ["M0033.english", "M0025.english", "M0099.english", "M0084.english", "M0078.english"]
+    by_id = {a.id: a for a in load_paths([EXAMPLE]).articles}
+    articles = [by_id[i] for i in wanted]
+    vectors = embedder.encode([cluster_text(a) for a in articles])
+    groups = cluster_articles(vectors, [f"{a.title}\n{a.text}" for a in articles])
+    assert sorted(groups) == [[0], [1], [2], [3], [4]]
+
+
 def test_groups_are_ordered_and_degenerate_pools() -> None:
     assert groups_from_labels([1, 0, 1, 2, 0, 0]) == [[1, 4, 5], [0, 2], [3]]
     assert cluster_articles(np.zeros((0, 3)), []) == []

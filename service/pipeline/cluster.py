@@ -19,7 +19,12 @@ threshold serve both. Small pools borrow a background prior for the missing
 neighbours, so two reports of one story still meet. Two articles that are each
 other's closest matches (mutual top-2) get a small bonus: reciprocal neighbours
 are far more often one story than a one-sided match is, which helps the
-left/centre/right versions of one story that word it differently.
+left/centre/right versions of one story that word it differently. Only in pools
+larger than k: in a small pile every article's top 2 are few and often unrelated
+(3 of the 10 pairs of 5 unrelated articles are "mutual"), so there the bonus
+merged unrelated stories (wrong merges in 49 % of sampled piles of 3-8 unrelated
+dev articles with it, 25 % without; piles holding repeat stories lost 0-0.008 F1;
+pools over 50 articles are unchanged).
 
 Average-linkage agglomerative clustering cuts the tree at the threshold, so the
 number of stories is found, not given, and a story may hold one article. Groups
@@ -174,7 +179,7 @@ def cluster_articles(
         return [[0]]
     blended = story_similarity(vectors, texts, weights)
     scaled = local_scaling(blended, weights.neighbours, weights.background)
-    if weights.mutual_bonus:
+    if weights.mutual_bonus and count > weights.neighbours:
         scaled += weights.mutual_bonus * mutual_neighbours(scaled, weights.mutual_top)
     distance = np.clip(_OFFSET - scaled, 0.0, None)
     np.fill_diagonal(distance, 0.0)
