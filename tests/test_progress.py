@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from service.pipeline.ingest import load_paths
-from service.pipeline.run import PROGRESS_STEPS, digest
+from service.pipeline.run import ARTICLES_PER_EMBED_STEP, PROGRESS_STEPS, digest
 from tests.conftest import EXAMPLE
 
 
 def test_embedding_stages_report_progress_step_by_step(embedder, tmp_path) -> None:
-    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()[:40]
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()[:60]
     sample = tmp_path / "forty.jsonl"
     sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
     articles = list(load_paths([sample]).articles)
@@ -25,4 +25,7 @@ def test_embedding_stages_report_progress_step_by_step(embedder, tmp_path) -> No
         totals = {t for _, t in reports[stage]}
         assert totals == {len(articles)}
         assert done == sorted(done) and done[0] == 0 and done[-1] == len(articles)
-        assert len(set(done)) > PROGRESS_STEPS // 2  # many steps, not just 0 and the total
+    # steps, not just 0 and the total: article texts in a few large steps, sentences in 20
+    step = ARTICLES_PER_EMBED_STEP
+    assert [d for d, _ in reports["embed"]] == [0, step, 2 * step, len(articles)]
+    assert len({d for d, _ in reports["sentences"]}) == PROGRESS_STEPS + 1

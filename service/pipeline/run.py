@@ -33,7 +33,8 @@ ProgressCallback = Callable[[str, int, int], None]
 # example equal; deterministic vectors, 2026-11-23), and the article pass is ~40 % of a
 # digest's embedding time: attention grows with the square of the length.
 _CLUSTER_TEXT_CHARS = 1000
-PROGRESS_STEPS = 20  # long stages report progress this many times
+PROGRESS_STEPS = 20  # long stages report progress up to this many times
+ARTICLES_PER_EMBED_STEP = 25  # article texts are long: fewer, larger steps keep threads busy
 
 
 class DigestOptions(BaseModel):
@@ -88,9 +89,11 @@ def embed_sentences(
         progress("sentences", end, len(articles))
 
 
-def _steps(total: int, count: int = PROGRESS_STEPS) -> list[tuple[int, int]]:
-    """[start, end) ranges cutting `total` items into about `count` steps, for progress."""
-    size = max(-(-total // count), 1)
+def _steps(total: int, smallest: int = 1) -> list[tuple[int, int]]:
+    """[start, end) ranges cutting `total` items into up to PROGRESS_STEPS steps of at least
+    `smallest` items, for progress. Each step ends with the encoder's threads waiting for
+    the last text, so steps of few long texts would cost time."""
+    size = max(-(-total // PROGRESS_STEPS), smallest, 1)
     return [(start, min(start + size, total)) for start in range(0, total, size)]
 
 
@@ -215,7 +218,7 @@ def plan_digest(
 
     progress("embed", 0, len(kept))
     parts = []
-    for start, end in _steps(len(kept)):
+    for start, end in _steps(len(kept), smallest=ARTICLES_PER_EMBED_STEP):
         parts.append(embedder.encode([cluster_text(a) for a in kept[start:end]]))
         progress("embed", end, len(kept))
     vectors = np.vstack(parts)
