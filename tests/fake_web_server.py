@@ -5,6 +5,7 @@ Routes (all written for the tests, see tests/web_fixtures/):
   /feed.rss /feed.atom                    feeds: recent entries and one old entry each
   /redirect/N                             a chain of N redirects ending at /article
   /loop                                   redirects to itself forever
+  /no-location                            302 without a Location header
   /to-private /to-file /to-loopback-ip    redirects to http://10.0.0.1/, file:///etc/passwd,
                                           http://127.0.0.1:<port>/article
   /missing /old-news                      404
@@ -163,6 +164,8 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
                 self._redirect(f"/redirect/{left - 1}" if left > 1 else "/article")
             elif path == "/loop":
                 self._redirect("/loop")
+            elif path == "/no-location":  # a 3xx that names no place to go
+                self._send(302, b"", "")
             elif path == "/to-private":
                 self._redirect("http://10.0.0.1/secret")
             elif path == "/to-file":

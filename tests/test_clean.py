@@ -60,3 +60,24 @@ def test_known_furniture_patterns() -> None:
 
 def test_whitespace_and_blank_runs_are_normalised() -> None:
     assert clean_text("One  line.\r\n\r\n\r\n\u00a0Two line.\n\n") == "One line.\n\nTwo line."
+
+
+def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
+    for line in [
+        "This article is for subscribers only. Log in here to keep reading the full story.",
+        "Already a subscriber? Sign in.",
+        "Subscribe now to continue reading and get unlimited access for 1 euro.",
+        "The post Chipmaker opens new factory appeared first on Tech Daily.",
+        "Related posts: Ten tips for a tidier garage.",
+        "We value your privacy",
+        "We and our 842 partners store and access information on your device, such as cookies.",
+        "This website uses cookies to improve your experience.",
+        "Accept all",
+    ]:
+        assert is_boilerplate(line), line
+    for line in [
+        "The post office in Valmora reopened on Monday after the strike ended.",
+        "Members of the union will vote on the deal on Friday, officials said.",
+        "Readers who subscribe to the paper's print edition were not affected, it said.",
+    ]:
+        assert not is_boilerplate(line), line

@@ -140,3 +140,10 @@ def test_a_shared_slack_message_is_read_as_its_text_not_fetched():
     )
     assert found.urls == ["https://b.example/strike"]  # a link preview: the page is fetched
     assert len(found.texts) == 1 and "Dock workers at the port of Valmora" in found.texts[0].text
+
+
+def test_a_slack_link_keeps_its_closing_bracket_a_bare_one_loses_sentence_marks():
+    found = parse_text(
+        "see <https://en.wikipedia.org/wiki/Mercury_(planet)> and (https://a.example/x)."
+    )
+    assert found.urls == ["https://en.wikipedia.org/wiki/Mercury_(planet)", "https://a.example/x"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from service.web import collect
+from service.web.feeds import FeedEntry, parse_feed, select_entries
 from tests.fake_web_server import FakeWeb, web_settings
 
 
@@ -73,6 +74,29 @@ def test_entry_limit_and_an_article_reached_twice(web: FakeWeb, tmp_path: Path) 
     collected = collect([web.url("/article"), web.url("/feed.rss")], settings=settings)
     assert [a.url for a in collected.articles] == [web.url("/article")]  # kept once
     assert web.hits["/storm"] == 0  # past the entry limit
+    [cut] = collected.failures  # said, not silent
+    assert (cut.input, cut.reason) == (web.url("/feed.rss"), "feed_truncated")
+    assert "only the newest 1 entries were read; 2 older ones were left out" in cut.detail
+
+
+def _entry(hours_old: float | None, name: str) -> FeedEntry:
+    now = datetime.now(UTC)
+    published = None if hours_old is None else now - timedelta(hours=hours_old)
+    return FeedEntry(f"https://x.example/{name}", name, published, text=None, source=None)
+
+
+def test_the_newest_entries_are_kept_whatever_the_feeds_order() -> None:
+    oldest_first = [_entry(h, f"e{h}") for h in (50, 40, 30, 20, 10)]
+    kept = select_entries(oldest_first, since=None, limit=2)
+    assert [e.title for e in kept] == ["e20", "e10"]  # in feed order
+    undated = [_entry(None, "a"), _entry(None, "b"), _entry(None, "c")]
+    assert [e.title for e in select_entries(undated, since=None, limit=2)] == ["a", "b"]
+
+
+def test_an_empty_feed_has_no_entries_and_is_not_unreadable() -> None:
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>'
+    assert parse_feed(empty, "https://x.example/feed") == []
+    assert parse_feed(empty, "https://x.example/feed", "application/rss+xml") == []
 
 
 def test_progress_counts_feed_entries(web: FakeWeb, tmp_path: Path) -> None:

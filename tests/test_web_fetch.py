@@ -13,9 +13,10 @@ import pytest
 
 from service.web import Collected, acollect, collect
 from service.web.addresses import Policy
-from service.web.extract import article_id
+from service.web.extract import article_id, page_to_article
 from service.web.failures import FetchFailure
 from service.web.fetch import Fetcher
+from service.web.page import Page
 from tests.fake_web_server import TLS_CERT, FakeWeb, web_settings
 
 
@@ -74,6 +75,7 @@ def test_every_failure_has_its_reason_and_the_rest_still_load(web: FakeWeb, tmp_
         "/data.bin": "not_html",
         "/empty": "no_article_text",
         "/loop": "too_many_redirects",
+        "/no-location": "http_302",
         "/slow-headers": "timeout",
         "/slow-drip": "timeout",
         "/to-file": "blocked_address",
@@ -237,3 +239,48 @@ def test_tls_is_verified_for_the_url_host_not_the_address(tmp_path: Path) -> Non
         untrusted = _fetch_tls(by_name, tmp_path, ["localhost"], trust=False)
         assert untrusted.startswith("connection_error") and "certificate" in untrusted.lower()
         assert web.hits["/article"] == 1
+
+
+def _page(html: str) -> Page:
+    return Page(
+        url="https://x.example/p", kind="html", content_type="text/html", body=html.encode()
+    )
+
+
+def _paragraphs(count: int) -> str:
+    return "".join(
+        f"<p>The harbour council met on Tuesday for the {n}th time this year to discuss the "
+        f"new tram line, the budget for repairs and the schedule of works at dock {n}.</p>"
+        for n in range(count)
+    )
+
+
+def test_paywall_and_consent_walls_are_not_article_text() -> None:
+    paywall = (
+        f"<html><head><title>Tram</title></head><body><article>{_paragraphs(3)}<div><p>"
+        "This article is for subscribers only. Subscribe now to continue reading. Already a "
+        "subscriber? Log in here to keep reading the full story.</p></div></article></body></html>"
+    )
+    article = page_to_article(_page(paywall))
+    assert "harbour council" in article.text and "subscriber" not in article.text
+    consent = (
+        "<html><head><title>Before you continue</title></head><body><h1>We value your "
+        "privacy</h1><p>We and our 842 partners store and access information on your device, "
+        "such as cookies, and process personal data such as unique identifiers for "
+        "personalised advertising and content, measurement and audience research.</p><p>With "
+        "your permission we and our partners may use precise geolocation data. Alternatively "
+        "you may access more detailed information and change your preferences.</p>"
+        "<button>Accept all</button></body></html>"
+    )
+    with pytest.raises(FetchFailure) as refused:
+        page_to_article(_page(consent))
+    assert refused.value.reason == "no_article_text"
+
+
+def test_a_japanese_page_counts_its_words_by_characters() -> None:
+    sentences = "".join(
+        f"<p>東京で月曜日に記録的な大雨が降り、多くの電車が運転を見合わせた。気象庁は第{n}報で警報を発表した。</p>"
+        for n in range(4)
+    )
+    html = f"<html lang='ja'><head><title>東京で大雨</title></head><body><article>{sentences}</article></body></html>"
+    assert "気象庁" in page_to_article(_page(html)).text

@@ -18,7 +18,7 @@ _BOILERPLATE_LINE = re.compile(
       | (?:photo|image|picture)\s*(?:credit|courtesy|by)\b.*
       | .*\b(?:getty\s+images|via\s+reuters|ap\s+photo|afp\s+via)\b.{0,40}\)?\s*$
       | (?:read|see)\s+(?:also|more)\s*:.*
-      | related(?:\s+(?:article|story|stories|coverage|content|reading|news))?\s*:.*
+      | related(?:\s+(?:article|story|stories|coverage|content|reading|news|posts?))?\s*:.*
       | (?:also\s+read|more\s+from|recommended|trending|editor'?s\s+picks?)\s*:.*
       | (?:share|tweet|email|print)\s+(?:this(?:\s+(?:article|story|page))?|on\s+\w+|via\s+\w+)\s*:?\s*$
       | (?:click|tap)\s+here\b.*
@@ -49,6 +49,15 @@ _BOILERPLATE_LINE = re.compile(
       | [^:]{1,80}:\s*(?:https?://|www\.)\S+\s*$                      # "Mike's blog post: http..."
       | (?:[—–-]\s*)?(?:last\s+)?updated\s*(?:at|on|:)?\s*\d{1,2}[:.]\d{2}.{0,30}$
       | (?:\w+\s+)?file\s+photo\b.*                                   # caption credits
+      | this\s+(?:article|story|content)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+
+        (?:paying\s+)?(?:subscribers|members)\b.*                         # paywalls
+      | already\s+a\s+(?:subscriber|member)\b.*
+      | .{0,80}\b(?:subscribe|log\s*in|sign\s+in)\b.{0,60}\b(?:keep|continue)\s+reading\b.*
+      | the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,100}$      # WordPress feed footer
+      | we\s+value\s+your\s+privacy\b.*                                  # consent walls
+      | .*\bwe\s+and\s+our\s+(?:\d+\s+)?(?:advertising\s+)?partners\b.*
+      | (?:we|this\s+(?:site|website))\s+uses?\s+cookies\b.*
+      | (?:accept|reject)\s+all(?:\s+cookies)?\s*$
       | [^\w]+$                                                          # rules and dashes only
     )""",
     re.IGNORECASE | re.VERBOSE,

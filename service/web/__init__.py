@@ -31,7 +31,8 @@ def find_urls(text: str) -> list[str]:
     """The http(s) URLs in free text, in order, without repeats (Slack's <url|label> too)."""
     found: list[str] = []
     for match in _URL.finditer(text):
-        url = (match.group(1) or match.group(2)).rstrip(".,;:!?)]}'\"")
+        # a bare link's trailing punctuation is the sentence's; a Slack <link> ends at '>'
+        url = match.group(1) or match.group(2).rstrip(".,;:!?)]}'\"")
         if url not in found:
             found.append(url)
     return found

@@ -83,7 +83,7 @@ class _Run:
         try:
             page = await self.fetcher.fetch(url)
             if page.kind == "feed":
-                return await self._feed(url, page.body, page.url)
+                return await self._feed(url, page.body, page.url, page.content_type)
             return [await asyncio.to_thread(page_to_article, page)], []
         except FetchFailure as failure:
             return [], [InputFailure(input=url, reason=failure.reason, detail=failure.detail)]
@@ -93,11 +93,10 @@ class _Run:
         finally:
             self._tick()
 
-    async def _feed(self, url: str, body: bytes, final_url: str) -> Outcome:
-        entries = await asyncio.to_thread(parse_feed, body, final_url)
-        selected = select_entries(
-            entries, since=self.since, limit=self.settings.web_max_feed_entries
-        )
+    async def _feed(self, url: str, body: bytes, final_url: str, content_type: str) -> Outcome:
+        entries = await asyncio.to_thread(parse_feed, body, final_url, content_type)
+        limit = self.settings.web_max_feed_entries
+        selected = select_entries(entries, since=self.since, limit=limit)
         if not selected:
             window = f" published in the last {describe_window(self.since)}" if self.since else ""
             return [], [
@@ -106,7 +105,20 @@ class _Run:
                 )
             ]
         self.total += len(selected)  # shown at the next tick
-        return _merge(await _all(self._entry(url, e) for e in selected))
+        articles, failures = _merge(await _all(self._entry(url, e) for e in selected))
+        left_out = len(select_entries(entries, since=self.since, limit=len(entries) + 1)) - limit
+        if left_out > 0:  # said, not silent: the reader may want a window or a higher limit
+            window = f" of the last {describe_window(self.since)}" if self.since else ""
+            failures.append(
+                InputFailure(
+                    input=url,
+                    reason="feed_truncated",
+                    detail=f"only the newest {limit} entries{window} were read; {left_out} "
+                    "older ones were left out (narrow the window with --since, or raise "
+                    "DIGEST_WEB_MAX_FEED_ENTRIES)",
+                )
+            )
+        return articles, failures
 
     async def _entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
         """A feed entry: its full text when the feed has it, else the page it links to."""

@@ -18,7 +18,9 @@ from trafilatura import load_html
 
 from service.errors import IngestError
 from service.models import Article
+from service.pipeline.clean import clean_text
 from service.pipeline.ingest import record_to_article
+from service.pipeline.sentences import word_count
 from service.web.failures import FetchFailure
 from service.web.page import Page
 
@@ -56,7 +58,9 @@ def page_to_article(page: Page) -> Article:
     title = (getattr(document, "title", None) or "").strip()
     if title and text.startswith(title):  # the headline is the title, not the first sentence
         text = text[len(title) :].lstrip()
-    if len(text.split()) < MIN_WORDS:
+    # counted after the product's cleaning (a paywall or consent notice is not article
+    # text), in words of any script (Chinese and Japanese are written without spaces)
+    if word_count(clean_text(text)) < MIN_WORDS:
         raise FetchFailure(
             "no_article_text",
             "no article text found on the page (it may be an index, a login wall or a video)",

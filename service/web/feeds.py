@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from service.errors import InputError
+from service.pipeline.sentences import word_count
 from service.web.extract import fragment_text
 from service.web.failures import FetchFailure
 
@@ -76,12 +77,15 @@ def _full_text(entry: Any) -> str | None:
     contents = [c.get("value", "") for c in entry.get("content") or []]
     contents.append(entry.get("summary", ""))
     text = max((fragment_text(c) for c in contents if c), key=len, default="")
-    return text if len(text.split()) >= FULL_TEXT_WORDS else None
+    return text if word_count(text) >= FULL_TEXT_WORDS else None
 
 
-def parse_feed(body: bytes, url: str) -> list[FeedEntry]:
+def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
     """The entries of an RSS/Atom document, links made absolute against the feed's URL."""
-    parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    # without a content type feedparser flags every document as malformed ("bozo"), and
+    # an empty but valid feed would read as unreadable
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     if not parsed.entries and parsed.get("bozo"):
         raise FetchFailure("not_html", "the link looks like a feed but could not be read as one")
     source = parsed.feed.get("title") or None
@@ -103,8 +107,19 @@ def parse_feed(body: bytes, url: str) -> list[FeedEntry]:
 def select_entries(
     entries: list[FeedEntry], *, since: timedelta | None, limit: int, now: datetime | None = None
 ) -> list[FeedEntry]:
-    """Entries in the window (all when no window), at most `limit`, in feed order."""
+    """Entries in the window (all when no window), the newest `limit` of them (in feed order
+    when they have no dates): some feeds list their oldest entries first."""
     if since is not None:
         cutoff = (now or datetime.now(UTC)) - since
         entries = [e for e in entries if e.published is not None and e.published >= cutoff]
-    return [e for e in entries if e.link or e.text][:limit]
+    readable = [e for e in entries if e.link or e.text]
+    if len(readable) > limit and any(e.published for e in readable):
+        newest = sorted(readable, key=_age)[:limit]  # stable: undated ones keep feed order
+        kept = {id(e) for e in newest}
+        return [e for e in readable if id(e) in kept]
+    return readable[:limit]
+
+
+def _age(entry: FeedEntry) -> tuple[bool, float]:
+    """Sort key: dated entries newest first, then the undated ones."""
+    return (entry.published is None, -entry.published.timestamp() if entry.published else 0.0)

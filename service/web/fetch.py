@@ -178,7 +178,7 @@ class Fetcher:
         """Follow redirects hop by hop, checking each new URL before it is requested."""
         for _hop in range(self._settings.web_max_redirects + 1):
             async with self._client.stream("GET", target) as response:
-                if response.is_redirect:
+                if response.has_redirect_location:  # a 3xx without Location is an answer
                     target = self._policy.check_url(_next_url(response))
                     continue
                 return await self._read(response)
@@ -192,7 +192,9 @@ class Fetcher:
             raise FetchFailure(f"http_{response.status_code}", _status_detail(response.status_code))
         media_type = _media_type(response)
         if media_type not in _HTML_TYPES | _FEED_TYPES | _SNIFFED_TYPES:
-            raise FetchFailure("not_html", f"the link is a {media_type} file, not a web page")
+            raise FetchFailure(
+                "not_html", f"the link is a file of type {media_type}, not a web page"
+            )
         limit = self._settings.web_max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -207,7 +209,7 @@ class Fetcher:
         body = b"".join(chunks)
         kind = _sniff(media_type, body)
         if kind is None:
-            shown = media_type or "file without a content type"
+            shown = f"file of type {media_type}" if media_type else "file without a content type"
             raise FetchFailure("not_html", f"the link is a {shown}, not a web page or feed")
         return Page(url=str(response.url), kind=kind, content_type=media_type, body=body)
 
