@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -141,6 +142,8 @@ def prepare() -> None:
         err.print(f"local embedding model ready in {folder}")
 
 
+# "www.example.com", "example.com/story": a web address without its https://
+_ADDRESS_WITHOUT_SCHEME = re.compile(r"^(?:www\.[\w.-]+(?:/\S*)?|[\w-]+(?:\.[\w-]+)+/\S*)$")
 _OPTION_FLAGS = {
     "backend": "--model",
     "max_words": "--max-words",
@@ -195,6 +198,12 @@ def _read_inputs(
 
     urls = [a for a in args if web.looks_like_url(a)]
     files = [Path(a) for a in args if not web.looks_like_url(a)]
+    for path in files:
+        if not path.exists() and _ADDRESS_WITHOUT_SCHEME.match(str(path)):
+            raise InputError(
+                f"{path}: no such file or folder",
+                hint=f"for a web page, give its full address: https://{path}",
+            )
     if args.count("-") > 1:
         raise InputError("'-' (standard input) is given twice", hint="give it once")
     if since and not urls:

@@ -134,3 +134,11 @@ def test_flags_that_cannot_apply_are_refused_or_warned(tmp_path: Path) -> None:
     assert twice.exit_code == 2 and "given twice" in twice.stderr
     since = runner.invoke(app, ["summarize", strike, "--since", "24h", "-q"])
     assert since.exit_code == 0 and "--since applies to feeds" in since.stderr
+
+
+def test_a_web_address_without_https_gets_a_hint(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["summarize", "www.example.com/story", "-q"])
+    assert result.exit_code == 2
+    assert "give its full address: https://www.example.com/story" in result.stderr
+    plain = runner.invoke(app, ["summarize", str(tmp_path / "notes.txt"), "-q"])
+    assert plain.exit_code == 2 and "https://" not in plain.stderr

@@ -165,9 +165,7 @@ class Fetcher:
                 async with asyncio.timeout(total):
                     page = await self._follow(target)
             except (TimeoutError, httpx.TimeoutException) as exc:
-                raise FetchFailure(
-                    "timeout", f"the site did not answer in time (limit {total:g}s); try later"
-                ) from exc
+                raise FetchFailure("timeout", _timeout_detail(exc, self._settings)) from exc
             except httpx.HTTPError as exc:
                 raise FetchFailure("connection_error", _network_detail(exc)) from exc
         if self._cache is not None and page.kind == "html":  # feeds change: always refetched
@@ -212,6 +210,17 @@ class Fetcher:
             shown = f"file of type {media_type}" if media_type else "file without a content type"
             raise FetchFailure("not_html", f"the link is a {shown}, not a web page or feed")
         return Page(url=str(response.url), kind=kind, content_type=media_type, body=body)
+
+
+def _timeout_detail(exc: Exception, settings: Settings) -> str:
+    """Which limit ran out: connecting, waiting for data, or the whole page."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return (
+            f"the site could not be reached within {settings.web_connect_timeout_s:g}s; try later"
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return f"the site sent nothing for {settings.web_read_timeout_s:g}s; try later"
+    return f"the page took longer than {settings.web_total_timeout_s:g}s to load; try later"
 
 
 def _next_url(response: httpx.Response) -> str:
