@@ -2,6 +2,7 @@ import re
 import threading
 
 import numpy as np
+import snowballstemmer
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.attribution import vary_unnamed_reports
@@ -220,3 +221,24 @@ def test_the_budget_holds_after_unnamed_reports_are_sequenced() -> None:
         assert sum(len(s.text.split()) for s in finished) <= budget
     assert len(summarizer._select([first, second], max_words=words + 2)) == 2
     assert len(summarizer._select([first, second], max_words=words)) == 1
+
+
+def test_stemming_is_safe_from_several_threads() -> None:
+    """LLM stories fall back to the extractive backend concurrently; a shared Snowball
+    stemmer then raised IndexError or returned wrong stems."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from service.backends.summarizers import extractive
+
+    words = [
+        f"{stem}{ending}"
+        for stem in ("report", "strik", "negotiat", "protest", "govern")
+        for ending in ("ing", "ed", "s", "ation", "ers", "ingly", "ments", "ment")
+    ]
+    words = [f"{w}{'x' * n}" for n in range(40) for w in words]  # 1,600 distinct words
+    expected = [snowballstemmer.stemmer("english").stemWord(w) for w in words]
+    for _ in range(3):
+        extractive._stem.cache_clear()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(extractive._stem, words * 4))
+        assert results == expected * 4

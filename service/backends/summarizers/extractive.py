@@ -30,6 +30,7 @@ How sentences are chosen, and why:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -70,7 +71,7 @@ WEIGHTS = {
 }
 # Over half the stemmed content words of the shorter sentence shared: the same fact again.
 LEXICAL_REDUNDANCY_LIMIT = 0.5
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
 _FIRST_PERSON = re.compile(
     r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s)\b"
 )  # not "US", not "Me." (Maine)
@@ -132,7 +133,10 @@ def stemmed_words(text: str) -> frozenset[str]:
 @lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     # the pure-Python Snowball stemmer costs ~0.1 ms a word; a story repeats its words
-    return _STEMMER.stemWord(word)
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
 
 
 def repeats_a_chosen_fact(words: frozenset[str], chosen: list[frozenset[str]]) -> bool:
