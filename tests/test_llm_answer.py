@@ -25,6 +25,13 @@ def test_common_slips_are_accepted() -> None:
         '{"sentences": [{"text": "A fact.", "citations": []}, {"text": "B.", "citations": [1]}]}'
     )
     assert parse_answer(uncited, 3)[0] == ("A fact.", [])  # the verifier re-attributes it
+    preamble = (
+        "Based on articles [1] and [2], here is the summary:\n"
+        '```json\n{"sentences": [{"text": "A fact.", "citations": [2]}]}\n```'
+    )
+    assert parse_answer(preamble, 3) == [("A fact.", [2])]  # the fenced answer, not "[1]"
+    preamble_unfenced = 'From [1] and [3]: {"sentences": [{"text": "B.", "citations": [3]}]}'
+    assert parse_answer(preamble_unfenced, 3) == [("B.", [3])]
 
 
 def test_out_of_range_numbers_are_kept_for_the_verifier() -> None:

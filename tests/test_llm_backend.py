@@ -305,3 +305,33 @@ def test_word_budget_is_kept(fake_llm, tmp_path, embedder, words: int) -> None: 
     summary = _summary(result)
     assert 0 < summary.word_count <= words
     assert any(f"over the {words}-word budget" == d.reason for d in summary.dropped)
+
+
+def test_repeated_sentences_are_kept_once(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
+    first, second = json.loads(GOOD)["sentences"][:2]
+    looping = answer(*[(s["text"], s["citations"]) for s in [first, second] * 3])
+    fake_llm.script(Reply(looping))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert [s.text for s in summary.sentences].count(first["text"]) == 1
+    assert len(summary.sentences) == 2
+    assert sum(d.reason == "repeats an earlier sentence" for d in summary.dropped) == 4
+
+
+def test_an_answer_with_no_sentence_left_falls_back_and_says_why(
+    fake_llm, tmp_path, embedder
+) -> None:  # noqa: F811
+    long = (
+        "Dock workers at the port of Valmora went on strike on Monday, demanding better pay "
+        "and safety rules after an accident, and talks with port officials will resume on "
+        "Wednesday, officials said."
+    )
+    fake_llm.behave(SERVED, Reply(answer((long, [1, 2, 3]))))
+    result = digest(
+        _articles(),
+        DigestOptions(one_story=True, max_words=20),
+        embedder=embedder,
+        settings=_settings(fake_llm, tmp_path),
+    )
+    summary = _summary(result)
+    assert summary.backend == "extractive" and summary.sentences
+    assert any("kept no sentence (over the 20-word budget)" in n for n in summary.notes)

@@ -44,7 +44,11 @@ from service.backends.llm_client import (
     response_format_for,
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
-from service.backends.summarizers.attribution import attribute, vary_unnamed_reports
+from service.backends.summarizers.attribution import (
+    attribute,
+    sequenced_length,
+    vary_unnamed_reports,
+)
 from service.backends.summarizers.base import Summarizer
 from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.backends.summarizers.llm_answer import (
@@ -58,6 +62,7 @@ from service.config import Settings
 from service.errors import ConfigError, UnknownBackendError
 from service.models import Article, DroppedSentence, Summary, SummarySentence, Usage
 from service.pipeline.budget import Budget, pack, truncate
+from service.pipeline.clean import plain_words
 from service.pipeline.verify import Verifier, claim_of, verifier_for
 from service.prompts import Prompt, load_prompt
 
@@ -268,6 +273,11 @@ class LLMSummarizer:
                 call.note(f"no model answered: {exc}")
                 break
             summary = self._finish(summary, articles, max_words)
+            if not summary.sentences:  # nothing left to show: the next model, or extractive
+                reasons = "; ".join(sorted({d.reason for d in summary.dropped})[:3])
+                call.note(f"{model}'s answer kept no sentence ({reasons or 'it had none'})")
+                position += 1
+                continue
             notes = call.notes + summary.notes
             return summary.model_copy(update={"usage": call.usage(), "notes": notes})
         summary = self.fallback.summarize(articles, max_words=max_words)
@@ -461,16 +471,22 @@ class LLMSummarizer:
 
     # --- after verification -------------------------------------------------------
     def _finish(self, summary: Summary, articles: list[Article], max_words: int) -> Summary:
-        """Attribute single-source sentences, then keep what fits the word budget."""
+        """Attribute single-source sentences, drop repeats, then keep what fits the word
+        budget (counted in words of any script, with room for "the same report")."""
         outlets = [a.outlet for a in articles if a.outlet]
         kept: list[SummarySentence] = []
         dropped = list(summary.dropped)
         words = 0
+        seen: set[str] = set()
         for sentence in summary.sentences:
             text = sentence.text
+            if plain_words(text) in seen:
+                dropped.append(DroppedSentence(text=text, reason="repeats an earlier sentence"))
+                continue
+            seen.add(plain_words(text))
             if len(articles) > 1 and len(sentence.citations) == 1:
                 text = _attributed(text, articles[sentence.citations[0] - 1].outlet, outlets)
-            length = len(text.split())
+            length = sequenced_length(text)
             if words + length > max_words:
                 dropped.append(
                     DroppedSentence(text=sentence.text, reason=f"over the {max_words}-word budget")

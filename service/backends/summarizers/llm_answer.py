@@ -50,6 +50,9 @@ class InvalidAnswer(Exception):
 Proposal = tuple[str, list[int]]
 
 
+_FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
+
+
 def _decode(content: str) -> Any:
     text = content.strip()
     try:
@@ -57,13 +60,22 @@ def _decode(content: str) -> Any:
     except ValueError:
         pass
     decoder = json.JSONDecoder()
-    for match in re.finditer(r"[{\[]", text):  # the first JSON value inside prose or a fence
+    found: list[tuple[bool, bool, Any]] = []  # (inside a ``` fence, an object, the value)
+    fences = [m.span(1) for m in _FENCE.finditer(text)]
+    covered = 0  # values inside one already found are its parts, not answers
+    for match in re.finditer(r"[{\[]", text):  # JSON values inside prose or a fence
+        if match.start() < covered:
+            continue
         try:
-            value, _ = decoder.raw_decode(text, match.start())
+            value, covered = decoder.raw_decode(text, match.start())
         except ValueError:
             continue
         if isinstance(value, dict | list) and value:
-            return value
+            fenced = any(start <= match.start() < end for start, end in fences)
+            found.append((fenced, isinstance(value, dict), value))
+    if found:
+        # "Based on articles [1] and [2]: ```json {...}```": the fenced object, not the "[1]"
+        return max(found, key=lambda item: (item[0], item[1]))[2]
     preview = " ".join(text.split())[:80]
     raise InvalidAnswer(f"the answer is not JSON (it starts: {preview!r})")
 
