@@ -335,3 +335,16 @@ def test_an_answer_with_no_sentence_left_falls_back_and_says_why(
     summary = _summary(result)
     assert summary.backend == "extractive" and summary.sentences
     assert any("kept no sentence (over the 20-word budget)" in n for n in summary.notes)
+
+
+def test_a_corroborated_sentence_loses_an_outlet_it_does_not_cite() -> None:
+    from service.backends.summarizers.llm import _without_other_outlet
+
+    outlets = ["Reuters", "AP", "BBC"]
+    moved = "According to Reuters, the president pardoned the crew."
+    assert (
+        _without_other_outlet(moved, {"AP", "BBC"}, outlets) == "The president pardoned the crew."
+    )
+    assert _without_other_outlet(moved, {"Reuters", "AP"}, outlets) == moved  # it cites Reuters
+    police = "According to the police, two people were hurt."
+    assert _without_other_outlet(police, {"AP", "BBC"}, outlets) == police  # a source, not outlet

@@ -486,6 +486,9 @@ class LLMSummarizer:
             seen.add(plain_words(text))
             if len(articles) > 1 and len(sentence.citations) == 1:
                 text = _attributed(text, articles[sentence.citations[0] - 1].outlet, outlets)
+            elif len(sentence.citations) > 1:
+                cited = {articles[n - 1].outlet for n in sentence.citations}
+                text = _without_other_outlet(text, cited, outlets)
             length = sequenced_length(text)
             if words + length > max_words:
                 dropped.append(
@@ -496,6 +499,15 @@ class LLMSummarizer:
             kept.append(sentence.model_copy(update={"text": text}))
         kept = vary_unnamed_reports(kept)
         return summary.model_copy(update={"sentences": kept, "dropped": dropped})
+
+
+def _without_other_outlet(text: str, cited: set[str | None], outlets: list[str]) -> str:
+    """A sentence several articles support, without "According to <an outlet it does not
+    cite>," (the verifier moved its citations); other sources ("the police") stay."""
+    named = _ACCORDING.match(text)
+    if named and named.group(1) in outlets and named.group(1) not in cited:
+        return claim_of(text, outlets)
+    return text
 
 
 def _attributed(text: str, outlet: str | None, outlets: list[str]) -> str:
