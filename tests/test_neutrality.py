@@ -34,6 +34,8 @@ def test_terms_learned_from_the_dev_data() -> None:
     # judging words with no rewording that fits every form: the sentence is left out
     assert neutralise("The senator falsely claimed victory.") is None
     assert "embattled" in find_loaded_terms("The embattled mayor resigned.")
+    for judging in ("The cowardly attack was condemned.", "The firefighters' heroic effort."):
+        assert neutralise(judging) is None, judging
 
 
 def test_every_listed_term_is_found_through_the_combined_pattern() -> None:
