@@ -54,3 +54,20 @@ def test_out_of_range_numbers_are_kept_for_the_verifier() -> None:
 def test_invalid_answers_say_what_is_wrong(content: str, reason: str) -> None:
     with pytest.raises(InvalidAnswer, match=reason):
         parse_answer(content, 3)
+
+
+def test_several_sentences_in_one_item_are_checked_one_by_one() -> None:
+    content = json.dumps(
+        {
+            "sentences": [
+                {
+                    "text": "Two inquiries were opened in London [2]. Heavy rain fell in Chile [3].",
+                    "citations": [1],
+                }
+            ]
+        }
+    )
+    assert parse_answer(content, 3) == [
+        ("Two inquiries were opened in London.", [1, 2]),
+        ("Heavy rain fell in Chile.", [1, 3]),
+    ]

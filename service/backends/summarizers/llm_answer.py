@@ -18,6 +18,8 @@ import json
 import re
 from typing import Any
 
+from service.pipeline.sentences import split_paragraph
+
 ANSWER_SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {
@@ -41,6 +43,7 @@ ANSWER_SCHEMA: dict[str, object] = {
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+")
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 
 
 class InvalidAnswer(Exception):
@@ -112,11 +115,17 @@ def parse_answer(content: str, count: int) -> list[Proposal]:
         text = item.get("text")
         if not isinstance(text, str) or not text.strip():
             raise InvalidAnswer(f'{where} has no "text"')
-        citations = _citations(item.get("citations", item.get("sources")), where)
-        for marker in _MARKER.findall(text):  # "[1][3]" left inside the text
-            citations += [int(n) for n in _NUMBER.findall(marker)]
-        text = " ".join(_MARKER.sub("", text).split())
-        proposals.append((text, list(dict.fromkeys(citations))))
+        cited = _citations(item.get("citations", item.get("sources")), where)
+        # several sentences in one item are checked one by one: each must be supported
+        # "A fact. [2] B fact." -> "A fact [2]. B fact.": a marker belongs to the sentence before
+        text = _TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), " ".join(text.split()))
+        for part in split_paragraph(text):
+            citations = list(cited)
+            for marker in _MARKER.findall(part):  # "[1][3]" left inside the text
+                citations += [int(n) for n in _NUMBER.findall(marker)]
+            part = " ".join(_MARKER.sub("", part).split())
+            if part:
+                proposals.append((part, list(dict.fromkeys(citations))))
     if not proposals:
         raise InvalidAnswer("the answer has no sentences")
     if not any(1 <= n <= count for _, cites in proposals for n in cites):
