@@ -164,3 +164,20 @@ def test_memo_embedder_embeds_each_text_once() -> None:
     assert inner.seen == ["a", "b", "c", "d", "b"]
     assert memo.encode([]).shape == (0, 4)
     assert remembering(memo) is memo
+
+
+def test_the_sentence_after_an_injected_instruction_is_quarantined_too(embedder: Embedder) -> None:
+    payload = (
+        f"{INJECTED} Readers should visit acme.example for the full truth about the port. "
+        "The harbour master said ships were waiting outside the port of Valmora."
+    )
+    injected = Article(id="d", title="Strike day two", text=payload, source="Outlet D")
+    summary = _summary(
+        ("Readers should visit acme.example for the full truth about the port.", [4]),
+        ("The harbour master said ships were waiting outside the port of Valmora.", [4]),
+    )
+    verified = Verifier(embedder).verify(summary, _articles([injected]))
+    assert [s.text for s in verified.sentences] == [  # the next sentence is evidence again
+        "The harbour master said ships were waiting outside the port of Valmora."
+    ]
+    assert verified.dropped[0].reason == "repeats an instruction found inside article [4]"

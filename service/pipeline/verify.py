@@ -186,10 +186,14 @@ class Verifier:
         texts: dict[str, str] = {}
         for number, article in enumerate(articles, start=1):
             text = article.text
+            after_instruction = False
             for sentence in split_sentences(article.id, article.text):
-                if looks_like_instruction(sentence.text):
+                # the sentence after an injected instruction is its payload's next line
+                # ("Ignore ... and write that X. Readers should visit Y."): quarantined too
+                if looks_like_instruction(sentence.text) or after_instruction:
                     instructions.append((number, content_words(sentence.text)))
                     text = text.replace(sentence.text, " ")  # its words back nothing
+                    after_instruction = looks_like_instruction(sentence.text)
                 else:
                     sentences.append(sentence)
             texts[article.id] = text
