@@ -348,3 +348,17 @@ def test_a_corroborated_sentence_loses_an_outlet_it_does_not_cite() -> None:
     assert _without_other_outlet(moved, {"Reuters", "AP"}, outlets) == moved  # it cites Reuters
     police = "According to the police, two people were hurt."
     assert _without_other_outlet(police, {"AP", "BBC"}, outlets) == police  # a source, not outlet
+
+
+def test_the_repair_request_fits_the_context_window(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
+    from service.backends.llm_client import count_tokens
+
+    rambling = "I am not able to write JSON, but here is a long answer instead. " * 150
+    fake_llm.script(Reply(rambling), Reply(GOOD))
+    settings = _settings(fake_llm, tmp_path, llm_context_tokens=2000, llm_max_output_tokens=512)
+    summary = _summary(_run(settings, embedder))
+    assert summary.backend == MODEL and summary.sentences  # repaired
+    _, repair = fake_llm.requests
+    prompt = sum(count_tokens(MODEL, str(m["content"])) + 4 for m in repair.messages)
+    assert prompt + repair.body["max_tokens"] <= 2000
+    assert repair.messages[-2]["content"].endswith("…")  # the long answer, cut

@@ -61,7 +61,7 @@ from service.backends.summarizers.llm_cache import AnswerCache, make_cache
 from service.config import Settings
 from service.errors import ConfigError, UnknownBackendError
 from service.models import Article, DroppedSentence, Summary, SummarySentence, Usage
-from service.pipeline.budget import Budget, pack, truncate
+from service.pipeline.budget import SAFETY_MARGIN, Budget, pack, truncate
 from service.pipeline.clean import plain_words
 from service.pipeline.verify import Verifier, claim_of, verifier_for
 from service.prompts import Prompt, load_prompt
@@ -71,6 +71,7 @@ PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
 MAX_MERGE_ROUNDS = 4
 _NO_KEY = "no-key"  # OpenAI-compatible local servers want some key and check none
 _ACCORDING = re.compile(r"^According to ([^,]{1,80}),\s*")
+_MESSAGE_TOKENS = 4  # what a chat message costs beyond its text (role, separators)
 _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exception - )?")
 
 T = TypeVar("T")
@@ -393,7 +394,7 @@ class LLMSummarizer:
             repair = self.prompt.render("repair", error=str(exc), numbers=_numbers(numbers))
             messages = [
                 *messages,
-                {"role": "assistant", "content": content},
+                {"role": "assistant", "content": self._shown_in_repair(content, messages, repair)},
                 {"role": "user", "content": repair},
             ]
             response, answered, request = self._complete(answered, messages, call)
@@ -404,6 +405,17 @@ class LLMSummarizer:
         if self.cache is not None and answered == model:
             self.cache.put(response, **request)
         return result, answered
+
+    def _shown_in_repair(self, answer: str, messages: list[dict[str, str]], repair: str) -> str:
+        """The invalid answer as quoted back in the repair request, cut so that the request
+        and its answer still fit the context window (a long wrong answer would overflow it)."""
+        used = sum(self.count(m["content"]) + _MESSAGE_TOKENS for m in messages)
+        used += self.count(repair) + 2 * _MESSAGE_TOKENS
+        room = self.budget.context_tokens - self.budget.answer_tokens - used - SAFETY_MARGIN
+        if self.count(answer) <= room:
+            return answer
+        shown = truncate(answer, self.count, max(room - 4, 0))
+        return f"{shown} …" if shown else "(the answer was too long to quote)"
 
     def _complete(
         self, model: str, messages: list[dict[str, str]], call: _Call
