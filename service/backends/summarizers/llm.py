@@ -78,11 +78,13 @@ T = TypeVar("T")
 
 
 class _Invalid(Exception):
-    """`model` answered twice against the output contract."""
+    """`model`'s answer cannot be used: twice against the output contract, or its partial
+    summaries would not merge; `note` says which, for the summary's notes."""
 
-    def __init__(self, model: str, reason: str) -> None:
+    def __init__(self, model: str, reason: str, note: str) -> None:
         super().__init__(reason)
         self.model = model
+        self.note = note
 
 
 class _Unavailable(Exception):
@@ -268,7 +270,7 @@ class LLMSummarizer:
                 summary = self._write(model, articles, max_words, call)
             except _Invalid as exc:
                 position = self.chain.index(exc.model) + 1
-                call.note(f"{exc.model}'s repaired answer was invalid too ({exc})")
+                call.note(exc.note)
                 continue
             except _Unavailable as exc:
                 call.note(f"no model answered: {exc}")
@@ -337,7 +339,8 @@ class LLMSummarizer:
                 )
                 merged += found
             partials = merged
-        raise _Invalid(model, "the partial summaries could not be merged into one request")
+        reason = "its partial summaries could not be merged into one request"
+        raise _Invalid(model, reason, f"{model}'s summary could not be completed ({reason})")
 
     def _article_lines(self, model: str, articles: list[Article], call: _Call) -> list[str]:
         """One JSON line per article; an article too long for any request is cut to fit."""
@@ -401,7 +404,8 @@ class LLMSummarizer:
             try:
                 result = check(response.choices[0].message.content or "")
             except InvalidAnswer as again:
-                raise _Invalid(answered, str(again)) from again
+                note = f"{answered}'s repaired answer was invalid too ({again})"
+                raise _Invalid(answered, str(again), note) from again
         if self.cache is not None and answered == model:
             self.cache.put(response, **request)
         return result, answered
