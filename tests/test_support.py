@@ -68,3 +68,19 @@ def test_features_report_the_evidence_per_article(embedder: Embedder) -> None:
     assert found["a"].word_coverage == 1.0 and found["a"].pair_coverage == 1.0
     assert found["b"].pair_coverage < found["a"].pair_coverage
     assert np.isclose(found["a"].similarity, 1.0, atol=0.05)
+
+
+def test_a_claims_number_must_be_written_near_it_not_anywhere(embedder: Embedder) -> None:
+    """'Magnitude 8.8' is not supported by an article whose quake was 6.9 and whose 8.8
+    is a rainfall figure, far from anything about the quake."""
+    filler = " ".join(
+        f"The {place} felt the earthquake strongly, and residents of Chile slept outside."
+        for place in ("port", "capital", "north", "south", "valley", "islands")
+    )
+    text = (
+        "An earthquake of magnitude 6.9 struck the coast of Chile on Sunday morning. "
+        f"{filler} Forecasters said 8.8 centimetres of rain could fall in the capital this week."
+    )
+    evidence = _evidence(embedder, {"a": text})
+    assert _supports(embedder, evidence, "An earthquake of magnitude 6.9 struck Chile.") == ["a"]
+    assert _supports(embedder, evidence, "An earthquake of magnitude 8.8 struck Chile.") == []

@@ -49,6 +49,9 @@ def content_words(text: str) -> set[str]:
     }
 
 
+NUMBER_SENTENCES = 5  # a claim's numbers must be in the article's 5 sentences closest to it
+
+
 def numbers(text: str) -> set[str]:
     """Numbers written in the text, without thousands separators ("8pm" and "$5m" count)."""
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
@@ -67,7 +70,7 @@ class SupportFeatures:
     similarity: float  # cosine of the article's sentence closest to the claim
     word_coverage: float  # share of the claim's content words the article uses
     pair_coverage: float  # share of the claim's word pairs the article contains
-    missing_numbers: int  # numbers of the claim the article never writes
+    missing_numbers: int  # numbers of the claim missing from its closest sentences there
 
     @property
     def grounds(self) -> bool:
@@ -102,8 +105,8 @@ class ClusterEvidence:
     sentences: list[Sentence]
     vectors: np.ndarray
     vocab: dict[str, set[str]]
-    number_vocab: dict[str, set[str]]
     pair_vocab: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    sentence_numbers: list[set[str]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -118,8 +121,8 @@ class ClusterEvidence:
             sentences=sentences,
             vectors=vectors,
             vocab={aid: content_words(texts[aid]) for aid in article_ids},
-            number_vocab={aid: numbers(texts[aid]) for aid in article_ids},
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
+            sentence_numbers=[numbers(s.text) for s in sentences],
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -139,15 +142,30 @@ class ClusterEvidence:
         pairs = word_pairs(text)
         nums = numbers(text)
         best = self.best_similarity(vector)
+        near = self._numbers_near(vector) if nums else {}
         return {
             aid: SupportFeatures(
                 similarity=best[aid],
                 word_coverage=len(words & self.vocab[aid]) / len(words) if words else 1.0,
                 pair_coverage=len(pairs & self.pair_vocab[aid]) / len(pairs) if pairs else 1.0,
-                missing_numbers=len(nums - self.number_vocab[aid]),
+                missing_numbers=len(nums - near.get(aid, set())) if nums else 0,
             )
             for aid in self.article_ids
         }
+
+    def _numbers_near(self, vector: np.ndarray, top: int = NUMBER_SENTENCES) -> dict[str, set[str]]:
+        """Per article, the numbers of its `top` sentences closest to `vector`."""
+        if len(self.sentences) == 0:
+            return {}
+        sims = self.vectors @ vector
+        ranked: dict[str, list[tuple[float, int]]] = {}
+        for index, (sentence, sim) in enumerate(zip(self.sentences, sims, strict=True)):
+            ranked.setdefault(sentence.article_id, []).append((float(sim), index))
+        near: dict[str, set[str]] = {}
+        for aid, items in ranked.items():
+            items.sort(reverse=True)
+            near[aid] = set().union(*(self.sentence_numbers[i] for _, i in items[:top]))
+        return near
 
     def supports(self, text: str, vector: np.ndarray) -> list[str]:
         """Ids of the articles that support `text`, in cluster order; none if none grounds it."""
