@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from aiohttp import WSMsgType, web
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from service.backends.embedders import Embedder
 from service.config import Settings
 from service.errors import ConfigError
 from service.slack import create_slack_app
@@ -106,19 +108,27 @@ def slack() -> Iterator[tuple[FakeSlackApi, FakeSocketModeServer]]:
     api.stop()
 
 
+def _settings(api: FakeSlackApi, app_token: str = APP_TOKEN) -> Settings:
+    return Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=app_token,
+        slack_api_base_url=api.base_url,
+    )
+
+
+def _handler(api: FakeSlackApi, embedder: Embedder) -> tuple[SocketModeHandler, DigestWorker]:
+    """A Socket Mode handler (not yet connected) for the bot against the fake Slack."""
+    settings = _settings(api)
+    worker = DigestWorker(settings, embedder=embedder)
+    app = create_slack_app(settings, worker=worker, verify_token=True)
+    return socket_mode_handler(settings, slack_app=app), worker
+
+
 def test_socket_mode_acks_the_command_and_posts_the_digest(slack, embedder):
     """The real default pipeline behind a Socket Mode slash command."""
     api, socket = slack
-    settings = Settings(
-        _env_file=None,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_api_base_url=api.base_url,
-    )
-    worker = DigestWorker(settings, embedder=embedder)
-    handler = socket_mode_handler(
-        settings, slack_app=create_slack_app(settings, worker=worker, verify_token=True)
-    )
+    handler, worker = _handler(api, embedder)
     handler.connect()
     try:
         assert socket.connected.wait(10)
@@ -160,16 +170,7 @@ def test_socket_mode_first_delivery_of_a_mention_is_digested_and_a_retry_is_not(
         {"type": "message", "user": "U2", "ts": "100.000", "text": STRIKE_B},
         {"type": "message", "user": "U3", "ts": "100.001", "text": STRIKE_C},
     ]
-    settings = Settings(
-        _env_file=None,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_api_base_url=api.base_url,
-    )
-    worker = DigestWorker(settings, embedder=embedder)
-    handler = socket_mode_handler(
-        settings, slack_app=create_slack_app(settings, worker=worker, verify_token=True)
-    )
+    handler, worker = _handler(api, embedder)
     event = {
         "type": "app_mention",
         "user": "U1",
@@ -203,12 +204,7 @@ def test_socket_mode_first_delivery_of_a_mention_is_digested_and_a_retry_is_not(
 
 def test_refused_app_token_is_a_config_error_not_a_traceback(slack, monkeypatch, capsys):
     api, _ = slack
-    settings = Settings(
-        _env_file=None,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token="xapp-not-the-right-one",
-        slack_api_base_url=api.base_url,
-    )
+    settings = _settings(api, app_token="xapp-not-the-right-one")
     with pytest.raises(ConfigError) as refused:
         run_socket_mode(settings, threading.Event())
     assert "Slack refused the app-level token (invalid_auth)" in refused.value.user_message

@@ -127,22 +127,16 @@ class ClusterEvidence:
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
         """For each article, the cosine of its sentence closest to `vector`."""
-        best = {aid: -1.0 for aid in self.article_ids}
-        if len(self.sentences) == 0:
-            return best
-        sims = self.vectors @ vector
-        for sentence, sim in zip(self.sentences, sims, strict=True):
-            if sim > best[sentence.article_id]:
-                best[sentence.article_id] = float(sim)
-        return best
+        return self._best(self._similarities(vector))
 
     def features(self, text: str, vector: np.ndarray) -> dict[str, SupportFeatures]:
         """The judge's evidence for `text`, per article, in cluster order."""
         words = content_words(text)
         pairs = word_pairs(text)
         nums = numbers(text)
-        best = self.best_similarity(vector)
-        near = self._numbers_near(vector) if nums else {}
+        sims = self._similarities(vector)  # one product serves both views below
+        best = self._best(sims)
+        near = self._numbers_near(sims) if nums else {}
         return {
             aid: SupportFeatures(
                 similarity=best[aid],
@@ -153,11 +147,21 @@ class ClusterEvidence:
             for aid in self.article_ids
         }
 
-    def _numbers_near(self, vector: np.ndarray, top: int = NUMBER_SENTENCES) -> dict[str, set[str]]:
-        """Per article, the numbers of its `top` sentences closest to `vector`."""
+    def _similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of every sentence of the cluster to `vector`."""
         if len(self.sentences) == 0:
-            return {}
-        sims = self.vectors @ vector
+            return np.zeros(0, dtype=np.float32)
+        return self.vectors @ vector
+
+    def _best(self, sims: np.ndarray) -> dict[str, float]:
+        best = {aid: -1.0 for aid in self.article_ids}
+        for sentence, sim in zip(self.sentences, sims, strict=True):
+            if sim > best[sentence.article_id]:
+                best[sentence.article_id] = float(sim)
+        return best
+
+    def _numbers_near(self, sims: np.ndarray, top: int = NUMBER_SENTENCES) -> dict[str, set[str]]:
+        """Per article, the numbers of its `top` sentences closest to the claim (`sims`)."""
         ranked: dict[str, list[tuple[float, int]]] = {}
         for index, (sentence, sim) in enumerate(zip(self.sentences, sims, strict=True)):
             ranked.setdefault(sentence.article_id, []).append((float(sim), index))

@@ -190,10 +190,11 @@ class Verifier:
             for sentence in split_sentences(article.id, article.text):
                 # the sentence after an injected instruction is its payload's next line
                 # ("Ignore ... and write that X. Readers should visit Y."): quarantined too
-                if looks_like_instruction(sentence.text) or after_instruction:
+                instruction = looks_like_instruction(sentence.text)
+                if instruction or after_instruction:
                     instructions.append((number, content_words(sentence.text)))
                     text = text.replace(sentence.text, " ")  # its words back nothing
-                    after_instruction = looks_like_instruction(sentence.text)
+                    after_instruction = instruction
                 else:
                     sentences.append(sentence)
             texts[article.id] = text

@@ -23,7 +23,13 @@ from service.web.addresses import Policy
 from service.web.cache import PageCache
 from service.web.extract import page_to_article, text_to_article
 from service.web.failures import FetchFailure
-from service.web.feeds import FeedEntry, describe_window, parse_feed, select_entries
+from service.web.feeds import (
+    FeedEntry,
+    describe_window,
+    entries_in_window,
+    parse_feed,
+    select_entries,
+)
 from service.web.fetch import Fetcher
 
 log = logging.getLogger(__name__)
@@ -96,7 +102,8 @@ class _Run:
     async def _feed(self, url: str, body: bytes, final_url: str, content_type: str) -> Outcome:
         entries = await asyncio.to_thread(parse_feed, body, final_url, content_type)
         limit = self.settings.web_max_feed_entries
-        selected = select_entries(entries, since=self.since, limit=limit)
+        candidates = entries_in_window(entries, since=self.since)
+        selected = select_entries(candidates, since=None, limit=limit)
         if not selected:
             window = f" published in the last {describe_window(self.since)}" if self.since else ""
             return [], [
@@ -106,7 +113,7 @@ class _Run:
             ]
         self.total += len(selected)  # shown at the next tick
         articles, failures = _merge(await _all(self._entry(url, e) for e in selected))
-        left_out = len(select_entries(entries, since=self.since, limit=len(entries) + 1)) - limit
+        left_out = len(candidates) - len(selected)
         if left_out > 0:  # said, not silent: the reader may want a window or a higher limit
             window = f" of the last {describe_window(self.since)}" if self.since else ""
             failures.append(

@@ -109,15 +109,22 @@ def select_entries(
 ) -> list[FeedEntry]:
     """Entries in the window (all when no window), the newest `limit` of them (in feed order
     when they have no dates): some feeds list their oldest entries first."""
-    if since is not None:
-        cutoff = (now or datetime.now(UTC)) - since
-        entries = [e for e in entries if e.published is not None and e.published >= cutoff]
-    readable = [e for e in entries if e.link or e.text]
+    readable = entries_in_window(entries, since=since, now=now)
     if len(readable) > limit and any(e.published for e in readable):
         newest = sorted(readable, key=_age)[:limit]  # stable: undated ones keep feed order
         kept = {id(e) for e in newest}
         return [e for e in readable if id(e) in kept]
     return readable[:limit]
+
+
+def entries_in_window(
+    entries: list[FeedEntry], *, since: timedelta | None, now: datetime | None = None
+) -> list[FeedEntry]:
+    """The entries that could be read (a link or text) published in the window, if any."""
+    if since is not None:
+        cutoff = (now or datetime.now(UTC)) - since
+        entries = [e for e in entries if e.published is not None and e.published >= cutoff]
+    return [e for e in entries if e.link or e.text]
 
 
 def _age(entry: FeedEntry) -> tuple[bool, float]:

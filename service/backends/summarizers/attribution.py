@@ -26,13 +26,8 @@ from service.pipeline.sentences import word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
-UNNAMED_REPORTS = (
-    "one report",
-    "another report",
-    "the same report",
-    *(f"the {ordinal} report" for ordinal in _ORDINALS),
-    "a report",
-)
+_HANDLES = ["one", "another", "the same", *(f"the {ordinal}" for ordinal in _ORDINALS)]
+UNNAMED_REPORTS = (*(f"{handle} report" for handle in _HANDLES), "a report")
 # Words an unnamed attribution may grow by when the summary is sequenced ("one report" ->
 # "the same report"): a word budget must keep room for them.
 UNNAMED_GROWTH = 1
@@ -152,7 +147,6 @@ def written_in_lower_case(texts: Iterable[str]) -> set[str]:
     return {word for text in texts for word in _LOWERCASE_WORD.findall(text)}
 
 
-_HANDLES = ["one", "another", "the same", *(f"the {ordinal}" for ordinal in _ORDINALS)]
 _IN_SENTENCE = "|".join(_HANDLES)
 _OPENING = "|".join(h[:1].upper() + h[1:] for h in _HANDLES)
 _UNNAMED_OPENING = re.compile(

@@ -496,10 +496,11 @@ class LLMSummarizer:
         seen: set[str] = set()
         for sentence in summary.sentences:
             text = sentence.text
-            if plain_words(text) in seen:
+            wording = plain_words(text)
+            if wording in seen:
                 dropped.append(DroppedSentence(text=text, reason="repeats an earlier sentence"))
                 continue
-            seen.add(plain_words(text))
+            seen.add(wording)
             if len(articles) > 1 and len(sentence.citations) == 1:
                 text = _attributed(text, articles[sentence.citations[0] - 1].outlet, outlets)
             elif len(sentence.citations) > 1:
