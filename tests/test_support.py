@@ -4,7 +4,13 @@ import numpy as np
 
 from service.backends.embedders import Embedder
 from service.pipeline.sentences import split_sentences
-from service.pipeline.support import ClusterEvidence, SupportFeatures, numbers, word_pairs
+from service.pipeline.support import (
+    ClusterEvidence,
+    SupportFeatures,
+    negated,
+    numbers,
+    word_pairs,
+)
 
 SOURCE = {
     "a": "The strike halted the loading of about 40 container ships, port officials said. "
@@ -26,6 +32,13 @@ def _supports(embedder: Embedder, evidence: ClusterEvidence, text: str) -> list[
 
 def test_numbers_glued_to_units_are_numbers() -> None:
     assert numbers("at 8pm, $5m and 2,000 people in 2012.") == {"8", "5", "2000", "2012"}
+
+
+def test_negations_are_found_but_not_in_numbers_or_compounds() -> None:
+    assert negated("The ships would not be released.")
+    assert negated("Officials didn’t say.") and negated("No one was hurt.")
+    assert not negated("He lives at No. 10 and the no-fly zone holds.")
+    assert not negated("The notes were noted.")  # "notes" is not "not"
 
 
 def test_word_pairs_read_contractions_as_not() -> None:
@@ -84,3 +97,20 @@ def test_a_claims_number_must_be_written_near_it_not_anywhere(embedder: Embedder
     evidence = _evidence(embedder, {"a": text})
     assert _supports(embedder, evidence, "An earthquake of magnitude 6.9 struck Chile.") == ["a"]
     assert _supports(embedder, evidence, "An earthquake of magnitude 8.8 struck Chile.") == []
+
+
+def test_a_flipped_negation_is_not_supported(embedder: Embedder) -> None:
+    """An answer that turns "will be released" into "will not be released" keeps nearly every
+    word and pair of the source; the negation must be in the article's closest sentences."""
+    texts = {
+        "a": "The two sailors will be released on Friday, the foreign ministry said. "
+        "They were detained in March near the border.",
+        "b": "Police said the driver was not injured in the crash on the motorway.",
+    }
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, "The two sailors will be released on Friday.") == ["a"]
+    assert _supports(embedder, evidence, "The two sailors will not be released on Friday.") == []
+    # a negation the article does write is supported
+    assert _supports(embedder, evidence, "The driver was not injured in the crash.") == ["b"]
+    flipped = SupportFeatures(0.95, 1.0, 1.0, 0, missing_negation=True)
+    assert not flipped.grounds and not flipped.corroborates

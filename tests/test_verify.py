@@ -63,6 +63,17 @@ def test_unsupported_sentence_is_dropped_with_the_reason(embedder: Embedder) -> 
     assert any("dropped 1 of 2" in n for n in verified.notes)
 
 
+def test_a_flipped_negation_is_dropped(embedder: Embedder) -> None:
+    """A claim flipped from "talks would resume" to "would not resume" keeps every other word."""
+    summary = _summary(
+        ("Port officials said talks with the union would not resume on Wednesday.", [1]),
+        ("The transport minister said the government would not intervene.", [3]),
+    )
+    verified = Verifier(embedder).verify(summary, _articles())
+    assert [s.text for s in verified.sentences] == [summary.sentences[1].text]
+    assert verified.dropped[0].text.startswith("Port officials said talks")
+
+
 def test_wrong_citation_is_re_attributed_to_the_supporting_article(embedder: Embedder) -> None:
     summary = _summary(
         (
