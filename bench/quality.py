@@ -35,6 +35,7 @@ from pathlib import Path
 from bench import datasets
 from bench.baselines import lexrank_summary, tfidf_clusters
 from bench.cache import CachedEmbedder
+from bench.machine import machine_line
 from bench.metrics import framing_bias, load_vad, mean_rouge
 from service.backends.embedders import Embedder, get_embedder
 from service.evaluation import balanced_accuracy, bcubed
@@ -260,19 +261,6 @@ def speed_rows(embedder: Embedder) -> list[Row]:
             _check(cli_s, 20.0, higher_is_better=False),
         ),
     ]
-
-
-def machine_line() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{cpu}, {os.cpu_count()} cores, load average {load} (other work shares the cores)"
 
 
 def render(rows: list[Row]) -> str:
