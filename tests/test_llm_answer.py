@@ -34,6 +34,24 @@ def test_common_slips_are_accepted() -> None:
     assert parse_answer(preamble_unfenced, 3) == [("B.", [3])]
 
 
+@pytest.mark.parametrize(
+    ("citations", "expected"),
+    [
+        ("[2.0]", [2]),
+        ("2.0", [2]),
+        ("[2e0]", [2]),
+        ("[1, 2.0]", [1, 2]),
+        ('"[2.0]"', [2]),
+        ('"2.0"', [2]),
+        ('"[1.0], [2]"', [1, 2]),
+    ],
+)
+def test_integral_floats_are_article_numbers(citations: str, expected: list[int]) -> None:
+    """A model that writes 2 as 2.0 still cites article 2 (not 2 and 0, nor an invalid answer)."""
+    content = f'{{"sentences": [{{"text": "A.", "citations": {citations}}}]}}'
+    assert parse_answer(content, 3) == [("A.", expected)]
+
+
 def test_out_of_range_numbers_are_kept_for_the_verifier() -> None:
     content = '{"sentences": [{"text": "A.", "citations": [1, 9]}]}'
     assert parse_answer(content, 3) == [("A.", [1, 9])]
@@ -48,6 +66,8 @@ def test_out_of_range_numbers_are_kept_for_the_verifier() -> None:
         ('{"sentences": ["A."]}', "not an object"),
         ('{"sentences": [{"citations": [1]}]}', 'no "text"'),
         ('{"sentences": [{"text": "A.", "citations": [true]}]}', "article numbers"),
+        ('{"sentences": [{"text": "A.", "citations": [2.5]}]}', "article numbers"),
+        ('{"sentences": [{"text": "A.", "citations": "[2.5]"}]}', "article numbers"),
         ('{"sentences": [{"text": "A.", "citations": [9]}]}', "from 1 to 3"),
     ],
 )

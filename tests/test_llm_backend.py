@@ -109,6 +109,18 @@ def test_garbage_twice_falls_back_to_extractive_and_says_why(fake_llm, tmp_path,
     assert result.warnings and "fell back to the extractive summary" in result.warnings[0]
 
 
+def test_float_citations_are_read_without_a_repair(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
+    """A model that writes article 2 as 2.0 cites article 2: no repair, no fallback."""
+    floats = [
+        (s["text"], [float(n) for n in s["citations"]]) for s in json.loads(GOOD)["sentences"]
+    ]
+    fake_llm.script(Reply(answer(*floats)))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == MODEL and len(summary.sentences) == 3
+    assert summary.sentences[1].citations == [1, 2]
+    assert len(fake_llm.requests) == 1 and not any("invalid" in n for n in summary.notes)
+
+
 def test_citation_to_article_nine_of_three_is_removed(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
     fake_llm.script(
         Reply(
@@ -244,13 +256,16 @@ def test_map_reduce_keeps_the_original_numbering(fake_llm, tmp_path, embedder) -
 
 def test_answers_are_cached_on_disk(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
     settings = _settings(fake_llm, tmp_path, llm_cache="disk")
-    fake_llm.script(Reply(GOOD))
+    fake_llm.script(Reply(GOOD, prompt_tokens=900, completion_tokens=60))
     first = _summary(_run(settings, embedder))
     fresh = LLMSummarizer(MODEL, settings=settings, embedder=remembering(embedder))
     second = fresh.summarize(_articles(), max_words=120)
     assert len(fake_llm.requests) == 1  # the second summary never reached the server
     assert (tmp_path / "llm-cache").is_dir()
     assert [s.text for s in second.sentences] == [s.text for s in first.sentences]
+    assert first.usage.prompt_tokens == 900 and first.usage.completion_tokens == 60
+    # a cache hit spends nothing: its tokens were reported once, by the call that made it
+    assert second.usage.prompt_tokens == 0 and second.usage.completion_tokens == 0
     assert second.usage.cost_usd == 0 and any("from the cache" in n for n in second.notes)
 
 

@@ -85,3 +85,23 @@ def test_unknown_model_is_refused(tmp_path) -> None:
     result = runner.invoke(app, ["summarize", str(_news(tmp_path)), "--model", "nope"])
     assert result.exit_code == 2
     assert "unknown backend 'nope'" in result.stderr
+
+
+def test_a_cached_run_reports_no_tokens_spent(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The digest's usage is what this run spent: answers from the cache spent nothing."""
+    monkeypatch.setenv("DIGEST_LLM_CACHE", "disk")
+    get_settings.cache_clear()
+    args = ["summarize", str(_news(tmp_path)), "-f", "json", "-q", "--one-story"]
+    args += ["--model", "openai/gpt-4o-mini", "--api-base", fake_llm.base_url]
+    runs = [runner.invoke(app, args) for _ in range(2)]
+    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    first, second = (Digest.model_validate_json(r.stdout).clusters[0].summary for r in runs)
+    assert len(fake_llm.requests) == 1  # the second run was answered from the cache
+    assert first and first.usage.prompt_tokens > 0 and first.usage.cost_usd > 0
+    assert second and second.backend == "openai/gpt-4o-mini"
+    assert second.usage.prompt_tokens == second.usage.completion_tokens == 0
+    assert second.usage.cost_usd == 0 and any("from the cache" in n for n in second.notes)

@@ -437,9 +437,9 @@ class LLMSummarizer:
         if self.cache is not None:
             cached = self.cache.get(**key)
             if cached is not None:
+                # no call was made: its tokens and cost were reported by the call that made it
                 call.cache_hits += 1
-                call.note(f"{model}'s answer came from the cache (no cost)")
-                self._count(cached, call, cost=False)
+                call.note(f"{model}'s answer came from the cache (no tokens spent, no cost)")
                 return cached, model, key
         self._wait_for_budget(model, key["api_base"], messages, call)
         started = time.perf_counter()
@@ -456,7 +456,7 @@ class LLMSummarizer:
         answered = str(headers.get("x-litellm-model-group") or model)
         if answered != model:
             call.note(f"{model} did not answer (errors or timeouts); {answered} answered instead")
-        self._count(response, call, cost=True)
+        self._count(response, call)
         return response, answered, key
 
     def _wait_for_budget(
@@ -474,16 +474,16 @@ class LLMSummarizer:
         if waited >= 0.1:
             call.note(f"waited {waited:.1f} s for room in the rate limit of {model}")
 
-    def _count(self, response: Any, call: _Call, *, cost: bool) -> None:
+    def _count(self, response: Any, call: _Call) -> None:
+        """Add what a call the server answered spent (cache hits spend nothing)."""
         usage = getattr(response, "usage", None)
         call.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
         call.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
-        if cost:
-            litellm = import_litellm()
-            try:
-                call.cost_usd += float(litellm.completion_cost(completion_response=response))
-            except Exception:  # a model without a price (a local server) costs nothing known
-                pass
+        litellm = import_litellm()
+        try:
+            call.cost_usd += float(litellm.completion_cost(completion_response=response))
+        except Exception:  # a model without a price (a local server) costs nothing known
+            pass
 
     # --- after verification -------------------------------------------------------
     def _finish(self, summary: Summary, articles: list[Article], max_words: int) -> Summary:

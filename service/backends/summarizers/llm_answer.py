@@ -9,7 +9,8 @@ with a reason a model can act on: it is sent back in the repair prompt.
 The contract is `{"sentences": [{"text": "...", "citations": [1, 2]}]}`; models
 that cannot be held to a JSON schema slip in predictable ways, which are
 accepted: a ```json fence or prose around the object, a bare list of sentences,
-numbers written as strings ("2", "[2]"), and `[n]` markers inside the text.
+numbers written as strings ("2", "[2]") or as integral floats (2.0, "[2.0]"), and
+`[n]` markers inside the text. A non-integral number (2.5) names no article: invalid.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ ANSWER_SCHEMA: dict[str, object] = {
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+")
+_CITED_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")  # "2.0" is article 2, not articles 2 and 0
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 
 
@@ -93,8 +95,13 @@ def _citations(value: Any, where: str) -> list[int]:
             raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
         if isinstance(item, int):
             numbers.append(item)
-        elif isinstance(item, str) and _NUMBER.search(item):
-            numbers += [int(n) for n in _NUMBER.findall(item)]
+        elif isinstance(item, float) and item.is_integer():  # 4.0 is article 4; 4.5 is none
+            numbers.append(int(item))
+        elif isinstance(item, str) and _CITED_NUMBER.search(item):
+            for whole, fraction in _CITED_NUMBER.findall(item):
+                if fraction.strip("0"):
+                    raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
+                numbers.append(int(whole))
         else:
             raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
     return numbers
