@@ -200,6 +200,11 @@ def test_api_keys_are_required_checked_and_scope_the_jobs(make_client: Callable)
     missing = client.post("/v1/digests", json=body)
     assert missing.status_code == 401 and "X-API-Key" in missing.headers["www-authenticate"]
     assert client.post("/v1/digests", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    # a caller without a key learns nothing about the endpoint, not even its media type
+    form = client.post("/v1/digests", data={"articles": "A storm closed three ports."})
+    assert form.status_code == 401, form.text
+    keyed_form = client.post("/v1/digests", data={"articles": "x"}, headers={"X-API-Key": KEY})
+    assert keyed_form.status_code == 415
     created = client.post("/v1/digests", json=body, headers={"X-API-Key": KEY})
     assert created.status_code == 202
     location = created.headers["location"]

@@ -48,10 +48,11 @@ StoreDep = Annotated[JobStore, Depends(get_store)]
 ClientDep = Annotated[str, Depends(get_client)]
 
 
-def require_json_body(request: Request) -> None:
+def require_json_body(request: Request, _client: ClientDep) -> None:
     """415 for a form, plain text or no Content-Type, which FastAPI would answer with a
     puzzling 422 ("body: Input should be a valid dictionary"); runs before the body is read
-    as the model."""
+    as the model, and after the key is checked (`_client`): a caller without a valid key
+    gets 401 whatever it sends."""
     content_type = request.headers.get("content-type")
     if not is_json_media_type(content_type):
         sent = f"as {content_type.split(';')[0].strip()!r}" if content_type else "without a type"
