@@ -15,13 +15,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from service.backends.embedders import warm_local_model
-from service.backends.summarizers.registry import check_backend
+from service.backends.summarizers.registry import get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
 from service.models import Article, InputFailure
 from service.pipeline.ingest import load_paths
 from service.pipeline.render import render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
+from service.pipeline.verify import remembering
 
 app = typer.Typer(
     help="Cluster news articles into stories and write neutral, cited summaries.",
@@ -94,7 +95,12 @@ def summarize(
         _fail(_option_problems(exc))
     try:
         settings = _llm_settings(api_base, fallback)
-        check_backend(options.backend or settings.backend)  # before any work, not after it
+        embedder = embedder_for(settings)
+        # built before any work: a bad model name or a context window too small for the
+        # prompt is reported now, not after the inputs were read and clustered
+        summarizer = get_summarizer(
+            options.backend or settings.backend, embedder=remembering(embedder), settings=settings
+        )
         if output:
             _check_writable(output)
         articles, failures, warnings = _read_inputs(paths, skip_invalid, since, quiet)
@@ -102,6 +108,8 @@ def summarize(
             result = digest(
                 articles,
                 options,
+                embedder=embedder,
+                summarizer=summarizer,
                 progress=_ProgressBars(bars),
                 failures=failures,
                 settings=settings,

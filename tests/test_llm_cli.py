@@ -105,3 +105,17 @@ def test_a_cached_run_reports_no_tokens_spent(
     assert second and second.backend == "openai/gpt-4o-mini"
     assert second.usage.prompt_tokens == second.usage.completion_tokens == 0
     assert second.usage.cost_usd == 0 and any("from the cache" in n for n in second.notes)
+
+
+def test_a_context_window_too_small_for_the_prompt_is_told_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DIGEST_LLM_CONTEXT_TOKENS", "1024")
+    monkeypatch.setenv("DIGEST_LLM_MAX_OUTPUT_TOKENS", "1000")
+    get_settings.cache_clear()
+    missing = tmp_path / "not-written-yet.jsonl"  # the inputs are not even read
+    args = ["summarize", str(missing), "--model", "openai/gpt-4o-mini", "--api-base"]
+    result = runner.invoke(app, [*args, "http://127.0.0.1:9/v1"])
+    assert result.exit_code != 0
+    assert "1024-token window" in result.output and "DIGEST_LLM_CONTEXT_TOKENS" in result.output
+    assert "not-written-yet" not in result.output
