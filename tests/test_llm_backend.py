@@ -365,6 +365,38 @@ def test_a_corroborated_sentence_loses_an_outlet_it_does_not_cite() -> None:
     assert _without_other_outlet(police, {"AP", "BBC"}, outlets) == police  # a source, not outlet
 
 
+def test_a_source_no_cited_article_names_is_not_kept() -> None:
+    from service.backends.summarizers.llm import _invented_source
+
+    outlets = ["Reuters", "AP"]
+    report = "Police said two people were hurt when the country's health ministry building burned."
+    invented = "According to The New York Times, two people were hurt."
+    assert _invented_source(invented, outlets, [report]) == "The New York Times"
+    for grounded in (
+        "According to police, two people were hurt.",
+        "According to the country's health ministry, the building burned.",
+        "According to Reuters, two people were hurt.",  # an outlet of the story
+        "According to one report, two people were hurt.",
+        "Two people were hurt.",
+    ):
+        assert _invented_source(grounded, outlets, [report]) is None, grounded
+
+
+def test_an_invented_attribution_becomes_the_citing_outlets(
+    fake_llm,
+    tmp_path,
+    embedder,  # noqa: F811
+) -> None:
+    invented = "According to The New York Times, exporters warned that fruit shipments could spoil."
+    fake_llm.behave(SERVED, Reply(answer((invented, [2]))))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == MODEL
+    [sentence] = summary.sentences
+    assert sentence.text.startswith("According to Outlet B, exporters warned")
+    assert "New York Times" not in summary.text
+    assert any("'The New York Times', which no cited article names" in n for n in summary.notes)
+
+
 def test_the_repair_request_fits_the_context_window(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
     from service.backends.llm_client import count_tokens
 

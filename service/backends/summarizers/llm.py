@@ -45,6 +45,7 @@ from service.backends.llm_client import (
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
 from service.backends.summarizers.attribution import (
+    UNNAMED_REPORTS,
     attribute,
     sequenced_length,
     vary_unnamed_reports,
@@ -63,6 +64,7 @@ from service.errors import ConfigError, UnknownBackendError
 from service.models import Article, DroppedSentence, Summary, SummarySentence, Usage
 from service.pipeline.budget import SAFETY_MARGIN, Budget, pack, truncate
 from service.pipeline.clean import plain_words
+from service.pipeline.support import content_words
 from service.pipeline.verify import Verifier, claim_of, verifier_for
 from service.prompts import Prompt, load_prompt
 
@@ -492,6 +494,7 @@ class LLMSummarizer:
         outlets = [a.outlet for a in articles if a.outlet]
         kept: list[SummarySentence] = []
         dropped = list(summary.dropped)
+        notes = list(summary.notes)
         words = 0
         seen: set[str] = set()
         for sentence in summary.sentences:
@@ -501,11 +504,20 @@ class LLMSummarizer:
                 dropped.append(DroppedSentence(text=text, reason="repeats an earlier sentence"))
                 continue
             seen.add(wording)
+            cited_texts = [articles[n - 1].text for n in sentence.citations]
+            invented = _invented_source(text, outlets, cited_texts)
+            if invented:
+                notes.append(
+                    f"an attribution to {invented!r}, which no cited article names, was replaced"
+                )
             if len(articles) > 1 and len(sentence.citations) == 1:
-                text = _attributed(text, articles[sentence.citations[0] - 1].outlet, outlets)
+                outlet = articles[sentence.citations[0] - 1].outlet
+                text = _attributed(text, outlet, outlets, invented=bool(invented))
             elif len(sentence.citations) > 1:
                 cited = {articles[n - 1].outlet for n in sentence.citations}
-                text = _without_other_outlet(text, cited, outlets)
+                text = _without_other_outlet(text, cited, outlets, invented=bool(invented))
+            elif invented:
+                text = claim_of(text, outlets)
             length = sequenced_length(text)
             if words + length > max_words:
                 dropped.append(
@@ -515,24 +527,51 @@ class LLMSummarizer:
             words += length
             kept.append(sentence.model_copy(update={"text": text}))
         kept = vary_unnamed_reports(kept)
-        return summary.model_copy(update={"sentences": kept, "dropped": dropped})
+        return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
 
 
-def _without_other_outlet(text: str, cited: set[str | None], outlets: list[str]) -> str:
-    """A sentence several articles support, without "According to <an outlet it does not
-    cite>," (the verifier moved its citations); other sources ("the police") stay."""
+def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> str | None:
+    """The source an "According to X," names when X is neither one of the story's outlets
+    nor named in an article the sentence cites ("According to The New York Times" on a
+    Reuters report): the model made the attribution up. None when it is grounded, as
+    "according to the police" is in an article that quotes the police."""
     named = _ACCORDING.match(text)
-    if named and named.group(1) in outlets and named.group(1) not in cited:
+    if not named:
+        return None
+    name = named.group(1)
+    if name in outlets or name.lower() in UNNAMED_REPORTS:
+        return None
+    words = content_words(name)  # "the country's health ministry": its words are there
+    proper = " ".join(w for w in name.split() if w[:1].isupper() and w.lower() != "the")
+    for cited in cited_texts:  # ... and a name is there as written: "New York Times"
+        if words <= content_words(cited) and proper.lower() in cited.lower():
+            return None
+    return name
+
+
+def _without_other_outlet(
+    text: str, cited: set[str | None], outlets: list[str], *, invented: bool = False
+) -> str:
+    """A sentence several articles support, without "According to <an outlet it does not
+    cite>," (the verifier moved its citations) or to a source none of them names
+    (`invented`); other sources ("the police") stay."""
+    named = _ACCORDING.match(text)
+    if named and (invented or (named.group(1) in outlets and named.group(1) not in cited)):
         return claim_of(text, outlets)
     return text
 
 
-def _attributed(text: str, outlet: str | None, outlets: list[str]) -> str:
-    """A single-source sentence attributed to its one outlet (and not to another)."""
+def _attributed(
+    text: str, outlet: str | None, outlets: list[str], *, invented: bool = False
+) -> str:
+    """A single-source sentence attributed to its one outlet (and not to another outlet,
+    nor to a source the article does not name: `invented`)."""
     claim = claim_of(text, outlets)
     if claim == text:
         return attribute(claim, outlet)
     named = _ACCORDING.match(text)
     if named and outlet and named.group(1) in outlets and named.group(1) != outlet:
         return attribute(claim, outlet)  # the model named an outlet that does not support it
+    if invented:
+        return attribute(claim, outlet)
     return text
