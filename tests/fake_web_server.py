@@ -13,8 +13,12 @@ Routes (all written for the tests, see tests/web_fixtures/):
   /slow-headers /slow-drip                no answer for 5 s; headers then a byte every 0.1 s
   /report.pdf /data.bin                   a PDF; bytes with no content type
   /pause?n                                /article after 0.3 s (to see how many run at once)
+  /busy /busy-seconds /busy-date          429, without Retry-After, "120", an HTTP date 120 s on
+  /brotli /zstd                           HTML sent with Content-Encoding br / zstd (undecodable)
+  /no-content /blank                      204 No Content; 200 text/html with an empty body
 Every request is counted by path (query left out) in `hits`, with its headers in `headers`;
-`peak` is the most requests the server was answering at the same time.
+`requested` lists every request target as sent (query included), `peak` is the most requests
+the server was answering at the same time.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class FakeWeb:
         self.scheme = "https" if tls else "http"
         self.hits: Counter[str] = Counter()
         self.headers: dict[str, dict[str, str]] = {}
+        self.requested: list[str] = []
         self.peak = 0
         self._in_flight = 0
         self.stopping = threading.Event()
@@ -80,8 +85,10 @@ class FakeWeb:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def record(self, path: str, headers: dict[str, str]) -> None:
+    def record(self, target: str, headers: dict[str, str]) -> None:
+        path = target.split("?")[0]
         with self._lock:
+            self.requested.append(target)
             self.hits[path] += 1
             self.headers[path] = headers
             self._in_flight += 1
@@ -136,6 +143,14 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _send_with(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in {"Content-Type": "text/html", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def _redirect(self, location: str) -> None:
             self.send_response(302)
             self.send_header("Location", location)
@@ -144,7 +159,7 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
-            web.record(path, {k.lower(): v for k, v in self.headers.items()})
+            web.record(self.path, {k.lower(): v for k, v in self.headers.items()})
             try:
                 self._route(path)
             except (BrokenPipeError, ConnectionResetError):
@@ -202,6 +217,25 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"%PDF-1.4\n%fake\n", "application/pdf")
             elif path == "/data.bin":
                 self._send(200, b"\x00\x01\x02binary", "")
+            elif path == "/busy":
+                self._send(429, b"<html><body>Too many requests</body></html>")
+            elif path == "/busy-seconds":
+                self._send_with(429, b"slow down", {"Retry-After": "120"})
+            elif path == "/busy-date":
+                when = datetime.now(UTC) + timedelta(seconds=120)
+                self._send_with(429, b"slow down", {"Retry-After": format_datetime(when, True)})
+            elif path in ("/brotli", "/zstd"):
+                # bytes only the named decoder could read; the client has none installed
+                coding = "br" if path == "/brotli" else "zstd"
+                self._send_with(
+                    200, b"\x1b\x2a\x00\xf8\x8f\x14garbled", {"Content-Encoding": coding}
+                )
+            elif path == "/no-content":  # a 204 carries no body and no Content-Length
+                self.send_response(204)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+            elif path == "/blank":
+                self._send(200, b"", "text/html; charset=utf-8")
             else:
                 self._send(404, b"<html><body>Not found</body></html>")
 

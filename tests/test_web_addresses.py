@@ -10,7 +10,7 @@ import pytest
 from service.config import Settings
 from service.errors import ConfigError, InputError
 from service.web import find_urls, looks_like_url, parse_since
-from service.web.addresses import Policy
+from service.web.addresses import Policy, canonical_url
 from service.web.failures import FetchFailure
 
 
@@ -162,3 +162,29 @@ def test_parse_since(text: str, expected: timedelta) -> None:
 def test_parse_since_refuses_other_forms(text: str) -> None:
     with pytest.raises(InputError, match="invalid time window"):
         parse_since(text)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example/a?utm_source=x&utm_medium=y", "https://news.example/a"),
+        ("https://news.example/a#comments", "https://news.example/a"),
+        (
+            "https://news.example/a?b=2&utm_campaign=c&a=1&UTM_TERM=t&fbclid=f#top",
+            "https://news.example/a?b=2&a=1",
+        ),
+        ("https://news.example/a?utm_content=z&gclid=g&id=%2F7", "https://news.example/a?id=%2F7"),
+        ("https://news.example/a?b=2&a=1", "https://news.example/a?b=2&a=1"),  # order kept
+        (
+            "https://news.example/a?flag&x=&utm_sourcery=1",
+            "https://news.example/a?flag&x=&utm_sourcery=1",
+        ),
+        ("https://News.Example:8443/A/b", "https://News.Example:8443/A/b"),  # nothing else changed
+    ],
+)
+def test_canonical_url_drops_tracking_parameters_and_the_fragment(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_leaves_what_it_cannot_parse() -> None:
+    assert canonical_url("http://[::1") == "http://[::1"

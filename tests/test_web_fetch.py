@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import re
 import socket
 import ssl
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -284,3 +287,100 @@ def test_a_japanese_page_counts_its_words_by_characters() -> None:
     )
     html = f"<html lang='ja'><head><title>東京で大雨</title></head><body><article>{sentences}</article></body></html>"
     assert "気象庁" in page_to_article(_page(html)).text
+
+
+def test_tracking_parameters_and_fragments_do_not_fetch_a_page_twice(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    given = [
+        web.url("/article?id=7&utm_source=newsletter&utm_medium=email"),
+        web.url("/article?id=7#comments"),
+        web.url("/article?fbclid=abc&id=7&gclid=xyz"),
+        web.url("/article?id=8"),  # another parameter: another page
+    ]
+    collected = collect(given, settings=web_settings(tmp_path, web_cache_ttl_s=0))
+    assert collected.failures == []
+    fetched = [given[0].removeprefix(web.base), "/article?id=8"]  # the first address as given
+    assert sorted(web.requested) == sorted(fetched)
+    assert [a.url for a in collected.articles] == [given[0], web.url("/article?id=8")]
+
+
+def test_a_failure_is_reported_under_the_address_the_user_gave(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    given = [web.url("/missing?utm_campaign=spring#top"), web.url("/missing")]
+    collected = collect(given, settings=web_settings(tmp_path))
+    assert _reasons(collected) == {given[0]: "http_404"} and web.hits["/missing"] == 1
+
+
+def _failure(web: FakeWeb, path: str, tmp_path: Path) -> tuple[str, str]:
+    [failure] = collect([web.url(path)], settings=web_settings(tmp_path)).failures
+    return failure.reason, failure.detail
+
+
+def test_a_rate_limit_says_when_to_retry(web: FakeWeb, tmp_path: Path) -> None:
+    assert _failure(web, "/busy-seconds", tmp_path) == (
+        "http_429",
+        "rate limited by 127.0.0.1 (HTTP 429); it asks to retry after 120 s",
+    )
+    reason, detail = _failure(web, "/busy-date", tmp_path)
+    assert reason == "http_429"
+    assert re.fullmatch(
+        r"rate limited by 127\.0\.0\.1 \(HTTP 429\); it asks to retry after "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in 1[12]\d s\)",
+        detail,
+    ), detail
+    assert _failure(web, "/busy", tmp_path) == (
+        "http_429",
+        "rate limited by 127.0.0.1 (HTTP 429); try again later",
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "module", "expected"),
+    [
+        ("/brotli", "brotli", "the server answered with brotli-compressed content"),
+        ("/zstd", "zstandard", "the server answered with zstd-compressed content"),
+    ],
+)
+def test_content_this_install_cannot_decode_says_so(
+    web: FakeWeb, tmp_path: Path, path: str, module: str, expected: str
+) -> None:
+    if importlib.util.find_spec(module) is not None:
+        pytest.skip(f"{module} is installed here, so httpx decodes {path[1:]} itself")
+    reason, detail = _failure(web, path, tmp_path)
+    assert reason == "undecodable"
+    assert detail.startswith(f"{expected}, which this install cannot decode"), detail
+    assert f"'{module}'" in detail  # what an operator installs to read such pages
+
+
+def test_an_answer_without_content_says_there_is_nothing_to_read(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    assert _failure(web, "/no-content", tmp_path) == (
+        "no_content",
+        "the server answered 204 No Content: nothing to read; check the link",
+    )
+    assert _failure(web, "/blank", tmp_path) == (
+        "no_content",
+        "the server answered HTTP 200 with an empty page: nothing to read; check the link",
+    )
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<meta property="article:published_time" content="2026-11-20T09:00:00-05:00">',
+        '<meta itemprop="datePublished" content="2026-11-20T09:00:00-05:00">',
+        '<script type="application/ld+json">'
+        '{"@type": "NewsArticle", "datePublished": "2026-11-20T09:00:00-05:00"}</script>',
+    ],
+)
+def test_a_page_date_keeps_its_time_zone(markup: str) -> None:
+    html = (
+        f"<html><head><title>Tram</title>{markup}</head><body><article>{_paragraphs(4)}"
+        "</article></body></html>"
+    )
+    published = page_to_article(_page(html)).published_at
+    assert published is not None and published.utcoffset() is not None, published
+    assert published == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)

@@ -11,6 +11,9 @@ host, literal IP), and `Policy.resolve` turns a host name into the addresses
 the connection may use. The guarded network backend (fetch.py) connects only to
 those addresses, so the name is resolved once and the connection goes to the
 address that was checked (no DNS-rebinding gap).
+
+`canonical_url` is the address's identity for de-duplication: the same page given
+with other tracking parameters or another #fragment is one page.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -36,6 +40,9 @@ _LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
 _HOSTNAME = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})*$")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SCHEMES = ("http", "https")
+_TRACKING = frozenset(
+    {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fbclid", "gclid"}
+)
 
 
 def _blocked(address: IPAddress) -> bool:
@@ -163,3 +170,17 @@ async def _system_resolver(host: str, port: int) -> list[str]:
         if address not in addresses:
             addresses.append(address)
     return addresses
+
+
+def canonical_url(url: str) -> str:
+    """`url` without tracking parameters and #fragment, so one page is fetched once.
+
+    The other parameters keep their order and spelling (a site may depend on
+    either); an address that cannot be split is returned as given.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    kept = [p for p in parts.query.split("&") if p.split("=", 1)[0].lower() not in _TRACKING]
+    return urlunsplit(parts._replace(query="&".join(kept), fragment=""))

@@ -3,8 +3,10 @@
 What stays true: every input URL ends as articles or as an InputFailure with a
 reason, never silently dropped and never failing the others; a feed expands
 into its entries (their links fetched, or their full text used), each entry's
-failure reported under the entry's link; the same article reached twice (given
-directly and through a feed) is kept once. `acollect` is the implementation;
+failure reported under the entry's link; the same address given twice (even with
+other tracking parameters or #fragment) is fetched once, and failures name it as
+the user first gave it; the same article reached twice (given directly and
+through a feed) is kept once. `acollect` is the implementation;
 `collect` runs it on a fresh event loop for synchronous callers.
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 
 from service.config import Settings, get_settings
 from service.models import Article, InputFailure
-from service.web.addresses import Policy
+from service.web.addresses import Policy, canonical_url
 from service.web.cache import PageCache
 from service.web.extract import page_to_article, text_to_article
 from service.web.failures import FetchFailure
@@ -191,6 +193,15 @@ def _merge(outcomes: Sequence[Outcome]) -> Outcome:
     return articles, failures
 
 
+def _unique(inputs: Sequence[str]) -> list[str]:
+    """Each page once, as the user first gave it: tracking parameters and #fragments aside."""
+    first: dict[str, str] = {}
+    for url in (u.strip() for u in inputs):
+        if url:
+            first.setdefault(canonical_url(url), url)
+    return list(first.values())
+
+
 def _noop(stage: str, done: int, total: int) -> None:
     return None
 
@@ -211,7 +222,7 @@ async def acollect(
     """
     settings = settings or get_settings()
     policy = policy or Policy.from_allowlist(settings.web_allowlist)
-    unique = list(dict.fromkeys(u.strip() for u in inputs if u.strip()))
+    unique = _unique(inputs)
     cache = (
         PageCache(settings.data_dir / "web-cache", settings.web_cache_ttl_s)
         if settings.web_cache_ttl_s > 0

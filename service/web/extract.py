@@ -2,10 +2,11 @@
 
 trafilatura finds the main text (navigation, ads, cookie banners, comments and
 "related" boxes left out) and the metadata: title, outlet (site name), author,
-publication date; the language comes from the page's `lang` attribute. The
-Article is built by ingest's `record_to_article`, so web articles are cleaned
-exactly like file ones. Pages with fewer than MIN_WORDS words of main text fail
-with 'no_article_text' rather than becoming a junk article.
+publication date (timezone-aware when the page gives its UTC offset); the
+language comes from the page's `lang` attribute. The Article is built by
+ingest's `record_to_article`, so web articles are cleaned exactly like file
+ones. Pages with fewer than MIN_WORDS words of main text fail with
+'no_article_text' rather than becoming a junk article.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ MIN_WORDS = 40
 _DATE_PARAMS = {
     "extensive_search": True,
     "original_date": True,
-    "outputformat": "%Y-%m-%dT%H:%M:%S",
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # %z: the offset the page gave (empty if none)
 }
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 
 import httpcore
@@ -27,6 +29,8 @@ from service.web.page import Page, PageKind
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
 _SNIFFED_TYPES = {"", "text/plain", "application/octet-stream", "application/xml", "text/xml"}
+_CODINGS = {"br": ("brotli-compressed", "brotli"), "zstd": ("zstd-compressed", "zstandard")}
+"""Content codings httpx decodes only with an optional package: (words, package)."""
 _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
     "application/xml;q=0.9,*/*;q=0.1"
@@ -102,16 +106,54 @@ def _sniff(media_type: str, body: bytes) -> PageKind | None:
     return None
 
 
-def _status_detail(status: int) -> str:
+def _status_detail(response: httpx.Response) -> str:
+    status = response.status_code
     if status in (404, 410):
         return f"the page was not found (HTTP {status}); check the link"
     if status in (401, 403):
         return f"the site refused access (HTTP {status}); the page may need a login"
     if status == 429:
-        return "the site is limiting requests (HTTP 429); try again later"
+        wait = _retry_after(response.headers.get("retry-after", ""), datetime.now(UTC))
+        advice = f"it asks to retry after {wait}" if wait else "try again later"
+        return f"rate limited by {response.url.host} (HTTP 429); {advice}"
     if status >= 500:
         return f"the site had a server error (HTTP {status}); try again later"
     return f"the site answered HTTP {status} instead of a page"
+
+
+def _retry_after(value: str, now: datetime) -> str | None:
+    """A Retry-After header (seconds or an HTTP date) in words; None when absent or invalid."""
+    value = value.strip()
+    if value.isdigit():
+        return f"{int(value)} s"
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)  # HTTP dates: GMT
+    seconds = max(0, round((when - now).total_seconds()))
+    return f"{when:%Y-%m-%d %H:%M:%S} UTC (in {seconds} s)"
+
+
+def _undecodable_detail(response: httpx.Response) -> str | None:
+    """Words for a content coding we did not ask for (httpx passes its bytes on undecoded)."""
+    accepted = {c.strip() for c in response.request.headers.get("accept-encoding", "").split(",")}
+    codings = [c.strip() for c in response.headers.get("content-encoding", "").lower().split(",")]
+    for coding in codings:
+        if coding and coding not in accepted | {"identity"}:
+            name, package = _CODINGS.get(coding, (f"{coding}-encoded", None))
+            install = f", or ask the operator to install the '{package}' package" if package else ""
+            return (
+                f"the server answered with {name} content, which this install cannot decode; "
+                f"give another link to the story{install}"
+            )
+    return None
+
+
+def _empty_detail(status: int) -> str:
+    if status == 204:
+        return "the server answered 204 No Content: nothing to read; check the link"
+    return f"the server answered HTTP {status} with an empty page: nothing to read; check the link"
 
 
 class Fetcher:
@@ -187,12 +229,14 @@ class Fetcher:
 
     async def _read(self, response: httpx.Response) -> Page:
         if not 200 <= response.status_code < 300:
-            raise FetchFailure(f"http_{response.status_code}", _status_detail(response.status_code))
+            raise FetchFailure(f"http_{response.status_code}", _status_detail(response))
         media_type = _media_type(response)
         if media_type not in _HTML_TYPES | _FEED_TYPES | _SNIFFED_TYPES:
             raise FetchFailure(
                 "not_html", f"the link is a file of type {media_type}, not a web page"
             )
+        if (undecodable := _undecodable_detail(response)) is not None:
+            raise FetchFailure("undecodable", undecodable)
         limit = self._settings.web_max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -205,6 +249,8 @@ class Fetcher:
                 raise FetchFailure("too_large", _too_large(limit))
             chunks.append(chunk)
         body = b"".join(chunks)
+        if not body.strip():
+            raise FetchFailure("no_content", _empty_detail(response.status_code))
         kind = _sniff(media_type, body)
         if kind is None:
             shown = f"file of type {media_type}" if media_type else "file without a content type"
