@@ -370,6 +370,28 @@ def test_message_shortcut_digests_the_thread_into_it(fake, embedder):
         _assert_thread_digest(fake)
 
 
+def test_a_thread_over_the_input_limit_digests_its_earliest_posts_and_says_so(fake, embedder):
+    _thread(fake)  # two pasted texts, then a mention
+    fake.threads[("C2", "100.000")].append(
+        {
+            "type": "message",
+            "user": "U4",
+            "ts": "100.004",
+            "thread_ts": "100.000",
+            "text": "<https://late.example/1>",
+        }
+    )
+    settings = slack_settings(fake, slack_max_inputs=2)
+    with slack_http(settings, embedder=embedder, summarizer=GatedSummarizer()) as client:
+        post_shortcut(client, fake, channel="C2", message_ts="100.001", thread_ts="100.000")
+        [placeholder] = fake.wait_for("chat.postMessage")
+        [update] = fake.wait_for("chat.update")
+    # the link came last: the two texts posted before it are what is summarized
+    assert placeholder.params["text"] == "Summarizing 2 pasted texts from this thread…"
+    blocks = json.dumps(update.params["blocks"])
+    assert "Only the first 2 of the thread's 3 links and texts were summarized" in blocks
+
+
 def test_app_mention_summarize_digests_the_thread(fake, embedder):
     _thread(fake)
     event = {

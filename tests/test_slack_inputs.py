@@ -147,3 +147,17 @@ def test_a_slack_link_keeps_its_closing_bracket_a_bare_one_loses_sentence_marks(
         "see <https://en.wikipedia.org/wiki/Mercury_(planet)> and (https://a.example/x)."
     )
     assert found.urls == ["https://en.wikipedia.org/wiki/Mercury_(planet)", "https://a.example/x"]
+
+
+def test_a_thread_over_the_limit_keeps_its_earliest_articles_in_posting_order():
+    messages = [
+        {"user": "U1", "ts": "1.0", "text": STRIKE_B},  # a pasted article comes first
+        {"user": "U2", "ts": "1.1", "text": "<https://a.example/1> <https://a.example/2>"},
+        {"user": "U3", "ts": "1.2", "text": COMET},
+    ]
+    found = thread_input(messages, skip_bots=set(), limit=2)
+    assert [t.text.split()[0] for t in found.texts] == ["Dock"]
+    assert found.urls == ["https://a.example/1"]
+    assert found.size == 2 and found.left_out == 2
+    everything = thread_input(messages, skip_bots=set())
+    assert everything.size == 4 and everything.left_out == 0

@@ -57,10 +57,16 @@ class SlackInput:
 
     urls: list[str] = field(default_factory=list)
     texts: list[Pasted] = field(default_factory=list)
+    left_out: int = 0  # links and texts past a limit (`thread_input`)
 
     @property
     def size(self) -> int:
         return len(self.urls) + len(self.texts)
+
+    def first(self, count: int) -> SlackInput:
+        """At most `count` of the links and texts (links first: one message's order is lost)."""
+        urls = self.urls[: max(count, 0)]
+        return SlackInput(urls=urls, texts=self.texts[: max(count - len(urls), 0)])
 
     def describe(self) -> str:
         """'3 links and 1 pasted text', for the acknowledgement."""
@@ -208,8 +214,14 @@ def _apply_flag(command: Command, name: str) -> None:
         )
 
 
-def thread_input(messages: Iterable[Mapping[str, Any]], *, skip_bots: set[str]) -> SlackInput:
-    """Links and texts in a thread's messages; messages by `skip_bots` (our bot) are left out."""
+def thread_input(
+    messages: Iterable[Mapping[str, Any]], *, skip_bots: set[str], limit: int | None = None
+) -> SlackInput:
+    """Links and texts in a thread's messages; messages by `skip_bots` (our bot) are left out.
+
+    With a `limit`, the thread's earliest links and texts are kept, in the order they were
+    posted, and `left_out` counts the rest.
+    """
     found = SlackInput()
     for message in messages:
         if message.get("bot_id") in skip_bots or message.get("user") in skip_bots:
@@ -226,8 +238,11 @@ def thread_input(messages: Iterable[Mapping[str, Any]], *, skip_bots: set[str]) 
                 extra_urls.append(str(url))
             elif attachment.get("text"):
                 text += "\n\n" + str(attachment["text"])
-        found.extend(parse_text(text, on_blank_lines=False))
-        found.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
+        part = parse_text(text, on_blank_lines=False)
+        part.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
+        before = found.size
+        found.extend(part if limit is None else part.first(limit - before))
+        found.left_out += part.size - (found.size - before)
     return found
 
 

@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -244,18 +243,17 @@ class DigestWorker:
             )
             deliver(client, [render_notice(text)], destination.private())
             return
-        found = thread_input(messages, skip_bots=skip_bots)
+        limit = self.settings.slack_max_inputs
+        found = thread_input(messages, skip_bots=skip_bots, limit=limit)
         if not found.size:
             deliver(client, [render_notice(NOTHING_IN_THREAD)], destination.private())
             return
-        limit = self.settings.slack_max_inputs
         warnings = []
-        if found.size > limit:
+        if found.left_out:
             warnings.append(
-                f"Only the first {limit} of the thread's {found.size} links and texts were "
-                "summarized (the limit is DIGEST_SLACK_MAX_INPUTS)."
+                f"Only the first {found.size} of the thread's {found.size + found.left_out} "
+                "links and texts were summarized (the limit is DIGEST_SLACK_MAX_INPUTS)."
             )
-            found = _first(found, limit)
         status = f"Summarizing {found.describe()} from this thread…"
         destination = post_placeholder(client, destination, escape(status))
         self.summarize(client, found, DigestOptions(), destination, warnings=warnings)
@@ -270,8 +268,3 @@ class DigestWorker:
             if not cursor:
                 break
         return messages
-
-
-def _first(found: SlackInput, limit: int) -> SlackInput:
-    urls = found.urls[:limit]
-    return replace(found, urls=urls, texts=found.texts[: limit - len(urls)])
