@@ -280,6 +280,34 @@ def test_paywall_and_consent_walls_are_not_article_text() -> None:
     assert refused.value.reason == "no_article_text"
 
 
+def _front_page(og_type: str) -> str:
+    teasers = "".join(
+        f"<li><a href='/news/{n}'><h3>Harbour council story number {n} in the city</h3>"
+        f"<p>The council met on Tuesday to discuss tram line {n} and its budget.</p></a></li>"
+        for n in range(12)
+    )
+    return (
+        f"<html><head><title>News</title><meta property='og:type' content='{og_type}'>"
+        f"</head><body><nav><a href='/'>Home</a></nav><ul>{teasers}</ul></body></html>"
+    )
+
+
+def test_a_front_page_of_teasers_is_not_an_article() -> None:
+    with pytest.raises(FetchFailure) as refused:
+        page_to_article(_page(_front_page("website")))
+    assert refused.value.reason == "not_an_article"
+    assert "give the links of the stories themselves" in refused.value.detail
+    # a page that says it is an article is read, however many links it has
+    assert "tram line" in page_to_article(_page(_front_page("article"))).text
+    # and so is an article page that calls itself a website, with menus of links around it
+    menu = "".join(f"<a href='/s/{n}'>Section {n}</a> " for n in range(30))
+    html = (
+        "<html><head><title>Tram</title><meta property='og:type' content='website'></head>"
+        f"<body><nav>{menu}</nav><article>{_paragraphs(4)}</article></body></html>"
+    )
+    assert "harbour council" in page_to_article(_page(html)).text
+
+
 def test_a_japanese_page_counts_its_words_by_characters() -> None:
     sentences = "".join(
         f"<p>東京で月曜日に記録的な大雨が降り、多くの電車が運転を見合わせた。気象庁は第{n}報で警報を発表した。</p>"

@@ -27,6 +27,9 @@ from service.web.page import Page
 
 MIN_WORDS = 40
 """Less main text than this is a login wall, an index page or a video page, not an article."""
+FRONT_PAGE_LINK_SHARE = 0.5
+"""A page that calls itself a website (og:type), not an article, and whose text is mostly
+link text is a front or section page of teasers: summarizing it mixes many stories."""
 
 _DATE_PARAMS = {
     "extensive_search": True,
@@ -55,6 +58,12 @@ def page_to_article(page: Page) -> Article:
         include_images=False,
         date_extraction_params=_DATE_PARAMS,
     )
+    if _is_front_page(tree, getattr(document, "pagetype", None)):
+        raise FetchFailure(
+            "not_an_article",
+            "the page is a front or section page of links to stories, not one story; "
+            "give the links of the stories themselves, or the site's feed",
+        )
     text = getattr(document, "text", None) or ""
     title = (getattr(document, "title", None) or "").strip()
     if title and text.startswith(title):  # the headline is the title, not the first sentence
@@ -76,6 +85,22 @@ def page_to_article(page: Page) -> Article:
         },
         page.url,
     )
+
+
+def _is_front_page(tree: Any, pagetype: str | None) -> bool:
+    """og:type 'website' and over FRONT_PAGE_LINK_SHARE of the body's text inside links.
+
+    Both are needed: an article page carries menus and "related" lists of links too,
+    and many pages give no og:type at all (those are read as articles, as before).
+    """
+    if (pagetype or "").strip().lower() != "website":
+        return False
+    body = tree.find(".//body")
+    if body is None:
+        return False
+    total = len("".join(body.text_content().split()))
+    linked = sum(len("".join(a.text_content().split())) for a in body.iter("a"))
+    return total > 0 and linked / total > FRONT_PAGE_LINK_SHARE
 
 
 def fragment_text(html: str) -> str:

@@ -3,9 +3,9 @@
 Reasons: 'invalid_url', 'blocked_address', 'timeout', 'connection_error',
 'too_many_redirects', 'http_<status>', 'too_large', 'not_html', 'undecodable' (a
 content coding this install has no decoder for), 'no_content' (204 or an empty
-body), 'no_article_text', 'no_entries' (a feed with nothing in the time window).
-Raised inside the web package only; `collect` turns each into a
-`service.models.InputFailure`.
+body), 'no_article_text', 'not_an_article' (a front page of links to stories),
+'no_entries' (a feed with nothing in the time window). Raised inside the web package
+only; `collect` turns each into a `service.models.InputFailure`.
 """
 
 from __future__ import annotations
