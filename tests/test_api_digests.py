@@ -3,6 +3,7 @@ problem details for every bad input, metrics, logs, URLs fetched inside the job.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.server
 import io
@@ -300,6 +301,13 @@ RAW_INPUTS: list[tuple[str, bytes, dict[str, str], int, str]] = [
     ),
     ("bad wait flag", b'{"articles": []}', {"x-query": "wait=maybe"}, 422, "validation"),
     ("idempotency key too long", b"{}", {"Idempotency-Key": "k" * 300}, 422, "validation"),
+    (
+        "compressed body",
+        gzip.compress(json.dumps(_article()).encode()),
+        {"content-encoding": "gzip"},
+        415,
+        "unsupported-media-type",
+    ),
 ]
 
 
@@ -393,6 +401,24 @@ def test_a_full_queue_answers_503_with_retry_after(make_client: Callable) -> Non
     assert full.json()["type"].endswith(":queue-full")
 
 
+def test_a_retry_with_its_idempotency_key_gets_its_job_while_the_queue_is_full(
+    make_client: Callable,
+) -> None:
+    client = make_client(delay_s=2.0, job_workers=1, max_queued_jobs=1)
+    running = client.post("/v1/digests", json={"articles": story_articles(2)})
+    deadline = time.monotonic() + 10
+    while client.get(running.headers["location"]).json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    body = {"articles": story_articles(1)}
+    queued = client.post("/v1/digests", json=body, headers={"Idempotency-Key": "k1"})
+    assert queued.status_code == 202 and queued.json()["status"] == "queued"
+    retry = client.post("/v1/digests", json=body, headers={"Idempotency-Key": "k1"})
+    assert retry.status_code == 202, retry.text
+    assert retry.json()["id"] == queued.json()["id"]
+    assert client.post("/v1/digests", json=body).status_code == 503  # a new job: still full
+
+
 def test_unknown_job_and_unknown_route_are_404_problems(make_client: Callable) -> None:
     client = make_client()
     for path in ("/v1/digests/0123456789abcdef0123456789abcdef", "/nowhere"):
@@ -456,6 +482,17 @@ def test_metrics_count_requests_jobs_and_llm_usage(make_client: Callable, tmp_pa
     assert 'digest_llm_tokens_total{backend="fake/llm",kind="prompt"} 200.0' in text
     assert 'digest_llm_cost_usd_total{backend="fake/llm"} 1.0' in text
     assert "digest_job_duration_seconds_bucket" in text
+
+
+def test_made_up_http_methods_do_not_grow_the_metrics(make_client: Callable) -> None:
+    """Anyone can send any method token; each would otherwise be a new series forever."""
+    client = make_client()
+    for n in range(3):
+        assert client.request(f"FOO{n}", "/v1/digests").status_code == 405
+        assert client.request(f"BAR{n}", "/nowhere").status_code == 404
+    text = client.get("/metrics").text
+    assert "FOO" not in text and "BAR" not in text
+    assert 'digest_http_requests_total{method="other",route="/v1/digests",status="405"} 3.0' in text
 
 
 def test_logs_are_json_with_request_ids_and_hold_no_article_text_or_key(

@@ -16,7 +16,7 @@ from service.jobs import (
     JobStore,
     migrate,
 )
-from service.jobs.db import database_url
+from service.jobs.db import database_url, make_engine
 from service.models import Article, Digest, JobError
 from tests.test_api_fakes import engine, pg_url  # noqa: F401  (fixtures)
 
@@ -73,6 +73,39 @@ def test_migrations_create_the_table_and_are_idempotent(engine: sa.Engine) -> No
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     assert version == _head_revision()
+
+
+def _migrate_at_once(url: str, processes: int) -> list[Exception]:
+    """Run `migrate` from `processes` engines (one connection each) released together."""
+    engines = [make_engine(url) for _ in range(processes)]
+    start = threading.Barrier(processes)
+    errors: list[Exception] = []
+
+    def run(one: sa.Engine) -> None:
+        start.wait()
+        try:
+            migrate(one)
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(one,)) for one in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for one in engines:
+        one.dispose()
+    return errors
+
+
+def test_processes_starting_at_once_on_a_new_sqlite_file_all_migrate(tmp_path: Path) -> None:
+    """`uvicorn --workers N` (or two servers) on a fresh SQLite file: every one starts."""
+    for round_ in range(6):
+        url = f"sqlite:///{tmp_path / f'jobs{round_}.db'}"
+        assert _migrate_at_once(url, 4) == []
+        with make_engine(url).connect() as conn:
+            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        assert versions == [(_head_revision(),)]
 
 
 def test_default_url_is_sqlite_under_data_dir_and_postgres_urls_use_psycopg(

@@ -18,6 +18,9 @@ from service.jobs.store import JobStoreError
 from service.models import Digest, JobError
 
 _JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+# any token is an HTTP method to the server, and every label value is a new series kept
+# forever: unknown methods (sent by anyone, with no key) are counted together
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class _JobStatusCollector(Collector):
@@ -87,6 +90,7 @@ class Metrics:
             r.register(_JobStatusCollector(job_counts))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        method = method if method in _METHODS else "other"
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
         if status >= 400:

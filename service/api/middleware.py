@@ -5,8 +5,9 @@ RequestContext (outermost): gives every request an id (the caller's valid
 request and records its metrics.
 
 BodyGuard: reads a request body before FastAPI does, answering 413 when it is
-over the limit (by Content-Length or by counting) and 400 when a JSON body is
-not UTF-8; then replays the body to the app.
+over the limit (by Content-Length or by counting), 415 when it is compressed
+(Content-Encoding) and 400 when a JSON body is not UTF-8; then replays the body
+to the app.
 """
 
 from __future__ import annotations
@@ -92,6 +93,19 @@ class BodyGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
+            return
+        encoding = _header(scope, b"content-encoding")
+        if encoding and encoding.lower() != "identity":  # else a gzip body reads as "not UTF-8"
+            response = problem_response(
+                scope,
+                415,
+                slug="unsupported-media-type",
+                title="Unsupported media type",
+                detail=f"the request body is sent with Content-Encoding {encoding[:32]!r}, "
+                "which this server does not decode; send it uncompressed",
+                headers={"Accept-Encoding": "identity"},
+            )
+            await response(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):

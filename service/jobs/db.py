@@ -7,6 +7,8 @@ startup; on PostgreSQL an advisory lock lets several replicas start at once.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from service.errors import ConfigError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 74_031_204  # any constant; shared by every replica of this service
+_WAL_SWITCH_TRIES = 200  # 10 s
 
 
 def database_url(settings: Settings) -> str:
@@ -62,14 +65,24 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # switching a new file to WAL while another process does the same can answer "locked"
+    # at once, without the busy timeout: retry for a while, as the timeout would have
+    for attempt in range(_WAL_SWITCH_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest revision; safe to call from several processes at once."""
+    """Bring the schema to the latest revision; safe to call from several processes at once
+    (PostgreSQL: an advisory lock; SQLite: the database's write lock)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
@@ -78,6 +91,11 @@ def migrate(engine: Engine) -> None:
             if is_postgres:
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
                 connection.commit()
+            elif connection.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction, so two processes starting on a
+                # new file (uvicorn --workers 2) would both create the tables and one would
+                # fail; the write lock, taken before Alembic reads the version, orders them
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")

@@ -159,6 +159,11 @@ class JobStore:
         assert job is not None
         return job, True
 
+    def replay(self, request: JobRequest, *, client: str, idempotency_key: str) -> Job | None:
+        """The job this key already made for this request, or None; raises
+        IdempotencyConflictError when the key was used for a different request."""
+        return self._by_key(client, idempotency_key, request.fingerprint())
+
     def cancel(self, job_id: str, *, client: str | None = None) -> bool:
         """Cancel a queued or running job; False when it was not active."""
         now = self.clock()

@@ -154,6 +154,10 @@ def _submit(
 ) -> Job:
     """Store the job unless the queue is full; wake the executor for a new one."""
     store = services.store
+    if idempotency_key is not None:  # a retry of an accepted request gets its job, full or not
+        earlier = store.replay(request, client=client, idempotency_key=idempotency_key)
+        if earlier is not None:
+            return earlier
     if store.counts().get("queued", 0) >= services.settings.max_queued_jobs:
         raise QueueFullError(
             "too many digest jobs are waiting", hint="retry in a minute, or ask for more workers"
