@@ -33,16 +33,24 @@ err = Console(stderr=True)
 
 
 class _ProgressBars:
-    """One rich progress bar per pipeline stage, shown on stderr."""
+    """One rich progress bar per pipeline stage, shown on stderr; where stderr is not a
+    terminal (a batch job's log) and not --quiet, a plain line at each quarter instead."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, *, quiet: bool = False) -> None:
         self.progress = progress
         self.tasks: dict[str, int] = {}
+        # why: a large input runs for minutes; a log with no line at all looks hung
+        self.lines = progress.disable and not quiet
+        self.quarters: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=max(total, 1))
         self.progress.update(self.tasks[stage], completed=done, total=max(total, 1))
+        quarter = 4 * done // max(total, 1)
+        if self.lines and quarter > self.quarters.get(stage, -1):
+            self.quarters[stage] = quarter
+            err.print(f"{stage}: {done}/{total}", highlight=False)
 
 
 @app.callback()
@@ -76,12 +84,14 @@ def summarize(
     skip_invalid: Annotated[
         bool, typer.Option(help="Skip unreadable records with a warning.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bars (or lines in a log).")
+    ] = False,
     since: Annotated[
         str | None, typer.Option(help="Feeds: only entries from this window, e.g. 24h, 7d.")
     ] = None,
 ) -> None:
-    """Summarize articles from files or folders into a cited digest."""
+    """Summarize articles from files, folders, standard input or URLs into a cited digest."""
     if format not in ("json", "markdown"):
         _fail(f"unknown format {format!r}: use json or markdown")
     try:
@@ -110,7 +120,7 @@ def summarize(
                 options,
                 embedder=embedder,
                 summarizer=summarizer,
-                progress=_ProgressBars(bars),
+                progress=_ProgressBars(bars, quiet=quiet),
                 failures=failures,
                 settings=settings,
             )
@@ -225,7 +235,7 @@ def _read_inputs(
     failures: list[InputFailure] = []
     if urls:
         with _bars(quiet) as bars:
-            collected = web.collect(urls, since=window, progress=_ProgressBars(bars))
+            collected = web.collect(urls, since=window, progress=_ProgressBars(bars, quiet=quiet))
         articles += collected.articles
         failures = collected.failures
     # failed URLs are printed here and listed in the digest's failures, not its warnings

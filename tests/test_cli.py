@@ -142,3 +142,16 @@ def test_a_web_address_without_https_gets_a_hint(tmp_path: Path) -> None:
     assert "give its full address: https://www.example.com/story" in result.stderr
     plain = runner.invoke(app, ["summarize", str(tmp_path / "notes.txt"), "-q"])
     assert plain.exit_code == 2 and "https://" not in plain.stderr
+
+
+def test_progress_shows_as_lines_where_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    """A batch job's log gets a line per stage and quarter (no bars there), none with -q."""
+    strike = str(_strike_file(tmp_path))
+    logged = runner.invoke(app, ["summarize", strike, "-f", "json"])
+    assert logged.exit_code == 0, logged.output
+    lines = logged.stderr.splitlines()
+    assert "dedup: 3/3" in lines and "embed: 0/3" in lines
+    assert "summarize: 1/1" in lines
+    assert len(lines) == len(set(lines))  # a quarter is told once
+    quiet = runner.invoke(app, ["summarize", strike, "-f", "json", "-q"])
+    assert quiet.exit_code == 0 and "dedup:" not in quiet.stderr
