@@ -134,6 +134,17 @@ def test_numeric_dates_are_utc_timestamps_and_absurd_ones_are_named(tmp_path) ->
     assert any("dated.jsonl:2" in w for w in kept.warnings)
 
 
+def test_a_date_that_cannot_be_read_is_named_not_dropped() -> None:
+    text = "Dock workers went on strike on Monday at the port."
+    rss = record_to_article(
+        {"text": text, "date": "Tue, 10 Jun 2003 04:00:00 GMT"}, default_id="a", location="x:1"
+    )
+    assert rss.published_at is not None and rss.published_at.year == 2003
+    with pytest.raises(IngestError, match=r"x:2.*date 'yesterday' is not a date") as refused:
+        record_to_article({"text": text, "date": "yesterday"}, default_id="b", location="x:2")
+    assert "leave the date out" in (refused.value.hint or "")
+
+
 def test_a_body_that_opens_with_its_given_headline_loses_that_line() -> None:
     title = "Tsunami aid donations in 2005 deductible for 2004 in the U.S."
     body = "U.S. citizens donating in 2005 can deduct the gifts on their 2004 returns."

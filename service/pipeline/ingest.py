@@ -91,8 +91,8 @@ def _parse_date(value: Any) -> datetime | None:
 
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
+    except (TypeError, ValueError) as exc:  # "yesterday": refused, not silently dropped
+        raise ValueError(f"date {text[:40]!r} is not a date") from exc
 
 
 def record_to_article(record: Mapping[str, Any], *, default_id: str, location: str) -> Article:
@@ -130,7 +130,9 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
         raise IngestError(f"invalid record: {exc.errors()[0]['msg']}", location=location) from exc
     except ValueError as exc:  # a date that cannot be one
         raise IngestError(
-            str(exc), location=location, hint="give an ISO 8601 date or Unix seconds"
+            str(exc),
+            location=location,
+            hint="give an ISO 8601 or RFC 822 date or Unix seconds, or leave the date out",
         ) from exc
 
 
