@@ -69,6 +69,20 @@ def test_single_article_story_needs_no_attribution(embedder: Embedder) -> None:
     assert not summary.sentences[0].text.startswith("It ")
 
 
+def test_an_empty_summary_says_why(embedder: Embedder) -> None:
+    brief = Article(id="b", title="Port", text="The port closed on Monday.")
+    summary = ExtractiveSummarizer(embedder).summarize([brief], max_words=60)
+    assert summary.sentences == []
+    [note] = summary.notes
+    assert note.startswith("no summary: none of the 1 sentence of these articles could stand")
+    assert "1 under 6 words" in note and "give the articles' full text" in note
+    scraps = Article(id="s", title="Brief", text="Short one. Another sentence here. Rain fell.")
+    [note] = ExtractiveSummarizer(embedder).summarize([scraps], max_words=60).notes
+    assert "no full sentence to quote" in note
+    # a summary that has sentences carries no such note
+    assert ExtractiveSummarizer(embedder).summarize([comet_article()], max_words=60).notes == []
+
+
 def test_citation_markers_in_text(embedder: Embedder) -> None:
     _, summary = _summary(embedder)
     assert re.search(r"\.\[\d\](\[\d\])*", summary.text)

@@ -31,6 +31,14 @@ def test_notes_are_a_block_of_their_own_before_the_sources() -> None:
     assert "1. [Strike](https://x.example/a)" in text
 
 
+def test_an_empty_summary_shows_its_note_on_why() -> None:
+    digest = _digest(["no summary: these articles hold no full sentence to quote"], [])
+    digest.clusters[0].summary.sentences.clear()
+    text = render_markdown(digest)
+    assert "_No summary: the articles had no usable sentences._" in text
+    assert "> no summary: these articles hold no full sentence to quote\n\n**Sources**" in text
+
+
 def test_unread_inputs_are_listed_with_their_reason() -> None:
     failure = InputFailure(input="https://x.example/gone", reason="http_404", detail="not found")
     text = render_markdown(_digest([], [failure]))

@@ -24,10 +24,10 @@ def render_markdown(digest: Digest) -> str:
         lines += [f"## {cluster.title}", ""]
         if cluster.summary and cluster.summary.sentences:
             lines += [cluster.summary.text, ""]
-            if cluster.summary.notes:
-                lines += [f"> {note}" for note in cluster.summary.notes] + [""]
         else:
             lines += ["_No summary: the articles had no usable sentences._", ""]
+        if cluster.summary and cluster.summary.notes:  # an empty summary's note says why
+            lines += [f"> {note}" for note in cluster.summary.notes] + [""]
         lines += ["**Sources**", ""]
         lines += [_source_line(cluster, s.number) for s in cluster.sources]
         lines.append("")

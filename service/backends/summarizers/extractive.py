@@ -168,7 +168,8 @@ class ExtractiveSummarizer:
         texts = shorten_repeats([c.text for c in chosen], [c.introductions for c in chosen])
         cited = [cite(text, c.support, articles) for text, c in zip(texts, chosen, strict=True)]
         sentences = vary_unnamed_reports(cited)
-        return Summary(sentences=sentences, backend=self.name)
+        notes = [] if sentences else [_why_no_sentence(articles)]
+        return Summary(sentences=sentences, backend=self.name, notes=notes)
 
     def _candidates(self, articles: list[Article]) -> list[Candidate]:
         sentences: list[Sentence] = []
@@ -251,6 +252,26 @@ class ExtractiveSummarizer:
             words += sequenced_length(best.text)
             pool.remove(best)
         return _in_reading_order(chosen)
+
+
+def _why_no_sentence(articles: list[Article]) -> str:
+    """Why an empty summary is empty, in words a reader can act on (an API caller sees
+    only the note: an empty list of sentences says nothing)."""
+    lengths = [word_count(s.text) for a in articles for s in split_sentences(a.id, a.text)]
+    if not lengths:
+        return (
+            "no summary: these articles hold no full sentence to quote, only fragments or "
+            "very short lines; give the articles' full text"
+        )
+    short = sum(n < MIN_WORDS for n in lengths)
+    long = sum(n > MAX_WORDS for n in lengths)
+    found = f"{len(lengths)} sentence{'s' if len(lengths) != 1 else ''}"
+    return (
+        f"no summary: none of the {found} of these articles could stand in a summary "
+        f"({short} under {MIN_WORDS} words, {long} over {MAX_WORDS}; the rest are questions, "
+        "fragments, first-person asides or loaded wording with no neutral rewording); "
+        "give the articles' full text"
+    )
 
 
 def _antecedent(before: Candidate, candidate: Candidate) -> bool:
