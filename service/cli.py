@@ -135,7 +135,7 @@ def summarize(
     )
     if output:
         try:
-            output.write_text(rendered, encoding="utf-8")
+            _write_whole(output, rendered)
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror}")
         stories = len(result.clusters)
@@ -230,8 +230,14 @@ def _read_inputs(
     articles: list[Article] = []
     warnings: list[str] = []
     if files:
-        ingested = load_paths(files, skip_invalid=skip_invalid)
-        articles, warnings = list(ingested.articles), list(ingested.warnings)
+        try:
+            ingested = load_paths(files, skip_invalid=skip_invalid)
+        except EmptyInputError as exc:
+            if not urls:
+                raise
+            warnings.append(exc.user_message)  # the URLs may still give articles
+        else:
+            articles, warnings = list(ingested.articles), list(ingested.warnings)
     failures: list[InputFailure] = []
     if urls:
         with _bars(quiet) as bars:
@@ -245,6 +251,17 @@ def _read_inputs(
     if not articles:
         raise EmptyInputError("no article could be read from the URLs given (see the warnings)")
     return articles, failures, warnings
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `path` through a temporary file beside it: a full disk or a kill leaves the
+    previous digest (or none), never half of one."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _bars(quiet: bool) -> Progress:

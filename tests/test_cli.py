@@ -155,3 +155,24 @@ def test_progress_shows_as_lines_where_stderr_is_not_a_terminal(tmp_path: Path) 
     assert len(lines) == len(set(lines))  # a quarter is told once
     quiet = runner.invoke(app, ["summarize", strike, "-f", "json", "-q"])
     assert quiet.exit_code == 0 and "dedup:" not in quiet.stderr
+
+
+def test_a_failed_write_leaves_the_previous_digest_whole(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    out = tmp_path / "digest.md"
+    out.write_text("yesterday's digest\n")
+    news = _strike_file(tmp_path)
+    real_write = Path.write_text
+
+    def disk_full(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real_write(self, data[:10], *args, **kwargs)  # some bytes land, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    result = runner.invoke(app, ["summarize", str(news), "-o", str(out), "-q"])
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "No space left on device" in result.output
+    assert out.read_text() == "yesterday's digest\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.md", "strike.jsonl"]

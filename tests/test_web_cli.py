@@ -69,3 +69,15 @@ def test_a_bad_window_is_refused_before_fetching(web: FakeWeb) -> None:
     result = runner.invoke(app, ["summarize", web.url("/feed.rss"), "--since", "yesterday"])
     assert result.exit_code == 2 and "invalid time window" in result.stderr
     assert web.total == 0
+
+
+def test_a_file_of_invalid_records_does_not_stop_the_urls(web: FakeWeb, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "text": "  "}\nnot json\n')
+    args = ["summarize", str(broken), web.url("/article"), "--skip-invalid", "-f", "json", "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert web.hits["/article"] == 1
+    digest = Digest.model_validate_json(result.stdout)
+    assert [a.url for a in digest.articles] == [web.url("/article")]
+    assert "broken.jsonl" in result.stderr  # why the file gave nothing is still said
