@@ -212,6 +212,7 @@ def test_api_keys_are_required_checked_and_scope_the_jobs(make_client: Callable)
     assert client.get(location, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
     assert client.get(location, headers={"X-API-Key": OTHER_KEY}).status_code == 404
     assert client.get("/healthz").status_code == 200  # probes need no key
+    assert client.head("/healthz").status_code == 200  # nor do HEAD probes
 
 
 def test_the_app_refuses_to_start_without_keys_unless_open_access_is_chosen(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from service.api.deps import ServicesDep
 from service.api.schemas import Health
@@ -16,6 +16,11 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
 async def healthz() -> Health:
     return Health(status="ok")
+
+
+@router.head("/healthz", include_in_schema=False)  # uptime checkers often probe with HEAD
+async def healthz_head() -> Response:
+    return Response(status_code=200)
 
 
 @router.get(
