@@ -237,3 +237,30 @@ def test_two_replicas_on_one_database_share_the_work_without_duplicates(
         replica_two.shutdown()
     assert sorted(one.calls + two.calls) == sorted(f"job {n}" for n in range(6))
     assert one.calls and two.calls
+
+
+def test_a_job_stuck_past_its_deadline_fails_with_reason_deadline(engine: sa.Engine) -> None:
+    release = threading.Event()
+
+    def stuck(articles, options, *, progress, failures) -> Digest:  # a call that never returns
+        release.wait(10)
+        return Digest(created_at=datetime.now(UTC), clusters=[], articles=list(articles))
+
+    store = JobStore(engine, lease_s=5.0, max_attempts=2)
+    settings = Settings(allow_open_access=True, job_deadline_s=0.5)
+    outcomes = Outcomes()
+    runner = JobRunner(store, stuck, settings, listener=outcomes)
+    executor = InProcessExecutor(store, runner, workers=1, poll_s=0.1)
+    executor.start()
+    try:
+        job_id = submit(store, executor, "stuck")
+        wait_until(lambda: status(store, job_id) == "failed", timeout_s=5)
+        job = store.get(job_id)
+        assert job is not None and job.error is not None
+        assert (job.error.reason, job.error.status) == ("deadline", 504)
+        release.set()  # the call returns at last: its late digest is not stored
+        wait_until(lambda: outcomes.ended == [("aborted", None)], timeout_s=5)
+    finally:
+        release.set()
+        executor.shutdown()
+    assert status(store, job_id) == "failed"

@@ -14,11 +14,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
 from service.config import Settings
 from service.errors import BackendError, ConfigError, EmptyInputError, InputError, ServiceError
+from service.jobs.fanout import deadline_error
 from service.jobs.spec import JobRequest
 from service.jobs.store import ClaimedJob, JobStore, JobStoreError
 from service.models import Article, Digest, InputFailure, JobError
@@ -100,7 +102,14 @@ class JobRunner:
         """Run a job this runner holds the lease of; returns the outcome. Never raises."""
         started = time.monotonic()
         lost = threading.Event()
-        keeper = _LeaseKeeper(self.store, job.id, self.owner, lost)
+        keeper = _LeaseKeeper(
+            self.store,
+            job.id,
+            self.owner,
+            lost,
+            deadline=self._deadline(job, started),
+            on_deadline=lambda: self._fail(job, deadline_error(self.settings)),
+        )
         keeper.start()
         digest: Digest | None = None
         error: JobError | None = None
@@ -141,6 +150,14 @@ class JobRunner:
             )
         return outcome
 
+    def _deadline(self, job: ClaimedJob, now: float) -> float:
+        """When (on the monotonic clock) the job's DIGEST_JOB_DEADLINE_S ends, counted from
+        its first start: a resumed job does not get a fresh allowance."""
+        current = self.store.get(job.id, with_digest=False)
+        first = current.started_at if current and current.started_at else None
+        spent = (datetime.now(UTC) - first).total_seconds() if first else 0.0
+        return now + self.settings.job_deadline_s - max(spent, 0.0)
+
     def _execute(self, job: ClaimedJob, lost: threading.Event) -> Digest:
         progress = job_progress(self.store, job.id, self.owner, lost)
         request = job.request
@@ -158,13 +175,29 @@ class JobRunner:
 
 
 class _LeaseKeeper:
-    """Renews a job's lease in the background; sets `lost` when the job is no longer ours."""
+    """Renews a job's lease in the background; sets `lost` when the job is no longer ours.
 
-    def __init__(self, store: JobStore, job_id: str, owner: str, lost: threading.Event) -> None:
+    At `deadline` it stops renewing, calls `on_deadline` (which fails the job) and sets
+    `lost`: a pipeline stuck without raising (a hung call) would otherwise keep its job
+    'running' forever, the lease renewed by this thread.
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        job_id: str,
+        owner: str,
+        lost: threading.Event,
+        *,
+        deadline: float | None = None,
+        on_deadline: Callable[[], object] | None = None,
+    ) -> None:
         self.store = store
         self.job_id = job_id
         self.owner = owner
         self.lost = lost
+        self.deadline = deadline
+        self.on_deadline = on_deadline
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"lease-{job_id[:8]}", daemon=True)
 
@@ -176,7 +209,14 @@ class _LeaseKeeper:
 
     def _loop(self) -> None:
         interval = max(self.store.lease.total_seconds() / 3, 0.05)
+        if self.deadline is not None:
+            interval = min(interval, max(self.deadline - time.monotonic(), 0.05))
         while not self._stop.wait(interval):
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self.lost.set()  # the run stops at its next progress report, if it makes one
+                if self.on_deadline is not None:
+                    self.on_deadline()
+                return
             try:
                 if not self.store.renew(self.job_id, self.owner):
                     self.lost.set()
