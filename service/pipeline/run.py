@@ -21,6 +21,7 @@ from service.config import Settings, get_settings
 from service.errors import EmptyInputError
 from service.models import Article, Cluster, Digest, InputFailure, Source, Summary
 from service.pipeline.cluster import central_index, cluster_articles
+from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
 from service.pipeline.sentences import split_sentences
 from service.pipeline.verify import MemoEmbedder, remembering, verifier_for
@@ -115,7 +116,9 @@ def _summarize_all(
 
     def one(story: list[Article]) -> Summary:
         summary = summarizer.summarize(story, max_words=max_words)
-        return verify(summary, story) if verify else summary
+        if verify is None:
+            return summary
+        return anchor_relative_days(verify(summary, story), story, max_words)
 
     progress("summarize", 0, len(stories))
     if concurrency <= 1 or len(stories) <= 1:
@@ -276,7 +279,8 @@ def story_writer(
     def write(story: list[Article]) -> Summary:
         if is_cpu_bound(summarizer):
             embed_sentences(memo, story)
-        return verifier.verify(summarizer.summarize(story, max_words=plan.max_words), story)
+        summary = verifier.verify(summarizer.summarize(story, max_words=plan.max_words), story)
+        return anchor_relative_days(summary, story, plan.max_words)
 
     return write
 

@@ -1,0 +1,62 @@
+"""Relative days in a summary ("today", "yesterday", "tomorrow") anchored to a date.
+
+Why: a digest is read later than its articles were written, and it mixes articles of
+different days, so "today" in the summary's own voice is wrong or meaningless. When
+every article a sentence cites gives its publication date and they agree on the day,
+"announced yesterday" becomes "announced on November 19" and "Today, ..." becomes
+"On November 20, ..."; "until today" becomes "until November 20". Otherwise the
+sentence is left as written: there is nothing to anchor it to.
+
+This runs once, after verification: the verifier checks what the articles say, and a
+date the summary adds in place of "today" is not written in them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from service.models import Article, Summary
+from service.pipeline.sentences import word_count
+
+_RELATIVE = re.compile(
+    r"\b(?P<prep>(?:until|since|from|by|before|after|through|till|as of)\s+)?"
+    r"(?P<word>today|yesterday|tomorrow)\b(?!['’]s)",  # "tomorrow's stage" is left alone
+    re.IGNORECASE,
+)
+_OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def anchored(text: str, published: date) -> str:
+    """`text` with its relative days written as dates, counted from `published`."""
+
+    def replace(match: re.Match[str]) -> str:
+        day = published + timedelta(days=_OFFSET[match["word"].lower()])
+        written = f"{day:%B} {day.day}"
+        if match["prep"]:
+            return f"{match['prep']}{written}"
+        at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
+        return f"{'On' if at_start else 'on'} {written}"
+
+    return _RELATIVE.sub(replace, text)
+
+
+def anchor_relative_days(summary: Summary, articles: list[Article], max_words: int) -> Summary:
+    """The summary with relative days anchored where its cited articles agree on the day,
+    as long as the summary stays within `max_words` ("today" is one word, "on November
+    20" three)."""
+    words = summary.word_count
+    sentences = []
+    for sentence in summary.sentences:
+        cited = [articles[n - 1] for n in sentence.citations if 1 <= n <= len(articles)]
+        days = {a.published_at.date() for a in cited if a.published_at is not None}
+        text = sentence.text
+        if cited and len(days) == 1 and all(a.published_at for a in cited):
+            candidate = anchored(text, days.pop())
+            grown = word_count(candidate) - word_count(text)
+            if candidate != text and words + grown <= max_words:
+                text, words = candidate, words + grown
+        sentences.append(
+            sentence if text == sentence.text else sentence.model_copy(update={"text": text})
+        )
+    return summary.model_copy(update={"sentences": sentences})

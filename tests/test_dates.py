@@ -1,0 +1,66 @@
+"""Relative days in a summary are anchored to the cited articles' day, when they agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from service.backends.embedders import Embedder
+from service.models import Article, Summary, SummarySentence
+from service.pipeline.dates import anchor_relative_days, anchored
+from service.pipeline.run import DigestOptions, digest
+
+DAY = date(2008, 4, 6)
+
+
+def test_relative_days_become_dates_that_read_in_place() -> None:
+    assert anchored("The torch arrived in London today.", DAY) == (
+        "The torch arrived in London on April 6."
+    )
+    assert anchored("Today, the torch went out.", DAY) == "On April 6, the torch went out."
+    assert anchored("The army announced yesterday.", DAY) == "The army announced on April 5."
+    assert anchored("Talks run until tomorrow.", DAY) == "Talks run until April 7."
+    assert anchored("Tomorrow's stage is hard.", DAY) == "Tomorrow's stage is hard."  # as written
+    assert anchored("It rained. Today it stopped.", DAY) == "It rained. On April 6 it stopped."
+
+
+def _article(number: int, published: datetime | None) -> Article:
+    return Article(id=f"a{number}", title="t", text="x", published_at=published)
+
+
+def _summary(text: str, citations: list[int]) -> Summary:
+    sentence = SummarySentence(text=text, citations=citations, article_ids=[])
+    return Summary(sentences=[sentence], backend="test")
+
+
+def test_only_when_every_cited_article_gives_the_same_day() -> None:
+    noon = datetime(2008, 4, 6, 12, tzinfo=UTC)
+    articles = [_article(1, noon), _article(2, noon + timedelta(hours=3)), _article(3, None)]
+    articles.append(_article(4, noon + timedelta(days=1)))
+    text = "The torch arrived in London today."
+    same_day = anchor_relative_days(_summary(text, [1, 2]), articles, 120)
+    assert same_day.sentences[0].text == "The torch arrived in London on April 6."
+    for citations in ([1, 3], [3], [1, 4]):  # a date unknown, or two days
+        assert anchor_relative_days(_summary(text, citations), articles, 120).text.startswith(text)
+    # the day is the article's own: late evening in New York is the next day in UTC
+    evening = datetime(2008, 4, 6, 22, tzinfo=timezone(timedelta(hours=-5)))
+    [local] = anchor_relative_days(_summary(text, [1]), [_article(1, evening)], 120).sentences
+    assert local.text.endswith("on April 6.")
+    # the word budget holds: "today" is one word, "on April 6" three
+    assert anchor_relative_days(_summary(text, [1]), articles, 7).sentences[0].text == text
+
+
+def test_a_digest_of_dated_articles_says_the_day(embedder: Embedder) -> None:
+    when = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    article = Article(
+        id="p1",
+        title="Harbour strike",
+        text=(
+            "Dock workers at the port of Valmora went on strike today over pay and safety rules. "
+            "The strike halted the loading of about 40 container ships, port officials said. "
+            "Talks between the union and the port will resume next week, officials said."
+        ),
+        published_at=when,
+    )
+    result = digest([article], DigestOptions(one_story=True, max_words=80), embedder=embedder)
+    text = result.clusters[0].summary.text
+    assert "went on strike on November 20 over pay" in text and "today" not in text
