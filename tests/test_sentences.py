@@ -175,3 +175,24 @@ def test_a_one_word_city_dateline_is_stripped() -> None:
         "A church based in Independence could change its policies.",
         "Meanwhile, Senator Smith — who chairs the panel — said the vote would wait.",
     ]
+
+
+def test_a_stop_glued_to_the_next_sentence_still_ends_one() -> None:
+    text = "He was arrested at a car wash last month.Kanasho Johns, 27, was charged on Friday."
+    assert [s.text for s in split_sentences("a", text)] == [
+        "He was arrested at a car wash last month.",
+        "Kanasho Johns, 27, was charged on Friday.",
+    ]
+    kept = "The U.S.Army said troops from St.Louis were ready on Monday."
+    assert [s.text for s in split_sentences("a", kept)] == [kept]
+
+
+def test_a_dateline_without_spaces_and_the_archive_notice_are_not_story() -> None:
+    text = (
+        "WASHINGTON—The chairman of the committee said talks would go on this week. "
+        'Crawls of supported "No More 404" sites. '
+        "These crawls are part of an effort to archive pages as they are created and kept."
+    )
+    assert [s.text for s in split_sentences("a", text)] == [
+        "The chairman of the committee said talks would go on this week."
+    ]

@@ -83,10 +83,13 @@ _ABBREVIATIONS = {
 _UNSPACED_SCRIPT = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A boundary candidate: end punctuation, optional closing quotes/brackets, space, then an
 # optional opening quote and the letter or digit `next` (`_opens_sentence` judges it); or
-# an ideographic full stop, '!' or '?' (or '.', '!', '?' run into such a script), which no
-# space follows in Chinese and Japanese.
+# a stop glued to the next sentence by a scraper ("last month.Kanasho Johns was"; two
+# lower-case letters before it, so not "U.S.Army" or "St.Louis"); or an ideographic full
+# stop, '!' or '?' (or '.', '!', '?' run into such a script), which no space follows in
+# Chinese and Japanese.
 _BOUNDARY = re.compile(
     rf"""(?P<end>[.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?(?P<next>[^\W_]))
+      | (?<=[a-z][a-z])(?P<glued>[.!?]["'”’)\]]*)(?=[A-Z][a-z])
       | (?P<stop>(?:[。！？]|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
                  [.!?。！？]*["'”’)\]」』]*)\s*""",
     re.VERBOSE,
@@ -96,7 +99,8 @@ _UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
 # left them: calls to click or subscribe, "In this July 1, 2017, file photo, ...",
-# Q&A labels, tweets ("@handle: ..."), and text glued to a menu by " | ".
+# Q&A labels, tweets ("@handle: ..."), text glued to a menu by " | ", and the Internet
+# Archive's notice on pages it crawled ("Crawls of supported "No More 404" sites").
 _FURNITURE_SENTENCE = re.compile(
     r"""\bclick\s+(?:here|below|the\s+link)\b
       | \bunsubscribe\b
@@ -107,13 +111,16 @@ _FURNITURE_SENTENCE = re.compile(
       | \b(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)\s*/
       | ^(?:last\s+)?updated\s+(?:at|on)\b
       | ^@\w+\s*:
-      | \s\|\s""",
+      | \s\|\s
+      | \bNo\s+More\s+404\b | \bfix\s+all\s+broken\s+links\b
+      | \barchive\s+pages\s+as\s+they\s+are\s+created\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What may open a paragraph without being part of its first sentence: a list item's
 # marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
-# dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "Meadow Lake, Saskatchewan – ",
-# "(CNN) - ", "(CNN)Patience", "KATHMANDU, Nepal (AP) — ", "NEW YORK, May 18 (UPI) -- ").
+# dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "WASHINGTON—", "Meadow Lake,
+# Saskatchewan – ", "(CNN) - ", "(CNN)Patience", "KATHMANDU, Nepal (AP) — ", "NEW YORK,
+# May 18 (UPI) -- ").
 # A one-word city ("London, England — ") only when a sentence opens after the dash, so
 # that "Meanwhile, Senator Smith — who ..." keeps its opening.
 _PARAGRAPH_PREFIX = re.compile(
@@ -121,6 +128,7 @@ _PARAGRAPH_PREFIX = re.compile(
         [*•·▪‣◦–-]\s+
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
+      | [A-Z][A-Z.'’]{2,}(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?[–—](?=[A-Z])
       | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
       | [A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+(?=["“A-Z0-9])
       | \([A-Z][\w.&'’ ]{0,30}\)(?:\s*[–—-]{1,2}\s+|(?=[A-Z]))
@@ -189,6 +197,10 @@ def split_paragraph(paragraph: str) -> list[str]:
             if _quotation_goes_on(paragraph, match):
                 continue
             end = match.end("stop")
+        elif match.group("glued"):
+            end = match.end("glued")
+            if _is_abbreviation(paragraph[start:end]):
+                continue
         elif _opens_sentence(match.group("next")):
             end = match.end("end")
             if match.group("end").startswith(".") and _is_abbreviation(paragraph[start:end]):
