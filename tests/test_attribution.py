@@ -19,6 +19,11 @@ def test_attribution_wording() -> None:
     assert attribute("According to police, two died.", "X").startswith(
         "X reports that according to"
     )
+    # a sentence that already says "according to" anywhere is not framed with it again
+    inside = "The toll passed 80,000, according to several news agencies."
+    assert attribute(inside, None) == (
+        "One report says that the toll passed 80,000, according to several news agencies."
+    )
 
 
 def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:

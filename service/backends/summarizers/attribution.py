@@ -59,6 +59,9 @@ def attribute(
         return f"{reporter} that {text[:1].lower() + text[1:]}"
     keep_case = _opens_on_a_name(text, names or set(), lowercase_words or set())
     body = text if keep_case else text[:1].lower() + text[1:]
+    if "according to" in text.lower():  # "According to one report, ..., according to X"
+        reporter = f"{outlet} reports" if outlet else "One report says"
+        return f"{reporter} that {body}"
     return f"According to {outlet or 'one report'}, {body}"
 
 
