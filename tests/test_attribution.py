@@ -98,6 +98,28 @@ def test_unnamed_reports_read_as_a_sequence() -> None:
     ]
 
 
+def test_a_returning_report_is_named_by_the_number_the_reader_sees() -> None:
+    def cited(text: str, number: int) -> SummarySentence:
+        return SummarySentence(text=text, citations=[number], article_ids=[f"a{number}"])
+
+    sentences = [
+        cited("According to one report, the race starts in London.", 3),
+        cited("According to one report, rain is due.", 1),
+        cited("According to one report, the route changed.", 3),
+        cited("According to one report, crowds were large.", 9),
+        cited("According to one report, the stage was short.", 1),
+        cited("According to one report, fans cheered.", 9),
+    ]
+    assert [s.text for s in vary_unnamed_reports(sentences)] == [
+        "According to one report, the race starts in London.",
+        "According to another report, rain is due.",
+        "According to the third report, the route changed.",  # [3], not the first one seen
+        "According to another report, crowds were large.",
+        "According to the first report, the stage was short.",
+        "According to one report, fans cheered.",  # no ordinal for [9]: as before
+    ]
+
+
 def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:
     for text in [
         "According to another report, rain is due.",

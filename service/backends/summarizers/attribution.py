@@ -171,7 +171,8 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
     one report from several. The first stays "one report"; a sentence from the same
     article right after it says "the same report"; one from an article not yet
     attributed says "another report"; one returning to an article attributed earlier
-    says which, in order ("the first report"). The citations name the article either way.
+    says which by its citation number ("the third report ... [3]": an ordinal counted in
+    the summary's own order read as the wrong source, "the third report" for [1]).
     The sequence is worked out afresh from every unnamed wording, so running it again
     after the verifier dropped a sentence mends "the same report" left without its first.
     """
@@ -185,10 +186,12 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
             varied.append(sentence)
             continue
         source = sentence.article_ids[0]
+        number = sentence.citations[0] if len(sentence.citations) == 1 else 0
         if source == previous:
             handle = "the same report"
-        elif source in seen and seen.index(source) < len(_ORDINALS):
-            handle = f"the {_ORDINALS[seen.index(source)]} report"
+        elif source in seen and 1 <= number <= len(_ORDINALS):
+            # by its citation number, which the reader sees: "the third report ... [3]"
+            handle = f"the {_ORDINALS[number - 1]} report"
         elif seen and source not in seen:
             handle = "another report"
         else:
