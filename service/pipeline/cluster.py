@@ -200,8 +200,8 @@ def groups_from_labels(labels: np.ndarray | list[int]) -> list[list[int]]:
     return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
 
 
-def central_index(vectors: np.ndarray, members: list[int]) -> int:
-    """The member closest to the group's centroid (its most typical article)."""
+def by_centrality(vectors: np.ndarray, members: list[int]) -> list[int]:
+    """The members from the closest to the group's centroid (most typical) to the farthest."""
     sub = vectors[members]
-    centroid = sub.mean(axis=0)
-    return members[int(np.argmax(sub @ centroid))]
+    closeness = sub @ sub.mean(axis=0)
+    return [members[i] for i in np.argsort(-closeness, kind="stable")]

@@ -20,10 +20,11 @@ from service.backends.summarizers.registry import EXTRACTIVE, get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError
 from service.models import Article, Cluster, Digest, InputFailure, Source, Summary
-from service.pipeline.cluster import central_index, cluster_articles
+from service.pipeline.cluster import by_centrality, cluster_articles
 from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
 from service.pipeline.sentences import split_sentences
+from service.pipeline.titles import story_title
 from service.pipeline.verify import MemoEmbedder, remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -235,7 +236,7 @@ def plan_digest(
         stories=[
             StoryPlan(
                 id=f"c{number}",
-                title=kept[central_index(vectors, members)].title,
+                title=story_title([kept[i].title for i in by_centrality(vectors, members)]),
                 article_ids=[kept[i].id for i in members],
             )
             for number, members in enumerate(groups, start=1)
