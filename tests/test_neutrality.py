@@ -6,6 +6,10 @@ def test_loaded_terms_are_found_in_their_forms() -> None:
     assert "relentless" in find_loaded_terms("a relentless pursuit of missiles")
     assert "regime" in find_loaded_terms("the regimes of the region")
     assert find_loaded_terms("The government announced a budget.") == []
+    # found by an editor reading summaries: judging words a report does not need
+    assert find_loaded_terms("a sleazy dossier") == ["sleazy"]
+    assert find_loaded_terms("Trump has griped about relief efforts.") == ["gripe"]
+    assert find_loaded_terms("Her rivals ganged up on her.") == ["ganged up"]
 
 
 def test_reword_or_refuse() -> None:
