@@ -114,3 +114,14 @@ def test_a_flipped_negation_is_not_supported(embedder: Embedder) -> None:
     assert _supports(embedder, evidence, "The driver was not injured in the crash.") == ["b"]
     flipped = SupportFeatures(0.95, 1.0, 1.0, 0, missing_negation=True)
     assert not flipped.grounds and not flipped.corroborates
+
+
+def test_a_claims_weekday_must_be_written_near_it(embedder: Embedder) -> None:
+    """A story that runs for days: "the talks ended on Saturday" is not corroborated by an
+    article written while they went on, which says they were due to end on Friday."""
+    texts = {
+        "a": "The climate talks in Bali ended on Saturday with a deal on a roadmap.",
+        "b": "The climate talks in Bali are due to end on Friday with a deal on a roadmap.",
+    }
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, "The climate talks in Bali ended on Saturday.") == ["a"]

@@ -14,8 +14,8 @@ Two questions, two strengths of evidence:
 - Which other articles corroborate a grounded sentence? Outlets paraphrase each
   other, so here one of the article's sentences must mean much the same
   (cosine >= 0.6) and the article must use half the sentence's content words.
-Either way the article must write every number of the sentence ("8pm" counts as 8) in
-one of its five sentences closest to it, and a negated sentence ("would not be
+Either way the article must write every number and weekday of the sentence ("8pm" counts
+as 8) in one of its five sentences closest to it, and a negated sentence ("would not be
 released") needs a negation among them too: an answer that flips "would be released"
 keeps nearly every word and pair, and its cosine to the source stays high.
 A sentence no article grounds is supported by none. The extractive summarizer
@@ -41,6 +41,7 @@ CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also fo
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
     r"\b(?:not|never|no(?![.\-])|none|nobody|nothing|neither|nor|cannot)\b|n[’']t\b",
@@ -67,6 +68,12 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def weekdays(text: str) -> set[str]:
+    """Weekday names the text writes ("Saturday"): checked like numbers, since a story that
+    runs for days reports "talks continue on Friday" and "talks ended on Saturday"."""
+    return {day.lower() for day in _WEEKDAY.findall(text)}
+
+
 def negated(text: str) -> bool:
     """Whether the text says something is not so ("not", "never", "didn't", "no one")."""
     return bool(_NEGATION.search(text))
@@ -85,7 +92,7 @@ class SupportFeatures:
     similarity: float  # cosine of the article's sentence closest to the claim
     word_coverage: float  # share of the claim's content words the article uses
     pair_coverage: float  # share of the claim's word pairs the article contains
-    missing_numbers: int  # numbers of the claim missing from its closest sentences there
+    missing_numbers: int  # numbers (and weekdays) of the claim missing from its closest sentences
     missing_negation: bool = False  # the claim is negated; its closest sentences there are not
 
     @property
@@ -139,7 +146,7 @@ class ClusterEvidence:
             vectors=vectors,
             vocab={aid: content_words(texts[aid]) for aid in article_ids},
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
-            sentence_numbers=[numbers(s.text) for s in sentences],
+            sentence_numbers=[numbers(s.text) | weekdays(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
         )
 
@@ -151,7 +158,7 @@ class ClusterEvidence:
         """The judge's evidence for `text`, per article, in cluster order."""
         words = content_words(text)
         pairs = word_pairs(text)
-        nums = numbers(text)
+        nums = numbers(text) | weekdays(text)
         negation = negated(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
