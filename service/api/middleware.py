@@ -23,7 +23,12 @@ from starlette.datastructures import MutableHeaders
 
 from service.api.logs import request_id_var
 from service.api.metrics import Metrics
-from service.api.problems import problem_response
+from service.api.problems import (
+    TooLargeError,
+    UnsupportedMediaTypeError,
+    error_response,
+    problem_response,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,15 +101,11 @@ class BodyGuardMiddleware:
             return
         encoding = _header(scope, b"content-encoding")
         if encoding and encoding.lower() != "identity":  # else a gzip body reads as "not UTF-8"
-            response = problem_response(
-                scope,
-                415,
-                slug="unsupported-media-type",
-                title="Unsupported media type",
-                detail=f"the request body is sent with Content-Encoding {encoding[:32]!r}, "
-                "which this server does not decode; send it uncompressed",
-                headers={"Accept-Encoding": "identity"},
+            compressed = UnsupportedMediaTypeError(
+                f"the request body is sent with Content-Encoding {encoding[:32]!r}, "
+                "which this server does not decode; send it uncompressed"
             )
+            response = error_response(scope, compressed, {"Accept-Encoding": "identity"})
             await response(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
@@ -143,15 +144,11 @@ class BodyGuardMiddleware:
         await self.app(scope, _replay(body, receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            scope,
-            413,
-            slug="too-large",
-            title="Request too large",
-            detail=f"the request body is over {self.max_body_bytes} bytes; "
-            "send fewer or shorter articles per request",
-            headers={"Connection": "close"},
+        too_large = TooLargeError(
+            f"the request body is over {self.max_body_bytes} bytes; "
+            "send fewer or shorter articles per request"
         )
+        response = error_response(scope, too_large, {"Connection": "close"})
         await response(scope, receive, send)
 
 

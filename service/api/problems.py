@@ -155,17 +155,32 @@ def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
     return text
 
 
+def error_response(
+    request_or_scope: Request | dict[str, Any],
+    exc: ServiceError,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The problem+json answer to one of our errors: its status, type and title from
+    `_SLUGS`, its message as the detail (also for middleware, which has only a scope)."""
+    slug, title = next(((s, t) for cls, s, t in _SLUGS if isinstance(exc, cls)), ("error", None))
+    return problem_response(
+        request_or_scope,
+        exc.status,
+        slug=slug,
+        title=title,
+        detail=exc.user_message,
+        headers=headers,
+    )
+
+
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    slug, title = next(((s, t) for cls, s, t in _SLUGS if isinstance(exc, cls)), ("error", None))
     if exc.status >= 500:
         log.warning("request failed", extra={"error": type(exc).__name__, "status": exc.status})
     headers = (
         {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if exc.status == 401 else None
     )
-    return problem_response(
-        request, exc.status, slug=slug, title=title, detail=exc.user_message, headers=headers
-    )
+    return error_response(request, exc, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
