@@ -58,8 +58,8 @@ def content_words(text: str) -> set[str]:
     }
 
 
-NUMBER_SENTENCES = 5  # a claim's numbers (and negation) must be in the article's 5 sentences
-# closest to it (FRANK: numbers 0.804 -> 0.808 against anywhere in the article; negation
+NUMBER_SENTENCES = 5  # a claim's numbers, weekdays and negation must be in the article's 5
+# sentences closest to it (FRANK: numbers 0.804 -> 0.808 against anywhere; negation
 # changes no FRANK verdict with 5 sentences, and costs 0.002 with only the closest 1-3)
 
 
@@ -72,6 +72,12 @@ def weekdays(text: str) -> set[str]:
     """Weekday names the text writes ("Saturday"): checked like numbers, since a story that
     runs for days reports "talks continue on Friday" and "talks ended on Saturday"."""
     return {day.lower() for day in _WEEKDAY.findall(text)}
+
+
+def _must_match(text: str) -> set[str]:
+    """What a claim must find written in its closest sentences, and a sentence offers:
+    its numbers and weekday names."""
+    return numbers(text) | weekdays(text)
 
 
 def negated(text: str) -> bool:
@@ -146,7 +152,7 @@ class ClusterEvidence:
             vectors=vectors,
             vocab={aid: content_words(texts[aid]) for aid in article_ids},
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
-            sentence_numbers=[numbers(s.text) | weekdays(s.text) for s in sentences],
+            sentence_numbers=[_must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
         )
 
@@ -158,7 +164,7 @@ class ClusterEvidence:
         """The judge's evidence for `text`, per article, in cluster order."""
         words = content_words(text)
         pairs = word_pairs(text)
-        nums = numbers(text) | weekdays(text)
+        nums = _must_match(text)
         negation = negated(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)

@@ -570,8 +570,7 @@ def _attributed(
     if claim == text:
         return attribute(claim, outlet)
     named = _ACCORDING.match(text)
-    if named and outlet and named.group(1) in outlets and named.group(1) != outlet:
-        return attribute(claim, outlet)  # the model named an outlet that does not support it
-    if invented:
+    other_outlet = bool(named and outlet and named.group(1) in outlets and named.group(1) != outlet)
+    if other_outlet or invented:  # an outlet that does not support it, or a made-up source
         return attribute(claim, outlet)
     return text
