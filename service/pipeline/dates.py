@@ -45,13 +45,13 @@ def anchor_relative_days(summary: Summary, articles: list[Article], max_words: i
     """The summary with relative days anchored where its cited articles agree on the day,
     as long as the summary stays within `max_words` ("today" is one word, "on November
     20" three)."""
-    words = summary.word_count
+    words = sum(word_count(s.text) for s in summary.sentences)
     sentences = []
     for sentence in summary.sentences:
         cited = [articles[n - 1] for n in sentence.citations if 1 <= n <= len(articles)]
-        days = {a.published_at.date() for a in cited if a.published_at is not None}
+        days = {a.published_at.date() if a.published_at else None for a in cited}
         text = sentence.text
-        if cited and len(days) == 1 and all(a.published_at for a in cited):
+        if len(days) == 1 and None not in days:  # cited, all dated, all the same day
             candidate = anchored(text, days.pop())
             grown = word_count(candidate) - word_count(text)
             if candidate != text and words + grown <= max_words:

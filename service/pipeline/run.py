@@ -25,7 +25,7 @@ from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
 from service.pipeline.sentences import split_sentences
 from service.pipeline.titles import story_title
-from service.pipeline.verify import MemoEmbedder, remembering, verifier_for
+from service.pipeline.verify import MemoEmbedder, Verifier, remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (stage, done, total) while a digest is made."""
@@ -117,9 +117,7 @@ def _summarize_all(
 
     def one(story: list[Article]) -> Summary:
         summary = summarizer.summarize(story, max_words=max_words)
-        if verify is None:
-            return summary
-        return anchor_relative_days(verify(summary, story), story, max_words)
+        return verify(summary, story) if verify else summary
 
     progress("summarize", 0, len(stories))
     if concurrency <= 1 or len(stories) <= 1:
@@ -275,15 +273,25 @@ def story_writer(
     # no second embedding of the cluster.
     memo = remembering(embedder)
     summarizer = summarizer or get_summarizer(plan.backend, embedder=memo, settings=settings)
-    verifier = verifier_for(memo)
+    finish = finisher(verifier_for(memo), plan.max_words)
 
     def write(story: list[Article]) -> Summary:
         if is_cpu_bound(summarizer):
             embed_sentences(memo, story)
-        summary = verifier.verify(summarizer.summarize(story, max_words=plan.max_words), story)
-        return anchor_relative_days(summary, story, plan.max_words)
+        return finish(summarizer.summarize(story, max_words=plan.max_words), story)
 
     return write
+
+
+def finisher(verifier: Verifier, max_words: int) -> Callable[[Summary, list[Article]], Summary]:
+    """What every written summary goes through: verification, then its relative days
+    anchored to dates (after, since a date put in place of "today" is not written in the
+    articles the verifier checks against)."""
+
+    def finish(summary: Summary, story: list[Article]) -> Summary:
+        return anchor_relative_days(verifier.verify(summary, story), story, max_words)
+
+    return finish
 
 
 def assemble(plan: DigestPlan, summaries: Sequence[Summary]) -> Digest:
@@ -358,6 +366,6 @@ def digest(
         plan.max_words,
         concurrency,
         progress,
-        verifier_for(memo).verify,
+        finisher(verifier_for(memo), plan.max_words),
     )
     return assemble(plan, summaries)
