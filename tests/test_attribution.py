@@ -7,6 +7,7 @@ from service.backends.summarizers.attribution import (
     vary_unnamed_reports,
 )
 from service.models import SummarySentence
+from service.pipeline.sentences import word_count
 from service.pipeline.verify import claim_of
 
 
@@ -109,6 +110,9 @@ def test_a_returning_report_is_named_by_the_number_the_reader_sees() -> None:
         cited("According to one report, crowds were large.", 9),
         cited("According to one report, the stage was short.", 1),
         cited("According to one report, fans cheered.", 9),
+        cited("According to one report, the cars were late.", 12),
+        cited("According to one report, the tour went on.", 3),
+        cited("According to one report, the riders rested.", 12),
     ]
     assert [s.text for s in vary_unnamed_reports(sentences)] == [
         "According to one report, the race starts in London.",
@@ -116,7 +120,10 @@ def test_a_returning_report_is_named_by_the_number_the_reader_sees() -> None:
         "According to the third report, the route changed.",  # [3], not the first one seen
         "According to another report, crowds were large.",
         "According to the first report, the stage was short.",
-        "According to one report, fans cheered.",  # no ordinal for [9]: as before
+        "According to the ninth report, fans cheered.",
+        "According to another report, the cars were late.",
+        "According to the third report, the tour went on.",
+        "According to the 12th report, the riders rested.",  # any number: not "one report"
     ]
 
 
@@ -128,6 +135,8 @@ def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:
         "The same report says that rain is due.",
         "According to the second report, rain is due.",
         "The first report says that rain is due.",
+        "According to the 12th report, rain is due.",
+        "The same report adds that rain is due.",
     ]:
         assert claim_of(text, []) == "Rain is due.", text
 
@@ -161,3 +170,28 @@ def test_the_word_budget_keeps_room_for_the_sequenced_wording() -> None:
     assert sequenced_length("According to one report, rain is due.") == 8  # "the same report"
     assert sequenced_length("According to Outlet B, rain is due.") == 7
     assert sequenced_length("Rain is due.") == 3
+
+
+def test_a_run_from_one_report_alternates_its_wording() -> None:
+    """Six "According to the same report," in a row read as a form."""
+    sentences = [_sentence("According to one report, rain is due.", "b")]
+    sentences += [
+        _sentence(f"According to one report, stage {n} is flat.", "a") for n in range(1, 6)
+    ]
+    sentences.append(_sentence("One report says that according to police, fans were hurt.", "a"))
+    varied = vary_unnamed_reports(sentences)
+    assert [s.text for s in varied] == [
+        "According to one report, rain is due.",
+        "According to another report, stage 1 is flat.",
+        "According to the same report, stage 2 is flat.",
+        "The same report adds that stage 3 is flat.",
+        "According to the same report, stage 4 is flat.",
+        "The same report adds that stage 5 is flat.",
+        "The same report says that according to police, fans were hurt.",
+    ]
+    assert vary_unnamed_reports(varied) == varied  # a second pass changes nothing
+    for done, written in zip(varied, sentences, strict=True):  # the budget held room for it
+        assert word_count(done.text) <= sequenced_length(written.text)
+    assert {claim_of(s.text, []) for s in varied[2:6]} == {
+        f"Stage {n} is flat." for n in range(2, 6)
+    }

@@ -234,3 +234,37 @@ def test_a_markdown_heading_is_a_title_without_its_hashes(tmp_path: Path) -> Non
     )
     [article] = load_paths([note]).articles
     assert article.title == "The port reopens"
+
+
+@pytest.mark.parametrize(
+    ("opening", "day"),
+    [
+        ("Sunday, July 29, 2007", "2007-07-29"),  # Wikinews
+        ("29 July 2007", "2007-07-29"),
+        ("Sept. 3, 2010", "2010-09-03"),
+        ("2010-09-03", "2010-09-03"),
+        ("Monday, July 29, 2007", None),  # the weekday does not fit: not trusted
+        ("Junk 3, 2010", None),
+        ("February 30, 2007", None),
+        ("Talks began on July 29, 2007", None),  # a sentence, not a date line
+    ],
+)
+def test_a_date_line_at_the_top_is_the_publication_date_when_none_is_given(
+    opening: str, day: str | None
+) -> None:
+    text = f"Tour ends in Paris\n\n{opening}\n\nAlberto Contador of Spain has won the Tour."
+    article = record_to_article({"text": text}, default_id="a", location="x:1")
+    found = article.published_at
+    assert (found.date().isoformat() if found else None) == day
+    if found:
+        assert found.utcoffset() is not None  # aware, like every other date we read
+
+
+def test_a_given_date_wins_over_the_date_line_and_a_date_deep_in_the_text_is_not_read() -> None:
+    text = "Sunday, July 29, 2007\n\nAlberto Contador of Spain has won the Tour."
+    given = record_to_article(
+        {"text": text, "published_at": "2007-07-30T08:00:00Z"}, default_id="a", location="x:1"
+    )
+    assert given.published_at is not None and given.published_at.day == 30
+    deep = "Headline\nBy A. Writer\nA line.\nAnother line.\nSunday, July 29, 2007\nBody."
+    assert record_to_article({"text": deep}, default_id="b", location="x:2").published_at is None

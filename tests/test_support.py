@@ -125,3 +125,42 @@ def test_a_claims_weekday_must_be_written_near_it(embedder: Embedder) -> None:
     }
     evidence = _evidence(embedder, texts)
     assert _supports(embedder, evidence, "The climate talks in Bali ended on Saturday.") == ["a"]
+
+
+def test_a_corroborating_article_must_use_the_claims_words_near_it(embedder: Embedder) -> None:
+    """A long report on the same story uses most of the story's words somewhere: "would be
+    released" was corroborated by an article about Iran suspending the release, whose
+    "president", "announced" and "gift" were about a football coach and a gift shop."""
+    claim = (
+        "Iran's president announced that the fifteen detained British sailors would be "
+        "released as a gift."
+    )
+    same_story = (
+        "Their families waited for news of the crew held in Tehran. "
+        "Iranian officials accused the Royal Navy of entering Iranian waters. "
+        "The crew were seized by Revolutionary Guards near the Shatt al-Arab waterway. "
+        "The United Nations Security Council called for a quick end to the standoff. "
+        "Britain's navy said its patrol had been in Iraqi waters. "
+        "Diplomats in London met the ambassador. Markets in Tehran were calm, traders said. "
+    )
+    elsewhere = (
+        "The president of the football federation announced a new coach on Monday. "
+        "A gift shop in the capital reported record sales. Oil prices rose on the news. "
+        "A released statement from the ministry made no comment."
+    )
+    texts = {
+        "a": f"{claim} The sailors were seized in March.",
+        "b": f"Iran has suspended the release of the British sailors it holds. {same_story}"
+        f"{elsewhere}",
+        "c": f"{same_story}Iran's president said the fifteen detained British sailors would "
+        f"be freed as a gift to Britain. {elsewhere}",
+    }
+    evidence = _evidence(embedder, texts)
+    found = evidence.features(claim, embedder.encode([claim])[0])
+    suspended = found["b"]
+    assert suspended.similarity >= 0.6 and suspended.word_coverage >= 0.5  # the old test held
+    assert suspended.near_word_coverage is not None and suspended.near_word_coverage < 0.5
+    assert _supports(embedder, evidence, claim) == ["a", "c"]
+    # without the closest sentences' share (features built by hand), the article-wide one counts
+    assert SupportFeatures(0.65, 0.6, 0.1, 0).corroborates
+    assert not SupportFeatures(0.65, 0.6, 0.1, 0, near_word_coverage=0.4).corroborates

@@ -11,6 +11,7 @@ the input; `skip_invalid` turns per-record failures into warnings instead.
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import sys
@@ -45,6 +46,16 @@ _MAX_TITLE_CHARS = 300
 # first value that is an object, array, string or number (or its end). A quote "'" counts,
 # so that a pasted Python literal is told it is not JSON rather than read as a story.
 _JSON_OPENING = re.compile(r"""\{\s*["'}]|\[\s*[{\["'\d\]-]""")
+# A line that is nothing but a date, as wikis and exports open a story: "Sunday, July 29,
+# 2007", "29 July 2007", "2007-07-29". Read (among the first lines) when no date is given.
+_DATE_LINE = re.compile(
+    r"^(?:(?P<weekday>[A-Z][a-z]+day),?\s+)?"
+    r"(?:(?P<month>[A-Z][a-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+    r"|(?P<day2>\d{1,2})\s+(?P<month2>[A-Z][a-z]+)\.?,?\s+(?P<year2>\d{4})"
+    r"|(?P<iso>\d{4}-\d{2}-\d{2}))\s*$"
+)
+_MONTHS = [m.lower() for m in calendar.month_name[1:]]
+_DATE_LINES_READ = 3  # a title and a byline may come first
 
 
 @dataclass
@@ -117,13 +128,14 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
         title = _first_line(text)
     article_id = _as_text(_pick(record, "id")) or default_id
     try:
+        published_at = _parse_date(_pick(record, "published_at")) or dateline(text)
         return Article(
             id=article_id.strip() or default_id,
             title=title[:_MAX_TITLE_CHARS],
             text=text,
             url=_as_text(_pick(record, "url")),
             source=_as_text(_pick(record, "source")),
-            published_at=_parse_date(_pick(record, "published_at")),
+            published_at=published_at,
             language=_as_text(_pick(record, "language")),
         )
     except ValidationError as exc:  # translate at the edge
@@ -134,6 +146,40 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
             location=location,
             hint="give an ISO 8601 or RFC 822 date or Unix seconds, or leave the date out",
         ) from exc
+
+
+def dateline(text: str) -> datetime | None:
+    """The date a story gives on a line of its own near the top, as midnight UTC.
+
+    Why: Wikinews and many exports carry the date only in the text ("Sunday, July 29,
+    2007"); read as the publication date, "announced today" in a summary can become a
+    date. A line whose weekday does not fit its date is not trusted.
+    """
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:_DATE_LINES_READ]
+    for line in lines:
+        match = _DATE_LINE.match(line)
+        if not match:
+            continue
+        if match["iso"]:
+            shape, written = "%Y-%m-%d", match["iso"]
+        else:
+            month = match["month"] or match["month2"]
+            day = match["day"] or match["day2"]
+            year = match["year"] or match["year2"]
+            number = next(  # "Sept", "Sep" and "September" are all month 9
+                (n for n, name in enumerate(_MONTHS, 1) if name.startswith(month.lower())), None
+            )
+            if number is None or len(month) < 3:
+                continue
+            shape, written = "%m %d %Y", f"{number} {day} {year}"
+        try:
+            found = datetime.strptime(written, shape).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # "Feb 30 2007", "Mayday 5 2007": not a date
+        if match["weekday"] and match["weekday"].lower() != f"{found:%A}".lower():
+            continue
+        return found
+    return None
 
 
 def _without_repeated_headline(text: str, title: str) -> str:

@@ -13,7 +13,10 @@ Two questions, two strengths of evidence:
   see `bench/quality.py`), where looser tests accept too many invented details.
 - Which other articles corroborate a grounded sentence? Outlets paraphrase each
   other, so here one of the article's sentences must mean much the same
-  (cosine >= 0.6) and the article must use half the sentence's content words.
+  (cosine >= 0.6), and half the sentence's content words must be in the article's
+  five sentences closest to it. Counted over the whole article, a long report on the
+  same story has most of the story's words somewhere, and "Iran would release the
+  sailors" was corroborated by an article about Iran suspending their release.
 Either way the article must write every number and weekday of the sentence ("8pm" counts
 as 8) in one of its five sentences closest to it, and a negated sentence ("would not be
 released") needs a negation among them too: an answer that flips "would be released"
@@ -60,7 +63,13 @@ def content_words(text: str) -> set[str]:
 
 NUMBER_SENTENCES = 5  # a claim's numbers, weekdays and negation must be in the article's 5
 # sentences closest to it (FRANK: numbers 0.804 -> 0.808 against anywhere; negation
-# changes no FRANK verdict with 5 sentences, and costs 0.002 with only the closest 1-3)
+# changes no FRANK verdict with 5 sentences, and costs 0.002 with only the closest 1-3);
+# a corroborating article's share of the claim's words is counted in them too
+
+
+def _coverage(words: set[str], vocab: set[str]) -> float:
+    """Share of `words` found in `vocab` (all of nothing is found)."""
+    return len(words & vocab) / len(words) if words else 1.0
 
 
 def numbers(text: str) -> set[str]:
@@ -100,6 +109,7 @@ class SupportFeatures:
     pair_coverage: float  # share of the claim's word pairs the article contains
     missing_numbers: int  # numbers (and weekdays) of the claim missing from its closest sentences
     missing_negation: bool = False  # the claim is negated; its closest sentences there are not
+    near_word_coverage: float | None = None  # ... in its closest sentences (None: as above)
 
     @property
     def grounds(self) -> bool:
@@ -120,9 +130,10 @@ class SupportFeatures:
         """The article reports the same fact, perhaps in other words."""
         if self.missing_numbers or self.missing_negation:
             return False
+        near = self.near_word_coverage
+        coverage = self.word_coverage if near is None else near  # words in the same few sentences
         return self.grounds or (
-            self.similarity >= SEMANTIC_THRESHOLD
-            and self.word_coverage >= CORROBORATION_LEXICAL_THRESHOLD
+            self.similarity >= SEMANTIC_THRESHOLD and coverage >= CORROBORATION_LEXICAL_THRESHOLD
         )
 
 
@@ -137,6 +148,7 @@ class ClusterEvidence:
     pair_vocab: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     sentence_numbers: list[set[str]] = field(default_factory=list)
     sentence_negated: list[bool] = field(default_factory=list)
+    sentence_words: list[set[str]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -154,6 +166,7 @@ class ClusterEvidence:
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
             sentence_numbers=[_must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
+            sentence_words=[content_words(s.text) for s in sentences],
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -168,17 +181,20 @@ class ClusterEvidence:
         negation = negated(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
-        near = self._nearest(sims) if nums or negation else {}
+        near = self._nearest(sims)
         return {
             aid: SupportFeatures(
                 similarity=best[aid],
-                word_coverage=len(words & self.vocab[aid]) / len(words) if words else 1.0,
+                word_coverage=_coverage(words, self.vocab[aid]),
                 pair_coverage=len(pairs & self.pair_vocab[aid]) / len(pairs) if pairs else 1.0,
                 missing_numbers=len(
                     nums.difference(*(self.sentence_numbers[i] for i in near.get(aid, [])))
                 ),
                 missing_negation=negation
                 and not any(self.sentence_negated[i] for i in near.get(aid, [])),
+                near_word_coverage=_coverage(
+                    words, set().union(*(self.sentence_words[i] for i in near.get(aid, [])))
+                ),
             )
             for aid in self.article_ids
         }

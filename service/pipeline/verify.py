@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from service.backends.embedders import Embedder
-from service.backends.summarizers.attribution import UNNAMED_REPORTS, vary_unnamed_reports
+from service.backends.summarizers.attribution import UNNAMED_REPORT, vary_unnamed_reports
 from service.models import Article, DroppedSentence, Summary, SummarySentence
 from service.pipeline.neutrality import find_loaded_terms, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
@@ -48,7 +48,7 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _ACCORDING = re.compile(r"^according to [^,]{1,80},\s*", re.IGNORECASE)
-_REPORTS = r"\s+(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?"
+_REPORTS = r"\s+(?:reports?|reported|says?|said|writes?|wrote|adds?|added)\s+(?:that\s+)?"
 _ECHO_OVERLAP = 0.6
 _CACHE_SIZE = 32
 
@@ -62,8 +62,9 @@ def claim_of(text: str, outlets: list[str]) -> str:
     """The sentence without its attribution prefix: what must be supported."""
     rest = _ACCORDING.sub("", text, count=1)
     if rest == text:
-        for name in [*outlets, *UNNAMED_REPORTS]:
-            match = re.match(re.escape(name) + _REPORTS, text, flags=re.IGNORECASE)
+        names = [*(re.escape(name) for name in outlets), UNNAMED_REPORT.pattern]
+        for name in names:
+            match = re.match(name + _REPORTS, text, flags=re.IGNORECASE)
             if match:
                 rest = text[match.end() :]
                 break

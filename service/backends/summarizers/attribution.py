@@ -25,9 +25,12 @@ from service.models import SummarySentence
 from service.pipeline.sentences import word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
-_HANDLES = ["one", "another", "the same", *(f"the {ordinal}" for ordinal in _ORDINALS)]
-UNNAMED_REPORTS = (*(f"{handle} report" for handle in _HANDLES), "a report")
+_ORDINALS = (
+    "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+)  # then "11th", "22nd": a returning report is named by its citation number, whatever it is
+_HANDLE = rf"one|another|the same|the (?:{'|'.join(_ORDINALS)}|[1-9][0-9]*(?:st|nd|rd|th))"
+UNNAMED_REPORT = re.compile(rf"(?:{_HANDLE}|a) report", re.IGNORECASE)
+"""An unnamed report as the summary names it ("one report", "the 12th report")."""
 # Words an unnamed attribution may grow by when the summary is sequenced ("one report" ->
 # "the same report"): a word budget must keep room for them.
 UNNAMED_GROWTH = 1
@@ -150,11 +153,18 @@ def written_in_lower_case(texts: Iterable[str]) -> set[str]:
     return {word for text in texts for word in _LOWERCASE_WORD.findall(text)}
 
 
-_IN_SENTENCE = "|".join(_HANDLES)
-_OPENING = "|".join(h[:1].upper() + h[1:] for h in _HANDLES)
 _UNNAMED_OPENING = re.compile(
-    rf"^(?:According to (?:{_IN_SENTENCE}) report, |(?:{_OPENING}) report says that )"
+    rf"^(?:According to (?:{_HANDLE}) report, |(?i:{_HANDLE}) report (?:says|adds) that )"
 )
+
+
+def ordinal(number: int) -> str:
+    """ "third" for 3, "12th" for 12, "21st" for 21."""
+    if number <= len(_ORDINALS):
+        return _ORDINALS[number - 1]
+    tens = number % 100 in (11, 12, 13)
+    suffix = "th" if tens else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def sequenced_length(text: str) -> int:
@@ -169,15 +179,18 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
     Why: with no outlet names (a wiki, pasted text), a summary of one-source facts
     opened every sentence with "According to one report,", and a reader could not tell
     one report from several. The first stays "one report"; a sentence from the same
-    article right after it says "the same report"; one from an article not yet
-    attributed says "another report"; one returning to an article attributed earlier
-    says which by its citation number ("the third report ... [3]": an ordinal counted in
-    the summary's own order read as the wrong source, "the third report" for [1]).
+    article right after it says "the same report", and a longer run alternates that
+    with "The same report adds that" (six alike in a row read as a form); one from an
+    article not yet attributed says "another report"; one returning to an article
+    attributed earlier says which by its citation number ("the third report ... [3]",
+    "the 12th report ... [12]": an ordinal counted in the summary's own order read as
+    the wrong source, "the third report" for [1]).
     The sequence is worked out afresh from every unnamed wording, so running it again
     after the verifier dropped a sentence mends "the same report" left without its first.
     """
     seen: list[str] = []  # articles in the order they were first attributed
     previous: str | None = None
+    repeats = 0  # sentences in a row from `previous` after its first
     varied: list[SummarySentence] = []
     for sentence in sentences:
         match = _UNNAMED_OPENING.match(sentence.text)
@@ -187,17 +200,20 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
             continue
         source = sentence.article_ids[0]
         number = sentence.citations[0] if len(sentence.citations) == 1 else 0
-        if source == previous:
+        repeats = repeats + 1 if source == previous else 0
+        if repeats:
             handle = "the same report"
-        elif source in seen and 1 <= number <= len(_ORDINALS):
+        elif source in seen and number >= 1:
             # by its citation number, which the reader sees: "the third report ... [3]"
-            handle = f"the {_ORDINALS[number - 1]} report"
+            handle = f"the {ordinal(number)} report"
         elif seen and source not in seen:
             handle = "another report"
         else:
             handle = "one report"
         rest = sentence.text[match.end() :]
-        if match.group().startswith("According"):
+        if repeats and repeats % 2 == 0:  # a run alternates with "The same report adds that"
+            text = f"The same report adds that {rest}"
+        elif match.group().startswith("According"):
             text = f"According to {handle}, {rest}"
         else:
             text = f"{handle[:1].upper()}{handle[1:]} says that {rest}"

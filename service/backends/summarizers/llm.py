@@ -45,7 +45,7 @@ from service.backends.llm_client import (
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
 from service.backends.summarizers.attribution import (
-    UNNAMED_REPORTS,
+    UNNAMED_REPORT,
     attribute,
     sequenced_length,
     vary_unnamed_reports,
@@ -539,7 +539,7 @@ def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> s
     if not named:
         return None
     name = named.group(1)
-    if name in outlets or name.lower() in UNNAMED_REPORTS:
+    if name in outlets or UNNAMED_REPORT.fullmatch(name):
         return None
     words = content_words(name)  # "the country's health ministry": its words are there
     proper = " ".join(w for w in name.split() if w[:1].isupper() and w.lower() != "the")
