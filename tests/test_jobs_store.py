@@ -193,10 +193,13 @@ def test_recovery_requeues_an_orphaned_job_then_fails_it_after_max_attempts(
 ) -> None:
     job, _ = store.create(request_of(), client="c")
     store.claim("dead-1", job.id)
+    assert store.record_progress(job.id, "dead-1", "summarize", 9, 12)
     clock.advance(10)
     assert store.recover().requeued == []  # lease still valid: maybe only slow, not dead
     clock.advance(25)
     assert store.recover().requeued == [job.id]
+    waiting = store.get(job.id)  # the dead run's progress is not shown while it waits
+    assert waiting is not None and waiting.status == "queued" and waiting.progress is None
     claimed = store.claim("dead-2")
     assert claimed is not None and claimed.attempts == 2
     clock.advance(31)
@@ -221,9 +224,12 @@ def test_a_renewed_lease_is_not_recovered(store: JobStore, clock: Clock) -> None
 def test_release_hands_jobs_back_without_using_an_attempt(store: JobStore) -> None:
     job, _ = store.create(request_of(), client="c")
     store.claim("w", job.id)
+    assert store.record_progress(job.id, "w", "embed", 3, 40)
+    assert store.get(job.id).progress is not None  # type: ignore[union-attr]
     assert store.release("w") == 1
     again = store.get(job.id)
     assert again is not None and again.status == "queued" and again.attempts == 0
+    assert again.progress is None
 
 
 def test_delete_removes_only_ended_jobs(store: JobStore) -> None:

@@ -67,6 +67,15 @@ class Recovery:
     failed: list[str] = field(default_factory=list)
 
 
+# A job queued again starts over: the progress of the run that stopped would read as if
+# the job were still under way ("summarize 9/12" while it waits for a worker).
+_NO_PROGRESS: dict[str, Any] = {
+    "progress_stage": None,
+    "progress_done": None,
+    "progress_total": None,
+}
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -223,10 +232,8 @@ class JobStore:
                         started_at=func.coalesce(
                             JobRecord.started_at, literal(now, type_=UTCDateTime())
                         ),
-                        progress_stage=None,
-                        progress_done=None,
-                        progress_total=None,
                         updated_at=now,
+                        **_NO_PROGRESS,
                     )
                 )
                 if taken.rowcount != 1:
@@ -290,6 +297,7 @@ class JobStore:
                     lease_expires_at=None,
                     attempts=JobRecord.attempts - 1,
                     updated_at=self.clock(),
+                    **_NO_PROGRESS,
                 )
             )
         return int(result.rowcount)
@@ -311,7 +319,7 @@ class JobStore:
                 JobRecord.lease_expires_at < now,
             )
             if attempts < self.max_attempts:
-                values: dict[str, Any] = {"status": "queued"}
+                values: dict[str, Any] = {"status": "queued", **_NO_PROGRESS}
                 bucket = recovery.requeued
             else:
                 error = JobError(
