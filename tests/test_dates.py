@@ -19,7 +19,19 @@ def test_relative_days_become_dates_that_read_in_place() -> None:
     assert anchored("Today, the torch went out.", DAY) == "On April 6, the torch went out."
     assert anchored("The army announced yesterday.", DAY) == "The army announced on April 5."
     assert anchored("Talks run until tomorrow.", DAY) == "Talks run until April 7."
-    assert anchored("Tomorrow's stage is hard.", DAY) == "Tomorrow's stage is hard."  # as written
+    assert anchored("Tomorrow's stage is hard.", DAY) == "The April 7 stage is hard."
+    assert anchored("He won yesterday’s race.", DAY) == "He won the April 5 race."
+    assert anchored("The games opened this evening.", DAY) == (
+        "The games opened on the evening of April 6."
+    )
+    assert (
+        anchored("Shots were fired last night.", DAY) == "Shots were fired on the night of April 5."
+    )
+    assert anchored("Tonight, crowds gathered.", DAY) == "On the night of April 6, crowds gathered."
+    assert anchored("The talks go on until tonight.", DAY) == (
+        "The talks go on until the night of April 6."
+    )
+    assert anchored("He spoke this week.", DAY) == "He spoke this week."  # not a day: as written
     assert anchored("It rained. Today it stopped.", DAY) == "It rained. On April 6 it stopped."
 
 

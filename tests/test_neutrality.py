@@ -30,6 +30,12 @@ def test_the_is_not_a_dangling_opener() -> None:
     # "the latter"/"the former" are matched as phrases; a plain "The ..." opener is fine
     assert not opens_dangling("The port stayed open on Monday.")
     assert opens_dangling("The former said no.")
+    # a short phrase, then "he"/"she" with nobody named: the person is in an earlier sentence
+    assert opens_dangling("Inside the shop, he was confronted by two men.")
+    assert opens_dangling("In 1989, she joined a reunion tour.")
+    assert not opens_dangling("When Smith arrived, he found the door open.")
+    assert not opens_dangling("In a statement, the mayor said the port stayed open.")
+    assert not opens_dangling("At the hearing the judge said he would rule on Friday.")
 
 
 def test_terms_learned_from_the_dev_data() -> None:

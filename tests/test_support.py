@@ -1,5 +1,7 @@
 """The support judge: grounded (strict, FRANK-tuned) vs corroborated (paraphrase)."""
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 
 from service.backends.embedders import Embedder
@@ -164,3 +166,26 @@ def test_a_corroborating_article_must_use_the_claims_words_near_it(embedder: Emb
     # without the closest sentences' share (features built by hand), the article-wide one counts
     assert SupportFeatures(0.65, 0.6, 0.1, 0).corroborates
     assert not SupportFeatures(0.65, 0.6, 0.1, 0, near_word_coverage=0.4).corroborates
+
+
+def test_an_article_days_apart_corroborates_only_by_saying_it(embedder: Embedder) -> None:
+    """A story that runs for days: an article from another stage of it shares the story's
+    words, so an article published two days or more from every article that says the claim
+    must say it too (ground it), not only come close."""
+    text = "About 40 container ships were left waiting because loading stopped."
+    sentences = [s for aid, t in SOURCE.items() for s in split_sentences(aid, t)]
+    vectors = embedder.encode([s.text for s in sentences])
+
+    def cited(published: dict[str, datetime | None]) -> list[str]:
+        evidence = ClusterEvidence.build(list(SOURCE), sentences, vectors, SOURCE, published)
+        return _supports(embedder, evidence, text)
+
+    monday = datetime(2024, 3, 4, 9, tzinfo=UTC)
+    found = _evidence(embedder).features(text, embedder.encode([text])[0])
+    assert found["b"].grounds and not found["a"].grounds and found["a"].corroborates
+    assert cited({"a": monday, "b": monday + timedelta(hours=30)}) == ["a", "b"]
+    assert cited({"a": monday, "b": monday + timedelta(days=5)}) == ["b"]
+    assert cited({"a": monday - timedelta(days=5), "b": monday}) == ["b"]  # either way round
+    assert cited({"a": None, "b": monday}) == ["a", "b"]  # an undated article is not held to it
+    # a date without a zone (read as UTC) compares with one that has a zone
+    assert cited({"a": datetime(2024, 3, 4, 9), "b": monday + timedelta(days=5)}) == ["b"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 
 from service.backends.embedders import Embedder
@@ -192,3 +194,23 @@ def test_the_sentence_after_an_injected_instruction_is_quarantined_too(embedder:
         "The harbour master said ships were waiting outside the port of Valmora."
     ]
     assert verified.dropped[0].reason == "repeats an instruction found inside article [4]"
+
+
+def test_an_article_from_days_later_keeps_a_citation_only_if_it_says_it(
+    embedder: Embedder,
+) -> None:
+    """The verifier reads publication dates: an article published days apart from every
+    article that says the claim is cited only when it says it too."""
+    text = "About 40 container ships were left waiting because loading stopped."
+    monday = datetime(2024, 3, 4, 9, tzinfo=UTC)
+
+    def dated(later: int) -> list[Article]:
+        return [
+            a.model_copy(update={"published_at": monday + timedelta(days=later * (n == 0))})
+            for n, a in enumerate(_articles())
+        ]
+
+    same_week = Verifier(embedder).verify(_summary((text, [2])), dated(0))
+    assert same_week.sentences[0].citations == [1, 2, 3]
+    later = Verifier(embedder).verify(_summary((text, [2])), dated(6))
+    assert later.sentences[0].citations == [2, 3]  # [1] was written six days later

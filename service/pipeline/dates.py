@@ -4,7 +4,8 @@ Why: a digest is read later than its articles were written, and it mixes article
 different days, so "today" in the summary's own voice is wrong or meaningless. When
 every article a sentence cites gives its publication date and they agree on the day,
 "announced yesterday" becomes "announced on November 19" and "Today, ..." becomes
-"On November 20, ..."; "until today" becomes "until November 20". Otherwise the
+"On November 20, ..."; "until today" becomes "until November 20", "tomorrow's stage"
+"the November 21 stage" and "this evening" "on the evening of November 20". Otherwise the
 sentence is left as written: there is nothing to anchor it to.
 
 This runs once, after verification: the verifier checks what the articles say, and a
@@ -21,21 +22,36 @@ from service.pipeline.sentences import word_count
 
 _RELATIVE = re.compile(
     r"\b(?P<prep>(?:until|since|from|by|before|after|through|till|as of)\s+)?"
-    r"(?P<word>today|yesterday|tomorrow)\b(?!['’]s)",  # "tomorrow's stage" is left alone
+    r"(?:(?P<word>today|yesterday|tomorrow)(?P<possessive>['’]s)?"
+    r"|(?P<part>this (?:morning|afternoon|evening)|tonight|last night))\b",
     re.IGNORECASE,
 )
 _OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
+_PART_OF_DAY = {  # "this evening" -> "the evening of April 6"; "last night" is the day before
+    "this morning": ("morning", 0),
+    "this afternoon": ("afternoon", 0),
+    "this evening": ("evening", 0),
+    "tonight": ("night", 0),
+    "last night": ("night", -1),
+}
 
 
 def anchored(text: str, published: date) -> str:
     """`text` with its relative days written as dates, counted from `published`."""
 
     def replace(match: re.Match[str]) -> str:
-        day = published + timedelta(days=_OFFSET[match["word"].lower()])
-        written = f"{day:%B} {day.day}"
+        at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
+        if match["part"]:
+            part, offset = _PART_OF_DAY[" ".join(match["part"].lower().split())]
+            day = published + timedelta(days=offset)
+            written = f"the {part} of {day:%B} {day.day}"
+        else:
+            day = published + timedelta(days=_OFFSET[match["word"].lower()])
+            written = f"{day:%B} {day.day}"
+            if match["possessive"]:  # "tomorrow's stage" -> "the April 7 stage"
+                return f"{match['prep'] or ''}{'The' if at_start else 'the'} {written}"
         if match["prep"]:
             return f"{match['prep']}{written}"
-        at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
         return f"{'On' if at_start else 'on'} {written}"
 
     return _RELATIVE.sub(replace, text)

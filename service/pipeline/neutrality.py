@@ -82,9 +82,23 @@ def neutralise(text: str) -> str | None:
     return text
 
 
+# A leading phrase with no name in it, then "he"/"she": "Inside the shop, he was confronted",
+# "In 1989, he joined": the person is named only in a sentence before.
+_PHRASE_THEN_PRONOUN = re.compile(
+    r"^(?:inside|outside|after|when|while|as|before|despite|in|at|on|during|since|although"
+    r"|though|if|because|once|upon|back|speaking|asked)\b(?P<phrase>[^,;:]{0,80}),\s+"
+    r"(?:he|she|his|her|him)\b",
+    re.IGNORECASE,
+)
+
+
 def opens_dangling(text: str) -> bool:
-    """True when a sentence starts with a pronoun or connective that needs an antecedent."""
+    """True when a sentence starts with a pronoun or connective that needs an antecedent,
+    or with a short phrase and then "he"/"she" ("Inside the shop, he ...")."""
     words = re.findall(r"[A-Za-z']+", text[:40].lower())
     if not words:
         return False
-    return words[0] in DANGLING_OPENERS or " ".join(words[:2]) in DANGLING_OPENERS
+    if words[0] in DANGLING_OPENERS or " ".join(words[:2]) in DANGLING_OPENERS:
+        return True
+    phrase = _PHRASE_THEN_PRONOUN.match(text)
+    return bool(phrase and not re.search(r"[A-Z]", phrase["phrase"]))

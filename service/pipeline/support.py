@@ -21,6 +21,12 @@ Either way the article must write every number and weekday of the sentence ("8pm
 as 8) in one of its five sentences closest to it, and a negated sentence ("would not be
 released") needs a negation among them too: an answer that flips "would be released"
 keeps nearly every word and pair, and its cosine to the source stays high.
+A story that runs for days adds one more test: an article published two days or more
+apart from every article that grounds the sentence corroborates it only by grounding it
+too. Such an article reports another stage of the story in the same words ("a search team
+recovered part of the tail" was cited to reports of the first debris, days before); its
+closest sentence is near the claim only because the story's vocabulary is. Articles
+without a date are not held to this.
 A sentence no article grounds is supported by none. The extractive summarizer
 uses the judge to cite every outlet that reports a fact; the verifier uses it to
 check an LLM's citations.
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -65,6 +72,14 @@ NUMBER_SENTENCES = 5  # a claim's numbers, weekdays and negation must be in the 
 # sentences closest to it (FRANK: numbers 0.804 -> 0.808 against anywhere; negation
 # changes no FRANK verdict with 5 sentences, and costs 0.002 with only the closest 1-3);
 # a corroborating article's share of the claim's words is counted in them too
+
+
+STAGE_APART = timedelta(days=2)  # published this far apart: maybe another stage of the story
+
+
+def _aware(moment: datetime) -> datetime:
+    """A naive date read as UTC, so that dates from any input compare."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _coverage(words: set[str], vocab: set[str]) -> float:
@@ -149,6 +164,7 @@ class ClusterEvidence:
     sentence_numbers: list[set[str]] = field(default_factory=list)
     sentence_negated: list[bool] = field(default_factory=list)
     sentence_words: list[set[str]] = field(default_factory=list)
+    published: dict[str, datetime] = field(default_factory=dict)  # articles with a date
 
     @classmethod
     def build(
@@ -157,6 +173,7 @@ class ClusterEvidence:
         sentences: list[Sentence],
         vectors: np.ndarray,
         texts: dict[str, str],
+        published: dict[str, datetime | None] | None = None,
     ) -> ClusterEvidence:
         return cls(
             article_ids=article_ids,
@@ -167,6 +184,7 @@ class ClusterEvidence:
             sentence_numbers=[_must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
+            published={aid: _aware(day) for aid, day in (published or {}).items() if day},
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -226,6 +244,20 @@ class ClusterEvidence:
     def supports(self, text: str, vector: np.ndarray) -> list[str]:
         """Ids of the articles that support `text`, in cluster order; none if none grounds it."""
         found = self.features(text, vector)
-        if not any(f.grounds for f in found.values()):
+        grounding = [aid for aid, f in found.items() if f.grounds]
+        if not grounding:
             return []
-        return [aid for aid, f in found.items() if f.corroborates]
+        return [
+            aid
+            for aid, f in found.items()
+            if f.grounds or (f.corroborates and self._same_stage(aid, grounding))
+        ]
+
+    def _same_stage(self, article_id: str, grounding: list[str]) -> bool:
+        """Whether the article may report the same stage of the story as one of the
+        articles that ground the claim: published within two days of one (or undated)."""
+        day = self.published.get(article_id)
+        days = [self.published.get(aid) for aid in grounding]
+        if day is None or any(d is None for d in days):
+            return True
+        return any(abs(day - d) < STAGE_APART for d in days if d is not None)

@@ -200,7 +200,10 @@ class Verifier:
                     sentences.append(sentence)
             texts[article.id] = text
         vectors = self.embedder.encode([s.text for s in sentences])
-        evidence = ClusterEvidence.build([a.id for a in articles], sentences, vectors, texts)
+        published = {a.id: a.published_at for a in articles}
+        evidence = ClusterEvidence.build(
+            [a.id for a in articles], sentences, vectors, texts, published
+        )
         return _Evidence(evidence, instructions)
 
 

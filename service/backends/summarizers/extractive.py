@@ -182,7 +182,11 @@ class ExtractiveSummarizer:
             return []
         vectors = self.embedder.encode([s.text for s in sentences])
         evidence = ClusterEvidence.build(
-            [a.id for a in articles], sentences, vectors, {a.id: a.text for a in articles}
+            [a.id for a in articles],
+            sentences,
+            vectors,
+            {a.id: a.text for a in articles},
+            {a.id: a.published_at for a in articles},
         )
         centroid = vectors.mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
