@@ -1,5 +1,6 @@
 import re
 import threading
+from datetime import datetime
 
 import numpy as np
 import snowballstemmer
@@ -11,6 +12,7 @@ from service.backends.summarizers.extractive import (
     Candidate,
     ExtractiveSummarizer,
     _eligible,
+    _in_reading_order,
     repeats_a_chosen_fact,
     shared_word_weights,
     stemmed_words,
@@ -152,13 +154,39 @@ def test_pronoun_openers_come_only_right_after_their_antecedent() -> None:
     other = _candidate("c", 2, "The race reaches the Alps on Thursday after a rest day.", 0.05, 3)
     summarizer = ExtractiveSummarizer(embedder=None)  # type: ignore[arg-type]
 
-    chosen = summarizer._select([lead, before, pronoun, other], max_words=200)
+    chosen = _in_reading_order(summarizer._select([lead, before, pronoun, other], 200), {})
     # the best-scored sentence waits for its antecedent, then reads right after it,
     # not after another article's sentence of the same position
     assert [c.text for c in chosen] == [lead.text, before.text, pronoun.text, other.text]
 
     alone = summarizer._select([lead, pronoun], max_words=200)
     assert [c.text for c in alone] == [lead.text]  # "He" without its antecedent: left out
+
+
+def test_a_story_that_runs_for_days_reads_in_the_order_of_its_articles_dates() -> None:
+    """Bodies found (June 6) then "no debris recovered yet" (June 5) read as a contradiction;
+    in date order they read as the story went."""
+    found = _candidate("late", 0, "Searchers recovered bodies and wreckage of the jet.", 0.9, 0)
+    details = _candidate("late", 1, "The bodies were taken to a navy ship near the site.", 0.2, 1)
+    nothing = _candidate("mid", 0, "No debris from the missing jet has been recovered.", 0.5, 2)
+    missing = _candidate("early", 2, "The jet vanished from radar over the Atlantic.", 0.7, 3)
+    chosen = [found, details, nothing, missing]
+    june = {
+        "early": datetime(2009, 6, 1),
+        "mid": datetime(2009, 6, 5),
+        "late": datetime(2009, 6, 6),
+    }
+    assert [c.text for c in _in_reading_order(chosen, june)] == [
+        missing.text,
+        nothing.text,
+        found.text,
+        details.text,
+    ]
+    # one news cycle (under two days), or an undated article: lead facts first, as before
+    one_day = {**june, "early": datetime(2009, 6, 5), "late": datetime(2009, 6, 5, 20)}
+    lead_first = [found.text, nothing.text, details.text, missing.text]
+    assert [c.text for c in _in_reading_order(chosen, one_day)] == lead_first
+    assert [c.text for c in _in_reading_order(chosen, {**june, "mid": None})] == lead_first
 
 
 def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:

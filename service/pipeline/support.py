@@ -77,7 +77,7 @@ NUMBER_SENTENCES = 5  # a claim's numbers, weekdays and negation must be in the 
 STAGE_APART = timedelta(days=2)  # published this far apart: maybe another stage of the story
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """A naive date read as UTC, so that dates from any input compare."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -184,7 +184,7 @@ class ClusterEvidence:
             sentence_numbers=[_must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
-            published={aid: _aware(day) for aid, day in (published or {}).items() if day},
+            published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:

@@ -19,6 +19,9 @@ How sentences are chosen, and why:
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
+- sentences read lead facts first; in a story whose chosen sentences come from
+  articles published two days or more apart, they read in the order of their
+  articles' dates ("debris found" before "bodies recovered", not after);
 - a person named by surname only, as a speaker or a sentence's subject ("..., said
   Bilham"), gets the full name the article gave earlier, at the summary's first
   mention of them (`speakers.py`);
@@ -32,6 +35,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
@@ -54,7 +58,7 @@ from service.models import Article, Summary
 from service.pipeline.entities import named_entities
 from service.pipeline.neutrality import neutralise, opens_dangling
 from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
-from service.pipeline.support import ClusterEvidence, content_words
+from service.pipeline.support import STAGE_APART, ClusterEvidence, as_utc, content_words
 
 MAX_SENTENCES_PER_ARTICLE = 40
 MIN_WORDS = 6
@@ -164,7 +168,9 @@ class ExtractiveSummarizer:
 
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
         candidates = self._candidates(articles)
-        chosen = self._select(candidates, max_words)
+        chosen = _in_reading_order(
+            self._select(candidates, max_words), {a.id: a.published_at for a in articles}
+        )
         texts = shorten_repeats([c.text for c in chosen], [c.introductions for c in chosen])
         cited = [cite(text, c.support, articles) for text, c in zip(texts, chosen, strict=True)]
         sentences = vary_unnamed_reports(cited)
@@ -255,7 +261,7 @@ class ExtractiveSummarizer:
             chosen.append(best)
             words += sequenced_length(best.text)
             pool.remove(best)
-        return _in_reading_order(chosen)
+        return chosen
 
 
 def _why_no_sentence(articles: list[Article]) -> str:
@@ -286,9 +292,22 @@ def _antecedent(before: Candidate, candidate: Candidate) -> bool:
     )
 
 
-def _in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
-    """Lead facts first; a sentence that opens on a pronoun right after its antecedent."""
-    by_position = sorted(chosen, key=lambda c: (c.sentence.index, -c.score))
+def _in_reading_order(
+    chosen: list[Candidate], published: dict[str, datetime | None]
+) -> list[Candidate]:
+    """Lead facts first; a sentence that opens on a pronoun right after its antecedent.
+    When the sentences' articles were published days apart, in the order of their dates:
+    a story that runs for days reads as it happened."""
+    days = [published.get(c.sentence.article_id) for c in chosen]
+    dated = [as_utc(d) for d in days if d is not None]
+    in_time = len(dated) == len(chosen) and dated and max(dated) - min(dated) >= STAGE_APART
+
+    def place(cand: Candidate) -> tuple[float, int, float]:
+        day = published.get(cand.sentence.article_id)
+        when = as_utc(day).timestamp() if in_time and day is not None else 0.0
+        return (when, cand.sentence.index, -cand.score)
+
+    by_position = sorted(chosen, key=place)
     ordered = [c for c in by_position if not opens_dangling(c.text)]
     # in article order, so a chain "A. He ... They ..." stays a chain
     for cand in (c for c in by_position if opens_dangling(c.text)):
