@@ -62,6 +62,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Tomorrow's stage will take the race into the hills.",
         "Aircraft and ships searched the sea.",
         "Unfortunately, the talks broke down.",
+        "Clearly, Big Bang is at the top of its game.",  # a capital after the comma: no name
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 
@@ -190,6 +191,10 @@ def test_a_run_from_one_report_alternates_its_wording() -> None:
         "The same report says that according to police, fans were hurt.",
     ]
     assert vary_unnamed_reports(varied) == varied  # a second pass changes nothing
+    quoted = vary_unnamed_reports(
+        [*sentences[:3], _sentence('According to one report, "We are ready," she says.', "a")]
+    )
+    assert quoted[-1].text == 'According to the same report, "We are ready," she says.'
     for done, written in zip(varied, sentences, strict=True):  # the budget held room for it
         assert word_count(done.text) <= sequenced_length(written.text)
     assert {claim_of(s.text, []) for s in varied[2:6]} == {

@@ -98,11 +98,12 @@ _ENDS_SENTENCE = re.compile(r"""[.!?。！？]["'”’)\]」』]*$""")
 _UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
-# left them: calls to click or subscribe, "In this July 1, 2017, file photo, ...",
+# left them: calls to click, subscribe or read on, "In this July 1, 2017, file photo, ...",
 # Q&A labels, tweets ("@handle: ..."), text glued to a menu by " | ", and the Internet
 # Archive's notice on pages it crawled ("Crawls of supported "No More 404" sites").
 _FURNITURE_SENTENCE = re.compile(
     r"""\bclick\s+(?:here|below|the\s+link)\b
+      | ^read\s+on\b                                                  # "Read on for ..."
       | \bunsubscribe\b
       | \bsign(?:ing)?\s+up\b.{0,60}\b(?:newsletters?|alerts|emails?)\b
       | \bin\s+this\s+(?:[\w.,]+\s+){0,7}?(?:file\s+)?(?:photo|image|picture)\b
@@ -117,7 +118,8 @@ _FURNITURE_SENTENCE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # What may open a paragraph without being part of its first sentence: a list item's
-# marker ("* "), a date line run into the text ("Saturday, March 26, 2005 "), and a
+# marker ("* "), a web page's "Scroll down for video" glued to the story, a date line
+# run into the text ("Saturday, March 26, 2005 "), and a
 # dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "WASHINGTON—", "Meadow Lake,
 # Saskatchewan – ", "(CNN) - ", "(CNN)Patience", "KATHMANDU, Nepal (AP) — ", "NEW YORK,
 # May 18 (UPI) -- ").
@@ -126,6 +128,7 @@ _FURNITURE_SENTENCE = re.compile(
 _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
         [*•·▪‣◦–-]\s+
+      | [Ss]croll\s+down\s+for\s+(?:video|more)\s+(?=[A-Z])
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
       | [A-Z][A-Z.'’]{2,}(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?[–—](?=[A-Z])

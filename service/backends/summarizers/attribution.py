@@ -78,6 +78,8 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     that is not a name when shaped like an adverb, participle or plural, and is
     taken for a surname otherwise ("Kroll")."""
     first, *rest = text.split(maxsplit=2)
+    if first.endswith((",", ";", ":")):
+        rest = []  # "Clearly, Big Bang ...": the capital after a comma is another phrase
     first = first.strip(",;:")
     word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
     if first.isupper() and len(first) > 1:
@@ -153,6 +155,7 @@ def written_in_lower_case(texts: Iterable[str]) -> set[str]:
     return {word for text in texts for word in _LOWERCASE_WORD.findall(text)}
 
 
+_QUOTES = ('"', "“", "‘", "'")
 _UNNAMED_OPENING = re.compile(
     rf"^(?:According to (?:{_HANDLE}) report, |(?i:{_HANDLE}) report (?:says|adds) that )"
 )
@@ -211,7 +214,9 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
         else:
             handle = "one report"
         rest = sentence.text[match.end() :]
-        if repeats and repeats % 2 == 0:  # a run alternates with "The same report adds that"
+        if repeats % 2 == 0 and repeats and not rest.startswith(_QUOTES):
+            # a run alternates with "The same report adds that" (not before a quotation:
+            # 'adds that "We'd like ...," she says' does not read)
             text = f"The same report adds that {rest}"
         elif match.group().startswith("According"):
             text = f"According to {handle}, {rest}"
