@@ -207,6 +207,10 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible("Our reporters found that the plan was changed last week.")
     assert _eligible("The US economy grew by two percent in the third quarter.")
     assert _eligible("The senator from Portland, Me. said the plan had changed.")
+    # a quotation and nothing else: whose words, the reader cannot tell
+    assert not _eligible('"I\'m as shocked as you people are about the result tonight."')
+    assert not _eligible("“We will not give in to pressure from anyone, ever again.”")
+    assert _eligible('"We will not give in to pressure," the minister said on Monday.')
 
 
 def test_a_paraphrase_of_a_chosen_fact_is_redundant_even_below_the_cosine_limit() -> None:

@@ -26,8 +26,9 @@ How sentences are chosen, and why:
   Bilham"), gets the full name the article gave earlier, at the summary's first
   mention of them (`speakers.py`);
 - a sentence with an unbalanced quotation mark or bracket (the splitter cut a quote
-  or an aside), one that opens in lower case or ends in an ellipsis (a fragment, a
-  teaser cut short), and one written in capitals are skipped.
+  or an aside), one that is a quotation and nothing else (no speaker), one that opens
+  in lower case or ends in an ellipsis (a fragment, a teaser cut short), and one
+  written in capitals are skipped.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class Candidate:
     introductions: tuple[Introduction, ...] = ()  # surnames written out in full
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
 def _eligible(text: str) -> bool:
     words = word_count(text)
     if words < MIN_WORDS or words > MAX_WORDS:
@@ -107,6 +111,8 @@ def _eligible(text: str) -> bool:
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return False  # a broadcast transcript in capitals: the summary does not shout
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
+    if len(_WORD.findall(outside_quotes)) < 2:
+        return False  # a quotation with no speaker: '"I'm as shocked as you people."'
     return not _FIRST_PERSON.search(outside_quotes)
 
 
