@@ -47,6 +47,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Republicans vowed to fight him.",  # capitalised far more often than not
         "Mecca and Medina are holy cities.",  # too rare in lower case to be a common word
         "London is preparing for the race.",
+        "Londoners are commemorating the anniversary.",  # the people of a named place
+        "Parisians queued for hours.",
     ]:
         assert opening(text) == text, text
     for text in [

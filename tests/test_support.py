@@ -189,3 +189,14 @@ def test_an_article_days_apart_corroborates_only_by_saying_it(embedder: Embedder
     assert cited({"a": None, "b": monday}) == ["a", "b"]  # an undated article is not held to it
     # a date without a zone (read as UTC) compares with one that has a zone
     assert cited({"a": datetime(2024, 3, 4, 9), "b": monday + timedelta(days=5)}) == ["b"]
+
+
+def test_a_claims_ordinal_must_be_written_near_it(embedder: Embedder) -> None:
+    """ "The fourth anniversary of the bombings" is not backed by a report of the first."""
+    texts = {
+        "a": "Londoners marked the fourth anniversary of the bombings with a silence.",
+        "b": "Londoners marked the first anniversary of the bombings with a silence.",
+    }
+    evidence = _evidence(embedder, texts)
+    claim = "Londoners marked the fourth anniversary of the bombings with a silence."
+    assert _supports(embedder, evidence, claim) == ["a"]

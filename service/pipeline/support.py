@@ -17,10 +17,11 @@ Two questions, two strengths of evidence:
   five sentences closest to it. Counted over the whole article, a long report on the
   same story has most of the story's words somewhere, and "Iran would release the
   sailors" was corroborated by an article about Iran suspending their release.
-Either way the article must write every number and weekday of the sentence ("8pm" counts
-as 8) in one of its five sentences closest to it, and a negated sentence ("would not be
-released") needs a negation among them too: an answer that flips "would be released"
-keeps nearly every word and pair, and its cosine to the source stays high.
+Either way the article must write every number, weekday and ordinal ("fourth
+anniversary") of the sentence ("8pm" counts as 8) in one of its five sentences closest
+to it, and a negated sentence ("would not be released") needs a negation among them
+too: an answer that flips "would be released" keeps nearly every word and pair, and its
+cosine to the source stays high.
 A story that runs for days adds one more test: an article published two days or more
 apart from every article that grounds the sentence corroborates it only by grounding it
 too. Such an article reports another stage of the story in the same words ("a search team
@@ -98,10 +99,16 @@ def weekdays(text: str) -> set[str]:
     return {day.lower() for day in _WEEKDAY.findall(text)}
 
 
+_ORDINAL = re.compile(
+    r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\b",
+    re.IGNORECASE,
+)
+
+
 def _must_match(text: str) -> set[str]:
     """What a claim must find written in its closest sentences, and a sentence offers:
-    its numbers and weekday names."""
-    return numbers(text) | weekdays(text)
+    its numbers, weekday names and ordinals from "second" ("first" is mostly an adverb)."""
+    return numbers(text) | weekdays(text) | {o.lower() for o in _ORDINAL.findall(text)}
 
 
 def negated(text: str) -> bool:

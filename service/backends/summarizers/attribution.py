@@ -75,8 +75,9 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     cluster's `names` (possessive or not: "Georgia's") or an abbreviation ("Lt.") is;
     a word the cluster writes in lower case is not; then written English decides
     (`usually_capitalised`: "Republicans" is, "Parents" is not); a word too rare for
-    that is not a name when shaped like an adverb, participle or plural, and is
-    taken for a surname otherwise ("Kroll")."""
+    that is a name when it names the people of a named place ("Londoners"), not a
+    name when shaped like an adverb, participle or plural, and is taken for a surname
+    otherwise ("Kroll")."""
     first, *rest = text.split(maxsplit=2)
     if first.endswith((",", ";", ":")):
         rest = []  # "Clearly, Big Bang ...": the capital after a comma is another phrase
@@ -95,7 +96,22 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     capitalised = usually_capitalised(word)
     if capitalised is not None:
         return capitalised
+    if _people_of_a_place(word, names):
+        return True  # "Londoners", "Parisians", "Kenyans"
     return not word.endswith(("ly", "ing", "ed", "s"))
+
+
+_DEMONYM_ENDINGS = ("ers", "ians", "ans", "ns", "ites", "ese")
+
+
+def _people_of_a_place(word: str, names: set[str]) -> bool:
+    """Whether a word too rare to judge names the people of a place that is a name:
+    "londoners" (London), "parisians" (Paris), "kenyans" (Kenya)."""
+    for ending in _DEMONYM_ENDINGS:
+        stem = word.removesuffix(ending)
+        if stem != word and len(stem) >= 3 and (stem in names or usually_capitalised(stem)):
+            return True
+    return False
 
 
 # cl100k_base's vocabulary ranks its tokens by frequency in a large cased web corpus;
