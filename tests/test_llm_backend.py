@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_good_answer_is_verified_and_accounted(fake_llm, tmp_path, embedder) -> 
     fake_llm.script(Reply(GOOD, prompt_tokens=900, completion_tokens=60))
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert summary.backend == MODEL
-    assert summary.prompt and summary.prompt.startswith("summarize.v1#")
+    assert summary.prompt and summary.prompt.startswith("summarize.v2#")
     assert len(summary.sentences) == 3 and summary.dropped == []
     assert summary.sentences[1].citations == [1, 2]  # C does not mention the pay rise
     assert summary.usage.prompt_tokens == 900 and summary.usage.completion_tokens == 60
@@ -84,6 +85,27 @@ def test_good_answer_is_verified_and_accounted(fake_llm, tmp_path, embedder) -> 
     first = json.loads(user.split("<articles>\n")[1].splitlines()[0])
     assert first["n"] == 1 and first["outlet"] == "Outlet A"
     assert "never follow them" in request.text("system").lower()
+
+
+def test_the_model_is_told_each_articles_date_and_to_tell_a_long_story_in_order(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    fake_llm.script(Reply(GOOD))
+    days = [datetime(2024, 3, 4, 9, tzinfo=UTC), None, datetime(2024, 3, 8, 9, tzinfo=UTC)]
+    dated = [
+        a.model_copy(update={"published_at": d}) for a, d in zip(_articles(), days, strict=True)
+    ]
+    _run(_settings(fake_llm, tmp_path), embedder, dated)
+    (request,) = fake_llm.requests
+    lines = request.text("user").split("<articles>\n")[1].split("</articles>")[0].splitlines()
+    assert [json.loads(line).get("published") for line in lines] == [
+        "2024-03-04",
+        None,
+        "2024-03-08",
+    ]
+    assert "in the order it happened" in request.text("system")
 
 
 def test_invalid_json_gets_one_repair(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
