@@ -149,6 +149,12 @@ class Settings(BaseSettings):
     web_total_timeout_s: float = Field(
         default=30.0, gt=0, le=600, description="Whole fetch of one URL, redirects included."
     )
+    web_run_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=3600,
+        description="All fetches of one run; what is not fetched by then is reported.",
+    )
     web_max_bytes: int = Field(default=5_000_000, ge=1_000, description="Largest page or feed.")
     web_max_redirects: int = Field(default=5, ge=0, le=20)
     web_concurrency: int = Field(default=8, ge=1, le=64, description="Fetches at once.")

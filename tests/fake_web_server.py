@@ -3,6 +3,7 @@
 Routes (all written for the tests, see tests/web_fixtures/):
   /article /boilerplate /storm /empty     HTML pages (normal, heavy boilerplate, 2nd story, no text)
   /feed.rss /feed.atom                    feeds: recent entries and one old entry each
+  /slow-feed.rss                          a feed of /storm and /slow-headers
   /redirect/N                             a chain of N redirects ending at /article
   /loop                                   redirects to itself forever
   /no-location                            302 without a Location header
@@ -45,7 +46,11 @@ _PAGES = {
     "/storm": "storm.html",
     "/empty": "empty.html",
 }
-_FEEDS = {"/feed.rss": ("feed.rss", "application/rss+xml"), "/feed.atom": ("feed.atom", "")}
+_FEEDS = {
+    "/feed.rss": ("feed.rss", "application/rss+xml"),
+    "/feed.atom": ("feed.atom", ""),
+    "/slow-feed.rss": ("slow-feed.rss", "application/rss+xml"),
+}
 
 
 class FakeWeb:

@@ -96,6 +96,29 @@ def test_every_failure_has_its_reason_and_the_rest_still_load(web: FakeWeb, tmp_
     assert "secret" not in web.hits  # the private address was never asked for
 
 
+def test_a_run_out_of_time_keeps_what_it_read_and_names_what_it_did_not(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """Each URL may take its own time (here up to 10 s), but the run as a whole has a
+    budget: what is still loading then is reported, and what was read is kept, a feed's
+    entries read so far included."""
+    settings = web_settings(
+        tmp_path, web_read_timeout_s=10.0, web_total_timeout_s=10.0, web_run_timeout_s=1.5
+    )
+    started = time.monotonic()
+    inputs = [web.url("/article"), web.url("/slow-headers"), web.url("/slow-feed.rss")]
+    collected = collect(inputs, settings=settings)
+    assert time.monotonic() - started < 4  # not the 5 s the slow server takes
+    assert sorted(a.url for a in collected.articles) == [web.url("/article"), web.url("/storm")]
+    assert _reasons(collected) == {
+        web.url("/slow-headers"): "run_timeout",
+        web.url("/slow-feed.rss"): "run_timeout",
+    }
+    feed = next(f for f in collected.failures if f.input == web.url("/slow-feed.rss"))
+    assert "1 of its entries were read" in feed.detail
+    assert "DIGEST_WEB_RUN_TIMEOUT_S" in feed.detail
+
+
 def test_nothing_listening_is_a_connection_error(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

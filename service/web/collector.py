@@ -6,7 +6,9 @@ into its entries (their links fetched, or their full text used), each entry's
 failure reported under the entry's link; the same address given twice (even with
 other tracking parameters or #fragment) is fetched once, and failures name it as
 the user first gave it; the same article reached twice (given directly and
-through a feed) is kept once. `acollect` is the implementation;
+through a feed) is kept once. A run has a time budget as a whole (`web_run_timeout_s`):
+what is not fetched by then is reported as `run_timeout`, and what was fetched is kept,
+a feed's entries read so far included. `acollect` is the implementation;
 `collect` runs it on a fresh event loop for synchronous callers.
 """
 
@@ -75,6 +77,7 @@ class _Run:
         self.done = 0
         self.total = 0
         self.cancelled = False
+        self.entries_read: dict[str, list[Outcome]] = {}  # per feed, as its entries finish
 
     def _tick(self) -> None:
         self.done += 1
@@ -130,7 +133,29 @@ class _Run:
         return articles, failures
 
     async def _entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
-        """A feed entry: its full text when the feed has it, else the page it links to."""
+        """A feed entry: its full text when the feed has it, else the page it links to.
+        Its outcome is also kept under the feed, so a run out of time keeps what was read."""
+        outcome = await self._read_entry(feed_url, entry)
+        self.entries_read.setdefault(feed_url, []).append(outcome)
+        return outcome
+
+    def out_of_time(self, url: str, budget: float) -> Outcome:
+        """What an input not finished within the run's budget leaves: a feed's entries read
+        so far, and a failure that says so."""
+        read = self.entries_read.get(url, [])
+        articles, failures = _merge(read)
+        got = f"; {len(read)} of its entries were read and are kept" if read else ""
+        failures.append(
+            InputFailure(
+                input=url,
+                reason="run_timeout",
+                detail=f"not fetched within the run's {budget:g} s for all URLs{got}; give "
+                "fewer URLs, or raise DIGEST_WEB_RUN_TIMEOUT_S",
+            )
+        )
+        return articles, failures
+
+    async def _read_entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
         name = entry.link or f"{feed_url} ({entry.title or 'untitled entry'})"
         try:
             if entry.text is not None:
@@ -159,6 +184,31 @@ class _Run:
             return [], [_unexpected(name)]
         finally:
             self._tick()
+
+
+async def _within(run: _Run, urls: list[str], budget: float) -> list[Outcome]:
+    """Every input's outcome, in order; inputs still running when `budget` seconds are
+    spent are stopped and reported (`_Run.out_of_time`). A cancel (what `progress`
+    raised) stops every input and comes out unchanged."""
+    tasks = [asyncio.ensure_future(run.input(url)) for url in urls]
+    try:
+        if tasks:
+            await asyncio.wait(tasks, timeout=budget, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            task.cancel()  # only those still running: out of time
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    return [
+        run.out_of_time(url, budget) if task.cancelled() else task.result()
+        for url, task in zip(urls, tasks, strict=True)
+    ]
 
 
 async def _all(work: Iterable[Coroutine[Any, Any, Outcome]]) -> list[Outcome]:
@@ -233,7 +283,7 @@ async def acollect(
             run = _Run(fetcher, settings, since, progress or _noop)
             run.total = len(unique)
             run.progress("fetch", 0, run.total)
-            outcomes = await _all(run.input(url) for url in unique)
+            outcomes = await _within(run, unique, settings.web_run_timeout_s)
     except _Cancelled as cancelled:
         raise cancelled.error from None
     finally:
