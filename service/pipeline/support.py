@@ -36,6 +36,8 @@ check an LLM's citations.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -83,9 +85,9 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _coverage(words: set[str], vocab: set[str]) -> float:
-    """Share of `words` found in `vocab` (all of nothing is found)."""
-    return len(words & vocab) / len(words) if words else 1.0
+def _coverage(items: AbstractSet[Hashable], found_in: AbstractSet[Hashable]) -> float:
+    """Share of `items` (words, word pairs) that `found_in` has; all of nothing is found."""
+    return len(items & found_in) / len(items) if items else 1.0
 
 
 def numbers(text: str) -> set[str]:
@@ -129,7 +131,7 @@ class SupportFeatures:
     similarity: float  # cosine of the article's sentence closest to the claim
     word_coverage: float  # share of the claim's content words the article uses
     pair_coverage: float  # share of the claim's word pairs the article contains
-    missing_numbers: int  # numbers (and weekdays) of the claim missing from its closest sentences
+    missing_numbers: int  # numbers, weekdays, ordinals of the claim not in its closest sentences
     missing_negation: bool = False  # the claim is negated; its closest sentences there are not
     near_word_coverage: float | None = None  # ... in its closest sentences (None: as above)
 
@@ -211,7 +213,7 @@ class ClusterEvidence:
             aid: SupportFeatures(
                 similarity=best[aid],
                 word_coverage=_coverage(words, self.vocab[aid]),
-                pair_coverage=len(pairs & self.pair_vocab[aid]) / len(pairs) if pairs else 1.0,
+                pair_coverage=_coverage(pairs, self.pair_vocab[aid]),
                 missing_numbers=len(
                     nums.difference(*(self.sentence_numbers[i] for i in near.get(aid, [])))
                 ),
