@@ -200,3 +200,32 @@ def test_a_claims_ordinal_must_be_written_near_it(embedder: Embedder) -> None:
     evidence = _evidence(embedder, texts)
     claim = "Londoners marked the fourth anniversary of the bombings with a silence."
     assert _supports(embedder, evidence, claim) == ["a"]
+
+
+def test_an_article_days_apart_that_only_paraphrases_is_another_stage(embedder: Embedder) -> None:
+    """A paraphrase grounds a claim no article writes in its words (an LLM's sentence); but
+    beside the article that writes it, a paraphrase from days apart is another stage of the
+    story told in the same words ("the decision was made in Bali" and the preview of Bali)."""
+    texts = {
+        "a": "About 40 container ships were left waiting because loading stopped, "
+        "according to port officials.",
+        "b": "Roughly 40 container vessels were kept waiting when the loading stopped.",
+    }
+    sentences = [s for aid, t in texts.items() for s in split_sentences(aid, t)]
+    vectors = embedder.encode([s.text for s in sentences])
+    text = "About 40 container ships were left waiting because loading stopped."
+    found = _evidence(embedder, texts).features(text, embedder.encode([text])[0])
+    assert found["a"].says_it_in_its_words and found["b"].grounds
+    assert not found["b"].says_it_in_its_words
+
+    def cited(days_apart: int, claim: str = text) -> list[str]:
+        monday = datetime(2024, 3, 4, 9, tzinfo=UTC)
+        published = {"a": monday, "b": monday + timedelta(days=days_apart)}
+        evidence = ClusterEvidence.build(list(texts), sentences, vectors, texts, published)
+        return _supports(embedder, evidence, claim)
+
+    assert cited(1) == ["a", "b"]
+    assert cited(6) == ["a"]
+    # a claim that no article writes in its words: every article that grounds it counts
+    paraphrased = "Some 40 container vessels waited because the loading had stopped."
+    assert cited(6, paraphrased) == cited(0, paraphrased) == ["a", "b"]

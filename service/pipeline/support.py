@@ -23,11 +23,12 @@ to it, and a negated sentence ("would not be released") needs a negation among t
 too: an answer that flips "would be released" keeps nearly every word and pair, and its
 cosine to the source stays high.
 A story that runs for days adds one more test: an article published two days or more
-apart from every article that grounds the sentence corroborates it only by grounding it
-too. Such an article reports another stage of the story in the same words ("a search team
-recovered part of the tail" was cited to reports of the first debris, days before); its
-closest sentence is near the claim only because the story's vocabulary is. Articles
-without a date are not held to this.
+apart from every article that writes the sentence in its words (or, when none does, from
+every article that grounds it) is not cited for it, even when it paraphrases it. Such an
+article reports another stage of the story in the same words ("a search team recovered
+part of the tail" was cited to reports of the first debris, days before; "the decision
+was made in Bali" to the conference's preview); its closest sentence is near the claim
+only because the story's vocabulary is. Articles without a date are not held to this.
 A sentence no article grounds is supported by none. The extractive summarizer
 uses the judge to cite every outlet that reports a fact; the verifier uses it to
 check an LLM's citations.
@@ -140,14 +141,18 @@ class SupportFeatures:
         """The article says it: the strict test a sentence must pass with some article."""
         if self.missing_numbers or self.missing_negation:
             return False
-        same_words = (
-            self.word_coverage >= LEXICAL_THRESHOLD and self.pair_coverage >= BIGRAM_THRESHOLD
-        )
         paraphrase = (
             self.similarity >= PARAPHRASE_THRESHOLD
             and self.word_coverage >= CORROBORATION_LEXICAL_THRESHOLD
         )
-        return same_words or paraphrase
+        return self.says_it_in_its_words or paraphrase
+
+    @property
+    def says_it_in_its_words(self) -> bool:
+        """Grounded in nearly the same words: most content words and word pairs."""
+        if self.missing_numbers or self.missing_negation:
+            return False
+        return self.word_coverage >= LEXICAL_THRESHOLD and self.pair_coverage >= BIGRAM_THRESHOLD
 
     @property
     def corroborates(self) -> bool:
@@ -256,17 +261,20 @@ class ClusterEvidence:
         grounding = [aid for aid, f in found.items() if f.grounds]
         if not grounding:
             return []
+        # the stage of the story the claim belongs to: the articles that write it in its
+        # words when some do (the sentence's own article), else every one that grounds it
+        anchors = [aid for aid in grounding if found[aid].says_it_in_its_words] or grounding
         return [
             aid
             for aid, f in found.items()
-            if f.grounds or (f.corroborates and self._same_stage(aid, grounding))
+            if aid in anchors or (f.corroborates and self._same_stage(aid, anchors))
         ]
 
-    def _same_stage(self, article_id: str, grounding: list[str]) -> bool:
+    def _same_stage(self, article_id: str, anchors: list[str]) -> bool:
         """Whether the article may report the same stage of the story as one of the
-        articles that ground the claim: published within two days of one (or undated)."""
+        `anchors`: published within two days of one (or undated)."""
         day = self.published.get(article_id)
-        days = [self.published.get(aid) for aid in grounding]
+        days = [self.published.get(aid) for aid in anchors]
         if day is None or any(d is None for d in days):
             return True
         return any(abs(day - d) < STAGE_APART for d in days if d is not None)
