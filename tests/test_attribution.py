@@ -28,7 +28,7 @@ def test_attribution_wording() -> None:
 
 
 def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
-    names = {"valmora", "democrats"}
+    names = {"valmora", "democrats", "london", "paris"}
     common = {"among", "port", "topping", "sure", "president"}  # written in lower case too
 
     def opening(text: str) -> str:
@@ -65,6 +65,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Aircraft and ships searched the sea.",
         "Unfortunately, the talks broke down.",
         "Clearly, Big Bang is at the top of its game.",  # a capital after the comma: no name
+        "Vegans were seen nearby.",  # not the people of a place the story names
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 
@@ -142,6 +143,10 @@ def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:
         "The same report adds that rain is due.",
     ]:
         assert claim_of(text, []) == "Rain is due.", text
+    # "added" that reports nothing is part of the claim
+    assert claim_of("A report added to fears that the bank would fail.", []) == (
+        "A report added to fears that the bank would fail."
+    )
 
 
 def test_the_sequence_is_mended_when_its_first_report_is_gone() -> None:

@@ -32,6 +32,16 @@ def test_relative_days_become_dates_that_read_in_place() -> None:
         "The talks go on until the night of April 6."
     )
     assert anchored("He spoke this week.", DAY) == "He spoke this week."  # not a day: as written
+    assert anchored("Until tomorrow's stage, riders rest.", DAY) == (
+        "Until the April 7 stage, riders rest."
+    )
+    for kept in [  # not a day the article was written on, or not a day at all
+        "In today's economy, prices rose sharply.",
+        "This morning's meeting was cancelled.",
+        "He spent the last night of the tour in Paris.",
+        "She appeared on The Tonight Show with guests.",
+    ]:
+        assert anchored(kept, DAY) == kept
     assert anchored("It rained. Today it stopped.", DAY) == "It rained. On April 6 it stopped."
 
 

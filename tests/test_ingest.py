@@ -246,6 +246,7 @@ def test_a_markdown_heading_is_a_title_without_its_hashes(tmp_path: Path) -> Non
         ("Monday, July 29, 2007", None),  # the weekday does not fit: not trusted
         ("Junk 3, 2010", None),
         ("February 30, 2007", None),
+        ("January 1, 0001", None),  # no publication date
         ("Talks began on July 29, 2007", None),  # a sentence, not a date line
     ],
 )

@@ -200,6 +200,10 @@ def test_a_claims_ordinal_must_be_written_near_it(embedder: Embedder) -> None:
     evidence = _evidence(embedder, texts)
     claim = "Londoners marked the fourth anniversary of the bombings with a silence."
     assert _supports(embedder, evidence, claim) == ["a"]
+    # an ordinal is its number: "second", "2nd" and "2" agree
+    second = {"a": "It was the 2nd attack on the army base this month, officials said."}
+    claim = "It was the second attack on the army base this month, officials said."
+    assert _supports(embedder, _evidence(embedder, second), claim) == ["a"]
 
 
 def test_an_article_days_apart_that_only_paraphrases_is_another_stage(embedder: Embedder) -> None:

@@ -5,7 +5,8 @@ different days, so "today" in the summary's own voice is wrong or meaningless. W
 every article a sentence cites gives its publication date and they agree on the day,
 "announced yesterday" becomes "announced on November 19" and "Today, ..." becomes
 "On November 20, ..."; "until today" becomes "until November 20", "tomorrow's stage"
-"the November 21 stage" and "this evening" "on the evening of November 20". Otherwise the
+"the November 21 stage" and "this evening" "on the evening of November 20" ("today's
+economy", "the last night of the tour" and "The Tonight Show" stay). Otherwise the
 sentence is left as written: there is nothing to anchor it to.
 
 This runs once, after verification: the verifier checks what the articles say, and a
@@ -21,9 +22,10 @@ from service.models import Article, Summary
 from service.pipeline.sentences import word_count
 
 _RELATIVE = re.compile(
+    r"(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bits )(?<!\bthat )"  # "the last night"
     r"\b(?P<prep>(?:until|since|from|by|before|after|through|till|as of)\s+)?"
-    r"(?:(?P<word>today|yesterday|tomorrow)(?P<possessive>['’]s)?"
-    r"|(?P<part>this (?:morning|afternoon|evening)|tonight|last night))\b",
+    r"(?:(?P<word>yesterday|tomorrow)(?P<possessive>['’]s)?|(?P<today>today)(?!['’]s)"
+    r"|(?P<part>this (?:morning|afternoon|evening)|tonight|last night)(?!['’]s))\b",
     re.IGNORECASE,
 )
 _OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
@@ -41,15 +43,19 @@ def anchored(text: str, published: date) -> str:
 
     def replace(match: re.Match[str]) -> str:
         at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
+        relative = match["word"] or match["today"] or match["part"]
+        if relative[:1].isupper() and not (at_start and not match["prep"]):
+            return match[0]  # a capital mid-sentence is a name: "The Tonight Show"
         if match["part"]:
-            part, offset = _PART_OF_DAY[" ".join(match["part"].lower().split())]
+            part, offset = _PART_OF_DAY[" ".join(relative.lower().split())]
             day = published + timedelta(days=offset)
             written = f"the {part} of {day:%B} {day.day}"
         else:
-            day = published + timedelta(days=_OFFSET[match["word"].lower()])
+            day = published + timedelta(days=_OFFSET[relative.lower()])
             written = f"{day:%B} {day.day}"
             if match["possessive"]:  # "tomorrow's stage" -> "the April 7 stage"
-                return f"{match['prep'] or ''}{'The' if at_start else 'the'} {written}"
+                opening = "The" if at_start and not match["prep"] else "the"
+                return f"{match['prep'] or ''}{opening} {written}"
         if match["prep"]:
             return f"{match['prep']}{written}"
         return f"{'On' if at_start else 'on'} {written}"

@@ -178,6 +178,8 @@ def dateline(text: str) -> datetime | None:
             continue  # "Feb 30 2007", "Mayday 5 2007": not a date
         if match["weekday"] and match["weekday"].lower() != f"{found:%A}".lower():
             continue
+        if not 1900 <= found.year <= datetime.now(UTC).year + 1:
+            continue  # "January 1, 0001": not a publication date
         return found
     return None
 

@@ -102,16 +102,16 @@ def weekdays(text: str) -> set[str]:
     return {day.lower() for day in _WEEKDAY.findall(text)}
 
 
-_ORDINAL = re.compile(
-    r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\b",
-    re.IGNORECASE,
-)
+_ORDINALS = "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
+_ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 
 
 def _must_match(text: str) -> set[str]:
     """What a claim must find written in its closest sentences, and a sentence offers:
-    its numbers, weekday names and ordinals from "second" ("first" is mostly an adverb)."""
-    return numbers(text) | weekdays(text) | {o.lower() for o in _ORDINAL.findall(text)}
+    its numbers, weekday names and ordinals from "second" ("first" is mostly an adverb),
+    an ordinal as its number, so that "second", "2nd" and "2" agree."""
+    ordinals = {str(_ORDINALS.index(o.lower()) + 2) for o in _ORDINAL.findall(text)}
+    return numbers(text) | weekdays(text) | ordinals
 
 
 def negated(text: str) -> bool:

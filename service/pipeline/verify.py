@@ -48,7 +48,7 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _ACCORDING = re.compile(r"^according to [^,]{1,80},\s*", re.IGNORECASE)
-_REPORTS = r"\s+(?:reports?|reported|says?|said|writes?|wrote|adds?|added)\s+(?:that\s+)?"
+_REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
 _ECHO_OVERLAP = 0.6
 _CACHE_SIZE = 32
 

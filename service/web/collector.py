@@ -142,9 +142,8 @@ class _Run:
     def out_of_time(self, url: str, budget: float) -> Outcome:
         """What an input not finished within the run's budget leaves: a feed's entries read
         so far, and a failure that says so."""
-        read = self.entries_read.get(url, [])
-        articles, failures = _merge(read)
-        got = f"; {len(read)} of its entries were read and are kept" if read else ""
+        articles, failures = _merge(self.entries_read.get(url, []))
+        got = f"; {len(articles)} of its entries were read and are kept" if articles else ""
         failures.append(
             InputFailure(
                 input=url,

@@ -75,7 +75,7 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     cluster's `names` (possessive or not: "Georgia's") or an abbreviation ("Lt.") is;
     a word the cluster writes in lower case is not; then written English decides
     (`usually_capitalised`: "Republicans" is, "Parents" is not); a word too rare for
-    that is a name when it names the people of a named place ("Londoners"), not a
+    that is a name when it names the people of a place the cluster names ("Londoners"), not a
     name when shaped like an adverb, participle or plural, and is taken for a surname
     otherwise ("Kroll")."""
     first, *rest = text.split(maxsplit=2)
@@ -105,11 +105,12 @@ _DEMONYM_ENDINGS = ("ers", "ians", "ans", "ns", "ites", "ese")
 
 
 def _people_of_a_place(word: str, names: set[str]) -> bool:
-    """Whether a word too rare to judge names the people of a place that is a name:
-    "londoners" (London), "parisians" (Paris), "kenyans" (Kenya)."""
+    """Whether a word too rare to judge names the people of a place the cluster names:
+    "londoners" (London), "parisians" (Paris), "kenyans" (Kenya). Only the cluster's own
+    names count: "vegans" is not the people of Vega."""
     for ending in _DEMONYM_ENDINGS:
         stem = word.removesuffix(ending)
-        if stem != word and len(stem) >= 3 and (stem in names or usually_capitalised(stem)):
+        if stem != word and len(stem) >= 3 and stem in names:
             return True
     return False
 
