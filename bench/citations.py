@@ -1,6 +1,6 @@
 """Citation precision of the support judge against hand-labelled pairs of the example.
 
-`bench/data/wikinews_citation_labels.jsonl` holds (summary sentence, cited article) pairs
+`bench/labels/wikinews_citation_labels.jsonl` holds (summary sentence, cited article) pairs
 from two digests of `examples/wikinews_100.jsonl`, each judged by an editor reading the
 article: "yes" (the article reports the sentence's fact), "partly" (the event but not an
 important detail), "no" (another stage of the story, or only the topic). This script asks
@@ -32,7 +32,7 @@ from service.pipeline.support import ClusterEvidence
 from service.pipeline.verify import claim_of
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELS = ROOT / "bench" / "data" / "wikinews_citation_labels.jsonl"
+LABELS = ROOT / "bench" / "labels" / "wikinews_citation_labels.jsonl"
 EXAMPLE = ROOT / "examples" / "wikinews_100.jsonl"
 
 
