@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from service.backends.embedders import Embedder
-from service.pipeline.sentences import split_sentences
+from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import (
     ClusterEvidence,
     SupportFeatures,
@@ -233,3 +233,25 @@ def test_an_article_days_apart_that_only_paraphrases_is_another_stage(embedder: 
     # a claim that no article writes in its words: every article that grounds it counts
     paraphrased = "Some 40 container vessels waited because the loading had stopped."
     assert cited(6, paraphrased) == cited(0, paraphrased) == ["a", "b"]
+
+
+def test_closest_sentences_per_article_match_a_plain_sort() -> None:
+    """The vectorised lookups give what sorting each article's sentences gives, ties to the
+    later sentence, for articles with fewer sentences than asked for and for none."""
+    rng = np.random.default_rng(7)
+    owners = ["a"] * 9 + ["b"] * 3 + ["c"] * 7
+    rng.shuffle(owners)  # sentences of an article need not be next to each other
+    sentences = [Sentence(aid, i, f"Sentence {i}.") for i, aid in enumerate(owners)]
+    evidence = ClusterEvidence(
+        article_ids=["a", "b", "c", "empty"],
+        sentences=sentences,
+        vectors=np.zeros((len(sentences), 2), dtype=np.float32),
+        vocab={},
+    )
+    sims = rng.choice([0.1, 0.5, 0.5, 0.9], size=len(sentences)).astype(np.float32)
+    for aid in ("a", "b", "c"):
+        mine = [(float(s), i) for i, s in enumerate(sims) if owners[i] == aid]
+        expected = [i for _, i in sorted(mine, reverse=True)[:5]]
+        assert evidence._nearest(sims)[aid] == expected
+        assert evidence._best(sims)[aid] == max(s for s, _ in mine)
+    assert "empty" not in evidence._nearest(sims) and evidence._best(sims)["empty"] == -1.0

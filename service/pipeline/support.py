@@ -41,6 +41,7 @@ from collections.abc import Hashable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -207,6 +208,14 @@ class ClusterEvidence:
 
     def features(self, text: str, vector: np.ndarray) -> dict[str, SupportFeatures]:
         """The judge's evidence for `text`, per article, in cluster order."""
+        return self._features(text, vector, plausible_only=False)
+
+    def _features(
+        self, text: str, vector: np.ndarray, *, plausible_only: bool
+    ) -> dict[str, SupportFeatures]:
+        """The evidence per article; with `plausible_only`, only for the articles that
+        could support the claim at all (a close sentence, or most of its words and word
+        pairs): in a story of hundreds of articles most are neither, and are skipped."""
         words = content_words(text)
         pairs = word_pairs(text)
         nums = _must_match(text)
@@ -214,6 +223,17 @@ class ClusterEvidence:
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
+        ids = self.article_ids
+        if plausible_only:
+            ids = [
+                aid
+                for aid in ids
+                if best[aid] >= min(SEMANTIC_THRESHOLD, PARAPHRASE_THRESHOLD)
+                or (
+                    _coverage(words, self.vocab[aid]) >= LEXICAL_THRESHOLD
+                    and _coverage(pairs, self.pair_vocab[aid]) >= BIGRAM_THRESHOLD
+                )
+            ]
         return {
             aid: SupportFeatures(
                 similarity=best[aid],
@@ -228,7 +248,7 @@ class ClusterEvidence:
                     words, set().union(*(self.sentence_words[i] for i in near.get(aid, [])))
                 ),
             )
-            for aid in self.article_ids
+            for aid in ids
         }
 
     def _similarities(self, vector: np.ndarray) -> np.ndarray:
@@ -237,27 +257,41 @@ class ClusterEvidence:
             return np.zeros(0, dtype=np.float32)
         return self.vectors @ vector
 
+    @cached_property
+    def _owner(self) -> np.ndarray:
+        """For each sentence, the position of its article in `article_ids`."""
+        position = {aid: k for k, aid in enumerate(self.article_ids)}
+        return np.array([position[s.article_id] for s in self.sentences], dtype=np.int64)
+
+    @cached_property
+    def _segments(self) -> np.ndarray:
+        """Where each article's sentences start and end once sorted article by article."""
+        counts = np.bincount(self._owner, minlength=len(self.article_ids))
+        return np.concatenate([[0], np.cumsum(counts)])
+
     def _best(self, sims: np.ndarray) -> dict[str, float]:
-        best = {aid: -1.0 for aid in self.article_ids}
-        for sentence, sim in zip(self.sentences, sims, strict=True):
-            if sim > best[sentence.article_id]:
-                best[sentence.article_id] = float(sim)
-        return best
+        best = np.full(len(self.article_ids), -1.0)
+        if len(sims):
+            np.maximum.at(best, self._owner, sims.astype(np.float64))
+        return dict(zip(self.article_ids, best.tolist(), strict=True))
 
     def _nearest(self, sims: np.ndarray, top: int = NUMBER_SENTENCES) -> dict[str, list[int]]:
-        """Per article, the indices of its `top` sentences closest to the claim (`sims`)."""
-        ranked: dict[str, list[tuple[float, int]]] = {}
-        for index, (sentence, sim) in enumerate(zip(self.sentences, sims, strict=True)):
-            ranked.setdefault(sentence.article_id, []).append((float(sim), index))
-        near: dict[str, list[int]] = {}
-        for aid, items in ranked.items():
-            items.sort(reverse=True)
-            near[aid] = [i for _, i in items[:top]]
-        return near
+        """Per article, the indices of its `top` sentences closest to the claim (`sims`);
+        of two as close, the later sentence first."""
+        if not len(sims):
+            return {}
+        later_first = -np.arange(len(sims))
+        order = np.lexsort((later_first, -sims, self._owner))  # article by article, closest first
+        start = self._segments
+        return {
+            aid: order[start[k] : min(start[k] + top, start[k + 1])].tolist()
+            for k, aid in enumerate(self.article_ids)
+            if start[k + 1] > start[k]
+        }
 
     def supports(self, text: str, vector: np.ndarray) -> list[str]:
         """Ids of the articles that support `text`, in cluster order; none if none grounds it."""
-        found = self.features(text, vector)
+        found = self._features(text, vector, plausible_only=True)
         grounding = [aid for aid, f in found.items() if f.grounds]
         if not grounding:
             return []
