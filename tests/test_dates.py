@@ -35,6 +35,14 @@ def test_relative_days_become_dates_that_read_in_place() -> None:
     assert anchored("Until tomorrow's stage, riders rest.", DAY) == (
         "Until the April 7 stage, riders rest."
     )
+    assert anchored("Aftershocks hit on today's early morning.", DAY) == (
+        "Aftershocks hit on the early morning of April 6."
+    )
+    assert anchored("The quake hit eleven days ago.", DAY) == "The quake hit on March 26."
+    assert anchored("Since 2 days ago, no flights.", DAY) == "Since April 4, no flights."
+    assert anchored("It was eight days after the quake.", DAY) == (
+        "It was eight days after the quake."  # counted from the quake, not from the article
+    )
     for kept in [  # not a day the article was written on, or not a day at all
         "In today's economy, prices rose sharply.",
         "This morning's meeting was cancelled.",

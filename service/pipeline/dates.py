@@ -5,8 +5,9 @@ different days, so "today" in the summary's own voice is wrong or meaningless. W
 every article a sentence cites gives its publication date and they agree on the day,
 "announced yesterday" becomes "announced on November 19" and "Today, ..." becomes
 "On November 20, ..."; "until today" becomes "until November 20", "tomorrow's stage"
-"the November 21 stage" and "this evening" "on the evening of November 20" ("today's
-economy", "the last night of the tour" and "The Tonight Show" stay). Otherwise the
+"the November 21 stage", "this evening" "on the evening of November 20" and "eleven days
+ago" "on November 9" ("today's economy", "the last night of the tour" and "The Tonight
+Show" stay). Otherwise the
 sentence is left as written: there is nothing to anchor it to.
 
 This runs once, after verification: the verifier checks what the articles say, and a
@@ -25,10 +26,13 @@ _RELATIVE = re.compile(
     r"(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bits )(?<!\bthat )"  # "the last night"
     r"\b(?P<prep>(?:until|since|from|by|before|after|through|till|as of)\s+)?"
     r"(?:(?P<word>yesterday|tomorrow)(?P<possessive>['’]s)?|(?P<today>today)(?!['’]s)"
-    r"|(?P<part>this (?:morning|afternoon|evening)|tonight|last night)(?!['’]s))\b",
+    r"|(?P<part>this (?:morning|afternoon|evening)|tonight|last night)(?!['’]s)"
+    r"|today['’]s (?P<early>early |late )?(?P<daypart>morning|afternoon|evening|night)"
+    r"|(?P<count>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) days ago)\b",
     re.IGNORECASE,
 )
 _OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
+_COUNTS = "two three four five six seven eight nine ten eleven twelve".split()
 _PART_OF_DAY = {  # "this evening" -> "the evening of April 6"; "last night" is the day before
     "this morning": ("morning", 0),
     "this afternoon": ("afternoon", 0),
@@ -38,27 +42,36 @@ _PART_OF_DAY = {  # "this evening" -> "the evening of April 6"; "last night" is 
 }
 
 
+def _day(day: date) -> str:
+    """A day as the summary writes it: "April 6"."""
+    return f"{day:%B} {day.day}"
+
+
 def anchored(text: str, published: date) -> str:
     """`text` with its relative days written as dates, counted from `published`."""
 
     def replace(match: re.Match[str]) -> str:
         at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
-        relative = match["word"] or match["today"] or match["part"]
-        if relative[:1].isupper() and not (at_start and not match["prep"]):
+        prep = match["prep"] or ""
+        relative = match["word"] or match["today"] or match["part"] or match["count"] or "today"
+        if relative[:1].isupper() and not (at_start and not prep):
             return match[0]  # a capital mid-sentence is a name: "The Tonight Show"
-        if match["part"]:
+        the = "The" if at_start and not prep else "the"
+        on = prep or ("On " if at_start else "on ")  # "until April 7", "on April 7"
+        if match["daypart"]:  # "today's early morning" -> "the early morning of April 6"
+            part = f"{match['early'] or ''}{match['daypart']}"
+            return f"{prep}{the} {part} of {_day(published)}"
+        if match["count"]:  # "eleven days ago" -> "on March 26"
+            count = relative.lower()
+            back = int(count) if count.isdigit() else _COUNTS.index(count) + 2
+            return f"{on}{_day(published - timedelta(days=back))}"
+        if match["part"]:  # "this evening" -> "on the evening of April 6"
             part, offset = _PART_OF_DAY[" ".join(relative.lower().split())]
-            day = published + timedelta(days=offset)
-            written = f"the {part} of {day:%B} {day.day}"
-        else:
-            day = published + timedelta(days=_OFFSET[relative.lower()])
-            written = f"{day:%B} {day.day}"
-            if match["possessive"]:  # "tomorrow's stage" -> "the April 7 stage"
-                opening = "The" if at_start and not match["prep"] else "the"
-                return f"{match['prep'] or ''}{opening} {written}"
-        if match["prep"]:
-            return f"{match['prep']}{written}"
-        return f"{'On' if at_start else 'on'} {written}"
+            return f"{on}the {part} of {_day(published + timedelta(days=offset))}"
+        day = _day(published + timedelta(days=_OFFSET[relative.lower()]))
+        if match["possessive"]:  # "tomorrow's stage" -> "the April 7 stage"
+            return f"{prep}{the} {day}"
+        return f"{on}{day}"
 
     return _RELATIVE.sub(replace, text)
 
