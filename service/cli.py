@@ -18,7 +18,7 @@ from service.backends.embedders import warm_local_model
 from service.backends.summarizers.registry import get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
-from service.models import Article, InputFailure
+from service.models import Article, Digest, InputFailure
 from service.pipeline.ingest import load_paths
 from service.pipeline.render import render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
@@ -90,6 +90,13 @@ def summarize(
     since: Annotated[
         str | None, typer.Option(help="Feeds: only entries from this window, e.g. 24h, 7d.")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Exit with status 3 when a story fell back to the extractive summary "
+            "(the digest is still written)."
+        ),
+    ] = False,
 ) -> None:
     """Summarize articles from files, folders, standard input or URLs into a cited digest."""
     if format not in ("json", "markdown"):
@@ -144,10 +151,27 @@ def summarize(
         )
     else:
         sys.stdout.write(rendered)
+    if strict:
+        _exit_if_fallen_back(result, options.backend or settings.backend)
 
 
-@app.command()
-def prepare() -> None:
+def _exit_if_fallen_back(result: Digest, requested: str) -> None:
+    """`--strict`: a batch job learns from the exit status that an LLM backend did not
+    write every story (the digest, written anyway, says which in each summary's notes)."""
+    if requested == "extractive":
+        return
+    fell_back = [
+        c.title for c in result.clusters if c.summary and c.summary.backend == "extractive"
+    ]
+    if fell_back:
+        err.print(
+            f"[red]error:[/] {len(fell_back)} of {len(result.clusters)} stories fell back to "
+            f"the extractive summary instead of {escape(requested)} (--strict); the warnings "
+            "above say why",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=3)
     """Prepare the local embedding model (an ONNX export, once, ~15 s) ahead of the first run."""
     try:
         embedder = embedder_for(get_settings())

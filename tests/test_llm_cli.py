@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.config import get_settings
 from service.models import Digest
-from tests.fake_llm_server import Reply, fake_llm, garbage  # noqa: F401
+from tests.fake_llm_server import Reply, echo_leads, fake_llm, garbage  # noqa: F401
 from tests.stories import COMET, STRIKE_A, STRIKE_B, STRIKE_C
 
 runner = CliRunner()
@@ -66,6 +66,30 @@ def test_garbage_still_yields_a_digest_and_says_why(fake_llm, tmp_path) -> None:
     assert "fell back to the extractive summary" in result.stderr
     assert "> openai/gpt-4o-mini gave an invalid answer (the answer is not JSON" in result.stdout
     assert "[1]" in result.stdout
+
+
+def test_strict_exits_3_when_a_story_fell_back_and_still_writes_the_digest(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake_llm.default = garbage
+    out = tmp_path / "digest.json"
+    args = ["summarize", str(_news(tmp_path)), "-q", "-f", "json", "-o", str(out), "--strict"]
+    result = runner.invoke(
+        app, [*args, "--model", "openai/gpt-4o-mini", "--api-base", fake_llm.base_url]
+    )
+    assert result.exit_code == 3, result.output
+    assert "fell back to the extractive summary instead of openai/gpt-4o-mini" in result.stderr
+    digest = Digest.model_validate_json(out.read_text())  # nothing lost
+    assert digest.clusters and all(c.summary and c.summary.sentences for c in digest.clusters)
+    # the extractive backend asked for, or an LLM that answered: status 0
+    plain = runner.invoke(app, ["summarize", str(_news(tmp_path)), "-q", "--strict"])
+    assert plain.exit_code == 0, plain.output
+    fake_llm.default = echo_leads
+    answered = runner.invoke(
+        app, [*args, "--model", "openai/gpt-4o-mini", "--api-base", fake_llm.base_url]
+    )
+    assert answered.exit_code == 0, answered.output
 
 
 def test_fallback_flag_is_used_in_order(fake_llm, tmp_path) -> None:  # noqa: F811
