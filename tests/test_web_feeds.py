@@ -79,6 +79,18 @@ def test_entry_limit_and_an_article_reached_twice(web: FakeWeb, tmp_path: Path) 
     assert "only the newest 1 entries were read; 2 older ones were left out" in cut.detail
 
 
+def test_a_page_given_directly_and_reached_through_a_feed_is_fetched_once(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """With its own tracking parameters, and no page cache to hide a second request."""
+    settings = web_settings(tmp_path, web_cache_ttl_s=0)
+    tracked = web.url("/article") + "?utm_source=newsletter"
+    collected = collect([tracked, web.url("/feed.rss")], settings=settings)
+    assert web.hits["/article"] == 1
+    assert len([a for a in collected.articles if a.url and "/article" in a.url]) == 1
+    assert web.hits["/storm"] == 1
+
+
 def _entry(hours_old: float | None, name: str) -> FeedEntry:
     now = datetime.now(UTC)
     published = None if hours_old is None else now - timedelta(hours=hours_old)

@@ -5,11 +5,11 @@ reason, never silently dropped and never failing the others; a feed expands
 into its entries (their links fetched, or their full text used), each entry's
 failure reported under the entry's link; the same address given twice (even with
 other tracking parameters or #fragment) is fetched once, and failures name it as
-the user first gave it; the same article reached twice (given directly and
-through a feed) is kept once. A run has a time budget as a whole (`web_run_timeout_s`):
-what is not fetched by then is reported as `run_timeout`, and what was fetched is kept,
-a feed's entries read so far included. `acollect` is the implementation;
-`collect` runs it on a fresh event loop for synchronous callers.
+the user first gave it; the same page reached twice (given directly and through a
+feed) is fetched once (`Fetcher.fetch`) and kept once. A run has a time budget as a
+whole (`web_run_timeout_s`): what is not fetched by then is reported as `run_timeout`,
+and what was fetched is kept, a feed's entries read so far included. `acollect` is the
+implementation; `collect` runs it on a fresh event loop for synchronous callers.
 """
 
 from __future__ import annotations

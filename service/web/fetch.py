@@ -21,7 +21,7 @@ import httpcore
 import httpx
 
 from service.config import Settings
-from service.web.addresses import Policy
+from service.web.addresses import Policy, canonical_url
 from service.web.cache import PageCache
 from service.web.failures import FetchFailure
 from service.web.page import Page, PageKind
@@ -173,6 +173,9 @@ class Fetcher:
         self._settings = settings
         self._policy = policy
         self._cache = cache
+        # one fetch per page per run: a feed's entry and the same page given directly (other
+        # tracking parameters or #fragment aside) share it
+        self._fetches: dict[str, asyncio.Task[Page]] = {}
         self._slots = asyncio.Semaphore(settings.web_concurrency)
         limits = httpx.Limits(max_connections=settings.web_concurrency * 2)
         self._client = httpx.AsyncClient(
@@ -194,11 +197,22 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        for task in self._fetches.values():
+            task.cancel()
+        await asyncio.gather(*self._fetches.values(), return_exceptions=True)
         await self._client.aclose()
 
     async def fetch(self, url: str) -> Page:
-        """The page or feed at `url`; HTML pages come from the cache while it is fresh."""
+        """The page or feed at `url`, fetched once per run however often it is asked for;
+        HTML pages come from the cache while it is fresh."""
         target = self._policy.check_url(url)
+        key = canonical_url(str(target))
+        if key not in self._fetches:
+            self._fetches[key] = asyncio.ensure_future(self._fetch(target))
+        # shielded: one caller running out of time does not stop the fetch another awaits
+        return await asyncio.shield(self._fetches[key])
+
+    async def _fetch(self, target: httpx.URL) -> Page:
         if self._cache is not None and (cached := self._cache.get(str(target))) is not None:
             return cached
         total = self._settings.web_total_timeout_s
