@@ -172,6 +172,10 @@ def _exit_if_fallen_back(result: Digest, requested: str) -> None:
             soft_wrap=True,
         )
         raise typer.Exit(code=3)
+
+
+@app.command()
+def prepare() -> None:
     """Prepare the local embedding model (an ONNX export, once, ~15 s) ahead of the first run."""
     try:
         embedder = embedder_for(get_settings())
