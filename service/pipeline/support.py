@@ -138,27 +138,30 @@ class SupportFeatures:
     near_word_coverage: float | None = None  # ... in its closest sentences (None: as above)
 
     @property
+    def _contradicted(self) -> bool:
+        """A number, weekday, ordinal or negation of the claim is not near it: no test passes."""
+        return bool(self.missing_numbers or self.missing_negation)
+
+    @property
     def grounds(self) -> bool:
         """The article says it: the strict test a sentence must pass with some article."""
-        if self.missing_numbers or self.missing_negation:
-            return False
         paraphrase = (
             self.similarity >= PARAPHRASE_THRESHOLD
             and self.word_coverage >= CORROBORATION_LEXICAL_THRESHOLD
         )
-        return self.says_it_in_its_words or paraphrase
+        return self.says_it_in_its_words or (paraphrase and not self._contradicted)
 
     @property
     def says_it_in_its_words(self) -> bool:
         """Grounded in nearly the same words: most content words and word pairs."""
-        if self.missing_numbers or self.missing_negation:
+        if self._contradicted:
             return False
         return self.word_coverage >= LEXICAL_THRESHOLD and self.pair_coverage >= BIGRAM_THRESHOLD
 
     @property
     def corroborates(self) -> bool:
         """The article reports the same fact, perhaps in other words."""
-        if self.missing_numbers or self.missing_negation:
+        if self._contradicted:
             return False
         near = self.near_word_coverage
         coverage = self.word_coverage if near is None else near  # words in the same few sentences
@@ -223,22 +226,21 @@ class ClusterEvidence:
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
+        word_share = {aid: _coverage(words, self.vocab[aid]) for aid in self.article_ids}
+        pair_share = {aid: _coverage(pairs, self.pair_vocab[aid]) for aid in self.article_ids}
         ids = self.article_ids
         if plausible_only:
             ids = [
                 aid
                 for aid in ids
                 if best[aid] >= min(SEMANTIC_THRESHOLD, PARAPHRASE_THRESHOLD)
-                or (
-                    _coverage(words, self.vocab[aid]) >= LEXICAL_THRESHOLD
-                    and _coverage(pairs, self.pair_vocab[aid]) >= BIGRAM_THRESHOLD
-                )
+                or (word_share[aid] >= LEXICAL_THRESHOLD and pair_share[aid] >= BIGRAM_THRESHOLD)
             ]
         return {
             aid: SupportFeatures(
                 similarity=best[aid],
-                word_coverage=_coverage(words, self.vocab[aid]),
-                pair_coverage=_coverage(pairs, self.pair_vocab[aid]),
+                word_coverage=word_share[aid],
+                pair_coverage=pair_share[aid],
                 missing_numbers=len(
                     nums.difference(*(self.sentence_numbers[i] for i in near.get(aid, [])))
                 ),
@@ -308,7 +310,6 @@ class ClusterEvidence:
         """Whether the article may report the same stage of the story as one of the
         `anchors`: published within two days of one (or undated)."""
         day = self.published.get(article_id)
-        days = [self.published.get(aid) for aid in anchors]
-        if day is None or any(d is None for d in days):
+        if day is None or any(aid not in self.published for aid in anchors):
             return True
-        return any(abs(day - d) < STAGE_APART for d in days if d is not None)
+        return any(abs(day - self.published[aid]) < STAGE_APART for aid in anchors)

@@ -193,16 +193,12 @@ async def _within(run: _Run, urls: list[str], budget: float) -> list[Outcome]:
     try:
         if tasks:
             await asyncio.wait(tasks, timeout=budget, return_when=asyncio.FIRST_EXCEPTION)
-        for task in tasks:
-            task.cancel()  # only those still running: out of time
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop(tasks)  # only those still running: out of time
         for task in tasks:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop(tasks)
         raise
     return [
         run.out_of_time(url, budget) if task.cancelled() else task.result()
@@ -216,10 +212,15 @@ async def _all(work: Iterable[Coroutine[Any, Any, Outcome]]) -> list[Outcome]:
     try:
         return list(await asyncio.gather(*tasks))
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop(tasks)
         raise
+
+
+async def _stop(tasks: list[asyncio.Future[Outcome]]) -> None:
+    """Cancel the tasks still running and wait until every one has ended."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _unexpected(name: str) -> InputFailure:

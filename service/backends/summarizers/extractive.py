@@ -304,13 +304,16 @@ def _in_reading_order(
     """Lead facts first; a sentence that opens on a pronoun right after its antecedent.
     When the sentences' articles were published days apart, in the order of their dates:
     a story that runs for days reads as it happened."""
-    days = [published.get(c.sentence.article_id) for c in chosen]
-    dated = [as_utc(d) for d in days if d is not None]
-    in_time = len(dated) == len(chosen) and dated and max(dated) - min(dated) >= STAGE_APART
+    sources = {c.sentence.article_id for c in chosen}
+    days = {aid: as_utc(day) for aid in sources if (day := published.get(aid)) is not None}
+    in_time = (
+        len(days) == len(sources)
+        and days
+        and max(days.values()) - min(days.values()) >= STAGE_APART
+    )
 
     def place(cand: Candidate) -> tuple[float, int, float]:
-        day = published.get(cand.sentence.article_id)
-        when = as_utc(day).timestamp() if in_time and day is not None else 0.0
+        when = days[cand.sentence.article_id].timestamp() if in_time else 0.0
         return (when, cand.sentence.index, -cand.score)
 
     by_position = sorted(chosen, key=place)
