@@ -1,12 +1,16 @@
 """Attribution wording: names keep their capital, unnamed reports read as a sequence."""
 
+from datetime import date, datetime
+
 from service.backends.summarizers.attribution import (
     attribute,
+    report_days,
     sequenced_length,
+    unnamed_growth,
     usually_capitalised,
     vary_unnamed_reports,
 )
-from service.models import SummarySentence
+from service.models import Article, SummarySentence
 from service.pipeline.sentences import word_count
 from service.pipeline.verify import claim_of
 
@@ -207,3 +211,67 @@ def test_a_run_from_one_report_alternates_its_wording() -> None:
     assert {claim_of(s.text, []) for s in varied[2:6]} == {
         f"Stage {n} is flat." for n in range(2, 6)
     }
+
+
+def test_a_story_that_ran_for_days_names_its_unnamed_reports_by_their_day() -> None:
+    def cited(text: str, number: int) -> SummarySentence:
+        return SummarySentence(text=text, citations=[number], article_ids=[f"a{number}"])
+
+    days = {
+        "a1": date(2007, 7, 6),
+        "a2": date(2007, 7, 21),
+        "a3": date(2007, 7, 21),
+        "a4": date(2007, 8, 3),
+        "a5": date(2007, 7, 8),
+    }
+    sentences = [
+        cited("According to one report, London is preparing for the start.", 1),
+        cited("According to one report, the crowds came out.", 1),
+        cited("According to one report, Vinokourov won stage 13.", 2),
+        cited("One report says that the Kazakh rider attacked early.", 3),
+        cited("According to one report, the race ended in Paris.", 4),
+        cited("According to one report, the route was safe.", 1),
+        cited("According to one report, the riders rested.", 2),
+        cited("According to one report, the sun came out.", 5),
+        cited("According to one report, the jersey changed.", 6),  # an undated article
+        SummarySentence(text="The race went on.", citations=[1, 2], article_ids=["a1", "a2"]),
+    ]
+    assert [s.text for s in vary_unnamed_reports(sentences, days)] == [
+        "According to a July 6 report, London is preparing for the start.",
+        "According to the same report, the crowds came out.",
+        "According to a July 21 report, Vinokourov won stage 13.",
+        "Another July 21 report says that the Kazakh rider attacked early.",
+        "According to an August 3 report, the race ended in Paris.",  # "an" before a vowel
+        "According to the July 6 report, the route was safe.",  # the only one of its day
+        "According to the second report, the riders rested.",  # July 21 holds two: [2]
+        "According to a July 8 report, the sun came out.",
+        "According to another report, the jersey changed.",
+        "The race went on.",
+    ]
+    # across years, the year too; the verifier still reads the claim behind the commas
+    years = {"a1": date(2007, 9, 22), "a2": date(2008, 4, 5)}
+    varied = vary_unnamed_reports(sentences[2:4], years)
+    assert [s.text for s in varied] == [
+        "According to an April 5, 2008, report, Vinokourov won stage 13.",
+        "Another report says that the Kazakh rider attacked early.",  # [3] has no date here
+    ]
+    assert claim_of(varied[0].text, []) == "Vinokourov won stage 13."
+    assert claim_of("A July 21 report says that the rider won.", []) == "The rider won."
+    assert vary_unnamed_reports(varied, years) == varied  # running it again changes nothing
+
+
+def test_report_days_only_when_the_story_ran_for_days() -> None:
+    def article(name: str, published: datetime | None) -> Article:
+        return Article(id=name, text="x", published_at=published)
+
+    one_day = [article("a", datetime(2009, 6, 5, 8)), article("b", datetime(2009, 6, 5, 20))]
+    assert report_days(one_day) == {}
+    assert unnamed_growth({}) == 1  # "one report" -> "the same report"
+    days = report_days([*one_day, article("c", datetime(2009, 6, 6)), article("d", None)])
+    assert days == {"a": date(2009, 6, 5), "b": date(2009, 6, 5), "c": date(2009, 6, 6)}
+    assert unnamed_growth(days) == 2  # "one" -> "a June 5"
+    assert unnamed_growth({"a": date(2008, 12, 30), "b": date(2009, 1, 2)}) == 3  # + the year
+    opening = "According to one report, the jet vanished."
+    assert sequenced_length(opening, unnamed_growth(days)) == word_count(opening) + 2
+    dated = vary_unnamed_reports([_sentence(opening, "c")], days)[0].text
+    assert word_count(dated) == sequenced_length(opening, unnamed_growth(days))

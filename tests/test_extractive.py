@@ -6,7 +6,11 @@ import numpy as np
 import snowballstemmer
 
 from service.backends.embedders import Embedder
-from service.backends.summarizers.attribution import vary_unnamed_reports
+from service.backends.summarizers.attribution import (
+    report_days,
+    unnamed_growth,
+    vary_unnamed_reports,
+)
 from service.backends.summarizers.base import cite
 from service.backends.summarizers.extractive import (
     Candidate,
@@ -17,11 +21,17 @@ from service.backends.summarizers.extractive import (
     shared_word_weights,
     stemmed_words,
 )
-from service.models import Article
+from service.models import Article, Summary
 from service.pipeline.clean import clean_text
+from service.pipeline.dates import anchor_relative_days, anchoring_growth, common_day
 from service.pipeline.neutrality import find_loaded_terms, opens_dangling
 from service.pipeline.run import DigestOptions, digest
-from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences
+from service.pipeline.sentences import (
+    Sentence,
+    quotes_balanced,
+    split_sentences,
+    word_count,
+)
 from tests.stories import comet_article, strike_articles
 
 
@@ -288,3 +298,32 @@ def test_stemming_is_safe_from_several_threads() -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(extractive._stem, words * 4))
         assert results == expected * 4
+
+
+def test_the_budget_holds_when_reports_are_dated_and_days_anchored() -> None:
+    """In a story of several days, "According to one report" becomes "According to a June
+    5 report" (two words more) and "today" becomes "on June 5" (two more): the selection
+    keeps room for both, so the anchoring that runs last still fits."""
+    articles = [
+        Article(id="a", text="x", published_at=datetime(2009, 6, 5, 9)),
+        Article(id="b", text="x", published_at=datetime(2009, 6, 6, 9)),
+    ]
+    days = report_days(articles)
+    first = _candidate("a", 0, "According to one report, the search resumed today.", 0.9, 0)
+    first.anchoring = anchoring_growth(first.text, common_day(articles[:1]))
+    second = _candidate("b", 0, "According to one report, ships waited outside.", 0.8, 1)
+    assert first.anchoring == 2  # "today" -> "on June 5"
+    written = word_count(first.text) + word_count(second.text)  # 8 + 7
+    summarizer = ExtractiveSummarizer(embedder=None)  # type: ignore[arg-type]
+    for budget in range(written, written + 8):
+        chosen = summarizer._select([first, second], budget, unnamed_growth(days))
+        cited = [cite(c.text, c.support, articles) for c in chosen]
+        summary = Summary(sentences=vary_unnamed_reports(cited, days), backend="extractive")
+        finished = anchor_relative_days(summary, articles, budget)
+        assert sum(word_count(s.text) for s in finished.sentences) <= budget
+        if chosen and chosen[0] is first:  # room was kept: the day is always anchored
+            assert finished.sentences[0].text == (
+                "According to a June 5 report, the search resumed on June 5."
+            )
+    both = summarizer._select([first, second], written + 6, unnamed_growth(days))
+    assert len(both) == 2 and len(summarizer._select([first, second], written + 5, 2)) == 1

@@ -431,3 +431,35 @@ def test_the_repair_request_fits_the_context_window(fake_llm, tmp_path, embedder
     prompt = sum(count_tokens(MODEL, str(m["content"])) + 4 for m in repair.messages)
     assert prompt + repair.body["max_tokens"] <= 2000
     assert repair.messages[-2]["content"].endswith("…")  # the long answer, cut
+
+
+def test_unnamed_reports_of_a_story_that_ran_for_days_are_named_by_their_day(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """With no outlet names and articles days apart, a single-source sentence says which
+    day's report it comes from, whatever day the model wrote."""
+    days = [datetime(2024, 3, d, 9, tzinfo=UTC) for d in (4, 5, 8)]
+    unnamed = [
+        a.model_copy(update={"source": None, "published_at": d})
+        for a, d in zip(_articles(), days, strict=True)
+    ]
+    fake_llm.script(
+        Reply(
+            answer(
+                (
+                    "Dock workers at the port of Valmora went on strike on Monday over pay.",
+                    [1, 2, 3],
+                ),
+                ("According to a May 1 report, exporters warned that fruit could spoil.", [2]),
+            )
+        )
+    )
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder, unnamed))
+    assert summary.backend == MODEL and summary.dropped == []
+    assert summary.sentences[1].text == (
+        "According to a March 5 report, exporters warned that fruit could spoil."
+    )
+    assert summary.sentences[1].citations == [2]
+    assert not any("which no cited article names" in n for n in summary.notes)

@@ -1,4 +1,9 @@
-from service.pipeline.sentences import is_story_sentence, split_paragraph, split_sentences
+from service.pipeline.sentences import (
+    is_caption,
+    is_story_sentence,
+    split_paragraph,
+    split_sentences,
+)
 
 
 def test_abbreviations_and_initials_do_not_split() -> None:
@@ -199,4 +204,37 @@ def test_a_dateline_without_spaces_and_the_archive_notice_are_not_story() -> Non
     )
     assert [s.text for s in split_sentences("a", text)] == [
         "The chairman of the committee said talks would go on this week."
+    ]
+
+
+def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
+    for caption in [
+        "The intended route of Flight 447.",
+        "HMS Cornwall at Zeebrugge in 2006.",
+        "Russell Square after the bombings.",
+        "Hasib Hussain, 18, from Leeds.",
+        "Interior of the church.",
+    ]:
+        assert is_caption(caption), caption
+    for sentence in [
+        "The rupture spread from south to north.",  # an irregular verb
+        "Japan tops the U.S.",
+        "No injuries or casualties have been reported.",
+        "Tomorrow is a rest day for the Tour.",
+        "Now, they plan to spread the word.",
+        "It’s a whole lot more simple than that.",
+        "Alcorn reportedly taught the girl.",
+        "The airline's planes, jets and helicopters searched the ocean for wreckage.",  # long
+    ]:
+        assert not is_caption(sentence), sentence
+    text = (
+        "The jet vanished over the Atlantic on Monday night.\n"
+        "The intended route of Flight 447.\n"
+        "The plane was carrying 216 passengers. The intended route of Flight 447."
+    )
+    # a caption on a line of its own is left out; inside a paragraph it is not judged
+    assert [s.text for s in split_sentences("a", text)] == [
+        "The jet vanished over the Atlantic on Monday night.",
+        "The plane was carrying 216 passengers.",
+        "The intended route of Flight 447.",
     ]

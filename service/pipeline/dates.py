@@ -17,6 +17,7 @@ date the summary adds in place of "today" is not written in them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from service.models import Article, Summary
@@ -76,6 +77,19 @@ def anchored(text: str, published: date) -> str:
     return _RELATIVE.sub(replace, text)
 
 
+def common_day(cited: Iterable[Article]) -> date | None:
+    """The day every cited article was published on, when they are all dated and agree:
+    the only day a sentence's "today" can be anchored to."""
+    days = {a.published_at.date() if a.published_at else None for a in cited}
+    return days.pop() if len(days) == 1 and None not in days else None
+
+
+def anchoring_growth(text: str, day: date | None) -> int:
+    """Words `anchor_relative_days` would add to `text` cited to articles of `day`
+    ("today" -> "on November 20": 2), so that a word budget can keep room for them."""
+    return 0 if day is None else word_count(anchored(text, day)) - word_count(text)
+
+
 def anchor_relative_days(summary: Summary, articles: list[Article], max_words: int) -> Summary:
     """The summary with relative days anchored where its cited articles agree on the day,
     as long as the summary stays within `max_words` ("today" is one word, "on November
@@ -83,11 +97,10 @@ def anchor_relative_days(summary: Summary, articles: list[Article], max_words: i
     words = sum(word_count(s.text) for s in summary.sentences)
     sentences = []
     for sentence in summary.sentences:
-        cited = [articles[n - 1] for n in sentence.citations if 1 <= n <= len(articles)]
-        days = {a.published_at.date() if a.published_at else None for a in cited}
+        day = common_day([articles[n - 1] for n in sentence.citations if 1 <= n <= len(articles)])
         text = sentence.text
-        if len(days) == 1 and None not in days:  # cited, all dated, all the same day
-            candidate = anchored(text, days.pop())
+        if day is not None:
+            candidate = anchored(text, day)
             grown = word_count(candidate) - word_count(text)
             if candidate != text and words + grown <= max_words:
                 text, words = candidate, words + grown

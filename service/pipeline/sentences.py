@@ -2,8 +2,8 @@
 
 In: cleaned article text. Out: the story's sentences in order, each with its
 paragraph-relative position. Headings, datelines and captions (lines without
-closing punctuation) are not sentences of the story and are left out, so a
-summary never quotes a subheading as a fact.
+closing punctuation, or short lines with no verb) are not sentences of the story and
+are left out, so a summary never quotes a subheading as a fact.
 """
 
 from __future__ import annotations
@@ -257,6 +257,53 @@ def is_story_sentence(text: str) -> bool:
     )
 
 
+# Words that make a short line a sentence rather than a caption: auxiliaries, frequent
+# irregular verbs, and subjects ("they plan ..."); regular verbs show by their ending.
+_VERB_WORDS = frozenset(
+    """is are was were be been being am has have had will would can could may might must
+    shall should do does did said says say told make made take took went go goes come came
+    gave give found find left met won lost hit put set cut led held ran began fell got saw
+    knew thought brought built sent spent paid kept struck shot fought caught sold stood
+    broke spoke wrote rose drove flew grew shown became felt let heard read taught spread
+    cost hurt shut quit burst beat split laid lay sat slid swept swung sank tore wore woke
+    stuck threw thrown blew drew fed fled froze hung hid lit meant rode rang sang shook
+    slept sought stole swore understood withdrew bore chose dealt forgot lent sped spun
+    agree disagree want need plan die remain continue expect believe hope fear know think
+    seem appear""".split()
+)
+_SUBJECTS = frozenset("i you he she we they it there here what who that".split())
+_DETERMINERS = frozenset("the a an its his her their our this these those".split())
+_CAPTION_WORDS = 9
+_LINE_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def is_caption(line: str) -> bool:
+    """A short line of its own with no verb: a photo caption or a profile's label ("The
+    intended route of Flight 447.", "HMS Cornwall at Zeebrugge in 2006.", "Hasib Hussain,
+    18, from Leeds."), which closes with a full stop like a sentence but states nothing.
+
+    Why: a summary opened on "The intended route of Flight 447." With no part-of-speech
+    model, a word that may be a verb is a known one, a subject pronoun, a negation, an
+    adverb in -ly before another word, or a lower-case word in -s or -ed that no
+    determiner precedes ("The intended route" is not a verb)."""
+    words = _LINE_WORD.findall(line.replace("’", "'"))
+    if len(words) > _CAPTION_WORDS:
+        return False
+    for i, word in enumerate(words):
+        lower = word.lower()
+        if lower in _VERB_WORDS or lower.removesuffix("'s") in _SUBJECTS:
+            return False
+        if lower.endswith("n't") or (
+            lower.endswith("ly") and len(lower) > 4 and i + 1 < len(words)
+        ):
+            return False
+        after_determiner = i > 0 and words[i - 1].lower() in _DETERMINERS
+        if i and word.islower() and len(word) > 3 and lower.endswith(("ed", "s")):
+            if not after_determiner:
+                return False
+    return True
+
+
 def strip_paragraph_prefix(paragraph: str) -> str:
     """The paragraph without list markers, run-in date lines and capitalised datelines."""
     for _ in range(3):  # "Saturday, January 15, 2005 TEXAS, US – A court ..." has two
@@ -277,7 +324,10 @@ def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
     # remembered: the pipeline, the summarizer and the verifier each split every article
     sentences: list[Sentence] = []
     for paragraph in text.split("\n"):
-        for piece in split_paragraph(strip_paragraph_prefix(paragraph.strip())):
+        pieces = split_paragraph(strip_paragraph_prefix(paragraph.strip()))
+        if len(pieces) == 1 and is_caption(pieces[0]):
+            continue
+        for piece in pieces:
             if is_story_sentence(piece):
                 sentences.append(Sentence(article_id, len(sentences), piece))
     return tuple(sentences)

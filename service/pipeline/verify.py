@@ -32,7 +32,12 @@ from functools import lru_cache
 import numpy as np
 
 from service.backends.embedders import Embedder
-from service.backends.summarizers.attribution import UNNAMED_REPORT, vary_unnamed_reports
+from service.backends.summarizers.attribution import (
+    ACCORDING,
+    UNNAMED_REPORT,
+    report_days,
+    vary_unnamed_reports,
+)
 from service.models import Article, DroppedSentence, Summary, SummarySentence
 from service.pipeline.neutrality import find_loaded_terms, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
@@ -47,7 +52,6 @@ _INSTRUCTION = re.compile(
     r"\b(?:must|should|shall|will)\b[^.!?]{0,20}\b(?:say|write|state|include|report|claim|begin|start|end)\b",
     re.IGNORECASE,
 )
-_ACCORDING = re.compile(r"^according to [^,]{1,80},\s*", re.IGNORECASE)
 _REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
 _ECHO_OVERLAP = 0.6
 _CACHE_SIZE = 32
@@ -60,7 +64,7 @@ def looks_like_instruction(text: str) -> bool:
 
 def claim_of(text: str, outlets: list[str]) -> str:
     """The sentence without its attribution prefix: what must be supported."""
-    rest = _ACCORDING.sub("", text, count=1)
+    rest = ACCORDING.sub("", text, count=1)
     if rest == text:
         names = [*(re.escape(name) for name in outlets), UNNAMED_REPORT.pattern]
         for name in names:
@@ -153,7 +157,7 @@ class Verifier:
                 "see 'dropped' for why"
             )
         # a dropped sentence may have been the "one report" that a "the same report" follows
-        kept = vary_unnamed_reports(kept)
+        kept = vary_unnamed_reports(kept, report_days(articles))
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
 
     def _reject(self, text: str, found: _Evidence) -> str | None:

@@ -6,7 +6,8 @@ outlet, and writes "one report" when the input names no outlet. Two jobs live he
   reads as part of a name ("According to X, the union ..." but "..., NATO ...");
 - a pass over a finished summary so that unnamed reports read as a sequence
   ("one report", "another report", "the same report", "the first report") instead of
-  the same three words before every sentence.
+  the same three words before every sentence; in a story that ran for days, by their
+  publication dates ("a July 21 report", "another July 21 report").
 """
 
 from __future__ import annotations
@@ -15,22 +16,32 @@ import binascii
 import hashlib
 import importlib.util
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from service.models import SummarySentence
+from service.models import Article, SummarySentence
 from service.pipeline.sentences import word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
 _ORDINALS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 )  # then "11th", "22nd": a returning report is named by its citation number, whatever it is
-_HANDLE = rf"one|another|the same|the (?:{'|'.join(_ORDINALS)}|[1-9][0-9]*(?:st|nd|rd|th))"
+_MONTHS = "January February March April May June July August September October November December"
+_DAY = rf"(?:{'|'.join(_MONTHS.split())}) [1-3]?[0-9](?:, [12][0-9]{{3}},)?"  # "July 21, 2007,"
+_HANDLE = (
+    rf"one|another|the same|the (?:{'|'.join(_ORDINALS)}|[1-9][0-9]*(?:st|nd|rd|th))"
+    rf"|(?:an?|another|the) {_DAY}"
+)
 UNNAMED_REPORT = re.compile(rf"(?:{_HANDLE}|a) report", re.IGNORECASE)
-"""An unnamed report as the summary names it ("one report", "the 12th report")."""
+"""An unnamed report as the summary names it ("one report", "the 12th report", "a July 21
+report")."""
+ACCORDING = re.compile(rf"^according to ((?:{_HANDLE}|a) report(?=,)|[^,]{{1,80}}),\s*", re.I)
+"""A sentence's opening attribution, "According to X, ", with X in group 1 (an unnamed
+report's date may hold commas: "According to a July 21, 2007, report, ...")."""
 # Words an unnamed attribution may grow by when the summary is sequenced ("one report" ->
 # "the same report"): a word budget must keep room for them.
 UNNAMED_GROWTH = 1
@@ -187,13 +198,42 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def sequenced_length(text: str) -> int:
+def report_days(articles: Iterable[Article]) -> dict[str, date]:
+    """Each dated article's day of publication (as the sources list shows it), when the
+    story's articles were published on two days or more; empty otherwise.
+
+    Why: in a story that ran for days, "According to another report" four times told a
+    reader nothing the citation did not; "According to a July 21 report" says which
+    stage of the story a claim belongs to. On one day the date adds only words."""
+    days = {a.id: a.published_at.date() for a in articles if a.published_at is not None}
+    return days if len(set(days.values())) >= 2 else {}
+
+
+def unnamed_growth(days: Mapping[str, date]) -> int:
+    """Words an unnamed attribution may grow by once sequenced with these `days`: "one
+    report" -> "the same report" (+1), "a July 21 report" (+2), "a July 21, 2007, report"
+    (+3, when the days span years)."""
+    if not days:
+        return UNNAMED_GROWTH
+    return 3 if len({day.year for day in days.values()}) > 1 else 2
+
+
+def sequenced_length(text: str, growth: int = UNNAMED_GROWTH) -> int:
     """Words `text` may have once the summary is sequenced: "According to one report" may
-    become "According to the same report", and the word budget must still hold."""
-    return word_count(text) + (UNNAMED_GROWTH if _UNNAMED_OPENING.match(text) else 0)
+    become "According to the same report" (or "According to a July 21 report": `growth`
+    from `unnamed_growth`), and the word budget must still hold."""
+    return word_count(text) + (growth if _UNNAMED_OPENING.match(text) else 0)
 
 
-def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySentence]:
+def _dated(day: date, with_year: bool) -> str:
+    """ "a July 21 report" names its day; "an August 3, 2009, report" its year too."""
+    label = f"{day:%B} {day.day}" + (f", {day.year}," if with_year else "")
+    return ("an " if label.startswith(("A", "O")) else "a ") + label
+
+
+def vary_unnamed_reports(
+    sentences: list[SummarySentence], days: Mapping[str, date] | None = None
+) -> list[SummarySentence]:
     """Unnamed single-source attributions, reworded so that a summary reads as a sequence.
 
     Why: with no outlet names (a wiki, pasted text), a summary of one-source facts
@@ -205,9 +245,15 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
     attributed earlier says which by its citation number ("the third report ... [3]",
     "the 12th report ... [12]": an ordinal counted in the summary's own order read as
     the wrong source, "the third report" for [1]).
+    With `days` (`report_days`: a story published over several days), a report is named
+    by its day instead: "a July 21 report", "another July 21 report" for a second one of
+    that day, "the July 21 report" when the summary returns to the only one of its day.
     The sequence is worked out afresh from every unnamed wording, so running it again
     after the verifier dropped a sentence mends "the same report" left without its first.
     """
+    days = days or {}
+    with_year = len({day.year for day in days.values()}) > 1
+    of_day: dict[date, list[str]] = {}  # dated articles attributed so far, by day
     seen: list[str] = []  # articles in the order they were first attributed
     previous: str | None = None
     repeats = 0  # sentences in a row from `previous` after its first
@@ -221,8 +267,15 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
         source = sentence.article_ids[0]
         number = sentence.citations[0] if len(sentence.citations) == 1 else 0
         repeats = repeats + 1 if source == previous else 0
+        day = days.get(source)
         if repeats:
             handle = "the same report"
+        elif day is not None:
+            same_day = of_day.setdefault(day, [])
+            if source in same_day and len(same_day) > 1 and number >= 1:
+                handle = f"the {ordinal(number)} report"  # "the July 21 report" is two
+            else:
+                handle = _dated_handle(source, same_day, _dated(day, with_year))
         elif source in seen and number >= 1:
             # by its citation number, which the reader sees: "the third report ... [3]"
             handle = f"the {ordinal(number)} report"
@@ -242,5 +295,16 @@ def vary_unnamed_reports(sentences: list[SummarySentence]) -> list[SummarySenten
         varied.append(sentence.model_copy(update={"text": text}))
         if source not in seen:
             seen.append(source)
+        if day is not None and source not in of_day[day]:
+            of_day[day].append(source)
         previous = source
     return varied
+
+
+def _dated_handle(source: str, same_day: list[str], label: str) -> str:
+    """How an unnamed report of a known day is named, given the articles of that day
+    already attributed (`same_day`) and its `label` ("a July 21"): "a July 21 report"
+    first, "another July 21 report" for a second one, "the July 21 report" on return."""
+    if source in same_day:
+        return f"the {label.split(' ', 1)[1]} report"
+    return f"another {label.split(' ', 1)[1]} report" if same_day else f"{label} report"

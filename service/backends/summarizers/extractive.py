@@ -44,8 +44,11 @@ import snowballstemmer
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.attribution import (
+    UNNAMED_GROWTH,
     attribute,
+    report_days,
     sequenced_length,
+    unnamed_growth,
     vary_unnamed_reports,
     written_in_lower_case,
 )
@@ -56,6 +59,7 @@ from service.backends.summarizers.speakers import (
     shorten_repeats,
 )
 from service.models import Article, Summary
+from service.pipeline.dates import anchoring_growth, common_day
 from service.pipeline.entities import named_entities
 from service.pipeline.neutrality import neutralise, opens_dangling
 from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
@@ -92,6 +96,7 @@ class Candidate:
     score: float
     stems: frozenset[str] = frozenset()  # stemmed content words, for the lexical redundancy test
     introductions: tuple[Introduction, ...] = ()  # surnames written out in full
+    anchoring: int = 0  # words "today" -> "on November 20" will add (`anchoring_growth`)
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -174,12 +179,14 @@ class ExtractiveSummarizer:
 
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
         candidates = self._candidates(articles)
+        days = report_days(articles)
         chosen = _in_reading_order(
-            self._select(candidates, max_words), {a.id: a.published_at for a in articles}
+            self._select(candidates, max_words, unnamed_growth(days)),
+            {a.id: a.published_at for a in articles},
         )
         texts = shorten_repeats([c.text for c in chosen], [c.introductions for c in chosen])
         cited = [cite(text, c.support, articles) for text, c in zip(texts, chosen, strict=True)]
-        sentences = vary_unnamed_reports(cited)
+        sentences = vary_unnamed_reports(cited, days)
         notes = [] if sentences else [_why_no_sentence(articles)]
         return Summary(sentences=sentences, backend=self.name, notes=notes)
 
@@ -207,6 +214,7 @@ class ExtractiveSummarizer:
         lowercase_words = written_in_lower_case(a.text for a in articles)
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
+        by_id = {a.id: a for a in articles}
         headline_vectors = self.embedder.encode(headlines(articles))
         candidates: list[Candidate] = []
         for sentence, vector, (written, made) in zip(sentences, vectors, introduced, strict=True):
@@ -239,10 +247,18 @@ class ExtractiveSummarizer:
             }
             score = sum(WEIGHTS[name] * value for name, value in features.items())
             stems = stemmed_words(sentence.text)
-            candidates.append(Candidate(sentence, text, vector, support, score, stems, made))
+            day = common_day(by_id[aid] for aid in support)
+            growth = anchoring_growth(text, day)
+            candidates.append(
+                Candidate(sentence, text, vector, support, score, stems, made, growth)
+            )
         return candidates
 
-    def _select(self, candidates: list[Candidate], max_words: int) -> list[Candidate]:
+    def _select(
+        self, candidates: list[Candidate], max_words: int, growth: int = UNNAMED_GROWTH
+    ) -> list[Candidate]:
+        """Greedy choice by score within `max_words`, counting the words that sequencing
+        (`growth`) and date anchoring will add."""
         chosen: list[Candidate] = []
         words = 0
         pool = sorted(candidates, key=lambda c: -c.score)
@@ -251,7 +267,7 @@ class ExtractiveSummarizer:
             best_value = -np.inf
             chosen_stems = [c.stems for c in chosen]
             for cand in pool:
-                length = sequenced_length(cand.text)
+                length = sequenced_length(cand.text, growth) + cand.anchoring
                 if words + length > max_words:
                     continue
                 if opens_dangling(cand.text) and not any(_antecedent(c, cand) for c in chosen):
@@ -265,7 +281,7 @@ class ExtractiveSummarizer:
             if best is None:
                 break
             chosen.append(best)
-            words += sequenced_length(best.text)
+            words += sequenced_length(best.text, growth) + best.anchoring
             pool.remove(best)
         return chosen
 

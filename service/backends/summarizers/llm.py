@@ -45,9 +45,12 @@ from service.backends.llm_client import (
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
 from service.backends.summarizers.attribution import (
+    ACCORDING,
     UNNAMED_REPORT,
     attribute,
+    report_days,
     sequenced_length,
+    unnamed_growth,
     vary_unnamed_reports,
 )
 from service.backends.summarizers.base import Summarizer
@@ -72,7 +75,6 @@ PROMPT_NAME = "summarize"
 PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
 MAX_MERGE_ROUNDS = 4
 _NO_KEY = "no-key"  # OpenAI-compatible local servers want some key and check none
-_ACCORDING = re.compile(r"^According to ([^,]{1,80}),\s*")
 _MESSAGE_TOKENS = 4  # what a chat message costs beyond its text (role, separators)
 _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exception - )?")
 
@@ -492,6 +494,8 @@ class LLMSummarizer:
         """Attribute single-source sentences, drop repeats, then keep what fits the word
         budget (counted in words of any script, with room for "the same report")."""
         outlets = [a.outlet for a in articles if a.outlet]
+        days = report_days(articles)
+        growth = unnamed_growth(days)
         kept: list[SummarySentence] = []
         dropped = list(summary.dropped)
         notes = list(summary.notes)
@@ -518,7 +522,7 @@ class LLMSummarizer:
                 text = _without_other_outlet(text, cited, outlets, invented=bool(invented))
             elif invented:
                 text = claim_of(text, outlets)
-            length = sequenced_length(text)
+            length = sequenced_length(text, growth)
             if words + length > max_words:
                 dropped.append(
                     DroppedSentence(text=sentence.text, reason=f"over the {max_words}-word budget")
@@ -526,7 +530,7 @@ class LLMSummarizer:
                 continue
             words += length
             kept.append(sentence.model_copy(update={"text": text}))
-        kept = vary_unnamed_reports(kept)
+        kept = vary_unnamed_reports(kept, days)
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
 
 
@@ -535,7 +539,7 @@ def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> s
     nor named in an article the sentence cites ("According to The New York Times" on a
     Reuters report): the model made the attribution up. None when it is grounded, as
     "according to the police" is in an article that quotes the police."""
-    named = _ACCORDING.match(text)
+    named = ACCORDING.match(text)
     if not named:
         return None
     name = named.group(1)
@@ -555,7 +559,7 @@ def _without_other_outlet(
     """A sentence several articles support, without "According to <an outlet it does not
     cite>," (the verifier moved its citations) or to a source none of them names
     (`invented`); other sources ("the police") stay."""
-    named = _ACCORDING.match(text)
+    named = ACCORDING.match(text)
     if named and (invented or (named.group(1) in outlets and named.group(1) not in cited)):
         return claim_of(text, outlets)
     return text
@@ -569,7 +573,7 @@ def _attributed(
     claim = claim_of(text, outlets)
     if claim == text:
         return attribute(claim, outlet)
-    named = _ACCORDING.match(text)
+    named = ACCORDING.match(text)
     other_outlet = bool(named and outlet and named.group(1) in outlets and named.group(1) != outlet)
     if other_outlet or invented:  # an outlet that does not support it, or a made-up source
         return attribute(claim, outlet)
