@@ -141,3 +141,80 @@ def test_the_llm_backend_waits_for_room_instead_of_failing(
     assert times[2] - times[0] > 0.8  # the third call waited for the window to slide
     waited = [s for s in summaries if any("rate limit" in note for note in s.notes)]
     assert len(waited) == 1 and waited[0].usage.latency_s > 0.8
+
+
+def _limited(server_url: str, tmp_path: Path, **changes: object) -> Settings:
+    values: dict[str, object] = {
+        "api_base": server_url,
+        "llm_cache": "none",
+        "data_dir": tmp_path,
+        "llm_rpm": 1,
+        "llm_rate_window_s": 60,
+        "llm_max_retries": 1,
+    }
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def test_the_routers_retries_are_charged_to_the_budget_too(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+    embedder,
+) -> None:
+    """A 429 retried by the Router is a second call to the provider: with one request a
+    window, the retry waits for room (it used to go out at once, outside the budget)."""
+    good = answer(("Astronomers at the Altamira observatory reported a new comet.", [1]))
+    fake_llm.script(Reply(status=429, headers={"Retry-After": "0"}), Reply(good))
+    settings = _limited(fake_llm.base_url, tmp_path, llm_rate_window_s=3)
+    model = f"openai/{_key()}"
+    summarizer = LLMSummarizer(model, settings=settings, embedder=remembering(embedder))
+    summary = summarizer.summarize([comet_article()], max_words=60)
+    assert summary.backend == model and summary.sentences
+    first, retry = (request.received_at for request in fake_llm.requests)
+    assert retry - first > 1.5  # the retry waited for the window to slide (backoff: < 1 s)
+    assert any("2 call(s) charged" in note for note in summary.notes), summary.notes
+
+
+def test_a_model_with_no_room_is_not_retried_and_its_fallback_has_a_budget_of_its_own(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+    embedder,
+) -> None:
+    """No room in the primary's budget within the longest wait: the Router does not retry
+    it (each retry would wait as long again) and the fallback model answers from its own
+    budget."""
+    good = answer(("Astronomers at the Altamira observatory reported a new comet.", [1]))
+    fake_llm.behave("backup", Reply(good))
+    settings = _limited(
+        fake_llm.base_url,
+        tmp_path,
+        llm_rate_max_wait_s=0.3,
+        llm_max_retries=2,
+        fallback_models=["openai/backup"],
+    )
+    model = f"openai/{_key()}"
+    summarizer = LLMSummarizer(model, settings=settings, embedder=remembering(embedder))
+    assert summarizer.rate_limit is not None
+    summarizer.rate_limit.acquire(f"{model}@{fake_llm.base_url}", tokens=1)  # the window's one
+    started = time.monotonic()
+    summary = summarizer.summarize([comet_article()], max_words=60)
+    assert time.monotonic() - started < 5  # one wait of 0.3 s, not one per retry
+    assert summary.backend == "openai/backup" and summary.sentences
+    assert [request.model for request in fake_llm.requests] == ["backup"]
+    assert any("openai/backup answered instead" in note for note in summary.notes)
+
+
+def test_no_room_for_any_model_says_which_budget_and_what_to_raise(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+    embedder,
+) -> None:
+    settings = _limited(fake_llm.base_url, tmp_path, llm_rate_max_wait_s=0.2)
+    model = f"openai/{_key()}"
+    summarizer = LLMSummarizer(model, settings=settings, embedder=remembering(embedder))
+    assert summarizer.rate_limit is not None
+    summarizer.rate_limit.acquire(f"{model}@{fake_llm.base_url}", tokens=1)
+    summary = summarizer.summarize([comet_article()], max_words=60)
+    assert summary.backend == "extractive" and fake_llm.requests == []
+    [reason] = [note for note in summary.notes if note.startswith("no model answered")]
+    assert "had no room for 0.2 s" in reason and "DIGEST_LLM_RPM" in reason

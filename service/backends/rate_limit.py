@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 KEY_PREFIX = "digest-llm-rate"
 
 
+def budget_key(model: str, api_base: str | None) -> str:
+    """The budget a model's calls share: one per model and server."""
+    return f"{model}@{api_base or 'default'}"
+
+
 class RateLimitTimeout(Exception):
     """The budget had no room for a call within the longest wait allowed."""
 

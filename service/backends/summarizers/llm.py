@@ -10,10 +10,11 @@ How one cluster is summarized, and why:
    chain (tiktoken counts via litellm, room left for the answer). When they do not
    fit, map-reduce: each group is summarized with its original numbers, then the
    partial summaries are merged, so citations never need renumbering.
-2. Every call takes its share of the shared rate limit (`rate_limit.py`, when set), then
-   goes through one litellm `Router`: retries with backoff (a 429's
+2. Every call goes through one litellm `Router`: retries with backoff (a 429's
    Retry-After is honoured), per-call timeouts, cooldowns, and fallbacks to the next
-   models of the chain when a model errors. Answers are cached (llm_cache.py).
+   models of the chain when a model errors. Each call it sends, retries and fallbacks
+   included, first takes its share of the shared rate limit (`rate_limit.py` and
+   `router_budget.py`, when set). Answers are cached (llm_cache.py).
 3. The answer must meet the output contract (llm_answer.py) and at least one of its
    sentences must survive the verifier. An invalid answer gets one repair (the
    error is sent back); a second invalid answer moves on to the next model of the
@@ -30,7 +31,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -44,6 +46,7 @@ from service.backends.llm_client import (
     response_format_for,
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
+from service.backends.router_budget import charging
 from service.backends.summarizers.attribution import (
     ACCORDING,
     UNNAMED_REPORT,
@@ -125,6 +128,8 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
     status = getattr(exc, "status_code", None)
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     first_line = _LITELLM_PREFIX.sub("", first_line)[:160]  # "litellm.X: X: OpenAIException - "
+    if isinstance(exc, RateLimitTimeout):  # no room in the shared budget: not the server's
+        return f"{exc} (raise DIGEST_LLM_RPM / DIGEST_LLM_TPM or DIGEST_LLM_RATE_MAX_WAIT_S)"
     if isinstance(exc, litellm.Timeout):
         return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
     if isinstance(exc, litellm.RateLimitError):
@@ -445,10 +450,10 @@ class LLMSummarizer:
                 call.cache_hits += 1
                 call.note(f"{model}'s answer came from the cache (no tokens spent, no cost)")
                 return cached, model, key
-        self._wait_for_budget(model, key["api_base"], messages, call)
         started = time.perf_counter()
         try:
-            response = self.router.completion(**request)
+            with self._charged(messages, call):
+                response = self.router.completion(**request)
         except Exception as exc:  # the Router re-raises the last provider error
             call.waited_s += time.perf_counter() - started
             raise _Unavailable(
@@ -463,20 +468,24 @@ class LLMSummarizer:
         self._count(response, call)
         return response, answered, key
 
-    def _wait_for_budget(
-        self, model: str, api_base: str | None, messages: list[dict[str, str]], call: _Call
-    ) -> None:
-        """Take this call's share of the shared rate limit (when one is set), waiting for room."""
+    @contextmanager
+    def _charged(self, messages: list[dict[str, str]], call: _Call) -> Iterator[None]:
+        """Charge every call the Router sends inside the block (retries and fallbacks too) to
+        the shared rate limit, when one is set (`router_budget.py`); the wait is in the
+        Router's time, which `_complete` already counts."""
         if self.rate_limit is None:
+            yield
             return
         tokens = sum(self.count(m["content"]) for m in messages) + self.budget.answer_tokens
-        try:
-            waited = self.rate_limit.acquire(f"{model}@{api_base or 'default'}", tokens)
-        except RateLimitTimeout as exc:
-            raise _Unavailable(str(exc)) from exc
-        call.waited_s += waited
-        if waited >= 0.1:
-            call.note(f"waited {waited:.1f} s for room in the rate limit of {model}")
+        with charging(self.rate_limit, tokens) as charges:
+            try:
+                yield
+            finally:
+                if charges.waited_s >= 0.1:
+                    call.note(
+                        f"waited {charges.waited_s:.1f} s for room in the shared rate limit "
+                        f"({charges.calls} call(s) charged)"
+                    )
 
     def _count(self, response: Any, call: _Call) -> None:
         """Add what a call the server answered spent (cache hits spend nothing)."""

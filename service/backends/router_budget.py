@@ -1,0 +1,93 @@
+"""Every call the litellm Router sends, its retries and fallbacks included, charged to the
+shared rate limit (`rate_limit.py`).
+
+Why: the Router retries a 429 or a 5xx and tries the fallback models on its own. Charging
+only the first call of a summary let each one send up to (1 + retries) x models calls
+outside the budget, and most of them exactly when the provider was over its limit. litellm
+runs its callbacks' `pre_call_check` before each call the Router sends, in the calling
+thread (the Router's synchronous path), so the charge is taken there: the thread says which
+budget and how many tokens (`charging`), and the check takes them from the budget of the
+model it is about to call (a fallback model has a budget of its own).
+
+A call that finds no room within the longest wait is not retried on the same model (a retry
+would wait that long again); the Router goes on to the next model, as after any error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from service.backends.llm_client import import_litellm
+from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, budget_key
+
+_current = threading.local()  # the Charges of the summary call this thread is making
+_install_lock = threading.Lock()
+
+
+class NoRoomInBudget(RateLimitTimeout):
+    """No room in a model's budget within the longest wait.
+
+    `status_code` 400 tells the Router not to retry it on the same model (it retries what
+    `litellm.should_retry` accepts: 408, 409, 429 and 5xx); it still tries the fallbacks.
+    """
+
+    status_code = 400
+
+
+@dataclass
+class Charges:
+    """What one summary call spent in the budget, over every call the Router sent for it."""
+
+    limit: LLMRateLimit
+    tokens: int  # per call sent: the prompt plus the answer's max_tokens
+    calls: int = 0
+    waited_s: float = 0.0
+
+
+def charge_next_call(deployment: dict[str, Any]) -> None:
+    """Take one call's share from the budget of `deployment` for this thread's summary call,
+    waiting for room; nothing when the thread is not inside `charging`."""
+    charges: Charges | None = getattr(_current, "charges", None)
+    if charges is None:
+        return
+    params = deployment.get("litellm_params") or {}
+    key = budget_key(str(params.get("model")), params.get("api_base"))
+    try:
+        charges.waited_s += charges.limit.acquire(key, charges.tokens)
+    except RateLimitTimeout as exc:
+        raise NoRoomInBudget(str(exc)) from exc
+    charges.calls += 1
+
+
+@contextmanager
+def charging(limit: LLMRateLimit, tokens: int) -> Iterator[Charges]:
+    """Charge every call the Router sends from this thread, inside the block, to `limit`."""
+    _install()
+    charges = Charges(limit, tokens)
+    _current.charges = charges
+    try:
+        yield charges
+    finally:
+        _current.charges = None
+
+
+def _install() -> None:
+    """Register the pre-call check with litellm, once per process."""
+    litellm = import_litellm()
+    with _install_lock:
+        if any(getattr(c, "digest_router_budget", False) for c in litellm.callbacks):
+            return
+        from litellm.integrations.custom_logger import CustomLogger
+
+        class _RouterBudget(CustomLogger):  # type: ignore[misc]
+            digest_router_budget = True
+
+            def pre_call_check(self, deployment: dict[str, Any]) -> dict[str, Any] | None:
+                charge_next_call(deployment)
+                return None
+
+        litellm.callbacks.append(_RouterBudget())
