@@ -32,8 +32,9 @@ def test_attribution_wording() -> None:
 
 
 def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
+    # a name the cluster also writes in lower case ("london-based" in a URL) stays a name
     names = {"valmora", "democrats", "london", "paris"}
-    common = {"among", "port", "topping", "sure", "president"}  # written in lower case too
+    common = {"among", "port", "topping", "sure", "president", "london"}
 
     def opening(text: str) -> str:
         return attribute(text, "X", names, common).removeprefix("According to X, ")
@@ -275,3 +276,13 @@ def test_report_days_only_when_the_story_ran_for_days() -> None:
     assert sequenced_length(opening, unnamed_growth(days)) == word_count(opening) + 2
     dated = vary_unnamed_reports([_sentence(opening, "c")], days)[0].text
     assert word_count(dated) == sequenced_length(opening, unnamed_growth(days))
+
+
+def test_an_articles_own_dated_report_is_not_renamed_in_a_story_of_one_day() -> None:
+    """ "The October 12 report says that ..." quotes a document; only in a story that ran
+    for days, where the summary names reports by their day, is it a handle to sequence."""
+    own = _sentence("The October 12 report says that the wall had cracked.", "a")
+    assert vary_unnamed_reports([own]) == [own]
+    assert vary_unnamed_reports([own], {}) == [own]
+    claimed = "According to a July 21, 2007 report, the rider won."  # a model's comma left out
+    assert claim_of(claimed, []) == "The rider won."

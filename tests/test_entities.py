@@ -1,4 +1,9 @@
-from service.pipeline.entities import months_mentioned, named_entities, years_mentioned
+from service.pipeline.entities import (
+    compound_heads,
+    months_mentioned,
+    named_entities,
+    years_mentioned,
+)
 
 
 def test_names_past_the_first_word_are_found() -> None:
@@ -29,3 +34,14 @@ def test_months_are_found_by_name() -> None:
     text = "Figures for March were published on April 9. In May, the count rose."
     assert months_mentioned(text) == {"March", "April", "May"}
     assert months_mentioned("no month here, only a maybe") == set()
+
+
+def test_a_word_capitalised_only_to_open_a_longer_name_is_not_a_name_of_its_own() -> None:
+    text = (
+        "The jet's Aircraft Communications Addressing and Reporting System sent messages.\n"
+        "State Department spokesman Ned Price briefed reporters. Later, said Price, talks "
+        "resume. The price of oil rose. Golfer Justin Rose led after a round of 66."
+    )
+    heads = compound_heads(text)
+    assert "aircraft" in heads  # "Aircraft and water vessels ..." is lowered after "According to"
+    assert "price" not in heads and "rose" not in heads  # surnames: alone, or after a first name

@@ -327,3 +327,33 @@ def test_the_budget_holds_when_reports_are_dated_and_days_anchored() -> None:
             )
     both = summarizer._select([first, second], written + 6, unnamed_growth(days))
     assert len(both) == 2 and len(summarizer._select([first, second], written + 5, 2)) == 1
+
+
+def test_a_common_word_that_only_opens_a_longer_name_is_lowered_after_an_attribution(
+    embedder: Embedder,
+) -> None:
+    """ "Aircraft" is a name's first word in "Aircraft Communications Addressing and
+    Reporting System"; opening a claim, it is the common word: "According to one report,
+    aircraft and water vessels ...". A surname stays: "According to one report, Price ..."."""
+    first = Article(
+        id="a",
+        title="Search for missing jet",
+        text=(
+            "Aircraft and water vessels from the French and Brazilian military were searching "
+            "the Atlantic on Monday for the missing jet.\n"
+            "The jet's Aircraft Communications Addressing and Reporting System sent automatic "
+            "messages about the aircraft before it vanished.\n"
+            "Price said the search would go on for as long as it takes to find the plane."
+        ),
+    )
+    second = Article(
+        id="b",
+        title="Airline spokesman speaks",
+        text="Airline spokesman Ned Price briefed reporters in Paris on Tuesday about families.",
+    )
+    texts = {
+        c.sentence.text[:8]: c.text
+        for c in ExtractiveSummarizer(embedder)._candidates([first, second])
+    }
+    assert texts["Aircraft"].startswith("According to one report, aircraft and water vessels")
+    assert texts["Price sa"].startswith("According to one report, Price said")

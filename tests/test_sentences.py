@@ -214,6 +214,8 @@ def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
         "Russell Square after the bombings.",
         "Hasib Hussain, 18, from Leeds.",
         "Interior of the church.",
+        "Agustín Ross Balcony after the earthquake and tsunami.",  # accents are Latin script
+        "Mike Flynn Offers to Testify in Exchange for Immunity.",  # a headline line
     ]:
         assert is_caption(caption), caption
     for sentence in [
@@ -225,6 +227,12 @@ def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
         "It’s a whole lot more simple than that.",
         "Alcorn reportedly taught the girl.",
         "The airline's planes, jets and helicopters searched the ocean for wreckage.",  # long
+        "Both men deny the charges.",  # a plural subject's verb, not in any list
+        "Witnesses describe a loud bang.",
+        "Officials estimate the damage at $2 million.",
+        "Der Täter ist weiterhin flüchtig.",  # not English: not judged
+        "Полиция задержала двух мужчин в центре Москвы.",
+        "救援人员已经赶到现场。",
     ]:
         assert not is_caption(sentence), sentence
     text = (

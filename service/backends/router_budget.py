@@ -11,10 +11,13 @@ model it is about to call (a fallback model has a budget of its own).
 
 A call that finds no room within the longest wait is not retried on the same model (a retry
 would wait that long again); the Router goes on to the next model, as after any error.
+Inside a running event loop the Router sends from a thread of its own, so the caller makes
+the call from a helper thread then (`in_event_loop`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +64,16 @@ def charge_next_call(deployment: dict[str, Any]) -> None:
     except RateLimitTimeout as exc:
         raise NoRoomInBudget(str(exc)) from exc
     charges.calls += 1
+
+
+def in_event_loop() -> bool:
+    """Whether this thread runs an asyncio event loop (litellm's Router then sends its
+    calls from another thread, out of reach of `charging`)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 @contextmanager

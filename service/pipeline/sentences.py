@@ -9,6 +9,7 @@ are left out, so a summary never quotes a subheading as a fact.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -272,6 +273,9 @@ _VERB_WORDS = frozenset(
     seem appear""".split()
 )
 _SUBJECTS = frozenset("i you he she we they it there here what who that".split())
+_PLURALS = frozenset("men women people children police".split())  # "Both men deny ..."
+_CAPTION_CUES = frozenset("the of at in after from with during on".split())  # English lines
+_LINKS = frozenset("to and or for by as than but nor so yet".split())  # "Offers to Testify"
 _DETERMINERS = frozenset("the a an its his her their our this these those".split())
 _CAPTION_WORDS = 9
 _LINE_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
@@ -285,14 +289,22 @@ def is_caption(line: str) -> bool:
     Why: a summary opened on "The intended route of Flight 447." With no part-of-speech
     model, a word that may be a verb is a known one, a subject pronoun, a negation, an
     adverb in -ly before another word, or a lower-case word in -s or -ed that no
-    determiner precedes ("The intended route" is not a verb)."""
+    determiner precedes ("The intended route" is not a verb), or a lower-case word after a
+    plural ("Witnesses describe"). Only English lines in Latin script are judged (a line
+    with none of "the", "of", "at", "in", ... is left alone)."""
     words = _LINE_WORD.findall(line.replace("’", "'"))
-    if len(words) > _CAPTION_WORDS:
-        return False
+    if len(words) > _CAPTION_WORDS or not _CAPTION_CUES.intersection(w.lower() for w in words):
+        return False  # long, or not English: the verb test below knows English only
+    if any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in line):
+        return False  # another script ("Полиция задержала ...")
     for i, word in enumerate(words):
         lower = word.lower()
         if lower in _VERB_WORDS or lower.removesuffix("'s") in _SUBJECTS:
             return False
+        before = words[i - 1].lower() if i else ""
+        if word.islower() and (before in _PLURALS or (before.endswith("s") and len(before) > 3)):
+            if lower not in _CAPTION_CUES | _DETERMINERS | _LINKS:
+                return False  # a plural subject's verb: "Officials estimate", "men deny"
         if lower.endswith("n't") or (
             lower.endswith("ly") and len(lower) > 4 and i + 1 < len(words)
         ):

@@ -31,11 +31,9 @@ _ORDINALS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 )  # then "11th", "22nd": a returning report is named by its citation number, whatever it is
 _MONTHS = "January February March April May June July August September October November December"
-_DAY = rf"(?:{'|'.join(_MONTHS.split())}) [1-3]?[0-9](?:, [12][0-9]{{3}},)?"  # "July 21, 2007,"
-_HANDLE = (
-    rf"one|another|the same|the (?:{'|'.join(_ORDINALS)}|[1-9][0-9]*(?:st|nd|rd|th))"
-    rf"|(?:an?|another|the) {_DAY}"
-)
+_DAY = rf"(?:{'|'.join(_MONTHS.split())}) [1-3]?[0-9](?:, [12][0-9]{{3}},?)?"  # "July 21, 2007,"
+_UNDATED_HANDLE = rf"one|another|the same|the (?:{'|'.join(_ORDINALS)}|[1-9][0-9]*(?:st|nd|rd|th))"
+_HANDLE = rf"{_UNDATED_HANDLE}|(?:an?|another|the) {_DAY}"
 UNNAMED_REPORT = re.compile(rf"(?:{_HANDLE}|a) report", re.IGNORECASE)
 """An unnamed report as the summary names it ("one report", "the 12th report", "a July 21
 report")."""
@@ -184,9 +182,19 @@ def written_in_lower_case(texts: Iterable[str]) -> set[str]:
 
 
 _QUOTES = ('"', "“", "‘", "'")
-_UNNAMED_OPENING = re.compile(
-    rf"^(?:According to (?:{_HANDLE}) report, |(?i:{_HANDLE}) report (?:says|adds) that )"
-)
+
+
+def _opening(handle: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^(?:According to (?:{handle}) report, |(?i:{handle}) report (?:says|adds) that )"
+    )
+
+
+# How the summary opens a single-source sentence; the dated handles only in a story that
+# ran for days, where this module wrote them: an article's own "The October 12 report says
+# that ..." (a document it quotes) is not a handle to rename.
+_UNNAMED_OPENING = _opening(_UNDATED_HANDLE)
+_ANY_UNNAMED_OPENING = _opening(_HANDLE)
 
 
 def ordinal(number: int) -> str:
@@ -259,7 +267,7 @@ def vary_unnamed_reports(
     repeats = 0  # sentences in a row from `previous` after its first
     varied: list[SummarySentence] = []
     for sentence in sentences:
-        match = _UNNAMED_OPENING.match(sentence.text)
+        match = (_ANY_UNNAMED_OPENING if days else _UNNAMED_OPENING).match(sentence.text)
         if match is None or len(sentence.article_ids) != 1:
             previous = None
             varied.append(sentence)

@@ -60,7 +60,7 @@ from service.backends.summarizers.speakers import (
 )
 from service.models import Article, Summary
 from service.pipeline.dates import anchoring_growth, common_day
-from service.pipeline.entities import named_entities
+from service.pipeline.entities import compound_heads, named_entities
 from service.pipeline.neutrality import neutralise, opens_dangling
 from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
 from service.pipeline.support import STAGE_APART, ClusterEvidence, as_utc, content_words
@@ -211,6 +211,7 @@ class ExtractiveSummarizer:
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         shared = shared_word_weights(articles)
         names = {n for a in articles for n in named_entities(a.text)}
+        names -= compound_heads("\n".join(a.text for a in articles))  # "Aircraft Communications"
         lowercase_words = written_in_lower_case(a.text for a in articles)
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}

@@ -32,6 +32,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,7 +47,7 @@ from service.backends.llm_client import (
     response_format_for,
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
-from service.backends.router_budget import charging
+from service.backends.router_budget import charging, in_event_loop
 from service.backends.summarizers.attribution import (
     ACCORDING,
     UNNAMED_REPORT,
@@ -452,8 +453,7 @@ class LLMSummarizer:
                 return cached, model, key
         started = time.perf_counter()
         try:
-            with self._charged(messages, call):
-                response = self.router.completion(**request)
+            response = self._send(request, messages, call)
         except Exception as exc:  # the Router re-raises the last provider error
             call.waited_s += time.perf_counter() - started
             raise _Unavailable(
@@ -467,6 +467,18 @@ class LLMSummarizer:
             call.note(f"{model} did not answer (errors or timeouts); {answered} answered instead")
         self._count(response, call)
         return response, answered, key
+
+    def _send(self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call) -> Any:
+        """`router.completion`, every call it sends charged to the shared rate limit.
+
+        Inside a running event loop (a notebook, an async app) litellm moves a Router call
+        to a thread of its own, where this thread's charges are not seen: the call is then
+        made from a helper thread that has no loop."""
+        if self.rate_limit is not None and in_event_loop():
+            with ThreadPoolExecutor(1, thread_name_prefix="llm-call") as helper:
+                return helper.submit(self._send, request, messages, call).result()
+        with self._charged(messages, call):
+            return self.router.completion(**request)
 
     @contextmanager
     def _charged(self, messages: list[dict[str, str]], call: _Call) -> Iterator[None]:
