@@ -17,6 +17,8 @@ Routes (all written for the tests, see tests/web_fixtures/):
   /busy /busy-seconds /busy-date          429, without Retry-After, "120", an HTTP date 120 s on
   /brotli /zstd                           HTML sent with Content-Encoding br / zstd (undecodable)
   /no-content /blank                      204 No Content; 200 text/html with an empty body
+  /gzip /deflate /raw-deflate             /article sent gzip-, zlib- and raw-deflate-encoded
+  /gzip-bomb /bad-gzip                    64 MB of zeros gzipped (~64 KB); bytes that are not gzip
 Every request is counted by path (query left out) in `hits`, with its headers in `headers`;
 `requested` lists every request target as sent (query included), `peak` is the most requests
 the server was answering at the same time.
@@ -24,12 +26,15 @@ the server was answering at the same time.
 
 from __future__ import annotations
 
+import gzip
 import socket
 import ssl
 import threading
+import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
@@ -235,6 +240,18 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
                 self._send_with(
                     200, b"\x1b\x2a\x00\xf8\x8f\x14garbled", {"Content-Encoding": coding}
                 )
+            elif path in ("/gzip", "/deflate", "/raw-deflate"):
+                page = (FIXTURES / "article.html").read_bytes()
+                coding, body = {
+                    "/gzip": ("gzip", lambda: gzip.compress(page)),
+                    "/deflate": ("deflate", lambda: zlib.compress(page)),
+                    "/raw-deflate": ("deflate", lambda: _raw_deflate(page)),
+                }[path]
+                self._send_with(200, body(), {"Content-Encoding": coding})
+            elif path == "/gzip-bomb":
+                self._send_with(200, _gzip_bomb(), {"Content-Encoding": "gzip"})
+            elif path == "/bad-gzip":
+                self._send_with(200, b"this is not gzip at all" * 10, {"Content-Encoding": "gzip"})
             elif path == "/no-content":  # a 204 carries no body and no Content-Length
                 self.send_response(204)
                 self.send_header("Content-Type", "text/html")
@@ -252,6 +269,20 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
                 sent += len(chunk)
 
     return Handler
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    """deflate without zlib's wrapper, as some servers send it."""
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@lru_cache(maxsize=1)
+def _gzip_bomb() -> bytes:
+    """64 MB of zeros, gzipped to ~64 KB: the body inflates to 64 times the page limit."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1 << 20)
+    return b"".join(packer.compress(zeros) for _ in range(64)) + packer.flush()
 
 
 def web_settings(

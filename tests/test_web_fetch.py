@@ -8,6 +8,7 @@ import re
 import socket
 import ssl
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -435,3 +436,32 @@ def test_a_page_date_keeps_its_time_zone(markup: str) -> None:
     published = page_to_article(_page(html)).published_at
     assert published is not None and published.utcoffset() is not None, published
     assert published == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate"])
+def test_compressed_pages_are_read(web: FakeWeb, tmp_path: Path, path: str) -> None:
+    collected = collect([web.url(path)], settings=web_settings(tmp_path))
+    assert collected.failures == []
+    [article] = collected.articles
+    plain = collect([web.url("/article")], settings=web_settings(tmp_path / "plain"))
+    assert article.text == plain.articles[0].text
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(web: FakeWeb, tmp_path: Path) -> None:
+    """~64 KB that inflate to 64 MB: refused as too large, and never more than about the
+    page limit (1 MB here) is held: httpx inflated each network chunk whole (~60 MB)."""
+    settings = web_settings(tmp_path)
+    tracemalloc.start()
+    try:
+        reason, detail = _failure(web, "/gzip-bomb", tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert reason == "too_large" and "1,000,000 bytes" in detail
+    assert peak < 4 * settings.web_max_bytes, peak
+
+
+def test_content_that_does_not_decode_as_it_says_is_named(web: FakeWeb, tmp_path: Path) -> None:
+    reason, detail = _failure(web, "/bad-gzip", tmp_path)
+    assert reason == "undecodable"
+    assert detail.startswith("the server sent gzip content that does not decompress"), detail

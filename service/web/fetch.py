@@ -3,7 +3,8 @@
 What stays true: every connection goes through `_GuardedBackend`, which resolves
 the host with the SSRF policy and connects only to an address the policy
 allowed; redirects are followed one hop at a time and each new URL is checked
-again; no body larger than `web_max_bytes` is read (decompressed bytes count);
+again; no body larger than `web_max_bytes` is read or inflated (decompressed bytes count,
+and a gzip bomb never holds more than that in memory: `decode.py`);
 one URL never takes longer than `web_total_timeout_s`; environment proxies are
 ignored (a proxy would connect on our behalf, past the address check).
 """
@@ -23,6 +24,7 @@ import httpx
 from service.config import Settings
 from service.web.addresses import Policy, canonical_url
 from service.web.cache import PageCache
+from service.web.decode import BoundedDecoder, TooLarge, Undecodable
 from service.web.failures import FetchFailure
 from service.web.page import Page, PageKind
 
@@ -31,6 +33,7 @@ _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+x
 _SNIFFED_TYPES = {"", "text/plain", "application/octet-stream", "application/xml", "text/xml"}
 _CODINGS = {"br": ("brotli-compressed", "brotli"), "zstd": ("zstd-compressed", "zstandard")}
 """Content codings httpx decodes only with an optional package: (words, package)."""
+_RAW_CHUNK = 16_384  # bytes read off the wire at a time, then inflated within the limit
 _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
     "application/xml;q=0.9,*/*;q=0.1"
@@ -255,13 +258,17 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchFailure("too_large", _too_large(limit))
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchFailure("too_large", _too_large(limit))
-            chunks.append(chunk)
+        try:
+            async for raw in response.aiter_raw(_RAW_CHUNK):
+                chunks.append(decoder.feed(raw))
+        except TooLarge as exc:
+            raise FetchFailure("too_large", _too_large(limit)) from exc
+        except Undecodable as exc:
+            raise FetchFailure(
+                "undecodable", f"the server sent {exc}; give another link to the story"
+            ) from exc
         body = b"".join(chunks)
         if not body.strip():
             raise FetchFailure("no_content", _empty_detail(response.status_code))
