@@ -54,6 +54,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "London is preparing for the race.",
         "Londoners are commemorating the anniversary.",  # the people of a named place
         "Parisians queued for hours.",
+        "United States officials met.",  # written English capitalises "United"
     ]:
         assert opening(text) == text, text
     for text in [
@@ -71,6 +72,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Unfortunately, the talks broke down.",
         "Clearly, Big Bang is at the top of its game.",  # a capital after the comma: no name
         "Vegans were seen nearby.",  # not the people of a place the story names
+        "Yesterday Josh checked himself into rehab.",  # a capital after a common word
+        "Frustrated Louisville voters waited for hours.",
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 

@@ -217,6 +217,10 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible("Our reporters found that the plan was changed last week.")
     assert _eligible("The US economy grew by two percent in the third quarter.")
     assert _eligible("The senator from Portland, Me. said the plan had changed.")
+    # the reader addressed outside a quotation: advice or advertising copy, not a report
+    assert not _eligible("Chances are your parenting is perfectly fine, experts say.")
+    assert not _eligible("In this course you will learn how to raise happy children.")
+    assert _eligible('"You will not win," the minister told the opposition on Monday.')
     # a quotation and nothing else: whose words, the reader cannot tell
     assert not _eligible('"I\'m as shocked as you people are about the result tonight."')
     assert not _eligible("“We will not give in to pressure from anyone, ever again.”")

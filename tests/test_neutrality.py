@@ -36,11 +36,22 @@ def test_the_is_not_a_dangling_opener() -> None:
     assert not opens_dangling("When Smith arrived, he found the door open.")
     assert not opens_dangling("In a statement, the mayor said the port stayed open.")
     assert not opens_dangling("At the hearing the judge said he would rule on Friday.")
+    # the only speaker is a pronoun: after another person's quotation it reads as theirs
+    assert opens_dangling('"I voted against it, not for art\'s sake," he said.')
+    assert opens_dangling("The plan will fail, she added.")
+    assert opens_dangling('"We won," said he.')
+    assert not opens_dangling('"We won," Christie said.')
+    assert not opens_dangling("Obama said he would go to Berlin.")
 
 
 def test_terms_learned_from_the_dev_data() -> None:
     assert neutralise("A sweeping law passed.") == "A broad law passed."
-    assert neutralise("The huge crowd left.") == "The large crowd left."
+    assert neutralise("The huge crowd left.") == "The big crowd left."
+    assert neutralise("Kagan, a huge fan of comics, spoke.") == "Kagan, a big fan of comics, spoke."
+    # a quotation is never reworded (that would misquote): the sentence is left out
+    assert neutralise('Goldberg said, "It\'s a huge day in the Marvel universe."') is None
+    assert neutralise("“A huge day,” she said.") is None
+    assert neutralise("He has a reputation of being a fucking weirdo.") is None  # profanity
     # judging words with no rewording that fits every form: the sentence is left out
     assert neutralise("The senator falsely claimed victory.") is None
     assert "embattled" in find_loaded_terms("The embattled mayor resigned.")

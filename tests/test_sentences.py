@@ -246,3 +246,54 @@ def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
         "The plane was carrying 216 passengers.",
         "The intended route of Flight 447.",
     ]
+
+
+def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> None:
+    for furniture in [
+        "Bahraini activist Zainab al-Khawaja (L) is greeted by Sumaiya Rajab after her release.",
+        "CLOSE Four Reno dispensaries begin sales of recreational marijuana.",
+        "Mark Joseph Stern covers courts and the law for Slate.",
+        "Mark Joseph Stern Mark Joseph Stern wrote the piece on Monday.",
+    ]:
+        assert not is_story_sentence(furniture), furniture
+    for story in [
+        "Sen. John Smith (R) voted against the bill on Tuesday.",  # a party, not a position
+        "Raheem Sterling (right) was pictured with team-mate Jordon Ibe earlier this season.",
+        "Close to 100 people died in the flood on Monday.",
+        "The company covers costs for Medicare patients.",
+        "Trump said Trump would win the state.",
+    ]:
+        assert is_story_sentence(story), story
+
+
+def test_datelines_with_an_agency_or_a_double_dash_are_not_part_of_the_sentence() -> None:
+    for paragraph, first in [
+        (
+            "OSAN AIR BASE, South Korea (AFNS) -- South Korea and U.S. forces held a drill.",
+            "South Korea and U.S. forces held a drill.",
+        ),
+        (
+            "IDAHO FALLS, Idaho - The parents believe the boy was abducted.",
+            "The parents believe the boy was abducted.",
+        ),
+        (
+            "— A judge’s act of compassion has a former soldier promising to change.",
+            "A judge’s act of compassion has a former soldier promising to change.",
+        ),
+    ]:
+        assert split_sentences("a", paragraph)[0].text == first
+
+
+def test_a_slash_before_an_abbreviation_and_a_glued_quotation_split_right() -> None:
+    text = (
+        "Lt. Gen. Thomas Bergeson, the South Korea/U.S. Combined Forces Command commander, "
+        "explained the exercise.\n"
+        'The door closed, and the judge was locked up with him."I had never been to jail '
+        'before," Olivera said.'
+    )
+    assert [s.text for s in split_sentences("a", text)] == [
+        "Lt. Gen. Thomas Bergeson, the South Korea/U.S. Combined Forces Command commander, "
+        "explained the exercise.",
+        "The door closed, and the judge was locked up with him.",
+        '"I had never been to jail before," Olivera said.',
+    ]

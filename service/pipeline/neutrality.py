@@ -3,7 +3,8 @@
 In: a sentence. Out: the loaded terms it uses, or a reworded sentence. The term
 list is `service/resources/loaded_terms.txt` (our own, built by hand from the
 dev data); words inside quotation marks are still counted, because a summary
-quoting "the dictator" still puts the word in front of the reader.
+quoting "the dictator" still puts the word in front of the reader, but never
+reworded (that would misquote): such a sentence is left out.
 """
 
 from __future__ import annotations
@@ -69,17 +70,27 @@ def _match_case(replacement: str, original: str) -> str:
     return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
 
 
+_QUOTATION = re.compile(r'"[^"]*"|“[^”]*”')
+
+
 def neutralise(text: str) -> str | None:
-    """The text with every loaded term reworded, or None when a term has no safe rewording."""
+    """The text with every loaded term reworded, or None when a term has no safe rewording
+    or stands inside a quotation (rewording a quotation would misquote its speaker: "a huge
+    day" is not what anyone said as "a large day")."""
     if not _any_loaded_term().search(text):
         return text
     for entry in loaded_terms():
         if not entry.pattern.search(text):
             continue
-        if entry.replacement is None:
+        if entry.replacement is None or _in_a_quotation(entry.pattern, text):
             return None
         text = entry.pattern.sub(lambda m, r=entry.replacement: _match_case(r, m.group(0)), text)
     return text
+
+
+def _in_a_quotation(pattern: re.Pattern[str], text: str) -> bool:
+    quoted = [m.span() for m in _QUOTATION.finditer(text)]
+    return any(a <= m.start() < b for m in pattern.finditer(text) for a, b in quoted)
 
 
 # A leading phrase with no name in it, then "he"/"she": "Inside the shop, he was confronted",
@@ -92,13 +103,25 @@ _PHRASE_THEN_PRONOUN = re.compile(
 )
 
 
+# A quotation or claim whose only speaker is a pronoun: '"...," he said.', "..., she added."
+_PRONOUN_SPEAKER = re.compile(
+    r"""[,.!?]["'”’]?\s+(?:(?:he|she|they)\s+(?:said|says|added|adds|told|continued|explained
+    |wrote|asked|noted|insisted|argued|warned)|(?:said|says|added|adds)\s+(?:he|she))\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 def opens_dangling(text: str) -> bool:
-    """True when a sentence starts with a pronoun or connective that needs an antecedent,
-    or with a short phrase and then "he"/"she" ("Inside the shop, he ...")."""
+    """True when a sentence needs the sentence before it: it starts with a pronoun or
+    connective that needs an antecedent, or with a short phrase and then "he"/"she"
+    ("Inside the shop, he ..."), or its only speaker is a pronoun ('"...," he said.': after
+    another person's quotation it reads as theirs)."""
     words = re.findall(r"[A-Za-z']+", text[:40].lower())
     if not words:
         return False
     if words[0] in DANGLING_OPENERS or " ".join(words[:2]) in DANGLING_OPENERS:
+        return True
+    if _PRONOUN_SPEAKER.search(text):
         return True
     phrase = _PHRASE_THEN_PRONOUN.match(text)
     return bool(phrase and not re.search(r"[A-Z]", phrase["phrase"]))

@@ -91,6 +91,7 @@ _UNSPACED_SCRIPT = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _BOUNDARY = re.compile(
     rf"""(?P<end>[.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?(?P<next>[^\W_]))
       | (?<=[a-z][a-z])(?P<glued>[.!?]["'”’)\]]*)(?=[A-Z][a-z])
+      | (?<=[a-z][a-z])(?P<glued_quote>[.!?])(?=["“][A-Z])    # him."I had: a quotation opens
       | (?P<stop>(?:[。！？]|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
                  [.!?。！？]*["'”’)\]」』]*)\s*""",
     re.VERBOSE,
@@ -100,8 +101,11 @@ _UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
 # left them: calls to click, subscribe or read on, "In this July 1, 2017, file photo, ...",
-# Q&A labels, tweets ("@handle: ..."), text glued to a menu by " | ", and the Internet
-# Archive's notice on pages it crawled ("Crawls of supported "No More 404" sites").
+# Q&A labels, tweets ("@handle: ..."), text glued to a menu by " | ", the Internet
+# Archive's notice on pages it crawled ("Crawls of supported "No More 404" sites"), a wire
+# caption's "(L)" (not "(left)": the Daily Mail glues such captions into its story text), a
+# video player's "CLOSE", an author's bio ("Mark Stern covers the courts for Slate.") and a
+# byline's name printed twice.
 _FURNITURE_SENTENCE = re.compile(
     r"""\bclick\s+(?:here|below|the\s+link)\b
       | ^read\s+on\b                                                  # "Read on for ..."
@@ -115,7 +119,10 @@ _FURNITURE_SENTENCE = re.compile(
       | ^@\w+\s*:
       | \s\|\s
       | \bNo\s+More\s+404\b | \bfix\s+all\s+broken\s+links\b
-      | \barchive\s+pages\s+as\s+they\s+are\s+created\b""",
+      | \barchive\s+pages\s+as\s+they\s+are\s+created\b
+      | (?-i:\((?:L|L-R|R-L)\)|^CLOSE\s)   # "Zainab al-Khawaja (L) is", a video player's "CLOSE"
+      | (?-i:^(?:[A-Z][\w.'’-]+\s){1,4}(?:covers|writes\s+about)\s.{0,80}\bfor\s+[A-Z])
+      | (?-i:\b(?P<name>[A-Z][a-z]+(?:\s[A-Z][\w.'’-]+){1,3})\s(?P=name)\b)  # a byline twice""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What may open a paragraph without being part of its first sentence: a list item's
@@ -128,13 +135,15 @@ _FURNITURE_SENTENCE = re.compile(
 # that "Meanwhile, Senator Smith — who ..." keeps its opening.
 _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
-        [*•·▪‣◦–-]\s+
+        [*•·▪‣◦–—-]\s+
       | [Ss]croll\s+down\s+for\s+(?:video|more)\s+(?=[A-Z])
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
       | [A-Z][A-Z.'’]{2,}(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?[–—](?=[A-Z])
       | (?:[A-Z][\w.'’]*\s){1,3}?[A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+
       | [A-Z][\w.'’]*,(?:\s[A-Z][\w.'’]*){1,3}\s[–—]\s+(?=["“A-Z0-9])
+      | [A-Z][A-Z.'’]+(?:\s[A-Z][A-Z.'’]+)*,(?:\s[A-Z][\w.'’]*){1,3}(?:\s*\([^)]{1,40}\))?
+          \s+(?:--?|[–—])\s+(?=["“A-Z0-9])
       | \([A-Z][\w.&'’ ]{0,30}\)(?:\s*[–—-]{1,2}\s+|(?=[A-Z]))
       | [^()\n!?]{0,60}?\((?:AP|CNN|Reuters|UPI|AFP|Bloomberg|BBC|NPR|dpa|IANS|PTI|ANI|Xinhua
           |AAP|CNBC|HealthDay|Sputnik|TASS|Yonhap|Kyodo)\)\s*(?:[–—-]{1,2}\s*)?(?=["“A-Z0-9])
@@ -178,7 +187,7 @@ def _is_abbreviation(chunk: str) -> bool:
     words = chunk.rstrip(".!?\"'”’)]").rsplit(None, 1)
     if not words:  # nothing but punctuation ("...")
         return False
-    word = words[-1].lower().rstrip(".")
+    word = words[-1].lower().rstrip(".").rsplit("/", 1)[-1]  # "Korea/U.S." ends on "u.s"
     if word in _ABBREVIATIONS:
         return True
     # Initials such as "J." in "John F. Kennedy", but not a sentence-final "I."
@@ -201,8 +210,8 @@ def split_paragraph(paragraph: str) -> list[str]:
             if _quotation_goes_on(paragraph, match):
                 continue
             end = match.end("stop")
-        elif match.group("glued"):
-            end = match.end("glued")
+        elif match.group("glued") or match.group("glued_quote"):
+            end = match.end("glued") if match.group("glued") else match.end("glued_quote")
             if _is_abbreviation(paragraph[start:end]):
                 continue
         elif _opens_sentence(match.group("next")):

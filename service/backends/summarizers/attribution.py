@@ -96,7 +96,7 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return True
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
-    if rest and rest[0][:1].isupper() and rest[0] != "I":
+    if rest and rest[0][:1].isupper() and rest[0] != "I" and not _modifies_a_name(word):
         return True
     if word in names or first.endswith("."):
         return True
@@ -108,6 +108,17 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     if _people_of_a_place(word, names):
         return True  # "Londoners", "Parisians", "Kenyans"
     return not word.endswith(("ly", "ing", "ed", "s"))
+
+
+_TIME_WORDS = frozenset("yesterday today tomorrow tonight now then meanwhile earlier later".split())
+
+
+def _modifies_a_name(word: str) -> bool:
+    """A common word before a capitalised one, not part of its name: "Yesterday Josh ...",
+    "Frustrated Louisville voters", "Retired General Smith"; "United States" is a name."""
+    if word in _TIME_WORDS:
+        return True
+    return word.endswith(("ed", "ly", "ing")) and usually_capitalised(word) is not True
 
 
 _DEMONYM_ENDINGS = ("ers", "ians", "ans", "ns", "ites", "ese")

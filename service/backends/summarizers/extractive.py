@@ -82,8 +82,8 @@ WEIGHTS = {
 LEXICAL_REDUNDANCY_LIMIT = 0.5
 _STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
 _FIRST_PERSON = re.compile(
-    r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s)\b"
-)  # not "US", not "Me." (Maine)
+    r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s|[Yy]ou|[Yy]our|[Yy]ours)\b"
+)  # not "US", not "Me." (Maine); "you" outside quotes addresses the reader: ad copy
 _QUOTE_CHARS = '"“”'
 
 
