@@ -52,6 +52,7 @@ def test_terms_learned_from_the_dev_data() -> None:
     assert neutralise('Goldberg said, "It\'s a huge day in the Marvel universe."') is None
     assert neutralise("“A huge day,” she said.") is None
     assert neutralise("He has a reputation of being a fucking weirdo.") is None  # profanity
+    assert neutralise("John C. Reilly is wonderful in the film.") is None  # a critic's praise
     # judging words with no rewording that fits every form: the sentence is left out
     assert neutralise("The senator falsely claimed victory.") is None
     assert "embattled" in find_loaded_terms("The embattled mayor resigned.")
