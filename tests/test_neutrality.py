@@ -42,6 +42,12 @@ def test_the_is_not_a_dangling_opener() -> None:
     assert opens_dangling('"We won," said he.')
     assert not opens_dangling('"We won," Christie said.')
     assert not opens_dangling("Obama said he would go to Berlin.")
+    # openers that lean on what came before, matched as whole phrases
+    assert opens_dangling("At the time, the researchers believed the soldiers had died.")
+    assert opens_dangling("As a result, the bridge stayed closed.")
+    assert opens_dangling("Here the troops met no resistance.")
+    assert not opens_dangling("At the trial, the judge read the verdict.")
+    assert not opens_dangling("As a rule, the court sits on Mondays.")
 
 
 def test_terms_learned_from_the_dev_data() -> None:

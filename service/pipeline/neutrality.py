@@ -19,8 +19,24 @@ DANGLING_OPENERS = frozenset(
     """he she it they this these those his her its their him them that such
     however but also meanwhile moreover furthermore still yet and so then instead
     additionally nevertheless nonetheless besides thus hence therefore later
-    likewise similarly otherwise""".split()
-) | {"the latter", "the former"}  # two-word openers are matched as phrases, not "the"
+    likewise similarly otherwise indeed here""".split()
+) | {
+    # phrases are matched whole, not by their first word ("the", "at", "in")
+    "the latter",
+    "the former",
+    "at the time",
+    "in addition",
+    "either way",
+    "as a result",
+    "in response",
+    "by then",
+    "even so",
+    "that said",
+    "in turn",
+    "for his part",
+    "for her part",
+    "for their part",
+}
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,7 @@ def opens_dangling(text: str) -> bool:
     words = re.findall(r"[A-Za-z']+", text[:40].lower())
     if not words:
         return False
-    if words[0] in DANGLING_OPENERS or " ".join(words[:2]) in DANGLING_OPENERS:
+    if any(" ".join(words[:n]) in DANGLING_OPENERS for n in (1, 2, 3)):
         return True
     if _PRONOUN_SPEAKER.search(text):
         return True
