@@ -11,6 +11,7 @@ which is what plain topic similarity misses.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from service.pipeline.sentences import split_paragraph
 
@@ -48,9 +49,10 @@ def named_entities(text: str) -> list[str]:
     return names
 
 
-def compound_heads(text: str) -> set[str]:
-    """Words a text capitalises past a sentence's start only to open a longer name: "aircraft"
-    in "the jet's Aircraft Communications Addressing and Reporting System" (lower-cased).
+def compound_heads(sentences: Iterable[str]) -> set[str]:
+    """Words the sentences capitalise past a sentence's start only to open a longer name:
+    "aircraft" in "the jet's Aircraft Communications Addressing and Reporting System"
+    (lower-cased).
 
     Why: `named_entities` counts them as names, and "Aircraft and water vessels were
     searching" then kept its capital after "According to one report,". A surname is not
@@ -58,19 +60,18 @@ def compound_heads(text: str) -> set[str]:
     """
     heads: set[str] = set()
     named: set[str] = set()
-    for paragraph in text.split("\n"):
-        for sentence in split_paragraph(paragraph.strip()):
-            tokens = _TOKEN.findall(sentence)
-            capital = [t[0].isupper() and t.lower() not in _NOT_NAMES for t in tokens]
-            for position in range(1, len(tokens)):
-                if not capital[position]:
-                    continue
-                word = tokens[position].lower()
-                opens_run = not capital[position - 1] and position + 1 < len(tokens)
-                if opens_run and capital[position + 1]:
-                    heads.add(word)
-                else:
-                    named.add(word)
+    for sentence in sentences:
+        tokens = _TOKEN.findall(sentence)
+        capital = [t[0].isupper() and t.lower() not in _NOT_NAMES for t in tokens]
+        for position in range(1, len(tokens)):
+            if not capital[position]:
+                continue
+            word = tokens[position].lower()
+            opens_run = not capital[position - 1] and position + 1 < len(tokens)
+            if opens_run and capital[position + 1]:
+                heads.add(word)
+            else:
+                named.add(word)
     return heads - named
 
 

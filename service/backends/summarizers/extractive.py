@@ -37,7 +37,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import snowballstemmer
@@ -97,6 +97,12 @@ class Candidate:
     stems: frozenset[str] = frozenset()  # stemmed content words, for the lexical redundancy test
     introductions: tuple[Introduction, ...] = ()  # surnames written out in full
     anchoring: int = 0  # words "today" -> "on November 20" will add (`anchoring_growth`)
+
+    @cached_property
+    def dangling(self) -> bool:
+        """It needs the sentence before it in its article (`opens_dangling`); asked once per
+        candidate, not once per candidate per pick."""
+        return opens_dangling(self.text)
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -211,7 +217,7 @@ class ExtractiveSummarizer:
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         shared = shared_word_weights(articles)
         names = {n for a in articles for n in named_entities(a.text)}
-        names -= compound_heads("\n".join(a.text for a in articles))  # "Aircraft Communications"
+        names -= compound_heads(s.text for s in sentences)  # "Aircraft Communications ..."
         lowercase_words = written_in_lower_case(a.text for a in articles)
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
@@ -271,7 +277,7 @@ class ExtractiveSummarizer:
                 length = sequenced_length(cand.text, growth) + cand.anchoring
                 if words + length > max_words:
                     continue
-                if opens_dangling(cand.text) and not any(_antecedent(c, cand) for c in chosen):
+                if cand.dangling and not any(_antecedent(c, cand) for c in chosen):
                     continue
                 redundancy = max((float(cand.vector @ c.vector) for c in chosen), default=0.0)
                 if redundancy > REDUNDANCY_LIMIT or repeats_a_chosen_fact(cand.stems, chosen_stems):
@@ -334,9 +340,9 @@ def _in_reading_order(
         return (when, cand.sentence.index, -cand.score)
 
     by_position = sorted(chosen, key=place)
-    ordered = [c for c in by_position if not opens_dangling(c.text)]
+    ordered = [c for c in by_position if not c.dangling]
     # in article order, so a chain "A. He ... They ..." stays a chain
-    for cand in (c for c in by_position if opens_dangling(c.text)):
+    for cand in (c for c in by_position if c.dangling):
         before = next((n for n, c in enumerate(ordered) if _antecedent(c, cand)), None)
         ordered.insert(len(ordered) if before is None else before + 1, cand)
     return ordered
