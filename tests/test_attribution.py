@@ -34,7 +34,7 @@ def test_attribution_wording() -> None:
 def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
     # a name the cluster also writes in lower case ("london-based" in a URL) stays a name
     names = {"valmora", "democrats", "london", "paris"}
-    common = {"among", "port", "topping", "sure", "president", "london"}
+    common = {"among", "port", "topping", "sure", "president", "london", "frustrated", "ted"}
 
     def opening(text: str) -> str:
         return attribute(text, "X", names, common).removeprefix("According to X, ")
@@ -55,6 +55,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Londoners are commemorating the anniversary.",  # the people of a named place
         "Parisians queued for hours.",
         "United States officials met.",  # written English capitalises "United"
+        "Ted Cruz spoke on Monday.",  # a first name, even one the story writes in lower case
+        "Sterling Brown was arrested in the car park.",
     ]:
         assert opening(text) == text, text
     for text in [

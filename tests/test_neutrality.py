@@ -48,6 +48,12 @@ def test_the_is_not_a_dangling_opener() -> None:
     assert opens_dangling("Here the troops met no resistance.")
     assert not opens_dangling("At the trial, the judge read the verdict.")
     assert not opens_dangling("As a rule, the court sits on Mondays.")
+    assert not opens_dangling("At the time of his death, Smith was 84 years old.")
+    assert not opens_dangling("In response to the attack, NATO sent ships to the region.")
+    assert not opens_dangling("In turn-by-turn directions, the app guides drivers.")
+    # a pronoun tag counts after a quotation or at the sentence's end, not mid-sentence
+    assert not opens_dangling("After Smith resigned, he said he would run for governor.")
+    assert not opens_dangling("When the police arrived, they said the gunman had fled.")
 
 
 def test_terms_learned_from_the_dev_data() -> None:
@@ -57,6 +63,9 @@ def test_terms_learned_from_the_dev_data() -> None:
     # a quotation is never reworded (that would misquote): the sentence is left out
     assert neutralise('Goldberg said, "It\'s a huge day in the Marvel universe."') is None
     assert neutralise("“A huge day,” she said.") is None
+    assert neutralise("Trump hails 'huge' win in Senate vote.") is None  # a headline's quote
+    assert neutralise('"This is a huge day for all of us.') is None  # runs on: still quoted
+    assert neutralise("The workers' huge effort paid off.") == "The workers' big effort paid off."
     assert neutralise("He has a reputation of being a fucking weirdo.") is None  # profanity
     assert neutralise("John C. Reilly is wonderful in the film.") is None  # a critic's praise
     # judging words with no rewording that fits every form: the sentence is left out

@@ -262,6 +262,9 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
         "Close to 100 people died in the flood on Monday.",
         "The company covers costs for Medicare patients.",
         "Trump said Trump would win the state.",
+        "Medicare covers the cost of the procedure for Americans over 65.",
+        "The Affordable Care Act covers preventive care for Medicaid patients.",
+        "The truck carried 50 liters (L) of fuel across the border.",
     ]:
         assert is_story_sentence(story), story
 
@@ -296,4 +299,13 @@ def test_a_slash_before_an_abbreviation_and_a_glued_quotation_split_right() -> N
         "explained the exercise.",
         "The door closed, and the judge was locked up with him.",
         '"I had never been to jail before," Olivera said.',
+    ]
+
+
+def test_a_closing_quotation_glued_to_the_next_sentence_and_a_slashed_initial() -> None:
+    text = 'The minister called the report "unacceptable."A spokesman declined to comment.'
+    assert [s.text for s in split_sentences("a", text)] == [text]  # not split into a quote
+    assert split_paragraph("The car had no A/C. The driver said it was hot.") == [
+        "The car had no A/C.",
+        "The driver said it was hot.",
     ]

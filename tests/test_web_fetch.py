@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import importlib.util
 import re
 import socket
@@ -17,6 +18,7 @@ import pytest
 
 from service.web import Collected, acollect, collect
 from service.web.addresses import Policy
+from service.web.decode import BoundedDecoder, TooLarge
 from service.web.extract import article_id, page_to_article
 from service.web.failures import FetchFailure
 from service.web.fetch import Fetcher
@@ -465,3 +467,16 @@ def test_content_that_does_not_decode_as_it_says_is_named(web: FakeWeb, tmp_path
     reason, detail = _failure(web, "/bad-gzip", tmp_path)
     assert reason == "undecodable"
     assert detail.startswith("the server sent gzip content that does not decompress"), detail
+
+
+def test_only_gzip_and_deflate_are_inflated_here() -> None:
+    """br and zstd are asked for only when their package is installed, and then httpx
+    decodes them; this decoder takes gzip and deflate, in any case and any number."""
+    assert BoundedDecoder.reads("gzip") and BoundedDecoder.reads("GZIP, deflate")
+    assert BoundedDecoder.reads("") and BoundedDecoder.reads("identity")
+    assert not BoundedDecoder.reads("br") and not BoundedDecoder.reads("gzip, zstd")
+    decoder = BoundedDecoder("gzip", limit=10)
+    packed = gzip.compress(b"0123456789" * 2)
+    with pytest.raises(TooLarge):
+        decoder.feed(packed)
+    assert BoundedDecoder("gzip", limit=20).feed(packed) == b"0123456789" * 2

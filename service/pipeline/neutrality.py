@@ -86,7 +86,10 @@ def _match_case(replacement: str, original: str) -> str:
     return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
 
 
-_QUOTATION = re.compile(r'"[^"]*"|“[^”]*”')
+# Quotations, also one left open (it runs on into the next paragraph) and single quotes as
+# headlines use them ("Trump hails 'huge' win"); an apostrophe ("workers'", "it's") is none.
+_QUOTATION = re.compile(r""""[^"]*(?:"|$)|“[^”]*(?:”|$)|‘[^’]*’|(?<![\w])'[^']+'(?![\w])""")
+_ON = (["of"], ["to"])  # "As a result of ...", "In response to ...": the phrase goes on
 
 
 def neutralise(text: str) -> str | None:
@@ -121,10 +124,11 @@ _PHRASE_THEN_PRONOUN = re.compile(
 
 # A quotation or claim whose only speaker is a pronoun: '"...," he said.', "..., she added."
 _PRONOUN_SPEAKER = re.compile(
-    r"""[,.!?]["'”’]?\s+(?:(?:he|she|they)\s+(?:said|says|added|adds|told|continued|explained
-    |wrote|asked|noted|insisted|argued|warned)|(?:said|says|added|adds)\s+(?:he|she))\b""",
+    r"""(?:["”]\s+(?:(?:he|she|they)\s+(?:said|says|added|adds|told|continued|explained|wrote
+    |asked|noted|insisted|argued|warned)|(?:said|says|added|adds)\s+(?:he|she))\b
+    |,\s+(?:he|she|they)\s+(?:said|says|added|adds|noted|explained|warned)\.?\s*$)""",
     re.IGNORECASE | re.VERBOSE,
-)
+)  # after a quotation ('," he said'), or a tag that ends the sentence (", she added.")
 
 
 def opens_dangling(text: str) -> bool:
@@ -132,11 +136,12 @@ def opens_dangling(text: str) -> bool:
     connective that needs an antecedent, or with a short phrase and then "he"/"she"
     ("Inside the shop, he ..."), or its only speaker is a pronoun ('"...," he said.': after
     another person's quotation it reads as theirs)."""
-    words = re.findall(r"[A-Za-z']+", text[:40].lower())
+    words = re.findall(r"[A-Za-z'-]+", text[:48].lower())
     if not words:
         return False
-    if any(" ".join(words[:n]) in DANGLING_OPENERS for n in (1, 2, 3)):
-        return True
+    for n in (1, 2, 3):
+        if " ".join(words[:n]) in DANGLING_OPENERS and (n == 1 or words[n : n + 1] not in _ON):
+            return True  # "At the time, ..." but not "At the time of his death, ..."
     if _PRONOUN_SPEAKER.search(text):
         return True
     phrase = _PHRASE_THEN_PRONOUN.match(text)

@@ -120,8 +120,10 @@ _FURNITURE_SENTENCE = re.compile(
       | \s\|\s
       | \bNo\s+More\s+404\b | \bfix\s+all\s+broken\s+links\b
       | \barchive\s+pages\s+as\s+they\s+are\s+created\b
-      | (?-i:\((?:L|L-R|R-L)\)|^CLOSE\s)   # "Zainab al-Khawaja (L) is", a video player's "CLOSE"
-      | (?-i:^(?:[A-Z][\w.'’-]+\s){1,4}(?:covers|writes\s+about)\s.{0,80}\bfor\s+[A-Z])
+      | (?-i:[a-z]\s\((?:L|L-R|R-L)\)\s+(?:is|are|was|were|and|with|speaks|talks|poses)\b)
+      | (?-i:^CLOSE\s)                                         # a video player's "CLOSE"
+      | (?-i:^(?:[A-Z][a-z]+\s){1,2}[A-Z][\w'’-]+\s(?:covers|writes\s+about)\s.{0,80}
+          \bfor\s+(?:[A-Z][\w.&'’-]*\s?){1,4}\.$)              # "Mark Stern covers ... for Slate."
       | (?-i:\b(?P<name>[A-Z][a-z]+(?:\s[A-Z][\w.'’-]+){1,3})\s(?P=name)\b)  # a byline twice""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -187,8 +189,8 @@ def _is_abbreviation(chunk: str) -> bool:
     words = chunk.rstrip(".!?\"'”’)]").rsplit(None, 1)
     if not words:  # nothing but punctuation ("...")
         return False
-    word = words[-1].lower().rstrip(".").rsplit("/", 1)[-1]  # "Korea/U.S." ends on "u.s"
-    if word in _ABBREVIATIONS:
+    word = words[-1].lower().rstrip(".")
+    if word.rsplit("/", 1)[-1] in _ABBREVIATIONS:  # "Korea/U.S." ends on "u.s"; not "A/C."
         return True
     # Initials such as "J." in "John F. Kennedy", but not a sentence-final "I."
     return len(word) == 1 and word.isalpha() and word != "i"
@@ -214,6 +216,8 @@ def split_paragraph(paragraph: str) -> list[str]:
             end = match.end("glued") if match.group("glued") else match.end("glued_quote")
             if _is_abbreviation(paragraph[start:end]):
                 continue
+            if match.group("glued_quote") and paragraph[start:end].count('"') % 2:
+                continue  # '"unacceptable."A spokesman': the quote closes, it opens nothing
         elif _opens_sentence(match.group("next")):
             end = match.end("end")
             if match.group("end").startswith(".") and _is_abbreviation(paragraph[start:end]):

@@ -110,7 +110,10 @@ class Verifier:
                 reworded = neutralise(text)
                 if reworded is None:
                     terms = ", ".join(repr(t) for t in find_loaded_terms(text))
-                    reason = f"uses loaded wording with no neutral rewording ({terms})"
+                    reason = (
+                        f"uses loaded wording ({terms}) with no neutral rewording, or inside a "
+                        "quotation, which is never reworded"
+                    )
                 else:
                     text = reworded
             if reason is not None:

@@ -6,13 +6,20 @@ to gigabytes then put ~60 MB in memory per chunk before the size check saw it, p
 fetches run side by side. Here each chunk is inflated with zlib's `max_length`: no more than
 the room left under the limit (plus one byte, to see it is over) is ever produced.
 
-Only the codings httpx asks for without optional packages are read: gzip and deflate
-(`identity` passes through). The fetcher refuses others before reading the body.
+Only the codings httpx asks for without optional packages are read here: gzip and deflate
+(`identity` passes through). br and zstd, asked for only when their package is installed,
+are left to httpx (`BoundedDecoder.reads`); the fetcher refuses codings it did not ask for.
 """
 
 from __future__ import annotations
 
 import zlib
+
+_READ = {"gzip", "x-gzip", "deflate", "identity"}
+
+
+def _codings(content_encoding: str) -> list[str]:
+    return [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
 
 
 class TooLarge(Exception):
@@ -53,10 +60,16 @@ class BoundedDecoder:
     the order listed, so undone in reverse), never producing more than `limit` bytes."""
 
     def __init__(self, content_encoding: str, limit: int) -> None:
-        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        codings = _codings(content_encoding)
         self._layers = [_Inflater(c) for c in reversed(codings) if c != "identity"]
         self.limit = limit
         self.size = 0
+
+    @staticmethod
+    def reads(content_encoding: str) -> bool:
+        """Whether every coding is one this decoder undoes (br and zstd are left to httpx,
+        which asks for them only when their package is installed)."""
+        return set(_codings(content_encoding)) <= _READ
 
     def feed(self, data: bytes) -> bytes:
         """The decoded bytes of the next raw chunk; TooLarge once past the limit."""

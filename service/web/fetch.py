@@ -258,11 +258,20 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchFailure("too_large", _too_large(limit))
-        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
+        coding = response.headers.get("content-encoding", "")
         chunks: list[bytes] = []
         try:
-            async for raw in response.aiter_raw(_RAW_CHUNK):
-                chunks.append(decoder.feed(raw))
+            if BoundedDecoder.reads(coding):
+                decoder = BoundedDecoder(coding, limit)
+                async for raw in response.aiter_raw(_RAW_CHUNK):
+                    chunks.append(decoder.feed(raw))
+            else:  # br or zstd with its package installed: httpx decodes, we count
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise TooLarge
+                    chunks.append(chunk)
         except TooLarge as exc:
             raise FetchFailure("too_large", _too_large(limit)) from exc
         except Undecodable as exc:

@@ -96,7 +96,12 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return True
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
-    if rest and rest[0][:1].isupper() and rest[0] != "I" and not _modifies_a_name(word):
+    if (
+        rest
+        and rest[0][:1].isupper()
+        and rest[0] != "I"
+        and not _modifies_a_name(word, lowercase_words)
+    ):
         return True
     if word in names or first.endswith("."):
         return True
@@ -113,12 +118,14 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
 _TIME_WORDS = frozenset("yesterday today tomorrow tonight now then meanwhile earlier later".split())
 
 
-def _modifies_a_name(word: str) -> bool:
+def _modifies_a_name(word: str, lowercase_words: set[str]) -> bool:
     """A common word before a capitalised one, not part of its name: "Yesterday Josh ...",
-    "Frustrated Louisville voters", "Retired General Smith"; "United States" is a name."""
+    "Frustrated Louisville voters" when the story writes "frustrated" in lower case too;
+    "United States", "Ted Cruz" and "Sterling Brown" are names."""
     if word in _TIME_WORDS:
         return True
-    return word.endswith(("ed", "ly", "ing")) and usually_capitalised(word) is not True
+    shaped = len(word) >= 5 and word.endswith(("ed", "ly", "ing"))
+    return shaped and word in lowercase_words and usually_capitalised(word) is not True
 
 
 _DEMONYM_ENDINGS = ("ers", "ians", "ans", "ns", "ites", "ese")
