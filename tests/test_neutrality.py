@@ -49,6 +49,9 @@ def test_the_is_not_a_dangling_opener() -> None:
     assert not opens_dangling("At the trial, the judge read the verdict.")
     assert not opens_dangling("As a rule, the court sits on Mondays.")
     assert not opens_dangling("At the time of his death, Smith was 84 years old.")
+    assert opens_dangling("At the same time, it features a ton of dinosaurs.")
+    assert opens_dangling("He's the king of all he surveys.")  # a contraction opens it
+    assert opens_dangling("They’re expected to vote on Friday.")
     assert not opens_dangling("In response to the attack, NATO sent ships to the region.")
     assert not opens_dangling("In turn-by-turn directions, the app guides drivers.")
     # a pronoun tag counts after a quotation or at the sentence's end, not mid-sentence

@@ -25,6 +25,7 @@ DANGLING_OPENERS = frozenset(
     "the latter",
     "the former",
     "at the time",
+    "at the same time",
     "in addition",
     "either way",
     "as a result",
@@ -136,10 +137,11 @@ def opens_dangling(text: str) -> bool:
     connective that needs an antecedent, or with a short phrase and then "he"/"she"
     ("Inside the shop, he ..."), or its only speaker is a pronoun ('"...," he said.': after
     another person's quotation it reads as theirs)."""
-    words = re.findall(r"[A-Za-z'-]+", text[:48].lower())
+    words = re.findall(r"[A-Za-z'-]+", text[:48].lower().replace("’", "'"))
     if not words:
         return False
-    for n in (1, 2, 3):
+    words[0] = words[0].split("'")[0] or words[0]  # "he's", "they're", "that's"
+    for n in (1, 2, 3, 4):
         if " ".join(words[:n]) in DANGLING_OPENERS and (n == 1 or words[n : n + 1] not in _ON):
             return True  # "At the time, ..." but not "At the time of his death, ..."
     if _PRONOUN_SPEAKER.search(text):
