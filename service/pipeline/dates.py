@@ -43,8 +43,8 @@ _PART_OF_DAY = {  # "this evening" -> "the evening of April 6"; "last night" is 
 }
 
 
-def _day(day: date) -> str:
-    """A day as the summary writes it: "April 6"."""
+def day_label(day: date) -> str:
+    """A day as the summary writes it: "April 6" (relative days, dated reports)."""
     return f"{day:%B} {day.day}"
 
 
@@ -61,15 +61,15 @@ def anchored(text: str, published: date) -> str:
         on = prep or ("On " if at_start else "on ")  # "until April 7", "on April 7"
         if match["daypart"]:  # "today's early morning" -> "the early morning of April 6"
             part = f"{match['early'] or ''}{match['daypart']}"
-            return f"{prep}{the} {part} of {_day(published)}"
+            return f"{prep}{the} {part} of {day_label(published)}"
         if match["count"]:  # "eleven days ago" -> "on March 26"
             count = relative.lower()
             back = int(count) if count.isdigit() else _COUNTS.index(count) + 2
-            return f"{on}{_day(published - timedelta(days=back))}"
+            return f"{on}{day_label(published - timedelta(days=back))}"
         if match["part"]:  # "this evening" -> "on the evening of April 6"
             part, offset = _PART_OF_DAY[" ".join(relative.lower().split())]
-            return f"{on}the {part} of {_day(published + timedelta(days=offset))}"
-        day = _day(published + timedelta(days=_OFFSET[relative.lower()]))
+            return f"{on}the {part} of {day_label(published + timedelta(days=offset))}"
+        day = day_label(published + timedelta(days=_OFFSET[relative.lower()]))
         if match["possessive"]:  # "tomorrow's stage" -> "the April 7 stage"
             return f"{prep}{the} {day}"
         return f"{on}{day}"

@@ -322,9 +322,8 @@ def is_caption(line: str) -> bool:
             lower.endswith("ly") and len(lower) > 4 and i + 1 < len(words)
         ):
             return False
-        after_determiner = i > 0 and words[i - 1].lower() in _DETERMINERS
         if i and word.islower() and len(word) > 3 and lower.endswith(("ed", "s")):
-            if not after_determiner:
+            if before not in _DETERMINERS:  # "The intended route" is no verb
                 return False
     return True
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.models import Article, SummarySentence
+from service.pipeline.dates import day_label
 from service.pipeline.sentences import word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
@@ -253,7 +254,7 @@ def sequenced_length(text: str, growth: int = UNNAMED_GROWTH) -> int:
 
 def _dated(day: date, with_year: bool) -> str:
     """ "a July 21 report" names its day; "an August 3, 2009, report" its year too."""
-    label = f"{day:%B} {day.day}" + (f", {day.year}," if with_year else "")
+    label = day_label(day) + (f", {day.year}," if with_year else "")
     return ("an " if label.startswith(("A", "O")) else "a ") + label
 
 
