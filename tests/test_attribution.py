@@ -57,6 +57,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "United States officials met.",  # written English capitalises "United"
         "Ted Cruz spoke on Monday.",  # a first name, even one the story writes in lower case
         "Sterling Brown was arrested in the car park.",
+        "Ninety-Nine Restaurants closed its doors.",  # a name that opens on a number word
     ]:
         assert opening(text) == text, text
     for text in [
@@ -76,6 +77,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Vegans were seen nearby.",  # not the people of a place the story names
         "Yesterday Josh checked himself into rehab.",  # a capital after a common word
         "Frustrated Louisville voters waited for hours.",
+        "Thirty-five percent of the staff are women.",  # a number word is no name
+        "Dozens of Republicans voted against it.",
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 
@@ -104,7 +107,7 @@ def test_unnamed_reports_read_as_a_sequence() -> None:
         "According to another report, rain is due.",
         "According to another report, the route changed.",
         # seen before but not just before: "the same" would point at the wrong one
-        "According to the first report, crowds were large.",
+        "According to report 1, crowds were large.",
         "Another report says that according to police, two fans were hurt.",
         "According to Outlet B, the jersey is new.",
     ]
@@ -131,13 +134,14 @@ def test_a_returning_report_is_named_by_the_number_the_reader_sees() -> None:
     assert [s.text for s in vary_unnamed_reports(sentences)] == [
         "According to one report, the race starts in London.",
         "According to another report, rain is due.",
-        "According to the third report, the route changed.",  # [3], not the first one seen
+        "According to report 3, the route changed.",  # [3]: not "the first report", nor "the
+        # third report", which editors read as the third one the summary named
         "According to another report, crowds were large.",
-        "According to the first report, the stage was short.",
-        "According to the ninth report, fans cheered.",
+        "According to report 1, the stage was short.",
+        "According to report 9, fans cheered.",
         "According to another report, the cars were late.",
-        "According to the third report, the tour went on.",
-        "According to the 12th report, the riders rested.",  # any number: not "one report"
+        "According to report 3, the tour went on.",
+        "According to report 12, the riders rested.",  # any number: not "one report"
     ]
 
 
@@ -150,6 +154,8 @@ def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:
         "According to the second report, rain is due.",
         "The first report says that rain is due.",
         "According to the 12th report, rain is due.",
+        "According to report 12, rain is due.",
+        "Report 3 says that rain is due.",
         "The same report adds that rain is due.",
     ]:
         assert claim_of(text, []) == "Rain is due.", text
@@ -167,9 +173,9 @@ def test_the_sequence_is_mended_when_its_first_report_is_gone() -> None:
     ]
     once = vary_unnamed_reports(sentences)
     assert vary_unnamed_reports(once) == once
-    ordinal = vary_unnamed_reports([*sentences, _sentence("One report says that it ends.", "a")])
-    assert ordinal[-1].text == "The first report says that it ends."
-    assert vary_unnamed_reports(ordinal) == ordinal
+    numbered = vary_unnamed_reports([*sentences, _sentence("One report says that it ends.", "a")])
+    assert numbered[-1].text == "Report 1 says that it ends."
+    assert vary_unnamed_reports(numbered) == numbered
     assert [s.text for s in vary_unnamed_reports(sentences[1:])] == [
         "According to one report, the stage ends in Paris.",
         "Another report says that rain is due.",
@@ -249,7 +255,7 @@ def test_a_story_that_ran_for_days_names_its_unnamed_reports_by_their_day() -> N
         "Another July 21 report says that the Kazakh rider attacked early.",
         "According to an August 3 report, the race ended in Paris.",  # "an" before a vowel
         "According to the July 6 report, the route was safe.",  # the only one of its day
-        "According to the second report, the riders rested.",  # July 21 holds two: [2]
+        "According to report 2, the riders rested.",  # July 21 holds two: [2]
         "According to a July 8 report, the sun came out.",
         "According to another report, the jersey changed.",
         "The race went on.",

@@ -1,5 +1,6 @@
 from service.pipeline.sentences import (
     is_caption,
+    is_dated_caption,
     is_story_sentence,
     split_paragraph,
     split_sentences,
@@ -254,6 +255,16 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
         "CLOSE Four Reno dispensaries begin sales of recreational marijuana.",
         "Mark Joseph Stern covers courts and the law for Slate.",
         "Mark Joseph Stern Mark Joseph Stern wrote the piece on Monday.",
+        "Megan Rapinoe, front, fends off Alyssa Kleiner in the second half at SoccerPlex.",
+        "A Ku Klux Klansman, left, uses an American flag to fend off counter protesters.",
+        "NBC10's Lu Ann Cahn has the details.",
+        "Image from the Sprayable Energy campaign.",
+        "Photo by: William Yap.",
+        "Follow her on Twitter: @hollyvhays.",
+        "Follow The Knot on Twitter and Instagram @TheKnot.",
+        "Contact Tracey Kaplan at 408-278-3482.",
+        "Contact us at editors@time.com.",
+        "Please turn on JavaScript.",
     ]:
         assert not is_story_sentence(furniture), furniture
     for story in [
@@ -265,8 +276,19 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
         "Medicare covers the cost of the procedure for Americans over 65.",
         "The Affordable Care Act covers preventive care for Medicaid patients.",
         "The truck carried 50 liters (L) of fuel across the border.",
+        "Olivia, center, was killed in the crash on Monday.",  # a position only in captions
+        "Indeed, right in Syria archaeologists have found early evidence of chemical warfare.",
+        "The team has the details of the plan but will not release them.",
+        "Image quality improved after the update, the company said.",
+        "Follow-up tests found no trace of the virus.",
+        "Police want to contact anyone who was at the station on Monday.",
     ]:
         assert is_story_sentence(story), story
+    text = "Gaddafi spoke on Tuesday. LIVE BLOG On Monday, Hague said Gaddafi had fled."
+    assert [s.text for s in split_sentences("a", text)] == [
+        "Gaddafi spoke on Tuesday.",
+        "On Monday, Hague said Gaddafi had fled.",  # a web page's label run into it
+    ]
 
 
 def test_datelines_with_an_agency_or_a_double_dash_are_not_part_of_the_sentence() -> None:
@@ -309,3 +331,40 @@ def test_a_closing_quotation_glued_to_the_next_sentence_and_a_slashed_initial() 
         "The car had no A/C.",
         "The driver said it was hot.",
     ]
+
+
+def test_a_present_tense_wire_caption_before_its_full_date_is_not_a_sentence() -> None:
+    # 11 of 250 Multi-News summaries quoted such a caption as a report's claim
+    for text in [
+        "Italian Premier Silvio Berlusconi sits in the lower chamber to attend a confidence "
+        "vote, in Rome, Friday, Oct. 14, 2011.",
+        "People pray before placing flowers at a memorial to the teacher and student who were "
+        "shot to death Monday, in San Bernardino, Calif., Tuesday, April 11, 2017.",
+        "A police officer watches as a cruiser is removed from Forest Road, Wednesday, Sept. "
+        "2, 2015 in Millis, Mass.",
+        "The closed window of the papal residence in Castelgandolfo, Saturday, March 23, 2013.",
+        "This Monday, May 4, 2015 photo shows police tape at the scene of a shooting.",
+    ]:
+        assert is_dated_caption(text), text
+        assert not is_story_sentence(text), text
+    for text in [
+        "Reid checked herself in on Tuesday, December 9, 2008.",  # the past: what happened
+        "Fresh riots were reported in Greece on Saturday December 13 2008 in protest.",
+        "According to the City Attorney's office, the case had not been submitted as of "
+        "Tuesday, February 3, 2009.",
+        "The prosecution contends Simpson planned the murders, then shot Flynn on Easter "
+        "Sunday, April 8, 2012, killing her.",
+        "The senator speaks at the town hall on Tuesday in Sun Lakes.",  # no full date
+    ]:
+        assert not is_dated_caption(text), text
+        assert is_story_sentence(text), text
+
+
+def test_this_photo_shows_is_a_caption() -> None:
+    for text in [
+        "This photo provided by the Iowa State Patrol shows the scene of a 25-vehicle pileup.",
+        "This undated photo provided by Husky Homestead shows Banjo, a dog that was injured.",
+        "This image shows an ancient Egyptian child from the Dakhleh Oasis.",
+    ]:
+        assert not is_story_sentence(text), text
+    assert is_story_sentence("This photo was taken by a bystander who shows no remorse.")

@@ -101,17 +101,22 @@ _UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
 # left them: calls to click, subscribe or read on, "In this July 1, 2017, file photo, ...",
-# Q&A labels, tweets ("@handle: ..."), text glued to a menu by " | ", the Internet
-# Archive's notice on pages it crawled ("Crawls of supported "No More 404" sites"), a wire
-# caption's "(L)" (not "(left)": the Daily Mail glues such captions into its story text), a
-# video player's "CLOSE", an author's bio ("Mark Stern covers the courts for Slate.") and a
-# byline's name printed twice.
+# "This photo provided by ... shows ...", Q&A labels, tweets ("@handle: ..."), text glued
+# to a menu by " | ", the Internet Archive's notice on pages it crawled ("Crawls of
+# supported "No More 404" sites"), a wire caption's "(L)" (not "(left)": the Daily Mail
+# glues such captions into its story text), a video player's "CLOSE", an author's bio
+# ("Mark Stern covers the courts for Slate."), a byline's name printed twice, a
+# broadcaster's "has the details", a photo credit, "Follow her on Twitter", "Contact him
+# at 408-...", and an AP caption's position ("Megan Rapinoe, front, fends off ...": not
+# "Olivia, center, was killed.").
 _FURNITURE_SENTENCE = re.compile(
     r"""\bclick\s+(?:here|below|the\s+link)\b
       | ^read\s+on\b                                                  # "Read on for ..."
       | \bunsubscribe\b
       | \bsign(?:ing)?\s+up\b.{0,60}\b(?:newsletters?|alerts|emails?)\b
       | \bin\s+this\s+(?:[\w.,]+\s+){0,7}?(?:file\s+)?(?:photo|image|picture)\b
+      | ^this\s+(?:[\w.,-]+\s+){0,7}?(?:photo|image|picture)\s+
+          (?:(?!(?:is|was|were|has|had)\b)[\w.,-]+\s+){0,8}?shows\b    # "... provided by X shows"
       | ^[QA]\s*:
       | ^(?:image\s+)?caption\b | ^buy\s+photo\b | \bcredit\s*:\s | ^(?:image|photo|video)\s*:
       | \b(?:AP|AFP|Reuters|Getty)\s+(?:Photo|Images)\s*/
@@ -122,6 +127,15 @@ _FURNITURE_SENTENCE = re.compile(
       | \barchive\s+pages\s+as\s+they\s+are\s+created\b
       | (?-i:[a-z]\s\((?:L|L-R|R-L)\)\s+(?:is|are|was|were|and|with|speaks|talks|poses)\b)
       | (?-i:^CLOSE\s)                                         # a video player's "CLOSE"
+      | \bhas\s+(?:the|more)\s+details(?:\s+(?:about|on)\s[^.]{1,80})?\.$  # "X has the details."
+      | ^(?:photo|image|picture)s?\s*(?:by|from|courtesy|via)\b   # "Image from the campaign."
+      | ^follow\s+(?:\S+\s+){0,3}?(?:on|at)\s+(?:twitter|facebook|instagram)\b
+      | ^follow\s+(?:him|her|them|us)\s+(?:on|at)\b
+      | ^contact\s+(?:\S+\s+){0,3}?at\s+(?:\(?\d|\S+@)              # "Contact her at 925-..."
+      | \bplease\s+(?:turn\s+on|enable)\s+javascript\b
+      | (?-i:^(?:[A-Z][\w.'’-]*\s){0,4}[A-Z][\w.'’-]*,\s(?:left|right|front|center|centre|top
+          |bottom|(?:second|third)\s+from\s+(?:left|right)|from\s+(?:left|right)),\s
+          (?!was\b|is\b|has\b)[a-z]+s\b)                    # "Megan Rapinoe, front, fends off"
       | (?-i:^(?:[A-Z][a-z]+\s){1,2}[A-Z][\w'’-]+\s(?:covers|writes\s+about)\s.{0,80}
           \bfor\s+(?:[A-Z][\w.&'’-]*\s?){1,4}\.$)              # "Mark Stern covers ... for Slate."
       | (?-i:\b(?P<name>[A-Z][a-z]+(?:\s[A-Z][\w.'’-]+){1,3})\s(?P=name)\b)  # a byline twice""",
@@ -268,6 +282,41 @@ def is_story_sentence(text: str) -> bool:
         bool(_ENDS_SENTENCE.search(text))
         and word_count(text) >= _MIN_WORDS
         and not _FURNITURE_SENTENCE.search(text)
+        and not is_dated_caption(text)
+    )
+
+
+# A wire photo caption's date: the weekday, the day and the year ("Friday, Oct. 14, 2011").
+_CAPTION_DATE = re.compile(
+    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep"
+    r"|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b"
+)
+# Where a caption's main clause ends ("People pray | before placing flowers ...").
+_SUBORDINATE = re.compile(r"\b(?:after|as|who|that|which|when|while|before|because|where)\b")
+_TOLD = re.compile(r"\b(?:was|were|had|did|said|says|told|been|according)\b", re.IGNORECASE)
+_PAST_PARTICIPLE = re.compile(r"(?<![-\w])(\w+\s+)?(\w{3,}ed)\b")
+
+
+def is_dated_caption(text: str) -> bool:
+    """A wire photo caption run into the story: a main clause in the present tense before
+    the full date the picture was taken ("Italian Premier Silvio Berlusconi sits in the
+    lower chamber ..., in Rome, Friday, Oct. 14, 2011.", "People pray before placing
+    flowers ..., Tuesday, April 11, 2017.").
+
+    Why: 11 of 250 Multi-News summaries quoted such a caption as a report's claim. News
+    sentences that give a weekday, a day and a year tell what happened, in the past
+    ("Reid checked herself in on Tuesday, December 9, 2008."), or what was said; a caption
+    says what the picture shows, in the present."""
+    date = _CAPTION_DATE.search(text)
+    if date is None:
+        return False
+    head = text[: date.start()]
+    main = head[: m.start()] if (m := _SUBORDINATE.search(head)) else head
+    if _TOLD.search(main):
+        return False
+    return not any(
+        (before or "").strip().lower() not in _DETERMINERS
+        for before, _ in _PAST_PARTICIPLE.findall(main)
     )
 
 
@@ -338,6 +387,10 @@ def strip_paragraph_prefix(paragraph: str) -> str:
     return paragraph
 
 
+# A web page's label run into the sentence after it ("LIVE BLOG On Monday, William Hague ...").
+_LABEL = re.compile(r"^LIVE\s+(?:BLOG|UPDATES?|COVERAGE):?\s+(?=[A-Z])")
+
+
 def split_sentences(article_id: str, text: str) -> list[Sentence]:
     """All story sentences of an article, in order."""
     return list(_split_article(article_id, text))
@@ -352,6 +405,7 @@ def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
         if len(pieces) == 1 and is_caption(pieces[0]):
             continue
         for piece in pieces:
+            piece = _LABEL.sub("", piece)
             if is_story_sentence(piece):
                 sentences.append(Sentence(article_id, len(sentences), piece))
     return tuple(sentences)

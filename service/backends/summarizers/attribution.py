@@ -30,15 +30,18 @@ from service.pipeline.sentences import word_count
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
 _ORDINALS = (
     "first second third fourth fifth sixth seventh eighth ninth tenth".split()
-)  # then "11th", "22nd": a returning report is named by its citation number, whatever it is
+)  # then "11th", "22nd"; ordinals are read (an earlier wording, a model's), not written
 _MONTHS = "January February March April May June July August September October November December"
 _DAY = rf"(?:{'|'.join(_MONTHS.split())}) [1-3]?[0-9](?:, [12][0-9]{{3}},?)?"  # "July 21, 2007,"
 _UNDATED_HANDLE = rf"one|another|the same|the (?:{'|'.join(_ORDINALS)}|[1-9][0-9]*(?:st|nd|rd|th))"
 _HANDLE = rf"{_UNDATED_HANDLE}|(?:an?|another|the) {_DAY}"
-UNNAMED_REPORT = re.compile(rf"(?:{_HANDLE}|a) report", re.IGNORECASE)
-"""An unnamed report as the summary names it ("one report", "the 12th report", "a July 21
+_NUMBERED = r"report [1-9][0-9]*"  # a returning report, by its number in the sources list
+UNNAMED_REPORT = re.compile(rf"(?:(?:{_HANDLE}|a) report|{_NUMBERED})", re.IGNORECASE)
+"""An unnamed report as the summary names it ("one report", "report 12", "a July 21
 report")."""
-ACCORDING = re.compile(rf"^according to ((?:{_HANDLE}|a) report(?=,)|[^,]{{1,80}}),\s*", re.I)
+ACCORDING = re.compile(
+    rf"^according to ((?:{_HANDLE}|a) report(?=,)|{_NUMBERED}(?=,)|[^,]{{1,80}}),\s*", re.I
+)
 """A sentence's opening attribution, "According to X, ", with X in group 1 (an unnamed
 report's date may hold commas: "According to a July 21, 2007, report, ...")."""
 # Words an unnamed attribution may grow by when the summary is sequenced ("one report" ->
@@ -53,6 +56,12 @@ _COMMON_OPENERS = frozenset(
     officials authorities police researchers scientists experts critics residents
     rescue rescuers troops government local federal state furthermore nonetheless instead
     also plus yes oops nope""".split()
+)
+# Number words, which may open a hyphenated compound: "Thirty-five percent of ...".
+_NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
+    eighty ninety hundred thousand hundreds thousands dozens""".split()
 )
 
 
@@ -97,6 +106,9 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return True
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
+    head, *tail = first.split("-")
+    if head.lower() in _NUMBER_WORDS and not any(part[:1].isupper() for part in tail):
+        return False  # "Thirty-five percent", "Dozens of"; not "Ninety-Nine Restaurants"
     if (
         rest
         and rest[0][:1].isupper()
@@ -204,9 +216,8 @@ _QUOTES = ('"', "“", "‘", "'")
 
 
 def _opening(handle: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"^(?:According to (?:{handle}) report, |(?i:{handle}) report (?:says|adds) that )"
-    )
+    named = rf"(?:{handle}) report|{_NUMBERED}"
+    return re.compile(rf"^(?:According to (?:{named}), |(?i:{named}) (?:says|adds) that )")
 
 
 # How the summary opens a single-source sentence; the dated handles only in a story that
@@ -214,15 +225,6 @@ def _opening(handle: str) -> re.Pattern[str]:
 # that ..." (a document it quotes) is not a handle to rename.
 _UNNAMED_OPENING = _opening(_UNDATED_HANDLE)
 _ANY_UNNAMED_OPENING = _opening(_HANDLE)
-
-
-def ordinal(number: int) -> str:
-    """ "third" for 3, "12th" for 12, "21st" for 21."""
-    if number <= len(_ORDINALS):
-        return _ORDINALS[number - 1]
-    tens = number % 100 in (11, 12, 13)
-    suffix = "th" if tens else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 def report_days(articles: Iterable[Article]) -> dict[str, date]:
@@ -269,9 +271,10 @@ def vary_unnamed_reports(
     article right after it says "the same report", and a longer run alternates that
     with "The same report adds that" (six alike in a row read as a form); one from an
     article not yet attributed says "another report"; one returning to an article
-    attributed earlier says which by its citation number ("the third report ... [3]",
-    "the 12th report ... [12]": an ordinal counted in the summary's own order read as
-    the wrong source, "the third report" for [1]).
+    attributed earlier says which by its number in the sources list ("According to report
+    3, ... [3]"): an ordinal counted in the summary's own order read as the wrong source
+    ("the third report" for [1]), and one that gave the citation number was read as the
+    order of mention by two editors out of three ("the second report" for the first).
     With `days` (`report_days`: a story published over several days), a report is named
     by its day instead: "a July 21 report", "another July 21 report" for a second one of
     that day, "the July 21 report" when the summary returns to the only one of its day.
@@ -300,12 +303,11 @@ def vary_unnamed_reports(
         elif day is not None:
             same_day = of_day.setdefault(day, [])
             if source in same_day and len(same_day) > 1 and number >= 1:
-                handle = f"the {ordinal(number)} report"  # "the July 21 report" is two
+                handle = f"report {number}"  # "the July 21 report" is two
             else:
                 handle = _dated_handle(source, same_day, _dated(day, with_year))
         elif source in seen and number >= 1:
-            # by its citation number, which the reader sees: "the third report ... [3]"
-            handle = f"the {ordinal(number)} report"
+            handle = f"report {number}"  # by the number the reader sees: "report 3 ... [3]"
         elif seen and source not in seen:
             handle = "another report"
         else:
