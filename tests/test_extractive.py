@@ -199,6 +199,25 @@ def test_a_story_that_runs_for_days_reads_in_the_order_of_its_articles_dates() -
     assert [c.text for c in _in_reading_order(chosen, {**june, "mid": None})] == lead_first
 
 
+def test_a_speakers_words_inside_a_long_quotation_are_not_stated_in_the_summarys_voice(
+    embedder: Embedder,
+) -> None:
+    """Only the first sentence of a long quotation shows its mark: the ones after it read as
+    plain statements ("The issue brought forth by Colin is a real issue.")."""
+    quote = (
+        "The commissioner spoke to reporters after the match in Boyds on Wednesday night. "
+        "“It's an emotional issue for the league and for the players. The protest by the "
+        "players during the anthem is a real and serious issue for the league. We need to have "
+        "serious conversations about the protest during the anthem. The players have told me "
+        "how they feel about the anthem. I don't know where the protest ends,” he said."
+    )
+    article = Article(id="q", title="Commissioner on the anthem protest", text=quote)
+    summary = ExtractiveSummarizer(embedder).summarize([article], max_words=200)
+    assert summary.sentences
+    assert all("real and serious issue" not in s.text for s in summary.sentences)
+    assert all("serious conversations" not in s.text for s in summary.sentences)
+
+
 def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert quotes_balanced('Officials said "the port is open" on Monday.')
     assert quotes_balanced("The minister called it “a fair deal” on Monday.")

@@ -368,3 +368,22 @@ def test_this_photo_shows_is_a_caption() -> None:
     ]:
         assert not is_story_sentence(text), text
     assert is_story_sentence("This photo was taken by a bystander who shows no remorse.")
+
+
+def test_sentences_inside_a_quotation_opened_before_them_are_marked_quoted() -> None:
+    paragraph = (
+        "The commissioner spoke on Monday. “It's an emotional issue. The issue brought forth "
+        "by the players is a real issue. We need to have serious conversations about it. We "
+        "will keep talking to them. I don't know where it ends.” He left after that."
+    )
+    sentences = split_sentences("a", paragraph)
+    assert [s.quoted for s in sentences] == [False, False, True, True, True, True, False]
+    assert sentences[2].text == "The issue brought forth by the players is a real issue."
+    # straight quotes turn the state over; a quotation closed in its own sentence opens nothing
+    text = 'Police said "the road is shut" on Monday. "We are sorry about the road. We will '
+    text += "pay for the damage to every car. The road will open again next week. The crews "
+    text += 'work at night. The work will take a few more days." The mayor spoke later.'
+    quoted = [s.quoted for s in split_sentences("b", text)]
+    assert quoted == [False, False, True, True, True, True, False]
+    # each paragraph starts outside a quotation
+    assert not any(s.quoted for s in split_sentences("c", "“We are ready.\nThe bill passed."))

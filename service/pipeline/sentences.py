@@ -170,11 +170,14 @@ _PARAGRAPH_PREFIX = re.compile(
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of an article; `index` is its order in the article (0 = lead)."""
+    """A sentence of an article; `index` is its order in the article (0 = lead);
+    `quoted` when it lies inside a quotation that an earlier sentence of its paragraph
+    opened (a speaker's words, though no quotation mark shows in it)."""
 
     article_id: str
     index: int
     text: str
+    quoted: bool = False
 
     @property
     def words(self) -> int:
@@ -404,8 +407,29 @@ def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
         pieces = split_paragraph(strip_paragraph_prefix(paragraph.strip()))
         if len(pieces) == 1 and is_caption(pieces[0]):
             continue
-        for piece in pieces:
+        for piece, quoted in zip(pieces, _inside_a_quotation(pieces), strict=True):
             piece = _LABEL.sub("", piece)
             if is_story_sentence(piece):
-                sentences.append(Sentence(article_id, len(sentences), piece))
+                sentences.append(Sentence(article_id, len(sentences), piece, quoted))
     return tuple(sentences)
+
+
+def _inside_a_quotation(pieces: list[str]) -> list[bool]:
+    """For each sentence of a paragraph, whether a quotation opened by a sentence before it
+    is still open where it starts.
+
+    Why: a long quotation runs over several sentences, and only the first shows the
+    opening mark ('“I have talked to a few activists. ... Ultimately, the conversation is
+    going in a positive way. ...'); the ones after it read as plain statements, and a
+    summary stated a speaker's opinion in its own voice. Curly quotes say which way they
+    turn; a straight one turns the state over."""
+    inside = False
+    marks: list[bool] = []
+    for piece in pieces:
+        marks.append(inside)
+        opened = piece.count("“") - piece.count("”")
+        if opened:
+            inside = opened > 0
+        elif piece.count('"') % 2:
+            inside = not inside
+    return marks

@@ -225,7 +225,7 @@ class ExtractiveSummarizer:
         headline_vectors = self.embedder.encode(headlines(articles))
         candidates: list[Candidate] = []
         for sentence, vector, (written, made) in zip(sentences, vectors, introduced, strict=True):
-            if not _eligible(sentence.text):
+            if sentence.quoted or not _eligible(sentence.text):
                 continue
             text = neutralise(written)
             if text is None:
