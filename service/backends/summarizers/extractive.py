@@ -118,6 +118,8 @@ def _eligible(text: str) -> bool:
         return False
     if text[:1].islower() or text.rstrip(_QUOTE_CHARS + "'’").endswith(("...", "…")):
         return False  # a fragment the splitter left, or a teaser cut short
+    if text.startswith(("(", "[")):
+        return False  # an aside or a cross-reference: "(Related: ...)", "[Video Link] ..."
     letters = [c for c in text if c.isalpha()]
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return False  # a broadcast transcript in capitals: the summary does not shout
