@@ -230,6 +230,11 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     # an aside in brackets is not a claim of the story's ("According to the same report, (...)")
     assert not _eligible("(The name of the manuscript, Hereafter, lends the film its title.)")
     assert not _eligible("[Video Link] The Wilco track was re-imagined as a Popeye cartoon.")
+    # a reporter's unanswered calls are no news of the story's
+    assert not _eligible("The Associated Press left a message seeking information from police.")
+    assert not _eligible("A spokesman for the company did not immediately respond to emails.")
+    assert not _eligible("The mayor could not be reached for comment on Monday evening.")
+    assert _eligible("The mayor was reached by phone and said the road would reopen.")
     assert not _eligible("spoke to a union official on November 3 who received a message.")
     assert not _eligible("Police arrested several people and are widening the...")
     assert not _eligible("MR. POOLE DENIED THE ALLEGATIONS BUT LATER PLEADED GUILTY IN COURT.")

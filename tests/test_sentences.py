@@ -265,6 +265,7 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
         "Contact Tracey Kaplan at 408-278-3482.",
         "Contact us at editors@time.com.",
         "Please turn on JavaScript.",
+        "Advisory: This film contains sexual situations.",
     ]:
         assert not is_story_sentence(furniture), furniture
     for story in [
@@ -284,6 +285,9 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
         "Police want to contact anyone who was at the station on Monday.",
     ]:
         assert is_story_sentence(story), story
+    assert split_sentences("a", "-- The film opens on Friday in New York.")[0].text == (
+        "The film opens on Friday in New York."  # a list marker of two hyphens
+    )
     text = "Gaddafi spoke on Tuesday. LIVE BLOG On Monday, Hague said Gaddafi had fled."
     assert [s.text for s in split_sentences("a", text)] == [
         "Gaddafi spoke on Tuesday.",

@@ -107,8 +107,8 @@ _MIN_WORDS = 4
 # glues such captions into its story text), a video player's "CLOSE", an author's bio
 # ("Mark Stern covers the courts for Slate."), a byline's name printed twice, a
 # broadcaster's "has the details", a photo credit, "Follow her on Twitter", "Contact him
-# at 408-...", and an AP caption's position ("Megan Rapinoe, front, fends off ...": not
-# "Olivia, center, was killed.").
+# at 408-...", a film's "Advisory:", and an AP caption's position ("Megan Rapinoe, front,
+# fends off ...": not "Olivia, center, was killed.").
 _FURNITURE_SENTENCE = re.compile(
     r"""\bclick\s+(?:here|below|the\s+link)\b
       | ^read\s+on\b                                                  # "Read on for ..."
@@ -133,6 +133,7 @@ _FURNITURE_SENTENCE = re.compile(
       | ^follow\s+(?:him|her|them|us)\s+(?:on|at)\b
       | ^contact\s+(?:\S+\s+){0,3}?at\s+(?:\(?\d|\S+@)              # "Contact her at 925-..."
       | \bplease\s+(?:turn\s+on|enable)\s+javascript\b
+      | ^advisory\s*:                                      # "Advisory: This film contains ..."
       | (?-i:^(?:[A-Z][\w.'’-]*\s){0,4}[A-Z][\w.'’-]*,\s(?:left|right|front|center|centre|top
           |bottom|(?:second|third)\s+from\s+(?:left|right)|from\s+(?:left|right)),\s
           (?!was\b|is\b|has\b)[a-z]+s\b)                    # "Megan Rapinoe, front, fends off"
@@ -151,7 +152,7 @@ _FURNITURE_SENTENCE = re.compile(
 # that "Meanwhile, Senator Smith — who ..." keeps its opening.
 _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
-        [*•·▪‣◦–—-]\s+
+        (?:[*•·▪‣◦–—-]|--)\s+
       | [Ss]croll\s+down\s+for\s+(?:video|more)\s+(?=[A-Z])
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+

@@ -85,6 +85,12 @@ _FIRST_PERSON = re.compile(
     r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s|[Yy]ou|[Yy]our|[Yy]ours)\b"
 )  # not "US", not "Me." (Maine); "you" outside quotes addresses the reader: ad copy
 _QUOTE_CHARS = '"“”'
+# A reporter's unanswered calls: true, but no news of the story's.
+_UNANSWERED = re.compile(
+    r"\b(?:left\s+(?:a\s+)?(?:phone\s+)?messages?\s+seeking|did\s+not\s+immediately\s+"
+    r"(?:respond|return|reply)|could\s+not\s+(?:immediately\s+)?be\s+reached)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -120,6 +126,8 @@ def _eligible(text: str) -> bool:
         return False  # a fragment the splitter left, or a teaser cut short
     if text.startswith(("(", "[")):
         return False  # an aside or a cross-reference: "(Related: ...)", "[Video Link] ..."
+    if _UNANSWERED.search(text):
+        return False  # "The AP left a message seeking information from Houston police."
     letters = [c for c in text if c.isalpha()]
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return False  # a broadcast transcript in capitals: the summary does not shout
