@@ -22,6 +22,7 @@ def test_reword_or_refuse() -> None:
 def test_dangling_openers() -> None:
     assert opens_dangling("He said the talks failed.")
     assert opens_dangling("However, the port stayed open.")
+    assert opens_dangling("Plus, at $15 for 40 doses, it is cheaper than its rivals.")
     assert opens_dangling("The latter said no.")
     assert not opens_dangling("Helen Smith said the talks failed.")
 

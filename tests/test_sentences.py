@@ -266,6 +266,10 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
         "Contact us at editors@time.com.",
         "Please turn on JavaScript.",
         "Advisory: This film contains sexual situations.",
+        "Starring Matt Damon and Cecile De France.",
+        "In English and in French with English subtitles.",
+        "Troops used live ammunition on protesters [Reuters] Gaddafi has appeared on television.",
+        "The 2017 guidelines are also provided below for reference.",
     ]:
         assert not is_story_sentence(furniture), furniture
     for story in [
@@ -288,6 +292,13 @@ def test_photo_positions_players_bios_and_doubled_bylines_are_furniture() -> Non
     assert split_sentences("a", "-- The film opens on Friday in New York.")[0].text == (
         "The film opens on Friday in New York."  # a list marker of two hyphens
     )
+    # print's capitals on a first word, and a pointer to the page's layout
+    text = "THE identity of the killer may have been found. The camera took video (see below)."
+    assert [s.text for s in split_sentences("a", text)] == [
+        "The identity of the killer may have been found.",
+        "The camera took video.",
+    ]
+    assert split_sentences("a", "NASA said the launch would go ahead.")[0].text.startswith("NASA")
     text = "Gaddafi spoke on Tuesday. LIVE BLOG On Monday, Hague said Gaddafi had fled."
     assert [s.text for s in split_sentences("a", text)] == [
         "Gaddafi spoke on Tuesday.",

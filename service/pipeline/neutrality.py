@@ -19,7 +19,7 @@ DANGLING_OPENERS = frozenset(
     """he she it they this these those his her its their him them that such
     however but also meanwhile moreover furthermore still yet and so then instead
     additionally nevertheless nonetheless besides thus hence therefore later
-    likewise similarly otherwise indeed here""".split()
+    likewise similarly otherwise indeed here plus""".split()
 ) | {
     # phrases are matched whole, not by their first word ("the", "at", "in")
     "the latter",

@@ -107,8 +107,9 @@ _MIN_WORDS = 4
 # glues such captions into its story text), a video player's "CLOSE", an author's bio
 # ("Mark Stern covers the courts for Slate."), a byline's name printed twice, a
 # broadcaster's "has the details", a photo credit, "Follow her on Twitter", "Contact him
-# at 408-...", a film's "Advisory:", and an AP caption's position ("Megan Rapinoe, front,
-# fends off ...": not "Olivia, center, was killed.").
+# at 408-...", a film's "Advisory:" and credits, a caption's "[Reuters]", the page's "provided
+# below", and an AP caption's position ("Megan Rapinoe, front, fends off ...": not "Olivia,
+# center, was killed.").
 _FURNITURE_SENTENCE = re.compile(
     r"""\bclick\s+(?:here|below|the\s+link)\b
       | ^read\s+on\b                                                  # "Read on for ..."
@@ -134,6 +135,9 @@ _FURNITURE_SENTENCE = re.compile(
       | ^contact\s+(?:\S+\s+){0,3}?at\s+(?:\(?\d|\S+@)              # "Contact her at 925-..."
       | \bplease\s+(?:turn\s+on|enable)\s+javascript\b
       | ^advisory\s*:                                      # "Advisory: This film contains ..."
+      | ^starring\s | \bwith\s+english\s+subtitles\b          # a film listing's credits
+      | \[(?:Reuters|AP|AFP|EPA|Getty(?:\s+Images)?)\]            # a caption's agency credit
+      | \b(?:provided|listed|shown|included|embedded)\s+below\b
       | (?-i:^(?:[A-Z][\w.'’-]*\s){0,4}[A-Z][\w.'’-]*,\s(?:left|right|front|center|centre|top
           |bottom|(?:second|third)\s+from\s+(?:left|right)|from\s+(?:left|right)),\s
           (?!was\b|is\b|has\b)[a-z]+s\b)                    # "Megan Rapinoe, front, fends off"
@@ -393,6 +397,22 @@ def strip_paragraph_prefix(paragraph: str) -> str:
 
 # A web page's label run into the sentence after it ("LIVE BLOG On Monday, William Hague ...").
 _LABEL = re.compile(r"^LIVE\s+(?:BLOG|UPDATES?|COVERAGE):?\s+(?=[A-Z])")
+# A first word set in capitals, as print sets an article's first word ("THE identity of ...").
+_CAPITALS_OPENING = re.compile(
+    r"^(THE|A|AN|IN|ON|AT|AS|FOR|IF|WHEN|AFTER|BEFORE|WHILE|SINCE|THIS|THAT|THESE|THOSE|HE|SHE"
+    r"|THEY|WE|IT'S|ONE|TWO|THREE)(?=\s+[a-z])"
+)
+
+
+_PAGE_POINTER = re.compile(r"\s*\((?:see|video|photos?|pictured)\s+(?:below|above)\)", re.I)
+
+
+def _without_page_styling(piece: str) -> str:
+    """A sentence without a web page's label run into it or a pointer to the page's layout
+    ("(see below)"), and with its first word in sentence case when print set it in
+    capitals."""
+    piece = _PAGE_POINTER.sub("", _LABEL.sub("", piece))
+    return _CAPITALS_OPENING.sub(lambda m: m.group(1).capitalize(), piece)
 
 
 def split_sentences(article_id: str, text: str) -> list[Sentence]:
@@ -409,7 +429,7 @@ def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
         if len(pieces) == 1 and is_caption(pieces[0]):
             continue
         for piece, quoted in zip(pieces, _inside_a_quotation(pieces), strict=True):
-            piece = _LABEL.sub("", piece)
+            piece = _without_page_styling(piece)
             if is_story_sentence(piece):
                 sentences.append(Sentence(article_id, len(sentences), piece, quoted))
     return tuple(sentences)

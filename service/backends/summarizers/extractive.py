@@ -85,6 +85,7 @@ _FIRST_PERSON = re.compile(
     r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s|[Yy]ou|[Yy]our|[Yy]ours)\b"
 )  # not "US", not "Me." (Maine); "you" outside quotes addresses the reader: ad copy
 _QUOTE_CHARS = '"“”'
+_SUBORDINATE_ONLY = re.compile(r"(?:Though|Although|Because|Whereas|While|Even though)\s")
 # A reporter's unanswered calls: true, but no news of the story's.
 _UNANSWERED = re.compile(
     r"\b(?:left\s+(?:a\s+)?(?:phone\s+)?messages?\s+seeking|did\s+not\s+immediately\s+"
@@ -128,6 +129,8 @@ def _eligible(text: str) -> bool:
         return False  # an aside or a cross-reference: "(Related: ...)", "[Video Link] ..."
     if _UNANSWERED.search(text):
         return False  # "The AP left a message seeking information from Houston police."
+    if _SUBORDINATE_ONLY.match(text) and "," not in text:
+        return False  # a clause with no main clause: "Though Yu and Soni have also ..."
     letters = [c for c in text if c.isalpha()]
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return False  # a broadcast transcript in capitals: the summary does not shout
