@@ -21,13 +21,22 @@ def test_attribution_wording() -> None:
         == "According to Outlet B, the union wants more."
     )
     assert attribute("Valmora is calm.", None) == "According to one report, Valmora is calm."
-    assert attribute("According to police, two died.", "X").startswith(
-        "X reports that according to"
+    # a sentence that names its source is not framed with a second "according to": the
+    # report cites the source ("One report says that ..., according to X." read as two)
+    assert attribute("According to police, two died.", "X") == (
+        "X, citing police, reports that two died."
     )
-    # a sentence that already says "according to" anywhere is not framed with it again
-    inside = "The toll passed 80,000, according to several news agencies."
+    last = "The toll passed 80,000, according to several news agencies."
+    assert attribute(last, None) == (
+        "One report, citing several news agencies, says that the toll passed 80,000."
+    )
+    assert attribute("According to a new book, Trump met Kim twice.", None) == (
+        "One report, citing a new book, says that Trump met Kim twice."
+    )
+    inside = "In 2011, at least according to the U.N., the population will reach 7 billion."
     assert attribute(inside, None) == (
-        "One report says that the toll passed 80,000, according to several news agencies."
+        "One report says that in 2011, at least according to the U.N., the population will "
+        "reach 7 billion."
     )
 
 
@@ -143,6 +152,27 @@ def test_a_returning_report_is_named_by_the_number_the_reader_sees() -> None:
         "According to report 3, the tour went on.",
         "According to report 12, the riders rested.",  # any number: not "one report"
     ]
+
+
+def test_a_cited_source_stays_in_the_claim_and_in_the_sequence() -> None:
+    sentences = [
+        _sentence(attribute("Masks stay on, according to the CDC.", None), "a"),
+        _sentence(attribute("Schools reopen in May, according to the mayor.", None), "a"),
+        _sentence(attribute("According to the mayor, buses run.", None), "b"),
+        _sentence(attribute("Trains run, according to the mayor.", None), "a"),
+    ]
+    varied = [s.text for s in vary_unnamed_reports(sentences)]
+    assert varied == [
+        "One report, citing the CDC, says that masks stay on.",
+        "The same report, citing the mayor, says that schools reopen in May.",
+        "Another report, citing the mayor, says that buses run.",
+        "Report 1, citing the mayor, says that trains run.",
+    ]
+    # what must be supported is the claim with its source, as the article wrote it
+    assert claim_of(varied[1], []) == "Schools reopen in May, according to the mayor."
+    assert claim_of("Outlet B, citing the CDC, reports that masks stay on.", ["Outlet B"]) == (
+        "Masks stay on, according to the CDC."
+    )
 
 
 def test_the_verifier_reads_the_claim_behind_every_unnamed_wording() -> None:

@@ -34,6 +34,7 @@ import numpy as np
 from service.backends.embedders import Embedder
 from service.backends.summarizers.attribution import (
     ACCORDING,
+    CITING,
     UNNAMED_REPORT,
     report_days,
     vary_unnamed_reports,
@@ -68,11 +69,21 @@ def claim_of(text: str, outlets: list[str]) -> str:
     if rest == text:
         names = [*(re.escape(name) for name in outlets), UNNAMED_REPORT.pattern]
         for name in names:
-            match = re.match(name + _REPORTS, text, flags=re.IGNORECASE)
+            match = re.match(name + CITING + _REPORTS, text, flags=re.IGNORECASE)
             if match:
                 rest = text[match.end() :]
+                if match.group("source"):  # the source is part of the claim to support
+                    rest = _with_source(rest, match.group("source"))
                 break
     return rest[:1].upper() + rest[1:] if rest else text
+
+
+def _with_source(claim: str, source: str) -> str:
+    """ "the port is shut." and "the police" -> "the port is shut, according to the police.":
+    the words a sentence that cites its source was written in."""
+    if claim[-1:] in ".!?":
+        return f"{claim[:-1]}, according to {source}{claim[-1]}"
+    return f"{claim}, according to {source}"
 
 
 @dataclass
