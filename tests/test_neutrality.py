@@ -27,6 +27,29 @@ def test_dangling_openers() -> None:
     assert not opens_dangling("Helen Smith said the talks failed.")
 
 
+def test_such_and_this_point_back_at_a_sentence_before() -> None:
+    for text in [
+        "Eastwood's film will leave such people vaguely uneasy.",
+        "Researchers believe this change could help explain why the disease is rare.",
+        "The debate provided another one of these moments for the candidates.",
+        "The market might have room for this kind of jolt, analysts say.",
+        "Seven of those ten children went to college by the age of twelve.",
+        "On the other hand, the market might have room for a new drink.",
+        "In fact, the studio did not drop everything after reading the book.",
+    ]:
+        assert opens_dangling(text), text
+    for text in [
+        "Officials said this week that the port would close.",
+        "Tools such as hammers were found at the scene on Monday.",
+        'The plan, he said, was "such a mess" from the start.',
+        "The wreck is among the largest this country has seen.",
+        "Among runners, those with the lowest risk ran less than three times a week.",
+        "The attack was like those in Volgograd last month.",
+        "A minute's silence was held to remember victims and those who were affected.",
+    ]:
+        assert not opens_dangling(text), text
+
+
 def test_the_is_not_a_dangling_opener() -> None:
     # "the latter"/"the former" are matched as phrases; a plain "The ..." opener is fine
     assert not opens_dangling("The port stayed open on Monday.")

@@ -37,6 +37,13 @@ DANGLING_OPENERS = frozenset(
     "for his part",
     "for her part",
     "for their part",
+    "on the other hand",
+    "by contrast",
+    "in contrast",
+    "in fact",
+    "after all",
+    "despite this",
+    "because of this",
 }
 
 
@@ -132,6 +139,31 @@ _PRONOUN_SPEAKER = re.compile(
 )  # after a quotation ('," he said'), or a tag that ends the sentence (", she added.")
 
 
+# A noun phrase that points back at something said before: "such people" (not "such as"),
+# "this change", "these moments" (not "this week", "this year": times of the story; not
+# "this country", "this planet"; not "those who", "those in": a pronoun with its own
+# description).
+_POINTS_BACK = re.compile(
+    r"""\bsuch\s+(?!as\b|a\b|an\b)[a-z]
+    |\b(?:this|these)\s+(?!(?:is|was|are|were|has|had|will|would|can|could|may|might
+        |week(?:end)?s?|year|month|morning|afternoon|evening|night|summer|spring|fall|autumn
+        |winter|season|time|past|coming|new|latest|first|second|last|one|two|three|story
+        |article|report|country|planet|world|city|town|state|nation)\b)[a-z]
+    |\bthose\s+(?!(?:who|whom|whose|with|without|in|on|at|of|from|for|to|by|that|which
+        |affected|involved|killed|injured|wounded|responsible|accused|living|aged|under|over
+        |close|closest|most|still|already|now|seeking|hoping|trying|days|years)\b)[a-z]""",
+    re.VERBOSE,
+)
+
+
+def points_back(text: str) -> bool:
+    """True when a sentence, outside its quotations, names something through "such" or
+    "this/these/those" ("Eastwood's film will leave such people vaguely uneasy.",
+    "researchers believe this change could help explain ..."): without the sentence
+    before it, the reader cannot tell what."""
+    return bool(_POINTS_BACK.search(_QUOTATION.sub("", text)))
+
+
 def opens_dangling(text: str) -> bool:
     """True when a sentence needs the sentence before it: it starts with a pronoun or
     connective that needs an antecedent, or with a short phrase and then "he"/"she"
@@ -144,7 +176,7 @@ def opens_dangling(text: str) -> bool:
     for n in (1, 2, 3, 4):
         if " ".join(words[:n]) in DANGLING_OPENERS and (n == 1 or words[n : n + 1] not in _ON):
             return True  # "At the time, ..." but not "At the time of his death, ..."
-    if _PRONOUN_SPEAKER.search(text):
+    if _PRONOUN_SPEAKER.search(text) or points_back(text):
         return True
     phrase = _PHRASE_THEN_PRONOUN.match(text)
     return bool(phrase and not re.search(r"[A-Z]", phrase["phrase"]))
