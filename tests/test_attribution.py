@@ -33,6 +33,22 @@ def test_attribution_wording() -> None:
     assert attribute("According to a new book, Trump met Kim twice.", None) == (
         "One report, citing a new book, says that Trump met Kim twice."
     )
+    # the first comma after "According to X" may not end the source: the old wording stays
+    for text in [
+        "According to Smith, who spoke to reporters on Monday, the plant will close.",
+        "According to police in Houston, Texas, the man fled on foot.",
+        "According to Smith, 45, the company lost money.",
+        "According to the report, released Tuesday, the agency wasted $2 billion.",
+        "According to a July 21, 2007, report, the river rose.",
+        "The plant will close in May, according to one report.",  # no source to cite
+    ]:
+        assert attribute(text, None).startswith("One report says that "), text
+    assert attribute("Twelve people died, according to Reuters.", "Reuters") == (
+        "Reuters reports that twelve people died, according to Reuters."
+    )  # not "Reuters, citing Reuters, reports"
+    assert attribute("Officials said 12 died, according to Smith & Co.", None) == (
+        "One report, citing Smith & Co., says that officials said 12 died."
+    )
     inside = "In 2011, at least according to the U.N., the population will reach 7 billion."
     assert attribute(inside, None) == (
         "One report says that in 2011, at least according to the U.N., the population will "
@@ -67,6 +83,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Ted Cruz spoke on Monday.",  # a first name, even one the story writes in lower case
         "Sterling Brown was arrested in the car park.",
         "Ninety-Nine Restaurants closed its doors.",  # a name that opens on a number word
+        "Thousand Oaks police say the gunman was a veteran.",
     ]:
         assert opening(text) == text, text
     for text in [

@@ -235,11 +235,14 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible("A spokesman for the company did not immediately respond to emails.")
     assert not _eligible("The mayor could not be reached for comment on Monday evening.")
     assert _eligible("The mayor was reached by phone and said the road would reopen.")
+    assert _eligible("An agreement could not be reached before the deadline, talks resume Monday.")
     # a subordinate clause with no main clause is a fragment
     assert not _eligible(
         "Though Yu and Soni have also obscured their premise by calling it a sauce."
     )
     assert _eligible("Though the storm weakened, the coast was flooded on Monday night.")
+    assert _eligible("Because of heavy rain the match was postponed until next week.")
+    assert _eligible("While in office the governor cut taxes for small businesses twice.")
     assert not _eligible("spoke to a union official on November 3 who received a message.")
     assert not _eligible("Police arrested several people and are widening the...")
     assert not _eligible("MR. POOLE DENIED THE ALLEGATIONS BUT LATER PLEADED GUILTY IN COURT.")

@@ -46,6 +46,11 @@ def test_such_and_this_point_back_at_a_sentence_before() -> None:
         "Among runners, those with the lowest risk ran less than three times a week.",
         "The attack was like those in Volgograd last month.",
         "A minute's silence was held to remember victims and those who were affected.",
+        "Half of those polled said the economy was getting worse.",
+        "Police said those arrested face charges of rioting and looting.",
+        "Profits rose 12 percent this quarter, Apple said on Tuesday.",
+        "After all the votes were counted, Smith led by 300 votes.",
+        "There is no such thing as a free lunch, the Fed chair said.",
     ]:
         assert not opens_dangling(text), text
 

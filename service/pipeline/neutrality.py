@@ -37,14 +37,14 @@ DANGLING_OPENERS = frozenset(
     "for his part",
     "for her part",
     "for their part",
-    "on the other hand",
-    "by contrast",
-    "in contrast",
-    "in fact",
-    "after all",
-    "despite this",
-    "because of this",
 }
+# Openers that need the sentence before only as a phrase of their own, with its comma: "In
+# fact, ..." but "In fact-checking ...", "After all the votes were counted, ...".
+_COMMA_OPENERS = re.compile(
+    r"^(?:on the other hand|by contrast|in contrast|in fact|after all|despite this"
+    r"|because of this),",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -144,14 +144,17 @@ _PRONOUN_SPEAKER = re.compile(
 # "this country", "this planet"; not "those who", "those in": a pronoun with its own
 # description).
 _POINTS_BACK = re.compile(
-    r"""\bsuch\s+(?!as\b|a\b|an\b)[a-z]
+    r"""\bsuch\s+(?!as\b|a\b|an\b|things?\b)[a-z]
     |\b(?:this|these)\s+(?!(?:is|was|are|were|has|had|will|would|can|could|may|might
         |week(?:end)?s?|year|month|morning|afternoon|evening|night|summer|spring|fall|autumn
         |winter|season|time|past|coming|new|latest|first|second|last|one|two|three|story
-        |article|report|country|planet|world|city|town|state|nation)\b)[a-z]
+        |article|report|country|planet|world|city|town|state|nation|quarter|decade|century
+        |term|election|fiscal|holiday|days|era|point|stage)\b)[a-z]
     |\bthose\s+(?!(?:who|whom|whose|with|without|in|on|at|of|from|for|to|by|that|which
         |affected|involved|killed|injured|wounded|responsible|accused|living|aged|under|over
-        |close|closest|most|still|already|now|seeking|hoping|trying|days|years)\b)[a-z]""",
+        |close|closest|most|still|already|now|seeking|hoping|trying|days|years|polled
+        |surveyed|questioned|interviewed|arrested|detained|charged|convicted|sentenced
+        |eligible|born|present|attending|taking|working|caught|named|listed)\b)[a-z]""",
     re.VERBOSE,
 )
 
@@ -176,7 +179,7 @@ def opens_dangling(text: str) -> bool:
     for n in (1, 2, 3, 4):
         if " ".join(words[:n]) in DANGLING_OPENERS and (n == 1 or words[n : n + 1] not in _ON):
             return True  # "At the time, ..." but not "At the time of his death, ..."
-    if _PRONOUN_SPEAKER.search(text) or points_back(text):
+    if _PRONOUN_SPEAKER.search(text) or _COMMA_OPENERS.match(text) or points_back(text):
         return True
     phrase = _PHRASE_THEN_PRONOUN.match(text)
     return bool(phrase and not re.search(r"[A-Z]", phrase["phrase"]))

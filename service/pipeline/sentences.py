@@ -129,13 +129,15 @@ _FURNITURE_SENTENCE = re.compile(
       | (?-i:[a-z]\s\((?:L|L-R|R-L)\)\s+(?:is|are|was|were|and|with|speaks|talks|poses)\b)
       | (?-i:^CLOSE\s)                                         # a video player's "CLOSE"
       | \bhas\s+(?:the|more)\s+details(?:\s+(?:about|on)\s[^.]{1,80})?\.$  # "X has the details."
-      | ^(?:photo|image|picture)s?\s*(?:by|from|courtesy|via)\b   # "Image from the campaign."
+      | ^(?:photo|image|picture)s?\s*(?:by|courtesy|via)\b       # "Photo by: William Yap."
+      | ^(?:photo|image|picture)\s+from\s+(?:\S+\s+){0,6}\S+\.$     # "Image from the campaign."
       | ^follow\s+(?:\S+\s+){0,3}?(?:on|at)\s+(?:twitter|facebook|instagram)\b
       | ^follow\s+(?:him|her|them|us)\s+(?:on|at)\b
-      | ^contact\s+(?:\S+\s+){0,3}?at\s+(?:\(?\d|\S+@)              # "Contact her at 925-..."
+      | ^contact\s+(?:\S+\s+){0,3}?at\s+(?:\(?\d{3}\)?[-.\s]\d{3}|\S+@)  # "Contact her at 925-943-"
       | \bplease\s+(?:turn\s+on|enable)\s+javascript\b
       | ^advisory\s*:                                      # "Advisory: This film contains ..."
-      | ^starring\s | \bwith\s+english\s+subtitles\b          # a film listing's credits
+      | ^starring\s                                             # a film listing's credits
+      | ^in\s+\w+(?:\s+and\s+(?:in\s+)?(?:some\s+)?\w+)?\s+with\s+english\s+subtitles\.$
       | \[(?:Reuters|AP|AFP|EPA|Getty(?:\s+Images)?)\]            # a caption's agency credit
       | \b(?:provided|listed|shown|included|embedded)\s+below\b
       | (?-i:^(?:[A-Z][\w.'’-]*\s){0,4}[A-Z][\w.'’-]*,\s(?:left|right|front|center|centre|top
@@ -205,6 +207,12 @@ def _opens_sentence(char: str) -> bool:
     in any cased script (Ä, É, Д, not only A-Z), or a letter of a script without case.
     A lower-case letter continues the sentence ("approx. five", "Ph.D. students")."""
     return char.isdecimal() or (char.isalpha() and not char.islower())
+
+
+def ends_on_an_abbreviation(text: str) -> bool:
+    """Whether the last word of `text` is an abbreviation that keeps its stop ("Co", "U.S",
+    "Jr"), so that a stop after it is part of the word."""
+    return _is_abbreviation(text.rstrip(".") + ".")
 
 
 def _is_abbreviation(chunk: str) -> bool:
@@ -299,10 +307,24 @@ _CAPTION_DATE = re.compile(
     r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep"
     r"|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b"
 )
+# What follows a caption's date: the end, or where the picture was taken (", in Rome.").
+_AFTER_THE_DATE = re.compile(
+    r"(?:[.!?…]*[\"”’)]*\s*$|,?\s+(?:in|at|near|outside|off|on|aboard)\s+(?:the\s+)?[A-Z])"
+)
 # Where a caption's main clause ends ("People pray | before placing flowers ...").
 _SUBORDINATE = re.compile(r"\b(?:after|as|who|that|which|when|while|before|because|where)\b")
-_TOLD = re.compile(r"\b(?:was|were|had|did|said|says|told|been|according)\b", re.IGNORECASE)
-_PAST_PARTICIPLE = re.compile(r"(?<![-\w])(\w+\s+)?(\w{3,}ed)\b")
+# What a news sentence says and a caption does not: a past, a future, a report ("Steve Jobs
+# died ...", "The funeral will be held ...", "... was arrested", "said").
+_TOLD = re.compile(
+    r"""\b(?:is|are|was|were|had|did|said|says|told|been|according|will|would|shall|could|should
+    |might|made|took|went|came|gave|found|met|won|lost|led|held|ran|began|fell|got|saw
+    |knew|thought|brought|built|sent|spent|paid|kept|struck|shot|fought|caught|sold|stood
+    |broke|spoke|wrote|rose|drove|flew|grew|became|felt|heard|taught|sat|slid|swept|sank
+    |tore|woke|threw|blew|drew|fled|froze|hung|hid|rode|rang|sang|shook|slept|sought|stole
+    |swore|withdrew|chose|dealt|forgot)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_PAST_PARTICIPLE = re.compile(r"(?<![-\w])(\w+\s+)?(\w{2,}ed)\b")  # "died", "fled", "closed"
 
 
 def is_dated_caption(text: str) -> bool:
@@ -316,8 +338,8 @@ def is_dated_caption(text: str) -> bool:
     ("Reid checked herself in on Tuesday, December 9, 2008."), or what was said; a caption
     says what the picture shows, in the present."""
     date = _CAPTION_DATE.search(text)
-    if date is None:
-        return False
+    if date is None or not _AFTER_THE_DATE.match(text, date.end()):
+        return False  # "The trial begins Monday, Jan. 9, 2012, in federal court": a schedule
     head = text[: date.start()]
     main = head[: m.start()] if (m := _SUBORDINATE.search(head)) else head
     if _TOLD.search(main):
@@ -404,7 +426,7 @@ _CAPITALS_OPENING = re.compile(
 )
 
 
-_PAGE_POINTER = re.compile(r"\s*\((?:see|video|photos?|pictured)\s+(?:below|above)\)", re.I)
+_PAGE_POINTER = re.compile(r"(?<!\s)\s*\((?:see|video|photos?|pictured)\s+(?:below|above)\)", re.I)
 
 
 def _without_page_styling(piece: str) -> str:

@@ -5,7 +5,7 @@ outlet, and writes "one report" when the input names no outlet. Two jobs live he
 - the wording of one attribution, with the claim's first word lower-cased unless it
   reads as part of a name ("According to X, the union ..." but "..., NATO ...");
 - a pass over a finished summary so that unnamed reports read as a sequence
-  ("one report", "another report", "the same report", "the first report") instead of
+  ("one report", "another report", "the same report", "report 1") instead of
   the same three words before every sentence; in a story that ran for days, by their
   publication dates ("a July 21 report", "another July 21 report").
 """
@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.models import Article, SummarySentence
 from service.pipeline.dates import day_label
-from service.pipeline.sentences import word_count
+from service.pipeline.sentences import ends_on_an_abbreviation, word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
 _ORDINALS = (
@@ -77,7 +77,7 @@ def attribute(
     is lower-cased when it reads as a common word (see `_opens_on_a_name`).
     """
     cited = cited_source(text)
-    if cited is not None:  # not "According to one report, ..., according to the CDC."
+    if cited is not None and cited[0] != outlet:  # not "Reuters, citing Reuters, reports"
         source, claim = cited
         body = _in_sentence_case(claim, names or set(), lowercase_words or set())
         if outlet:
@@ -90,8 +90,14 @@ def attribute(
     return f"According to {outlet or 'one report'}, {body}"
 
 
-_SOURCE_FIRST = re.compile(r"^according to ([^,]{2,80}), (?=\S)", re.IGNORECASE)
+_SOURCE_FIRST = re.compile(r"^according to ([^,\d]{2,80}), (?=\S)", re.IGNORECASE)
 _SOURCE_LAST = re.compile(r", according to ([^,]{2,80}?)\.$")
+# What may follow "According to X, " when X is not the whole source: an apposition ("Smith,
+# who spoke ...", "Smith, 45, ...", "the report, released Tuesday, ..."), or the rest of a
+# place ("police in Houston, Texas, ...").
+_NOT_A_CLAIM = re.compile(
+    r"(?:who|whom|whose|which|where|when|\d|[A-Z][\w.'’-]*,|[a-z]+(?:ing|ed)\b)"
+)
 
 
 def cited_source(text: str) -> tuple[str, str] | None:
@@ -104,10 +110,18 @@ def cited_source(text: str) -> tuple[str, str] | None:
     report, citing the U.S. Department of ..., says that billions ... remain unspent." is
     one."""
     if match := _SOURCE_FIRST.match(text):
-        return match.group(1), text[match.end() :]
-    if match := _SOURCE_LAST.search(text):
-        return match.group(1), text[: match.start()] + "."
-    return None
+        source, claim = match.group(1), text[match.end() :]
+        if _NOT_A_CLAIM.match(claim):
+            return None
+    elif match := _SOURCE_LAST.search(text):
+        source, claim = match.group(1), text[: match.start()] + "."
+        if ends_on_an_abbreviation(source):
+            source += "."  # "according to Smith & Co." keeps its stop
+    else:
+        return None
+    if UNNAMED_REPORT.search(source) or word_count(claim) < 2:
+        return None  # "citing one report" names no source; a claim must remain
+    return source, claim
 
 
 def _in_sentence_case(text: str, names: set[str], lowercase_words: set[str]) -> str:
@@ -136,7 +150,8 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
     head, *tail = first.split("-")
-    if head.lower() in _NUMBER_WORDS and not any(part[:1].isupper() for part in tail):
+    named_next = bool(rest) and rest[0][:1].isupper()  # "Thousand Oaks police", "Eleven Madison"
+    if head.lower() in _NUMBER_WORDS and not named_next and not any(p[:1].isupper() for p in tail):
         return False  # "Thirty-five percent", "Dozens of"; not "Ninety-Nine Restaurants"
     if (
         rest

@@ -85,11 +85,11 @@ _FIRST_PERSON = re.compile(
     r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s|[Yy]ou|[Yy]our|[Yy]ours)\b"
 )  # not "US", not "Me." (Maine); "you" outside quotes addresses the reader: ad copy
 _QUOTE_CHARS = '"“”'
-_SUBORDINATE_ONLY = re.compile(r"(?:Though|Although|Because|Whereas|While|Even though)\s")
+_SUBORDINATE_ONLY = re.compile(r"(?:Though|Although|Even though)\s")
 # A reporter's unanswered calls: true, but no news of the story's.
 _UNANSWERED = re.compile(
     r"\b(?:left\s+(?:a\s+)?(?:phone\s+)?messages?\s+seeking|did\s+not\s+immediately\s+"
-    r"(?:respond|return|reply)|could\s+not\s+(?:immediately\s+)?be\s+reached)\b",
+    r"(?:respond|return|reply)|could\s+not\s+(?:immediately\s+)?be\s+reached\s+for\s+comment)\b",
     re.IGNORECASE,
 )
 
