@@ -394,6 +394,8 @@ def test_a_source_no_cited_article_names_is_not_kept() -> None:
     report = "Police said two people were hurt when the country's health ministry building burned."
     invented = "According to The New York Times, two people were hurt."
     assert _invented_source(invented, outlets, [report]) == "The New York Times"
+    at_the_end = "Two people were hurt, according to The New York Times."
+    assert _invented_source(at_the_end, outlets, [report]) == "The New York Times"
     for grounded in (
         "According to police, two people were hurt.",
         "According to the country's health ministry, the building burned.",
@@ -417,6 +419,21 @@ def test_an_invented_attribution_becomes_the_citing_outlets(
     assert sentence.text.startswith("According to Outlet B, exporters warned")
     assert "New York Times" not in summary.text
     assert any("'The New York Times', which no cited article names" in n for n in summary.notes)
+
+
+def test_an_invented_source_at_the_end_of_a_sentence_goes_too(
+    fake_llm,
+    tmp_path,
+    embedder,  # noqa: F811
+) -> None:
+    """Not "Outlet B, citing The New York Times, reports that ...": no article names it."""
+    invented = "Exporters warned that fruit shipments could spoil, according to The New York Times."
+    fake_llm.behave(SERVED, Reply(answer((invented, [2]))))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == MODEL
+    [sentence] = summary.sentences
+    assert sentence.text.startswith("According to Outlet B, exporters warned")
+    assert "New York Times" not in summary.text
 
 
 def test_the_repair_request_fits_the_context_window(fake_llm, tmp_path, embedder) -> None:  # noqa: F811

@@ -52,6 +52,7 @@ from service.backends.summarizers.attribution import (
     ACCORDING,
     UNNAMED_REPORT,
     attribute,
+    cited_source,
     report_days,
     sequenced_length,
     unnamed_growth,
@@ -542,7 +543,7 @@ class LLMSummarizer:
                 cited = {articles[n - 1].outlet for n in sentence.citations}
                 text = _without_other_outlet(text, cited, outlets, invented=bool(invented))
             elif invented:
-                text = claim_of(text, outlets)
+                text = _unsourced(text, outlets)
             length = sequenced_length(text, growth)
             if words + length > max_words:
                 dropped.append(
@@ -556,14 +557,18 @@ class LLMSummarizer:
 
 
 def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> str | None:
-    """The source an "According to X," names when X is neither one of the story's outlets
-    nor named in an article the sentence cites ("According to The New York Times" on a
-    Reuters report): the model made the attribution up. None when it is grounded, as
-    "according to the police" is in an article that quotes the police."""
+    """The source an "According to X," (or "..., according to X.") names when X is neither
+    one of the story's outlets nor named in an article the sentence cites ("According to The
+    New York Times" on a Reuters report): the model made the attribution up. None when it is
+    grounded, as "according to the police" is in an article that quotes the police."""
     named = ACCORDING.match(text)
-    if not named:
+    cited = cited_source(text)
+    if named:
+        name = named.group(1)
+    elif cited:
+        name = cited[0]
+    else:
         return None
-    name = named.group(1)
     if name in outlets or UNNAMED_REPORT.fullmatch(name):
         return None
     words = content_words(name)  # "the country's health ministry": its words are there
@@ -580,10 +585,20 @@ def _without_other_outlet(
     """A sentence several articles support, without "According to <an outlet it does not
     cite>," (the verifier moved its citations) or to a source none of them names
     (`invented`); other sources ("the police") stay."""
+    if invented:
+        return _unsourced(text, outlets)
     named = ACCORDING.match(text)
-    if named and (invented or (named.group(1) in outlets and named.group(1) not in cited)):
+    if named and named.group(1) in outlets and named.group(1) not in cited:
         return claim_of(text, outlets)
     return text
+
+
+def _unsourced(text: str, outlets: list[str]) -> str:
+    """The claim without any attribution: "According to X, ..." and "..., according to X."
+    both go (X was made up)."""
+    claim = claim_of(text, outlets)
+    cited = cited_source(claim)
+    return cited[1][:1].upper() + cited[1][1:] if cited else claim
 
 
 def _attributed(
@@ -591,11 +606,13 @@ def _attributed(
 ) -> str:
     """A single-source sentence attributed to its one outlet (and not to another outlet,
     nor to a source the article does not name: `invented`)."""
+    if invented:  # a made-up source
+        return attribute(_unsourced(text, outlets), outlet)
     claim = claim_of(text, outlets)
     if claim == text:
         return attribute(claim, outlet)
     named = ACCORDING.match(text)
     other_outlet = bool(named and outlet and named.group(1) in outlets and named.group(1) != outlet)
-    if other_outlet or invented:  # an outlet that does not support it, or a made-up source
+    if other_outlet:  # an outlet that does not support it
         return attribute(claim, outlet)
     return text
