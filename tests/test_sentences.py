@@ -410,5 +410,9 @@ def test_sentences_inside_a_quotation_opened_before_them_are_marked_quoted() -> 
     text += 'work at night. The work will take a few more days." The mayor spoke later.'
     quoted = [s.quoted for s in split_sentences("b", text)]
     assert quoted == [False, False, True, True, True, True, False]
+    # an inch mark opens no quotation
+    tall = "The suspect is 6'2\" tall, police said on Monday. He was last seen near the station. "
+    tall += "Officers searched the area all night. The search went on for a week."
+    assert not any(s.quoted for s in split_sentences("d", tall))
     # each paragraph starts outside a quotation
     assert not any(s.quoted for s in split_sentences("c", "“We are ready.\nThe bill passed."))

@@ -473,6 +473,9 @@ def _inside_a_quotation(pieces: list[str]) -> list[bool]:
         opened = piece.count("“") - piece.count("”")
         if opened:
             inside = opened > 0
-        elif piece.count('"') % 2:
+        elif (piece.count('"') - len(_INCHES.findall(piece))) % 2:
             inside = not inside
     return marks
+
+
+_INCHES = re.compile(r'(?<=\d)"')  # 6'2", a 12" pipe: an inch mark, no quotation
