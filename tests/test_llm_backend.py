@@ -406,12 +406,20 @@ def test_a_source_no_cited_article_names_is_not_kept() -> None:
         assert _invented_source(grounded, outlets, [report]) is None, grounded
 
 
+@pytest.mark.parametrize(
+    "invented",
+    [
+        "According to The New York Times, exporters warned that fruit shipments could spoil.",
+        # not "Outlet B, citing The New York Times, reports that ...": no article names it
+        "Exporters warned that fruit shipments could spoil, according to The New York Times.",
+    ],
+)
 def test_an_invented_attribution_becomes_the_citing_outlets(
+    invented: str,
     fake_llm,
     tmp_path,
     embedder,  # noqa: F811
 ) -> None:
-    invented = "According to The New York Times, exporters warned that fruit shipments could spoil."
     fake_llm.behave(SERVED, Reply(answer((invented, [2]))))
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert summary.backend == MODEL
@@ -419,21 +427,6 @@ def test_an_invented_attribution_becomes_the_citing_outlets(
     assert sentence.text.startswith("According to Outlet B, exporters warned")
     assert "New York Times" not in summary.text
     assert any("'The New York Times', which no cited article names" in n for n in summary.notes)
-
-
-def test_an_invented_source_at_the_end_of_a_sentence_goes_too(
-    fake_llm,
-    tmp_path,
-    embedder,  # noqa: F811
-) -> None:
-    """Not "Outlet B, citing The New York Times, reports that ...": no article names it."""
-    invented = "Exporters warned that fruit shipments could spoil, according to The New York Times."
-    fake_llm.behave(SERVED, Reply(answer((invented, [2]))))
-    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
-    assert summary.backend == MODEL
-    [sentence] = summary.sentences
-    assert sentence.text.startswith("According to Outlet B, exporters warned")
-    assert "New York Times" not in summary.text
 
 
 def test_the_repair_request_fits_the_context_window(fake_llm, tmp_path, embedder) -> None:  # noqa: F811

@@ -302,6 +302,14 @@ def is_story_sentence(text: str) -> bool:
     )
 
 
+# Irregular past forms that are no present form too ("fell", not "hit" or "read").
+_IRREGULAR_PASTS = frozenset(
+    """made took went came gave found met won lost led held ran began fell got saw knew
+    thought brought built sent spent paid kept struck shot fought caught sold stood broke
+    spoke wrote rose drove flew grew became felt heard taught sat slid swept sank tore woke
+    threw blew drew fled froze hung hid rode rang sang shook slept sought stole swore
+    withdrew chose dealt forgot""".split()
+)
 # A wire photo caption's date: the weekday, the day and the year ("Friday, Oct. 14, 2011").
 _CAPTION_DATE = re.compile(
     r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep"
@@ -315,15 +323,14 @@ _AFTER_THE_DATE = re.compile(
 _SUBORDINATE = re.compile(r"\b(?:after|as|who|that|which|when|while|before|because|where)\b")
 # What a news sentence says and a caption does not: a past, a future, a report ("Steve Jobs
 # died ...", "The funeral will be held ...", "... was arrested", "said").
-_TOLD = re.compile(
-    r"""\b(?:is|are|was|were|had|did|said|says|told|been|according|will|would|shall|could|should
-    |might|made|took|went|came|gave|found|met|won|lost|led|held|ran|began|fell|got|saw
-    |knew|thought|brought|built|sent|spent|paid|kept|struck|shot|fought|caught|sold|stood
-    |broke|spoke|wrote|rose|drove|flew|grew|became|felt|heard|taught|sat|slid|swept|sank
-    |tore|woke|threw|blew|drew|fled|froze|hung|hid|rode|rang|sang|shook|slept|sought|stole
-    |swore|withdrew|chose|dealt|forgot)\b""",
-    re.IGNORECASE | re.VERBOSE,
+_NEWS_WORDS = (
+    frozenset(
+        """is are was were had did said says told been according will would shall could should
+        might""".split()
+    )
+    | _IRREGULAR_PASTS
 )
+_WORD_RUN = re.compile(r"\w+")
 _PAST_PARTICIPLE = re.compile(r"(?<![-\w])(\w+\s+)?(\w{2,}ed)\b")  # "died", "fled", "closed"
 
 
@@ -342,7 +349,7 @@ def is_dated_caption(text: str) -> bool:
         return False  # "The trial begins Monday, Jan. 9, 2012, in federal court": a schedule
     head = text[: date.start()]
     main = head[: m.start()] if (m := _SUBORDINATE.search(head)) else head
-    if _TOLD.search(main):
+    if any(word.lower() in _NEWS_WORDS for word in _WORD_RUN.findall(main)):
         return False
     return not any(
         (before or "").strip().lower() not in _DETERMINERS
@@ -352,17 +359,16 @@ def is_dated_caption(text: str) -> bool:
 
 # Words that make a short line a sentence rather than a caption: auxiliaries, frequent
 # irregular verbs, and subjects ("they plan ..."); regular verbs show by their ending.
-_VERB_WORDS = frozenset(
-    """is are was were be been being am has have had will would can could may might must
-    shall should do does did said says say told make made take took went go goes come came
-    gave give found find left met won lost hit put set cut led held ran began fell got saw
-    knew thought brought built sent spent paid kept struck shot fought caught sold stood
-    broke spoke wrote rose drove flew grew shown became felt let heard read taught spread
-    cost hurt shut quit burst beat split laid lay sat slid swept swung sank tore wore woke
-    stuck threw thrown blew drew fed fled froze hung hid lit meant rode rang sang shook
-    slept sought stole swore understood withdrew bore chose dealt forgot lent sped spun
-    agree disagree want need plan die remain continue expect believe hope fear know think
-    seem appear""".split()
+_VERB_WORDS = (
+    frozenset(
+        """is are was were be been being am has have had will would can could may might must
+        shall should do does did said says say told make take go goes come give find left
+        hit put set cut shown let read spread cost hurt shut quit burst beat split laid lay
+        swung wore stuck thrown fed lit meant understood bore lent sped spun agree disagree
+        want need plan die remain continue expect believe hope fear know think seem
+        appear""".split()
+    )
+    | _IRREGULAR_PASTS
 )
 _SUBJECTS = frozenset("i you he she we they it there here what who that".split())
 _PLURALS = frozenset("men women people children police".split())  # "Both men deny ..."
@@ -424,8 +430,7 @@ _CAPITALS_OPENING = re.compile(
     r"^(THE|A|AN|IN|ON|AT|AS|FOR|IF|WHEN|AFTER|BEFORE|WHILE|SINCE|THIS|THAT|THESE|THOSE|HE|SHE"
     r"|THEY|WE|IT'S|ONE|TWO|THREE)(?=\s+[a-z])"
 )
-
-
+# A pointer to the page's layout run into a sentence ("... video of the leopard (see below).").
 _PAGE_POINTER = re.compile(r"(?<!\s)\s*\((?:see|video|photos?|pictured)\s+(?:below|above)\)", re.I)
 
 
@@ -457,6 +462,9 @@ def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
     return tuple(sentences)
 
 
+_INCHES = re.compile(r'(?<=\d)"')  # 6'2", a 12" pipe: an inch mark, no quotation
+
+
 def _inside_a_quotation(pieces: list[str]) -> list[bool]:
     """For each sentence of a paragraph, whether a quotation opened by a sentence before it
     is still open where it starts.
@@ -476,6 +484,3 @@ def _inside_a_quotation(pieces: list[str]) -> list[bool]:
         elif (piece.count('"') - len(_INCHES.findall(piece))) % 2:
             inside = not inside
     return marks
-
-
-_INCHES = re.compile(r'(?<=\d)"')  # 6'2", a 12" pipe: an inch mark, no quotation

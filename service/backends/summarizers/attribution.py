@@ -76,14 +76,15 @@ def attribute(
     The sentence's first word keeps its capital when it reads as part of a name, and
     is lower-cased when it reads as a common word (see `_opens_on_a_name`).
     """
+    names, lowercase_words = names or set(), lowercase_words or set()
     cited = cited_source(text)
     if cited is not None and cited[0] != outlet:  # not "Reuters, citing Reuters, reports"
         source, claim = cited
-        body = _in_sentence_case(claim, names or set(), lowercase_words or set())
+        body = _in_sentence_case(claim, names, lowercase_words)
         if outlet:
             return f"{outlet}, citing {source}, reports that {body}"
         return f"One report, citing {source}, says that {body}"
-    body = _in_sentence_case(text, names or set(), lowercase_words or set())
+    body = _in_sentence_case(text, names, lowercase_words)
     if "according to" in text.lower():  # "... some time in 2011 -- at least according to ..."
         reporter = f"{outlet} reports" if outlet else "One report says"
         return f"{reporter} that {body}"

@@ -561,11 +561,9 @@ def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> s
     one of the story's outlets nor named in an article the sentence cites ("According to The
     New York Times" on a Reuters report): the model made the attribution up. None when it is
     grounded, as "according to the police" is in an article that quotes the police."""
-    named = ACCORDING.match(text)
-    cited = cited_source(text)
-    if named:
+    if named := ACCORDING.match(text):
         name = named.group(1)
-    elif cited:
+    elif cited := cited_source(text):  # read only when no source opens the sentence
         name = cited[0]
     else:
         return None
