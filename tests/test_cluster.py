@@ -13,6 +13,7 @@ from service.pipeline.cluster import (
     mutual_neighbours,
     name_similarity,
     story_similarity,
+    weekday_similarity,
     year_similarity,
 )
 from service.pipeline.ingest import load_paths
@@ -123,6 +124,34 @@ def test_months_tell_monthly_reports_of_one_kind_apart() -> None:
     assert similarity[0, 1] == 0.5  # March shared, April only in the first
     assert similarity[1, 2] == -1.0  # both dated by month, different months
     assert similarity[3, 0] == 0.0  # no month: no evidence either way
+
+
+def test_a_shared_weekday_counts_only_above_what_the_pool_usually_shares() -> None:
+    texts = [
+        "The Senate voted on Tuesday to confirm the nominee.",
+        "Senators confirmed the nominee Tuesday.",
+        "The House passed the bill on Thursday.",
+        "The governor resigned on Friday; on Tuesday she had denied it.",
+        "No day is named here.",
+    ]
+    similarity = weekday_similarity(texts)
+    assert similarity[0, 1] > similarity[0, 3] > similarity[0, 2]  # same day > half > none
+    assert similarity[0, 2] == similarity[0, 4] < 0  # another day weighs like no day
+    one_day = ["Voters went to the polls on Tuesday."] * 2 + ["Markets fell Tuesday."] * 3
+    assert np.allclose(weekday_similarity(one_day), 0.0)  # a day's news: every text says it
+    assert not weekday_similarity(["alone on Monday"]).any()
+
+
+def test_the_weekday_view_parts_two_events_of_one_kind_in_a_pool_of_many_days() -> None:
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    texts = [f"A storm hit the coast on {day}." for day in days] + [
+        "Coast storm damage reported Tuesday."
+    ]
+    vectors = np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+    with_days = story_similarity(vectors, texts)
+    without = story_similarity(vectors, texts, SimilarityWeights(weekdays=0.0))
+    gain = with_days - without
+    assert gain[1, 6] > 0 > gain[0, 6]  # the Tuesday reports gain on the others
 
 
 def test_mutual_neighbours_are_reciprocal_and_need_a_choice() -> None:

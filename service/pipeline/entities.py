@@ -2,9 +2,9 @@
 
 In: an article's text. Out: its proper names (capitalised words that are not
 sentence openers; lower-cased, one token each, in order, repeats kept so TF-IDF
-can weigh them), and the years and months it mentions. Two reports of one event share
-their names (people, places, organisations) and their year; two events of the
-same kind (two earthquakes, two celebrity rehab stays) mostly share neither,
+can weigh them), and the years, months and weekdays it mentions. Two reports of one
+event share their names (people, places, organisations) and their year; two events of
+the same kind (two earthquakes, two celebrity rehab stays) mostly share neither,
 which is what plain topic similarity misses.
 """
 
@@ -19,6 +19,7 @@ _YEAR = re.compile(r"(?<![\d.,$])(?:19[5-9]\d|20[0-4]\d)(?!\d|[.,]\d)")
 _MONTH = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
 # Capitalised for grammar, not because they name something.
 _NOT_NAMES = frozenset(
@@ -84,3 +85,9 @@ def months_mentioned(text: str) -> frozenset[str]:
     """Month names a text writes ("on March 3", "in May"): monthly events of one kind
     (jobs reports, border figures) differ in the month, not the topic."""
     return frozenset(_MONTH.findall(text))
+
+
+def weekdays_mentioned(text: str) -> frozenset[str]:
+    """Weekday names a text writes, lower-cased ("on Tuesday" -> "tuesday"): reports of one
+    event name the day it happened; events of one kind on other days name another."""
+    return frozenset(day.lower() for day in _WEEKDAY.findall(text))

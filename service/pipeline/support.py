@@ -46,6 +46,7 @@ from functools import cached_property
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from service.pipeline.entities import weekdays_mentioned
 from service.pipeline.sentences import Sentence
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
@@ -56,7 +57,6 @@ CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also fo
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
-_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
     r"\b(?:not|never|no(?![.\-])|none|nobody|nothing|neither|nor|cannot)\b|n[’']t\b",
@@ -100,7 +100,7 @@ def numbers(text: str) -> set[str]:
 def weekdays(text: str) -> set[str]:
     """Weekday names the text writes ("Saturday"): checked like numbers, since a story that
     runs for days reports "talks continue on Friday" and "talks ended on Saturday"."""
-    return {day.lower() for day in _WEEKDAY.findall(text)}
+    return set(weekdays_mentioned(text))
 
 
 _ORDINALS = "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
