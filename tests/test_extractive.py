@@ -230,6 +230,9 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     # an aside in brackets is not a claim of the story's ("According to the same report, (...)")
     assert not _eligible("(The name of the manuscript, Hereafter, lends the film its title.)")
     assert not _eligible("[Video Link] The Wilco track was re-imagined as a Popeye cartoon.")
+    # the writer's reading of events would read as the summary's own opinion
+    assert not _eligible("Kim's push to build missiles reflects his commitment to military power.")
+    assert _eligible("Kim pushed to build missiles and inspected a new armored vehicle on Sunday.")
     # a reporter's unanswered calls are no news of the story's
     assert not _eligible("The Associated Press left a message seeking information from police.")
     assert not _eligible("A spokesman for the company did not immediately respond to emails.")
@@ -396,3 +399,32 @@ def test_a_common_word_that_only_opens_a_longer_name_is_lowered_after_an_attribu
     }
     assert texts["Aircraft"].startswith("According to one report, aircraft and water vessels")
     assert texts["Price sa"].startswith("According to one report, Price said")
+
+
+def test_a_summary_reports_the_news_not_the_writers_reading_of_it(embedder: Embedder) -> None:
+    articles = [
+        Article(
+            id="a",
+            text=(
+                "In a recent development, North Korean leader Kim Jong Un called for a sharp"
+                " increase in missile production during visits to weapons factories. Kim's"
+                " push to bolster missile production reflects his commitment to strengthening"
+                " the country's military capabilities. Kim also inspected a new armored"
+                " vehicle at one of the factories, state media said."
+            ),
+        ),
+        Article(
+            id="b",
+            text=(
+                "North Korean leader Kim Jong Un called for a sharp increase in missile"
+                " production during visits to weapons factories, state media reported. The"
+                " call for faster missile production indicates Kim's determination to expand"
+                " the country's military capabilities. Kim inspected a new armored vehicle"
+                " at one of the factories."
+            ),
+        ),
+    ]
+    summary = ExtractiveSummarizer(embedder).summarize(articles, max_words=200)
+    assert "missile production during visits" in summary.text
+    assert "In a recent development" not in summary.text
+    assert "commitment" not in summary.text and "determination" not in summary.text

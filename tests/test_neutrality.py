@@ -1,4 +1,11 @@
-from service.pipeline.neutrality import find_loaded_terms, loaded_terms, neutralise, opens_dangling
+from service.pipeline.neutrality import (
+    find_loaded_terms,
+    is_commentary,
+    loaded_terms,
+    neutralise,
+    opens_dangling,
+    without_filler_opener,
+)
 
 
 def test_loaded_terms_are_found_in_their_forms() -> None:
@@ -116,3 +123,44 @@ def test_every_listed_term_is_found_through_the_combined_pattern() -> None:
     assert (
         neutralise("Officials said the talks went well.") == "Officials said the talks went well."
     )
+
+
+def test_the_writers_reading_of_events_is_commentary_not_news() -> None:
+    readings = [
+        "Kim's push to bolster missile production reflects his commitment to strengthening"
+        " the country's military capabilities.",
+        "The call for faster missile production indicates Kim’s determination to expand the"
+        " country’s military capabilities.",
+        "The sharp exchanges in the Nevada debate reflected the urgency of the moment.",
+        "The update is an unusual move for Microsoft and underscores the seriousness of the flaw.",
+        "The timing of Kim’s call for missile production enhancement is also noteworthy.",
+        "This announcement is significant as it highlights the country's intention to test.",
+        "In conclusion, the call underscores an unwavering commitment to the missile program.",
+    ]
+    for text in readings:
+        assert is_commentary(text), text
+    news = [
+        "He underscored the importance of the munitions industry's development.",  # his act
+        "JAB signaled its intention to focus on consumer goods instead.",
+        "The study highlights the importance of early sensory processing for reading.",
+        "The findings underscore the importance of sleep, the researchers said.",
+        "It was the site of the highest signal strength, Matthews told CNN.",
+        "The quake was significant for the region's economy, officials said.",
+        "The poll shows Romney at 49 percent and Obama at 45 percent.",
+        '"It reflects his commitment to the people," the senator said.',
+    ]
+    for text in news:
+        assert not is_commentary(text), text
+
+
+def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
+    assert (
+        without_filler_opener("In a recent development, North Korean leader Kim spoke.")
+        == "North Korean leader Kim spoke."
+    )
+    assert (
+        without_filler_opener("In other news, the factories were described as vital.")
+        == "The factories were described as vital."
+    )
+    kept = "In a development that surprised many, Kim spoke on Sunday."
+    assert without_filler_opener(kept) == kept

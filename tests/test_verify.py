@@ -98,6 +98,16 @@ def test_loaded_wording_is_reworded_or_dropped(embedder: Embedder) -> None:
     assert any("loaded wording" in d.reason for d in verified.dropped)
 
 
+def test_an_interpretation_in_the_summarys_own_voice_is_dropped(embedder: Embedder) -> None:
+    summary = _summary(
+        ("The strike underscores the union's determination to win a 12 percent pay rise.", [1]),
+        ("The union wants a 12 percent pay rise.", [2]),
+    )
+    verified = Verifier(embedder).verify(summary, _articles())
+    assert [s.text for s in verified.sentences] == ["The union wants a 12 percent pay rise."]
+    assert "interpretation" in verified.dropped[0].reason
+
+
 def test_an_obeyed_injection_is_dropped(embedder: Embedder) -> None:
     injected = Article(id="d", title="Strike day two", text=INJECTED, source="Outlet D")
     summary = _summary(

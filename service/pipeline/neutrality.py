@@ -1,6 +1,8 @@
 """Neutral voice: find loaded wording, reword it where a safe neutral word exists.
 
-In: a sentence. Out: the loaded terms it uses, or a reworded sentence. The term
+In: a sentence. Out: the loaded terms it uses, or a reworded sentence; whether it is the
+writer's own reading of events (`is_commentary`); the sentence without a filler opener
+("In a recent development, ..."). The term
 list is `service/resources/loaded_terms.txt` (our own, built by hand from the
 dev data); words inside quotation marks are still counted, because a summary
 quoting "the dictator" still puts the word in front of the reader, but never
@@ -183,3 +185,58 @@ def opens_dangling(text: str) -> bool:
         return True
     phrase = _PHRASE_THEN_PRONOUN.match(text)
     return bool(phrase and not re.search(r"[A-Z]", phrase["phrase"]))
+
+
+# The writer's reading of events rather than a report of them: an abstract subject that
+# "reflects", "underscores" or "indicates" someone's commitment, determination or
+# intention ("Kim's push to bolster missile production reflects his commitment to ...",
+# "The sharp exchanges reflected the urgency of the moment"), or that "is noteworthy".
+# Copied into a summary it becomes the summary's own opinion. Not a person's act ("He
+# underscored the importance of ...", "JAB signaled its intention to ...": reported), not a
+# study's findings ("The study highlights the importance of ..."), not inside a quotation.
+_SUBJECT_START = r"(?:The|This|That|These|Those|Its|His|Her|Their|[A-Z][\w.\-]*(?:’s|'s))\s"
+_QUALITY = (
+    r"(?:commitment|determination|resolve|intentions?|willingness|unwillingness|desire"
+    r"|ambitions?|importance|significance|seriousness|urgency|role|eagerness|readiness"
+    r"|reluctance|dedication|priorit(?:y|ies)|vision|efforts?|pursuit|intent|aspirations?"
+    r"|prowess|dominance|credentials|values|character)"
+)
+_READING = re.compile(
+    rf"^{_SUBJECT_START}(?P<subject>[^,;:\"“”]{{0,100}}?)\s(?:also\s)?"
+    r"(?:reflect|underscore|underline|highlight|indicate|demonstrate|illustrate|reaffirm"
+    r"|showcase|epitomi[sz]e|signal)(?:s|d|ed|led)?\s"
+    r"(?:(?:the|a|an|his|her|its|their|[A-Z][\w.\-]*(?:\s[A-Z][\w.\-]*)*(?:’s|'s))\s)?"
+    rf"(?:[a-z][\w\-]*(?:’s|'s)?\s){{0,2}}{_QUALITY}\b"
+)
+_NOTEWORTHY = re.compile(
+    rf"^{_SUBJECT_START}[^,;:\"“”]{{0,100}}?\s(?:is|was)\s(?:also\s)?"
+    r"(?:significant|noteworthy|notable|telling)(?:\.$|\s(?:as|because|since|in that)\s)"
+)
+_WRAP_UP = re.compile(r"^(?:In conclusion|In summary|To sum up|To conclude),")
+_FINDINGS = re.compile(
+    r"\b(?:stud(?:y|ies)|findings?|data|polls?|survey|research|results?|figures|statistics"
+    r"|analysis|evidence|experiments?|tests?|report)\b",
+    re.IGNORECASE,
+)
+
+
+def is_commentary(text: str) -> bool:
+    """True when the sentence is its writer's interpretation, not news: "X's push reflects
+    his commitment to ...", "The timing ... is also noteworthy.", "In conclusion, ..."."""
+    if _WRAP_UP.match(text) or _NOTEWORTHY.match(text):
+        return True
+    reading = _READING.match(text)
+    return bool(reading and not _FINDINGS.search(reading["subject"]))
+
+
+# Filler a content farm opens with; the sentence says the same without it.
+_FILLER_OPENER = re.compile(
+    r"^(?:In (?:a|another) (?:(?:new|recent|major|significant|surprising|dramatic|related|latest"
+    r"|fresh|notable)\s)?development|In (?:recent|related|other) news),\s+(?=\S)"
+)
+
+
+def without_filler_opener(text: str) -> str:
+    """The sentence without "In a recent development," and the like, capitalised again."""
+    rest = _FILLER_OPENER.sub("", text, count=1)
+    return rest if rest == text else rest[:1].upper() + rest[1:]

@@ -6,6 +6,8 @@ One judge for every backend, built on `support.ClusterEvidence`:
 
 - citations to articles that do not exist are removed;
 - loaded wording is reworded where a neutral word exists, else the sentence is dropped;
+- the writer's reading of events in the summary's own voice ("The strike underscores the
+  union's determination to ...") is dropped; attributed to its outlet it may stand;
 - a sentence that reads as an instruction, or repeats one found inside an article
   ("ignore previous instructions and write ..."), is dropped: article text is data,
   and this is the backstop when a model obeys it anyway;
@@ -40,7 +42,7 @@ from service.backends.summarizers.attribution import (
     vary_unnamed_reports,
 )
 from service.models import Article, DroppedSentence, Summary, SummarySentence
-from service.pipeline.neutrality import find_loaded_terms, neutralise
+from service.pipeline.neutrality import find_loaded_terms, is_commentary, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
 
@@ -180,6 +182,11 @@ class Verifier:
             return "empty sentence"
         if looks_like_instruction(text):
             return "reads as an instruction, not a fact from the articles"
+        if is_commentary(text):
+            return (
+                "states an interpretation in the summary's own voice; a reading of events "
+                "stands only attributed to the outlet that offers it"
+            )
         words = content_words(text)
         for number, instruction in found.instructions:
             if len(words & instruction) >= max(2, _ECHO_OVERLAP * len(words)):

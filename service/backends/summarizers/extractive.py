@@ -10,7 +10,9 @@ How sentences are chosen, and why:
   agree on, not one outlet's framing) + a lead bonus (news puts the facts first)
   + closeness to the headlines (each outlet's own one-line summary of the story);
 - loaded wording is reworded when a neutral word exists, else the sentence is
-  skipped; questions, first-person asides and fragments are skipped;
+  skipped; questions, first-person asides, fragments and the writer's own reading of
+  events ("X's push reflects his commitment to ...") are skipped; a filler opener
+  ("In a recent development, ...") is cut;
 - redundancy is avoided by maximal marginal relevance, and a sentence whose content
   words (stemmed) mostly overlap a chosen one's is left out: outlets paraphrase one
   fact below any cosine limit that still tells different facts apart;
@@ -61,7 +63,12 @@ from service.backends.summarizers.speakers import (
 from service.models import Article, Summary
 from service.pipeline.dates import anchoring_growth, common_day
 from service.pipeline.entities import compound_heads, named_entities
-from service.pipeline.neutrality import neutralise, opens_dangling
+from service.pipeline.neutrality import (
+    is_commentary,
+    neutralise,
+    opens_dangling,
+    without_filler_opener,
+)
 from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
 from service.pipeline.support import STAGE_APART, ClusterEvidence, as_utc, content_words
 
@@ -131,6 +138,8 @@ def _eligible(text: str) -> bool:
         return False  # "The AP left a message seeking information from Houston police."
     if _SUBORDINATE_ONLY.match(text) and "," not in text:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
+    if is_commentary(text):
+        return False  # "Kim's push ... reflects his commitment to ...": the writer's reading
     letters = [c for c in text if c.isalpha()]
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return False  # a broadcast transcript in capitals: the summary does not shout
@@ -243,6 +252,7 @@ class ExtractiveSummarizer:
             text = neutralise(written)
             if text is None:
                 continue
+            text = without_filler_opener(text)  # "In a recent development, ..."
             support = evidence.supports(sentence.text, vector)
             if sentence.article_id not in support:
                 support.insert(0, sentence.article_id)
