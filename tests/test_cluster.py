@@ -136,22 +136,30 @@ def test_a_shared_weekday_counts_only_above_what_the_pool_usually_shares() -> No
     ]
     similarity = weekday_similarity(texts)
     assert similarity[0, 1] > similarity[0, 3] > similarity[0, 2]  # same day > half > none
-    assert similarity[0, 2] == similarity[0, 4] < 0  # another day weighs like no day
+    assert similarity[0, 2] < 0  # both name a day, not the same one: less than usual
+    assert not similarity[4].any() and not similarity[:, 4].any()  # no day: no evidence
     one_day = ["Voters went to the polls on Tuesday."] * 2 + ["Markets fell Tuesday."] * 3
-    assert np.allclose(weekday_similarity(one_day), 0.0)  # a day's news: every text says it
+    assert not weekday_similarity(one_day).any()  # a day's news: every text says it
+    half = one_day + ["Markets fell."] * 5  # half name the day, half none: still nothing
+    assert not weekday_similarity(half).any()
     assert not weekday_similarity(["alone on Monday"]).any()
 
 
-def test_the_weekday_view_parts_two_events_of_one_kind_in_a_pool_of_many_days() -> None:
+def test_the_weekday_view_parts_two_events_of_one_kind_in_a_large_pool_only() -> None:
     days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     texts = [f"A storm hit the coast on {day}." for day in days] + [
         "Coast storm damage reported Tuesday."
     ]
     vectors = np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
-    with_days = story_similarity(vectors, texts)
-    without = story_similarity(vectors, texts, SimilarityWeights(weekdays=0.0))
-    gain = with_days - without
+    large = SimilarityWeights(neighbours=5)  # a pool "larger than k"
+    gain = story_similarity(vectors, texts, large) - story_similarity(
+        vectors, texts, SimilarityWeights(neighbours=5, weekdays=0.0)
+    )
     assert gain[1, 6] > 0 > gain[0, 6]  # the Tuesday reports gain on the others
+    small = story_similarity(vectors, texts) - story_similarity(
+        vectors, texts, SimilarityWeights(weekdays=0.0)
+    )
+    assert not small.any()  # 7 articles, k = 50: a small pile has no "usual" to learn
 
 
 def test_mutual_neighbours_are_reciprocal_and_need_a_choice() -> None:

@@ -79,7 +79,7 @@ REDUNDANCY_LIMIT = 0.8
 # Chosen on the NeuS and Multi-News dev splits (ROUGE and framing bias, bench/quality.py).
 WEIGHTS = {
     "centrality": 0.2,  # close to what the whole cluster says
-    "support": 0.1,  # share of the other articles that corroborate it (the judge's verdict)
+    "support": 0.2,  # share of the other articles that corroborate it (the judge's verdict)
     "soft_support": 0.1,  # mean closeness to each other article's nearest sentence
     "shared_words": 0.4,  # its words are used by many of the articles (strongest single cue)
     "lead": 0.2,  # news puts the facts first
