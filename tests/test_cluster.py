@@ -143,6 +143,7 @@ def test_a_shared_weekday_counts_only_above_what_the_pool_usually_shares() -> No
     half = one_day + ["Markets fell."] * 5  # half name the day, half none: still nothing
     assert not weekday_similarity(half).any()
     assert not weekday_similarity(["alone on Monday"]).any()
+    assert weekday_similarity([]).shape == (0, 0)
 
 
 def test_the_weekday_view_parts_two_events_of_one_kind_in_a_large_pool_only() -> None:

@@ -4,6 +4,7 @@ from service.pipeline.neutrality import (
     loaded_terms,
     neutralise,
     opens_dangling,
+    sums_up,
     without_filler_opener,
 )
 
@@ -135,7 +136,9 @@ def test_the_writers_reading_of_events_is_commentary_not_news() -> None:
         "The update is an unusual move for Microsoft and underscores the seriousness of the flaw.",
         "The timing of Kim’s call for missile production enhancement is also noteworthy.",
         "This announcement is significant as it highlights the country's intention to test.",
-        "In conclusion, the call underscores an unwavering commitment to the missile program.",
+        "In conclusion, Kim Jong-un’s call underscores an unwavering commitment to the program.",
+        "This underscores the importance of the alliance.",  # the model's favourite
+        "Her career is a testament to hard work.",
     ]
     for text in readings:
         assert is_commentary(text), text
@@ -143,14 +146,28 @@ def test_the_writers_reading_of_events_is_commentary_not_news() -> None:
         "He underscored the importance of the munitions industry's development.",  # his act
         "JAB signaled its intention to focus on consumer goods instead.",
         "The study highlights the importance of early sensory processing for reading.",
-        "The findings underscore the importance of sleep, the researchers said.",
+        "The reports indicate Kim's determination to expand the program.",
+        "The agency's filing indicates its intent to appeal the decision.",
+        "The White House's letter signaled its willingness to negotiate.",
+        "The outage highlights the role of a single software vendor.",
         "It was the site of the highest signal strength, Matthews told CNN.",
-        "The quake was significant for the region's economy, officials said.",
+        "The damage was significant.",
+        "The drop was significant as it was the largest since 2008.",
         "The poll shows Romney at 49 percent and Obama at 45 percent.",
+        "In conclusion, the judge ordered the company to pay $3 million in damages.",
         '"It reflects his commitment to the people," the senator said.',
+        # a reading credited to someone stands as theirs
+        "The Fed's decision reflects its commitment to bring inflation down, Powell said.",
+        "Kim's push reflects his commitment to military power, according to Reuters.",
     ]
     for text in news:
         assert not is_commentary(text), text
+
+
+def test_a_wrap_up_opener_marks_the_writers_summing_up() -> None:
+    assert sums_up("In short, it was really nasty stuff.")
+    assert sums_up("In Conclusion, the vote passed.")
+    assert not sums_up("In short order, the police arrived.")
 
 
 def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
@@ -162,5 +179,9 @@ def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
         without_filler_opener("In other news, the factories were described as vital.")
         == "The factories were described as vital."
     )
+    assert without_filler_opener("In related news, eBay said it would cut jobs.") == (
+        "eBay said it would cut jobs."
+    )
+    assert without_filler_opener("In the latest development, police said.") == "Police said."
     kept = "In a development that surprised many, Kim spoke on Sunday."
     assert without_filler_opener(kept) == kept

@@ -105,7 +105,12 @@ def test_an_interpretation_in_the_summarys_own_voice_is_dropped(embedder: Embedd
     )
     verified = Verifier(embedder).verify(summary, _articles())
     assert [s.text for s in verified.sentences] == ["The union wants a 12 percent pay rise."]
-    assert "interpretation" in verified.dropped[0].reason
+    assert "opinion, not a reported fact" in verified.dropped[0].reason
+    credited = _summary(
+        ("The strike reflects the union's determination to win a raise, Outlet B says.", [2])
+    )
+    kept = Verifier(embedder).verify(credited, _articles())
+    assert not any("opinion" in d.reason for d in kept.dropped)  # credited, judged on support
 
 
 def test_an_obeyed_injection_is_dropped(embedder: Embedder) -> None:

@@ -139,7 +139,7 @@ def weekday_similarity(texts: list[str]) -> np.ndarray:
     where half of them name it and half name none, gains nothing."""
     named_days = [weekdays_mentioned(t) for t in texts]
     shared = np.maximum(mention_similarity(named_days), 0.0)
-    named = np.array([bool(days) for days in named_days])
+    named = np.array([bool(days) for days in named_days], dtype=bool)
     both = named[:, None] & named[None, :]
     np.fill_diagonal(both, False)
     if not both.any():

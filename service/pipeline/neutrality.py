@@ -1,8 +1,8 @@
 """Neutral voice: find loaded wording, reword it where a safe neutral word exists.
 
 In: a sentence. Out: the loaded terms it uses, or a reworded sentence; whether it is the
-writer's own reading of events (`is_commentary`); the sentence without a filler opener
-("In a recent development, ..."). The term
+writer's own reading of events (`is_commentary`) or summing-up (`sums_up`); the sentence
+without a filler opener ("In a recent development, ..."). The term
 list is `service/resources/loaded_terms.txt` (our own, built by hand from the
 dev data); words inside quotation marks are still counted, because a summary
 quoting "the dictator" still puts the word in front of the reader, but never
@@ -188,55 +188,93 @@ def opens_dangling(text: str) -> bool:
 
 
 # The writer's reading of events rather than a report of them: an abstract subject that
-# "reflects", "underscores" or "indicates" someone's commitment, determination or
-# intention ("Kim's push to bolster missile production reflects his commitment to ...",
-# "The sharp exchanges reflected the urgency of the moment"), or that "is noteworthy".
-# Copied into a summary it becomes the summary's own opinion. Not a person's act ("He
-# underscored the importance of ...", "JAB signaled its intention to ...": reported), not a
-# study's findings ("The study highlights the importance of ..."), not inside a quotation.
-_SUBJECT_START = r"(?:The|This|That|These|Those|Its|His|Her|Their|[A-Z][\w.\-]*(?:’s|'s))\s"
+# "reflects", "underscores" or "indicates" someone's commitment or determination ("Kim's
+# push to bolster missile production reflects his commitment to ...", "The sharp exchanges
+# reflected the urgency of the moment"), "This underscores ...", "... is a testament to",
+# "The timing ... is also noteworthy." Copied into a summary it becomes the summary's own
+# opinion. Not a person's act ("He underscored the importance of ..."), not a study's,
+# a poll's or a document's findings ("The study highlights ...", "The filing indicates its
+# intent to appeal"), not a reading someone is quoted or credited with (", analysts said",
+# "according to Reuters"), not inside a quotation. Words such as "role", "efforts" and
+# "values" are left out of the qualities: "The outage highlights the role of one vendor"
+# reports as often as it judges.
+_SUBJECT_START = (
+    r"(?:The|This|That|These|Those|Its|His|Her|Their|[A-Z][\w.\-]*(?:\s[A-Z][\w.\-]*)*(?:’s|'s))\s"
+)
+_READING_VERB = (
+    r"(?:reflect|underscore|underline|highlight|indicate|demonstrate|illustrate|reaffirm"
+    r"|showcase|epitomi[sz]e|signal)(?:s|d|ed|led)?"
+)
 _QUALITY = (
-    r"(?:commitment|determination|resolve|intentions?|willingness|unwillingness|desire"
-    r"|ambitions?|importance|significance|seriousness|urgency|role|eagerness|readiness"
-    r"|reluctance|dedication|priorit(?:y|ies)|vision|efforts?|pursuit|intent|aspirations?"
-    r"|prowess|dominance|credentials|values|character)"
+    r"(?:commitment|determination|resolve|ambitions?|seriousness|urgency|eagerness|readiness"
+    r"|reluctance|dedication|vision|pursuit|aspirations?|prowess|dominance|credentials"
+    r"|character)"
 )
 _READING = re.compile(
-    rf"^{_SUBJECT_START}(?P<subject>[^,;:\"“”]{{0,100}}?)\s(?:also\s)?"
-    r"(?:reflect|underscore|underline|highlight|indicate|demonstrate|illustrate|reaffirm"
-    r"|showcase|epitomi[sz]e|signal)(?:s|d|ed|led)?\s"
+    rf"^{_SUBJECT_START}(?P<subject>[^,;:\"“”]{{0,100}}?)\s(?:also\s)?{_READING_VERB}\s"
     r"(?:(?:the|a|an|his|her|its|their|[A-Z][\w.\-]*(?:\s[A-Z][\w.\-]*)*(?:’s|'s))\s)?"
     rf"(?:[a-z][\w\-]*(?:’s|'s)?\s){{0,2}}{_QUALITY}\b"
 )
+_POINTED = re.compile(rf"^(?:This|That)\s(?:also\s|only\s|further\s)?{_READING_VERB}\s")
+_TESTAMENT = re.compile(r"\b(?:is|was|stands as) a testament to\b|\bspeaks volumes\b")
 _NOTEWORTHY = re.compile(
     rf"^{_SUBJECT_START}[^,;:\"“”]{{0,100}}?\s(?:is|was)\s(?:also\s)?"
-    r"(?:significant|noteworthy|notable|telling)(?:\.$|\s(?:as|because|since|in that)\s)"
+    r"(?:(?:noteworthy|notable|telling)(?:\.$|\s(?:as|because|since|in that)\s)"
+    r"|significant\s(?:as|because)\s(?:it|this)\s(?:highlights|underscores|shows|signals"
+    r"|reflects|marks)\b)"
 )
-_WRAP_UP = re.compile(r"^(?:In conclusion|In summary|To sum up|To conclude),")
 _FINDINGS = re.compile(
-    r"\b(?:stud(?:y|ies)|findings?|data|polls?|survey|research|results?|figures|statistics"
-    r"|analysis|evidence|experiments?|tests?|report)\b",
+    r"\b(?:stud(?:y|ies)|findings?|data|polls?|polling|surveys?|research|results?|figures?"
+    r"|numbers|statistics?|analys[ie]s|evidence|experiments?|tests?|reports?|documents?"
+    r"|filings?|records?|letters?|memos?|maps?|charts?)\b",
+    re.IGNORECASE,
+)
+# A reading someone is credited with stands as theirs: ", analysts said", "according to".
+_CREDITED = re.compile(
+    r"\b(?:said|says|say|told|tells|according\s+to|wrote|writes|argued|argues|added|adds"
+    r"|stated|believes?|believed|contends?|contended)\b",
     re.IGNORECASE,
 )
 
 
 def is_commentary(text: str) -> bool:
     """True when the sentence is its writer's interpretation, not news: "X's push reflects
-    his commitment to ...", "The timing ... is also noteworthy.", "In conclusion, ..."."""
-    if _WRAP_UP.match(text) or _NOTEWORTHY.match(text):
+    his commitment to ...", "This underscores ...", "The timing ... is also noteworthy.";
+    judged without a filler or wrap-up opener ("In conclusion, ...")."""
+    text = _WRAP_UP.sub("", without_filler_opener(text), count=1)
+    if _CREDITED.search(_QUOTATION.sub("", text)):
+        return False
+    if _POINTED.match(text) or _NOTEWORTHY.match(text) or _TESTAMENT.search(text):
         return True
     reading = _READING.match(text)
     return bool(reading and not _FINDINGS.search(reading["subject"]))
 
 
+# The writer summing up their own article ("In short, it was really nasty stuff."): in
+# news, a view; the facts it sums up are in the article's other sentences.
+_WRAP_UP = re.compile(
+    r"^(?:In conclusion|In summary|To sum up|To conclude|All in all|In short),\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def sums_up(text: str) -> bool:
+    """True when the sentence opens on a wrap-up ("In conclusion, ...", "In short, ...")."""
+    return bool(_WRAP_UP.match(text))
+
+
 # Filler a content farm opens with; the sentence says the same without it.
 _FILLER_OPENER = re.compile(
-    r"^(?:In (?:a|another) (?:(?:new|recent|major|significant|surprising|dramatic|related|latest"
-    r"|fresh|notable)\s)?development|In (?:recent|related|other) news),\s+(?=\S)"
+    r"^(?:In (?:a|another|the) (?:(?:new|recent|major|significant|surprising|dramatic|related"
+    r"|latest|fresh|notable)\s)?development|In (?:recent|related|other) news),\s+(?=\S)",
+    re.IGNORECASE,
 )
+_INNER_CAPITAL = re.compile(r"[a-z]+[A-Z]")  # "eBay", "iPhone": their first letter stays
 
 
 def without_filler_opener(text: str) -> str:
     """The sentence without "In a recent development," and the like, capitalised again."""
     rest = _FILLER_OPENER.sub("", text, count=1)
-    return rest if rest == text else rest[:1].upper() + rest[1:]
+    if rest == text or _INNER_CAPITAL.match(rest):
+        return rest
+    return rest[:1].upper() + rest[1:]

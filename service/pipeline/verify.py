@@ -184,8 +184,9 @@ class Verifier:
             return "reads as an instruction, not a fact from the articles"
         if is_commentary(text):
             return (
-                "states an interpretation in the summary's own voice; a reading of events "
-                "stands only attributed to the outlet that offers it"
+                "reads as the writer's opinion, not a reported fact (such as 'X reflects Y's "
+                "commitment to ...'); it could stand only attributed: 'According to <outlet>, "
+                "...'"
             )
         words = content_words(text)
         for number, instruction in found.instructions:

@@ -11,7 +11,7 @@ How sentences are chosen, and why:
   + closeness to the headlines (each outlet's own one-line summary of the story);
 - loaded wording is reworded when a neutral word exists, else the sentence is
   skipped; questions, first-person asides, fragments and the writer's own reading of
-  events ("X's push reflects his commitment to ...") are skipped; a filler opener
+  events ("X's push reflects his commitment to ...", "In short, ...") are skipped; a filler opener
   ("In a recent development, ...") is cut;
 - redundancy is avoided by maximal marginal relevance, and a sentence whose content
   words (stemmed) mostly overlap a chosen one's is left out: outlets paraphrase one
@@ -67,6 +67,7 @@ from service.pipeline.neutrality import (
     is_commentary,
     neutralise,
     opens_dangling,
+    sums_up,
     without_filler_opener,
 )
 from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
@@ -138,7 +139,7 @@ def _eligible(text: str) -> bool:
         return False  # "The AP left a message seeking information from Houston police."
     if _SUBORDINATE_ONLY.match(text) and "," not in text:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
-    if is_commentary(text):
+    if is_commentary(text) or sums_up(text):
         return False  # "Kim's push ... reflects his commitment to ...": the writer's reading
     letters = [c for c in text if c.isalpha()]
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
