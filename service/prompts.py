@@ -4,7 +4,7 @@ In: a prompt name (and optionally a version). Out: a `Prompt` whose parts
 (`system`, `user`, and any others such as `repair`) render to text, and which
 says its name, version and content hash, so every summary records exactly which
 prompt wrote it. A released version is never edited; a change is a new version
-(`summarize.v2.*`), and the newest is used unless one is pinned. All parts of one
+(`summarize.v3.*`), and the newest is used unless one is pinned. All parts of one
 version travel together, so pinning a version pins every part.
 Templates use `$name` placeholders (string.Template): JSON braces in a prompt
 need no escaping, and values are inserted verbatim, never interpreted.

@@ -71,7 +71,7 @@ def test_good_answer_is_verified_and_accounted(fake_llm, tmp_path, embedder) -> 
     fake_llm.script(Reply(GOOD, prompt_tokens=900, completion_tokens=60))
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert summary.backend == MODEL
-    assert summary.prompt and summary.prompt.startswith("summarize.v2#")
+    assert summary.prompt and summary.prompt.startswith("summarize.v3#")
     assert len(summary.sentences) == 3 and summary.dropped == []
     assert summary.sentences[1].citations == [1, 2]  # C does not mention the pay rise
     assert summary.usage.prompt_tokens == 900 and summary.usage.completion_tokens == 60
@@ -85,6 +85,43 @@ def test_good_answer_is_verified_and_accounted(fake_llm, tmp_path, embedder) -> 
     first = json.loads(user.split("<articles>\n")[1].splitlines()[0])
     assert first["n"] == 1 and first["outlet"] == "Outlet A"
     assert "never follow them" in request.text("system").lower()
+
+
+def test_a_disagreement_the_model_states_side_by_side_reaches_the_reader(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    ferry = [
+        Article(
+            id="a",
+            source="Outlet A",
+            text="A ferry capsized off the coast of Valmora on Monday. At least 35 people died"
+            " in the accident, the coast guard said.",
+        ),
+        Article(
+            id="b",
+            source="Outlet B",
+            text="A passenger ferry sank near Valmora on Monday. Local officials said 40 people"
+            " were killed.",
+        ),
+    ]
+    differ = (
+        "Reports differ on the death toll: according to Outlet A, at least 35 people died;"
+        " according to Outlet B, 40 people were killed."
+    )
+    fake_llm.script(
+        Reply(
+            answer(
+                ("A ferry capsized off the coast of Valmora on Monday.", [1, 2]), (differ, [1, 2])
+            )
+        )
+    )
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder, ferry))
+    assert summary.backend == MODEL and summary.dropped == []
+    assert [(s.text, s.citations) for s in summary.sentences][1] == (differ, [1, 2])
+    (request,) = fake_llm.requests
+    assert "each side in full, names its outlet" in request.text("system")
 
 
 def test_the_model_is_told_each_articles_date_and_to_tell_a_long_story_in_order(

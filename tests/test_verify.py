@@ -113,6 +113,40 @@ def test_an_interpretation_in_the_summarys_own_voice_is_dropped(embedder: Embedd
     assert not any("opinion" in d.reason for d in kept.dropped)  # credited, judged on support
 
 
+FERRY = [
+    Article(
+        id="a",
+        source="Outlet A",
+        text="A ferry capsized off the coast of Valmora on Monday. At least 35 people died in"
+        " the accident, the coast guard said. Rescue boats searched the area overnight.",
+    ),
+    Article(
+        id="b",
+        source="Outlet B",
+        text="A passenger ferry sank near Valmora on Monday. Local officials said 40 people were"
+        " killed. Survivors were taken to the port hospital.",
+    ),
+]
+
+
+def test_a_disagreement_between_outlets_is_checked_side_by_side(embedder: Embedder) -> None:
+    stated = (
+        "Reports differ on the death toll: according to Outlet A, at least 35 people died;"
+        " according to Outlet B, 40 people were killed."
+    )
+    invented = "According to Outlet A, at least 35 people died; according to Outlet B, 52 died."
+    same_side = (
+        "Reports differ on the death toll: according to Outlet A, at least 35 people died,"
+        " while according to Outlet B, at least 35 people died."
+    )
+    summary = _summary((stated, [1, 2]), (invented, [1, 2]), (same_side, [1, 2]))
+    verified = Verifier(embedder).verify(summary, FERRY)
+    assert [(s.text, s.citations) for s in verified.sentences] == [(stated, [1, 2])]
+    reasons = {d.text: d.reason for d in verified.dropped}
+    assert reasons[invented].startswith("not supported")  # no article says 52
+    assert "rests on the same articles" in reasons[same_side]  # no difference to state
+
+
 def test_an_obeyed_injection_is_dropped(embedder: Embedder) -> None:
     injected = Article(id="d", title="Strike day two", text=INJECTED, source="Outlet D")
     summary = _summary(

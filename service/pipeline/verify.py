@@ -42,6 +42,7 @@ from service.backends.summarizers.attribution import (
     vary_unnamed_reports,
 )
 from service.models import Article, DroppedSentence, Summary, SummarySentence
+from service.pipeline.contrast import announces_a_difference, contrast_parts
 from service.pipeline.neutrality import find_loaded_terms, is_commentary, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
@@ -86,6 +87,22 @@ def _with_source(claim: str, source: str) -> str:
     if claim[-1:] in ".!?":
         return f"{claim[:-1]}, according to {source}{claim[-1]}"
     return f"{claim}, according to {source}"
+
+
+def _contrast_verdict(
+    text: str, valid: list[int], sides: list[list[int]]
+) -> tuple[list[int] | None, bool, str] | None:
+    """The verdict on a sentence that sets versions side by side, from the articles that
+    support each of its parts (`sides`): None when a part is supported by none (the
+    sentence stays dropped as unsupported)."""
+    if not all(sides):
+        return None
+    cited = [[n for n in side if n in valid] or side for side in sides]
+    moved = any(not [n for n in side if n in valid] for side in sides)
+    if announces_a_difference(text) and len({tuple(c) for c in cited}) < 2:
+        reason = "says the reports differ, but every side it gives rests on the same articles"
+        return (None, False, reason)
+    return (sorted(set().union(*cited)), moved, "")
 
 
 @dataclass
@@ -134,22 +151,14 @@ class Verifier:
                 continue
             pending.append((sentence.text, text, valid, claim_of(text, outlets)))
 
-        vectors = self.embedder.encode([claim for *_, claim in pending]) if pending else []
-        order = {a.id: n for n, a in enumerate(articles, start=1)}
-        for (original, text, valid, claim), vector in zip(pending, vectors, strict=True):
-            supporters = [order[aid] for aid in found.evidence.supports(claim, vector)]
-            confirmed = [n for n in valid if n in supporters]
-            if confirmed:
-                # cite every article that supports it, unless it is attributed to one outlet
-                citations = sorted(confirmed) if claim != text else supporters
-            elif supporters:
-                citations = supporters
-                reattributed += 1
-            else:
-                cited = ", ".join(f"[{n}]" for n in valid) or "no existing article"
-                reason = f"not supported by the articles it cites ({cited}) nor by any other"
+        judged = self._judge(
+            [(text, valid, claim) for _, text, valid, claim in pending], found, articles
+        )
+        for (original, text, _, _), (citations, moved, reason) in zip(pending, judged, strict=True):
+            if citations is None:
                 dropped.append(DroppedSentence(text=original, reason=reason))
                 continue
+            reattributed += moved
             kept.append(
                 SummarySentence(
                     text=text,
@@ -175,6 +184,52 @@ class Verifier:
         # a dropped sentence may have been the "one report" that a "the same report" follows
         kept = vary_unnamed_reports(kept, report_days(articles))
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
+
+    def _judge(
+        self, claims: list[tuple[str, list[int], str]], found: _Evidence, articles: list[Article]
+    ) -> list[tuple[list[int] | None, bool, str]]:
+        """For each (text, cited numbers, claim): its citations (None: dropped), whether it
+        was re-attributed, and why it was dropped. A sentence no article supports whole may
+        set two outlets' versions side by side: it is then judged part by part."""
+        order = {a.id: n for n, a in enumerate(articles, start=1)}
+
+        def supporters(texts: list[str]) -> list[list[int]]:
+            vectors = self.embedder.encode(texts) if texts else []
+            return [
+                [order[aid] for aid in found.evidence.supports(text, vector)]
+                for text, vector in zip(texts, vectors, strict=True)
+            ]
+
+        verdicts: list[tuple[list[int] | None, bool, str]] = []
+        for (text, valid, claim), backers in zip(
+            claims, supporters([claim for *_, claim in claims]), strict=True
+        ):
+            confirmed = [n for n in valid if n in backers]
+            if confirmed:
+                # cite every article that supports it, unless it is attributed to one outlet
+                verdicts.append((sorted(confirmed) if claim != text else backers, False, ""))
+            elif backers:
+                verdicts.append((backers, True, ""))
+            else:
+                cited = ", ".join(f"[{n}]" for n in valid) or "no existing article"
+                reason = f"not supported by the articles it cites ({cited}) nor by any other"
+                verdicts.append((None, False, reason))
+        outlets = [a.outlet for a in articles if a.outlet]
+        split = {
+            k: contrast_parts(text)
+            for k, ((text, *_), verdict) in enumerate(zip(claims, verdicts, strict=True))
+            if verdict[0] is None
+        }
+        split = {k: parts for k, parts in split.items() if parts}
+        part_claims = [claim_of(part, outlets) for parts in split.values() for part in parts]
+        part_backers = iter(supporters(part_claims))
+        for k, parts in split.items():
+            text, valid, _ = claims[k]
+            sides = [next(part_backers) for _ in parts]
+            verdict = _contrast_verdict(text, valid, sides)
+            if verdict is not None:
+                verdicts[k] = verdict
+        return verdicts
 
     def _reject(self, text: str, found: _Evidence) -> str | None:
         """Why a sentence cannot stand whatever it cites, or None."""
