@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.extractive import ExtractiveSummarizer
@@ -134,17 +135,76 @@ def test_a_disagreement_between_outlets_is_checked_side_by_side(embedder: Embedd
         "Reports differ on the death toll: according to Outlet A, at least 35 people died;"
         " according to Outlet B, 40 people were killed."
     )
-    invented = "According to Outlet A, at least 35 people died; according to Outlet B, 52 died."
-    same_side = (
-        "Reports differ on the death toll: according to Outlet A, at least 35 people died,"
-        " while according to Outlet B, at least 35 people died."
+    plain = (
+        "According to Outlet A, at least 35 people died, while Outlet B says 40 people were killed."
     )
-    summary = _summary((stated, [1, 2]), (invented, [1, 2]), (same_side, [1, 2]))
+    summary = _summary((stated, [1, 2]), (plain, [1]))
     verified = Verifier(embedder).verify(summary, FERRY)
-    assert [(s.text, s.citations) for s in verified.sentences] == [(stated, [1, 2])]
-    reasons = {d.text: d.reason for d in verified.dropped}
-    assert reasons[invented].startswith("not supported")  # no article says 52
-    assert "rests on the same articles" in reasons[same_side]  # no difference to state
+    assert [(s.text, s.citations) for s in verified.sentences] == [
+        (stated, [1, 2]),
+        (plain, [1, 2]),
+    ]
+    assert verified.dropped == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        # a figure no article gives
+        (
+            "According to Outlet A, at least 35 people died; according to Outlet B, 52 died.",
+            "not what",
+        ),
+        # the figures swapped between the outlets
+        (
+            "Reports differ on the death toll: according to Outlet A, 40 people were killed;"
+            " according to Outlet B, at least 35 people died.",
+            "not what",
+        ),
+        # an outlet the story does not have, one outlet twice, a side credited to no outlet
+        (
+            "According to Reuters, at least 35 people died; according to Outlet B, 40 people were killed.",
+            "not supported",
+        ),
+        (
+            "According to Outlet A, at least 35 people died; according to Outlet A, 40 people were killed.",
+            "not supported",
+        ),
+        (
+            "At least 35 people died in the accident, while another 40 people were killed.",
+            "not supported",
+        ),
+        ("40 people were killed while rescue boats searched the area overnight.", "not supported"),
+        (
+            "The coast guard said at least 35 people died, but Local officials rejected that, saying 40"
+            " people were killed.",
+            "not supported",
+        ),
+        # "reports differ" with a topic that carries a claim, sides about different facts,
+        # or sides that do not differ
+        (
+            "Reports differ on why the navy torpedoed the ferry: according to Outlet A, at least 35"
+            " people died; according to Outlet B, 40 people were killed.",
+            "not supported",
+        ),
+        (
+            "Reports differ on the death toll: according to Outlet A, at least 35 people died;"
+            " according to Outlet B, survivors were taken to the port hospital.",
+            "not two versions of one fact",
+        ),
+        (
+            "Reports differ on the ferry: according to Outlet A, a ferry capsized off the coast of"
+            " Valmora on Monday; according to Outlet B, a passenger ferry sank near Valmora on Monday.",
+            "not two versions of one fact",
+        ),
+    ],
+)
+def test_a_contrast_that_misstates_a_side_or_the_difference_is_dropped(
+    embedder: Embedder, sentence: str, reason: str
+) -> None:
+    verified = Verifier(embedder).verify(_summary((sentence, [1, 2])), FERRY)
+    assert verified.sentences == []
+    assert reason in verified.dropped[0].reason
 
 
 def test_an_obeyed_injection_is_dropped(embedder: Embedder) -> None:
@@ -174,6 +234,10 @@ def test_attribution_prefix_is_not_part_of_the_claim(embedder: Embedder) -> None
     )
     verified = Verifier(embedder).verify(summary, _articles())
     assert verified.sentences[0].citations == [3]
+    # a claim credited to an outlet whose article does not make it is not moved to another
+    misattributed = _summary(("According to Outlet A, 40 people were killed.", [1]))
+    dropped = Verifier(embedder).verify(misattributed, FERRY).dropped
+    assert dropped[0].reason == "credited to Outlet A, whose article does not say it"
 
 
 def test_verification_is_idempotent(embedder: Embedder) -> None:

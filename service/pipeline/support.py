@@ -107,7 +107,7 @@ _ORDINALS = "second third fourth fifth sixth seventh eighth ninth tenth eleventh
 _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 
 
-def _must_match(text: str) -> set[str]:
+def must_match(text: str) -> set[str]:
     """What a claim must find written in its closest sentences, and a sentence offers:
     its numbers, weekday names and ordinals from "second" ("first" is mostly an adverb),
     an ordinal as its number, so that "second", "2nd" and "2" agree."""
@@ -199,7 +199,7 @@ class ClusterEvidence:
             vectors=vectors,
             vocab={aid: content_words(texts[aid]) for aid in article_ids},
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
-            sentence_numbers=[_must_match(s.text) for s in sentences],
+            sentence_numbers=[must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
             published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
@@ -221,7 +221,7 @@ class ClusterEvidence:
         pairs): in a story of hundreds of articles most are neither, and are skipped."""
         words = content_words(text)
         pairs = word_pairs(text)
-        nums = _must_match(text)
+        nums = must_match(text)
         negation = negated(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)

@@ -42,7 +42,13 @@ from service.backends.summarizers.attribution import (
     vary_unnamed_reports,
 )
 from service.models import Article, DroppedSentence, Summary, SummarySentence
-from service.pipeline.contrast import announces_a_difference, contrast_parts
+from service.pipeline.contrast import (
+    Side,
+    announces_a_difference,
+    contrast_sides,
+    contrast_verdict,
+    credited_outlet,
+)
 from service.pipeline.neutrality import find_loaded_terms, is_commentary, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
@@ -58,6 +64,7 @@ _INSTRUCTION = re.compile(
 )
 _REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
 _ECHO_OVERLAP = 0.6
+_NO_SIDES = "says the reports differ, but does not give each side as a claim credited to its outlet"
 _CACHE_SIZE = 32
 
 
@@ -89,20 +96,7 @@ def _with_source(claim: str, source: str) -> str:
     return f"{claim}, according to {source}"
 
 
-def _contrast_verdict(
-    text: str, valid: list[int], sides: list[list[int]]
-) -> tuple[list[int] | None, bool, str] | None:
-    """The verdict on a sentence that sets versions side by side, from the articles that
-    support each of its parts (`sides`): None when a part is supported by none (the
-    sentence stays dropped as unsupported)."""
-    if not all(sides):
-        return None
-    cited = [[n for n in side if n in valid] or side for side in sides]
-    moved = any(not [n for n in side if n in valid] for side in sides)
-    if announces_a_difference(text) and len({tuple(c) for c in cited}) < 2:
-        reason = "says the reports differ, but every side it gives rests on the same articles"
-        return (None, False, reason)
-    return (sorted(set().union(*cited)), moved, "")
+_Verdict = tuple[list[int] | None, bool, str]  # citations (None: dropped), moved, why dropped
 
 
 @dataclass
@@ -187,23 +181,22 @@ class Verifier:
 
     def _judge(
         self, claims: list[tuple[str, list[int], str]], found: _Evidence, articles: list[Article]
-    ) -> list[tuple[list[int] | None, bool, str]]:
+    ) -> list[_Verdict]:
         """For each (text, cited numbers, claim): its citations (None: dropped), whether it
         was re-attributed, and why it was dropped. A sentence no article supports whole may
-        set two outlets' versions side by side: it is then judged part by part."""
-        order = {a.id: n for n, a in enumerate(articles, start=1)}
-
-        def supporters(texts: list[str]) -> list[list[int]]:
-            vectors = self.embedder.encode(texts) if texts else []
-            return [
-                [order[aid] for aid in found.evidence.supports(text, vector)]
-                for text, vector in zip(texts, vectors, strict=True)
-            ]
-
-        verdicts: list[tuple[list[int] | None, bool, str]] = []
-        for (text, valid, claim), backers in zip(
-            claims, supporters([claim for *_, claim in claims]), strict=True
-        ):
+        set outlets' versions side by side: it is then judged side by side (`contrast.py`)."""
+        outlets = sorted({a.outlet for a in articles if a.outlet})
+        outlet_of = {n: a.outlet for n, a in enumerate(articles, start=1)}
+        backers_of, _ = self._supporters([claim for *_, claim in claims], found, articles)
+        verdicts: list[_Verdict] = []
+        for (text, valid, claim), backers in zip(claims, backers_of, strict=True):
+            credited = credited_outlet(text, outlets) if claim != text else None
+            if credited and backers:  # "According to Outlet A, ...": Outlet A must say it
+                backers = [n for n in backers if outlet_of[n] == credited]
+                if not backers:
+                    reason = f"credited to {credited}, whose article does not say it"
+                    verdicts.append((None, False, reason))
+                    continue
             confirmed = [n for n in valid if n in backers]
             if confirmed:
                 # cite every article that supports it, unless it is attributed to one outlet
@@ -214,22 +207,64 @@ class Verifier:
                 cited = ", ".join(f"[{n}]" for n in valid) or "no existing article"
                 reason = f"not supported by the articles it cites ({cited}) nor by any other"
                 verdicts.append((None, False, reason))
-        outlets = [a.outlet for a in articles if a.outlet]
-        split = {
-            k: contrast_parts(text)
-            for k, ((text, *_), verdict) in enumerate(zip(claims, verdicts, strict=True))
-            if verdict[0] is None
-        }
-        split = {k: parts for k, parts in split.items() if parts}
-        part_claims = [claim_of(part, outlets) for parts in split.values() for part in parts]
-        part_backers = iter(supporters(part_claims))
-        for k, parts in split.items():
+        return self._judge_contrasts(claims, verdicts, found, articles)
+
+    def _judge_contrasts(
+        self,
+        claims: list[tuple[str, list[int], str]],
+        verdicts: list[_Verdict],
+        found: _Evidence,
+        articles: list[Article],
+    ) -> list[_Verdict]:
+        """The verdicts, with every sentence that sets outlets' versions side by side and is
+        not supported whole (or says the reports differ) judged side by side instead."""
+        outlets = sorted({a.outlet for a in articles if a.outlet})
+        unnamed = any(not a.outlet for a in articles)
+        split: dict[int, list[Side]] = {}
+        for k, ((text, *_), verdict) in enumerate(zip(claims, verdicts, strict=True)):
+            announced = announces_a_difference(text)  # only its sides can show that
+            if verdict[0] is None or announced:
+                sides = contrast_sides(text, outlets, unnamed)
+                if sides:
+                    split[k] = sides
+                elif announced:
+                    verdicts[k] = (None, False, _NO_SIDES)
+        side_claims = [claim_of(side.text, outlets) for sides in split.values() for side in sides]
+        backers, vectors = self._supporters(side_claims, found, articles)
+        order = {a.id: n for n, a in enumerate(articles, start=1)}
+        outlet_of = {n: a.outlet for n, a in enumerate(articles, start=1)}
+        vocab_of = {order[aid]: words for aid, words in found.evidence.vocab.items()}
+        start = 0
+        for k, sides in split.items():
             text, valid, _ = claims[k]
-            sides = [next(part_backers) for _ in parts]
-            verdict = _contrast_verdict(text, valid, sides)
-            if verdict is not None:
-                verdicts[k] = verdict
+            end = start + len(sides)
+            verdicts[k] = contrast_verdict(
+                text,
+                sides,
+                backers[start:end],
+                side_claims[start:end],
+                vectors[start:end],
+                valid,
+                outlet_of,
+                vocab_of,
+            )
+            start = end
         return verdicts
+
+    def _supporters(
+        self, texts: list[str], found: _Evidence, articles: list[Article]
+    ) -> tuple[list[list[int]], np.ndarray]:
+        """The numbers of the articles that support each text, and the texts' vectors (one
+        batch for all of them)."""
+        if not texts:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        order = {a.id: n for n, a in enumerate(articles, start=1)}
+        vectors = self.embedder.encode(texts)
+        backers = [
+            [order[aid] for aid in found.evidence.supports(text, vector)]
+            for text, vector in zip(texts, vectors, strict=True)
+        ]
+        return backers, vectors
 
     def _reject(self, text: str, found: _Evidence) -> str | None:
         """Why a sentence cannot stand whatever it cites, or None."""
