@@ -43,3 +43,10 @@ def test_a_sentence_with_no_checkable_sides_is_no_contrast() -> None:
         assert contrast_sides(text, OUTLETS) == [], text
     assert not announces_a_difference("Reporters differ from editors: they write.")
     assert not announces_a_difference("Reports differ on why the navy sank it: ...")
+
+
+def test_outlets_are_matched_as_readers_write_them_and_only_outlets_report() -> None:
+    text = "According to the BBC, 35 people died; according to reuters, 40 people died."
+    assert [s.outlet for s in contrast_sides(text, ["BBC", "Reuters"])] == ["BBC", "Reuters"]
+    said = "People said 35 died in the crash, while Outlet B reports 40 people died."
+    assert contrast_sides(said, ["People", "Outlet B"]) == []  # a bare "said" is a person's

@@ -2,6 +2,7 @@ from service.pipeline.entities import (
     compound_heads,
     months_mentioned,
     named_entities,
+    weekdays_mentioned,
     years_mentioned,
 )
 from service.pipeline.sentences import split_paragraph
@@ -46,3 +47,9 @@ def test_a_word_capitalised_only_to_open_a_longer_name_is_not_a_name_of_its_own(
     heads = compound_heads(s for line in text.split("\n") for s in split_paragraph(line))
     assert "aircraft" in heads  # "Aircraft and water vessels ..." is lowered after "According to"
     assert "price" not in heads and "rose" not in heads  # surnames: alone, or after a first name
+
+
+def test_named_days_are_not_the_days_of_a_story() -> None:
+    text = "On Black Friday, The Sunday Times said on Monday that Good Friday fell on a Friday."
+    assert weekdays_mentioned(text) == {"monday", "friday"}
+    assert weekdays_mentioned("Super Tuesday results came in on Wednesday.") == {"wednesday"}

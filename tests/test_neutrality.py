@@ -183,5 +183,8 @@ def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
         "eBay said it would cut jobs."
     )
     assert without_filler_opener("In the latest development, police said.") == "Police said."
+    assert without_filler_opener("In other news, 'we will rebuild,' the mayor said.") == (
+        "'We will rebuild,' the mayor said."
+    )
     kept = "In a development that surprised many, Kim spoke on Sunday."
     assert without_filler_opener(kept) == kept

@@ -52,8 +52,11 @@ _GENERIC_TOPICS = frozenset(
     scale extent reason reasons motive age identity location origin damage price value sum
     outcome sequence events estimate estimates""".split()
 )
+# "Outlet B reports (that) ...", "Outlet B says ...": an outlet's present report; a bare
+# "said" is a person's ("People said they heard a crack" credits no outlet named People).
 _SAYS = re.compile(
-    r"^(?P<source>[^,;:]{1,80}?)\s+(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?"
+    r"^(?P<source>[^,;:]{1,80}?)\s+(?:(?:reports|reported|writes|wrote|says)\s+(?:that\s+)?"
+    r"|(?:said|adds|added)\s+that\s+)"
 )
 MIN_PART_WORDS = 2  # content words a side needs to be a claim ("40 died" has two)
 SAME_FACT = 0.5  # cosine two sides' claims need to be versions of one fact
@@ -79,29 +82,27 @@ def contrast_sides(text: str, outlets: Sequence[str], unnamed: bool = False) -> 
     pieces = [p.strip(" ,.") for p in _SEPARATOR.split(body)]
     if len(pieces) < 2 or any(len(content_words(p)) < MIN_PART_WORDS for p in pieces):
         return []
-    known = {o.lower(): o for o in outlets}
+    known = {outlet_key(o): o for o in outlets}
     sides: list[Side] = []
     for piece in pieces:
         piece = piece[:1].upper() + piece[1:] + "."
         credited = _credited_source(piece)
         if credited is None:
             return []
-        if credited.lower() in known:
-            sides.append(Side(piece, known[credited.lower()]))
+        if outlet_key(credited) in known:
+            sides.append(Side(piece, known[outlet_key(credited)]))
         elif UNNAMED_REPORT.fullmatch(credited) and unnamed:
             sides.append(Side(piece, None))
         else:
             return []  # an outlet the cluster does not have, or a person: not a side
-    named = [s.outlet.lower() for s in sides if s.outlet]
+    named = [outlet_key(s.outlet) for s in sides if s.outlet]
     return sides if len(set(named)) == len(named) else []
 
 
-def credited_outlet(text: str, outlets: Sequence[str]) -> str | None:
-    """The outlet of the cluster a sentence credits ("According to Outlet A, ...", "Outlet A
-    reports that ..."), as the cluster spells it; None when it credits none of them."""
-    credited = _credited_source(text)
-    known = {o.lower(): o for o in outlets}
-    return known.get(credited.lower()) if credited else None
+def outlet_key(name: str) -> str:
+    """How outlet names compare: "the BBC", "BBC" and "bbc" are one outlet."""
+    key = " ".join(name.split()).casefold()
+    return key[4:] if key.startswith("the ") else key
 
 
 def _credited_source(side: str) -> str | None:
@@ -128,7 +129,11 @@ def contrast_verdict(
     cited: list[list[int]] = []
     moved = False
     for side, side_backers in zip(sides, backers, strict=True):
-        own = [n for n in side_backers if side.outlet is None or outlet_of.get(n) == side.outlet]
+        own = [
+            n
+            for n in side_backers
+            if side.outlet is None or outlet_key(outlet_of.get(n) or "") == outlet_key(side.outlet)
+        ]
         if not own:
             who = side.outlet or "its report"
             return None, False, f"the side credited to {who} is not what its article says"

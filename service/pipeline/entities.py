@@ -19,7 +19,12 @@ _YEAR = re.compile(r"(?<![\d.,$])(?:19[5-9]\d|20[0-4]\d)(?!\d|[.,]\d)")
 _MONTH = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
-_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+# Not a day of the story: "Black Friday", "Super Tuesday", "Good Friday", "The Sunday Times".
+_WEEKDAY = re.compile(
+    r"(?<!Black )(?<!Cyber )(?<!Good )(?<!Holy )(?<!Super )(?<!Ash )(?<!Easter )(?<!Palm )"
+    r"(?<!Bloody )\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+    r"(?! (?:Times|Telegraph|Mirror|Express|Herald|Night Football)\b)"
+)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
 # Capitalised for grammar, not because they name something.
 _NOT_NAMES = frozenset(

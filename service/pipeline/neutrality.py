@@ -269,12 +269,15 @@ _FILLER_OPENER = re.compile(
     r"|latest|fresh|notable)\s)?development|In (?:recent|related|other) news),\s+(?=\S)",
     re.IGNORECASE,
 )
-_INNER_CAPITAL = re.compile(r"[a-z]+[A-Z]")  # "eBay", "iPhone": their first letter stays
+_FIRST_WORD = re.compile(r"^(?P<marks>[\"“‘']*)(?P<word>\w+)")
 
 
 def without_filler_opener(text: str) -> str:
-    """The sentence without "In a recent development," and the like, capitalised again."""
+    """The sentence without "In a recent development," and the like, capitalised again
+    (past an opening quotation mark; "eBay" and "iPhone" keep theirs)."""
     rest = _FILLER_OPENER.sub("", text, count=1)
-    if rest == text or _INNER_CAPITAL.match(rest):
+    first = _FIRST_WORD.match(rest)
+    if rest == text or not first or re.match(r"[a-z]+[A-Z]", first["word"]):
         return rest
-    return rest[:1].upper() + rest[1:]
+    at = first.start("word")
+    return rest[:at] + rest[at].upper() + rest[at + 1 :]

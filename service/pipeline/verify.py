@@ -14,7 +14,11 @@ One judge for every backend, built on `support.ClusterEvidence`:
 - a sentence that a cited article supports cites every article that supports it
   (an attributed one, "According to Outlet B, ...", keeps only its supporting
   sources); when none of its cited articles does, it is re-attributed to the
-  articles that do; when no article does, it is dropped;
+  articles that do (the LLM backend then credits the outlet that says it); when no
+  article does, it is dropped;
+- a sentence that sets outlets' versions side by side ("Reports differ on the death toll:
+  according to Outlet A, ...; according to Outlet B, ...") is supported by no one article
+  whole: it is judged side by side (`contrast.py`);
 - every drop is listed in `Summary.dropped` with its reason and counted in `notes`.
 
 Instruction-like sentences inside articles are left out of the evidence, so an
@@ -47,7 +51,6 @@ from service.pipeline.contrast import (
     announces_a_difference,
     contrast_sides,
     contrast_verdict,
-    credited_outlet,
 )
 from service.pipeline.neutrality import find_loaded_terms, is_commentary, neutralise
 from service.pipeline.sentences import Sentence, split_sentences
@@ -185,22 +188,14 @@ class Verifier:
         """For each (text, cited numbers, claim): its citations (None: dropped), whether it
         was re-attributed, and why it was dropped. A sentence no article supports whole may
         set outlets' versions side by side: it is then judged side by side (`contrast.py`)."""
-        outlets = sorted({a.outlet for a in articles if a.outlet})
-        outlet_of = {n: a.outlet for n, a in enumerate(articles, start=1)}
         backers_of, _ = self._supporters([claim for *_, claim in claims], found, articles)
         verdicts: list[_Verdict] = []
         for (text, valid, claim), backers in zip(claims, backers_of, strict=True):
-            credited = credited_outlet(text, outlets) if claim != text else None
-            if credited and backers:  # "According to Outlet A, ...": Outlet A must say it
-                backers = [n for n in backers if outlet_of[n] == credited]
-                if not backers:
-                    reason = f"credited to {credited}, whose article does not say it"
-                    verdicts.append((None, False, reason))
-                    continue
             confirmed = [n for n in valid if n in backers]
             if confirmed:
                 # cite every article that supports it, unless it is attributed to one outlet
-                verdicts.append((sorted(confirmed) if claim != text else backers, False, ""))
+                credited = claim != text[:1].upper() + text[1:]  # not "eBay said" -> "EBay said"
+                verdicts.append((sorted(confirmed) if credited else backers, False, ""))
             elif backers:
                 verdicts.append((backers, True, ""))
             else:
@@ -272,16 +267,16 @@ class Verifier:
             return "empty sentence"
         if looks_like_instruction(text):
             return "reads as an instruction, not a fact from the articles"
+        words = content_words(text)
+        for number, instruction in found.instructions:
+            if len(words & instruction) >= max(2, _ECHO_OVERLAP * len(words)):
+                return f"repeats an instruction found inside article [{number}]"
         if is_commentary(text):
             return (
                 "reads as the writer's opinion, not a reported fact (such as 'X reflects Y's "
                 "commitment to ...'); it could stand only attributed: 'According to <outlet>, "
                 "...'"
             )
-        words = content_words(text)
-        for number, instruction in found.instructions:
-            if len(words & instruction) >= max(2, _ECHO_OVERLAP * len(words)):
-                return f"repeats an instruction found inside article [{number}]"
         return None
 
     def _evidence(self, articles: list[Article]) -> _Evidence:
