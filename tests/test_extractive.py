@@ -230,6 +230,9 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     # an aside in brackets is not a claim of the story's ("According to the same report, (...)")
     assert not _eligible("(The name of the manuscript, Hereafter, lends the film its title.)")
     assert not _eligible("[Video Link] The Wilco track was re-imagined as a Popeye cartoon.")
+    # a caption run into the text: no verb, no claim
+    assert not _eligible("Black leopard near road in the Kenyir Wildlife Corridor.")
+    assert _eligible("A black leopard was seen near a road in the Kenyir Wildlife Corridor.")
     # the writer's reading of events would read as the summary's own opinion
     assert not _eligible("Kim's push to build missiles reflects his commitment to military power.")
     assert _eligible("Kim pushed to build missiles and inspected a new armored vehicle on Sunday.")

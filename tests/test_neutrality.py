@@ -63,6 +63,11 @@ def test_such_and_this_point_back_at_a_sentence_before() -> None:
         assert not opens_dangling(text), text
 
 
+def test_as_such_points_back_only_as_a_phrase_of_its_own() -> None:
+    assert opens_dangling("As such, they are not considered a species.")
+    assert not opens_dangling("As such a large company, Apple pays its suppliers late.")
+
+
 def test_the_is_not_a_dangling_opener() -> None:
     # "the latter"/"the former" are matched as phrases; a plain "The ..." opener is fine
     assert not opens_dangling("The port stayed open on Monday.")
@@ -186,5 +191,11 @@ def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
     assert without_filler_opener("In other news, 'we will rebuild,' the mayor said.") == (
         "'We will rebuild,' the mayor said."
     )
+    # the writer's verdict on what follows is no part of a neutral summary's voice
+    assert without_filler_opener("Fortunately, the monkey does not share its fate.") == (
+        "The monkey does not share its fate."
+    )
+    assert without_filler_opener("Sadly, three people died.") == "Three people died."
+    assert without_filler_opener("Sadly enough the story ends.") == "Sadly enough the story ends."
     kept = "In a development that surprised many, Kim spoke on Sunday."
     assert without_filler_opener(kept) == kept

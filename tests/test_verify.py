@@ -99,6 +99,12 @@ def test_loaded_wording_is_reworded_or_dropped(embedder: Embedder) -> None:
     assert any("loaded wording" in d.reason for d in verified.dropped)
 
 
+def test_the_writers_verdict_opening_a_sentence_is_cut(embedder: Embedder) -> None:
+    summary = _summary(("Sadly, the union wants a 12 percent pay rise.", [1, 2]))
+    verified = Verifier(embedder).verify(summary, _articles())
+    assert [s.text for s in verified.sentences] == ["The union wants a 12 percent pay rise."]
+
+
 def test_an_interpretation_in_the_summarys_own_voice_is_dropped(embedder: Embedder) -> None:
     summary = _summary(
         ("The strike underscores the union's determination to win a 12 percent pay rise.", [1]),

@@ -44,7 +44,7 @@ DANGLING_OPENERS = frozenset(
 # fact, ..." but "In fact-checking ...", "After all the votes were counted, ...".
 _COMMA_OPENERS = re.compile(
     r"^(?:on the other hand|by contrast|in contrast|in fact|after all|despite this"
-    r"|because of this),",
+    r"|because of this|as such),",
     re.IGNORECASE,
 )
 
@@ -263,10 +263,15 @@ def sums_up(text: str) -> bool:
     return bool(_WRAP_UP.match(text))
 
 
-# Filler a content farm opens with; the sentence says the same without it.
+# Filler a content farm opens with, and the writer's verdict on what follows ("Sadly,",
+# "Fortunately,", "Ironically,"): the sentence says the same without it, in a neutral voice.
 _FILLER_OPENER = re.compile(
     r"^(?:In (?:a|another|the) (?:(?:new|recent|major|significant|surprising|dramatic|related"
-    r"|latest|fresh|notable)\s)?development|In (?:recent|related|other) news),\s+(?=\S)",
+    r"|latest|fresh|notable)\s)?development|In (?:recent|related|other) news|(?:Un)?fortunately"
+    r"|Sadly|Thankfully|Luckily|Mercifully|Tragically|Ironically|Interestingly|(?:Un)?surprisingly"
+    r"|Predictably|Remarkably|Curiously|Oddly|Strangely|Happily|Alarmingly|Shockingly"
+    r"|Disturbingly|Worryingly|Amazingly|Incredibly|Hilariously|Oddly enough|Strangely enough"
+    r"|Funnily enough),\s+(?=\S)",
     re.IGNORECASE,
 )
 _FIRST_WORD = re.compile(r"^(?P<marks>[\"“‘']*)(?P<word>\w+)")

@@ -5,7 +5,8 @@ articles, numbered [1]..[n]. Out: the Summary with verified sentences only.
 One judge for every backend, built on `support.ClusterEvidence`:
 
 - citations to articles that do not exist are removed;
-- loaded wording is reworded where a neutral word exists, else the sentence is dropped;
+- loaded wording is reworded where a neutral word exists, else the sentence is dropped; the
+  writer's verdict opening a sentence ("Sadly, ...", "Ironically, ...") is cut;
 - the writer's reading of events in the summary's own voice ("The strike underscores the
   union's determination to ...") is dropped; attributed to its outlet it may stand;
 - a sentence that reads as an instruction, or repeats one found inside an article
@@ -52,7 +53,12 @@ from service.pipeline.contrast import (
     contrast_sides,
     contrast_verdict,
 )
-from service.pipeline.neutrality import find_loaded_terms, is_commentary, neutralise
+from service.pipeline.neutrality import (
+    find_loaded_terms,
+    is_commentary,
+    neutralise,
+    without_filler_opener,
+)
 from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
 
@@ -142,7 +148,7 @@ class Verifier:
                         "quotation, which is never reworded"
                     )
                 else:
-                    text = reworded
+                    text = without_filler_opener(reworded)  # "Sadly, ..." in its own voice
             if reason is not None:
                 dropped.append(DroppedSentence(text=sentence.text, reason=reason))
                 continue

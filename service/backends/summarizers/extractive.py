@@ -70,7 +70,13 @@ from service.pipeline.neutrality import (
     sums_up,
     without_filler_opener,
 )
-from service.pipeline.sentences import Sentence, quotes_balanced, split_sentences, word_count
+from service.pipeline.sentences import (
+    Sentence,
+    is_caption,
+    quotes_balanced,
+    split_sentences,
+    word_count,
+)
 from service.pipeline.support import STAGE_APART, ClusterEvidence, as_utc, content_words
 
 MAX_SENTENCES_PER_ARTICLE = 40
@@ -139,6 +145,8 @@ def _eligible(text: str) -> bool:
         return False  # "The AP left a message seeking information from Houston police."
     if _SUBORDINATE_ONLY.match(text) and "," not in text:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
+    if is_caption(text):
+        return False  # no verb: a caption or a label run into the text ("Black leopard near ...")
     if is_commentary(text) or sums_up(text):
         return False  # "Kim's push ... reflects his commitment to ...": the writer's reading
     letters = [c for c in text if c.isalpha()]
