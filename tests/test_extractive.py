@@ -230,6 +230,7 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     # an aside in brackets is not a claim of the story's ("According to the same report, (...)")
     assert not _eligible("(The name of the manuscript, Hereafter, lends the film its title.)")
     assert not _eligible("[Video Link] The Wilco track was re-imagined as a Popeye cartoon.")
+    assert not _eligible("Try to follow along with the rest of the story here. . .")  # a teaser
     # a caption run into the text: no verb, no claim
     assert not _eligible("Black leopard near road in the Kenyir Wildlife Corridor.")
     assert _eligible("A black leopard was seen near a road in the Kenyir Wildlife Corridor.")

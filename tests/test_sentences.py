@@ -395,6 +395,42 @@ def test_this_photo_shows_is_a_caption() -> None:
     assert is_story_sentence("This photo was taken by a bystander who shows no remorse.")
 
 
+def test_a_photo_from_or_released_by_someone_is_a_caption_and_crawl_notes_are_furniture() -> None:
+    for text in [
+        "A photo from the 1998 excavation, with the brachiosaur foot bones below a tail.",
+        "A sketch released of an unidentified woman who was hit by two cars in 1990.",
+        "A file image from the Galileo spacecraft shows the Conemara region of Europa.",
+        "Web wide crawl with initial seedlist and crawler configuration from March 2011.",
+        "The scope of the crawl was not limited except for a few manually excluded sites.",
+    ]:
+        assert not is_story_sentence(text), text
+    for text in [
+        "An image from the Cassini spacecraft provides evidence of rainfall on Titan.",
+        "A photo of the suspect was released by police on Monday.",
+        "Police crawled through the rubble on Monday.",
+    ]:
+        assert is_story_sentence(text), text
+
+
+def test_dotted_initials_after_said_open_a_speakers_name_not_a_sentence() -> None:
+    assert split_paragraph(
+        "The rule is fair, said D.C. Councilmember Mary Cheh. Others agreed."
+    ) == [
+        "The rule is fair, said D.C. Councilmember Mary Cheh.",
+        "Others agreed.",
+    ]
+    assert split_paragraph(
+        "The study has limits, said D.C. Lee of Iowa State. He co-wrote it."
+    ) == [
+        "The study has limits, said D.C. Lee of Iowa State.",
+        "He co-wrote it.",
+    ]
+    assert split_paragraph("He moved to Washington, D.C. The mayor agreed.") == [
+        "He moved to Washington, D.C.",
+        "The mayor agreed.",
+    ]
+
+
 def test_sentences_inside_a_quotation_opened_before_them_are_marked_quoted() -> None:
     paragraph = (
         "The commissioner spoke on Monday. “It's an emotional issue. The issue brought forth "

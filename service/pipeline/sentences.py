@@ -126,6 +126,13 @@ _FURNITURE_SENTENCE = re.compile(
       | \s\|\s
       | \bNo\s+More\s+404\b | \bfix\s+all\s+broken\s+links\b
       | \barchive\s+pages\s+as\s+they\s+are\s+created\b
+      | \bweb\s+wide\s+crawl\b | \bseedlist\b | \bscope\s+of\s+the\s+crawl\b   # a web archive's
+      | \bmanually\s+excluded\s+sites\b                                       # crawl notes
+      | ^an?\s+(?:undated\s+|file\s+|handout\s+)?(?:photo(?:graph)?|image|picture|sketch
+          |rendering|screenshot|illustration)\s+(?:from|released|provided|taken|showing)\b
+          (?![^.]*\b(?:provides?|reveals?|suggests?|confirms?|proves?|indicates?)\b)
+                          # "A photo from the 1998 excavation, with ...", not "An image from
+                          # Cassini provides evidence of rain on Titan."
       | (?-i:[a-z]\s\((?:L|L-R|R-L)\)\s+(?:is|are|was|were|and|with|speaks|talks|poses)\b)
       | (?-i:^CLOSE\s)                                         # a video player's "CLOSE"
       | \bhas\s+(?:the|more)\s+details(?:\s+(?:about|on)\s[^.]{1,80})?\.$  # "X has the details."
@@ -209,6 +216,10 @@ def _opens_sentence(char: str) -> bool:
     return char.isdecimal() or (char.isalpha() and not char.islower())
 
 
+_SPEAKER_TITLE = re.compile(r"^(?:[a-z]\.)+[a-z]$")  # "d.c", "n.y": a dotted initialism
+_SAID = re.compile(r"\b(?:said|says|told)$", re.IGNORECASE)
+
+
 def ends_on_an_abbreviation(text: str) -> bool:
     """Whether the last word of `text` is an abbreviation that keeps its stop ("Co", "U.S",
     "Jr"), so that a stop after it is part of the word."""
@@ -222,6 +233,8 @@ def _is_abbreviation(chunk: str) -> bool:
     word = words[-1].lower().rstrip(".")
     if word.rsplit("/", 1)[-1] in _ABBREVIATIONS:  # "Korea/U.S." ends on "u.s"; not "A/C."
         return True
+    if len(words) > 1 and _SPEAKER_TITLE.match(word) and _SAID.search(words[0]):
+        return True  # '..., said D.C. Council member Mary Cheh': a speaker's title follows
     # Initials such as "J." in "John F. Kennedy", but not a sentence-final "I."
     return len(word) == 1 and word.isalpha() and word != "i"
 

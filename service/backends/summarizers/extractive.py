@@ -137,7 +137,7 @@ def _eligible(text: str) -> bool:
         return False
     if not quotes_balanced(text) or not _brackets_balanced(text):
         return False
-    if text[:1].islower() or text.rstrip(_QUOTE_CHARS + "'’").endswith(("...", "…")):
+    if text[:1].islower() or text.rstrip(_QUOTE_CHARS + "'’").endswith(("...", "…", ". . .")):
         return False  # a fragment the splitter left, or a teaser cut short
     if text.startswith(("(", "[")):
         return False  # an aside or a cross-reference: "(Related: ...)", "[Video Link] ..."
