@@ -231,6 +231,11 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     assert not _eligible("(The name of the manuscript, Hereafter, lends the film its title.)")
     assert not _eligible("[Video Link] The Wilco track was re-imagined as a Popeye cartoon.")
     assert not _eligible("Try to follow along with the rest of the story here. . .")  # a teaser
+    # an aside to the reader is no claim
+    assert not _eligible("Look at the cheeky glimpse he gives the referee after the goal.")
+    assert not _eligible("Watch the full 60 Minutes interview with Andrew McCabe (video).")
+    assert _eligible("Meet the Press host Chuck Todd asked the senator about the vote.")
+    assert _eligible("Look was the name of the magazine that published the photographs.")
     # a caption run into the text: no verb, no claim
     assert not _eligible("Black leopard near road in the Kenyir Wildlife Corridor.")
     assert _eligible("A black leopard was seen near a road in the Kenyir Wildlife Corridor.")

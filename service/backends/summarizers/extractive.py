@@ -100,6 +100,15 @@ _FIRST_PERSON = re.compile(
 )  # not "US", not "Me." (Maine); "you" outside quotes addresses the reader: ad copy
 _QUOTE_CHARS = '"“”'
 _SUBORDINATE_ONLY = re.compile(r"(?:Though|Although|Even though)\s")
+# The writer addressing the reader ("Look at the cheeky glimpse he gives the referee.",
+# "Watch the full interview.", "Imagine if ..."): no claim, and "According to one report,
+# look at ..." reads as nonsense. 15 dev sentences, every one of them such an aside.
+_IMPERATIVE = re.compile(
+    r"^(?:Look|Watch|Imagine|Consider|Remember|Try|Check\s+out|Note\s+that|Picture|Meet"
+    r"|Take\s+a\s+look|Let's|Let\s+us|Don't\s+(?:forget|miss)|Keep\s+in\s+mind|Make\s+sure"
+    r"|Scroll|Tap|Think\s+about)\b(?!\s+(?:is|was|are|were|has|had|said|says|will|would)\b)"
+    r"(?!\s+the\s+Press\b)"  # "Meet the Press host Chuck Todd said ..."
+)
 # A reporter's unanswered calls: true, but no news of the story's.
 _UNANSWERED = re.compile(
     r"\b(?:left\s+(?:a\s+)?(?:phone\s+)?messages?\s+seeking|did\s+not\s+immediately\s+"
@@ -145,6 +154,8 @@ def _eligible(text: str) -> bool:
         return False  # "The AP left a message seeking information from Houston police."
     if _SUBORDINATE_ONLY.match(text) and "," not in text:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
+    if _IMPERATIVE.match(text):
+        return False  # an aside to the reader
     if is_caption(text):
         return False  # no verb: a caption or a label run into the text ("Black leopard near ...")
     if is_commentary(text) or sums_up(text):
