@@ -105,6 +105,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Frustrated Louisville voters waited for hours.",
         "Thirty-five percent of the staff are women.",  # a number word is no name
         "Dozens of Republicans voted against it.",
+        "Fifteen-year-old Kenneth Shinozuka won the award.",  # an age before a name
+        "Twenty-five Democrats voted no.",
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 

@@ -412,6 +412,13 @@ def test_a_photo_from_or_released_by_someone_is_a_caption_and_crawl_notes_are_fu
         assert is_story_sentence(text), text
 
 
+def test_a_video_players_buttons_are_not_part_of_the_first_sentence() -> None:
+    text = "skip in Skip x Embed x Share The discovery of two slain children was called a tragedy."
+    assert [s.text for s in split_sentences("a", text)] == [
+        "The discovery of two slain children was called a tragedy."
+    ]
+
+
 def test_dotted_initials_after_said_open_a_speakers_name_not_a_sentence() -> None:
     assert split_paragraph(
         "The rule is fair, said D.C. Councilmember Mary Cheh. Others agreed."

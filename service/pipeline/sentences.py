@@ -156,7 +156,8 @@ _FURNITURE_SENTENCE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # What may open a paragraph without being part of its first sentence: a list item's
-# marker ("* "), a web page's "Scroll down for video" glued to the story, a date line
+# marker ("* "), a web page's "Scroll down for video" or a video player's "Skip x Embed x
+# Share" glued to the story, a date line
 # run into the text ("Saturday, March 26, 2005 "), and a
 # dateline ("TEXAS, US – ", "WASHINGTON (Reuters) - ", "WASHINGTON—", "Meadow Lake,
 # Saskatchewan – ", "(CNN) - ", "(CNN)Patience", "KATHMANDU, Nepal (AP) — ", "NEW YORK,
@@ -167,6 +168,7 @@ _PARAGRAPH_PREFIX = re.compile(
     r"""^(?:
         (?:[*•·▪‣◦–—-]|--)\s+
       | [Ss]croll\s+down\s+for\s+(?:video|more)\s+(?=[A-Z])
+      | (?:[Ss]kip\s+in\s+)?Skip\s+x\s+Embed\s+x\s+Share\s+(?=[A-Z])   # a video player's buttons
       | (?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s+
       | [A-Z][A-Z.'’]+(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?\s+[–—-]{1,2}\s+
       | [A-Z][A-Z.'’]{2,}(?:[\s,]+[A-Z][A-Z.'’]+)*(?:\s*\([^)]{1,40}\))?[–—](?=[A-Z])

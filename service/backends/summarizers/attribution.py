@@ -152,8 +152,10 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return False
     head, *tail = first.split("-")
     named_next = bool(rest) and rest[0][:1].isupper()  # "Thousand Oaks police", "Eleven Madison"
-    if head.lower() in _NUMBER_WORDS and not named_next and not any(p[:1].isupper() for p in tail):
-        return False  # "Thirty-five percent", "Dozens of"; not "Ninety-Nine Restaurants"
+    lower_tail = not any(p[:1].isupper() for p in tail)
+    if head.lower() in _NUMBER_WORDS and lower_tail and (tail or not named_next):
+        return False  # "Thirty-five percent", "Dozens of", "Fifteen-year-old Kenneth ...",
+        # "Twenty-five Democrats"; not "Ninety-Nine Restaurants", "Thousand Oaks police"
     if (
         rest
         and rest[0][:1].isupper()
