@@ -84,6 +84,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Sterling Brown was arrested in the car park.",
         "Ninety-Nine Restaurants closed its doors.",  # a name that opens on a number word
         "Thousand Oaks police say the gunman was a veteran.",
+        "May 10 roughly marked the start of the run-up.",  # a date, not the modal "may"
+        "March 3 was the deadline.",
     ]:
         assert opening(text) == text, text
     for text in [
@@ -107,6 +109,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Dozens of Republicans voted against it.",
         "Fifteen-year-old Kenneth Shinozuka won the award.",  # an age before a name
         "Twenty-five Democrats voted no.",
+        "May the best team win, the coach said.",
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 

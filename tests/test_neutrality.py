@@ -66,6 +66,8 @@ def test_such_and_this_point_back_at_a_sentence_before() -> None:
 def test_as_such_points_back_only_as_a_phrase_of_its_own() -> None:
     assert opens_dangling("As such, they are not considered a species.")
     assert not opens_dangling("As such a large company, Apple pays its suppliers late.")
+    assert opens_dangling("For instance, Hispanic unemployment is at a new low.")
+    assert not opens_dangling("For example games, the league sells cheaper tickets.")
 
 
 def test_the_is_not_a_dangling_opener() -> None:

@@ -44,7 +44,7 @@ DANGLING_OPENERS = frozenset(
 # fact, ..." but "In fact-checking ...", "After all the votes were counted, ...".
 _COMMA_OPENERS = re.compile(
     r"^(?:on the other hand|by contrast|in contrast|in fact|after all|despite this"
-    r"|because of this|as such),",
+    r"|because of this|as such|for instance|for example),",
     re.IGNORECASE,
 )
 

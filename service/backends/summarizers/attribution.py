@@ -148,6 +148,8 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
     if first.isupper() and len(first) > 1:
         return True
+    if word in _MONTHS and rest and rest[0][:1].isdigit():
+        return True  # "May 10 marked the start ...": a date, not the modal "may"
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
     head, *tail = first.split("-")
@@ -175,6 +177,9 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     return not word.endswith(("ly", "ing", "ed", "s"))
 
 
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
 _TIME_WORDS = frozenset("yesterday today tomorrow tonight now then meanwhile earlier later".split())
 
 
