@@ -234,6 +234,7 @@ def test_sentences_with_a_cut_quotation_are_not_candidates() -> None:
     # an aside to the reader is no claim
     assert not _eligible("Look at the cheeky glimpse he gives the referee after the goal.")
     assert not _eligible("Watch the full 60 Minutes interview with Andrew McCabe (video).")
+    assert not _eligible("What a difference $46 million in TV ad spending can make.")
     assert _eligible("Meet the Press host Chuck Todd asked the senator about the vote.")
     assert _eligible("Look was the name of the magazine that published the photographs.")
     # a caption run into the text: no verb, no claim

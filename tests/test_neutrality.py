@@ -67,6 +67,8 @@ def test_as_such_points_back_only_as_a_phrase_of_its_own() -> None:
     assert opens_dangling("As such, they are not considered a species.")
     assert not opens_dangling("As such a large company, Apple pays its suppliers late.")
     assert opens_dangling("For instance, Hispanic unemployment is at a new low.")
+    assert opens_dangling("For years, she dealt with sores that would not heal.")
+    assert not opens_dangling("For years, Mona Harding taught her children at home.")
     assert not opens_dangling("For example games, the league sells cheaper tickets.")
 
 
@@ -198,6 +200,9 @@ def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
         "The monkey does not share its fate."
     )
     assert without_filler_opener("Sadly, three people died.") == "Three people died."
+    assert without_filler_opener("Definitely, the battery drain is a problem still.") == (
+        "The battery drain is a problem still."
+    )
     assert without_filler_opener("Sadly enough the story ends.") == "Sadly enough the story ends."
     kept = "In a development that surprised many, Kim spoke on Sunday."
     assert without_filler_opener(kept) == kept

@@ -126,7 +126,7 @@ def _in_a_quotation(pattern: re.Pattern[str], text: str) -> bool:
 # "In 1989, he joined": the person is named only in a sentence before.
 _PHRASE_THEN_PRONOUN = re.compile(
     r"^(?:inside|outside|after|when|while|as|before|despite|in|at|on|during|since|although"
-    r"|though|if|because|once|upon|back|speaking|asked)\b(?P<phrase>[^,;:]{0,80}),\s+"
+    r"|though|if|because|once|upon|back|speaking|asked|for)\b(?P<phrase>[^,;:]{0,80}),\s+"
     r"(?:he|she|his|her|him)\b",
     re.IGNORECASE,
 )
@@ -271,7 +271,8 @@ _FILLER_OPENER = re.compile(
     r"|Sadly|Thankfully|Luckily|Mercifully|Tragically|Ironically|Interestingly|(?:Un)?surprisingly"
     r"|Predictably|Remarkably|Curiously|Oddly|Strangely|Happily|Alarmingly|Shockingly"
     r"|Disturbingly|Worryingly|Amazingly|Incredibly|Hilariously|Oddly enough|Strangely enough"
-    r"|Funnily enough),\s+(?=\S)",
+    r"|Funnily enough|Definitely|Clearly|Obviously|Undoubtedly|Certainly|Of course"
+    r"|Needless to say|Admittedly),\s+(?=\S)",
     re.IGNORECASE,
 )
 _FIRST_WORD = re.compile(r"^(?P<marks>[\"“‘']*)(?P<word>\w+)")

@@ -106,7 +106,8 @@ _SUBORDINATE_ONLY = re.compile(r"(?:Though|Although|Even though)\s")
 _IMPERATIVE = re.compile(
     r"^(?:Look|Watch|Imagine|Consider|Remember|Try|Check\s+out|Note\s+that|Picture|Meet"
     r"|Take\s+a\s+look|Let's|Let\s+us|Don't\s+(?:forget|miss)|Keep\s+in\s+mind|Make\s+sure"
-    r"|Scroll|Tap|Think\s+about)\b(?!\s+(?:is|was|are|were|has|had|said|says|will|would)\b)"
+    r"|Scroll|Tap|Think\s+about|What\s+an?)\b"
+    r"(?!\s+(?:is|was|are|were|has|had|said|says|will|would)\b)"
     r"(?!\s+the\s+Press\b)"  # "Meet the Press host Chuck Todd said ..."
 )
 # A reporter's unanswered calls: true, but no news of the story's.
