@@ -200,6 +200,8 @@ def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
         "The monkey does not share its fate."
     )
     assert without_filler_opener("Sadly, three people died.") == "Three people died."
+    speaker = "Unfortunately, the company said, the plant will close in June."
+    assert without_filler_opener(speaker) == speaker  # the speaker's word, not the writer's
     assert without_filler_opener("Definitely, the battery drain is a problem still.") == (
         "The battery drain is a problem still."
     )

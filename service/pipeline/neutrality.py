@@ -278,10 +278,19 @@ _FILLER_OPENER = re.compile(
 _FIRST_WORD = re.compile(r"^(?P<marks>[\"“‘']*)(?P<word>\w+)")
 
 
+# "Unfortunately, the company said, the plant will close.": the adverb is the speaker's.
+_SPEAKER_AFTER = re.compile(
+    r"^[^,;:]{1,60}\s(?:said|says|added|adds|told\s+\S+|wrote|writes),", re.IGNORECASE
+)
+
+
 def without_filler_opener(text: str) -> str:
     """The sentence without "In a recent development," and the like, capitalised again
-    (past an opening quotation mark; "eBay" and "iPhone" keep theirs)."""
+    (past an opening quotation mark; "eBay" and "iPhone" keep theirs); an opener followed by
+    a speaker ("Unfortunately, the company said, ...") is the speaker's word and stays."""
     rest = _FILLER_OPENER.sub("", text, count=1)
+    if _SPEAKER_AFTER.match(rest):
+        return text
     first = _FIRST_WORD.match(rest)
     if rest == text or not first or re.match(r"[a-z]+[A-Z]", first["word"]):
         return rest

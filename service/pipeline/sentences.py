@@ -128,11 +128,10 @@ _FURNITURE_SENTENCE = re.compile(
       | \barchive\s+pages\s+as\s+they\s+are\s+created\b
       | \bweb\s+wide\s+crawl\b | \bseedlist\b | \bscope\s+of\s+the\s+crawl\b   # a web archive's
       | \bmanually\s+excluded\s+sites\b                                       # crawl notes
-      | ^an?\s+(?:undated\s+|file\s+|handout\s+)?(?:photo(?:graph)?|image|picture|sketch
-          |rendering|screenshot|illustration)\s+(?:from|released|provided|taken|showing)\b
-          (?![^.]*\b(?:provides?|reveals?|suggests?|confirms?|proves?|indicates?)\b)
-                          # "A photo from the 1998 excavation, with ...", not "An image from
-                          # Cassini provides evidence of rain on Titan."
+      | ^an?\s+(?:(?:undated|file|handout)\s+){0,2}(?:photo(?:graph)?|image|picture|sketch
+          |rendering|screenshot|illustration)\s+(?:from\s[^,.]{1,80},\s+with\b|released\s+of\b)
+                          # verbless: "A photo from the 1998 excavation, with ...", "A sketch
+                          # released of ..."; not "A photo released by police shows ..."
       | (?-i:[a-z]\s\((?:L|L-R|R-L)\)\s+(?:is|are|was|were|and|with|speaks|talks|poses)\b)
       | (?-i:^CLOSE\s)                                         # a video player's "CLOSE"
       | \bhas\s+(?:the|more)\s+details(?:\s+(?:about|on)\s[^.]{1,80})?\.$  # "X has the details."
@@ -218,8 +217,16 @@ def _opens_sentence(char: str) -> bool:
     return char.isdecimal() or (char.isalpha() and not char.islower())
 
 
-_SPEAKER_TITLE = re.compile(r"^(?:[a-z]\.)+[a-z]$")  # "d.c", "n.y": a dotted initialism
-_SAID = re.compile(r"\b(?:said|says|told)$", re.IGNORECASE)
+# "..., said D.C. Councilmember Mary Cheh.": dotted initials after "said" and before two
+# capitalised words are the start of the speaker's title or name, not a sentence's end
+# ('"We played hard," said T.J. He scored 20.' does end: "He scored" is no name).
+_SAID_INITIALS = re.compile(r"\b(?:said|says|told)\s+(?:[A-Z]\.)+[A-Z]\.$")
+_TWO_CAPITALS = re.compile(r"[A-Z][\w'’-]*\s+[A-Z]")
+
+
+def _speaker_goes_on(chunk: str, after: str) -> bool:
+    """Whether "said D.C." ends `chunk` and the speaker's name or title follows in `after`."""
+    return bool(_SAID_INITIALS.search(chunk[-40:]) and _TWO_CAPITALS.match(after))
 
 
 def ends_on_an_abbreviation(text: str) -> bool:
@@ -235,8 +242,6 @@ def _is_abbreviation(chunk: str) -> bool:
     word = words[-1].lower().rstrip(".")
     if word.rsplit("/", 1)[-1] in _ABBREVIATIONS:  # "Korea/U.S." ends on "u.s"; not "A/C."
         return True
-    if len(words) > 1 and _SPEAKER_TITLE.match(word) and _SAID.search(words[0]):
-        return True  # '..., said D.C. Council member Mary Cheh': a speaker's title follows
     # Initials such as "J." in "John F. Kennedy", but not a sentence-final "I."
     return len(word) == 1 and word.isalpha() and word != "i"
 
@@ -265,7 +270,10 @@ def split_paragraph(paragraph: str) -> list[str]:
                 continue  # '"unacceptable."A spokesman': the quote closes, it opens nothing
         elif _opens_sentence(match.group("next")):
             end = match.end("end")
-            if match.group("end").startswith(".") and _is_abbreviation(paragraph[start:end]):
+            if match.group("end").startswith(".") and (
+                _is_abbreviation(paragraph[start:end])
+                or _speaker_goes_on(paragraph[start:end], paragraph[match.end() :])
+            ):
                 continue
         else:
             continue

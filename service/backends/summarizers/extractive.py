@@ -72,7 +72,6 @@ from service.pipeline.neutrality import (
 )
 from service.pipeline.sentences import (
     Sentence,
-    is_caption,
     quotes_balanced,
     split_sentences,
     word_count,
@@ -104,12 +103,12 @@ _SUBORDINATE_ONLY = re.compile(r"(?:Though|Although|Even though)\s")
 # "Watch the full interview.", "Imagine if ..."): no claim, and "According to one report,
 # look at ..." reads as nonsense. 15 dev sentences, every one of them such an aside.
 _IMPERATIVE = re.compile(
-    r"^(?:Look|Watch|Imagine|Consider|Remember|Try|Check\s+out|Note\s+that|Picture|Meet"
-    r"|Take\s+a\s+look|Let's|Let\s+us|Don't\s+(?:forget|miss)|Keep\s+in\s+mind|Make\s+sure"
-    r"|Scroll|Tap|Think\s+about|What\s+an?)\b"
-    r"(?!\s+(?:is|was|are|were|has|had|said|says|will|would)\b)"
-    r"(?!\s+the\s+Press\b)"  # "Meet the Press host Chuck Todd said ..."
-)
+    r"^(?:Look\s+(?:at|closely)|Watch\s+(?i:the|this|as|how|him|her|them|it)"
+    r"|Imagine\s+(?:if|a|an|the|that|what|how|being)|Consider\s+(?:the|this|that|how|what)"
+    r"|Remember\s+(?:when|that|how)|Check\s+out|Note\s+that|Picture\s+(?:a|an|this)"
+    r"|Take\s+a\s+look|Let's|Let\s+us|Don't\s+(?:forget|miss)|Keep\s+in\s+mind"
+    r"|Make\s+sure|Scroll\s+(?:down|up)|Think\s+about|What\s+a\s+difference)\b"
+)  # a cue after the verb: "Watch parties", "Imagine Dragons", "Tap water" are news
 # A reporter's unanswered calls: true, but no news of the story's.
 _UNANSWERED = re.compile(
     r"\b(?:left\s+(?:a\s+)?(?:phone\s+)?messages?\s+seeking|did\s+not\s+immediately\s+"
@@ -157,8 +156,6 @@ def _eligible(text: str) -> bool:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
     if _IMPERATIVE.match(text):
         return False  # an aside to the reader
-    if is_caption(text):
-        return False  # no verb: a caption or a label run into the text ("Black leopard near ...")
     if is_commentary(text) or sums_up(text):
         return False  # "Kim's push ... reflects his commitment to ...": the writer's reading
     letters = [c for c in text if c.isalpha()]
