@@ -97,12 +97,6 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def weekdays(text: str) -> set[str]:
-    """Weekday names the text writes ("Saturday"): checked like numbers, since a story that
-    runs for days reports "talks continue on Friday" and "talks ended on Saturday"."""
-    return set(weekdays_mentioned(text))
-
-
 _ORDINALS = "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
 _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 
@@ -110,9 +104,11 @@ _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 def must_match(text: str) -> set[str]:
     """What a claim must find written in its closest sentences, and a sentence offers:
     its numbers, weekday names and ordinals from "second" ("first" is mostly an adverb),
-    an ordinal as its number, so that "second", "2nd" and "2" agree."""
+    an ordinal as its number, so that "second", "2nd" and "2" agree. Weekdays count like
+    numbers: a story that runs for days reports "talks continue on Friday" and "talks ended
+    on Saturday"."""
     ordinals = {str(_ORDINALS.index(o.lower()) + 2) for o in _ORDINAL.findall(text)}
-    return numbers(text) | weekdays(text) | ordinals
+    return numbers(text) | weekdays_mentioned(text) | ordinals
 
 
 def negated(text: str) -> bool:

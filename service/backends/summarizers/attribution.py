@@ -25,6 +25,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.models import Article, SummarySentence
 from service.pipeline.dates import day_label
+from service.pipeline.entities import months_mentioned
 from service.pipeline.sentences import ends_on_an_abbreviation, word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
@@ -148,7 +149,7 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     word = re.sub(r"['’]s$", "", first.lower()).rstrip(".")
     if first.isupper() and len(first) > 1:
         return True
-    if word in _MONTHS and rest and rest[0][:1].isdigit():
+    if months_mentioned(first) and rest and rest[0][:1].isdigit():
         return True  # "May 10 marked the start ...": a date, not the modal "may"
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
@@ -177,9 +178,6 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     return not word.endswith(("ly", "ing", "ed", "s"))
 
 
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
-)
 _TIME_WORDS = frozenset("yesterday today tomorrow tonight now then meanwhile earlier later".split())
 
 
