@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -99,6 +100,7 @@ def summarize(
     ] = False,
 ) -> None:
     """Summarize articles from files, folders, standard input or URLs into a cited digest."""
+    format = {"md": "markdown"}.get(format.lower(), format.lower())  # "JSON", "md" too
     if format not in ("json", "markdown"):
         _fail(f"unknown format {format!r}: use json or markdown")
     try:
@@ -120,6 +122,11 @@ def summarize(
         )
         if output:
             _check_writable(output)
+        if (fallback or api_base) and (options.backend or settings.backend) == "extractive":
+            err.print(
+                "[yellow]warning:[/] --fallback and --api-base apply to LLM backends; the "
+                "extractive backend is used (choose a model with --model)"
+            )
         articles, failures, warnings = _read_inputs(paths, skip_invalid, since, quiet)
         with _bars(quiet) as bars:
             result = digest(
@@ -210,14 +217,19 @@ def _option_problems(exc: ValidationError) -> str:
 
 def _check_writable(output: Path) -> None:
     """Refuse an --output the digest could not be written to, before minutes of work."""
-    folder = output.parent if str(output.parent) else Path(".")
     if output.is_dir():
         raise InputError(f"--output {output} is a folder", hint="give a file name in it")
+    target = output.resolve() if output.is_symlink() else output  # written through
+    if target.exists() and not target.is_file():  # a device or a pipe: written to as is
+        if not os.access(target, os.W_OK):
+            raise InputError(f"--output {output}: not writable", hint="choose another place")
+        return
+    folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(
             f"--output {output}: the folder {folder} does not exist", hint="create it first"
         )
-    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise InputError(f"--output {output}: not writable", hint="choose another place")
 
 
@@ -239,8 +251,10 @@ def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:
 def _read_inputs(
     args: list[str], skip_invalid: bool, since: str | None, quiet: bool
 ) -> tuple[list[Article], list[InputFailure], list[str]]:
-    """Files through ingest, URLs through web ingestion; warnings (failed URLs too) printed."""
+    """Files through ingest, saved pages and feeds and URLs through web ingestion; warnings
+    (failed URLs too) printed."""
     from service import web  # only runs that fetch pay for importing the web stack
+    from service.web.saved import read_saved, saved_kind
 
     urls = [a for a in args if web.looks_like_url(a)]
     files = [Path(a) for a in args if not web.looks_like_url(a)]
@@ -252,42 +266,64 @@ def _read_inputs(
             )
     if args.count("-") > 1:
         raise InputError("'-' (standard input) is given twice", hint="give it once")
-    if since and not urls:
+    pages = [p for p in files if str(p) != "-" and p.is_file() and saved_kind(p)]
+    files = [p for p in files if p not in pages]
+    if since and not urls and not pages:
         err.print("[yellow]warning:[/] --since applies to feeds and pages; no URL was given")
     window = web.parse_since(since) if since else None
     articles: list[Article] = []
     warnings: list[str] = []
+    failures: list[InputFailure] = []
+    if pages:  # saved web pages and feeds, read as their URLs would be
+        settings = get_settings()
+        saved = read_saved(
+            pages,
+            since=window,
+            max_entries=settings.web_max_feed_entries,
+            max_bytes=settings.web_max_bytes,
+        )
+        articles, failures = saved.articles, saved.failures
+        urls += [link for link in saved.links if link not in urls]
     if files:
         try:
             ingested = load_paths(files, skip_invalid=skip_invalid)
         except EmptyInputError as exc:
-            if not urls:
+            if not urls and not articles:
                 raise
-            warnings.append(exc.user_message)  # the URLs may still give articles
+            warnings.append(exc.user_message)  # the URLs or saved pages may still give some
         else:
-            articles, warnings = list(ingested.articles), list(ingested.warnings)
-    failures: list[InputFailure] = []
+            articles += ingested.articles
+            warnings = list(ingested.warnings)
     if urls:
         with _bars(quiet) as bars:
             collected = web.collect(urls, since=window, progress=_ProgressBars(bars, quiet=quiet))
         articles += collected.articles
-        failures = collected.failures
+        failures += collected.failures
     # failed URLs are printed here and listed in the digest's failures, not its warnings
     unread = [f"{f.input}: {f.detail} [{f.reason}]" for f in failures]
     for warning in warnings + unread:  # escaped: '[http_404]' is not rich markup
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not articles:
-        raise EmptyInputError("no article could be read from the URLs given (see the warnings)")
+        raise EmptyInputError("no article could be read from the inputs given (see the warnings)")
     return articles, failures, warnings
 
 
 def _write_whole(path: Path, text: str) -> None:
-    """Write `path` through a temporary file beside it: a full disk or a kill leaves the
-    previous digest (or none), never half of one."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    """Write a file through a temporary file beside it: a full disk or a kill leaves the
+    previous digest (or none), never half of one. A link is written through (its target
+    is replaced, the link stays) and keeps the target's permissions; a device or a pipe
+    (/dev/stdout, a FIFO) is written to directly, never replaced by a file."""
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        if target.exists():
+            shutil.copymode(target, partial)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
 

@@ -81,3 +81,12 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "Readers who subscribe to the paper's print edition were not affected, it said.",
     ]:
         assert not is_boilerplate(line), line
+
+
+def test_reference_markers_glued_to_a_word_are_cut() -> None:
+    """ "percent.[12] Council ..." showed "[12]" in a summary as if it cited a source, and
+    ran two sentences into one."""
+    text = clean_text("It rose by five percent.[12] Council voted[a][3] for it.[citation needed]")
+    assert text == "It rose by five percent. Council voted for it."
+    kept = "See Article [5] of the treaty, the [2019] report and the list [1] below."
+    assert clean_text(kept) == kept

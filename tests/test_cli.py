@@ -134,6 +134,8 @@ def test_flags_that_cannot_apply_are_refused_or_warned(tmp_path: Path) -> None:
     assert twice.exit_code == 2 and "given twice" in twice.stderr
     since = runner.invoke(app, ["summarize", strike, "--since", "24h", "-q"])
     assert since.exit_code == 0 and "--since applies to feeds" in since.stderr
+    unused = runner.invoke(app, ["summarize", strike, "--fallback", "openai/gpt-4o", "-q"])
+    assert unused.exit_code == 0 and "--fallback and --api-base apply to LLM" in unused.stderr
 
 
 def test_a_web_address_without_https_gets_a_hint(tmp_path: Path) -> None:
@@ -176,3 +178,32 @@ def test_a_failed_write_leaves_the_previous_digest_whole(tmp_path: Path, monkeyp
     assert "cannot write" in result.output and "No space left on device" in result.output
     assert out.read_text() == "yesterday's digest\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.md", "strike.jsonl"]
+
+
+def test_output_through_a_link_or_to_a_device_keeps_what_is_there(tmp_path: Path) -> None:
+    """The temporary-file write replaced a link with a file (and, run as root, /dev/null
+    with a text file); the link now stays and its target gets the digest, keeping its mode."""
+    import os
+    import stat
+
+    news = str(_strike_file(tmp_path))
+    (tmp_path / "pub").mkdir()
+    target = tmp_path / "pub" / "real.md"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["summarize", news, "-o", str(link), "-q"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text().startswith("# Digest")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        result = runner.invoke(app, ["summarize", news, "-o", str(fifo), "-q", "-f", "JSON"])
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not a file
+        assert os.read(reader, 1 << 16).startswith(b"{")  # and the digest went through it
+    finally:
+        os.close(reader)

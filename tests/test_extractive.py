@@ -443,3 +443,12 @@ def test_a_summary_reports_the_news_not_the_writers_reading_of_it(embedder: Embe
     assert "missile production during visits" in summary.text
     assert "In a recent development" not in summary.text
     assert "commitment" not in summary.text and "determination" not in summary.text
+
+
+def test_a_chinese_sentence_is_no_quotation_without_a_speaker() -> None:
+    """Words were counted by runs of letters, and a Chinese sentence (no spaces) counted
+    one: every sentence but the first was refused as a bare quotation."""
+    from service.backends.summarizers.extractive import _eligible
+
+    assert _eligible("当局发布了海啸预警，沿海居民已开始撤离。")
+    assert not _eligible("“我们会重建一切。”")  # a quotation alone still needs its speaker

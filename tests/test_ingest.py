@@ -187,7 +187,7 @@ def test_skip_invalid_skips_files_that_cannot_be_read(tmp_path: Path) -> None:
     result = load_paths([tmp_path], skip_invalid=True)
     assert [a.id for a in result.articles] == ["a", "d"]
     assert len(result.warnings) == 2
-    assert "b.txt: not UTF-8 text (byte 3)" in result.warnings[0]
+    assert "b.txt: not UTF-8 text (line 1, byte 3)" in result.warnings[0]
     assert "c.json: invalid JSON on line 1" in result.warnings[1]
 
 
@@ -207,10 +207,16 @@ def test_pasted_text_opening_with_a_bracket_is_text_but_broken_json_is_named(
             ({"id": "stdin", "text": plain}, "stdin")
         ]
     assert [r for r, _ in records_from_string("[]", "stdin")] == []
+    # a time, a year or a number in brackets opens a story, not a JSON list
+    for plain in ["[12:30 GMT] Storm hits\nThe storm hit.", "[2024] The year\nIt was long."]:
+        assert list(records_from_string(plain, "stdin")) == [
+            ({"id": "stdin", "text": plain}, "stdin")
+        ]
+    with pytest.raises(IngestError, match="expected an object"):  # parses: JSON, no articles
+        load_records(records_from_string("[1, 2]", "stdin"))
     for broken, where in [
         ('[{"text": "One."}, {"text": "Two."', "line 1, column 35"),
         ('{"text": "One.",\n "title": oops}', "line 2, column 11"),
-        ("[1, 2", "line 1, column 6"),
         ("{'text': 'One.'}", "line 1, column 2"),
     ]:
         with pytest.raises(IngestError, match=f"stdin: invalid JSON on {where}"):
@@ -269,3 +275,47 @@ def test_a_given_date_wins_over_the_date_line_and_a_date_deep_in_the_text_is_not
     assert given.published_at is not None and given.published_at.day == 30
     deep = "Headline\nBy A. Writer\nA line.\nAnother line.\nSunday, July 29, 2007\nBody."
     assert record_to_article({"text": deep}, default_id="b", location="x:2").published_at is None
+
+
+def _stdin_bytes(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+def test_standard_input_is_checked_as_utf_8_like_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's own reading of stdin let a Latin-1 byte through (and the embedder crashed
+    on it); a byte-order mark turned a JSON array into one article headed '\ufeff[{...'."""
+    _stdin_bytes(monkeypatch, b"Caf\xe9 headline\nCaf\xe9 story text.\n")
+    with pytest.raises(IngestError, match=r"stdin: not UTF-8 text \(line 1, byte 3\)"):
+        load_paths(["-"])
+    records = [{"id": "a", "title": "One", "text": "First story."}, {"id": "b", "text": "Two."}]
+    _stdin_bytes(monkeypatch, b"\xef\xbb\xbf" + json.dumps(records).encode())
+    assert [a.id for a in load_paths(["-"]).articles] == ["a", "b"]
+    _stdin_bytes(monkeypatch, b"  \n")
+    with pytest.raises(IngestError, match="standard input is empty"):
+        load_paths(["-"])
+
+
+def test_a_jsonl_line_that_is_not_utf_8_costs_only_that_record(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = [json.dumps({"id": k, "text": f"Story {k} text."}).encode() for k in ("a", "c")]
+    path.write_bytes(good[0] + b'\n{"id": "b", "text": "Caf\xe9."}\n' + good[1] + b"\n")
+    result = load_paths([path], skip_invalid=True)
+    assert [a.id for a in result.articles] == ["a", "c"]
+    assert result.warnings and "mixed.jsonl:2" in result.warnings[0]
+    with pytest.raises(IngestError, match=r"mixed.jsonl:2: line 2 is not UTF-8 text"):
+        load_paths([path])
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"Title\nfirst line\nCaf\xe9 au lait.\n")
+    with pytest.raises(IngestError, match=r"not UTF-8 text \(line 3, byte 20\)"):
+        load_paths([latin])
+
+
+def test_unix_seconds_written_as_a_string_and_titles_on_one_line() -> None:
+    record = {"text": "Body.", "title": "Council passes budget\n## Injected", "date": "1243850000"}
+    article = record_to_article(record, default_id="x", location="x")
+    assert article.published_at is not None and article.published_at.year == 2009
+    assert article.title == "Council passes budget ## Injected"
+    dated = record_to_article({"text": "Body.", "date": "20240101"}, default_id="y", location="y")
+    assert dated.published_at is not None and dated.published_at.month == 1  # a basic ISO date

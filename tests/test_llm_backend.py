@@ -166,6 +166,7 @@ def test_garbage_twice_falls_back_to_extractive_and_says_why(fake_llm, tmp_path,
     assert any("repaired answer was invalid too" in n and "not JSON" in n for n in summary.notes)
     assert any("fell back to the extractive summary" in n for n in summary.notes)
     assert result.warnings and "fell back to the extractive summary" in result.warnings[0]
+    assert "(the first: " in result.warnings[0] and "not JSON" in result.warnings[0]
 
 
 def test_float_citations_are_read_without_a_repair(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
@@ -510,3 +511,24 @@ def test_unnamed_reports_of_a_story_that_ran_for_days_are_named_by_their_day(
     )
     assert summary.sentences[1].citations == [2]
     assert not any("which no cited article names" in n for n in summary.notes)
+
+
+def test_a_missing_key_is_named_as_such_not_as_a_server_error() -> None:
+    """The provider's client refuses to start without a key; litellm reports it as HTTP
+    500, and the note said the server had answered, though none was asked."""
+    import litellm
+
+    from service.backends.summarizers.llm import describe_error
+
+    refused = litellm.APIError(
+        status_code=500,
+        message="Missing credentials. Please pass an `api_key`, or set OPENAI_API_KEY.",
+        llm_provider="openai",
+        model="gpt-4o-mini",
+    )
+    text = describe_error(refused, 60)
+    assert text.startswith("no API key was given") and "OPENAI_API_KEY" in text
+    other = litellm.APIError(
+        status_code=500, message="boom", llm_provider="openai", model="gpt-4o-mini"
+    )
+    assert describe_error(other, 60).startswith("the server answered HTTP 500")

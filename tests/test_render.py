@@ -49,3 +49,37 @@ def test_unread_inputs_are_listed_with_their_reason() -> None:
 
 def test_the_heading_counts_in_plain_english() -> None:
     assert render_markdown(_digest([], [])).startswith("# Digest: 1 story from 0 articles\n")
+
+
+def test_input_text_is_shown_as_text_never_as_markdown() -> None:
+    """A title with a newline added a heading, "[by](http://...)" a live link, and a URL
+    with a space or parentheses broke its link; a "javascript:" URL is never a link."""
+    digest = _digest([], [])
+    cluster = digest.clusters[0]
+    cluster.title = "Budget\n## Injected [by](http://evil.example)"
+    cluster.sources = [
+        Source(number=1, article_id="a", title="Odd *title*", url="https://x.example/a_(b)?q=1 y"),
+        Source(number=2, article_id="b", title="Script", url="javascript:alert(1)"),
+    ]
+    cluster.summary.sentences[0].text = "Prices rose 5*3 times_over."
+    text = render_markdown(digest)
+    assert "## Budget ## Injected \\[by\\](http://evil.example)\n" in text
+    assert text.count("\n## ") == 1
+    assert "1. [Odd \\*title\\*](https://x.example/a_%28b%29?q=1%20y)" in text
+    assert "2. Script\n" in text or text.rstrip().endswith("2. Script")
+    assert "Prices rose 5\\*3 times\\_over.[1]" in text
+
+
+def test_copies_folded_into_an_article_show_their_outlets() -> None:
+    from service.models import Article, SourceRef
+
+    digest = _digest([], [])
+    kept = Article(
+        id="a",
+        text="Workers went on strike.",
+        duplicates=[SourceRef(id="a2", source="Daily *Star*"), SourceRef(id="a3", title="Wire")],
+    )
+    digest.articles = [kept]
+    assert "1. [Strike](https://x.example/a) (also: Daily \\*Star\\*, Wire)" in render_markdown(
+        digest
+    )

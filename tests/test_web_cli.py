@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.config import get_settings
 from service.models import Digest
-from tests.fake_web_server import FakeWeb
+from tests.fake_web_server import FIXTURES, FakeWeb
 from tests.stories import STRIKE_A
 
 runner = CliRunner()
@@ -81,3 +81,35 @@ def test_a_file_of_invalid_records_does_not_stop_the_urls(web: FakeWeb, tmp_path
     digest = Digest.model_validate_json(result.stdout)
     assert [a.url for a in digest.articles] == [web.url("/article")]
     assert "broken.jsonl" in result.stderr  # why the file gave nothing is still said
+
+
+def test_a_saved_page_and_a_saved_feed_are_read_as_their_urls_would_be(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """A page or a feed kept as a file is no plain-text article ("<html><head>..." as its
+    headline); a saved feed's linked entries are fetched like URLs the user gave."""
+    page = tmp_path / "storm.html"
+    page.write_bytes((FIXTURES / "storm.html").read_bytes())
+    feed = tmp_path / "city.xml"
+    body = (FIXTURES / "feed.rss").read_text().replace("$base", web.base)
+    feed.write_text(body.replace("$recent_rfc822", "").replace("$old_rfc822", ""))
+    result = runner.invoke(app, ["summarize", str(page), str(feed), "-f", "json", "-q"])
+    assert result.exit_code == 0, result.output
+    digest = Digest.model_validate_json(result.stdout)
+    titles = {a.title for a in digest.articles}
+    assert not any("<" in t for t in titles)
+    urls = {a.url for a in digest.articles}
+    assert page.resolve().as_uri() in urls  # the page, read from the file
+    assert web.url("/article") in urls and web.hits["/article"] == 1  # a linked entry
+    # its relative link "storm" resolves against the file: refused, and named
+    assert all(f.input.endswith(("/storm", "/old-news")) for f in digest.failures)
+
+
+def test_a_saved_feed_of_nothing_readable_says_so(tmp_path: Path) -> None:
+    feed = tmp_path / "empty.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
+    )
+    result = runner.invoke(app, ["summarize", str(feed), "-q"])
+    assert result.exit_code == 2
+    assert "the feed has no entries" in result.stderr and "no_entries" in result.stderr

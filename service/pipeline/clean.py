@@ -2,7 +2,10 @@
 
 In: raw article text. Out: the same story with boilerplate lines removed and
 whitespace normalised. Lines of the story itself are never rewritten; a line is
-either kept whole or dropped whole, so citations still point at real text.
+either kept whole or dropped whole, so citations still point at real text. The one
+exception is a reference marker glued to a word ("by five percent.[12] Council ..."):
+it is cut, or a summary would show "[12]" as if it cited a source of the digest, and
+the sentence would run into the next.
 """
 
 from __future__ import annotations
@@ -63,6 +66,13 @@ _BOILERPLATE_LINE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Wikipedia-style reference markers glued to the word or stop before them: "[12]",
+# "[a]", "[citation needed]", "[note 3]", one or several. Not a bracket after a space
+# ("Article [5]"), not a year ("[2019]").
+_REFERENCE_MARK = re.compile(
+    r"(?<=[^\s\[])(?:\[(?:\d{1,3}|[a-z]|citation needed|note \d{1,3}|nb \d{1,3})\])+",
+    re.IGNORECASE,
+)
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 _WORD = re.compile(r"\w+")
@@ -87,7 +97,7 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
     kept: list[str] = []
     for line in text.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
+        line = _SPACES.sub(" ", _REFERENCE_MARK.sub("", line)).strip()
         if is_boilerplate(line):
             continue
         if not line and (not kept or not kept[-1]):

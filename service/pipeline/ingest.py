@@ -43,9 +43,11 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _REASONS_SHOWN = 5  # skipped records named in the error when none was left
 _MAX_TITLE_CHARS = 300
 # How a JSON document or JSONL opens: an object's first key (or its end), or an array's
-# first value that is an object, array, string or number (or its end). A quote "'" counts,
-# so that a pasted Python literal is told it is not JSON rather than read as a story.
-_JSON_OPENING = re.compile(r"""\{\s*["'}]|\[\s*[{\["'\d\]-]""")
+# first value that is an object, array or string (or its end). A quote "'" counts, so that
+# a pasted Python literal is told it is not JSON rather than read as a story. A number does
+# not: "[12:30 GMT] Storm hits ..." and "[2024] The year in review" are stories (a list
+# of numbers that parses is still read as JSON, and refused as holding no articles).
+_JSON_OPENING = re.compile(r"""\{\s*["'}]|\[\s*[{\["'\]]""")
 # A line that is nothing but a date, as wikis and exports open a story: "Sunday, July 29,
 # 2007", "29 July 2007", "2007-07-29". Read (among the first lines) when no date is given.
 _DATE_LINE = re.compile(
@@ -54,6 +56,7 @@ _DATE_LINE = re.compile(
     r"|(?P<day2>\d{1,2})\s+(?P<month2>[A-Z][a-z]+)\.?,?\s+(?P<year2>\d{4})"
     r"|(?P<iso>\d{4}-\d{2}-\d{2}))\s*$"
 )
+_UNIX_SECONDS = re.compile(r"^\d{9,11}(?:\.\d+)?$")  # not "20240101", a basic ISO date
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _DATE_LINES_READ = 3  # a title and a byline may come first
 
@@ -94,6 +97,8 @@ def _parse_date(value: Any) -> datetime | None:
         except (OverflowError, OSError, ValueError) as exc:
             raise ValueError(f"date {value!r} is not a Unix timestamp in range") from exc
     text = str(value).strip()
+    if _UNIX_SECONDS.match(text):  # "1243850000": exports that write every field as a string
+        return _parse_date(float(text))
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -121,7 +126,7 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
             location=location,
             hint="give every article its text, or pass --skip-invalid to leave such records out",
         )
-    title = (_as_text(_pick(record, "title")) or "").strip()
+    title = " ".join((_as_text(_pick(record, "title")) or "").split())  # one line
     if title:
         text = _without_repeated_headline(text, title)
     else:
@@ -218,8 +223,14 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
         yield data, str(path)
 
 
-def _records_from_jsonl(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
-    for lineno, line in enumerate(raw.splitlines(), start=1):
+def _records_from_jsonl(
+    path: Path, raw: str | list[str | IngestError]
+) -> Iterator[tuple[Any, str]]:
+    lines = raw.splitlines() if isinstance(raw, str) else raw
+    for lineno, line in enumerate(lines, start=1):
+        if isinstance(line, IngestError):
+            yield line, f"{path}:{lineno}"
+            continue
         if not line.strip():
             continue
         try:
@@ -230,17 +241,48 @@ def _records_from_jsonl(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
         yield record, f"{path}:{lineno}"
 
 
-def _read(path: Path) -> str:
+def _decode(data: bytes, location: str) -> str:
+    """UTF-8 text (a byte-order mark dropped), or an IngestError naming the line of the
+    first byte that is not UTF-8."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise IngestError(
-            f"not UTF-8 text (byte {exc.start})",
-            location=str(path),
-            hint="convert the file to UTF-8",
+            f"not UTF-8 text (line {line}, byte {exc.start})",
+            location=location,
+            hint="convert it to UTF-8, for example with iconv -f latin1 -t utf-8",
         ) from exc
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror}", location=str(path)) from exc
+
+
+def _jsonl_lines(path: Path, data: bytes) -> str | list[str | IngestError]:
+    """A JSONL file's text, or, when some lines are not UTF-8, its lines one by one with
+    an IngestError in place of each such line: one bad byte costs its own record, not the
+    whole file (`--skip-invalid` keeps the rest)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines: list[str | IngestError] = []
+    for lineno, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(line.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+        except UnicodeDecodeError:
+            lines.append(
+                IngestError(
+                    f"line {lineno} is not UTF-8 text",
+                    location=f"{path}:{lineno}",
+                    hint="convert the file to UTF-8, for example with iconv -f latin1 -t utf-8",
+                )
+            )
+    return lines
 
 
 STDIN = "-"
@@ -294,6 +336,7 @@ def _is_json(stripped: str) -> bool:
 
 def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
     """Records from text whose format is sniffed: a JSON document, JSONL, or one plain article."""
+    raw = raw.removeprefix("\ufeff")  # a byte-order mark is no part of the text
     stripped = raw.lstrip()
     if _is_json(stripped):
         lines = stripped.strip().split("\n")
@@ -306,20 +349,45 @@ def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
 
 def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
     if str(path) == STDIN:
-        yield from records_from_string(sys.stdin.read(), "stdin")
+        try:
+            pasted = _read_stdin()
+        except IngestError as exc:
+            yield exc, "stdin"
+            return
+        if not pasted.strip():
+            empty = IngestError(
+                "standard input is empty",
+                location="stdin",
+                hint="pipe a file into it (digest summarize - < articles.jsonl), or paste an "
+                "article and end it with Ctrl-D",
+            )
+            yield empty, "stdin"
+            return
+        yield from records_from_string(pasted, "stdin")
         return
+    suffix = path.suffix.lower()
     try:
-        raw = _read(path)
+        data = _read_bytes(path)
+        if suffix in _JSONL_SUFFIXES:
+            yield from _records_from_jsonl(path, _jsonl_lines(path, data))
+            return
+        raw = _decode(data, str(path))
     except IngestError as exc:
         yield exc, str(path)
         return
-    suffix = path.suffix.lower()
-    if suffix in _JSONL_SUFFIXES:
-        yield from _records_from_jsonl(path, raw)
-    elif suffix in _JSON_SUFFIXES:
+    if suffix in _JSON_SUFFIXES:
         yield from _records_from_json(path, raw)
     else:
         yield {"id": path.stem, "text": raw}, str(path)
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8 text, checked like a file's: the bytes, not Python's
+    locale-dependent reading (which lets a stray Latin-1 byte through as a surrogate)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # replaced by a text stream (tests, embedding applications)
+        return sys.stdin.read()
+    return _decode(stream.read(), "stdin")
 
 
 def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = False) -> IngestResult:

@@ -2,38 +2,74 @@
 
 from __future__ import annotations
 
-from service.models import Cluster, Digest
+import re
+from urllib.parse import quote, urlsplit
+
+from service.models import Article, Cluster, Digest, Summary
+
+_MARKUP = re.compile(r"([\\`*_\[\]<>])")
+_LINKED_SCHEMES = {"http", "https", "file"}  # never "javascript:" or "data:" from an input
+_URL_SAFE = ":/?#@!$&'*+,;=%~"  # spaces, parentheses and brackets encoded: one link
 
 
-def _source_line(cluster: Cluster, number: int) -> str:
+def _plain(text: str) -> str:
+    """Text from an input as it reads, never as Markdown: one line, markup characters
+    escaped (a title with a newline and "## ..." added a heading; "[by](http://...)" a
+    live link)."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
+def _link(label: str, url: str | None) -> str:
+    """`[label](url)` for a web or file address (what would end the link encoded), the
+    label alone for anything else."""
+    if not url or urlsplit(url.strip()).scheme.lower() not in _LINKED_SCHEMES:
+        return label
+    return f"[{label}]({quote(url.strip(), safe=_URL_SAFE)})"
+
+
+def _source_line(cluster: Cluster, number: int, copies: dict[str, Article]) -> str:
     source = cluster.sources[number - 1]
-    label = source.title or source.article_id
-    parts = [f"[{label}]({source.url})" if source.url else label]
+    parts = [_link(_plain(source.title or source.article_id), source.url)]
     if source.source:
-        parts.append(source.source)
+        parts.append(_plain(source.source))
     if source.published_at:
         parts.append(source.published_at.date().isoformat())
-    return f"{number}. " + " — ".join(parts)
+    line = f"{number}. " + " — ".join(parts)
+    article = copies.get(source.article_id)
+    if article and article.duplicates:  # copies folded into this article: every outlet shown
+        outlets = [_plain(d.source or d.title or d.id) for d in article.duplicates]
+        line += " (also: " + ", ".join(outlets) + ")"
+    return line
+
+
+def _summary_text(summary: Summary) -> str:
+    """The summary with its `[n]` markers, its sentences' own markup escaped."""
+    return " ".join(
+        _plain(s.text) + "".join(f"[{n}]" for n in s.citations) for s in summary.sentences
+    )
 
 
 def render_markdown(digest: Digest) -> str:
     """One section per story (title, cited summary, notes, numbered sources), then unread inputs."""
     stories = _count(len(digest.clusters), "story", "stories")
     lines = [f"# Digest: {stories} from {_count(len(digest.articles), 'article', 'articles')}", ""]
+    copies = {a.id: a for a in digest.articles}
     for cluster in digest.clusters:
-        lines += [f"## {cluster.title}", ""]
+        lines += [f"## {_plain(cluster.title)}", ""]
         if cluster.summary and cluster.summary.sentences:
-            lines += [cluster.summary.text, ""]
+            lines += [_summary_text(cluster.summary), ""]
         else:
             lines += ["_No summary: the articles had no usable sentences._", ""]
         if cluster.summary and cluster.summary.notes:  # an empty summary's note says why
             lines += [f"> {note}" for note in cluster.summary.notes] + [""]
         lines += ["**Sources**", ""]
-        lines += [_source_line(cluster, s.number) for s in cluster.sources]
+        lines += [_source_line(cluster, s.number, copies) for s in cluster.sources]
         lines.append("")
     if digest.failures:
         lines += ["## Not read", ""]
-        lines += [f"- {f.input}: {f.detail or f.reason} (`{f.reason}`)" for f in digest.failures]
+        lines += [
+            f"- {_plain(f.input)}: {f.detail or f.reason} (`{f.reason}`)" for f in digest.failures
+        ]
         lines.append("")
     for warning in digest.warnings:
         lines.append(f"> warning: {warning}")

@@ -157,9 +157,13 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
     fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
     if not fell_back:
         return []
+    why = next(  # the first story's reason, so a batch log shows it without the digest
+        (n for s in fell_back for n in s.notes if not n.startswith("fell back to")), None
+    )
+    first = f" (the first: {why})" if why else ""
     return [
         f"{len(fell_back)} of {len(summaries)} stories fell back to the extractive summary "
-        f"because {backend} gave no usable answer; each story's notes say why"
+        f"because {backend} gave no usable answer; each story's notes say why{first}"
     ]
 
 

@@ -199,6 +199,11 @@ class Sentence:
         return word_count(self.text)
 
 
+def is_unspaced(text: str) -> bool:
+    """True when `text` holds Chinese or Japanese, written without spaces between words."""
+    return bool(_UNSPACED.search(text))
+
+
 def word_count(text: str) -> int:
     """Words in `text`; in Chinese and Japanese, written without spaces, every one and a
     half characters count as a word (about their mean word length), so that length rules

@@ -25,15 +25,9 @@ from service.config import Settings, get_settings
 from service.models import Article, InputFailure
 from service.web.addresses import Policy, canonical_url
 from service.web.cache import PageCache
-from service.web.extract import page_to_article, text_to_article
+from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
-from service.web.feeds import (
-    FeedEntry,
-    describe_window,
-    entries_in_window,
-    parse_feed,
-    select_entries,
-)
+from service.web.feeds import FeedEntry, choose_entries, entry_article, entry_name, parse_feed
 from service.web.fetch import Fetcher
 
 log = logging.getLogger(__name__)
@@ -106,31 +100,14 @@ class _Run:
 
     async def _feed(self, url: str, body: bytes, final_url: str, content_type: str) -> Outcome:
         entries = await asyncio.to_thread(parse_feed, body, final_url, content_type)
-        limit = self.settings.web_max_feed_entries
-        candidates = entries_in_window(entries, since=self.since)
-        selected = select_entries(candidates, since=None, limit=limit)
+        selected, notes = choose_entries(
+            url, entries, since=self.since, limit=self.settings.web_max_feed_entries
+        )
         if not selected:
-            window = f" published in the last {describe_window(self.since)}" if self.since else ""
-            return [], [
-                InputFailure(
-                    input=url, reason="no_entries", detail=f"the feed has no entries{window}"
-                )
-            ]
+            return [], notes
         self.total += len(selected)  # shown at the next tick
         articles, failures = _merge(await _all(self._entry(url, e) for e in selected))
-        left_out = len(candidates) - len(selected)
-        if left_out > 0:  # said, not silent: the reader may want a window or a higher limit
-            window = f" of the last {describe_window(self.since)}" if self.since else ""
-            failures.append(
-                InputFailure(
-                    input=url,
-                    reason="feed_truncated",
-                    detail=f"only the newest {limit} entries{window} were read; {left_out} "
-                    "older ones were left out (narrow the window with --since, or raise "
-                    "DIGEST_WEB_MAX_FEED_ENTRIES)",
-                )
-            )
-        return articles, failures
+        return articles, failures + notes
 
     async def _entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
         """A feed entry: its full text when the feed has it, else the page it links to.
@@ -155,19 +132,11 @@ class _Run:
         return articles, failures
 
     async def _read_entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
-        name = entry.link or f"{feed_url} ({entry.title or 'untitled entry'})"
+        name = entry_name(feed_url, entry)
         try:
             if entry.text is not None:
-                article = text_to_article(
-                    entry.text,
-                    url=entry.link or feed_url,
-                    key=name,
-                    title=entry.title,
-                    source=entry.source,
-                    published=entry.published,
-                )
-                return [article], []
-            assert entry.link is not None  # select_entries keeps entries with a link or text
+                return [entry_article(feed_url, entry)], []
+            assert entry.link is not None  # choose_entries keeps entries with a link or text
             page = await self.fetcher.fetch(entry.link)
             if page.kind == "feed":
                 raise FetchFailure("not_html", "the entry links to another feed, not an article")

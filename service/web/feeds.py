@@ -19,8 +19,9 @@ from urllib.parse import urljoin
 import feedparser
 
 from service.errors import InputError
+from service.models import Article, InputFailure
 from service.pipeline.sentences import word_count
-from service.web.extract import fragment_text
+from service.web.extract import fragment_text, text_to_article
 from service.web.failures import FetchFailure
 
 FULL_TEXT_WORDS = 120
@@ -39,6 +40,25 @@ class FeedEntry:
     published: datetime | None
     text: str | None
     source: str | None
+
+
+def entry_name(feed: str, entry: FeedEntry) -> str:
+    """How failures name an entry: its link, or the feed and the entry's title."""
+    return entry.link or f"{feed} ({entry.title or 'untitled entry'})"
+
+
+def entry_article(feed: str, entry: FeedEntry) -> Article:
+    """The article an entry carries in full (`entry.text` is set); `feed` as the user named
+    it. FetchFailure('no_article_text') when the text does not make one."""
+    assert entry.text is not None
+    return text_to_article(
+        entry.text,
+        url=entry.link or feed,
+        key=entry_name(feed, entry),
+        title=entry.title,
+        source=entry.source,
+        published=entry.published,
+    )
 
 
 def parse_since(value: str) -> timedelta:
@@ -115,6 +135,29 @@ def select_entries(
         kept = {id(e) for e in newest}
         return [e for e in readable if id(e) in kept]
     return readable[:limit]
+
+
+def choose_entries(
+    feed: str, entries: list[FeedEntry], *, since: timedelta | None, limit: int
+) -> tuple[list[FeedEntry], list[InputFailure]]:
+    """The entries of the feed the user named `feed` to read, and what to tell the user:
+    that it has none in the window, or that older ones were left out (said, not silent:
+    the reader may want a window or a higher limit)."""
+    candidates = entries_in_window(entries, since=since)
+    selected = select_entries(candidates, since=None, limit=limit)
+    window = f" published in the last {describe_window(since)}" if since else ""
+    if not selected:
+        detail = f"the feed has no entries{window}"
+        return [], [InputFailure(input=feed, reason="no_entries", detail=detail)]
+    left_out = len(candidates) - len(selected)
+    if left_out <= 0:
+        return selected, []
+    window = f" of the last {describe_window(since)}" if since else ""
+    detail = (
+        f"only the newest {limit} entries{window} were read; {left_out} older ones were "
+        "left out (narrow the window with --since, or raise DIGEST_WEB_MAX_FEED_ENTRIES)"
+    )
+    return selected, [InputFailure(input=feed, reason="feed_truncated", detail=detail)]
 
 
 def entries_in_window(

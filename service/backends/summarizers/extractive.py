@@ -72,6 +72,7 @@ from service.pipeline.neutrality import (
 )
 from service.pipeline.sentences import (
     Sentence,
+    is_unspaced,
     quotes_balanced,
     split_sentences,
     word_count,
@@ -162,7 +163,12 @@ def _eligible(text: str) -> bool:
     if sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return False  # a broadcast transcript in capitals: the summary does not shout
     outside_quotes = re.sub(r"[\"“][^\"”]*[\"”]", "", text)
-    if len(_WORD.findall(outside_quotes)) < 2:
+    speaker = (  # one unbroken run of Chinese is many words
+        word_count(outside_quotes)
+        if is_unspaced(outside_quotes)
+        else len(_WORD.findall(outside_quotes))
+    )
+    if speaker < 2:
         return False  # a quotation with no speaker: '"I'm as shocked as you people."'
     return not _FIRST_PERSON.search(outside_quotes)
 

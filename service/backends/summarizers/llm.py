@@ -124,6 +124,11 @@ class _Call:
             self.notes.append(text)
 
 
+# The provider's client refusing to start without a key (litellm reports it as HTTP 500,
+# though no server was asked): "Missing credentials. Please pass an `api_key` ..."
+_KEY_MISSING = re.compile(r"missing credentials|api_key client option must be set", re.IGNORECASE)
+
+
 def describe_error(exc: Exception, timeout_s: float) -> str:
     """A litellm/provider error in words that say what to check."""
     litellm = import_litellm()
@@ -136,11 +141,11 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
         return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
     if isinstance(exc, litellm.RateLimitError):
         return "rate limited (HTTP 429) after every retry; lower DIGEST_CONCURRENCY or retry later"
+    keys = "DIGEST_API_KEY or the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
+    if _KEY_MISSING.search(first_line):
+        return f"no API key was given for this model: set {keys}"
     if isinstance(exc, litellm.AuthenticationError):
-        return (
-            "authentication failed (HTTP 401): set DIGEST_API_KEY or the provider's key "
-            "variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
-        )
+        return f"authentication failed (HTTP 401): set {keys}"
     if isinstance(exc, litellm.NotFoundError):
         return f"model not found on the server (HTTP 404): {first_line}"
     if isinstance(exc, litellm.APIConnectionError) or "connection error" in first_line.lower():

@@ -1,0 +1,93 @@
+"""Saved web documents: an HTML page or an RSS/Atom feed kept as a file, read as its URL
+would be (`digest summarize page.html feed.xml`).
+
+Why: read as plain text, a saved page became one "article" whose headline was
+`<html><head>...` and a feed one article mixing all its entries. A page goes through
+the same extraction as a fetched one; a feed's entries that carry their full text
+become articles, and the links of the others are handed back to be fetched like any
+URL the user gives. Only the CLI reads local files: the HTTP API and the Slack bot
+never open a path a request names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from service.models import Article, InputFailure
+from service.web.extract import page_to_article
+from service.web.failures import FetchFailure
+from service.web.feeds import choose_entries, entry_article, entry_name, parse_feed
+from service.web.fetch import sniff_kind
+from service.web.page import Page, PageKind
+
+_SNIFFED_BYTES = 2048
+
+
+@dataclass
+class SavedRead:
+    """What saved documents gave: articles, failures, and feed entry links to fetch."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[InputFailure] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+def saved_kind(path: Path) -> PageKind | None:
+    """'html' or 'feed' when the file holds a web page or a feed (by its first bytes)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(_SNIFFED_BYTES)
+    except OSError:  # unreadable: ingest reports it like any other file
+        return None
+    return sniff_kind("", head)
+
+
+def read_saved(
+    paths: list[Path], *, since: timedelta | None, max_entries: int, max_bytes: int
+) -> SavedRead:
+    """Every saved page and feed in `paths` (each sniffed by `saved_kind`) read; a file
+    that cannot be read, or holds no article, is a failure under its path."""
+    read = SavedRead()
+    for path in paths:
+        try:
+            kind = saved_kind(path)
+            if kind is None:
+                raise FetchFailure("not_html", "the file is neither a web page nor a feed")
+            if path.stat().st_size > max_bytes:
+                raise FetchFailure(
+                    "too_large", f"over {max_bytes} bytes (raise DIGEST_WEB_MAX_BYTES)"
+                )
+            page = Page(path.resolve().as_uri(), kind, "", path.read_bytes())
+            if kind == "html":
+                read.articles.append(page_to_article(page))
+            else:
+                _read_feed(read, str(path), page, since=since, max_entries=max_entries)
+        except FetchFailure as failure:
+            read.failures.append(InputFailure(input=str(path), **_why(failure)))
+        except OSError as exc:
+            detail = f"cannot read: {exc.strerror}"
+            read.failures.append(InputFailure(input=str(path), reason="unreadable", detail=detail))
+    return read
+
+
+def _read_feed(
+    read: SavedRead, name: str, page: Page, *, since: timedelta | None, max_entries: int
+) -> None:
+    entries = parse_feed(page.body, page.url)
+    selected, notes = choose_entries(name, entries, since=since, limit=max_entries)
+    for entry in selected:
+        if entry.text is None:
+            assert entry.link is not None  # choose_entries keeps entries with a link or text
+            read.links.append(entry.link)
+            continue
+        try:
+            read.articles.append(entry_article(name, entry))
+        except FetchFailure as failure:
+            read.failures.append(InputFailure(input=entry_name(name, entry), **_why(failure)))
+    read.failures.extend(notes)
+
+
+def _why(failure: FetchFailure) -> dict[str, str]:
+    return {"reason": failure.reason, "detail": failure.detail}
