@@ -151,6 +151,7 @@ class FakeSlackApi:
         self.calls: list[Call] = []
         self.threads: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.member_of: set[str] | None = None  # None: the bot is in every channel
+        self.refusals: dict[str, str] = {}  # method -> the error Slack answers it with
         self.socket_url = ""
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._changed = threading.Condition()
@@ -275,6 +276,8 @@ class FakeSlackApi:
                 "is_enterprise_install": False,
             }
         channel = p.get("channel")
+        if method in self.refusals:  # "restricted_action" (announcement-only channels) ...
+            return {"ok": False, "error": self.refusals[method]}
         if method in {"chat.postMessage", "chat.postEphemeral", "chat.update"}:
             if not self._member(channel):
                 return {"ok": False, "error": "not_in_channel"}

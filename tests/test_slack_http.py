@@ -665,3 +665,90 @@ def test_too_short_text_and_gone_threads_get_specific_answers(fake):
         [gone] = fake.wait_for("chat.postEphemeral")
     assert "too short to summarize (11 words" in short
     assert "I can't find that thread any more" in gone.params["text"]
+
+
+def test_a_refused_post_reaches_the_asker_through_the_response_url(fake, embedder):
+    """An announcement-only channel refuses the bot (`restricted_action`); the answer went
+    nowhere, though the command's response_url needs no right to post."""
+    fake.refusals = {"chat.postMessage": "restricted_action"}
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_command(client, fake, STRIKE_C)
+        [call] = fake.wait_for("response_url")
+    assert FIRST_C in json.dumps(call.params["blocks"])
+
+
+def test_a_refused_mention_answer_is_explained_to_the_asker(fake, embedder):
+    _thread(fake)
+    fake.refusals = {"chat.postMessage": "restricted_action"}
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C2",
+        "ts": "100.003",
+        "thread_ts": "100.000",
+        "text": "<@UBOT> summarize",
+    }
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_event(client, event)
+        [notice] = fake.wait_for("chat.postEphemeral")
+    assert notice.params["user"] == "U1"
+    assert "restricted_action" in notice.params["text"] and "--private" in notice.params["text"]
+
+
+def test_one_event_is_answered_once_and_a_redelivery_of_a_lost_one_is_answered(fake, embedder):
+    """Slack redelivers after a failed delivery (`http_error`: the service restarting);
+    that copy is the only one. The same event id twice is one digest."""
+    _thread(fake)
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C2",
+        "ts": "100.003",
+        "thread_ts": "100.000",
+        "text": "<@UBOT> summarize",
+    }
+    body = json.dumps(event_payload(event))
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+        for extra in (retry, {}):  # the lost first delivery's redelivery, then a duplicate
+            headers = signed_headers(body, "application/json") | extra
+            assert client.post("/slack/events", content=body, headers=headers).status_code == 200
+        _assert_thread_digest(fake)
+        time.sleep(0.5)
+    assert len(fake.calls_to("conversations.replies")) == 1
+
+
+def test_queued_and_busy_notices_are_posted_off_the_listener_thread(monkeypatch):
+    """The SDK sleeps through Slack's rate limits; posting the "queued" notice on Bolt's
+    listener thread held the next /digest's ack past Slack's 3 seconds."""
+    from service.slack import listeners
+    from service.slack import worker as worker_module
+
+    posted: list[str] = []
+    done = threading.Event()
+
+    def slow_deliver(client, messages, destination):
+        time.sleep(0.3)  # a rate-limited Slack
+        posted.append(threading.current_thread().name)
+        done.set()
+        return True
+
+    monkeypatch.setattr(worker_module, "deliver", slow_deliver)
+    worker = worker_module.DigestWorker(Settings(_env_file=None, slack_workers=1))
+    gate = threading.Event()
+    worker.submit(gate.wait)  # the one worker is busy
+    try:
+        started = time.monotonic()
+        destination = listeners.Destination(channel="C1", user="U1", thread_ts="1.0")
+        assert listeners._told_busy(worker, None, destination) is False  # queued, not refused
+        assert time.monotonic() - started < 0.2  # the listener did not wait for Slack
+        assert done.wait(5) and posted[0].startswith("slack-notice")
+    finally:
+        gate.set()
+        worker.shutdown()

@@ -59,6 +59,33 @@ def test_command_options_are_read_only_at_the_start():
     assert parse_command("https://x.example/a").ephemeral is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://x.example/a --private https://x.example/b",
+        "-private https://x.example/a",
+        "--private: https://x.example/a",
+        "https://x.example/a --private.",
+        "--private<https://x.example/a>",
+        "--public https://x.example/a --private https://x.example/b",
+    ],
+)
+def test_private_is_honoured_wherever_it_is_written(text):
+    """It was read only first or last; elsewhere the digest was posted in the channel."""
+    command = parse_command(text)
+    assert command.ephemeral is True
+    assert "private" not in " ".join(command.input.urls)
+    assert command.input.texts == []
+
+
+def test_pasted_text_that_opens_on_a_dash_is_no_option():
+    command = parse_command(f"—Reuters reports that {STRIKE_B.strip()}")
+    assert command.ephemeral is None
+    assert command.input.texts[0].text.startswith("—Reuters reports that")
+    with pytest.raises(InputError):  # a double hyphen is still an option, and a wrong one
+        parse_command(f"--reuters {STRIKE_B.strip()}")
+
+
 @pytest.mark.parametrize("text", ["", "   ", "help", "--help"])
 def test_empty_or_help_command_asks_for_usage(text):
     assert parse_command(text).help

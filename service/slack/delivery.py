@@ -2,9 +2,10 @@
 
 In: SlackMessages and a Destination. Out: chat.update of a placeholder, then
 chat.postMessage (or chat.postEphemeral) for the rest, in the thread when there is one.
-When the bot is not in the channel (`not_in_channel`, `channel_not_found`) and Slack gave
-a `response_url` (slash commands, shortcuts), the messages go through it instead, which
-needs no membership. If the placeholder cannot be updated (deleted meanwhile), the answer
+When Slack refuses a post (the bot is not in the channel, an announcement-only channel,
+rate limits past the SDK's retries) and gave a `response_url` (slash commands, shortcuts),
+the rest goes through it instead, which needs no membership; without one, the asker is
+told privately why. If the placeholder cannot be updated (deleted meanwhile), the answer
 is posted as a new message. A `response_url` takes at most `RESPONSE_URL_POSTS` posts, so a
 longer digest sent that way ends with a note on how to get the rest. Slack errors are logged
 and, where a message can still reach the user, told to them; never raised: a listener must
@@ -25,6 +26,14 @@ from service.slack.blocks import SlackMessage, render_notice
 log = logging.getLogger(__name__)
 
 _NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
+_WHAT_TO_DO = {  # by Slack's error code, for a digest Slack would not post
+    "restricted_action": "Only some members may post in this channel: ask in another "
+    "channel, or use `/digest --private`.",
+    "ratelimited": "Slack is limiting how fast I may post: try again in a minute.",
+    "not_in_channel": "Invite me with `/invite @digest`, then try again.",
+    "channel_not_found": "Invite me with `/invite @digest`, then try again.",
+    "is_archived": "The channel is archived: ask in another one.",
+}
 RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
 
 
@@ -70,11 +79,10 @@ def deliver(client: WebClient, messages: list[SlackMessage], destination: Destin
                 _post(client, message, destination)
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
-            if error in _NOT_MEMBER and destination.response_url:
-                return _deliver_by_response_url(messages[index:], destination)
             log.error("Slack refused a message (%s) for channel %s", error, destination.channel)
-            if index > 0:
-                _tell_missing_parts(client, destination, index, len(messages), error)
+            if destination.response_url:  # needs no membership, and counts no rate limit of ours
+                return _deliver_by_response_url(messages[index:], destination, error)
+            _tell_refused(client, destination, index, len(messages), error)
             return False
     return True
 
@@ -102,20 +110,28 @@ def _replace_placeholder(
     return fresh
 
 
-def _tell_missing_parts(
+def _tell_refused(
     client: WebClient, destination: Destination, index: int, total: int, error: str
 ) -> None:
-    """Part `index + 1` of `total` was refused: say so to whoever asked, if Slack lets us."""
+    """Part `index + 1` of `total` was refused: say so to whoever asked, only to them, if
+    Slack lets us (an announcement-only channel refuses the bot, not a private note)."""
     if not destination.user:
         return
-    notice = render_notice(
-        f"Slack refused part {index + 1} of {total} of this digest ({error}), so the rest is "
-        "missing. Ask again, or ask for fewer links at a time."
-    )
+    if index == 0:
+        text = f"Slack refused to post this digest here ({error}). " + _WHAT_TO_DO.get(
+            error, "Try again in a few minutes."
+        )
+    else:
+        text = (
+            f"Slack refused part {index + 1} of {total} of this digest ({error}), so the rest "
+            "is missing. Ask again, or ask for fewer links at a time."
+        )
     try:
-        _post(client, notice, replace(destination, ephemeral=True, placeholder_ts=None))
+        _post(
+            client, render_notice(text), replace(destination, ephemeral=True, placeholder_ts=None)
+        )
     except SlackApiError as exc:
-        log.error("could not tell the user about the missing parts: %s", exc.response.get("error"))
+        log.error("could not tell the user that Slack refused: %s", exc.response.get("error"))
 
 
 def _post(client: WebClient, message: SlackMessage, dest: Destination) -> None:
@@ -138,17 +154,26 @@ def _post(client: WebClient, message: SlackMessage, dest: Destination) -> None:
         )
 
 
-def _deliver_by_response_url(messages: list[SlackMessage], destination: Destination) -> bool:
+def _deliver_by_response_url(
+    messages: list[SlackMessage], destination: Destination, error: str
+) -> bool:
+    """The rest of the answer through the request's response_url, after the Web API
+    refused it with `error`."""
     assert destination.response_url is not None
     webhook = WebhookClient(destination.response_url)
     kind = "ephemeral" if destination.ephemeral else "in_channel"
     if len(messages) > RESPONSE_URL_POSTS:
         kept = RESPONSE_URL_POSTS - 1
+        why = (
+            "because I am not a member of this channel. Invite me with `/invite @digest` to "
+            "get whole digests, or ask for fewer links at a time"
+            if error in _NOT_MEMBER
+            else f"because Slack refused my posts ({error}). Ask for fewer links at a time"
+        )
         messages = messages[:kept] + [
             render_notice(
                 f"This digest has {len(messages)} parts, and Slack lets me send only {kept} "
-                "here because I am not a member of this channel. Invite me with "
-                "`/invite @digest` to get whole digests, or ask for fewer links at a time."
+                f"here {why}."
             )
         ]
     for message in messages:

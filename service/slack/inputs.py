@@ -14,7 +14,8 @@ Rules (the README repeats them for users):
 - a shared Slack message (an attachment quoting another message) is read as that
   message's text, not fetched: its link is a slack.com permalink behind a login;
 - mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text;
-- `/digest` options come first, or last ("... --private"), never from inside the text.
+- `/digest` options come first, or last ("... --private"), never from inside the text,
+  except `--private`: wherever it is written, the answer is private.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ _SOURCE_LINE = re.compile(
 _SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|={3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
+_KNOWN_FLAGS = {"private", "public", "one-story", "help"}
 _TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s*$", re.IGNORECASE)
+# "--private" anywhere, however written ("-private", "--private:", "<link> --private.",
+# "--private<link>"): whoever asks for privacy gets it, never a post in the channel.
+_PRIVATE_ANYWHERE = re.compile(
+    r"(?:^|(?<=[\s>]))(?:-{1,2}|—|–)private[.:,;!]?(?=[\s<]|$)", re.IGNORECASE
+)
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _SLACK_HOSTS = re.compile(r"^https?://(?:[\w-]+\.)*slack\.com(?:/|$)", re.IGNORECASE)
 _HELP_WORDS = {"help", "-h", "--help", "?"}
@@ -179,7 +186,8 @@ def parse_command(text: str) -> Command:
     """Parse `/digest [--private|--public] [--one-story] <links and/or text>`.
 
     Options are read at the start, and the known ones at the very end too ("<links>
-    --private"), so a `--` inside pasted text is left alone.
+    --private"), so a `--` inside pasted text is left alone; `--private` counts wherever
+    it is. A dash that opens pasted text ("—Reuters reports ...") is no option.
     """
     stripped = text.strip()
     if not stripped or stripped.lower() in _HELP_WORDS:
@@ -187,11 +195,17 @@ def parse_command(text: str) -> Command:
     command = Command(input=SlackInput())
     rest = stripped
     while match := _FLAG.match(rest):
-        _apply_flag(command, match.group(1).lower())
+        name = match.group(1).lower()
+        if not match.group(0).lstrip().startswith("--") and name not in _KNOWN_FLAGS:
+            break  # "—Reuters reports that ...": pasted text that opens on a dash
+        _apply_flag(command, name)
         rest = rest[match.end() :]
     while match := _TRAILING_FLAG.search(rest):
         _apply_flag(command, match.group(1).lower())
         rest = rest[: match.start()]
+    rest, asked_privacy = _PRIVATE_ANYWHERE.subn(" ", rest)
+    if asked_privacy:
+        command.ephemeral = True
     if rest.strip().lower() in _HELP_WORDS:
         command.help = True
     command.input = parse_text(rest)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
@@ -23,7 +25,7 @@ from slack_sdk import WebClient
 from service.errors import ServiceError
 from service.pipeline.run import DigestOptions
 from service.slack.blocks import escape, render_notice
-from service.slack.delivery import Destination, deliver
+from service.slack.delivery import Destination
 from service.slack.inputs import MIN_ARTICLE_WORDS, parse_command, strip_links
 from service.slack.worker import NOTHING_FOUND, DigestWorker
 
@@ -60,14 +62,42 @@ def _queued(worker: DigestWorker) -> str:
     return f"Yours is queued behind {others}; it will appear here when done."
 
 
-def _is_retry(request: BoltRequest) -> bool:
-    """Slack's redelivery of an event it thinks we missed. Socket Mode sends every event
-    with retry number 0 (its first delivery), so only a number above 0 is a retry."""
-    values = request.headers.get("x-slack-retry-num") or []
-    for value in [values] if isinstance(values, str) else values:
-        if value.strip().isdigit() and int(value) > 0:
+def _header(request: BoltRequest, name: str) -> str:
+    values = request.headers.get(name) or []
+    return next(iter([values] if isinstance(values, str) else values), "").strip()
+
+
+def _already_taken(request: BoltRequest, body: dict[str, Any], seen: RecentEvents) -> bool:
+    """True for an event this process has already taken, or a redelivery Slack sent only
+    because our answer was late (`http_timeout`; `timeout` in Socket Mode): the first
+    delivery reached a replica and is being worked on. A redelivery after a failed one
+    (the service restarting) is the only copy, and is taken. Socket Mode sends every
+    event with retry number 0."""
+    event_id = str(body.get("event_id") or "")
+    if event_id and not seen.first_time(event_id):
+        return True
+    retry = _header(request, "x-slack-retry-num")
+    if not (retry.isdigit() and int(retry) > 0):
+        return False
+    return _header(request, "x-slack-retry-reason") in ("", "http_timeout", "timeout")
+
+
+class RecentEvents:
+    """The ids of the last `keep` events seen, so one event is answered once per process."""
+
+    def __init__(self, keep: int = 2000) -> None:
+        self._keep = keep
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = None
+            if len(self._seen) > self._keep:
+                self._seen.popitem(last=False)
             return True
-    return False
 
 
 def _own_ids(context: BoltContext) -> set[str]:
@@ -143,20 +173,26 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
         )
 
+    seen = RecentEvents()
+
     @app.event("app_mention")
     def summarize_on_mention(
-        event: dict[str, Any], client: WebClient, context: BoltContext, request: BoltRequest
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        request: BoltRequest,
     ) -> None:
-        # Events are acked by Bolt before this runs; a retry means Slack missed that ack,
-        # and the first delivery is already being worked on.
-        if _is_retry(request):
+        # Events are acked by Bolt before this runs; a redelivery is answered only when
+        # the first one never reached us
+        if _already_taken(request, body, seen):
             return
         root = str(event.get("thread_ts") or event["ts"])
         destination = Destination(
             channel=str(event["channel"]), user=event.get("user"), thread_ts=root
         )
         if not _SUMMARIZE.search(strip_links(str(event.get("text") or ""))):
-            worker.submit(deliver, client, [render_notice(USAGE, emoji=":wave:")], destination)
+            worker.tell(client, render_notice(USAGE, emoji=":wave:"), destination)
             return
         if _told_busy(worker, client, destination):
             return
@@ -166,11 +202,11 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
 
 
 def _told_busy(worker: DigestWorker, client: WebClient, destination: Destination) -> bool:
-    """Tell the asker (only them) that the thread digest is refused or queued, in the
-    listener's thread, since the worker may not start it for minutes; True when refused."""
+    """Tell the asker (only them) that the thread digest is refused or queued, now rather
+    than when a worker starts it, minutes later; True when refused."""
     if worker.full:
-        deliver(client, [render_notice(BUSY, emoji=":hourglass:")], destination.private())
+        worker.tell(client, render_notice(BUSY, emoji=":hourglass:"), destination.private())
         return True
     if queued := _queued(worker):
-        deliver(client, [render_notice(queued, emoji=":hourglass:")], destination.private())
+        worker.tell(client, render_notice(queued, emoji=":hourglass:"), destination.private())
     return False

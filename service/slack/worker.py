@@ -23,7 +23,7 @@ from service.config import Settings
 from service.errors import BackendError, EmptyInputError, IngestError, ServiceError
 from service.models import Article, Digest, InputFailure
 from service.pipeline.run import DigestOptions, digest
-from service.slack.blocks import escape, render_digest, render_notice
+from service.slack.blocks import SlackMessage, escape, render_digest, render_notice
 from service.slack.delivery import Destination, deliver, post_placeholder
 from service.slack.inputs import SlackInput, thread_input
 
@@ -140,6 +140,10 @@ class DigestWorker:
         self._pool = ThreadPoolExecutor(
             max_workers=settings.slack_workers, thread_name_prefix="slack-digest"
         )
+        # short notices ("queued", "busy") go out on a thread of their own: the SDK sleeps
+        # through Slack's rate limits, and on Bolt's listener threads that sleep held the
+        # next command's ack past Slack's 3 seconds
+        self._notices = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-notice")
         self._lock = threading.Lock()
         self._in_flight = 0
 
@@ -181,8 +185,23 @@ class DigestWorker:
                 self._in_flight -= 1
             raise
 
+    def tell(self, client: WebClient, notice: SlackMessage, destination: Destination) -> None:
+        """Post a short notice in the background, ahead of any digest still queued."""
+
+        def post() -> None:
+            try:
+                deliver(client, [notice], destination)
+            except Exception:
+                log.exception("could not post a Slack notice")
+
+        try:
+            self._notices.submit(post)
+        except RuntimeError:  # shut down: the request is not taken either
+            log.warning("a Slack notice was not sent: the worker is shut down")
+
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait)
+        self._notices.shutdown(wait=wait)
 
     def summarize(
         self,
