@@ -168,6 +168,10 @@ class JobError(BaseModel):
     )
     detail: str = Field(description="What happened and what to do next.")
     status: int = Field(description="The HTTP status the same error would have had inline.")
+    failures: list[InputFailure] = Field(
+        default_factory=list,
+        description="When no input gave an article: each URL that failed, and why.",
+    )
 
 
 class Job(BaseModel):

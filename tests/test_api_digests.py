@@ -204,6 +204,9 @@ def test_api_keys_are_required_checked_and_scope_the_jobs(make_client: Callable)
     # a caller without a key learns nothing about the endpoint, not even its media type
     form = client.post("/v1/digests", data={"articles": "A storm closed three ports."})
     assert form.status_code == 401, form.text
+    broken = client.post("/v1/digests", content=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 401, broken.text  # FastAPI reads JSON before any dependency
+    assert "X-API-Key" in broken.headers["www-authenticate"]
     keyed_form = client.post("/v1/digests", data={"articles": "x"}, headers={"X-API-Key": KEY})
     assert keyed_form.status_code == 415
     created = client.post("/v1/digests", json=body, headers={"X-API-Key": KEY})
@@ -431,6 +434,30 @@ def test_unknown_job_and_unknown_route_are_404_problems(make_client: Callable) -
         assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
     wrong_method = client.put("/v1/digests")
     assert wrong_method.status_code == 405 and wrong_method.json()["status"] == 405
+    job_path = "/v1/digests/0123456789abcdef0123456789abcdef"
+    put_job = client.put(job_path)
+    assert put_job.status_code == 405 and put_job.headers["allow"] == "DELETE, GET"
+    assert "use DELETE, GET" in put_job.json()["detail"]
+    # an id no job can have is not looked up (PostgreSQL refused a NUL with a 503)
+    for odd in ("%00", "x" * 300, "a%20b"):
+        response = client.get(f"/v1/digests/{odd}")
+        assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+    # a trailing slash is its own path: no 307 to http:// that drops the POST body
+    slash = client.post(
+        "/v1/digests/", json={"articles": story_articles(1)}, follow_redirects=False
+    )
+    assert slash.status_code in (404, 405) and slash.headers["content-type"] == PROBLEM
+    assert "detail" in client.get("/nowhere").json()
+
+
+def test_json_nested_too_deep_is_a_malformed_json_problem(make_client: Callable) -> None:
+    client = make_client()
+    body = b"[" * 5000 + b"]" * 5000
+    response = client.post(
+        "/v1/digests", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("malformed-json")
 
 
 def test_request_ids_are_echoed_or_made(make_client: Callable) -> None:
@@ -593,6 +620,10 @@ def test_only_unreadable_urls_fail_the_job_with_the_reasons(
     job = response.json()
     assert job["status"] == "failed"
     assert job["error"]["reason"] == "input" and "/missing" in job["error"]["detail"]
+    # the reasons also come one per URL, as a digest's failures do
+    assert [(f["input"], f["reason"]) for f in job["error"]["failures"]] == [
+        (f"{news_site}/missing", "http_404")
+    ]
 
 
 def test_the_openapi_document_shows_the_contract_with_examples(make_client: Callable) -> None:

@@ -319,3 +319,17 @@ def test_unix_seconds_written_as_a_string_and_titles_on_one_line() -> None:
     assert article.title == "Council passes budget ## Injected"
     dated = record_to_article({"text": "Body.", "date": "20240101"}, default_id="y", location="y")
     assert dated.published_at is not None and dated.published_at.month == 1  # a basic ISO date
+
+
+def test_a_record_without_an_id_never_takes_one_the_input_gives() -> None:
+    """The default "a2" clashed with a client's own "a2": the client was warned about a
+    repeat it had not made, and its second "a2" was renamed."""
+    records = [
+        ({"id": "a2", "text": "One two."}, "x"),
+        ({"text": "Three four."}, "y"),
+        ({"id": "a2", "text": "Five six."}, "z"),
+        ({"text": "Seven."}, "w"),
+    ]
+    result = load_records(records)
+    assert [a.id for a in result.articles] == ["a2", "a2.2", "a2#2", "a4"]
+    assert result.warnings == ["z: id 'a2' repeated; renamed 'a2#2'"]  # the client's own repeat

@@ -18,7 +18,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
-from service.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from service.api.middleware import (
+    BodyGuardMiddleware,
+    KeyGuardMiddleware,
+    RequestContextMiddleware,
+)
 from service.api.problems import install_problem_handlers
 from service.api.routes import digests, health, metrics
 from service.api.security import require_auth_configured
@@ -83,10 +87,12 @@ def create_app(
         version=API_VERSION,
         summary="Cluster news articles into stories and write neutral, cited summaries.",
         lifespan=lifespan,
+        redirect_slashes=False,  # "/v1/digests/": 404, not a 307 that drops a POST body
     )
     app.state.services = services
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(KeyGuardMiddleware, settings=settings)  # 401 before any body is read
     app.add_middleware(RequestContextMiddleware, metrics=app_metrics)  # outermost: ids first
     app.include_router(digests.router)
     app.include_router(health.router)

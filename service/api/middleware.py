@@ -1,4 +1,4 @@
-"""Two pure-ASGI middlewares (streaming-safe, so SSE passes through untouched).
+"""Pure-ASGI middlewares (streaming-safe, so SSE passes through untouched).
 
 RequestContext (outermost): gives every request an id (the caller's valid
 `X-Request-ID`, else a new one), returns it as a header, logs one line per
@@ -8,6 +8,8 @@ BodyGuard: reads a request body before FastAPI does, answering 413 when it is
 over the limit (by Content-Length or by counting), 415 when it is compressed
 (Content-Encoding) and 400 when a JSON body is not UTF-8; then replays the body
 to the app.
+
+KeyGuard: answers 401 to a /v1 request without a valid key before anything else.
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ from starlette.datastructures import MutableHeaders
 from service.api.logs import request_id_var
 from service.api.metrics import Metrics
 from service.api.problems import (
+    CHALLENGE,
     TooLargeError,
+    UnauthorizedError,
     UnsupportedMediaTypeError,
     error_response,
     problem_response,
 )
+from service.api.security import identify
+from service.config import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -150,6 +156,32 @@ class BodyGuardMiddleware:
         )
         response = error_response(scope, too_large, {"Connection": "close"})
         await response(scope, receive, send)
+
+
+class KeyGuardMiddleware:
+    """401 for a /v1 request without a valid key, before its body is read or parsed.
+
+    Why: FastAPI parses a JSON body before any dependency runs, so a caller without a
+    key sending broken JSON was told 400 "malformed JSON" instead of 401. The routes
+    still check the key themselves (`deps.get_client`): this only answers earlier.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/v1" or path.startswith("/v1/"):
+            authorization = _header(scope, b"authorization") or ""
+            scheme, _, credentials = authorization.partition(" ")
+            bearer = credentials.strip() if scheme.lower() == "bearer" else None
+            try:
+                identify(self.settings, _header(scope, b"x-api-key"), bearer or None)
+            except UnauthorizedError as exc:
+                await error_response(scope, exc, CHALLENGE)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

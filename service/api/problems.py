@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from service.errors import (
     BackendError,
@@ -173,14 +174,14 @@ def error_response(
     )
 
 
+CHALLENGE = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'}  # with every 401
+
+
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     if exc.status >= 500:
         log.warning("request failed", extra={"error": type(exc).__name__, "status": exc.status})
-    headers = (
-        {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if exc.status == 401 else None
-    )
-    return error_response(request, exc, headers)
+    return error_response(request, exc, CHALLENGE if exc.status == 401 else None)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -215,9 +216,45 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 400 and detail == _UNPARSED_BODY:  # e.g. JSON nested too deep
+        return problem_response(
+            request,
+            400,
+            slug="malformed-json",
+            title="Body is not valid JSON",
+            detail="the request body could not be read as JSON (nested too deep, or not "
+            "JSON at all); send a flat application/json object as the API reference shows",
+        )
     if detail == _phrase(exc.status_code):
         detail = None
-    return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
+    if exc.status_code == 404 and detail is None:
+        detail = f"no such path {request.url.path[:200]!r}; the API reference is at /docs"
+    headers = exc.headers
+    if exc.status_code == 405:
+        allowed = ", ".join(sorted(_allowed_methods(request)))
+        headers = {**(exc.headers or {}), "Allow": allowed}
+        detail = detail or f"{request.method} is not allowed here; use {allowed}"
+    return problem_response(request, exc.status_code, detail=detail, headers=headers)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves at this path: Starlette names only the first route's
+    (GET for /v1/digests/{id}, which DELETE serves too). Asked of the routes one method at
+    a time, through their public `matches`."""
+    routes = request.app.router.routes
+    return {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    }
+
+
+_UNPARSED_BODY = "There was an error parsing the body"  # FastAPI's words for what it could not read
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

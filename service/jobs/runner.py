@@ -298,12 +298,22 @@ def _merge(inline: list[Article], fetched: list[Article]) -> list[Article]:
     return merged
 
 
+class NothingReadableError(EmptyInputError):
+    """No input gave an article; the per-URL failures go with the job's error, so a client
+    tells a blocked address from a dead server without parsing the message."""
+
+    def __init__(self, message: str, *, hint: str, failures: list[InputFailure]) -> None:
+        super().__init__(message, hint=hint)
+        self.failures = failures
+
+
 def _nothing_readable(request: JobRequest, failures: list[InputFailure]) -> EmptyInputError:
     reasons = "; ".join(f"{f.input}: {f.detail or f.reason}" for f in failures[:3])
     more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
-    return EmptyInputError(
+    return NothingReadableError(
         f"none of the {len(request.urls)} URL(s) gave an article: {reasons}{more}",
         hint="check the links, or send the articles' text inline",
+        failures=failures,
     )
 
 
@@ -316,4 +326,5 @@ def _job_error(exc: ServiceError) -> JobError:
         reason = "config"
     else:
         reason = "error"
-    return JobError(reason=reason, detail=exc.user_message, status=exc.status)
+    failures = exc.failures if isinstance(exc, NothingReadableError) else []
+    return JobError(reason=reason, detail=exc.user_message, status=exc.status, failures=failures)

@@ -390,20 +390,37 @@ def _read_stdin() -> str:
     return _decode(stream.read(), "stdin")
 
 
+def _given_id(record: Any) -> str | None:
+    """The id a record gives itself, as `record_to_article` reads it; None without one."""
+    if not isinstance(record, Mapping):
+        return None
+    given = (_as_text(_pick(record, "id")) or "").strip()
+    return given or None
+
+
 def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = False) -> IngestResult:
     """Turn (record, location) pairs into Articles with unique ids.
 
     A record that could not even be read (a line that is not JSON, a file that is not
     UTF-8) comes as its IngestError, so that it is skipped like any invalid record and
-    the records after it are still read.
+    the records after it are still read. A record without an id gets `a<n>` (its place),
+    or, when the input gives some record that id, the first free `a<n>.<k>`: the input's
+    own ids are kept, and it is not warned about a clash it did not make.
     """
     result = IngestResult()
     seen: dict[str, int] = {}
+    records = list(records)
+    given = {_given_id(record) for record, _ in records} - {None}
     for index, (record, location) in enumerate(records):
+        default_id = f"a{index + 1}"
+        suffix = 1
+        while default_id in given or default_id in seen:
+            suffix += 1
+            default_id = f"a{index + 1}.{suffix}"
         try:
             if isinstance(record, IngestError):
                 raise record
-            article = record_to_article(record, default_id=f"a{index + 1}", location=location)
+            article = record_to_article(record, default_id=default_id, location=location)
         except IngestError as exc:
             if not skip_invalid:
                 raise

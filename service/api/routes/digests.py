@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -22,6 +23,7 @@ from service.models import TERMINAL_STATUSES, Job
 
 router = APIRouter(prefix="/v1/digests", tags=["digests"])
 
+_JOB_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what the store writes: uuid4().hex
 _EVENTS_POLL_S = 0.2
 _FIRST_POLL_S = 0.02
 _MAX_POLL_S = 0.25
@@ -169,7 +171,11 @@ def _submit(
 
 
 async def _job(store: JobStore, job_id: str, client: str, *, with_digest: bool = True) -> Job:
-    job = await run_in_threadpool(store.get, job_id, client=client, with_digest=with_digest)
+    # an id no job can have is not looked up: PostgreSQL refuses a NUL in it (DataError),
+    # which read as "database unavailable, retry" instead of 404
+    job = None
+    if _JOB_ID.fullmatch(job_id):
+        job = await run_in_threadpool(store.get, job_id, client=client, with_digest=with_digest)
     if job is None:
         raise NotFoundError(
             f"no digest job {job_id[:64]!r}", hint="check the id; ended jobs can be deleted"
