@@ -219,9 +219,9 @@ def _check_writable(output: Path) -> None:
     """Refuse an --output the digest could not be written to, before minutes of work."""
     if output.is_dir():
         raise InputError(f"--output {output} is a folder", hint="give a file name in it")
-    target = output.resolve() if output.is_symlink() else output  # written through
-    if target.exists() and not target.is_file():  # a device or a pipe: written to as is
-        if not os.access(target, os.W_OK):
+    target, straight = _output_target(output)
+    if straight:  # a device or a pipe: written into as it is
+        if target.exists() and not os.access(target, os.W_OK):
             raise InputError(f"--output {output}: not writable", hint="choose another place")
         return
     folder = target.parent if str(target.parent) else Path(".")
@@ -308,14 +308,31 @@ def _read_inputs(
     return articles, failures, warnings
 
 
+def _output_target(path: Path) -> tuple[Path, bool]:
+    """Where `--output` writes, and whether straight into it (True) rather than through a
+    temporary file. A device, a pipe or the process's own streams (/dev/stdout, even when
+    the shell pointed it at a file with `>>`) are written into as they are, appended, never
+    replaced by a file; a link to a file is followed, so its target is replaced and the
+    link stays."""
+    if str(path).startswith(("/dev/", "/proc/")) or (path.exists() and not path.is_file()):
+        return path, True
+    if not path.is_symlink():
+        return path, False
+    try:
+        return path.resolve(strict=False), False
+    except (RuntimeError, OSError) as exc:  # a link that leads back to itself
+        raise InputError(
+            f"--output {path}: a link that cannot be followed ({exc})", hint="give a file name"
+        ) from exc
+
+
 def _write_whole(path: Path, text: str) -> None:
-    """Write a file through a temporary file beside it: a full disk or a kill leaves the
-    previous digest (or none), never half of one. A link is written through (its target
-    is replaced, the link stays) and keeps the target's permissions; a device or a pipe
-    (/dev/stdout, a FIFO) is written to directly, never replaced by a file."""
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():
-        with target.open("w", encoding="utf-8") as stream:
+    """Write the digest through a temporary file beside its target: a full disk or a kill
+    leaves the previous digest (or none), never half of one, and the target keeps its
+    permissions. Devices and pipes are written into (`_output_target`)."""
+    target, straight = _output_target(path)
+    if straight:
+        with target.open("a", encoding="utf-8") as stream:
             stream.write(text)
         return
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")

@@ -90,3 +90,12 @@ def test_reference_markers_glued_to_a_word_are_cut() -> None:
     assert text == "It rose by five percent. Council voted for it."
     kept = "See Article [5] of the treaty, the [2019] report and the list [1] below."
     assert clean_text(kept) == kept
+    # an editor's brackets in a quotation, formulas and scores are text
+    for text in [
+        "[T]he decision stands.",
+        "“[w]e will,” she said.",
+        "H[2]O",
+        "Section 2[a]",
+        "It ended 3[1] after penalties.",
+    ]:
+        assert clean_text(text) == text

@@ -207,3 +207,26 @@ def test_output_through_a_link_or_to_a_device_keeps_what_is_there(tmp_path: Path
         assert os.read(reader, 1 << 16).startswith(b"{")  # and the digest went through it
     finally:
         os.close(reader)
+
+
+def test_output_to_the_process_streams_is_written_into_and_a_link_loop_is_refused(
+    tmp_path: Path,
+) -> None:
+    """-o /dev/stdout into a pipe failed (its target is no file), and into a file opened
+    with >> it replaced the file; a link loop was a traceback."""
+    from service.cli import _output_target, _write_whole
+
+    assert _output_target(Path("/dev/stdout")) == (Path("/dev/stdout"), True)
+    kept = tmp_path / "all.md"
+    kept.write_text("PREVIOUS\n")
+    link = tmp_path / "stream"
+    link.symlink_to("/dev/null")
+    assert _output_target(link) == (link, True)
+    with open(kept, "a") as appended:  # what `>> all.md` hands the process
+        _write_whole(Path(f"/proc/self/fd/{appended.fileno()}"), "NEW\n")
+    assert kept.read_text() == "PREVIOUS\nNEW\n"
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    news = str(_strike_file(tmp_path))
+    result = runner.invoke(app, ["summarize", news, "-o", str(tmp_path / "loop_a"), "-q"])
+    assert result.exit_code == 2 and "cannot be followed" in result.stderr

@@ -333,3 +333,15 @@ def test_a_record_without_an_id_never_takes_one_the_input_gives() -> None:
     result = load_records(records)
     assert [a.id for a in result.articles] == ["a2", "a2.2", "a2#2", "a4"]
     assert result.warnings == ["z: id 'a2' repeated; renamed 'a2#2'"]  # the client's own repeat
+
+
+def test_a_line_separator_inside_a_jsonl_string_is_no_line_break(tmp_path: Path) -> None:
+    path = tmp_path / "sep.jsonl"
+    path.write_text(
+        json.dumps({"id": "a", "text": "One\u2028two."}, ensure_ascii=False)
+        + "\r\n"
+        + json.dumps({"id": "b", "text": "Three."})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert [a.id for a in load_paths([path]).articles] == ["a", "b"]

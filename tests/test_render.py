@@ -43,7 +43,7 @@ def test_unread_inputs_are_listed_with_their_reason() -> None:
     failure = InputFailure(input="https://x.example/gone", reason="http_404", detail="not found")
     text = render_markdown(_digest([], [failure]))
     assert "## Not read" in text
-    assert "- https://x.example/gone: not found (`http_404`)" in text
+    assert "- <https://x.example/gone>: not found (`http_404`)" in text
     assert "## Not read" not in render_markdown(_digest([], []))
 
 
@@ -61,13 +61,13 @@ def test_input_text_is_shown_as_text_never_as_markdown() -> None:
         Source(number=1, article_id="a", title="Odd *title*", url="https://x.example/a_(b)?q=1 y"),
         Source(number=2, article_id="b", title="Script", url="javascript:alert(1)"),
     ]
-    cluster.summary.sentences[0].text = "Prices rose 5*3 times_over."
+    cluster.summary.sentences[0].text = "Prices rose 5*3 _times_ over snake_case, a < b."
     text = render_markdown(digest)
     assert "## Budget ## Injected \\[by\\](http://evil.example)\n" in text
     assert text.count("\n## ") == 1
     assert "1. [Odd \\*title\\*](https://x.example/a_%28b%29?q=1%20y)" in text
     assert "2. Script\n" in text or text.rstrip().endswith("2. Script")
-    assert "Prices rose 5\\*3 times\\_over.[1]" in text
+    assert "Prices rose 5\\*3 \\_times\\_ over snake_case, a < b.[1]" in text
 
 
 def test_copies_folded_into_an_article_show_their_outlets() -> None:
@@ -83,3 +83,14 @@ def test_copies_folded_into_an_article_show_their_outlets() -> None:
     assert "1. [Strike](https://x.example/a) (also: Daily \\*Star\\*, Wire)" in render_markdown(
         digest
     )
+
+
+def test_a_source_title_that_reads_as_markdown_structure_stays_text() -> None:
+    digest = _digest([], [])
+    digest.clusters[0].sources = [Source(number=1, article_id="a", title="1. FC Köln win")]
+    digest.clusters[0].title = "# Not a heading"
+    bad_url = Source(number=2, article_id="b", title="Broken", url="https://[bad/story")
+    digest.clusters[0].sources.append(bad_url)
+    text = render_markdown(digest)
+    assert "1. 1\\. FC Köln win\n" in text and "## \\# Not a heading" in text
+    assert "2. Broken" in text  # an address that does not parse is no link, and no crash

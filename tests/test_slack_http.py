@@ -746,9 +746,23 @@ def test_queued_and_busy_notices_are_posted_off_the_listener_thread(monkeypatch)
     try:
         started = time.monotonic()
         destination = listeners.Destination(channel="C1", user="U1", thread_ts="1.0")
-        assert listeners._told_busy(worker, None, destination) is False  # queued, not refused
+        monkeypatch.setattr(worker, "summarize_thread", lambda *a, **k: None)
+        listeners._digest_thread(worker, None, "1.0", destination, skip_bots=set())
         assert time.monotonic() - started < 0.2  # the listener did not wait for Slack
         assert done.wait(5) and posted[0].startswith("slack-notice")
     finally:
         gate.set()
         worker.shutdown()
+
+
+def test_a_message_slack_finds_wrong_is_not_resent_elsewhere_and_the_asker_is_told(fake, embedder):
+    """Only refusals about where the bot posts go to the response_url; one about the
+    message itself would be refused there too, and the asker heard nothing."""
+    fake.refusals = {"chat.postMessage": "invalid_blocks"}
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_command(client, fake, STRIKE_C)
+        [notice] = fake.wait_for("chat.postEphemeral")
+    assert "invalid_blocks" in notice.params["text"]
+    assert fake.calls_to("response_url") == []

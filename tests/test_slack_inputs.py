@@ -82,6 +82,11 @@ def test_pasted_text_that_opens_on_a_dash_is_no_option():
     command = parse_command(f"—Reuters reports that {STRIKE_B.strip()}")
     assert command.ephemeral is None
     assert command.input.texts[0].text.startswith("—Reuters reports that")
+    public = parse_command(f"—Public health officials said {STRIKE_B.strip()}")
+    assert public.ephemeral is None and public.input.texts[0].text.startswith("—Public health")
+    prose = f"{STRIKE_B.strip()}\n–Private hospitals treated 40 people. The buyout —private, not"
+    assert parse_command(prose).ephemeral is None
+    assert "–Private hospitals" in parse_command(prose).input.texts[0].text
     with pytest.raises(InputError):  # a double hyphen is still an option, and a wrong one
         parse_command(f"--reuters {STRIKE_B.strip()}")
 

@@ -66,12 +66,15 @@ _BOILERPLATE_LINE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# Wikipedia-style reference markers glued to the word or stop before them: "[12]",
-# "[a]", "[citation needed]", "[note 3]", one or several. Not a bracket after a space
-# ("Article [5]"), not a year ("[2019]").
+# Wikipedia-style reference markers glued to a word or a stop and followed by a space or
+# a stop: "percent.[12] Council", "voted[3] for", "[a]", "[citation needed]". Not a bracket
+# after a space ("Article [5]"), a digit ("Section 2[a]", "3[1] after penalties"), or an
+# opening quote, nor one a letter follows: an editor's "[T]he decision", "“[w]e will",
+# "H[2]O".
 _REFERENCE_MARK = re.compile(
-    r"(?<=[^\s\[])(?:\[(?:\d{1,3}|[a-z]|citation needed|note \d{1,3}|nb \d{1,3})\])+",
-    re.IGNORECASE,
+    r"(?:(?<=[.,;:!?\"”’)])|(?<=[^\W\d_]))"
+    r"(?:\[(?:\d{1,3}|[a-z]|(?i:citation needed|note \d{1,3}|nb \d{1,3}))\])+"
+    r"(?=[\s.,;:!?\"”’)]|$)"
 )
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")

@@ -226,7 +226,8 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
 def _records_from_jsonl(
     path: Path, raw: str | list[str | IngestError]
 ) -> Iterator[tuple[Any, str]]:
-    lines = raw.splitlines() if isinstance(raw, str) else raw
+    # split on newlines only: str.splitlines also breaks at U+2028 inside a JSON string
+    lines: list[str | IngestError] = list(raw.split("\n")) if isinstance(raw, str) else raw
     for lineno, line in enumerate(lines, start=1):
         if isinstance(line, IngestError):
             yield line, f"{path}:{lineno}"
@@ -320,8 +321,8 @@ def _is_json(stripped: str) -> bool:
 
     Why: a pasted story may open with a bracket ("[Breaking] Storm hits ...") and must be
     read as text, while broken JSON ('[{"text": ...') must still get its precise error.
-    So text that opens the way JSON does ('{"', '[{', '["', '[1', '[]') is JSON, and any
-    other text in brackets is JSON only if it parses.
+    So text that opens the way JSON does ('{"', '[{', '["', '[]') is JSON, and any other
+    text in brackets ("[12:30 GMT] ...", "[1, 2]") is JSON only if it parses.
     """
     if _JSON_OPENING.match(stripped):
         return True

@@ -7,24 +7,47 @@ from urllib.parse import quote, urlsplit
 
 from service.models import Article, Cluster, Digest, Summary
 
-_MARKUP = re.compile(r"([\\`*_\[\]<>])")
+# What could turn input text into Markdown: emphasis and code marks, link brackets, an
+# underscore at a word's edge (inside "snake_case" it is plain text), "<" that could open
+# HTML or an autolink, and a block marker at the start ("1. FC Köln" made a nested list).
+_MARKUP = re.compile(r"[\\`*\[\]]|(?<![^\W_])_|_(?![^\W_])|<(?=[A-Za-z/!?])")
+_BLOCK_START = re.compile(r"^(?:>|[#+=-]+(?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
 _LINKED_SCHEMES = {"http", "https", "file"}  # never "javascript:" or "data:" from an input
 _URL_SAFE = ":/?#@!$&'*+,;=%~"  # spaces, parentheses and brackets encoded: one link
+_BARE_URL = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
 
 
 def _plain(text: str) -> str:
     """Text from an input as it reads, never as Markdown: one line, markup characters
     escaped (a title with a newline and "## ..." added a heading; "[by](http://...)" a
-    live link)."""
-    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    live link), and no more than that ("snake_case" and "a > b" stay as written)."""
+    line = _MARKUP.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
+    start = _BLOCK_START.match(line)
+    if start is None:
+        return line
+    if start.group(0).isdigit():  # "1. FC Köln": the number stays, its stop is escaped
+        return line[: start.end()] + "\\" + line[start.end() :]
+    return "\\" + line
 
 
 def _link(label: str, url: str | None) -> str:
     """`[label](url)` for a web or file address (what would end the link encoded), the
-    label alone for anything else."""
-    if not url or urlsplit(url.strip()).scheme.lower() not in _LINKED_SCHEMES:
+    label alone for anything else, or for an address that does not parse."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower() if url else ""
+    except ValueError:  # "https://[bad/story": not an address
+        scheme = ""
+    if not url or scheme not in _LINKED_SCHEMES:
         return label
     return f"[{label}]({quote(url.strip(), safe=_URL_SAFE)})"
+
+
+def _input_name(name: str) -> str:
+    """A failed input as the user gave it: a web address as an autolink (escaping inside
+    it would change the address), anything else as plain text."""
+    if _BARE_URL.fullmatch(name.strip()):
+        return f"<{name.strip()}>"
+    return _plain(name)
 
 
 def _source_line(cluster: Cluster, number: int, copies: dict[str, Article]) -> str:
@@ -68,7 +91,8 @@ def render_markdown(digest: Digest) -> str:
     if digest.failures:
         lines += ["## Not read", ""]
         lines += [
-            f"- {_plain(f.input)}: {f.detail or f.reason} (`{f.reason}`)" for f in digest.failures
+            f"- {_input_name(f.input)}: {f.detail or f.reason} (`{f.reason}`)"
+            for f in digest.failures
         ]
         lines.append("")
     for warning in digest.warnings:

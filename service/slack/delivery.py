@@ -26,6 +26,8 @@ from service.slack.blocks import SlackMessage, render_notice
 log = logging.getLogger(__name__)
 
 _NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
+# Refusals about where the bot posts, not what: the request's response_url can still answer
+_CHANNEL_REFUSALS = _NOT_MEMBER | {"restricted_action", "ratelimited", "user_not_in_channel"}
 _WHAT_TO_DO = {  # by Slack's error code, for a digest Slack would not post
     "restricted_action": "Only some members may post in this channel: ask in another "
     "channel, or use `/digest --private`.",
@@ -80,8 +82,11 @@ def deliver(client: WebClient, messages: list[SlackMessage], destination: Destin
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             log.error("Slack refused a message (%s) for channel %s", error, destination.channel)
-            if destination.response_url:  # needs no membership, and counts no rate limit of ours
-                return _deliver_by_response_url(messages[index:], destination, error)
+            if destination.response_url and error in _CHANNEL_REFUSALS:
+                # needs no membership and no right to post; a message Slack finds wrong
+                # (invalid_blocks, msg_too_long) would be refused there too
+                if _deliver_by_response_url(messages[index:], destination, error):
+                    return True
             _tell_refused(client, destination, index, len(messages), error)
             return False
     return True

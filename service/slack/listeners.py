@@ -167,11 +167,7 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             thread_ts=root,
             response_url=shortcut.get("response_url"),
         )
-        if _told_busy(worker, client, destination):
-            return
-        worker.submit(
-            worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
-        )
+        _digest_thread(worker, client, root, destination, skip_bots=_own_ids(context))
 
     seen = RecentEvents()
 
@@ -194,19 +190,24 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         if not _SUMMARIZE.search(strip_links(str(event.get("text") or ""))):
             worker.tell(client, render_notice(USAGE, emoji=":wave:"), destination)
             return
-        if _told_busy(worker, client, destination):
-            return
-        worker.submit(
-            worker.summarize_thread, client, root, destination, skip_bots=_own_ids(context)
-        )
+        _digest_thread(worker, client, root, destination, skip_bots=_own_ids(context))
 
 
-def _told_busy(worker: DigestWorker, client: WebClient, destination: Destination) -> bool:
-    """Tell the asker (only them) that the thread digest is refused or queued, now rather
-    than when a worker starts it, minutes later; True when refused."""
+def _digest_thread(
+    worker: DigestWorker,
+    client: WebClient,
+    root: str,
+    destination: Destination,
+    *,
+    skip_bots: set[str],
+) -> None:
+    """Queue the thread's digest, telling the asker (only them) at once when it waits for
+    a worker, or is refused because too many wait; the notice goes out only once the
+    digest is taken (a worker shutting down refuses it)."""
     if worker.full:
         worker.tell(client, render_notice(BUSY, emoji=":hourglass:"), destination.private())
-        return True
-    if queued := _queued(worker):
+        return
+    queued = _queued(worker)
+    worker.submit(worker.summarize_thread, client, root, destination, skip_bots=skip_bots)
+    if queued:
         worker.tell(client, render_notice(queued, emoji=":hourglass:"), destination.private())
-    return False

@@ -146,6 +146,7 @@ class DigestWorker:
         self._notices = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-notice")
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._closing = False
 
     @property
     def waiting(self) -> int:
@@ -194,12 +195,16 @@ class DigestWorker:
             except Exception:
                 log.exception("could not post a Slack notice")
 
+        if self._closing:  # the request it speaks of is refused too
+            log.warning("a Slack notice was not sent: the worker is shutting down")
+            return
         try:
             self._notices.submit(post)
-        except RuntimeError:  # shut down: the request is not taken either
+        except RuntimeError:
             log.warning("a Slack notice was not sent: the worker is shut down")
 
     def shutdown(self, wait: bool = True) -> None:
+        self._closing = True
         self._pool.shutdown(wait=wait)
         self._notices.shutdown(wait=wait)
 

@@ -97,7 +97,7 @@ def _media_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def sniff_kind(media_type: str, body: bytes) -> PageKind | None:
+def _sniff(media_type: str, body: bytes) -> PageKind | None:
     """HTML, a feed, or neither: the header first, the first bytes where the header is vague."""
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     looks_like_feed = any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
@@ -281,7 +281,7 @@ class Fetcher:
         body = b"".join(chunks)
         if not body.strip():
             raise FetchFailure("no_content", _empty_detail(response.status_code))
-        kind = sniff_kind(media_type, body)
+        kind = _sniff(media_type, body)
         if kind is None:
             shown = f"file of type {media_type}" if media_type else "file without a content type"
             raise FetchFailure("not_html", f"the link is a {shown}, not a web page or feed")

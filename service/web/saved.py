@@ -11,6 +11,7 @@ never open a path a request names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,10 +20,12 @@ from service.models import Article, InputFailure
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
 from service.web.feeds import choose_entries, entry_article, entry_name, parse_feed
-from service.web.fetch import sniff_kind
 from service.web.page import Page, PageKind
 
-_SNIFFED_BYTES = 2048
+_SNIFFED_BYTES = 4096
+_NEVER_SAVED = {".json", ".jsonl", ".ndjson"}
+# What may come before a page's or feed's first element: declarations, a doctype, comments
+_PROLOGUE = re.compile(rb"^(?:\s*(?:<\?[^>]*\?>|<!doctype[^>]*>|<!--.*?-->))*\s*", re.DOTALL)
 
 
 @dataclass
@@ -35,13 +38,22 @@ class SavedRead:
 
 
 def saved_kind(path: Path) -> PageKind | None:
-    """'html' or 'feed' when the file holds a web page or a feed (by its first bytes)."""
+    """'html' or 'feed' when the file is a web page or a feed: it opens as one (after an
+    XML declaration, a doctype or comments). A JSON file, or an article that mentions
+    "<html>" or holds a page in a field, is read by ingest as before."""
+    if path.suffix.lower() in _NEVER_SAVED:
+        return None
     try:
         with path.open("rb") as file:
             head = file.read(_SNIFFED_BYTES)
     except OSError:  # unreadable: ingest reports it like any other file
         return None
-    return sniff_kind("", head)
+    opening = _PROLOGUE.sub(b"", head.lstrip(b"\xef\xbb\xbf \t\r\n").lower())
+    if opening.startswith((b"<rss", b"<feed", b"<rdf:rdf")):
+        return "feed"
+    if opening.startswith((b"<html", b"<head", b"<body")):
+        return "html"
+    return None
 
 
 def read_saved(

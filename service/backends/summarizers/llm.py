@@ -149,7 +149,10 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
     if isinstance(exc, litellm.NotFoundError):
         return f"model not found on the server (HTTP 404): {first_line}"
     if isinstance(exc, litellm.APIConnectionError) or "connection error" in first_line.lower():
-        return f"could not reach the model's server (is it running? check --api-base): {first_line}"
+        return (
+            "could not reach the model's server (is it running? check its address: "
+            f"DIGEST_API_BASE, or --api-base in the CLI): {first_line}"
+        )
     if status:
         return f"the server answered HTTP {status}: {first_line}"
     return f"{type(exc).__name__}: {first_line}"
