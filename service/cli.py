@@ -197,6 +197,9 @@ def prepare() -> None:
 
 # "www.example.com", "example.com/story": a web address without its https://
 _ADDRESS_WITHOUT_SCHEME = re.compile(r"^(?:www\.[\w.-]+(?:/\S*)?|[\w-]+(?:\.[\w-]+)+/\S*)$")
+# This process's own output streams, whatever the shell pointed them at (a pipe, or a file
+# opened with >> that must be appended to, not replaced)
+_PROCESS_STREAM = re.compile(r"^/(?:dev/(?:stdout|stderr|fd/\d+)|proc/(?:self|\d+)/fd/\d+)$")
 _OPTION_FLAGS = {
     "backend": "--model",
     "max_words": "--max-words",
@@ -314,7 +317,7 @@ def _output_target(path: Path) -> tuple[Path, bool]:
     the shell pointed it at a file with `>>`) are written into as they are, appended, never
     replaced by a file; a link to a file is followed, so its target is replaced and the
     link stays."""
-    if str(path).startswith(("/dev/", "/proc/")) or (path.exists() and not path.is_file()):
+    if _PROCESS_STREAM.match(str(path)) or (path.exists() and not path.is_file()):
         return path, True
     if not path.is_symlink():
         return path, False

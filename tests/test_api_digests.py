@@ -665,3 +665,15 @@ def test_the_real_default_pipeline_end_to_end(tmp_path: Path, embedder: object) 
         for sentence in sentences:
             assert sentence["citations"] and set(sentence["article_ids"]) <= ids
             assert max(sentence["citations"]) <= len(cluster["sources"])
+
+
+def test_the_key_is_checked_first_under_a_root_path_too(tmp_path: Path) -> None:
+    hashes = hashlib.sha256(KEY.encode()).hexdigest()
+    settings = settings_for(tmp_path, allow_open_access=False, api_key_hashes=hashes)
+    app = create_app(settings, pipeline=fake_pipeline(settings, 0.0), warm_up=lambda: None)
+    with TestClient(app, root_path="/api") as client:
+        broken = client.post(
+            "/api/v1/digests", content=b"{", headers={"Content-Type": "application/json"}
+        )
+        assert broken.status_code == 401, broken.text
+        assert client.get("/api/healthz").status_code == 200

@@ -88,6 +88,8 @@ def test_reference_markers_glued_to_a_word_are_cut() -> None:
     ran two sentences into one."""
     text = clean_text("It rose by five percent.[12] Council voted[a][3] for it.[citation needed]")
     assert text == "It rose by five percent. Council voted for it."
+    text = clean_text("Up 5%[3] last year, the 'Big Five'[2] met, he said[4]—and left.")
+    assert text == "Up 5% last year, the 'Big Five' met, he said—and left."
     kept = "See Article [5] of the treaty, the [2019] report and the list [1] below."
     assert clean_text(kept) == kept
     # an editor's brackets in a quotation, formulas and scores are text

@@ -217,6 +217,9 @@ def test_output_to_the_process_streams_is_written_into_and_a_link_loop_is_refuse
     from service.cli import _output_target, _write_whole
 
     assert _output_target(Path("/dev/stdout")) == (Path("/dev/stdout"), True)
+    assert _output_target(Path("/dev/shm/digest.md")) == (Path("/dev/shm/digest.md"), False)
+    refused = runner.invoke(app, ["summarize", "-", "-o", "/dev/no_such_dir/out.md", "-q"])
+    assert refused.exit_code == 2 and "does not exist" in refused.stderr  # before any work
     kept = tmp_path / "all.md"
     kept.write_text("PREVIOUS\n")
     link = tmp_path / "stream"

@@ -345,3 +345,6 @@ def test_a_line_separator_inside_a_jsonl_string_is_no_line_break(tmp_path: Path)
         encoding="utf-8",
     )
     assert [a.id for a in load_paths([path]).articles] == ["a", "b"]
+    old_mac = tmp_path / "cr.jsonl"
+    old_mac.write_text('{"id": "x", "text": "One."}\r{"id": "y", "text": "Two."}\r', newline="")
+    assert [a.id for a in load_paths([old_mac]).articles] == ["x", "y"]

@@ -667,10 +667,11 @@ def test_too_short_text_and_gone_threads_get_specific_answers(fake):
     assert "I can't find that thread any more" in gone.params["text"]
 
 
-def test_a_refused_post_reaches_the_asker_through_the_response_url(fake, embedder):
-    """An announcement-only channel refuses the bot (`restricted_action`); the answer went
-    nowhere, though the command's response_url needs no right to post."""
-    fake.refusals = {"chat.postMessage": "restricted_action"}
+@pytest.mark.parametrize("error", ["restricted_action", "restricted_action_read_only_channel"])
+def test_a_refused_post_reaches_the_asker_through_the_response_url(fake, embedder, error):
+    """An announcement-only channel refuses the bot; the answer went nowhere, though the
+    command's response_url needs no right to post."""
+    fake.refusals = {"chat.postMessage": error}
     with slack_http(
         slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
     ) as client:

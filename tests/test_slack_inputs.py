@@ -68,6 +68,9 @@ def test_command_options_are_read_only_at_the_start():
         "https://x.example/a --private.",
         "--private<https://x.example/a>",
         "--public https://x.example/a --private https://x.example/b",
+        "—Private https://x.example/a",  # a phone's dash and capital
+        "https://x.example/a —private https://x.example/b",
+        "https://x.example/a --Private https://x.example/b",
     ],
 )
 def test_private_is_honoured_wherever_it_is_written(text):

@@ -113,3 +113,17 @@ def test_a_saved_feed_of_nothing_readable_says_so(tmp_path: Path) -> None:
     result = runner.invoke(app, ["summarize", str(feed), "-q"])
     assert result.exit_code == 2
     assert "the feed has no entries" in result.stderr and "no_entries" in result.stderr
+
+
+def test_only_a_file_that_opens_as_a_page_or_feed_is_read_as_one(tmp_path: Path) -> None:
+    from service.web.saved import saved_kind
+
+    html5 = tmp_path / "a.html"
+    html5.write_text("<!DOCTYPE html><meta charset=utf-8><title>Storm</title><p>Text")
+    feed = tmp_path / "b.xml"
+    feed.write_text('<?xml version="1.0"?>\n<!-- saved -->\n<rss version="2.0"></rss>')
+    story = tmp_path / "c.txt"
+    story.write_text("Publishers moved their <rss> feeds and <html> pages to the new host.")
+    export = tmp_path / "d.jsonl"
+    export.write_text('{"text": "A story.", "raw_html": "<html><body>x</body></html>"}\n')
+    assert [saved_kind(p) for p in (html5, feed, story, export)] == ["html", "feed", None, None]

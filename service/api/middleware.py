@@ -172,6 +172,9 @@ class KeyGuardMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):  # served under a prefix (--root-path)
+            path = path[len(root) :]
         if path == "/v1" or path.startswith("/v1/"):
             authorization = _header(scope, b"authorization") or ""
             scheme, _, credentials = authorization.partition(" ")

@@ -72,9 +72,9 @@ _BOILERPLATE_LINE = re.compile(
 # opening quote, nor one a letter follows: an editor's "[T]he decision", "“[w]e will",
 # "H[2]O".
 _REFERENCE_MARK = re.compile(
-    r"(?:(?<=[.,;:!?\"”’)])|(?<=[^\W\d_]))"
+    r"(?:(?<=[.,;:!?\"'”’)%])|(?<=[^\W\d_]))"
     r"(?:\[(?:\d{1,3}|[a-z]|(?i:citation needed|note \d{1,3}|nb \d{1,3}))\])+"
-    r"(?=[\s.,;:!?\"”’)]|$)"
+    r"(?=[\s.,;:!?\"”’)—–]|$)"
 )
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")

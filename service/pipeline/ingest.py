@@ -56,6 +56,7 @@ _DATE_LINE = re.compile(
     r"|(?P<day2>\d{1,2})\s+(?P<month2>[A-Z][a-z]+)\.?,?\s+(?P<year2>\d{4})"
     r"|(?P<iso>\d{4}-\d{2}-\d{2}))\s*$"
 )
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _UNIX_SECONDS = re.compile(r"^\d{9,11}(?:\.\d+)?$")  # not "20240101", a basic ISO date
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _DATE_LINES_READ = 3  # a title and a byline may come first
@@ -226,8 +227,9 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
 def _records_from_jsonl(
     path: Path, raw: str | list[str | IngestError]
 ) -> Iterator[tuple[Any, str]]:
-    # split on newlines only: str.splitlines also breaks at U+2028 inside a JSON string
-    lines: list[str | IngestError] = list(raw.split("\n")) if isinstance(raw, str) else raw
+    # split on line ends only (\n, \r\n, \r): str.splitlines also breaks at U+2028 inside
+    # a JSON string
+    lines: list[str | IngestError] = list(_LINE_END.split(raw)) if isinstance(raw, str) else raw
     for lineno, line in enumerate(lines, start=1):
         if isinstance(line, IngestError):
             yield line, f"{path}:{lineno}"

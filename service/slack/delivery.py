@@ -27,11 +27,24 @@ log = logging.getLogger(__name__)
 
 _NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
 # Refusals about where the bot posts, not what: the request's response_url can still answer
-_CHANNEL_REFUSALS = _NOT_MEMBER | {"restricted_action", "ratelimited", "user_not_in_channel"}
+_CHANNEL_REFUSALS = _NOT_MEMBER | {
+    "restricted_action",
+    "restricted_action_read_only_channel",  # announcement-only channels
+    "restricted_action_thread_only_channel",
+    "restricted_action_non_threadable_channel",
+    "no_permission",
+    "team_access_not_granted",
+    "ratelimited",
+    "rate_limited",
+    "user_not_in_channel",
+}
 _WHAT_TO_DO = {  # by Slack's error code, for a digest Slack would not post
     "restricted_action": "Only some members may post in this channel: ask in another "
     "channel, or use `/digest --private`.",
+    "restricted_action_read_only_channel": "Only some members may post in this channel: ask "
+    "in another channel, or use `/digest --private`.",
     "ratelimited": "Slack is limiting how fast I may post: try again in a minute.",
+    "rate_limited": "Slack is limiting how fast I may post: try again in a minute.",
     "not_in_channel": "Invite me with `/invite @digest`, then try again.",
     "channel_not_found": "Invite me with `/invite @digest`, then try again.",
     "is_archived": "The channel is archived: ask in another one.",

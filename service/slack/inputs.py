@@ -40,10 +40,13 @@ _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
 _KNOWN_FLAGS = {"private", "public", "one-story", "help"}
 _TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s*$", re.IGNORECASE)
-# "--private" anywhere, typed with hyphens ("-private", "--private:", "<link> --private.",
-# "--private<link>"): whoever asks for privacy gets it, never a post in the channel. Not
-# a dash ("—private, not public") nor a capital ("–Private hospitals"): prose.
-_PRIVATE_ANYWHERE = re.compile(r"(?:^|(?<=[\s>]))-{1,2}private[.:,;!]?(?=[\s<]|$)")
+# "--private" anywhere ("-private", "--Private:", "<link> --private.", "--private<link>",
+# "<link> —private <link>" where a client turned "--" into a dash): whoever asks for
+# privacy gets it, never a post in the channel. A dash before a capital or before
+# punctuation is prose ("–Private hospitals ...", "the buyout —private, not public").
+_PRIVATE_ANYWHERE = re.compile(
+    r"(?:^|(?<=[\s>]))(?:-{1,2}(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)"
+)
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _SLACK_HOSTS = re.compile(r"^https?://(?:[\w-]+\.)*slack\.com(?:/|$)", re.IGNORECASE)
 _HELP_WORDS = {"help", "-h", "--help", "?"}
@@ -195,8 +198,10 @@ def parse_command(text: str) -> Command:
     rest = stripped
     while match := _FLAG.match(rest):
         name = match.group(1).lower()
-        if not match.group(0).lstrip().startswith("--") and match.group(1) not in _KNOWN_FLAGS:
+        dashed = not match.group(0).lstrip().startswith("--")
+        if dashed and match.group(1) not in _KNOWN_FLAGS and name != "private":
             break  # "—Reuters reports ...", "—Public health officials ...": pasted text
+            # (but "—Private", a phone's capital, is asked privacy: it wins)
         _apply_flag(command, name)
         rest = rest[match.end() :]
     while match := _TRAILING_FLAG.search(rest):

@@ -48,7 +48,10 @@ def saved_kind(path: Path) -> PageKind | None:
             head = file.read(_SNIFFED_BYTES)
     except OSError:  # unreadable: ingest reports it like any other file
         return None
-    opening = _PROLOGUE.sub(b"", head.lstrip(b"\xef\xbb\xbf \t\r\n").lower())
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"<!doctype html"):  # HTML5 may leave out <html> and <head>
+        return "html"
+    opening = _PROLOGUE.sub(b"", start)
     if opening.startswith((b"<rss", b"<feed", b"<rdf:rdf")):
         return "feed"
     if opening.startswith((b"<html", b"<head", b"<body")):
