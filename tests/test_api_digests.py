@@ -216,6 +216,9 @@ def test_api_keys_are_required_checked_and_scope_the_jobs(make_client: Callable)
     assert client.get(location, headers={"X-API-Key": OTHER_KEY}).status_code == 404
     assert client.get("/healthz").status_code == 200  # probes need no key
     assert client.head("/healthz").status_code == 200  # nor do HEAD probes
+    assert client.head("/readyz").status_code == 200
+    nan = client.post("/v1/digests?wait=true&timeout=nan", json=body, headers={"X-API-Key": KEY})
+    assert nan.status_code == 422 and "finite" in nan.json()["detail"]
 
 
 def test_the_app_refuses_to_start_without_keys_unless_open_access_is_chosen(
@@ -477,6 +480,7 @@ def test_readyz_waits_for_the_model(make_client: Callable) -> None:
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"] == {"database": "ok", "model": "loading"}
+    assert client.head("/readyz").status_code == 503  # HEAD probes get the same answer
     loaded.set()
     deadline = time.monotonic() + 5
     while client.get("/readyz").status_code != 200 and time.monotonic() < deadline:
@@ -677,3 +681,18 @@ def test_the_key_is_checked_first_under_a_root_path_too(tmp_path: Path) -> None:
         )
         assert broken.status_code == 401, broken.text
         assert client.get("/api/healthz").status_code == 200
+
+
+def test_a_field_that_takes_several_shapes_is_named_as_the_caller_wrote_it(
+    make_client: Callable,
+) -> None:
+    """Errors read "body.articles[0].text.constrained-str ... (and 3 more)": pydantic's
+    names for a union's branches, each counted as another error."""
+    client = make_client()
+    response = client.post("/v1/digests", json={"articles": [{"text": 5, "id": [1]}]})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["detail"] == (
+        "body.articles[0].id: Input should be a valid string or a valid integer (and 1 more)"
+    )
+    assert [e["loc"] for e in problem["errors"]] == ["body.articles[0].id", "body.articles[0].text"]

@@ -13,6 +13,7 @@ and answered with the same shape.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -184,6 +185,27 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, exc, CHALLENGE if exc.status == 401 else None)
 
 
+# The names pydantic gives the branches of a union ("text" may be a string or a list of
+# paragraphs): "body.articles[0].text.constrained-str" is, to a caller, "...text"
+_UNION_BRANCH = re.compile(r"^(?:constrained-\w+|str|int|float|bool|none|[\w-]+\[.*\])$")
+_SHOULD_BE = "Input should be "
+
+
+def _field_errors(raw: list[Any]) -> list[FieldError]:
+    """One error per field, as the caller named it: a union's branches merged into one
+    message ("Input should be a valid string or a valid integer")."""
+    merged: dict[str, FieldError] = {}
+    for error in raw:
+        parts = [p for p in error.get("loc", ()) if not _UNION_BRANCH.match(str(p))]
+        loc, message = _loc(parts), str(error.get("msg", ""))
+        known = merged.get(loc)
+        if known is None:
+            merged[loc] = FieldError(loc=loc, message=message, type=error["type"])
+        elif message.startswith(_SHOULD_BE) and message not in known.message:
+            known.message += " or " + message.removeprefix(_SHOULD_BE)
+    return list(merged.values())[:_MAX_LISTED_ERRORS]
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
@@ -197,12 +219,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             title="Body is not valid JSON",
             detail=f"the request body is not valid JSON ({reason}); send application/json",
         )
-    errors = [
-        FieldError(loc=_loc(e.get("loc", ())), message=str(e.get("msg", "")), type=e["type"])
-        for e in raw[:_MAX_LISTED_ERRORS]
-    ]
+    errors = _field_errors(raw)
     first = errors[0] if errors else FieldError(loc="body", message="invalid", type="invalid")
-    more = f" (and {len(raw) - 1} more)" if len(raw) > 1 else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return problem_response(
         request,
         422,

@@ -51,7 +51,12 @@ async def create_digest(
     ] = False,
     timeout: Annotated[
         float | None,
-        Query(gt=0, le=600, description="Seconds to wait; capped by DIGEST_WAIT_TIMEOUT_S."),
+        Query(
+            gt=0,
+            le=600,
+            allow_inf_nan=False,
+            description="Seconds to wait; capped by DIGEST_WAIT_TIMEOUT_S.",
+        ),
     ] = None,
     idempotency_key: Annotated[
         str | None,
@@ -162,7 +167,9 @@ def _submit(
             return earlier
     if store.counts().get("queued", 0) >= services.settings.max_queued_jobs:
         raise QueueFullError(
-            "too many digest jobs are waiting", hint="retry in a minute, or ask for more workers"
+            "too many digest jobs are waiting",
+            hint="retry after the seconds Retry-After gives; if it keeps happening, whoever runs "
+            "the service can raise DIGEST_JOB_WORKERS or DIGEST_MAX_QUEUED_JOBS",
         )
     job, created = store.create(request, client=client, idempotency_key=idempotency_key)
     if created:

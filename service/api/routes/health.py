@@ -45,3 +45,11 @@ async def readyz(services: ServicesDep) -> Health | JSONResponse:
         return Health(status="ready", checks=checks)
     body = Health(status="not ready", checks=checks)
     return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
+
+
+@router.head("/readyz", include_in_schema=False)  # the same answer as GET, without a body
+async def readyz_head(services: ServicesDep) -> Response:
+    answer = await readyz(services)
+    if isinstance(answer, Response):
+        return Response(status_code=answer.status_code, headers={"Retry-After": "5"})
+    return Response(status_code=200)
