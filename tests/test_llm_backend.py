@@ -259,10 +259,15 @@ def test_500_on_primary_goes_to_healthy_fallback(fake_llm, tmp_path, embedder) -
     fake_llm.behave(SERVED, Reply(status=500))
     fake_llm.behave("backup", Reply(GOOD))
     settings = _settings(fake_llm, tmp_path, fallback_models=["openai/backup"], llm_max_retries=0)
-    summary = _summary(_run(settings, embedder))
+    result = _run(settings, embedder)
+    summary = _summary(result)
     assert summary.backend == "openai/backup" and len(summary.sentences) == 3
     assert fake_llm.requests[0].model == SERVED and fake_llm.requests[-1].model == "backup"
     assert any("openai/backup answered instead" in n for n in summary.notes)
+    # said for the whole digest too (the CLI prints it), not only in each story's notes
+    assert result.warnings == [
+        f"1 of 1 stories were written by openai/backup instead of {MODEL}, which did not answer"
+    ]
     assert summary.usage.cost_usd == 0.0  # no price is known for the local 'backup' model
 
 
@@ -532,3 +537,33 @@ def test_a_missing_key_is_named_as_such_not_as_a_server_error() -> None:
         status_code=500, message="boom", llm_provider="openai", model="gpt-4o-mini"
     )
     assert describe_error(other, 60).startswith("the server answered HTTP 500")
+
+
+def test_an_answer_cut_at_the_output_limit_says_so_and_is_not_repaired(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """It was called "not JSON" and sent back for a repair that the same limit cut again."""
+    fake_llm.script(Reply(GOOD[: len(GOOD) // 2], finish_reason="length"))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == "extractive" and summary.sentences
+    assert len(fake_llm.requests) == 1
+    assert any("cut off at the" in n and "DIGEST_LLM_MAX_OUTPUT_TOKENS" in n for n in summary.notes)
+
+
+def test_a_repaired_answer_is_cached_for_the_first_question_too(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """The next run asks the first question again: it paid for the invalid answer once
+    more, and then said the (repaired) answer cost nothing."""
+    settings = _settings(fake_llm, tmp_path, llm_cache="disk")
+    fake_llm.script(Reply("Sure! Here you go."), Reply(GOOD))
+    first = _summary(_run(settings, embedder))
+    assert first.backend == MODEL and len(fake_llm.requests) == 2
+    again = _summary(_run(settings, embedder))
+    assert len(fake_llm.requests) == 2  # nothing sent
+    assert [s.text for s in again.sentences] == [s.text for s in first.sentences]
+    assert again.usage.prompt_tokens == 0

@@ -154,14 +154,22 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
     """A digest-level line when some stories were not written by the backend asked for."""
     if backend == EXTRACTIVE:
         return []
+    warnings = []
+    stand_ins = sorted({s.backend for s in summaries} - {backend, EXTRACTIVE})
+    if stand_ins:  # a fallback model wrote some stories: said, not only in each story's notes
+        written = [s for s in summaries if s.backend in stand_ins]
+        warnings.append(
+            f"{len(written)} of {len(summaries)} stories were written by "
+            f"{', '.join(stand_ins)} instead of {backend}, which did not answer"
+        )
     fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
     if not fell_back:
-        return []
+        return warnings
     why = next(  # the first story's reason, so a batch log shows it without the digest
         (n for s in fell_back for n in s.notes if not n.startswith("fell back to")), None
     )
     first = f" (the first: {why})" if why else ""
-    return [
+    return warnings + [
         f"{len(fell_back)} of {len(summaries)} stories fell back to the extractive summary "
         f"because {backend} gave no usable answer; each story's notes say why{first}"
     ]

@@ -408,10 +408,19 @@ class LLMSummarizer:
     ) -> tuple[T, str]:
         """`check`ed answer and the model that gave it; one repair when the answer is invalid."""
         response, answered, request = self._complete(model, messages, call)
+        first_request = request
         content = response.choices[0].message.content or ""
         try:
             result = check(content)
         except InvalidAnswer as exc:
+            if getattr(response.choices[0], "finish_reason", None) == "length":
+                # cut at max_tokens: a repair with the same limit would be cut again
+                limit = self.budget.answer_tokens
+                note = (
+                    f"{answered}'s answer was cut off at the {limit}-token output limit "
+                    "before it was complete; raise DIGEST_LLM_MAX_OUTPUT_TOKENS"
+                )
+                raise _Invalid(answered, f"cut off at {limit} tokens", note) from exc
             call.note(f"{answered} gave an invalid answer ({exc}); asked it once to repair it")
             repair = self.prompt.render("repair", error=str(exc), numbers=_numbers(numbers))
             messages = [
@@ -427,6 +436,8 @@ class LLMSummarizer:
                 raise _Invalid(answered, str(again), note) from again
         if self.cache is not None and answered == model:
             self.cache.put(response, **request)
+            if request is not first_request:  # repaired: the next run asks the first question
+                self.cache.put(response, **first_request)
         return result, answered
 
     def _shown_in_repair(self, answer: str, messages: list[dict[str, str]], repair: str) -> str:
