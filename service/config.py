@@ -8,6 +8,7 @@ under `data_dir`); the scale-out settings are empty unless set.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,6 +19,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from service.backends.embedders import LOCAL_MODEL
 from service.errors import ConfigError
 from service.pipeline.cluster import DEFAULT_THRESHOLD
+
+_PROMPT_LABEL = re.compile(r"^(?:summarize\.)?v", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -86,6 +89,14 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Pin prompts/summarize.v<N>; default: the newest."
     )
     prompts_dir: Path | None = Field(default=None, description="Folder of prompt templates.")
+
+    @field_validator("llm_prompt_version", mode="before")
+    @classmethod
+    def _prompt_number(cls, value: object) -> object:
+        """Accept "3", "v3" or "summarize.v3" (the label every LLM digest shows) as 3."""
+        if isinstance(value, str):
+            return _PROMPT_LABEL.sub("", value.strip()) or None
+        return value
 
     @field_validator("fallback_models", mode="before")
     @classmethod

@@ -69,6 +69,7 @@ def test_out_of_range_numbers_are_kept_for_the_verifier() -> None:
         ('{"sentences": [{"text": "A.", "citations": [2.5]}]}', "article numbers"),
         ('{"sentences": [{"text": "A.", "citations": "[2.5]"}]}', "article numbers"),
         ('{"sentences": [{"text": "A.", "citations": [9]}]}', "from 1 to 3"),
+        ("  \n ", "the answer was empty"),
     ],
 )
 def test_invalid_answers_say_what_is_wrong(content: str, reason: str) -> None:

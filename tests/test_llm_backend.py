@@ -537,6 +537,8 @@ def test_a_missing_key_is_named_as_such_not_as_a_server_error() -> None:
         status_code=500, message="boom", llm_provider="openai", model="gpt-4o-mini"
     )
     assert describe_error(other, 60).startswith("the server answered HTTP 500")
+    limited = litellm.RateLimitError(message="slow down", llm_provider="openai", model="m")
+    assert "DIGEST_LLM_RPM" in describe_error(limited, 60)  # the budget that prevents it
 
 
 def test_an_answer_cut_at_the_output_limit_says_so_and_is_not_repaired(
@@ -567,3 +569,17 @@ def test_a_repaired_answer_is_cached_for_the_first_question_too(
     assert len(fake_llm.requests) == 2  # nothing sent
     assert [s.text for s in again.sentences] == [s.text for s in first.sentences]
     assert again.usage.prompt_tokens == 0
+
+
+def test_an_answer_that_loops_lists_a_bounded_number_of_dropped_sentences(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    from service.backends.summarizers.llm import MAX_DROPPED_LISTED
+
+    first = json.loads(GOOD)["sentences"][0]
+    fake_llm.script(Reply(json.dumps({"sentences": [first] * 300})))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert len(summary.sentences) == 1 and len(summary.dropped) == MAX_DROPPED_LISTED
+    assert any(n.startswith(f"{299 - MAX_DROPPED_LISTED} more sentences") for n in summary.notes)

@@ -104,3 +104,9 @@ def test_redis_cache_is_shared_between_summarizers(fake_llm, tmp_path, embedder)
         client = redis.Redis.from_url(url)
         for key in client.scan_iter("digest-llm*"):
             client.delete(key)
+
+
+@pytest.mark.parametrize("written", ["2", "v2", "summarize.v2", "V2"])
+def test_a_prompt_version_may_be_written_as_digests_name_it(written: str, monkeypatch) -> None:
+    monkeypatch.setenv("DIGEST_LLM_PROMPT_VERSION", written)
+    assert Settings(_env_file=None).llm_prompt_version == 2

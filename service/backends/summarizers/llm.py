@@ -86,6 +86,10 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exceptio
 T = TypeVar("T")
 
 
+MAX_DROPPED_LISTED = 50
+"""Dropped sentences listed per summary; the rest are counted in a note."""
+
+
 class _Invalid(Exception):
     """`model`'s answer cannot be used: twice against the output contract, or its partial
     summaries would not merge; `note` says which, for the summary's notes."""
@@ -140,7 +144,11 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
     if isinstance(exc, litellm.Timeout):
         return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
     if isinstance(exc, litellm.RateLimitError):
-        return "rate limited (HTTP 429) after every retry; lower DIGEST_CONCURRENCY or retry later"
+        return (
+            "rate limited (HTTP 429) after every retry (waiting as the server asked); lower "
+            "DIGEST_CONCURRENCY, set DIGEST_LLM_RPM / DIGEST_LLM_TPM to the provider's "
+            "limits, or retry later"
+        )
     keys = "DIGEST_API_KEY or the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
     if _KEY_MISSING.search(first_line):
         return f"no API key was given for this model: set {keys}"
@@ -572,6 +580,12 @@ class LLMSummarizer:
             words += length
             kept.append(sentence.model_copy(update={"text": text}))
         kept = vary_unnamed_reports(kept, days)
+        if len(dropped) > MAX_DROPPED_LISTED:  # a model that loops wrote 900 repeats
+            notes.append(
+                f"{len(dropped) - MAX_DROPPED_LISTED} more sentences of the answer were dropped "
+                f"(repeats or over the budget); only the first {MAX_DROPPED_LISTED} are listed"
+            )
+            dropped = dropped[:MAX_DROPPED_LISTED]
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
 
 

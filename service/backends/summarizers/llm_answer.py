@@ -82,6 +82,8 @@ def _decode(content: str) -> Any:
         # "Based on articles [1] and [2]: ```json {...}```": the fenced object, not the "[1]"
         return max(found, key=lambda item: (item[0], item[1]))[2]
     preview = " ".join(text.split())[:80]
+    if not preview:
+        raise InvalidAnswer("the answer was empty")
     raise InvalidAnswer(f"the answer is not JSON (it starts: {preview!r})")
 
 
