@@ -20,7 +20,7 @@ from service.backends.embedders import LOCAL_MODEL
 from service.errors import ConfigError
 from service.pipeline.cluster import DEFAULT_THRESHOLD
 
-_PROMPT_LABEL = re.compile(r"^(?:summarize\.)?v", re.IGNORECASE)
+_PROMPT_LABEL = re.compile(r"^(?:summarize\.)?v?(\d+)(?:#\w*)?$", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -93,9 +93,10 @@ class Settings(BaseSettings):
     @field_validator("llm_prompt_version", mode="before")
     @classmethod
     def _prompt_number(cls, value: object) -> object:
-        """Accept "3", "v3" or "summarize.v3" (the label every LLM digest shows) as 3."""
-        if isinstance(value, str):
-            return _PROMPT_LABEL.sub("", value.strip()) or None
+        """Accept "3", "v3", "summarize.v3" or "summarize.v3#<hash>" (the label every LLM
+        digest shows) as 3; anything else is refused as not a number."""
+        if isinstance(value, str) and (label := _PROMPT_LABEL.match(value.strip())):
+            return label.group(1)
         return value
 
     @field_validator("fallback_models", mode="before")

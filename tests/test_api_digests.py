@@ -696,3 +696,5 @@ def test_a_field_that_takes_several_shapes_is_named_as_the_caller_wrote_it(
         "body.articles[0].id: Input should be a valid string or a valid integer (and 1 more)"
     )
     assert [e["loc"] for e in problem["errors"]] == ["body.articles[0].id", "body.articles[0].text"]
+    many = client.post("/v1/digests", json={"articles": [{"text": 5}] * 40})
+    assert many.json()["detail"].endswith("(and 39 more)")  # counted before the list is cut

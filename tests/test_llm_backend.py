@@ -266,7 +266,8 @@ def test_500_on_primary_goes_to_healthy_fallback(fake_llm, tmp_path, embedder) -
     assert any("openai/backup answered instead" in n for n in summary.notes)
     # said for the whole digest too (the CLI prints it), not only in each story's notes
     assert result.warnings == [
-        f"1 of 1 stories were written by openai/backup instead of {MODEL}, which did not answer"
+        f"1 of 1 stories were written by openai/backup instead of {MODEL} (each story's notes "
+        "say why)"
     ]
     assert summary.usage.cost_usd == 0.0  # no price is known for the local 'backup' model
 
@@ -583,3 +584,16 @@ def test_an_answer_that_loops_lists_a_bounded_number_of_dropped_sentences(
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert len(summary.sentences) == 1 and len(summary.dropped) == MAX_DROPPED_LISTED
     assert any(n.startswith(f"{299 - MAX_DROPPED_LISTED} more sentences") for n in summary.notes)
+
+
+def test_a_whole_but_wrong_answer_cut_after_its_json_is_repaired_as_usual(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    fake_llm.script(
+        Reply('{"sentences": [{"text": "A.", "citations": [9]}]} and then', finish_reason="length"),
+        Reply(GOOD),
+    )
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == MODEL and len(fake_llm.requests) == 2

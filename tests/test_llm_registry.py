@@ -106,7 +106,15 @@ def test_redis_cache_is_shared_between_summarizers(fake_llm, tmp_path, embedder)
             client.delete(key)
 
 
-@pytest.mark.parametrize("written", ["2", "v2", "summarize.v2", "V2"])
+@pytest.mark.parametrize("written", ["2", "v2", "summarize.v2", "V2", "summarize.v2#a1b2c3"])
 def test_a_prompt_version_may_be_written_as_digests_name_it(written: str, monkeypatch) -> None:
     monkeypatch.setenv("DIGEST_LLM_PROMPT_VERSION", written)
     assert Settings(_env_file=None).llm_prompt_version == 2
+
+
+def test_a_prompt_version_that_names_none_is_refused(monkeypatch) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("DIGEST_LLM_PROMPT_VERSION", "v")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)

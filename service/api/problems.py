@@ -203,7 +203,7 @@ def _field_errors(raw: list[Any]) -> list[FieldError]:
             merged[loc] = FieldError(loc=loc, message=message, type=error["type"])
         elif message.startswith(_SHOULD_BE) and message not in known.message:
             known.message += " or " + message.removeprefix(_SHOULD_BE)
-    return list(merged.values())[:_MAX_LISTED_ERRORS]
+    return list(merged.values())
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -219,9 +219,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             title="Body is not valid JSON",
             detail=f"the request body is not valid JSON ({reason}); send application/json",
         )
-    errors = _field_errors(raw)
+    everything = _field_errors(raw)
+    errors = everything[:_MAX_LISTED_ERRORS]
     first = errors[0] if errors else FieldError(loc="body", message="invalid", type="invalid")
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    more = f" (and {len(everything) - 1} more)" if len(everything) > 1 else ""
     return problem_response(
         request,
         422,

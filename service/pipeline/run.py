@@ -160,7 +160,7 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
         written = [s for s in summaries if s.backend in stand_ins]
         warnings.append(
             f"{len(written)} of {len(summaries)} stories were written by "
-            f"{', '.join(stand_ins)} instead of {backend}, which did not answer"
+            f"{', '.join(stand_ins)} instead of {backend} (each story's notes say why)"
         )
     fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
     if not fell_back:

@@ -43,6 +43,12 @@ _WHAT_TO_DO = {  # by Slack's error code, for a digest Slack would not post
     "channel, or use `/digest --private`.",
     "restricted_action_read_only_channel": "Only some members may post in this channel: ask "
     "in another channel, or use `/digest --private`.",
+    "restricted_action_thread_only_channel": "This channel takes only replies in threads: "
+    "use the message shortcut in a thread, or `/digest --private`.",
+    "restricted_action_non_threadable_channel": "I cannot answer in a thread here: use "
+    "`/digest` in the channel, or `/digest --private`.",
+    "no_permission": "The app lacks a permission here: ask whoever installed it.",
+    "team_access_not_granted": "The app lacks a permission here: ask whoever installed it.",
     "ratelimited": "Slack is limiting how fast I may post: try again in a minute.",
     "rate_limited": "Slack is limiting how fast I may post: try again in a minute.",
     "not_in_channel": "Invite me with `/invite @digest`, then try again.",

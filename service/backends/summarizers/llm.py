@@ -86,6 +86,8 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exceptio
 T = TypeVar("T")
 
 
+# What `parse_answer` says of an answer it could not read as JSON at all
+_UNREADABLE = ("the answer is not JSON", 'the JSON has no "sentences" list', "the answer was empty")
 MAX_DROPPED_LISTED = 50
 """Dropped sentences listed per summary; the rest are counted in a note."""
 
@@ -421,12 +423,19 @@ class LLMSummarizer:
         try:
             result = check(content)
         except InvalidAnswer as exc:
-            if getattr(response.choices[0], "finish_reason", None) == "length":
-                # cut at max_tokens: a repair with the same limit would be cut again
+            cut = getattr(response.choices[0], "finish_reason", None) == "length"
+            if cut and str(exc).startswith(_UNREADABLE):
+                # cut at max_tokens before the JSON ended: a repair with the same limit would
+                # be cut again (a whole answer that is wrong is repaired as any other)
                 limit = self.budget.answer_tokens
+                raise_it = (
+                    "raise DIGEST_LLM_MAX_OUTPUT_TOKENS"
+                    if limit >= self.settings.llm_max_output_tokens
+                    else "that is the model's own output limit: use a model that writes more"
+                )
                 note = (
                     f"{answered}'s answer was cut off at the {limit}-token output limit "
-                    "before it was complete; raise DIGEST_LLM_MAX_OUTPUT_TOKENS"
+                    f"before it was complete; {raise_it}"
                 )
                 raise _Invalid(answered, f"cut off at {limit} tokens", note) from exc
             call.note(f"{answered} gave an invalid answer ({exc}); asked it once to repair it")
