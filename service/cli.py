@@ -269,8 +269,9 @@ def _read_inputs(
             )
     if args.count("-") > 1:
         raise InputError("'-' (standard input) is given twice", hint="give it once")
-    pages = [p for p in files if str(p) != "-" and p.is_file() and saved_kind(p)]
-    files = [p for p in files if p not in pages]
+    kinds = {p: saved_kind(p) for p in files if str(p) != "-" and p.is_file()}
+    pages = [(p, kind) for p, kind in kinds.items() if kind is not None]
+    files = [p for p in files if kinds.get(p) is None]
     if since and not urls and not pages:
         err.print("[yellow]warning:[/] --since applies to feeds and pages; no URL was given")
     window = web.parse_since(since) if since else None

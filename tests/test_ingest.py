@@ -348,3 +348,7 @@ def test_a_line_separator_inside_a_jsonl_string_is_no_line_break(tmp_path: Path)
     old_mac = tmp_path / "cr.jsonl"
     old_mac.write_text('{"id": "x", "text": "One."}\r{"id": "y", "text": "Two."}\r', newline="")
     assert [a.id for a in load_paths([old_mac]).articles] == ["x", "y"]
+    old_mac.write_bytes(
+        b'{"id": "x", "text": "One."}\r{"text": "Caf\xe9."}\r{"id": "z", "text": "3."}'
+    )
+    assert [a.id for a in load_paths([old_mac], skip_invalid=True).articles] == ["x", "z"]

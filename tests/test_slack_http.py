@@ -392,16 +392,21 @@ def test_a_thread_over_the_input_limit_digests_its_earliest_posts_and_says_so(fa
     assert "Only the first 2 of the thread's 3 links and texts were summarized" in blocks
 
 
-def test_app_mention_summarize_digests_the_thread(fake, embedder):
-    _thread(fake)
-    event = {
+def _thread_mention(text: str) -> dict:
+    """An app_mention by U1 inside the thread `_thread` posts (C2, root 100.000)."""
+    return {
         "type": "app_mention",
         "user": "U1",
         "channel": "C2",
         "ts": "100.003",
         "thread_ts": "100.000",
-        "text": "<@UBOT> summarize please",
+        "text": text,
     }
+
+
+def test_app_mention_summarize_digests_the_thread(fake, embedder):
+    _thread(fake)
+    event = _thread_mention("<@UBOT> summarize please")
     with slack_http(
         slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
     ) as client:
@@ -683,14 +688,7 @@ def test_a_refused_post_reaches_the_asker_through_the_response_url(fake, embedde
 def test_a_refused_mention_answer_is_explained_to_the_asker(fake, embedder):
     _thread(fake)
     fake.refusals = {"chat.postMessage": "restricted_action"}
-    event = {
-        "type": "app_mention",
-        "user": "U1",
-        "channel": "C2",
-        "ts": "100.003",
-        "thread_ts": "100.000",
-        "text": "<@UBOT> summarize",
-    }
+    event = _thread_mention("<@UBOT> summarize")
     with slack_http(
         slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
     ) as client:
@@ -704,14 +702,7 @@ def test_one_event_is_answered_once_and_a_redelivery_of_a_lost_one_is_answered(f
     """Slack redelivers after a failed delivery (`http_error`: the service restarting);
     that copy is the only one. The same event id twice is one digest."""
     _thread(fake)
-    event = {
-        "type": "app_mention",
-        "user": "U1",
-        "channel": "C2",
-        "ts": "100.003",
-        "thread_ts": "100.000",
-        "text": "<@UBOT> summarize",
-    }
+    event = _thread_mention("<@UBOT> summarize")
     body = json.dumps(event_payload(event))
     with slack_http(
         slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()

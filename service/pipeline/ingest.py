@@ -57,6 +57,8 @@ _DATE_LINE = re.compile(
     r"|(?P<iso>\d{4}-\d{2}-\d{2}))\s*$"
 )
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+_TO_UTF8 = "convert it to UTF-8, for example with iconv -f latin1 -t utf-8"
 _UNIX_SECONDS = re.compile(r"^\d{9,11}(?:\.\d+)?$")  # not "20240101", a basic ISO date
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _DATE_LINES_READ = 3  # a title and a byline may come first
@@ -224,12 +226,7 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
         yield data, str(path)
 
 
-def _records_from_jsonl(
-    path: Path, raw: str | list[str | IngestError]
-) -> Iterator[tuple[Any, str]]:
-    # split on line ends only (\n, \r\n, \r): str.splitlines also breaks at U+2028 inside
-    # a JSON string
-    lines: list[str | IngestError] = list(_LINE_END.split(raw)) if isinstance(raw, str) else raw
+def _records_from_jsonl(path: Path, lines: list[str | IngestError]) -> Iterator[tuple[Any, str]]:
     for lineno, line in enumerate(lines, start=1):
         if isinstance(line, IngestError):
             yield line, f"{path}:{lineno}"
@@ -252,10 +249,14 @@ def _decode(data: bytes, location: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise IngestError(
-            f"not UTF-8 text (line {line}, byte {exc.start})",
-            location=location,
-            hint="convert it to UTF-8, for example with iconv -f latin1 -t utf-8",
+            f"not UTF-8 text (line {line}, byte {exc.start})", location=location, hint=_TO_UTF8
         ) from exc
+
+
+def _lines(text: str) -> list[str | IngestError]:
+    """JSONL lines: split on line ends only (\n, \r\n, \r), since str.splitlines also
+    breaks at U+2028 inside a JSON string."""
+    return list(_LINE_END.split(text))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -265,26 +266,21 @@ def _read_bytes(path: Path) -> bytes:
         raise IngestError(f"cannot read: {exc.strerror}", location=str(path)) from exc
 
 
-def _jsonl_lines(path: Path, data: bytes) -> str | list[str | IngestError]:
-    """A JSONL file's text, or, when some lines are not UTF-8, its lines one by one with
-    an IngestError in place of each such line: one bad byte costs its own record, not the
-    whole file (`--skip-invalid` keeps the rest)."""
+def _jsonl_lines(path: Path, data: bytes) -> list[str | IngestError]:
+    """A JSONL file's lines (`_lines`); when some are not UTF-8, an IngestError stands in
+    place of each such line: one bad byte costs its own record, not the whole file
+    (`--skip-invalid` keeps the rest)."""
     try:
-        return data.decode("utf-8-sig")
+        return _lines(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
     lines: list[str | IngestError] = []
-    for lineno, line in enumerate(data.split(b"\n"), start=1):
+    for lineno, line in enumerate(_LINE_END_BYTES.split(data), start=1):
         try:
             lines.append(line.decode("utf-8-sig" if lineno == 1 else "utf-8"))
         except UnicodeDecodeError:
-            lines.append(
-                IngestError(
-                    f"line {lineno} is not UTF-8 text",
-                    location=f"{path}:{lineno}",
-                    hint="convert the file to UTF-8, for example with iconv -f latin1 -t utf-8",
-                )
-            )
+            error = f"line {lineno} is not UTF-8 text"
+            lines.append(IngestError(error, location=f"{path}:{lineno}", hint=_TO_UTF8))
     return lines
 
 
@@ -344,8 +340,10 @@ def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
     if _is_json(stripped):
         lines = stripped.strip().split("\n")
         is_jsonl = len(lines) > 1 and lines[0].startswith("{") and lines[0].rstrip().endswith("}")
-        reader = _records_from_jsonl if is_jsonl else _records_from_json
-        yield from reader(Path(name), raw)
+        if is_jsonl:
+            yield from _records_from_jsonl(Path(name), _lines(raw))
+        else:
+            yield from _records_from_json(Path(name), raw)
     else:
         yield {"id": name, "text": raw}, name
 

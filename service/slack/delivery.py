@@ -26,35 +26,31 @@ from service.slack.blocks import SlackMessage, render_notice
 log = logging.getLogger(__name__)
 
 _NOT_MEMBER = {"not_in_channel", "channel_not_found", "is_archived"}
-# Refusals about where the bot posts, not what: the request's response_url can still answer
-_CHANNEL_REFUSALS = _NOT_MEMBER | {
-    "restricted_action",
-    "restricted_action_read_only_channel",  # announcement-only channels
-    "restricted_action_thread_only_channel",
-    "restricted_action_non_threadable_channel",
-    "no_permission",
-    "team_access_not_granted",
-    "ratelimited",
-    "rate_limited",
-    "user_not_in_channel",
-}
-_WHAT_TO_DO = {  # by Slack's error code, for a digest Slack would not post
-    "restricted_action": "Only some members may post in this channel: ask in another "
-    "channel, or use `/digest --private`.",
-    "restricted_action_read_only_channel": "Only some members may post in this channel: ask "
-    "in another channel, or use `/digest --private`.",
+_ELSEWHERE = (
+    "Only some members may post in this channel: ask in another channel, or use "
+    "`/digest --private`."
+)
+_SLOWER = "Slack is limiting how fast I may post: try again in a minute."
+_INVITE = "Invite me with `/invite @digest`, then try again."
+_PERMISSION = "The app lacks a permission here: ask whoever installed it."
+# Refusals about where the bot posts, not what, and what the asker can do about each
+_WHAT_TO_DO = {
+    "restricted_action": _ELSEWHERE,
+    "restricted_action_read_only_channel": _ELSEWHERE,  # announcement-only channels
     "restricted_action_thread_only_channel": "This channel takes only replies in threads: "
     "use the message shortcut in a thread, or `/digest --private`.",
     "restricted_action_non_threadable_channel": "I cannot answer in a thread here: use "
     "`/digest` in the channel, or `/digest --private`.",
-    "no_permission": "The app lacks a permission here: ask whoever installed it.",
-    "team_access_not_granted": "The app lacks a permission here: ask whoever installed it.",
-    "ratelimited": "Slack is limiting how fast I may post: try again in a minute.",
-    "rate_limited": "Slack is limiting how fast I may post: try again in a minute.",
-    "not_in_channel": "Invite me with `/invite @digest`, then try again.",
-    "channel_not_found": "Invite me with `/invite @digest`, then try again.",
+    "no_permission": _PERMISSION,
+    "team_access_not_granted": _PERMISSION,
+    "ratelimited": _SLOWER,
+    "rate_limited": _SLOWER,
+    "not_in_channel": _INVITE,
+    "channel_not_found": _INVITE,
     "is_archived": "The channel is archived: ask in another one.",
 }
+# ... which the request's response_url can still answer (it needs no membership)
+_CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"}
 RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
 
 

@@ -60,16 +60,17 @@ def saved_kind(path: Path) -> PageKind | None:
 
 
 def read_saved(
-    paths: list[Path], *, since: timedelta | None, max_entries: int, max_bytes: int
+    pages: list[tuple[Path, PageKind]],
+    *,
+    since: timedelta | None,
+    max_entries: int,
+    max_bytes: int,
 ) -> SavedRead:
-    """Every saved page and feed in `paths` (each sniffed by `saved_kind`) read; a file
-    that cannot be read, or holds no article, is a failure under its path."""
+    """Every saved page and feed read, each with the kind `saved_kind` found; a file that
+    cannot be read, or holds no article, is a failure under its path."""
     read = SavedRead()
-    for path in paths:
+    for path, kind in pages:
         try:
-            kind = saved_kind(path)
-            if kind is None:
-                raise FetchFailure("not_html", "the file is neither a web page nor a feed")
             if path.stat().st_size > max_bytes:
                 raise FetchFailure(
                     "too_large", f"over {max_bytes} bytes (raise DIGEST_WEB_MAX_BYTES)"

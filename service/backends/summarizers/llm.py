@@ -64,6 +64,7 @@ from service.backends.summarizers.llm_answer import (
     ANSWER_SCHEMA,
     InvalidAnswer,
     Proposal,
+    UnreadableAnswer,
     parse_answer,
 )
 from service.backends.summarizers.llm_cache import AnswerCache, make_cache
@@ -86,8 +87,6 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exceptio
 T = TypeVar("T")
 
 
-# What `parse_answer` says of an answer it could not read as JSON at all
-_UNREADABLE = ("the answer is not JSON", 'the JSON has no "sentences" list', "the answer was empty")
 MAX_DROPPED_LISTED = 50
 """Dropped sentences listed per summary; the rest are counted in a note."""
 
@@ -424,7 +423,7 @@ class LLMSummarizer:
             result = check(content)
         except InvalidAnswer as exc:
             cut = getattr(response.choices[0], "finish_reason", None) == "length"
-            if cut and str(exc).startswith(_UNREADABLE):
+            if cut and isinstance(exc, UnreadableAnswer):
                 # cut at max_tokens before the JSON ended: a repair with the same limit would
                 # be cut again (a whole answer that is wrong is repaired as any other)
                 limit = self.budget.answer_tokens

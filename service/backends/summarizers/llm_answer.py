@@ -52,6 +52,11 @@ class InvalidAnswer(Exception):
     """The answer breaks the output contract; the message says how, for the repair prompt."""
 
 
+class UnreadableAnswer(InvalidAnswer):
+    """No JSON summary could be read from the answer at all (empty, prose, a cut-off
+    document): what an answer cut at the output limit looks like."""
+
+
 Proposal = tuple[str, list[int]]
 
 
@@ -83,8 +88,8 @@ def _decode(content: str) -> Any:
         return max(found, key=lambda item: (item[0], item[1]))[2]
     preview = " ".join(text.split())[:80]
     if not preview:
-        raise InvalidAnswer("the answer was empty")
-    raise InvalidAnswer(f"the answer is not JSON (it starts: {preview!r})")
+        raise UnreadableAnswer("the answer was empty")
+    raise UnreadableAnswer(f"the answer is not JSON (it starts: {preview!r})")
 
 
 def _citations(value: Any, where: str) -> list[int]:
@@ -115,7 +120,7 @@ def parse_answer(content: str, count: int) -> list[Proposal]:
     if isinstance(value, dict):
         value = value.get("sentences", value.get("summary"))
     if not isinstance(value, list):
-        raise InvalidAnswer('the JSON has no "sentences" list')
+        raise UnreadableAnswer('the JSON has no "sentences" list')
     proposals: list[Proposal] = []
     for index, item in enumerate(value, start=1):
         where = f"sentence {index}"
