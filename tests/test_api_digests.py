@@ -9,6 +9,7 @@ import http.server
 import io
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -645,6 +646,29 @@ def test_the_openapi_document_shows_the_contract_with_examples(make_client: Call
 
     assert types("text") == {"string", "array"} and types("id") == {"string", "integer", "null"}
     assert {"number", "string"} <= types("published_at") and "object" in types("source")
+
+
+def test_the_docs_pages_load_their_scripts_from_the_service_not_a_cdn(tmp_path: Path) -> None:
+    """A closed newsroom network reaches no CDN: /docs and /redoc must be whole offline,
+    also behind a proxy's root path and with API keys required (the docs need none)."""
+    hashes = hashlib.sha256(KEY.encode()).hexdigest()
+    settings = settings_for(tmp_path, allow_open_access=False, api_key_hashes=hashes)
+    app = create_app(settings, pipeline=fake_pipeline(settings, 0.0), warm_up=lambda: None)
+    with TestClient(app, root_path="/api") as client:
+        for page in ("/api/docs", "/api/redoc"):
+            html = client.get(page)
+            assert html.status_code == 200, page
+            assets = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+            scripts = [a for a in assets if a.endswith((".js", ".css"))]
+            assert scripts and all(a.startswith("/api/") for a in scripts), assets
+            for asset in scripts:
+                loaded = client.get(asset)
+                assert loaded.status_code == 200 and len(loaded.content) > 10_000, asset
+            assert "openapi.json" in html.text
+        assert client.get("/api/openapi.json").json()["info"]["title"] == "digest-service"
+        refused = client.post(scripts[0], headers={"X-API-Key": KEY})
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+        assert refused.json()["detail"].endswith("use GET, HEAD")
 
 
 def test_the_real_default_pipeline_end_to_end(tmp_path: Path, embedder: object) -> None:

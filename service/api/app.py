@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi_offline import FastAPIOffline
 
 from service.api.logs import configure_logging
 from service.api.metrics import Metrics
@@ -82,7 +83,9 @@ def create_app(
             await run_in_threadpool(services.executor.shutdown)
             engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc from assets packaged with the service: FastAPI's own pages load
+    # them from a CDN, which a newsroom's closed network cannot reach
+    app = FastAPIOffline(
         title="digest-service",
         version=API_VERSION,
         summary="Cluster news articles into stories and write neutral, cited summaries.",

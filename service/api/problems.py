@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.staticfiles import StaticFiles
 
 from service.errors import (
     BackendError,
@@ -263,7 +264,10 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 def _allowed_methods(request: Request) -> set[str]:
     """Every method some route serves at this path: Starlette names only the first route's
     (GET for /v1/digests/{id}, which DELETE serves too). Asked of the routes one method at
-    a time, through their public `matches`."""
+    a time, through their public `matches`. The docs' static files (a mount) serve only
+    what StaticFiles does."""
+    if isinstance(request.scope.get("endpoint"), StaticFiles):
+        return {"GET", "HEAD"}
     routes = request.app.router.routes
     return {
         method
