@@ -8,6 +8,7 @@ from service.pipeline.cluster import (
     SimilarityWeights,
     cluster_articles,
     groups_from_labels,
+    lexical_similarity,
     local_scaling,
     month_similarity,
     mutual_neighbours,
@@ -161,6 +162,29 @@ def test_the_weekday_view_parts_two_events_of_one_kind_in_a_large_pool_only() ->
         vectors, texts, SimilarityWeights(weekdays=0.0)
     )
     assert not small.any()  # 7 articles, k = 50: a small pile has no "usual" to learn
+
+
+def test_words_only_one_text_uses_do_not_dilute_a_pair_in_a_large_pool() -> None:
+    texts = [
+        "Flood waters rose in the river town overnight.",
+        "Flood waters rose in the river town; Mayor Quintrell, Okonjo and Vasquez-Hale "
+        "toured Brightwater, Elmsworth and Cardigan Row with sandbags.",
+        "The central bank raised interest rates again.",
+        "Interest rates went up at the central bank.",
+    ]
+    every_word = lexical_similarity(texts)
+    shared = lexical_similarity(texts, shared_words_only=True)
+    # the second report's own names no longer lengthen its vector
+    assert shared[0, 1] > every_word[0, 1] + 0.2 and shared[0, 1] > 0.9
+    assert shared[0, 2] == every_word[0, 2] == 0  # nothing shared stays nothing
+    alone = lexical_similarity(["one alone", "nothing alike"], shared_words_only=True)
+    assert (alone == np.eye(2)).all()  # no word shared at all: each is only like itself
+    # the pool decides: only one larger than the neighbourhood (k) leaves them out
+    vectors = np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+    plain = SimilarityWeights(semantic=0, names=0, years=0, months=0, weekdays=0)
+    large = SimilarityWeights(**{**plain.__dict__, "neighbours": 3})
+    assert np.allclose(story_similarity(vectors, texts, plain), 0.5 * every_word)
+    assert np.allclose(story_similarity(vectors, texts, large), 0.5 * shared)
 
 
 def test_mutual_neighbours_are_reciprocal_and_need_a_choice() -> None:

@@ -4,7 +4,8 @@ Similarity of two articles blends six views:
 - the cosine of their sentence embeddings (what the story is about);
 - the cosine of their TF-IDF vectors fitted on the pool (which words, places
   and numbers they share: two earthquakes look alike to an embedding, not to
-  TF-IDF);
+  TF-IDF); in pools larger than k, of the words two or more articles use (ECB+
+  0.927 -> 0.936, the example 0.982 -> 0.991, NeuS and Multi-News +0.001);
 - the cosine of TF-IDF vectors of their proper names only (two events of the
   same kind have different people and places);
 - whether they mention the same years (ECB+ style pairs, two shootings or two
@@ -78,17 +79,26 @@ DEFAULT_WEIGHTS = SimilarityWeights()
 _OFFSET = 10.0  # distances must be >= 0; scaled similarities live well inside (-10, 10)
 
 
-def _tfidf_cosine(texts: list[str]) -> np.ndarray:
+def _tfidf_cosine(texts: list[str], min_df: int = 1) -> np.ndarray:
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=min_df)
     try:
-        matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
-    except ValueError:  # no word survived stop-word removal
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no word survived stop-word removal (or is shared)
         return np.eye(len(texts), dtype=np.float32)
     return np.asarray((matrix @ matrix.T).toarray(), dtype=np.float32)
 
 
-def lexical_similarity(texts: list[str]) -> np.ndarray:
-    """Cosine similarity of sublinear TF-IDF vectors fitted on this pool of texts."""
-    return _tfidf_cosine(texts)
+def lexical_similarity(texts: list[str], shared_words_only: bool = False) -> np.ndarray:
+    """Cosine similarity of sublinear TF-IDF vectors fitted on this pool of texts.
+
+    `shared_words_only` leaves out the words only one text uses. They add nothing to any
+    pair's dot product, yet they lengthen their text's vector and so lower its cosine to
+    every other: an article full of names and details of its own reads as unlike its own
+    story. Only for large pools: in a small pile most words are one text's, and the few
+    left make unrelated texts look alike (piles of 3-8 unrelated dev articles: wrong
+    merges 26 % -> 97 %).
+    """
+    return _tfidf_cosine(texts, min_df=2 if shared_words_only else 1)
 
 
 def name_similarity(texts: list[str]) -> np.ndarray:
@@ -169,14 +179,15 @@ def story_similarity(
 ) -> np.ndarray:
     """Blended article-to-article similarity (see the module docstring)."""
     blend = weights.semantic * np.asarray(vectors @ vectors.T, dtype=np.float32)
-    blend += weights.lexical * lexical_similarity(texts)
+    large = len(texts) > weights.neighbours
+    blend += weights.lexical * lexical_similarity(texts, shared_words_only=large)
     if weights.names:
         blend += weights.names * name_similarity(texts)
     if weights.years:
         blend += weights.years * year_similarity(texts)
     if weights.months:
         blend += weights.months * month_similarity(texts)
-    if weights.weekdays and len(texts) > weights.neighbours:
+    if weights.weekdays and large:
         blend += weights.weekdays * weekday_similarity(texts)
     return blend
 
