@@ -67,6 +67,8 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "This article is for subscribers only. Log in here to keep reading the full story.",
         "Already a subscriber? Sign in.",
         "Subscribe now to continue reading and get unlimited access for 1 euro.",
+        "Get unlimited access for just 1 euro for the first month. Cancel anytime.",
+        "Unlock full access to every story. Cancel any time.",
         "The post Chipmaker opens new factory appeared first on Tech Daily.",
         "Related posts: Ten tips for a tidier garage.",
         "We value your privacy",
@@ -79,6 +81,8 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "The post office in Valmora reopened on Monday after the strike ended.",
         "Members of the union will vote on the deal on Friday, officials said.",
         "Readers who subscribe to the paper's print edition were not affected, it said.",
+        "Customers who want to cancel any time before March can do so without a fee, it said.",
+        "Full access to the records was granted to the family, the court ruled on Monday.",
     ]:
         assert not is_boilerplate(line), line
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.web import collect
-from service.web.feeds import FeedEntry, parse_feed, select_entries
+from service.web.feeds import FeedEntry, choose_entries, entry_article, parse_feed, select_entries
 from tests.fake_web_server import FakeWeb, web_settings
 
 
@@ -109,6 +109,35 @@ def test_an_empty_feed_has_no_entries_and_is_not_unreadable() -> None:
     empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>'
     assert parse_feed(empty, "https://x.example/feed") == []
     assert parse_feed(empty, "https://x.example/feed", "application/rss+xml") == []
+
+
+def _linkless(title: str, words: int) -> str:
+    text = " ".join(f"word{n}" for n in range(words))
+    return (
+        f'<item><title>{title}</title><guid isPermaLink="false">id-{title}</guid>'
+        f"<description>&lt;p&gt;{text}.&lt;/p&gt;</description></item>"
+    )
+
+
+def test_entries_that_link_nowhere_are_read_from_their_text_or_reported() -> None:
+    """They vanished: a feed of them said "the feed has no entries"."""
+    feed = "https://x.example/notes.rss"
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Notes</title>'
+        f"{_linkless('Council note', 65)}{_linkless('Tiny', 10)}{_linkless('Tinier', 5)}"
+        "</channel></rss>"
+    ).encode()
+    entries = parse_feed(body, feed, "application/rss+xml")
+    selected, notes = choose_entries(feed, entries, since=None, limit=10)
+    assert [e.title for e in selected] == ["Council note"]  # 65 words and nothing to fetch
+    article = entry_article(feed, selected[0])
+    assert article.title == "Council note" and "word64" in article.text
+    [note] = notes
+    assert note.input == feed and note.reason == "entry_without_link"
+    assert "2 entries" in note.detail and "'Tiny', 'Tinier'" in note.detail
+    only_short = body.replace(_linkless("Council note", 65).encode(), b"")
+    selected, notes = choose_entries(feed, parse_feed(only_short, feed), since=None, limit=10)
+    assert selected == [] and [n.reason for n in notes] == ["entry_without_link"]
 
 
 def test_progress_counts_feed_entries(web: FakeWeb, tmp_path: Path) -> None:

@@ -334,6 +334,64 @@ def test_a_front_page_of_teasers_is_not_an_article() -> None:
     assert "harbour council" in page_to_article(_page(html)).text
 
 
+_CURLY = (
+    "<p>The mayor said the \u201cnew bridge\u201d would open in June \u2014 three months late "
+    "\u2013 at a cost of \u20ac12 million, and the caf\u00e9 would reopen.</p>"
+    "<p>\u201cWe\u2019re proud of it,\u201d she said of the bridge over the river Aare.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("meta", "header", "encoding"),
+    [
+        ('<meta charset="iso-8859-1">', "text/html", "cp1252"),  # browsers read cp1252
+        ("", "text/html; charset=ISO-8859-1", "cp1252"),
+        ("", "text/html; charset=windows-1252", "cp1252"),
+        (
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+            "",
+            "cp1252",
+        ),
+        ("", "text/html", "utf-8"),  # undeclared UTF-8
+        ('<meta charset="iso-8859-1">', "text/html; charset=iso-8859-1", "utf-8"),  # mislabelled
+    ],
+)
+def test_a_page_is_decoded_as_its_header_or_markup_declares(
+    meta: str, header: str, encoding: str
+) -> None:
+    """A Latin-1 label on Windows-1252 bytes lost quotes, dashes and the euro sign ("Were
+    proud", "cost of 12 million"), and the headline of an undeclared page was guessed as
+    another code page ("Café ŕ Zürich")."""
+    html = (
+        f"<html><head>{meta}<title>Caf\u00e9 \u00e0 Z\u00fcrich: mayor\u2019s bridge</title>"
+        f"</head><body><article>{_CURLY * 4}</article></body></html>"
+    )
+    page = Page("https://x.example/p", "html", header, html.encode(encoding))
+    article = page_to_article(page)
+    assert article.title == "Caf\u00e9 \u00e0 Z\u00fcrich: mayor\u2019s bridge"
+    assert "We\u2019re proud" in article.text and "\u20ac12 million" in article.text
+    assert "\u2014 three months late \u2013" in article.text
+
+
+def test_an_undeclared_latin_1_page_and_an_xhtml_prolog_are_read() -> None:
+    title = "Caf\u00e9 \u00e0 Z\u00fcrich: Gr\u00f6\u00dfte Br\u00fccke er\u00f6ffnet"
+    text = "".join(
+        f"<p>Die {n}. Br\u00fccke \u00fcber den Fluss in Z\u00fcrich wurde am Montag "
+        "er\u00f6ffnet, sagte der B\u00fcrgermeister der Stadt.</p>"
+        for n in range(8)
+    )
+    html = f"<html><head><title>{title}</title></head><body><article>{text}</article></body></html>"
+    assert (
+        page_to_article(Page("https://x.example/p", "html", "", html.encode("latin-1"))).title
+        == title
+    )
+    prolog = f'<?xml version="1.0" encoding="iso-8859-1"?>\n{html}'
+    assert (
+        page_to_article(Page("https://x.example/p", "html", "", prolog.encode("latin-1"))).title
+        == title
+    )
+
+
 def test_a_japanese_page_counts_its_words_by_characters() -> None:
     sentences = "".join(
         f"<p>東京で月曜日に記録的な大雨が降り、多くの電車が運転を見合わせた。気象庁は第{n}報で警報を発表した。</p>"
@@ -370,6 +428,19 @@ def test_a_failure_is_reported_under_the_address_the_user_gave(
 def _failure(web: FakeWeb, path: str, tmp_path: Path) -> tuple[str, str]:
     [failure] = collect([web.url(path)], settings=web_settings(tmp_path)).failures
     return failure.reason, failure.detail
+
+
+def test_credentials_in_an_address_are_sent_but_never_shown(web: FakeWeb, tmp_path: Path) -> None:
+    """A digest posted to a channel showed "http://user:s3cret@..." in its sources."""
+    secret = web.url("/article").replace("://", "://editor:s3cret@")
+    missing = web.url("/missing").replace("://", "://editor:s3cret@")
+    collected = collect([secret, missing], settings=web_settings(tmp_path))
+    assert web.headers["/article"].get("authorization", "").startswith("Basic ")
+    [article] = collected.articles
+    assert article.url == web.url("/article")
+    [failure] = collected.failures
+    assert failure.input == web.url("/missing") and failure.reason == "http_404"
+    assert "s3cret" not in repr(collected.articles) + repr(collected.failures)
 
 
 def test_a_rate_limit_says_when_to_retry(web: FakeWeb, tmp_path: Path) -> None:
@@ -438,6 +509,25 @@ def test_a_page_date_keeps_its_time_zone(markup: str) -> None:
     published = page_to_article(_page(html)).published_at
     assert published is not None and published.utcoffset() is not None, published
     assert published == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+def test_a_footer_copyright_year_is_no_publication_date() -> None:
+    """htmldate's last resort was January 1 of "Copyright 2025": a made-up date that
+    moved the page's citations. A real January 1 in the page's metadata stays."""
+    footer = "<footer><p>Copyright 2025 Example Media Group. All rights reserved.</p></footer>"
+
+    def published(head: str) -> datetime | None:
+        html = (
+            f"<html><head><title>Tram</title>{head}</head><body><article>{_paragraphs(4)}"
+            f"</article>{footer}</body></html>"
+        )
+        return page_to_article(_page(html)).published_at
+
+    assert published("") is None
+    meta = '<meta property="article:published_time" content="2025-01-01">'
+    assert published(meta) == datetime(2025, 1, 1)
+    meta = '<meta property="article:published_time" content="2025-03-04T09:30:00+00:00">'
+    assert published(meta) == datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("path", ["/gzip", "/deflate", "/raw-deflate"])

@@ -55,6 +55,8 @@ _BOILERPLATE_LINE = re.compile(
       | this\s+(?:article|story|content)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+
         (?:paying\s+)?(?:subscribers|members)\b.*                         # paywalls
       | already\s+a\s+(?:subscriber|member)\b.*
+      | (?:get|enjoy|unlock|start)\s+(?:unlimited|full|digital|premium)\s+access\b.*
+      | .{0,100}\bcancel\s+any\s?time\.?\s*$                          # "... Cancel anytime."
       | .{0,80}\b(?:subscribe|log\s*in|sign\s+in)\b.{0,60}\b(?:keep|continue)\s+reading\b.*
       | the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,100}$      # WordPress feed footer
       | we\s+value\s+your\s+privacy\b.*                                  # consent walls

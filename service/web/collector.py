@@ -23,7 +23,7 @@ from typing import Any
 
 from service.config import Settings, get_settings
 from service.models import Article, InputFailure
-from service.web.addresses import Policy, canonical_url
+from service.web.addresses import Policy, canonical_url, without_credentials
 from service.web.cache import PageCache
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
@@ -93,7 +93,7 @@ class _Run:
         except FetchFailure as failure:
             return [], [InputFailure(input=url, reason=failure.reason, detail=failure.detail)]
         except Exception:  # one input's bug never fails the others; the log has the trace
-            log.exception("unexpected error while collecting %s", url)
+            log.exception("unexpected error while collecting %s", without_credentials(url))
             return [], [_unexpected(url)]
         finally:
             self._tick()
@@ -148,7 +148,7 @@ class _Run:
             detail = f"{failure.detail} (from the feed {feed_url})"
             return [], [InputFailure(input=name, reason=failure.reason, detail=detail)]
         except Exception:
-            log.exception("unexpected error while collecting %s", name)
+            log.exception("unexpected error while collecting %s", without_credentials(name))
             return [], [_unexpected(name)]
         finally:
             self._tick()
@@ -259,7 +259,27 @@ async def acollect(
         if cache is not None:
             cache.close()
     articles, failures = _merge(outcomes)
-    return Collected(articles=articles, failures=failures)
+    return _shown(Collected(articles=articles, failures=failures))
+
+
+def _shown(collected: Collected) -> Collected:
+    """What the run read, with no address's "user:password@": pages are fetched with
+    them, but digests, jobs and Slack answers show these addresses to others."""
+    return Collected(
+        articles=[
+            a.model_copy(update={"url": without_credentials(a.url)}) if a.url else a
+            for a in collected.articles
+        ],
+        failures=[
+            f.model_copy(
+                update={
+                    "input": without_credentials(f.input),
+                    "detail": without_credentials(f.detail),
+                }
+            )
+            for f in collected.failures
+        ],
+    )
 
 
 def collect(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import htmldate
 import trafilatura
 from trafilatura import load_html
 
@@ -22,6 +23,7 @@ from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.ingest import record_to_article
 from service.pipeline.sentences import word_count
+from service.web.encoding import page_text
 from service.web.failures import FetchFailure
 from service.web.page import Page
 
@@ -45,7 +47,7 @@ def article_id(url: str) -> str:
 
 def page_to_article(page: Page) -> Article:
     """The article in an HTML page; FetchFailure('no_article_text') when there is none."""
-    tree = load_html(page.body)
+    tree = load_html(page_text(page.body, page.content_type))
     if tree is None:
         raise FetchFailure("no_article_text", "the page could not be parsed as HTML")
     language = (tree.get("lang") or "").strip().lower() or None
@@ -80,11 +82,22 @@ def page_to_article(page: Page) -> Article:
             "title": title,
             "text": text,
             "source": getattr(document, "sitename", None),
-            "published_at": getattr(document, "date", None),
+            "published_at": _published(getattr(document, "date", None), tree, page.url),
             "language": language,
         },
         page.url,
     )
+
+
+def _published(found: str | None, tree: Any, url: str) -> str | None:
+    """The page's date, but not a year alone. Finding nothing better, htmldate's wide
+    search falls back to January 1 of the footer's "Copyright 2025": a made-up date that
+    moved the page's citations (articles days apart do not back each other's claims).
+    Such a date is searched again without the wide search (metadata, the URL, <time>)."""
+    if not found or not found.endswith("-01-01T00:00:00"):
+        return found
+    params = {**_DATE_PARAMS, "extensive_search": False}
+    return htmldate.find_date(tree, url=url, **params)
 
 
 def _is_front_page(tree: Any, pagetype: str | None) -> bool:

@@ -3,8 +3,10 @@
 feedparser reads the bytes fetch already checked; it is never given a URL or a
 string (it would fetch or open it itself). An entry whose content is the full
 article (at least FULL_TEXT_WORDS words) is used as is; otherwise its link is
-fetched. With a window (`since`), entries older than it, and undated ones, are
-left out: an undated entry cannot be shown to be recent.
+fetched. An entry with no link is read from its own text when that has MIN_WORDS
+(there is nothing else to read), and is reported otherwise. With a window (`since`),
+entries older than it, and undated ones, are left out: an undated entry cannot be shown
+to be recent.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import feedparser
 from service.errors import InputError
 from service.models import Article, InputFailure
 from service.pipeline.sentences import word_count
-from service.web.extract import fragment_text, text_to_article
+from service.web.extract import MIN_WORDS, fragment_text, text_to_article
 from service.web.failures import FetchFailure
 
 FULL_TEXT_WORDS = 120
@@ -93,11 +95,13 @@ def _when(entry: Any) -> datetime | None:
     return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
 
 
-def _full_text(entry: Any) -> str | None:
+def _full_text(entry: Any, linked: bool) -> str | None:
+    """The entry's own text when it is the article: FULL_TEXT_WORDS, or MIN_WORDS when the
+    entry links nowhere (a feed of short notes with no pages of their own)."""
     contents = [c.get("value", "") for c in entry.get("content") or []]
     contents.append(entry.get("summary", ""))
     text = max((fragment_text(c) for c in contents if c), key=len, default="")
-    return text if word_count(text) >= FULL_TEXT_WORDS else None
+    return text if word_count(text) >= (FULL_TEXT_WORDS if linked else MIN_WORDS) else None
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
@@ -117,7 +121,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]
                 link=urljoin(url, link) if link else None,
                 title=(entry.get("title") or "").strip(),
                 published=_when(entry),
-                text=_full_text(entry),
+                text=_full_text(entry, linked=bool(link)),
                 source=source,
             )
         )
@@ -143,31 +147,58 @@ def choose_entries(
     """The entries of the feed the user named `feed` to read, and what to tell the user:
     that it has none in the window, or that older ones were left out (said, not silent:
     the reader may want a window or a higher limit)."""
-    candidates = entries_in_window(entries, since=since)
+    in_window = _dated_within(entries, since)
+    candidates = [e for e in in_window if e.link or e.text]
     selected = select_entries(candidates, since=None, limit=limit)
+    unreadable = _unreadable(feed, [e for e in in_window if not (e.link or e.text)])
     window = f" published in the last {describe_window(since)}" if since else ""
     if not selected:
+        if unreadable:
+            return [], unreadable
         detail = f"the feed has no entries{window}"
         return [], [InputFailure(input=feed, reason="no_entries", detail=detail)]
     left_out = len(candidates) - len(selected)
     if left_out <= 0:
-        return selected, []
+        return selected, unreadable
     window = f" of the last {describe_window(since)}" if since else ""
     detail = (
         f"only the newest {limit} entries{window} were read; {left_out} older ones were "
         "left out (narrow the window with --since, or raise DIGEST_WEB_MAX_FEED_ENTRIES)"
     )
-    return selected, [InputFailure(input=feed, reason="feed_truncated", detail=detail)]
+    truncated = InputFailure(input=feed, reason="feed_truncated", detail=detail)
+    return selected, [truncated, *unreadable]
+
+
+def _unreadable(feed: str, entries: list[FeedEntry]) -> list[InputFailure]:
+    """One line for the entries that link nowhere and carry too little text: said, not
+    dropped (every input ends as an article or a failure)."""
+    if not entries:
+        return []
+    titles = ", ".join(repr(e.title or "untitled") for e in entries[:3])
+    more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
+    count = f"{len(entries)} entr{'ies' if len(entries) != 1 else 'y'}"
+    detail = (
+        f"{count} of the feed ({titles}{more}) link to no page and carry under {MIN_WORDS} "
+        "words of text; give the links of those stories, or paste their text"
+    )
+    return [InputFailure(input=feed, reason="entry_without_link", detail=detail)]
 
 
 def entries_in_window(
     entries: list[FeedEntry], *, since: timedelta | None, now: datetime | None = None
 ) -> list[FeedEntry]:
     """The entries that could be read (a link or text) published in the window, if any."""
-    if since is not None:
-        cutoff = (now or datetime.now(UTC)) - since
-        entries = [e for e in entries if e.published is not None and e.published >= cutoff]
-    return [e for e in entries if e.link or e.text]
+    return [e for e in _dated_within(entries, since, now) if e.link or e.text]
+
+
+def _dated_within(
+    entries: list[FeedEntry], since: timedelta | None, now: datetime | None = None
+) -> list[FeedEntry]:
+    """The entries published in the window; all of them when there is none."""
+    if since is None:
+        return entries
+    cutoff = (now or datetime.now(UTC)) - since
+    return [e for e in entries if e.published is not None and e.published >= cutoff]
 
 
 def _age(entry: FeedEntry) -> tuple[bool, float]:

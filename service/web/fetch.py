@@ -285,7 +285,8 @@ class Fetcher:
         if kind is None:
             shown = f"file of type {media_type}" if media_type else "file without a content type"
             raise FetchFailure("not_html", f"the link is a {shown}, not a web page or feed")
-        return Page(url=str(response.url), kind=kind, content_type=media_type, body=body)
+        content_type = response.headers.get("content-type", "")  # with its charset
+        return Page(url=str(response.url), kind=kind, content_type=content_type, body=body)
 
 
 def _timeout_detail(exc: Exception, settings: Settings) -> str:

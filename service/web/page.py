@@ -14,5 +14,5 @@ class Page:
 
     url: str
     kind: PageKind
-    content_type: str
+    content_type: str  # the Content-Type header as sent, charset included ("" for a file)
     body: bytes
