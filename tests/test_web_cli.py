@@ -101,8 +101,19 @@ def test_a_saved_page_and_a_saved_feed_are_read_as_their_urls_would_be(
     urls = {a.url for a in digest.articles}
     assert page.resolve().as_uri() in urls  # the page, read from the file
     assert web.url("/article") in urls and web.hits["/article"] == 1  # a linked entry
-    # its relative link "storm" resolves against the file: refused, and named
-    assert all(f.input.endswith(("/storm", "/old-news")) for f in digest.failures)
+    # its relative link "storm" resolves against the site the channel names, not the
+    # folder (it read "file://tmp/storm" and was refused)
+    assert web.hits["/storm"] == 1  # (its article is the saved page's: folded as a copy)
+    assert [f.input for f in digest.failures] == [web.url("/old-news")]
+    # a saved feed that names no site cannot resolve it: said, with what to do
+    feed.write_text(feed.read_text().replace(f"<link>{web.base}/</link>", ""))
+    result = runner.invoke(app, ["summarize", str(feed), "-f", "json", "-q"])
+    failures = {f.reason: f for f in Digest.model_validate_json(result.stdout).failures}
+    assert (
+        failures["relative_link"].input
+        == f"{feed} (Storm closes coastal ferry routes for two days)"
+    )
+    assert "give the feed's web address" in failures["relative_link"].detail
 
 
 def test_a_saved_feed_of_nothing_readable_says_so(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -105,20 +105,30 @@ def _full_text(entry: Any, linked: bool) -> str | None:
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
-    """The entries of an RSS/Atom document, links made absolute against the feed's URL."""
-    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    """The entries of an RSS/Atom document, links made absolute against the feed's URL.
+
+    A saved feed (a file:// `url`) resolves them against the site its channel names: the
+    relative links of a feed saved from the web point at that site, not the folder."""
     # without a content type feedparser flags every document as malformed ("bozo"), and
     # an empty but valid feed would read as unreadable
+    headers = {"content-type": content_type or "application/xml"}
+    saved = urlsplit(url).scheme == "file"
+    if not saved:  # feedparser garbles file:// addresses ("file://tmp/...")
+        headers["content-location"] = url
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     if not parsed.entries and parsed.get("bozo"):
         raise FetchFailure("not_html", "the link looks like a feed but could not be read as one")
     source = parsed.feed.get("title") or None
+    base = url
+    site = parsed.feed.get("link") or ""
+    if saved and urlsplit(site).scheme in ("http", "https"):
+        base = site
     entries = []
     for entry in parsed.entries:
         link = entry.get("link")
         entries.append(
             FeedEntry(
-                link=urljoin(url, link) if link else None,
+                link=urljoin(base, link) if link else None,
                 title=(entry.get("title") or "").strip(),
                 published=_when(entry),
                 text=_full_text(entry, linked=bool(link)),

@@ -19,7 +19,7 @@ from pathlib import Path
 from service.models import Article, InputFailure
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
-from service.web.feeds import choose_entries, entry_article, entry_name, parse_feed
+from service.web.feeds import FeedEntry, choose_entries, entry_article, entry_name, parse_feed
 from service.web.page import Page, PageKind
 
 _SNIFFED_BYTES = 4096
@@ -96,7 +96,10 @@ def _read_feed(
     for entry in selected:
         if entry.text is None:
             assert entry.link is not None  # choose_entries keeps entries with a link or text
-            read.links.append(entry.link)
+            if entry.link.startswith("file:"):
+                read.failures.append(_relative(name, entry))
+            else:
+                read.links.append(entry.link)
             continue
         try:
             read.articles.append(entry_article(name, entry))
@@ -107,3 +110,13 @@ def _read_feed(
 
 def _why(failure: FetchFailure) -> dict[str, str]:
     return {"reason": failure.reason, "detail": failure.detail}
+
+
+def _relative(name: str, entry: FeedEntry) -> InputFailure:
+    """An entry whose link is relative, in a saved feed that names no site to resolve it."""
+    return InputFailure(
+        input=f"{name} ({entry.title or 'untitled entry'})",
+        reason="relative_link",
+        detail="the saved feed's entry links relative to the file, and the feed names no web "
+        "site to resolve it against; give the feed's web address instead",
+    )
