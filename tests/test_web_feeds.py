@@ -140,6 +140,19 @@ def test_entries_that_link_nowhere_are_read_from_their_text_or_reported() -> Non
     assert selected == [] and [n.reason for n in notes] == ["entry_without_link"]
 
 
+def test_a_window_over_undated_entries_and_a_cut_of_them_say_so() -> None:
+    """They said "no entries published in the last 1 week" and "the newest 2"."""
+    feed = "https://x.example/feed"
+    undated = [_entry(None, name) for name in ("a", "b", "c")]
+    selected, [note] = choose_entries(feed, undated, since=timedelta(days=7), limit=10)
+    assert selected == [] and note.reason == "no_entries"
+    assert note.detail.startswith("the feed's 3 entries carry no dates")
+    assert "leave out --since" in note.detail
+    selected, [cut] = choose_entries(feed, undated, since=None, limit=2)
+    assert [e.title for e in selected] == ["a", "b"]
+    assert "only the first 2 entries were read; 1 later ones" in cut.detail
+
+
 def test_progress_counts_feed_entries(web: FakeWeb, tmp_path: Path) -> None:
     calls: list[tuple[str, int, int]] = []
     collect(

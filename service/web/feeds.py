@@ -166,14 +166,21 @@ def choose_entries(
         if unreadable:
             return [], unreadable
         detail = f"the feed has no entries{window}"
+        if since and entries and not any(e.published for e in entries):
+            detail = (
+                f"the feed's {len(entries)} entries carry no dates, so none can be shown "
+                f"to be{window}; leave out --since to read them"
+            )
         return [], [InputFailure(input=feed, reason="no_entries", detail=detail)]
     left_out = len(candidates) - len(selected)
     if left_out <= 0:
         return selected, unreadable
     window = f" of the last {describe_window(since)}" if since else ""
+    dated = any(e.published for e in candidates)
     detail = (
-        f"only the newest {limit} entries{window} were read; {left_out} older ones were "
-        "left out (narrow the window with --since, or raise DIGEST_WEB_MAX_FEED_ENTRIES)"
+        f"only the {'newest' if dated else 'first'} {limit} entries{window} were read; "
+        f"{left_out} {'older' if dated else 'later'} ones were left out (narrow the window "
+        "with --since, or raise DIGEST_WEB_MAX_FEED_ENTRIES)"
     )
     truncated = InputFailure(input=feed, reason="feed_truncated", detail=detail)
     return selected, [truncated, *unreadable]
