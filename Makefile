@@ -1,5 +1,6 @@
 # One command each: `make demo` (set up + digest the example), `make serve` (HTTP API on
-# 127.0.0.1:8000, open access for local use), `make test`, `make lint`, `make bench`.
+# 127.0.0.1:8000, open access for local use unless DIGEST_API_KEY_HASHES is set),
+# `make test`, `make lint`, `make bench`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -23,7 +24,8 @@ demo: $(STAMP)
 	@echo "open digest.md (or add --format json)"
 
 serve: $(STAMP)
-	DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-true} $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
+	@# open access unless keys are given (DIGEST_API_KEY_HASHES=... make serve requires them)
+	DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-$$(test -n "$$DIGEST_API_KEY_HASHES" && echo false || echo true)} $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
 
 test: $(STAMP)
 	$(PY) -m pytest

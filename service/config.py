@@ -245,6 +245,6 @@ def settings_error(exc: ValidationError) -> ConfigError:
         problems.append(f"{name}{value}: {error['msg']}")
     return ConfigError(
         "invalid setting " + "; ".join(problems),
-        hint="fix or unset it in the environment or the .env file; the README's Configuration "
-        "table lists the allowed values",
+        hint="fix or unset it in the environment or the .env file (the README's "
+        "Configuration table says what each setting does)",
     )

@@ -648,6 +648,25 @@ def test_the_openapi_document_shows_the_contract_with_examples(make_client: Call
     assert {"number", "string"} <= types("published_at") and "object" in types("source")
 
 
+def test_keys_with_open_access_let_a_keyless_caller_in_and_the_log_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`DIGEST_API_KEY_HASHES=... make serve` looked like it required keys."""
+    hashes = hashlib.sha256(KEY.encode()).hexdigest()
+    settings = settings_for(tmp_path, allow_open_access=True, api_key_hashes=hashes)
+    with caplog.at_level(logging.WARNING, logger="service.api"):
+        app = create_app(settings, pipeline=fake_pipeline(settings, 0.0), warm_up=lambda: None)
+    assert any("DIGEST_ALLOW_OPEN_ACCESS=false" in r.getMessage() for r in caplog.records)
+    with TestClient(app) as client:
+        assert client.get("/v1/digests/abc").status_code == 404  # let in, as documented
+        assert client.get("/v1/digests/abc", headers={"X-API-Key": "wrong"}).status_code == 401
+    caplog.clear()
+    closed = settings_for(tmp_path, allow_open_access=False, api_key_hashes=hashes)
+    with caplog.at_level(logging.WARNING, logger="service.api"):
+        create_app(closed, pipeline=fake_pipeline(closed, 0.0), warm_up=lambda: None)
+    assert not [r for r in caplog.records if "OPEN_ACCESS" in r.getMessage()]
+
+
 def test_the_docs_pages_load_their_scripts_from_the_service_not_a_cdn(tmp_path: Path) -> None:
     """A closed newsroom network reaches no CDN: /docs and /redoc must be whole offline,
     also behind a proxy's root path and with API keys required (the docs need none)."""

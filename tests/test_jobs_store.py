@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.config import Settings
+from service.errors import ConfigError
 from service.jobs import (
     IdempotencyConflictError,
     JobRequest,
@@ -96,6 +97,17 @@ def _migrate_at_once(url: str, processes: int) -> list[Exception]:
     for one in engines:
         one.dispose()
     return errors
+
+
+def test_a_missing_postgresql_database_is_named_with_how_to_create_it(pg_url: str) -> None:
+    """It said only "OperationalError" and to check that the server runs (it did)."""
+    from sqlalchemy.engine import make_url
+
+    missing = make_url(pg_url).set(database="digest_no_such_database")
+    with pytest.raises(ConfigError) as refused:
+        migrate(make_engine(missing.render_as_string(hide_password=False)))
+    assert 'database "digest_no_such_database" does not exist' in refused.value.message
+    assert refused.value.hint.startswith("create it first (createdb digest_no_such_database")
 
 
 def test_processes_starting_at_once_on_a_new_sqlite_file_all_migrate(tmp_path: Path) -> None:

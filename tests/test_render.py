@@ -83,6 +83,12 @@ def test_copies_folded_into_an_article_show_their_outlets() -> None:
     assert "1. [Strike](https://x.example/a) (also: Daily \\*Star\\*, Wire)" in render_markdown(
         digest
     )
+    # copies from the outlet the source already names are counted, not named again
+    digest.clusters[0].sources[0].source = "Local Paper"
+    kept.duplicates = [SourceRef(id="a2", source="Local Paper"), SourceRef(id="a3", source="Wire")]
+    assert "Local Paper (also: Wire)" in render_markdown(digest)
+    kept.duplicates = [SourceRef(id="a2", source="Local Paper")] * 2
+    assert "— Local Paper (2 more copies)" in render_markdown(digest)
 
 
 def test_a_source_title_that_reads_as_markdown_structure_stays_text() -> None:

@@ -26,7 +26,7 @@ from service.api.middleware import (
 )
 from service.api.problems import install_problem_handlers
 from service.api.routes import digests, health, metrics
-from service.api.security import require_auth_configured
+from service.api.security import require_auth_configured, warn_if_keys_are_optional
 from service.api.state import Readiness, Services
 from service.backends.embedders import warm_local_model
 from service.config import Settings, get_settings
@@ -55,6 +55,7 @@ def create_app(
     settings = settings or get_settings()
     require_auth_configured(settings)
     configure_logging()
+    warn_if_keys_are_optional(settings)
     engine = make_engine(database_url(settings))
     store = JobStore(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
     app_metrics = Metrics(job_counts=store.counts)

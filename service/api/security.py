@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 
 from service.api.problems import UnauthorizedError
 from service.config import Settings
 from service.errors import ConfigError
 
 OPEN_CLIENT = "open"
+log = logging.getLogger("service.api")
 
 
 def hash_key(key: str) -> str:
@@ -32,6 +34,17 @@ def require_auth_configured(settings: Settings) -> None:
                 "set DIGEST_API_KEY_HASHES to the SHA-256 hex digests of your keys, "
                 "or DIGEST_ALLOW_OPEN_ACCESS=true for local use"
             ),
+        )
+
+
+def warn_if_keys_are_optional(settings: Settings) -> None:
+    """Keys and open access together let a caller without a key in (keys then only tell
+    callers apart): said at startup, since `DIGEST_API_KEY_HASHES=... make serve` looks
+    like it requires them."""
+    if settings.api_key_hashes and settings.allow_open_access:
+        log.warning(
+            "API keys are configured but DIGEST_ALLOW_OPEN_ACCESS=true lets requests without "
+            "a key in (as the client 'open'); set DIGEST_ALLOW_OPEN_ACCESS=false to require one"
         )
 
 

@@ -7,6 +7,7 @@ startup; on PostgreSQL an advisory lock lets several replicas start at once.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -108,6 +109,19 @@ def migrate(engine: Engine) -> None:
                     connection.commit()
     except SQLAlchemyError as exc:
         raise ConfigError(
-            f"cannot reach or migrate the job database: {exc.__class__.__name__}",
-            hint="check DATABASE_URL and that the database server is running",
+            f"cannot reach or migrate the job database: {_first_line(exc)}",
+            hint=_database_hint(exc),
         ) from exc
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own words ('database "digest" does not exist'), not only the class."""
+    words = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {words[0][:200]}" if words else exc.__class__.__name__
+
+
+def _database_hint(exc: SQLAlchemyError) -> str:
+    missing = re.search(r'database "([^"]+)" does not exist', str(exc))
+    if missing:
+        return f"create it first (createdb {missing.group(1)}, or CREATE DATABASE in psql)"
+    return "check DATABASE_URL and that the database server is running"
