@@ -392,6 +392,30 @@ def test_an_undeclared_latin_1_page_and_an_xhtml_prolog_are_read() -> None:
     )
 
 
+def _teasers(count: int) -> str:
+    return "".join(
+        f"<article class='teaser'><h2><a href='/story{n}'>Story {n}: council votes on parks"
+        f"</a></h2><p>The council met on Monday to discuss item {n} of the agenda. "
+        f"<a href='/story{n}'>Read more</a></p></article>"
+        for n in range(count)
+    )
+
+
+def test_a_list_of_teasers_is_not_an_article_without_saying_it_is_a_website() -> None:
+    """A section page with no og:type became a story: "The council met on Monday to
+    discuss item 0 of the agenda.[1]"."""
+    section = f"<html><head><title>Norland Post</title></head><body><main>{_teasers(15)}</main></body></html>"
+    with pytest.raises(FetchFailure) as refused:
+        page_to_article(_page(section))
+    assert refused.value.reason == "not_an_article"
+    # an article whose page ends with cards of related stories is an article
+    story = (
+        "<html><head><title>Tram</title></head><body><div class='story'>"
+        f"{_paragraphs(4)}</div><aside>{_teasers(6)}</aside></body></html>"
+    )
+    assert "harbour council" in page_to_article(_page(story)).text
+
+
 def test_a_japanese_page_counts_its_words_by_characters() -> None:
     sentences = "".join(
         f"<p>東京で月曜日に記録的な大雨が降り、多くの電車が運転を見合わせた。気象庁は第{n}報で警報を発表した。</p>"

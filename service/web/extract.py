@@ -33,6 +33,10 @@ FRONT_PAGE_LINK_SHARE = 0.5
 """A page that calls itself a website (og:type), not an article, and whose text is mostly
 link text is a front or section page of teasers: summarizing it mixes many stories."""
 
+TEASER_COUNT = 5
+TEASER_WORDS = 80
+"""TEASER_COUNT linked <article> blocks of under TEASER_WORDS words each are a list of teasers."""
+
 _DATE_PARAMS = {
     "extensive_search": True,
     "original_date": True,
@@ -60,13 +64,13 @@ def page_to_article(page: Page) -> Article:
         include_images=False,
         date_extraction_params=_DATE_PARAMS,
     )
-    if _is_front_page(tree, getattr(document, "pagetype", None)):
+    text = getattr(document, "text", None) or ""
+    if _is_front_page(tree, getattr(document, "pagetype", None)) or _is_teaser_list(tree, text):
         raise FetchFailure(
             "not_an_article",
             "the page is a front or section page of links to stories, not one story; "
             "give the links of the stories themselves, or the site's feed",
         )
-    text = getattr(document, "text", None) or ""
     title = (getattr(document, "title", None) or "").strip()
     if title and text.startswith(title):  # the headline is the title, not the first sentence
         text = text[len(title) :].lstrip()
@@ -114,6 +118,22 @@ def _is_front_page(tree: Any, pagetype: str | None) -> bool:
     total = len("".join(body.text_content().split()))
     linked = sum(len("".join(a.text_content().split())) for a in body.iter("a"))
     return total > 0 and linked / total > FRONT_PAGE_LINK_SHARE
+
+
+def _is_teaser_list(tree: Any, text: str) -> bool:
+    """A section page that does not call itself one: most of the text found is inside
+    TEASER_COUNT or more short linked <article> blocks ("Story 3: ... Read more"). An article
+    page with cards of related stories keeps its own text outside them."""
+    teasers = [
+        " ".join(a.text_content().split())
+        for a in tree.iter("article")
+        if a.find(".//a") is not None and len(a.text_content().split()) < TEASER_WORDS
+    ]
+    if len(teasers) < TEASER_COUNT:
+        return False
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    within = sum(len(line) for line in lines if any(line in teaser for teaser in teasers))
+    return within > 0.5 * sum(len(line) for line in lines)
 
 
 def fragment_text(html: str) -> str:
