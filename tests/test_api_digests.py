@@ -489,6 +489,17 @@ def test_readyz_waits_for_the_model(make_client: Callable) -> None:
     assert client.get("/readyz").json()["status"] == "ready"
 
 
+def test_readyz_is_not_ready_when_the_broker_does_not_answer(
+    make_client: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client()
+    executor = client.app.state.services.executor
+    monkeypatch.setattr(executor, "health", lambda: {"broker": "unreachable (OperationalError)"})
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"]["broker"] == "unreachable (OperationalError)"
+
+
 def _pipeline_with_usage(settings: Settings) -> DigestFunction:
     """The fake pipeline, as if an LLM had answered: usage on every summary."""
     inner = fake_pipeline(settings)

@@ -3,9 +3,13 @@ deadlines, cancel; and which executor the settings pick."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kombu.exceptions import OperationalError
@@ -18,6 +22,7 @@ from service.jobs.fanout import FanoutStore, StoredPlan, fanout_owner
 from service.jobs.runner import JobRunner
 from service.models import Article, Summary, SummarySentence
 from service.pipeline.run import assemble, plan_digest
+from tests.child_process import child_env
 from tests.test_api_fakes import HashEmbedder, fake_pipeline, sqlite_url, story_articles
 
 
@@ -144,12 +149,14 @@ class _FlakyBroker:
     def __init__(self, refusals: int) -> None:
         self.refusals = refusals
         self.sent: list[str] = []
+        self.tasks: list[tuple[str, list[Any]]] = []
 
-    def __call__(self, name: str, *, args: list[str], queue: str) -> None:
+    def __call__(self, name: str, *, args: list[Any], queue: str) -> None:
         if self.refusals > 0:
             self.refusals -= 1
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         self.sent.append(args[0])
+        self.tasks.append((name, args))
 
 
 def test_a_job_the_broker_refused_is_sent_again_by_the_recovery_loop(
@@ -189,3 +196,130 @@ def test_a_job_queued_longer_than_the_visibility_timeout_is_sent_again(
     time.sleep(1.2)  # the broker may have lost it (a Redis restarted without persistence)
     executor._recover()
     assert broker.sent == [job.id, job.id]
+
+
+def test_a_job_that_ended_is_not_sent_again_however_often_the_broker_refused_it(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API that could not reach the broker re-sent a job another replica had finished,
+    and logged an error for it every tick, for ever."""
+    job_store, _ = stores
+    executor = CeleryExecutor(
+        Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0"), job_store
+    )
+    broker = _FlakyBroker(refusals=1)
+    monkeypatch.setattr(executor.app, "send_task", broker)
+    job, _ = job_store.create(JobRequest(articles=[]), client="open")
+    executor.submit(job.id)  # refused
+    assert job_store.cancel(job.id)  # ended elsewhere meanwhile
+    executor._recover()
+    assert broker.sent == [] and not executor._unsent
+
+
+def test_the_missing_stories_of_a_stalled_fanout_are_sent_again_once(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Redis restarted without persistence forgot the story tasks of a running job: it
+    hung until its deadline. The plan is in the database, so the stories are sent again."""
+    job_store, fanout = stores
+    stored = _planned(job_store, fanout)
+    assert fanout.record(stored, 1, "w1", _summary("Story two."))
+    settings = Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0", job_deadline_s=3)
+    executor = CeleryExecutor(settings, job_store)
+    assert executor.stall_window == timedelta(seconds=1)  # a third of the deadline
+    broker = _FlakyBroker(refusals=0)
+    monkeypatch.setattr(executor.app, "send_task", broker)
+    executor._recover()  # a story was stored just now: not stalled
+    assert broker.tasks == []
+    time.sleep(1.2)
+    executor._recover()
+    assert broker.tasks == [
+        ("digest.summarize_story", [stored.job_id, stored.attempt, 0]),
+        ("digest.summarize_story", [stored.job_id, stored.attempt, 2]),
+    ]
+    other = CeleryExecutor(settings, job_store)  # a second replica, at the same moment
+    monkeypatch.setattr(other.app, "send_task", broker)
+    other._recover()
+    executor._recover()
+    assert len(broker.tasks) == 2  # sent by one process, once per window
+
+
+def test_plans_of_jobs_that_no_longer_run_are_deleted(
+    stores: tuple[JobStore, FanoutStore],
+) -> None:
+    """A deleted job's plan (every article's text) and summaries stayed in the database."""
+    job_store, fanout = stores
+    ended = _planned(job_store, fanout)
+    running = _planned(job_store, fanout)
+    for stored in (ended, running):
+        assert fanout.record(stored, 0, "w1", _summary("Story one."))
+    assert job_store.cancel(ended.job_id) and job_store.delete(ended.job_id)
+    assert fanout.forget_ended() == 1
+    assert fanout.plan(ended.job_id) is None and fanout.results(ended.job_id) == []
+    assert fanout.plan(running.job_id) is not None and len(fanout.results(running.job_id)) == 1
+
+
+def test_readiness_names_a_broker_that_does_not_answer(tmp_path: Path) -> None:
+    """/readyz said ready while jobs it accepted could not be sent."""
+    engine = make_engine(sqlite_url(tmp_path))
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(data_dir=tmp_path, broker_url=f"redis://127.0.0.1:{port}/0")
+    health = CeleryExecutor(settings, JobStore(engine)).health()
+    assert health["broker"].startswith("unreachable") and "BROKER_URL" in health["broker"]
+    plain = Settings(data_dir=tmp_path)
+    assert (
+        InProcessExecutor(
+            JobStore(engine), JobRunner(JobStore(engine), fake_pipeline(plain), plain), workers=1
+        ).health()
+        == {}
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        ({"BROKER_URL": "redis://127.0.0.1:{port}/0"}, "needs the job database the API uses"),
+        (
+            {
+                "BROKER_URL": "redis://127.0.0.1:{port}/0",
+                "DATABASE_URL": "postgresql://x@127.0.0.1:{port}/d",
+            },
+            "cannot reach or migrate the job database",
+        ),
+        ({}, "no broker configured for the Celery workers"),
+    ],
+)
+def test_a_worker_without_its_database_or_broker_does_not_start(
+    tmp_path: Path, variables: dict[str, str], said: str
+) -> None:
+    """Without DATABASE_URL a worker used a SQLite file of its own and acknowledged the
+    API's tasks as stale; without BROKER_URL it waited on RabbitMQ's default queue."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    env = child_env(
+        DIGEST_DATA_DIR=str(tmp_path),
+        **{k: v.replace("{port}", port) for k, v in variables.items()},
+    )
+    worker = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "service.jobs.celery_app",
+            "worker",
+            "--pool",
+            "solo",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode != 0
+    assert said in worker.stderr, worker.stderr[-2000:]
+    assert not (tmp_path / "jobs.db").exists()

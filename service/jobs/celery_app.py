@@ -60,12 +60,17 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
-app = Celery("digest", include=[TASKS])
+class _SettingsCelery(Celery):
+    """Reads the settings when the worker first needs them, not at import.
+
+    A method, not a receiver of the `on_configure` signal: Celery logs a receiver's
+    exception and goes on, so a worker without BROKER_URL started on Celery's default
+    (RabbitMQ on localhost) and waited on a queue no digest task is sent to."""
+
+    def on_configure(self) -> None:  # type: ignore[override]
+        config = celery_config(get_settings())
+        config.pop("include")
+        self.config_from_object(config)
 
 
-@app.on_configure.connect
-def _configure(sender: Celery, **_: object) -> None:
-    """Read the settings when the worker first needs them, not at import."""
-    config = celery_config(get_settings())
-    config.pop("include")
-    sender.config_from_object(config)
+app = _SettingsCelery("digest", include=[TASKS])

@@ -6,7 +6,9 @@ and sends their ids again. Sending is idempotent (a task claims before working),
 so a job is sent again whenever it may have been lost: at start (every queued
 job), at every tick while the broker refused its send, and when it has stayed
 queued longer than the broker's visibility timeout (a broker that restarted
-without persistence forgets its messages; the database does not).
+without persistence forgets its messages; the database does not). A fanned-out
+job whose stories stop coming in for `stall_window` gets its missing stories sent
+again, and the plans of jobs no longer running are deleted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from kombu.exceptions import KombuError
 
 from service.config import Settings
-from service.jobs.celery_app import RUN_JOB, make_celery
+from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY, make_celery
 from service.jobs.executor import every_half_lease
 from service.jobs.fanout import FanoutStore, deadline_error
 from service.jobs.store import JobStore, JobStoreError
@@ -54,14 +56,39 @@ class CeleryExecutor:
     def submit(self, job_id: str) -> None:
         try:
             self.app.send_task(RUN_JOB, args=[job_id], queue=self.settings.celery_queue)
-        except (KombuError, OSError):
+        except (KombuError, OSError) as exc:
             # the job stays queued in the database; the recovery loop sends it again
-            log.exception("could not send the job to the broker", extra={"job_id": job_id})
+            log.warning(
+                "could not send the job to the broker (%s: %s); it stays queued and is sent "
+                "again when the broker answers: check BROKER_URL and the broker",
+                type(exc).__name__,
+                exc,
+                extra={"job_id": job_id},
+            )
             with self._lock:
                 self._unsent.add(job_id)
         else:
             with self._lock:
                 self._unsent.discard(job_id)
+
+    def health(self) -> dict[str, str]:
+        """The broker: 'ok' when it takes a connection (for /readyz: a replica that cannot
+        send jobs accepted them, and they waited for another replica to send them)."""
+        try:
+            with self.app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        except Exception as exc:  # kombu and the transports raise many kinds
+            return {"broker": f"unreachable ({type(exc).__name__}); check BROKER_URL"}
+        return {"broker": "ok"}
+
+    @property
+    def stall_window(self) -> timedelta:
+        """How long a fan-out may store no story before its missing stories are sent
+        again: the broker's visibility timeout, but at most a third of the job deadline,
+        so a lost story is sent again before the job runs out of time. A story still
+        running that long (one slow LLM story) is summarized twice, and stored once."""
+        seconds = min(self.settings.broker_visibility_timeout_s, self.settings.job_deadline_s / 3)
+        return timedelta(seconds=seconds)
 
     def shutdown(self) -> None:
         self._stopping.set()
@@ -86,11 +113,46 @@ class CeleryExecutor:
         for job_id in recovery.requeued:
             self.submit(job_id)
         self._send_again()
+        self._resume_stalled()
+
+    def _resume_stalled(self) -> None:
+        """Send again the missing stories of fan-outs that stopped storing any, and delete
+        the plans of jobs that no longer run."""
+        before = datetime.now(UTC) - self.stall_window
+        try:
+            for stalled in self.fanout.stalled(before):
+                if not self.fanout.touch(stalled.job_id, stalled.owner, before):
+                    continue  # another replica is sending them
+                log.warning(
+                    "no story stored for %d s; sending %d stories again",
+                    self.stall_window.total_seconds(),
+                    len(stalled.missing),
+                    extra={"job_id": stalled.job_id},
+                )
+                for index in stalled.missing:
+                    self.app.send_task(
+                        SUMMARIZE_STORY,
+                        args=[stalled.job_id, stalled.attempt, index],
+                        queue=self.settings.celery_queue,
+                    )
+            self.fanout.forget_ended()
+        except JobStoreError:
+            return
+        except (KombuError, OSError) as exc:
+            log.warning("could not send stories again (%s); retried later", type(exc).__name__)
 
     def _send_again(self) -> None:
         """Send the jobs the broker refused, and those queued so long it may have lost them."""
         with self._lock:
             again = set(self._unsent)
+        if again:  # only jobs still waiting: one that ended meanwhile is not sent forever
+            try:
+                waiting = set(self.fanout.queued())
+            except JobStoreError:
+                return
+            with self._lock:
+                self._unsent &= waiting
+            again &= waiting
         visibility = timedelta(seconds=self.settings.broker_visibility_timeout_s)
         now = datetime.now(UTC)
         if now - self._stale_check_at >= visibility:

@@ -33,6 +33,9 @@ class Executor(Protocol):
     def shutdown(self) -> None:
         """Stop taking jobs and hand running ones back to the queue."""
 
+    def health(self) -> dict[str, str]:
+        """Readiness checks of what jobs need besides the database ('ok' or the problem)."""
+
 
 def every_half_lease(
     store: JobStore, stopping: threading.Event, recover: Callable[[], None], *, floor_s: float
@@ -82,6 +85,9 @@ class InProcessExecutor:
         with self._wake:
             self._pending += 1
             self._wake.notify()
+
+    def health(self) -> dict[str, str]:
+        return {}  # jobs run here: nothing to reach but the database
 
     def shutdown(self) -> None:
         self._stopping.set()

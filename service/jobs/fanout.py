@@ -105,6 +105,16 @@ class StoryResult:
     summary: Summary
 
 
+@dataclass(frozen=True)
+class StalledFanout:
+    """A fanned-out job whose stories stopped coming in: what to send again."""
+
+    job_id: str
+    owner: str
+    attempt: int
+    missing: list[int]
+
+
 class FanoutStore:
     """Plans and per-story results next to the job table; database errors -> JobStoreError."""
 
@@ -232,6 +242,61 @@ class FanoutStore:
                 )
             ).all()
         return [(job_id, owner) for job_id, owner in rows]
+
+    def stalled(self, before: datetime) -> list[StalledFanout]:
+        """Fanned-out jobs with no story stored since `before`, and the stories they miss.
+
+        Their story tasks may be lost: a broker restarted without persistence forgets its
+        messages, while the plan is safe in the database."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                select(
+                    JobRecord.id, JobRecord.lease_owner, JobRecord.progress_total, plans.c.attempt
+                )
+                .join(plans, plans.c.job_id == JobRecord.id)
+                .where(
+                    JobRecord.status == "running",
+                    JobRecord.lease_owner.like(f"{FANOUT_PREFIX}%"),
+                    JobRecord.updated_at < before,
+                )
+            ).all()
+            stalled = []
+            for job_id, owner, total, attempt in rows:
+                if owner != fanout_owner(job_id, attempt):
+                    continue  # the plan of an earlier attempt
+                done = set(
+                    conn.execute(
+                        select(story_results.c.story_index).where(story_results.c.job_id == job_id)
+                    ).scalars()
+                )
+                missing = [i for i in range(total or 0) if i not in done]
+                stalled.append(StalledFanout(job_id, owner, attempt, missing))
+        return stalled
+
+    def touch(self, job_id: str, owner: str, before: datetime) -> bool:
+        """Mark a stalled fan-out as seen now, if no other process did since `before`: the
+        one process that wins sends its stories again."""
+        with self._connect() as conn:
+            moved = conn.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.lease_owner == owner,
+                    JobRecord.updated_at < before,
+                )
+                .values(updated_at=datetime.now(UTC))
+            )
+        return moved.rowcount == 1
+
+    def forget_ended(self) -> int:
+        """Delete the plans and story rows of jobs no longer fanning out (ended, deleted,
+        or queued to be planned again): a plan holds every article's text, and the digest
+        of a finished job is in the job row already."""
+        running = select(JobRecord.id).where(JobRecord.status == "running")
+        with self._connect() as conn:
+            conn.execute(delete(story_results).where(story_results.c.job_id.not_in(running)))
+            gone = conn.execute(delete(plans).where(plans.c.job_id.not_in(running)))
+        return gone.rowcount
 
     def queued(self, *, before: datetime | None = None) -> list[str]:
         """Ids of queued jobs, oldest first (to send again after a restart); with `before`,

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import worker_init
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
@@ -58,12 +59,39 @@ class Worker:
     owner: str
 
 
+@worker_init.connect
+def _check_job_database(**_: object) -> None:
+    """A worker that cannot reach the API's job database exits at start with why.
+
+    Started without DATABASE_URL it had used a SQLite file of its own: it acknowledged
+    the API's tasks as "not claimable" or "stale", and the jobs hung until their
+    deadline. With an unreachable database it acknowledged each task as failed."""
+    settings = get_settings()
+    try:
+        if not settings.database_url:
+            raise ConfigError(
+                "a Celery worker needs the job database the API uses",
+                hint="set DATABASE_URL (e.g. postgresql://user@db-host:5432/digest) as for the "
+                "API; without it the worker would use a SQLite file of its own",
+            )
+        engine = make_engine(database_url(settings))
+        try:
+            migrate(engine)
+        finally:
+            engine.dispose()
+    except ConfigError as exc:  # SystemExit passes through Celery's signal, which logs others
+        raise SystemExit(f"worker not started: {exc}") from exc
+
+
 @lru_cache(maxsize=1)
 def current_worker() -> Worker:
     """Built on the first task in this process (after the fork), then reused."""
     settings = get_settings()
     engine = make_engine(database_url(settings))
-    migrate(engine)
+    try:
+        migrate(engine)
+    except ConfigError as exc:  # the database went away since the worker started: retried
+        raise JobStoreError(exc.message, hint=exc.hint) from exc
     embedder, summarizer = _components(settings)
     return Worker(
         settings=settings,
@@ -154,7 +182,9 @@ def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) ->
     return "fanned-out"
 
 
-@shared_task(name=SUMMARIZE_STORY, max_retries=5, **_RETRY)
+# A story retries a database outage until the database is back (then the job's deadline
+# decides): after 5 tries it was dropped, and the job hung until its deadline.
+@shared_task(name=SUMMARIZE_STORY, max_retries=None, **_RETRY)
 def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
     """Summarize one story of a planned job; the last story stored assembles the digest."""
     worker = current_worker()

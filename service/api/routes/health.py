@@ -1,4 +1,5 @@
-"""Liveness (/healthz: the process answers) and readiness (/readyz: model loaded, store up)."""
+"""Liveness (/healthz: the process answers) and readiness (/readyz: model loaded, store up,
+and the broker, when Celery workers run the jobs)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ async def readyz(services: ServicesDep) -> Health | JSONResponse:
         checks["database"] = "ok"
     except JobStoreError as exc:
         checks["database"] = exc.user_message
+    checks.update(await run_in_threadpool(services.executor.health))
     readiness = services.readiness
     if readiness.ready.is_set():
         checks["model"] = "ok"
