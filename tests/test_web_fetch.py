@@ -485,6 +485,21 @@ def test_a_rate_limit_says_when_to_retry(web: FakeWeb, tmp_path: Path) -> None:
     )
 
 
+def test_gone_and_unavailable_pages_say_what_the_site_said() -> None:
+    import httpx
+
+    from service.web.fetch import _status_detail
+
+    def detail(status: int, **headers: str) -> str:
+        request = httpx.Request("GET", "https://x.example/p")
+        return _status_detail(httpx.Response(status, headers=headers, request=request))
+
+    assert "removed for good (HTTP 410)" in detail(410)
+    assert "not found (HTTP 404)" in detail(404)
+    assert detail(503, **{"Retry-After": "120"}).endswith("it asks to retry after 120 s")
+    assert detail(500).endswith("try again later")
+
+
 @pytest.mark.parametrize(
     ("path", "module", "expected"),
     [

@@ -111,8 +111,10 @@ def _sniff(media_type: str, body: bytes) -> PageKind | None:
 
 def _status_detail(response: httpx.Response) -> str:
     status = response.status_code
-    if status in (404, 410):
-        return f"the page was not found (HTTP {status}); check the link"
+    if status == 404:
+        return "the page was not found (HTTP 404); check the link"
+    if status == 410:
+        return "the page was removed for good (HTTP 410); find the story elsewhere"
     if status in (401, 403):
         return f"the site refused access (HTTP {status}); the page may need a login"
     if status == 429:
@@ -120,7 +122,9 @@ def _status_detail(response: httpx.Response) -> str:
         advice = f"it asks to retry after {wait}" if wait else "try again later"
         return f"rate limited by {response.url.host} (HTTP 429); {advice}"
     if status >= 500:
-        return f"the site had a server error (HTTP {status}); try again later"
+        wait = _retry_after(response.headers.get("retry-after", ""), datetime.now(UTC))
+        advice = f"it asks to retry after {wait}" if wait else "try again later"
+        return f"the site had a server error (HTTP {status}); {advice}"
     return f"the site answered HTTP {status} instead of a page"
 
 
