@@ -24,8 +24,8 @@ demo: $(STAMP)
 	@echo "open digest.md (or add --format json)"
 
 serve: $(STAMP)
-	@# open access unless keys are given (DIGEST_API_KEY_HASHES=... make serve requires them)
-	DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-$$(test -n "$$DIGEST_API_KEY_HASHES" && echo false || echo true)} $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
+	@# auto: open access while no keys are configured (in the environment or .env)
+	DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-auto} $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
 
 test: $(STAMP)
 	$(PY) -m pytest

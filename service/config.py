@@ -120,8 +120,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="SHA-256 hex digests of the accepted API keys (comma-separated or JSON).",
     )
-    allow_open_access: bool = Field(
-        default=False, description="Serve /v1 without API keys; for local use only."
+    allow_open_access: bool | Literal["auto"] = Field(
+        default=False,
+        description="Serve /v1 without API keys; for local use only. 'auto' (what `make serve` "
+        "sets): open only while no keys are configured, wherever they are (.env included).",
     )
     max_articles: int = Field(default=500, ge=1, description="Articles plus URLs per request.")
     max_article_bytes: int = Field(default=200_000, ge=100, description="UTF-8 bytes per text.")
@@ -135,6 +137,13 @@ class Settings(BaseSettings):
     )
     job_max_attempts: int = Field(default=2, ge=1, le=10, description="Runs before giving up.")
     max_queued_jobs: int = Field(default=1000, ge=1, description="Queue length before 503.")
+
+    @property
+    def open_access(self) -> bool:
+        """Whether /v1 lets a caller without a key in: asked for, or 'auto' with no keys."""
+        if self.allow_open_access == "auto":
+            return not self.api_key_hashes
+        return bool(self.allow_open_access)
 
     @field_validator("api_key_hashes", mode="before")
     @classmethod

@@ -68,7 +68,8 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "Already a subscriber? Sign in.",
         "Subscribe now to continue reading and get unlimited access for 1 euro.",
         "Get unlimited access for just 1 euro for the first month. Cancel anytime.",
-        "Unlock full access to every story. Cancel any time.",
+        "Unlock full access for $1 a week. Cancel any time.",
+        "Start your free trial today: 30 days of every story, then 5 euros a month. Cancel anytime.",
         "The post Chipmaker opens new factory appeared first on Tech Daily.",
         "Related posts: Ten tips for a tidier garage.",
         "We value your privacy",
@@ -82,6 +83,10 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "Members of the union will vote on the deal on Friday, officials said.",
         "Readers who subscribe to the paper's print edition were not affected, it said.",
         "Customers who want to cancel any time before March can do so without a fee, it said.",
+        "Under the new EU rules, customers must be able to cancel any time.",
+        "The regulator said gym members can now cancel anytime.",
+        "Get full access to the documents, the court told the ministry on Monday.",
+        "Start digital access programmes in every school, the minister urged.",
         "Full access to the records was granted to the family, the court ruled on Monday.",
     ]:
         assert not is_boilerplate(line), line

@@ -86,7 +86,7 @@ def test_copies_folded_into_an_article_show_their_outlets() -> None:
     # copies from the outlet the source already names are counted, not named again
     digest.clusters[0].sources[0].source = "Local Paper"
     kept.duplicates = [SourceRef(id="a2", source="Local Paper"), SourceRef(id="a3", source="Wire")]
-    assert "Local Paper (also: Wire)" in render_markdown(digest)
+    assert "Local Paper (also: Wire; 1 more copy)" in render_markdown(digest)
     kept.duplicates = [SourceRef(id="a2", source="Local Paper")] * 2
     assert "— Local Paper (2 more copies)" in render_markdown(digest)
 

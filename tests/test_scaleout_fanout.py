@@ -242,6 +242,14 @@ def test_the_missing_stories_of_a_stalled_fanout_are_sent_again_once(
     other._recover()
     executor._recover()
     assert len(broker.tasks) == 2  # sent by one process, once per window
+    # every story stored, but the task that would assemble them was lost: one is sent
+    # again, finds its row stored and assembles the digest
+    for index in (0, 2):
+        assert fanout.record(stored, index, "w1", _summary("Story."))
+    broker.tasks.clear()
+    time.sleep(1.2)
+    executor._recover()
+    assert broker.tasks == [("digest.summarize_story", [stored.job_id, stored.attempt, 0])]
 
 
 def test_plans_of_jobs_that_no_longer_run_are_deleted(
@@ -249,12 +257,15 @@ def test_plans_of_jobs_that_no_longer_run_are_deleted(
 ) -> None:
     """A deleted job's plan (every article's text) and summaries stayed in the database."""
     job_store, fanout = stores
-    ended = _planned(job_store, fanout)
-    running = _planned(job_store, fanout)
-    for stored in (ended, running):
+    deleted, ended, running = (_planned(job_store, fanout) for _ in range(3))
+    for stored in (deleted, ended, running):
         assert fanout.record(stored, 0, "w1", _summary("Story one."))
-    assert job_store.cancel(ended.job_id) and job_store.delete(ended.job_id)
-    assert fanout.forget_ended() == 1
+    assert job_store.cancel(deleted.job_id) and job_store.delete(deleted.job_id)
+    assert job_store.cancel(ended.job_id)
+    assert fanout.forget_ended() == 1  # the deleted job's at once
+    assert fanout.plan(deleted.job_id) is None and fanout.results(deleted.job_id) == []
+    assert fanout.plan(ended.job_id) is not None  # an ended one's for a while (an hour)
+    assert fanout.forget_ended(kept_for=timedelta(0)) == 1
     assert fanout.plan(ended.job_id) is None and fanout.results(ended.job_id) == []
     assert fanout.plan(running.job_id) is not None and len(fanout.results(running.job_id)) == 1
 

@@ -135,6 +135,11 @@ def test_entries_that_link_nowhere_are_read_from_their_text_or_reported() -> Non
     [note] = notes
     assert note.input == feed and note.reason == "entry_without_link"
     assert "2 entries" in note.detail and "'Tiny', 'Tinier'" in note.detail
+    # untitled notes, or notes with one title, are each an article of their own
+    notes = body.replace(b"</channel>", (_linkless("", 50) * 2).encode() + b"</channel>")
+    notes = notes.replace(b"id-</guid>", b"</guid>")  # no guid either: told apart by position
+    selected, _ = choose_entries(feed, parse_feed(notes, feed), since=None, limit=10)
+    assert len({entry_article(feed, e).id for e in selected}) == 3
     only_short = body.replace(_linkless("Council note", 65).encode(), b"")
     selected, notes = choose_entries(feed, parse_feed(only_short, feed), since=None, limit=10)
     assert selected == [] and [n.reason for n in notes] == ["entry_without_link"]

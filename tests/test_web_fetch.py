@@ -414,6 +414,18 @@ def test_a_list_of_teasers_is_not_an_article_without_saying_it_is_a_website() ->
         f"{_paragraphs(4)}</div><aside>{_teasers(6)}</aside></body></html>"
     )
     assert "harbour council" in page_to_article(_page(story)).text
+    # a live blog: short updates, each in an <article> with a link, on a page that says
+    # it is an article (or whose updates link only to themselves)
+    updates = "".join(
+        f"<article id='u{n}'><p>Update {n}: the harbour council voted on tram line {n} and "
+        f"its budget for repairs at dock {n}.</p><a href='{{href}}{n}'>Link</a></article>"
+        for n in range(10)
+    )
+    head = "<meta property='og:type' content='article'>"
+    live = f"<html><head><title>Live</title>{head}</head><body><main>{updates}</main></body></html>"
+    assert "tram line" in page_to_article(_page(live.replace("{href}", "/live/u"))).text
+    anchors = live.replace(head, "").replace("{href}", "#u")
+    assert "tram line" in page_to_article(_page(anchors)).text
 
 
 def test_a_japanese_page_counts_its_words_by_characters() -> None:
@@ -457,14 +469,18 @@ def _failure(web: FakeWeb, path: str, tmp_path: Path) -> tuple[str, str]:
 def test_credentials_in_an_address_are_sent_but_never_shown(web: FakeWeb, tmp_path: Path) -> None:
     """A digest posted to a channel showed "http://user:s3cret@..." in its sources."""
     secret = web.url("/article").replace("://", "://editor:s3cret@")
-    missing = web.url("/missing").replace("://", "://editor:s3cret@")
+    missing = web.url("/missing").replace("://", "://editor:s3cr@t@")  # split at the last @
     collected = collect([secret, missing], settings=web_settings(tmp_path))
     assert web.headers["/article"].get("authorization", "").startswith("Basic ")
     [article] = collected.articles
     assert article.url == web.url("/article")
     [failure] = collected.failures
     assert failure.input == web.url("/missing") and failure.reason == "http_404"
-    assert "s3cret" not in repr(collected.articles) + repr(collected.failures)
+    assert "s3cr" not in repr(collected.articles) + repr(collected.failures)
+    # a page that names no outlet is named by its host: without the credentials
+    html = f"<html><head><title>Tram</title></head><body><article>{_paragraphs(4)}</article></body></html>"
+    page = Page("https://editor:s3cret@x.example/p", "html", "text/html", html.encode())
+    assert page_to_article(page).source == "x.example"
 
 
 def test_a_rate_limit_says_when_to_retry(web: FakeWeb, tmp_path: Path) -> None:

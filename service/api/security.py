@@ -27,7 +27,7 @@ def hash_key(key: str) -> str:
 
 def require_auth_configured(settings: Settings) -> None:
     """Refuse to start with neither keys nor an explicit choice of open access."""
-    if not settings.api_key_hashes and not settings.allow_open_access:
+    if not settings.api_key_hashes and not settings.open_access:
         raise ConfigError(
             "no API keys are configured",
             hint=(
@@ -39,9 +39,8 @@ def require_auth_configured(settings: Settings) -> None:
 
 def warn_if_keys_are_optional(settings: Settings) -> None:
     """Keys and open access together let a caller without a key in (keys then only tell
-    callers apart): said at startup, since `DIGEST_API_KEY_HASHES=... make serve` looks
-    like it requires them."""
-    if settings.api_key_hashes and settings.allow_open_access:
+    callers apart): said at startup, since a key configured looks like a key required."""
+    if settings.api_key_hashes and settings.open_access:
         log.warning(
             "API keys are configured but DIGEST_ALLOW_OPEN_ACCESS=true lets requests without "
             "a key in (as the client 'open'); set DIGEST_ALLOW_OPEN_ACCESS=false to require one"
@@ -51,10 +50,10 @@ def warn_if_keys_are_optional(settings: Settings) -> None:
 def identify(settings: Settings, api_key: str | None, bearer: str | None) -> str:
     """The client id for the key given; raise UnauthorizedError when it is missing or wrong."""
     key = api_key or bearer
-    if settings.allow_open_access and not settings.api_key_hashes:
+    if settings.open_access and not settings.api_key_hashes:
         return OPEN_CLIENT
     if not key:
-        if settings.allow_open_access:
+        if settings.open_access:
             return OPEN_CLIENT
         raise UnauthorizedError(
             "an API key is required", hint="send it as 'X-API-Key: <key>' or a Bearer token"

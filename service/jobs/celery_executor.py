@@ -123,13 +123,16 @@ class CeleryExecutor:
             for stalled in self.fanout.stalled(before):
                 if not self.fanout.touch(stalled.job_id, stalled.owner, before):
                     continue  # another replica is sending them
+                # every story stored but none assembled them (that task was lost): one
+                # story sent again finds its row and assembles the digest
+                again = stalled.missing or [0]
                 log.warning(
                     "no story stored for %d s; sending %d stories again",
                     self.stall_window.total_seconds(),
-                    len(stalled.missing),
+                    len(again),
                     extra={"job_id": stalled.job_id},
                 )
-                for index in stalled.missing:
+                for index in again:
                     self.app.send_task(
                         SUMMARIZE_STORY,
                         args=[stalled.job_id, stalled.attempt, index],
@@ -150,9 +153,10 @@ class CeleryExecutor:
                 waiting = set(self.fanout.queued())
             except JobStoreError:
                 return
+            ended = again - waiting
             with self._lock:
-                self._unsent &= waiting
-            again &= waiting
+                self._unsent -= ended  # not ids refused since the snapshot: they wait
+            again -= ended
         visibility = timedelta(seconds=self.settings.broker_visibility_timeout_s)
         now = datetime.now(UTC)
         if now - self._stale_check_at >= visibility:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -64,6 +64,7 @@ story_results = Table(
 )
 
 FANOUT_PREFIX = "fanout:"
+PLANS_KEPT_AFTER_END = timedelta(hours=1)
 
 
 def deadline_error(settings: Settings) -> JobError:
@@ -288,14 +289,18 @@ class FanoutStore:
             )
         return moved.rowcount == 1
 
-    def forget_ended(self) -> int:
-        """Delete the plans and story rows of jobs no longer fanning out (ended, deleted,
-        or queued to be planned again): a plan holds every article's text, and the digest
-        of a finished job is in the job row already."""
-        running = select(JobRecord.id).where(JobRecord.status == "running")
+    def forget_ended(self, kept_for: timedelta = PLANS_KEPT_AFTER_END) -> int:
+        """Delete the plans and story rows of jobs that no longer fan out: deleted ones at
+        once, ended ones `kept_for` after they ended (which worker wrote what, for a look
+        after the fact), and those queued to be planned again. A plan holds every article's
+        text, and a finished job's digest is in its job row already."""
+        ended_before = datetime.now(UTC) - kept_for
+        keep = select(JobRecord.id).where(
+            (JobRecord.status == "running") | (JobRecord.finished_at >= ended_before)
+        )
         with self._connect() as conn:
-            conn.execute(delete(story_results).where(story_results.c.job_id.not_in(running)))
-            gone = conn.execute(delete(plans).where(plans.c.job_id.not_in(running)))
+            conn.execute(delete(story_results).where(story_results.c.job_id.not_in(keep)))
+            gone = conn.execute(delete(plans).where(plans.c.job_id.not_in(keep)))
         return gone.rowcount
 
     def queued(self, *, before: datetime | None = None) -> list[str]:

@@ -60,15 +60,14 @@ def _source_line(cluster: Cluster, number: int, copies: dict[str, Article]) -> s
     line = f"{number}. " + " — ".join(parts)
     article = copies.get(source.article_id)
     if article and article.duplicates:  # copies folded into this article: every outlet shown
-        names = (d.source or d.title or d.id for d in article.duplicates)
+        names = [d.source or d.title or d.id for d in article.duplicates]
         others = [_plain(n) for n in dict.fromkeys(names) if n != source.source]
-        count = len(article.duplicates)
-        # one outlet's own copies are counted, not named again ("Local Paper (also: Local Paper)")
-        line += (
-            f" (also: {', '.join(others)})"
-            if others
-            else f" ({count} more cop{'y' if count == 1 else 'ies'})"
-        )
+        # the outlet's own copies are counted, not named again ("Local Paper (also: Local Paper)")
+        own = names.count(source.source) if source.source else 0
+        notes = [f"also: {', '.join(others)}"] if others else []
+        if own:
+            notes.append(f"{own} more cop{'y' if own == 1 else 'ies'}")
+        line += f" ({'; '.join(notes)})"
     return line
 
 

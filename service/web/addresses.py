@@ -172,7 +172,8 @@ async def _system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
-_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
+# greedy to the last "@" before the path, as URL parsers split it ("user:Tr0ub@dor@host")
+_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
 
 
 def without_credentials(text: str) -> str:

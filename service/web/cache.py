@@ -13,6 +13,7 @@ from pathlib import Path
 
 import diskcache
 
+from service.web.addresses import without_credentials
 from service.web.page import Page
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ class PageCache:
         try:
             stored = self._cache.get(_KEY_PREFIX + url)
         except (OSError, sqlite3.Error) as exc:
-            log.warning("web cache unreadable, fetching %s again: %s", url, exc)
+            log.warning(
+                "web cache unreadable, fetching %s again: %s", without_credentials(url), exc
+            )
             return None
         if not isinstance(stored, dict):
             return None
@@ -46,7 +49,7 @@ class PageCache:
         try:
             self._cache.set(_KEY_PREFIX + url, record, expire=self._ttl_s)
         except (OSError, sqlite3.Error) as exc:
-            log.warning("web cache not written for %s: %s", url, exc)
+            log.warning("web cache not written for %s: %s", without_credentials(url), exc)
 
     def close(self) -> None:
         self._cache.close()

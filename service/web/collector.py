@@ -267,7 +267,12 @@ def _shown(collected: Collected) -> Collected:
     them, but digests, jobs and Slack answers show these addresses to others."""
     return Collected(
         articles=[
-            a.model_copy(update={"url": without_credentials(a.url)}) if a.url else a
+            a.model_copy(
+                update={
+                    "url": without_credentials(a.url) if a.url else a.url,
+                    "source": without_credentials(a.source) if a.source else a.source,
+                }
+            )
             for a in collected.articles
         ],
         failures=[

@@ -23,6 +23,7 @@ from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.ingest import record_to_article
 from service.pipeline.sentences import word_count
+from service.web.addresses import without_credentials
 from service.web.encoding import page_text
 from service.web.failures import FetchFailure
 from service.web.page import Page
@@ -57,7 +58,7 @@ def page_to_article(page: Page) -> Article:
     language = (tree.get("lang") or "").strip().lower() or None
     document = trafilatura.bare_extraction(
         tree,
-        url=page.url,
+        url=without_credentials(page.url),  # it names the outlet by the host when nothing else
         with_metadata=True,
         include_comments=False,
         include_tables=False,
@@ -65,7 +66,8 @@ def page_to_article(page: Page) -> Article:
         date_extraction_params=_DATE_PARAMS,
     )
     text = getattr(document, "text", None) or ""
-    if _is_front_page(tree, getattr(document, "pagetype", None)) or _is_teaser_list(tree, text):
+    pagetype = (getattr(document, "pagetype", None) or "").strip().lower()
+    if _is_front_page(tree, pagetype) or _is_teaser_list(tree, text, pagetype):
         raise FetchFailure(
             "not_an_article",
             "the page is a front or section page of links to stories, not one story; "
@@ -104,13 +106,13 @@ def _published(found: str | None, tree: Any, url: str) -> str | None:
     return htmldate.find_date(tree, url=url, **params)
 
 
-def _is_front_page(tree: Any, pagetype: str | None) -> bool:
+def _is_front_page(tree: Any, pagetype: str) -> bool:
     """og:type 'website' and over FRONT_PAGE_LINK_SHARE of the body's text inside links.
 
     Both are needed: an article page carries menus and "related" lists of links too,
     and many pages give no og:type at all (those are read as articles, as before).
     """
-    if (pagetype or "").strip().lower() != "website":
+    if pagetype != "website":
         return False
     body = tree.find(".//body")
     if body is None:
@@ -120,20 +122,28 @@ def _is_front_page(tree: Any, pagetype: str | None) -> bool:
     return total > 0 and linked / total > FRONT_PAGE_LINK_SHARE
 
 
-def _is_teaser_list(tree: Any, text: str) -> bool:
-    """A section page that does not call itself one: most of the text found is inside
-    TEASER_COUNT or more short linked <article> blocks ("Story 3: ... Read more"). An article
-    page with cards of related stories keeps its own text outside them."""
+def _is_teaser_list(tree: Any, text: str, pagetype: str) -> bool:
+    """A section page that does not say what it is: most of the text found is inside
+    TEASER_COUNT or more short <article> blocks linking elsewhere ("Story 3: ... Read more").
+    An article page with cards of related stories keeps its own text outside them, and a
+    live blog (short updates, each with a link to itself) says it is an article."""
+    if pagetype and pagetype != "website":
+        return False
     teasers = [
         " ".join(a.text_content().split())
         for a in tree.iter("article")
-        if a.find(".//a") is not None and len(a.text_content().split()) < TEASER_WORDS
+        if _links_elsewhere(a) and len(a.text_content().split()) < TEASER_WORDS
     ]
     if len(teasers) < TEASER_COUNT:
         return False
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     within = sum(len(line) for line in lines if any(line in teaser for teaser in teasers))
     return within > 0.5 * sum(len(line) for line in lines)
+
+
+def _links_elsewhere(block: Any) -> bool:
+    """Has a link to another page (not "#update-3" on this one)."""
+    return any(not (a.get("href") or "#").startswith("#") for a in block.iter("a"))
 
 
 def fragment_text(html: str) -> str:

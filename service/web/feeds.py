@@ -42,6 +42,7 @@ class FeedEntry:
     published: datetime | None
     text: str | None
     source: str | None
+    guid: str = ""  # the entry's id in the feed (RSS guid, Atom id) or its position there
 
 
 def entry_name(feed: str, entry: FeedEntry) -> str:
@@ -56,7 +57,8 @@ def entry_article(feed: str, entry: FeedEntry) -> Article:
     return text_to_article(
         entry.text,
         url=entry.link or feed,
-        key=entry_name(feed, entry),
+        # an entry that links nowhere is told apart by its id: titles repeat, or are missing
+        key=entry.link or f"{feed}#{entry.guid}",
         title=entry.title,
         source=entry.source,
         published=entry.published,
@@ -124,7 +126,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]
     if saved and urlsplit(site).scheme in ("http", "https"):
         base = site
     entries = []
-    for entry in parsed.entries:
+    for position, entry in enumerate(parsed.entries):
         link = entry.get("link")
         entries.append(
             FeedEntry(
@@ -133,6 +135,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]
                 published=_when(entry),
                 text=_full_text(entry, linked=bool(link)),
                 source=source,
+                guid=str(entry.get("id") or f"entry-{position}"),
             )
         )
     return entries
