@@ -138,6 +138,15 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=2, ge=1, le=10, description="Runs before giving up.")
     max_queued_jobs: int = Field(default=1000, ge=1, description="Queue length before 503.")
 
+    @field_validator("allow_open_access", mode="before")
+    @classmethod
+    def _open_access_word(cls, value: object) -> object:
+        """'AUTO', ' auto ' as 'auto'; an empty value as the default (closed)."""
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value or False
+        return value
+
     @property
     def open_access(self) -> bool:
         """Whether /v1 lets a caller without a key in: asked for, or 'auto' with no keys."""

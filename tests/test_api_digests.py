@@ -673,6 +673,8 @@ def test_keys_with_open_access_let_a_keyless_caller_in_and_the_log_says_so(
         assert client.get("/v1/digests/abc", headers={"X-API-Key": "wrong"}).status_code == 401
     # 'auto' (make serve): open only while no key is configured, .env included
     assert Settings(allow_open_access="auto", api_key_hashes=[]).open_access
+    assert Settings(allow_open_access=" AUTO ").allow_open_access == "auto"
+    assert not Settings(allow_open_access="").open_access
     assert not Settings(allow_open_access="auto", api_key_hashes=hashes).open_access
     caplog.clear()
     closed = settings_for(tmp_path, allow_open_access="auto", api_key_hashes=hashes)

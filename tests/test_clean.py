@@ -70,6 +70,8 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "Get unlimited access for just 1 euro for the first month. Cancel anytime.",
         "Unlock full access for $1 a week. Cancel any time.",
         "Start your free trial today: 30 days of every story, then 5 euros a month. Cancel anytime.",
+        "Unlock full access today. Cancel any time.",
+        "Get unlimited access. Cancel anytime.",
         "The post Chipmaker opens new factory appeared first on Tech Daily.",
         "Related posts: Ten tips for a tidier garage.",
         "We value your privacy",
@@ -87,6 +89,9 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         "The regulator said gym members can now cancel anytime.",
         "Get full access to the documents, the court told the ministry on Monday.",
         "Start digital access programmes in every school, the minister urged.",
+        "Under the new FTC rule, subscribers must be able to cancel any time.",
+        "Netflix said its subscribers can cancel any time.",
+        "Enjoy full access to the museum for just 5 euros, the mayor said.",
         "Full access to the records was granted to the family, the court ruled on Monday.",
     ]:
         assert not is_boilerplate(line), line

@@ -124,6 +124,9 @@ def test_the_broker_setting_picks_the_celery_executor(tmp_path: Path) -> None:
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] == 3600
+    # a broker that takes connections but never answers must not hold a request for good
+    assert conf.broker_transport_options["socket_timeout"] == 5
+    assert conf.broker_transport_options["socket_connect_timeout"] == 5
 
 
 def test_starting_the_celery_executor_fails_jobs_past_their_deadline(
@@ -242,6 +245,15 @@ def test_the_missing_stories_of_a_stalled_fanout_are_sent_again_once(
     other._recover()
     executor._recover()
     assert len(broker.tasks) == 2  # sent by one process, once per window
+    # a broker that refuses the re-send: tried again at the next check, not a window later
+    refusing = _FlakyBroker(refusals=1)
+    monkeypatch.setattr(executor.app, "send_task", refusing)
+    time.sleep(1.2)
+    executor._recover()
+    assert refusing.tasks == []
+    executor._recover()
+    assert [args[2] for _, args in refusing.tasks] == [0, 2]
+    monkeypatch.setattr(executor.app, "send_task", broker)
     # every story stored, but the task that would assemble them was lost: one is sent
     # again, finds its row stored and assembles the digest
     for index in (0, 2):

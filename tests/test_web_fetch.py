@@ -424,8 +424,9 @@ def test_a_list_of_teasers_is_not_an_article_without_saying_it_is_a_website() ->
     head = "<meta property='og:type' content='article'>"
     live = f"<html><head><title>Live</title>{head}</head><body><main>{updates}</main></body></html>"
     assert "tram line" in page_to_article(_page(live.replace("{href}", "/live/u"))).text
-    anchors = live.replace(head, "").replace("{href}", "#u")
-    assert "tram line" in page_to_article(_page(anchors)).text
+    for self_link in ("#u", "/p#u", "https://x.example/p?update=", "p/#u"):
+        anchors = live.replace(head, "").replace("{href}", self_link)
+        assert "tram line" in page_to_article(_page(anchors)).text, self_link
 
 
 def test_a_japanese_page_counts_its_words_by_characters() -> None:
@@ -481,6 +482,9 @@ def test_credentials_in_an_address_are_sent_but_never_shown(web: FakeWeb, tmp_pa
     html = f"<html><head><title>Tram</title></head><body><article>{_paragraphs(4)}</article></body></html>"
     page = Page("https://editor:s3cret@x.example/p", "html", "text/html", html.encode())
     assert page_to_article(page).source == "x.example"
+    # nor is the id a hash of the password: the page keeps one id with or without it
+    plain = Page("https://x.example/p", "html", "text/html", html.encode())
+    assert page_to_article(page).id == page_to_article(plain).id
 
 
 def test_a_rate_limit_says_when_to_retry(web: FakeWeb, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from service.errors import ConfigError
 TASKS = "service.jobs.tasks"
 RUN_JOB = "digest.run_job"
 SUMMARIZE_STORY = "digest.summarize_story"
+BROKER_SOCKET_TIMEOUT_S = 5
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -41,7 +42,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # look for abandoned messages often enough to honour a short timeout
             "unacked_restore_interval": max(1, min(10, visibility // 2)),
             "unacked_restore_throttle": 1,
+            # a Redis that takes connections but never answers held /readyz, job submits
+            # and the recovery loop for good (redis-py waits on a reply without a limit)
+            "socket_timeout": BROKER_SOCKET_TIMEOUT_S,
+            "socket_connect_timeout": BROKER_SOCKET_TIMEOUT_S,
         },
+        "broker_connection_timeout": BROKER_SOCKET_TIMEOUT_S,
         "task_default_queue": settings.celery_queue,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,

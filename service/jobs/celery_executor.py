@@ -22,10 +22,12 @@ from kombu.exceptions import KombuError
 from service.config import Settings
 from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY, make_celery
 from service.jobs.executor import every_half_lease
-from service.jobs.fanout import FanoutStore, deadline_error
+from service.jobs.fanout import FanoutStore, StalledFanout, deadline_error
 from service.jobs.store import JobStore, JobStoreError
 
 log = logging.getLogger("service.jobs")
+FORGET_EVERY = timedelta(minutes=5)
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 class CeleryExecutor:
@@ -41,6 +43,7 @@ class CeleryExecutor:
         self._unsent: set[str] = set()  # ids the broker refused; sent again at every tick
         self._lock = threading.Lock()
         self._stale_check_at = datetime.now(UTC)
+        self._forgot_at = datetime.min.replace(tzinfo=UTC)
 
     def start(self) -> None:
         self._stopping.clear()
@@ -123,26 +126,48 @@ class CeleryExecutor:
             for stalled in self.fanout.stalled(before):
                 if not self.fanout.touch(stalled.job_id, stalled.owner, before):
                     continue  # another replica is sending them
-                # every story stored but none assembled them (that task was lost): one
-                # story sent again finds its row and assembles the digest
-                again = stalled.missing or [0]
-                log.warning(
-                    "no story stored for %d s; sending %d stories again",
-                    self.stall_window.total_seconds(),
-                    len(again),
-                    extra={"job_id": stalled.job_id},
-                )
-                for index in again:
-                    self.app.send_task(
-                        SUMMARIZE_STORY,
-                        args=[stalled.job_id, stalled.attempt, index],
-                        queue=self.settings.celery_queue,
+                try:
+                    self._send_stories(stalled)
+                except (KombuError, OSError) as exc:
+                    # stalled again at once: the next tick tries again, not a window later
+                    self.fanout.touch(stalled.job_id, stalled.owner, before=_FAR, at=before)
+                    log.warning(
+                        "could not send stories again (%s); retried at the next check",
+                        type(exc).__name__,
+                        extra={"job_id": stalled.job_id},
                     )
+                    break
+        except JobStoreError:
+            pass
+        self._forget_ended()
+
+    def _send_stories(self, stalled: StalledFanout) -> None:
+        # every story stored but none assembled them (that task was lost): one story sent
+        # again finds its row and assembles the digest
+        again = stalled.missing or [0]
+        log.warning(
+            "no story stored for %d s; sending %d stories again",
+            self.stall_window.total_seconds(),
+            len(again),
+            extra={"job_id": stalled.job_id},
+        )
+        for index in again:
+            self.app.send_task(
+                SUMMARIZE_STORY,
+                args=[stalled.job_id, stalled.attempt, index],
+                queue=self.settings.celery_queue,
+            )
+
+    def _forget_ended(self) -> None:
+        """Delete old plans now and then (two scans of the job table: not every tick)."""
+        now = datetime.now(UTC)
+        if now - self._forgot_at < FORGET_EVERY:
+            return
+        self._forgot_at = now
+        try:
             self.fanout.forget_ended()
         except JobStoreError:
-            return
-        except (KombuError, OSError) as exc:
-            log.warning("could not send stories again (%s); retried later", type(exc).__name__)
+            log.warning("could not delete the plans of ended jobs; tried again later")
 
     def _send_again(self) -> None:
         """Send the jobs the broker refused, and those queued so long it may have lost them."""

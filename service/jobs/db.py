@@ -59,7 +59,14 @@ def make_engine(url: str) -> Engine:
             hint="use SQLite (the default) or PostgreSQL",
         )
     try:
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # a server that drops packets: fail in 10 s (a worker hung at start, a request waited)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            connect_args={"connect_timeout": 10},
+        )
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"cannot use DATABASE_URL: {exc}") from exc
 

@@ -274,9 +274,9 @@ class FanoutStore:
                 stalled.append(StalledFanout(job_id, owner, attempt, missing))
         return stalled
 
-    def touch(self, job_id: str, owner: str, before: datetime) -> bool:
-        """Mark a stalled fan-out as seen now, if no other process did since `before`: the
-        one process that wins sends its stories again."""
+    def touch(self, job_id: str, owner: str, before: datetime, at: datetime | None = None) -> bool:
+        """Mark a stalled fan-out as seen now (or `at`), if no other process did since
+        `before`: the one process that wins sends its stories again."""
         with self._connect() as conn:
             moved = conn.execute(
                 update(JobRecord)
@@ -285,7 +285,7 @@ class FanoutStore:
                     JobRecord.lease_owner == owner,
                     JobRecord.updated_at < before,
                 )
-                .values(updated_at=datetime.now(UTC))
+                .values(updated_at=at or datetime.now(UTC))
             )
         return moved.rowcount == 1
 

@@ -132,7 +132,9 @@ _RETRY: dict[str, Any] = {
 }
 
 
-@shared_task(name=RUN_JOB, max_retries=3, **_RETRY)
+# a database outage is retried until the database is back (after 3 tries the job waited
+# for the stale re-send, a visibility timeout later)
+@shared_task(name=RUN_JOB, max_retries=None, **_RETRY)
 def run_job(self: Task, job_id: str) -> str:
     """Claim a queued job, plan it, and fan its stories out; the outcome as a word."""
     worker = current_worker()

@@ -55,11 +55,11 @@ _BOILERPLATE_LINE = re.compile(
       | this\s+(?:article|story|content)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+
         (?:paying\s+)?(?:subscribers|members)\b.*                         # paywalls
       | already\s+a\s+(?:subscriber|member)\b.*
-      | (?:get|enjoy|unlock|start)\s+(?:unlimited|full|digital|premium)\s+access\b       # a price
-        .{0,80}\b(?:for\s+(?:just|only)|free\s+trial|subscri\w*|per\s+(?:month|week|year)
-        |a\s+(?:month|week|year)|\d+\s*(?:euros?|dollars?|pounds?))\b.*
-      | .{0,100}\b(?:subscri\w*|membership|free\s+trial|per\s+(?:month|week)|a\s+(?:month|week)
-        |first\s+month)\b.{0,80}\bcancel\s+any\s?time\.?\s*$      # "... Cancel anytime."
+      | (?!.*\bsa(?:id|ys)\b)(?:get|enjoy|unlock|start)\s+(?:unlimited|full|digital|premium)
+        \s+access\b.{0,80}\b(?:for\s+(?:just|only)|free\s+trial|subscri\w*|today|now
+        |per\s+(?:month|week|year)|a\s+(?:month|week|year)|\d+\s*(?:euros?|dollars?|pounds?))\b.*
+      | (?!.*\bsa(?:id|ys)\b)(?:(?:subscribe|join|try|start|get|unlock|sign\s+up)\b.{0,150}
+        |.{0,100}\byour?\b.{0,100})\bcancel\s+any\s?time\.?\s*$   # a call to buy: "... Cancel anytime."
       | .{0,80}\b(?:subscribe|log\s*in|sign\s+in)\b.{0,60}\b(?:keep|continue)\s+reading\b.*
       | the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,100}$      # WordPress feed footer
       | we\s+value\s+your\s+privacy\b.*                                  # consent walls

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import htmldate
 import trafilatura
@@ -67,7 +68,7 @@ def page_to_article(page: Page) -> Article:
     )
     text = getattr(document, "text", None) or ""
     pagetype = (getattr(document, "pagetype", None) or "").strip().lower()
-    if _is_front_page(tree, pagetype) or _is_teaser_list(tree, text, pagetype):
+    if _is_front_page(tree, pagetype) or _is_teaser_list(tree, text, pagetype, page.url):
         raise FetchFailure(
             "not_an_article",
             "the page is a front or section page of links to stories, not one story; "
@@ -122,7 +123,7 @@ def _is_front_page(tree: Any, pagetype: str) -> bool:
     return total > 0 and linked / total > FRONT_PAGE_LINK_SHARE
 
 
-def _is_teaser_list(tree: Any, text: str, pagetype: str) -> bool:
+def _is_teaser_list(tree: Any, text: str, pagetype: str, url: str) -> bool:
     """A section page that does not say what it is: most of the text found is inside
     TEASER_COUNT or more short <article> blocks linking elsewhere ("Story 3: ... Read more").
     An article page with cards of related stories keeps its own text outside them, and a
@@ -132,7 +133,7 @@ def _is_teaser_list(tree: Any, text: str, pagetype: str) -> bool:
     teasers = [
         " ".join(a.text_content().split())
         for a in tree.iter("article")
-        if _links_elsewhere(a) and len(a.text_content().split()) < TEASER_WORDS
+        if _links_elsewhere(a, url) and len(a.text_content().split()) < TEASER_WORDS
     ]
     if len(teasers) < TEASER_COUNT:
         return False
@@ -141,9 +142,14 @@ def _is_teaser_list(tree: Any, text: str, pagetype: str) -> bool:
     return within > 0.5 * sum(len(line) for line in lines)
 
 
-def _links_elsewhere(block: Any) -> bool:
-    """Has a link to another page (not "#update-3" on this one)."""
-    return any(not (a.get("href") or "#").startswith("#") for a in block.iter("a"))
+def _links_elsewhere(block: Any, url: str) -> bool:
+    """Has a link to another page: not to this one ("#update-3", "/live?update=3")."""
+    here = urlsplit(url)
+    for link in block.iter("a"):
+        target = urlsplit(urljoin(url, link.get("href") or ""))
+        if (target.netloc, target.path.rstrip("/")) != (here.netloc, here.path.rstrip("/")):
+            return True
+    return False
 
 
 def fragment_text(html: str) -> str:
@@ -166,7 +172,9 @@ def text_to_article(
 
 
 def _build(record: dict[str, Any], url: str, *, key: str | None = None) -> Article:
-    record = {**record, "id": article_id(key or url), "url": url}
+    # the id is a hash of the address: without its password, which could be guessed
+    # against it offline (and the page keeps one id with or without credentials)
+    record = {**record, "id": article_id(without_credentials(key or url)), "url": url}
     try:
         return record_to_article(record, default_id=record["id"], location=url)
     except IngestError as exc:
