@@ -405,6 +405,10 @@ def test_a_list_of_teasers_is_not_an_article_without_saying_it_is_a_website() ->
     """A section page with no og:type became a story: "The council met on Monday to
     discuss item 0 of the agenda.[1]"."""
     section = f"<html><head><title>Norland Post</title></head><body><main>{_teasers(15)}</main></body></html>"
+    # stories listed by query on one script ("/news.php?id=3", WordPress's "/?p=3")
+    by_query = section.replace("href='/story", "href='/p?id=")
+    with pytest.raises(FetchFailure):
+        page_to_article(_page(by_query))
     with pytest.raises(FetchFailure) as refused:
         page_to_article(_page(section))
     assert refused.value.reason == "not_an_article"
@@ -424,7 +428,7 @@ def test_a_list_of_teasers_is_not_an_article_without_saying_it_is_a_website() ->
     head = "<meta property='og:type' content='article'>"
     live = f"<html><head><title>Live</title>{head}</head><body><main>{updates}</main></body></html>"
     assert "tram line" in page_to_article(_page(live.replace("{href}", "/live/u"))).text
-    for self_link in ("#u", "/p#u", "https://x.example/p?update=", "p/#u"):
+    for self_link in ("#u", "/p#u", "https://x.example/p#u", "p/#u"):
         anchors = live.replace(head, "").replace("{href}", self_link)
         assert "tram line" in page_to_article(_page(anchors)).text, self_link
 

@@ -60,12 +60,10 @@ def make_engine(url: str) -> Engine:
         )
     try:
         # a server that drops packets: fail in 10 s (a worker hung at start, a request waited)
+        # (unless the URL sets its own connect_timeout)
+        waits = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
         return create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=10,
-            connect_args={"connect_timeout": 10},
+            url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=waits
         )
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"cannot use DATABASE_URL: {exc}") from exc

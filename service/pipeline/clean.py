@@ -55,11 +55,12 @@ _BOILERPLATE_LINE = re.compile(
       | this\s+(?:article|story|content)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+
         (?:paying\s+)?(?:subscribers|members)\b.*                         # paywalls
       | already\s+a\s+(?:subscriber|member)\b.*
-      | (?!.*\bsa(?:id|ys)\b)(?:get|enjoy|unlock|start)\s+(?:unlimited|full|digital|premium)
-        \s+access\b.{0,80}\b(?:for\s+(?:just|only)|free\s+trial|subscri\w*|today|now
-        |per\s+(?:month|week|year)|a\s+(?:month|week|year)|\d+\s*(?:euros?|dollars?|pounds?))\b.*
-      | (?!.*\bsa(?:id|ys)\b)(?:(?:subscribe|join|try|start|get|unlock|sign\s+up)\b.{0,150}
-        |.{0,100}\byour?\b.{0,100})\bcancel\s+any\s?time\.?\s*$   # a call to buy: "... Cancel anytime."
+      | (?:get|enjoy|unlock)\s+(?:unlimited|full|digital|premium)\s+access\s+(?:for|from)\s+
+        (?:just\s+|only\s+)?(?:[$€£]\s?\d|\d+(?:[.,]\d+)?\s*(?:euros?|dollars?|pounds?)\b).*
+      | (?:(?:(?:just|only|from)\s+)?[$€£]\s?\d|(?:digital\s+)?(?:subscription|membership)\s*:
+        |free\s+trial\b|become\s+a\s+(?:member|subscriber)\b|start\s+your\s+(?:free\s+)?trial\b
+        |support\s+(?:independent|quality|our)\s+journalism\b)
+        .{0,140}\bcancel\s+any\s?time\.?\s*$                         # a price, then "Cancel anytime."
       | .{0,80}\b(?:subscribe|log\s*in|sign\s+in)\b.{0,60}\b(?:keep|continue)\s+reading\b.*
       | the\s+post\s+.{1,200}\s+appeared\s+first\s+on\s+.{1,100}$      # WordPress feed footer
       | we\s+value\s+your\s+privacy\b.*                                  # consent walls

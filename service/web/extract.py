@@ -143,11 +143,16 @@ def _is_teaser_list(tree: Any, text: str, pagetype: str, url: str) -> bool:
 
 
 def _links_elsewhere(block: Any, url: str) -> bool:
-    """Has a link to another page: not to this one ("#update-3", "/live?update=3")."""
+    """Has a link to another page, not to a place on this one ("#update-3"). Another query
+    is another page: sites list their stories as "/news.php?id=3" or "/?p=3"."""
     here = urlsplit(url)
     for link in block.iter("a"):
         target = urlsplit(urljoin(url, link.get("href") or ""))
-        if (target.netloc, target.path.rstrip("/")) != (here.netloc, here.path.rstrip("/")):
+        if (target.netloc, target.path.rstrip("/"), target.query) != (
+            here.netloc,
+            here.path.rstrip("/"),
+            here.query,
+        ):
             return True
     return False
 
