@@ -107,6 +107,27 @@ def test_paywall_consent_and_feed_footer_lines_are_furniture() -> None:
         assert not is_boilerplate(line), line
 
 
+def test_bylines_alone_or_run_into_the_first_sentence_are_cut() -> None:
+    """A short page's text came out of the extractor as "By Jane Reporter, Short Times
+    2025-03-04 The footpath ... reopened", and that was the summary's first sentence."""
+    glued = "By Jane Reporter, Short Times 2025-03-04 The footpath reopened on Friday."
+    assert clean_text(glued) == "The footpath reopened on Friday."
+    dated = "By John Smith March 4, 2025 WASHINGTON (AP) - The Senate voted."
+    assert clean_text(dated) == "WASHINGTON (AP) - The Senate voted."
+    for line in [
+        "By Sarah Fitzmaurice",
+        "By Dominic Casciani, BBC Home Affairs correspondent",
+        "By John Smith and Mary Jones",
+    ]:
+        assert is_boilerplate(line), line
+    for line in [
+        "By Friday, Congress had passed the bill.",
+        "By the end of the year, prices rose.",
+        "By 2030 the plant will close.",
+    ]:
+        assert not is_boilerplate(line) and clean_text(line) == line, line
+
+
 def test_reference_markers_glued_to_a_word_are_cut() -> None:
     """ "percent.[12] Council ..." showed "[12]" in a summary as if it cited a source, and
     ran two sentences into one."""

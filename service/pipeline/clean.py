@@ -83,6 +83,18 @@ _REFERENCE_MARK = re.compile(
     r"(?=[\s.,;:!?\"”’)—–]|$)"
 )
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+# A byline on a line of its own: "By Sarah Fitzmaurice", "By Dominic Casciani, BBC Home
+# Affairs correspondent" (names capitalised: "By Friday, Congress had ..." is a sentence).
+_NAME = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+_ROLE = r"(?:\s+(?:[A-Z][\w.'’&-]*|of|the|for|and|correspondent|reporter|editor|writer|staff))*"
+_BYLINE = re.compile(rf"By\s+{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*(?:\s*[,|–—-]\s*{_NAME}{_ROLE})?")
+# The same run into the first sentence with the date, as a short page's text comes out of
+# the extractor: "By Jane Reporter, Short Times 2025-03-04 The footpath ... reopened".
+_BYLINE_GLUED = re.compile(
+    rf"^{_BYLINE.pattern}\s+(?:\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{1,2}}:\d{{2}}\S*)?"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4})"
+    r"\s+(?=[A-Z\"“])"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 _WORD = re.compile(r"\w+")
 
@@ -98,7 +110,11 @@ def is_boilerplate(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return False
-    return bool(_BOILERPLATE_LINE.match(stripped) or _URL_ONLY.match(stripped))
+    return bool(
+        _BOILERPLATE_LINE.match(stripped)
+        or _URL_ONLY.match(stripped)
+        or _BYLINE.fullmatch(stripped)
+    )
 
 
 def clean_text(text: str) -> str:
@@ -107,6 +123,7 @@ def clean_text(text: str) -> str:
     kept: list[str] = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", _REFERENCE_MARK.sub("", line)).strip()
+        line = _BYLINE_GLUED.sub("", line)
         if is_boilerplate(line):
             continue
         if not line and (not kept or not kept[-1]):
