@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "service.jobs.celery_app", "worker"]
+"""`celery worker` for this project's app; callers add the pool and their own options."""
 
 
 def child_env(**variables: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ worker wrote each. Skipped, saying why, when Redis or PostgreSQL is absent.
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from fastapi.testclient import TestClient
 from service.api import create_app
 from service.config import Settings
 from service.jobs.fanout import story_results
-from tests.child_process import ChildProcess, child_env
+from tests.child_process import CELERY_WORKER, ChildProcess, child_env
 from tests.local_services import REDIS_URL, redis_up
 from tests.test_api_fakes import fake_pipeline, postgres_database, story_articles
 
@@ -44,12 +43,7 @@ class Worker(ChildProcess):
 
     def start(self, timeout_s: float = 60.0) -> Worker:
         command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "service.jobs.celery_app",
-            "worker",
+            *CELERY_WORKER,
             "--pool",
             "solo",
             "--hostname",

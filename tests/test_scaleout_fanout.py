@@ -3,9 +3,7 @@ deadlines, cancel; and which executor the settings pick."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +20,14 @@ from service.jobs.fanout import FanoutStore, StoredPlan, fanout_owner
 from service.jobs.runner import JobRunner
 from service.models import Article, Summary, SummarySentence
 from service.pipeline.run import assemble, plan_digest
-from tests.child_process import child_env
-from tests.test_api_fakes import HashEmbedder, fake_pipeline, sqlite_url, story_articles
+from tests.child_process import CELERY_WORKER, child_env
+from tests.test_api_fakes import (
+    HashEmbedder,
+    fake_pipeline,
+    free_port,
+    sqlite_url,
+    story_articles,
+)
 
 
 @pytest.fixture
@@ -162,15 +166,27 @@ class _FlakyBroker:
         self.tasks.append((name, args))
 
 
+def _celery(
+    job_store: JobStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    refusals: int = 0,
+    **settings: Any,
+) -> tuple[CeleryExecutor, _FlakyBroker]:
+    """An API's Celery executor whose broker is a `_FlakyBroker` that refuses `refusals`."""
+    executor = CeleryExecutor(
+        Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0", **settings), job_store
+    )
+    broker = _FlakyBroker(refusals)
+    monkeypatch.setattr(executor.app, "send_task", broker)
+    return executor, broker
+
+
 def test_a_job_the_broker_refused_is_sent_again_by_the_recovery_loop(
     stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job_store, _ = stores
-    executor = CeleryExecutor(
-        Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0"), job_store
-    )
-    broker = _FlakyBroker(refusals=2)
-    monkeypatch.setattr(executor.app, "send_task", broker)
+    executor, broker = _celery(job_store, tmp_path, monkeypatch, refusals=2)
     job, _ = job_store.create(JobRequest(articles=[]), client="open")
     executor.submit(job.id)  # refused: the job stays queued in the database
     assert broker.sent == []
@@ -186,12 +202,7 @@ def test_a_job_queued_longer_than_the_visibility_timeout_is_sent_again(
     stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job_store, _ = stores
-    settings = Settings(
-        data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0", broker_visibility_timeout_s=1
-    )
-    executor = CeleryExecutor(settings, job_store)
-    broker = _FlakyBroker(refusals=0)
-    monkeypatch.setattr(executor.app, "send_task", broker)
+    executor, broker = _celery(job_store, tmp_path, monkeypatch, broker_visibility_timeout_s=1)
     job, _ = job_store.create(JobRequest(articles=[]), client="open")
     executor.submit(job.id)
     executor._recover()  # queued for less than the timeout: not sent again
@@ -207,11 +218,7 @@ def test_a_job_that_ended_is_not_sent_again_however_often_the_broker_refused_it(
     """An API that could not reach the broker re-sent a job another replica had finished,
     and logged an error for it every tick, for ever."""
     job_store, _ = stores
-    executor = CeleryExecutor(
-        Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0"), job_store
-    )
-    broker = _FlakyBroker(refusals=1)
-    monkeypatch.setattr(executor.app, "send_task", broker)
+    executor, broker = _celery(job_store, tmp_path, monkeypatch, refusals=1)
     job, _ = job_store.create(JobRequest(articles=[]), client="open")
     executor.submit(job.id)  # refused
     assert job_store.cancel(job.id)  # ended elsewhere meanwhile
@@ -227,11 +234,8 @@ def test_the_missing_stories_of_a_stalled_fanout_are_sent_again_once(
     job_store, fanout = stores
     stored = _planned(job_store, fanout)
     assert fanout.record(stored, 1, "w1", _summary("Story two."))
-    settings = Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0", job_deadline_s=3)
-    executor = CeleryExecutor(settings, job_store)
+    executor, broker = _celery(job_store, tmp_path, monkeypatch, job_deadline_s=3)
     assert executor.stall_window == timedelta(seconds=1)  # a third of the deadline
-    broker = _FlakyBroker(refusals=0)
-    monkeypatch.setattr(executor.app, "send_task", broker)
     executor._recover()  # a story was stored just now: not stalled
     assert broker.tasks == []
     time.sleep(1.2)
@@ -240,7 +244,7 @@ def test_the_missing_stories_of_a_stalled_fanout_are_sent_again_once(
         ("digest.summarize_story", [stored.job_id, stored.attempt, 0]),
         ("digest.summarize_story", [stored.job_id, stored.attempt, 2]),
     ]
-    other = CeleryExecutor(settings, job_store)  # a second replica, at the same moment
+    other = CeleryExecutor(executor.settings, job_store)  # a second replica, at once
     monkeypatch.setattr(other.app, "send_task", broker)
     other._recover()
     executor._recover()
@@ -285,10 +289,7 @@ def test_plans_of_jobs_that_no_longer_run_are_deleted(
 def test_readiness_names_a_broker_that_does_not_answer(tmp_path: Path) -> None:
     """/readyz said ready while jobs it accepted could not be sent."""
     engine = make_engine(sqlite_url(tmp_path))
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(data_dir=tmp_path, broker_url=f"redis://127.0.0.1:{port}/0")
+    settings = Settings(data_dir=tmp_path, broker_url=f"redis://127.0.0.1:{free_port()}/0")
     health = CeleryExecutor(settings, JobStore(engine)).health()
     assert health["broker"].startswith("unreachable") and "BROKER_URL" in health["broker"]
     plain = Settings(data_dir=tmp_path)
@@ -319,24 +320,13 @@ def test_a_worker_without_its_database_or_broker_does_not_start(
 ) -> None:
     """Without DATABASE_URL a worker used a SQLite file of its own and acknowledged the
     API's tasks as stale; without BROKER_URL it waited on RabbitMQ's default queue."""
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = str(probe.getsockname()[1])
+    port = str(free_port())  # a port nothing listens on
     env = child_env(
         DIGEST_DATA_DIR=str(tmp_path),
         **{k: v.replace("{port}", port) for k, v in variables.items()},
     )
     worker = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "service.jobs.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-        ],
+        [*CELERY_WORKER, "--pool", "solo"],
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import importlib.util
 import re
-import socket
 import ssl
 import time
 import tracemalloc
@@ -24,6 +23,7 @@ from service.web.failures import FetchFailure
 from service.web.fetch import Fetcher
 from service.web.page import Page
 from tests.fake_web_server import TLS_CERT, FakeWeb, web_settings
+from tests.test_api_fakes import free_port
 
 
 @pytest.fixture
@@ -123,9 +123,7 @@ def test_a_run_out_of_time_keeps_what_it_read_and_names_what_it_did_not(
 
 
 def test_nothing_listening_is_a_connection_error(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     collected = collect([f"http://127.0.0.1:{port}/"], settings=web_settings(tmp_path))
     assert _reasons(collected) == {f"http://127.0.0.1:{port}/": "connection_error"}
 
