@@ -237,6 +237,15 @@ class Settings(BaseSettings):
     job_deadline_s: float = Field(
         default=1800.0, gt=0, description="A job not done this long after it starts fails."
     )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port a Celery worker serves /metrics on (Prometheus); unset, none.",
+    )
+    worker_metrics_host: str = Field(
+        default="0.0.0.0", description="Address the worker's metrics server listens on."
+    )
     worker_components: str | None = Field(
         default=None,
         description="module:function giving (embedder, summarizer) to workers; tests only.",

@@ -2,8 +2,9 @@
 
 A Celery worker subprocess loads them through the real lookup path, so the real
 tasks, stores and pipeline phases run around a fast hash embedder and the real
-extractive summarizer, slowed by `TEST_SUMMARY_DELAY_S` per story and marking
-each story it starts and ends in `TEST_WORKER_MARKS` (so a test can kill it mid-story).
+extractive summarizer, slowed by `TEST_SUMMARY_DELAY_S` per story, marking
+each story it starts and ends in `TEST_WORKER_MARKS` (so a test can kill it mid-story),
+and reporting `TEST_SUMMARY_TOKENS` prompt tokens per story (for the metrics).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
 from service.config import Settings
-from service.models import Article, Summary
+from service.models import Article, Summary, Usage
 from tests.test_api_fakes import HashEmbedder, SlowSummarizer
 
 
@@ -31,6 +32,8 @@ class MarkingSummarizer(SlowSummarizer):
         self._mark("start", articles)
         summary = super().summarize(articles, max_words=max_words)
         self._mark("end", articles)
+        tokens = int(os.environ.get("TEST_SUMMARY_TOKENS", "0"))  # as if an LLM had answered
+        summary.usage = Usage(prompt_tokens=tokens, completion_tokens=tokens // 10)
         return summary
 
     def _mark(self, event: str, articles: list[Article]) -> None:

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from service.jobs.job_metrics import JobMetrics
 from service.jobs.store import JobStoreError
 from service.models import Digest, JobError
 
@@ -64,28 +65,7 @@ class Metrics:
             ["status"],
             registry=r,
         )
-        self.jobs = Counter(
-            "digest_jobs_ended", "Jobs that ended, by outcome.", ["outcome"], registry=r
-        )
-        self.job_failures = Counter(
-            "digest_job_failures", "Failed jobs by reason.", ["reason"], registry=r
-        )
-        self.job_duration = Histogram(
-            "digest_job_duration_seconds",
-            "Time from claim to end of a job run, by outcome.",
-            ["outcome"],
-            buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
-            registry=r,
-        )
-        self.llm_tokens = Counter(
-            "digest_llm_tokens",
-            "LLM tokens used, by backend and kind.",
-            ["backend", "kind"],
-            registry=r,
-        )
-        self.llm_cost = Counter(
-            "digest_llm_cost_usd", "LLM cost in US dollars, by backend.", ["backend"], registry=r
-        )
+        self.job_metrics = JobMetrics(r)
         if job_counts is not None:
             r.register(_JobStatusCollector(job_counts))
 
@@ -99,21 +79,7 @@ class Metrics:
     def job_ended(
         self, outcome: str, duration_s: float, digest: Digest | None, error: JobError | None
     ) -> None:
-        self.jobs.labels(outcome).inc()
-        self.job_duration.labels(outcome).observe(duration_s)
-        if error is not None:
-            self.job_failures.labels(error.reason).inc()
-        for cluster in digest.clusters if digest else []:
-            summary = cluster.summary
-            if summary is None:
-                continue
-            usage = summary.usage
-            if usage.prompt_tokens:
-                self.llm_tokens.labels(summary.backend, "prompt").inc(usage.prompt_tokens)
-            if usage.completion_tokens:
-                self.llm_tokens.labels(summary.backend, "completion").inc(usage.completion_tokens)
-            if usage.cost_usd:
-                self.llm_cost.labels(summary.backend).inc(usage.cost_usd)
+        self.job_metrics.job_ended(outcome, duration_s, digest, error)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

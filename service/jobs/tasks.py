@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -29,6 +30,7 @@ from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
 from service.config import Settings, get_settings
 from service.errors import ConfigError, ServiceError
+from service.jobs import worker_metrics
 from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY
 from service.jobs.db import database_url, make_engine, migrate
 from service.jobs.fanout import FanoutStore, StoredPlan, deadline_error
@@ -61,7 +63,8 @@ class Worker:
 
 @worker_init.connect
 def _check_job_database(**_: object) -> None:
-    """A worker that cannot reach the API's job database exits at start with why.
+    """A worker that cannot reach the API's job database exits at start with why; one
+    asked to serve metrics (DIGEST_WORKER_METRICS_PORT) starts serving them.
 
     Started without DATABASE_URL it had used a SQLite file of its own: it acknowledged
     the API's tasks as "not claimable" or "stale", and the jobs hung until their
@@ -79,6 +82,7 @@ def _check_job_database(**_: object) -> None:
             migrate(engine)
         finally:
             engine.dispose()
+        worker_metrics.serve(settings)
     except ConfigError as exc:  # SystemExit passes through Celery's signal, which logs others
         raise SystemExit(f"worker not started: {exc}") from exc
 
@@ -196,6 +200,7 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
     if datetime.now(UTC) > stored.deadline_at:
         return _fail(worker, job_id, stored.owner, deadline_error(worker.settings))
     if not worker.fanout.has(job_id, index):
+        began = time.monotonic()
         try:
             summary = _summarize(worker, stored, index)
         except JobStoreError:
@@ -208,6 +213,8 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
         hostname = str(self.request.hostname or worker.owner)
         if not worker.fanout.record(stored, index, hostname, summary):
             log.info("story already summarized (redelivery)", extra={"job_id": job_id})
+        elif metrics := worker_metrics.worker_metrics():
+            metrics.story_summarized(summary, time.monotonic() - began)
     return _finish_if_complete(worker, stored)
 
 
@@ -224,15 +231,33 @@ def _finish_if_complete(worker: Worker, stored: StoredPlan) -> str:
         return "stored"
     digest = assemble(stored.plan, [r.summary for r in results])
     digest.warnings.extend(stored.warnings)
-    return "done" if worker.store.finish(stored.job_id, stored.owner, digest) else "stored"
+    if not worker.store.finish(stored.job_id, stored.owner, digest):
+        return "stored"
+    _count_end(worker, stored.job_id, "done", None)
+    return "done"
 
 
 def _fail(worker: Worker, job_id: str, owner: str, error: JobError) -> str:
     try:
-        return "failed" if worker.store.fail(job_id, owner, error) else "aborted"
+        if not worker.store.fail(job_id, owner, error):
+            return "aborted"
     except JobStoreError:
         log.warning("could not record a failure", extra={"job_id": job_id})
         return "aborted"
+    _count_end(worker, job_id, "failed", error)
+    return "failed"
+
+
+def _count_end(worker: Worker, job_id: str, outcome: str, error: JobError | None) -> None:
+    """Counts a job this task ended (only the task whose guarded update won gets here)."""
+    metrics = worker_metrics.worker_metrics()
+    if metrics is None:
+        return
+    try:
+        job = worker.store.get(job_id, with_digest=False)
+    except JobStoreError:
+        job = None  # counted without its duration rather than not at all
+    metrics.job_ended(outcome, job.started_at if job else None, error)
 
 
 def _internal(job_id: str) -> JobError:

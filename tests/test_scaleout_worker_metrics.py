@@ -1,0 +1,141 @@
+"""A Celery worker's own /metrics (DIGEST_WORKER_METRICS_PORT), on the machine's Redis and
+PostgreSQL: a prefork worker with two pool processes, so the counts of both processes
+must be summed by the main process that serves them. Skipped when Redis or PostgreSQL
+is absent."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from service.api import create_app
+from service.config import Settings
+from tests.child_process import CELERY_WORKER, ChildProcess, child_env
+from tests.local_services import REDIS_URL, redis_up
+from tests.test_api_fakes import fake_pipeline, free_port, postgres_database, story_articles
+
+TOKENS_PER_STORY = 120
+
+
+def _samples(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample the worker serves, by name and labels."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def _wait_ended(client: TestClient, location: str, timeout_s: float = 40) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = client.get(location).json()
+        if body["status"] in ("done", "failed", "cancelled") or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The API, and one prefork worker (two processes) that serves its metrics."""
+    if not redis_up():
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (scripts/start-services.sh)")
+    folder = tmp_path_factory.mktemp("worker-metrics")
+    port = free_port()
+    with postgres_database() as url:
+        queue = f"digest-test-{uuid.uuid4().hex[:10]}"
+        settings = Settings(
+            database_url=url,
+            broker_url=REDIS_URL,
+            celery_queue=queue,
+            data_dir=folder,
+            allow_open_access=True,
+        )
+        env = child_env(
+            DIGEST_DATABASE_URL=url,
+            BROKER_URL=REDIS_URL,
+            DIGEST_CELERY_QUEUE=queue,
+            DIGEST_WORKER_COMPONENTS="tests.test_scaleout_fakes:components",
+            DIGEST_DATA_DIR=str(folder),
+            DIGEST_WORKER_METRICS_PORT=str(port),
+            DIGEST_WORKER_METRICS_HOST="127.0.0.1",
+            TEST_SUMMARY_TOKENS=str(TOKENS_PER_STORY),
+            TEST_SUMMARY_DELAY_S="0.3",  # both pool processes take stories
+        )
+        worker = ChildProcess("metrics worker", env, folder / "worker.log")
+        app = create_app(settings, pipeline=fake_pipeline(settings), warm_up=lambda: None)
+        try:
+            with TestClient(app) as client:  # migrates the database before the worker starts
+                command = [*CELERY_WORKER, "--pool", "prefork", "--concurrency", "2"]
+                command += ["--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+                worker.launch(
+                    command,
+                    lambda: "ready." in worker.log_path.read_text(errors="replace"),
+                    60.0,
+                )
+                yield {"client": client, "port": port}
+        finally:
+            worker.stop()
+            redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+def test_a_worker_serves_the_counts_of_all_its_pool_processes(setup: dict[str, Any]) -> None:
+    client, port = setup["client"], setup["port"]
+    before = _samples(port)
+    assert ("digest_jobs_ended_total", (("outcome", "done"),)) not in before
+
+    done = client.post("/v1/digests", json={"articles": story_articles(4, 2)})
+    body = _wait_ended(client, done.headers["location"])
+    assert body["status"] == "done", body
+    # nothing reads articles from the web here: every address is refused, so the job fails
+    failed = client.post("/v1/digests", json={"urls": ["http://127.0.0.1:9/story"]})
+    failure = _wait_ended(client, failed.headers["location"])
+    assert failure["status"] == "failed", failure
+
+    samples = _samples(port)
+    assert samples[("digest_jobs_ended_total", (("outcome", "done"),))] == 1
+    assert samples[("digest_jobs_ended_total", (("outcome", "failed"),))] == 1
+    reason = failure["error"]["reason"]
+    assert samples[("digest_job_failures_total", (("reason", reason),))] == 1
+    assert samples[("digest_job_duration_seconds_count", (("outcome", "done"),))] == 1
+    assert samples[("digest_job_duration_seconds_sum", (("outcome", "done"),))] > 0
+    assert samples[("digest_stories_summarized_total", (("backend", "extractive"),))] == 4
+    assert samples[("digest_story_duration_seconds_count", ())] == 4
+    prompt = (("backend", "extractive"), ("kind", "prompt"))
+    assert samples[("digest_llm_tokens_total", prompt)] == 4 * TOKENS_PER_STORY
+
+
+def test_a_worker_whose_metrics_port_is_taken_does_not_start(tmp_path: Path) -> None:
+    with socket.socket() as taken, postgres_database() as url:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = child_env(
+            DIGEST_DATABASE_URL=url,
+            BROKER_URL=REDIS_URL,
+            DIGEST_WORKER_METRICS_PORT=str(taken.getsockname()[1]),
+            DIGEST_WORKER_METRICS_HOST="127.0.0.1",
+        )
+        worker = subprocess.run(
+            [*CELERY_WORKER, "--pool", "solo"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert worker.returncode != 0
+    assert "cannot serve its metrics" in worker.stderr, worker.stderr[-2000:]
+    assert "DIGEST_WORKER_METRICS_PORT" in worker.stderr
