@@ -75,7 +75,11 @@ class Outcomes:
         self.ended: list[tuple[str, JobError | None]] = []
 
     def job_ended(
-        self, outcome: str, duration_s: float, digest: Digest | None, error: JobError | None
+        self,
+        outcome: str,
+        duration_s: float | None,
+        digest: Digest | None,
+        error: JobError | None,
     ) -> None:
         self.ended.append((outcome, error))
 
@@ -188,7 +192,10 @@ def test_a_job_orphaned_by_a_dead_process_is_resumed(engine: sa.Engine) -> None:
 
 def test_an_orphan_out_of_attempts_is_failed_with_a_reason(engine: sa.Engine) -> None:
     pipeline = Recorder()
-    store, executor = make_executor(engine, pipeline, lease_s=0.5, max_attempts=1)
+    outcomes = Outcomes()  # the metrics: no run saw this job end, recovery reports it
+    store, executor = make_executor(
+        engine, pipeline, lease_s=0.5, max_attempts=1, listener=outcomes
+    )
     job_id = submit(store, None, "orphan")
     store.claim("a-process-that-died", job_id)
     executor.start()
@@ -199,6 +206,7 @@ def test_an_orphan_out_of_attempts_is_failed_with_a_reason(engine: sa.Engine) ->
     job = store.get(job_id)
     assert job is not None and job.error is not None and job.error.reason == "interrupted"
     assert pipeline.calls == []
+    assert outcomes.ended == [("failed", job.error)]
 
 
 def test_shutdown_hands_a_running_job_to_the_next_process(engine: sa.Engine) -> None:

@@ -28,6 +28,7 @@ from tests.test_api_fakes import (
     sqlite_url,
     story_articles,
 )
+from tests.test_jobs_executor import Outcomes
 
 
 @pytest.fixture
@@ -140,12 +141,14 @@ def test_starting_the_celery_executor_fails_jobs_past_their_deadline(
     late = _planned(job_store, fanout, deadline_in_s=-1)
     on_time = _planned(job_store, fanout, deadline_in_s=60)
     settings = Settings(data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0")
-    executor = CeleryExecutor(settings, job_store)
+    outcomes = Outcomes()  # the API's metrics: no worker saw this job end
+    executor = CeleryExecutor(settings, job_store, listener=outcomes)
     executor.start()  # recovers first; nothing is queued, so nothing is sent
     executor.shutdown()
     failed = job_store.get(late.job_id)
     assert failed is not None and failed.status == "failed" and failed.error is not None
     assert failed.error.reason == "deadline" and "within 1800 s" in failed.error.detail
+    assert outcomes.ended == [("failed", failed.error)]
     running = job_store.get(on_time.job_id)
     assert running is not None and running.status == "running"
 

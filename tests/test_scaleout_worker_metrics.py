@@ -55,6 +55,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         pytest.skip("Redis is not reachable at 127.0.0.1:6379 (scripts/start-services.sh)")
     folder = tmp_path_factory.mktemp("worker-metrics")
     port = free_port()
+    shared = folder / "prometheus"  # as if another worker on this host counted here too
+    shared.mkdir()
+    (shared / "counter_1.db").write_bytes(b"another worker's counts")
     with postgres_database() as url:
         queue = f"digest-test-{uuid.uuid4().hex[:10]}"
         settings = Settings(
@@ -74,6 +77,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             DIGEST_WORKER_METRICS_HOST="127.0.0.1",
             TEST_SUMMARY_TOKENS=str(TOKENS_PER_STORY),
             TEST_SUMMARY_DELAY_S="0.3",  # both pool processes take stories
+            PROMETHEUS_MULTIPROC_DIR=str(shared),
         )
         worker = ChildProcess("metrics worker", env, folder / "worker.log")
         app = create_app(settings, pipeline=fake_pipeline(settings), warm_up=lambda: None)
@@ -86,10 +90,12 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                     lambda: "ready." in worker.log_path.read_text(errors="replace"),
                     60.0,
                 )
-                yield {"client": client, "port": port}
+                yield {"client": client, "port": port, "shared": shared}
+                assert len([p for p in shared.iterdir() if p.is_dir()]) == 1  # its own
         finally:
             worker.stop()
             redis.Redis.from_url(REDIS_URL).delete(queue)
+        assert [p.name for p in shared.iterdir()] == ["counter_1.db"]  # its own, removed
 
 
 def test_a_worker_serves_the_counts_of_all_its_pool_processes(setup: dict[str, Any]) -> None:
@@ -118,15 +124,30 @@ def test_a_worker_serves_the_counts_of_all_its_pool_processes(setup: dict[str, A
     assert samples[("digest_llm_tokens_total", prompt)] == 4 * TOKENS_PER_STORY
 
 
-def test_a_worker_whose_metrics_port_is_taken_does_not_start(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("port_taken", "directory", "said"),
+    [
+        (True, None, "cannot serve its metrics"),
+        (False, "a-file/metrics", "cannot count its metrics in"),
+    ],
+)
+def test_a_worker_that_cannot_serve_its_metrics_does_not_start(
+    tmp_path: Path, port_taken: bool, directory: str | None, said: str
+) -> None:
+    """A directory it cannot write had let the worker start, then failed every story."""
+    (tmp_path / "a-file").write_text("not a directory")
+    extra = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / directory)} if directory else {}
     with socket.socket() as taken, postgres_database() as url:
         taken.bind(("127.0.0.1", 0))
-        taken.listen()
+        if port_taken:
+            taken.listen()
+        port = taken.getsockname()[1] if port_taken else free_port()
         env = child_env(
             DIGEST_DATABASE_URL=url,
             BROKER_URL=REDIS_URL,
-            DIGEST_WORKER_METRICS_PORT=str(taken.getsockname()[1]),
+            DIGEST_WORKER_METRICS_PORT=str(port),
             DIGEST_WORKER_METRICS_HOST="127.0.0.1",
+            **extra,
         )
         worker = subprocess.run(
             [*CELERY_WORKER, "--pool", "solo"],
@@ -137,5 +158,5 @@ def test_a_worker_whose_metrics_port_is_taken_does_not_start(tmp_path: Path) -> 
             timeout=60,
         )
     assert worker.returncode != 0
-    assert "cannot serve its metrics" in worker.stderr, worker.stderr[-2000:]
+    assert said in worker.stderr, worker.stderr[-2000:]
     assert "DIGEST_WORKER_METRICS_PORT" in worker.stderr

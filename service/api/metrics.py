@@ -77,7 +77,11 @@ class Metrics:
             self.errors.labels(str(status)).inc()
 
     def job_ended(
-        self, outcome: str, duration_s: float, digest: Digest | None, error: JobError | None
+        self,
+        outcome: str,
+        duration_s: float | None,
+        digest: Digest | None,
+        error: JobError | None,
     ) -> None:
         self.job_metrics.job_ended(outcome, duration_s, digest, error)
 

@@ -23,6 +23,7 @@ from service.config import Settings
 from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY, make_celery
 from service.jobs.executor import every_half_lease
 from service.jobs.fanout import FanoutStore, StalledFanout, deadline_error
+from service.jobs.runner import JobListener, report_failure
 from service.jobs.store import JobStore, JobStoreError
 
 log = logging.getLogger("service.jobs")
@@ -33,9 +34,12 @@ _FAR = datetime.max.replace(tzinfo=UTC)
 class CeleryExecutor:
     """Jobs run on Celery workers; this process only sends ids and recovers."""
 
-    def __init__(self, settings: Settings, store: JobStore) -> None:
+    def __init__(
+        self, settings: Settings, store: JobStore, listener: JobListener | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.listener = listener  # told of the jobs this process fails (metrics)
         self.fanout = FanoutStore(store.engine)
         self.app = make_celery(settings)
         self._stopping = threading.Event()
@@ -107,12 +111,15 @@ class CeleryExecutor:
             for job_id, owner in self.fanout.overdue(datetime.now(UTC)):
                 if self.store.fail(job_id, owner, deadline_error(self.settings)):
                     log.warning("job passed its deadline", extra={"job_id": job_id})
+                    report_failure(self.store, self.listener, job_id)
             recovery = self.store.recover()
         except JobStoreError:
             return
         except Exception:
             log.exception("job recovery failed")
             return
+        for job_id in recovery.failed:
+            report_failure(self.store, self.listener, job_id)
         for job_id in recovery.requeued:
             self.submit(job_id)
         self._send_again()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from service.config import Settings
-from service.jobs.runner import JobRunner
+from service.jobs.runner import JobRunner, report_failure
 from service.jobs.store import JobStore, JobStoreError
 
 log = logging.getLogger("service.jobs")
@@ -136,6 +136,8 @@ class InProcessExecutor:
                 "recovered jobs whose server stopped",
                 extra={"requeued": recovery.requeued, "failed": recovery.failed},
             )
+        for job_id in recovery.failed:
+            report_failure(self.store, self.runner.listener, job_id)
         if recovery.requeued:
             with self._wake:
                 self._pending += len(recovery.requeued)
@@ -148,5 +150,5 @@ def make_executor(settings: Settings, store: JobStore, runner: JobRunner) -> Exe
     if settings.broker_url:
         from service.jobs.celery_executor import CeleryExecutor
 
-        return CeleryExecutor(settings, store)
+        return CeleryExecutor(settings, store, listener=runner.listener)
     return InProcessExecutor(store, runner, workers=settings.job_workers)

@@ -42,11 +42,17 @@ class JobMetrics:
         )
 
     def job_ended(
-        self, outcome: str, duration_s: float, digest: Digest | None, error: JobError | None
+        self,
+        outcome: str,
+        duration_s: float | None,
+        digest: Digest | None,
+        error: JobError | None,
     ) -> None:
-        """A job ended; its summaries' usage is counted here unless counted per story."""
+        """A job ended (its duration unknown: None); its summaries' usage is counted here
+        unless counted per story."""
         self.jobs.labels(outcome).inc()
-        self.job_duration.labels(outcome).observe(max(duration_s, 0.0))
+        if duration_s is not None:
+            self.job_duration.labels(outcome).observe(max(duration_s, 0.0))
         if error is not None:
             self.job_failures.labels(error.reason).inc()
         for cluster in digest.clusters if digest else []:

@@ -43,11 +43,34 @@ class DigestFunction(Protocol):
 
 
 class JobListener(Protocol):
-    """Told about every job that ends here (metrics)."""
+    """Told about every job that ends here (metrics); `duration_s` None when unknown."""
 
     def job_ended(
-        self, outcome: str, duration_s: float, digest: Digest | None, error: JobError | None
+        self,
+        outcome: str,
+        duration_s: float | None,
+        digest: Digest | None,
+        error: JobError | None,
     ) -> None: ...
+
+
+def report_failure(store: JobStore, listener: JobListener | None, job_id: str) -> None:
+    """Tell `listener` about a job failed outside any run (its deadline passed, or it was
+    interrupted too often): no runner saw it end, and it would be counted nowhere."""
+    if listener is None:
+        return
+    try:
+        job = store.get(job_id, with_digest=False)
+    except JobStoreError:
+        job = None
+    if job is None or job.status != "failed":
+        return
+    took = (
+        (job.finished_at - job.started_at).total_seconds()
+        if job.started_at and job.finished_at
+        else None
+    )
+    listener.job_ended("failed", took, None, job.error)
 
 
 class JobAborted(Exception):

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_shutdown
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
@@ -59,6 +59,11 @@ class Worker:
     embedder: Embedder
     summarizer: Summarizer | None
     owner: str
+
+
+@worker_shutdown.connect
+def _remove_metrics_directory(**_: object) -> None:
+    worker_metrics.remove_counting_directory()
 
 
 @worker_init.connect
@@ -210,11 +215,13 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
         except Exception:
             log.exception("story crashed", extra={"job_id": job_id, "story": index})
             return _fail(worker, job_id, stored.owner, _internal(job_id))
+        took = time.monotonic() - began
+        worker_metrics.count(lambda m: m.summarized(summary))  # paid for, stored or not
         hostname = str(self.request.hostname or worker.owner)
-        if not worker.fanout.record(stored, index, hostname, summary):
+        if worker.fanout.record(stored, index, hostname, summary):
+            worker_metrics.count(lambda m: m.stored(summary, took))
+        else:
             log.info("story already summarized (redelivery)", extra={"job_id": job_id})
-        elif metrics := worker_metrics.worker_metrics():
-            metrics.story_summarized(summary, time.monotonic() - began)
     return _finish_if_complete(worker, stored)
 
 
@@ -250,14 +257,15 @@ def _fail(worker: Worker, job_id: str, owner: str, error: JobError) -> str:
 
 def _count_end(worker: Worker, job_id: str, outcome: str, error: JobError | None) -> None:
     """Counts a job this task ended (only the task whose guarded update won gets here)."""
-    metrics = worker_metrics.worker_metrics()
-    if metrics is None:
-        return
-    try:
-        job = worker.store.get(job_id, with_digest=False)
-    except JobStoreError:
-        job = None  # counted without its duration rather than not at all
-    metrics.job_ended(outcome, job.started_at if job else None, error)
+
+    def ended(metrics: worker_metrics.WorkerMetrics) -> None:
+        try:
+            job = worker.store.get(job_id, with_digest=False)
+        except JobStoreError:
+            job = None  # counted without its duration rather than not at all
+        metrics.job_ended(outcome, job.started_at if job else None, error)
+
+    worker_metrics.count(ended)
 
 
 def _internal(job_id: str) -> JobError:
