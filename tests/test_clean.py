@@ -146,3 +146,41 @@ def test_reference_markers_glued_to_a_word_are_cut() -> None:
         "It ended 3[1] after penalties.",
     ]:
         assert clean_text(text) == text
+
+
+def test_html_given_as_text_is_read_as_text_without_its_scripts() -> None:
+    """A body field holding HTML had reached the summary tags and all, <script> included."""
+    raw = (
+        '<div class="article"><script>alert("x")</script><style>p { color: red }</style>'
+        "<p>Alberto <b>Contador</b> of Spain has won the Tour de France.</p>"
+        "<p>He beat Cadel Evans by 23 seconds in Paris.</p></div>"
+    )
+    cleaned = clean_text(raw)
+    assert cleaned.split("\n") == [
+        "Alberto Contador of Spain has won the Tour de France.",
+        "",
+        "He beat Cadel Evans by 23 seconds in Paris.",
+    ]
+
+
+def test_entities_are_decoded_and_plain_text_with_brackets_is_kept() -> None:
+    assert clean_text("AT&amp;T said it&#39;s done&nbsp;today.") == "AT&T said it's done today."
+    for plain in ("Prices rose where a < b and c > d, R&D said.", "Use 3 < 4 > 2 & more."):
+        assert clean_text(plain) == plain
+
+
+def test_what_sources_wrote_is_kept_but_controls_and_odd_spaces_go() -> None:
+    """NFKC had turned "5×10⁶" into "5×106" and a Chinese "，" into ","."""
+    for written in (
+        "Damage is put at 5×10⁶ euros.",
+        "The lake covers 300 km².",
+        "台风登陆，风力很大。",
+    ):
+        assert clean_text(written) == written
+    assert clean_text("It ended\u2026 in a draw\u00a0at 2\u202f000 fans.") == (
+        "It ended... in a draw at 2 000 fans."
+    )
+    assert (
+        clean_text("The \x07bell\x00 rang, the \ufb01nal \x1b[0mone.")
+        == "The bell rang, the final one."
+    )

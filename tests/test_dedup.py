@@ -1,6 +1,6 @@
 from service.models import Article
 from service.pipeline.dedup import drop_duplicates
-from tests.stories import STRIKE_B, STRIKE_C
+from tests.stories import COMET, STRIKE_B, STRIKE_C
 
 
 def test_exact_and_trimmed_copies_fold_into_the_fullest() -> None:
@@ -30,3 +30,32 @@ def test_short_identical_texts() -> None:
         Article(id="3", text="Bye now."),
     ]
     assert [a.id for a in drop_duplicates(articles)] == ["1", "3"]
+
+
+def test_a_roundup_that_contains_stories_does_not_swallow_them() -> None:
+    """A briefing pasting wire stories together is not a copy of each: folding them into
+    it had turned three stories into one, cited to the briefing alone."""
+    roundup = f"Morning briefing.\n{STRIKE_B}\n{COMET}\n{STRIKE_C}"
+    articles = [
+        Article(id="briefing", title="Morning briefing", text=roundup, source="Daily"),
+        Article(id="strike", title="Strike", text=STRIKE_B, source="Wire"),
+        Article(id="comet", title="Comet", text=COMET, source="Wire"),
+    ]
+    kept = drop_duplicates(articles)
+    assert [a.id for a in kept] == ["briefing", "strike", "comet"]
+    assert all(not a.duplicates for a in kept)
+
+
+def test_copies_fold_into_an_article_they_copy_not_through_a_chain() -> None:
+    """b shares 8 of 10 sentences with a, and c 8 of 10 with b, but c only 6 with a:
+    union-find had folded c into a through b."""
+    words = "harbour cranes ferry tides cargo pilots quay storm berth crews tug bay anchor gulls"
+    facts = [
+        f"Report {w} item {k} notes the {w} changed again today."
+        for k, w in enumerate(words.split())
+    ]
+    a, b, c = (" ".join(facts[start : start + 10]) for start in (0, 2, 4))
+    articles = [Article(id=k, text=t) for k, t in (("a", a), ("b", b), ("c", c))]
+    kept = drop_duplicates(articles)
+    assert [k.id for k in kept] == ["a", "c"]
+    assert [r.id for r in kept[0].duplicates] == ["b"] and kept[1].duplicates == []

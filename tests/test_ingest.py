@@ -352,3 +352,20 @@ def test_a_line_separator_inside_a_jsonl_string_is_no_line_break(tmp_path: Path)
         b'{"id": "x", "text": "One."}\r{"text": "Caf\xe9."}\r{"id": "z", "text": "3."}'
     )
     assert [a.id for a in load_paths([old_mac], skip_invalid=True).articles] == ["x", "z"]
+
+
+def test_short_fields_lose_their_markup_and_control_characters() -> None:
+    """A NUL cannot be stored in PostgreSQL; a BEL in a title reached the heading."""
+    record = {
+        "id": "a\x00b",
+        "title": "<b>Storm</b> closes ports &amp; roads\x07",
+        "source": "Daily\x00 <i>Post</i>",
+        "url": "https://example.com/x\x00",
+        "text": "<p>The storm closed three ports on Tuesday.</p>",
+    }
+    article = record_to_article(record, default_id="x", location="x")
+    assert article.id == "ab"
+    assert article.title == "Storm closes ports & roads"
+    assert article.source == "Daily Post"
+    assert article.url == "https://example.com/x"
+    assert article.text == "The storm closed three ports on Tuesday."

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from service.pipeline.markup import without_markup
+
 # Whole lines that are page furniture, not story: photo credits, cross-links,
 # share/subscribe prompts, tweet embeds, bylines glued on by scrapers.
 _BOILERPLATE_LINE = re.compile(
@@ -95,7 +97,14 @@ _BYLINE_GLUED = re.compile(
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4})"
     r"\s+(?=[A-Z\"“])"
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_COMPATIBILITY = str.maketrans(
+    {"\u2026": "...", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+     "\ufb04": "ffl", "\u2011": "-", "\ufeff": None}
+)  # fmt: skip
+# terminal colour codes, C0 and C1 controls but tab and line ends (a NUL cannot even be
+# stored in PostgreSQL)
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"\w+")
 
 
@@ -117,9 +126,18 @@ def is_boilerplate(line: str) -> bool:
     )
 
 
+def normalise_unicode(text: str) -> str:
+    """NFC, control characters out, and only the compatibility forms the rules read
+    ("…" as "...", ligatures, odd spaces). Not NFKC: it rewrote what sources wrote
+    ("5×10⁶ euros" became "5×106", "300 km²" "300 km2", "½" "1⁄2", a Chinese "，" a ",")."""
+    text = unicodedata.normalize("NFC", text).translate(_COMPATIBILITY)
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def clean_text(text: str) -> str:
-    """Normalise Unicode and whitespace and drop boilerplate lines; paragraphs stay apart."""
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """Normalise Unicode and whitespace, read HTML as text, and drop boilerplate lines;
+    paragraphs stay apart."""
+    text = without_markup(normalise_unicode(text))
     kept: list[str] = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", _REFERENCE_MARK.sub("", line)).strip()

@@ -4,7 +4,11 @@ In: articles. Out: the kept articles (input order), each listing the copies
 folded into it in `duplicates`, so the outlets that ran the wire story still
 show as sources. Two articles are copies when their word 3-gram shingles
 overlap heavily: exact copies, copies with a different headline or byline, and
-trimmed copies (one contains most of the other).
+trimmed copies (one contains most of the other, and is at least half of it). An
+article that merely contains another (a roundup of three wire stories) is not
+its copy: folding the wire stories into it had lost them as stories of their own.
+Each copy is folded into a kept article it is a copy of, never through a chain of
+copies of copies (A ~ B ~ C with A and C unlike).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from service.models import Article, SourceRef
 from service.pipeline.clean import plain_words
 
 DEFAULT_CONTAINMENT = 0.8
+# ... of the shorter text's shingles; and the shorter must cover this share of the longer
+MIN_COVERAGE = 0.5
 
 
 def _shingle_matrix(texts: list[str]):  # type: ignore[no-untyped-def]
@@ -51,7 +57,7 @@ def find_duplicate_pairs(
             if texts[i] == texts[j]:
                 pairs.append((int(i), int(j)))
             continue
-        if shared / smaller >= containment:
+        if shared / smaller >= containment and shared / max(sizes[i], sizes[j]) >= MIN_COVERAGE:
             pairs.append((int(i), int(j)))
     # very short texts have no 3-grams: compare them whole
     short = [k for k, size in enumerate(sizes) if size == 0]
@@ -69,34 +75,31 @@ def _ref(article: Article) -> SourceRef:
 def drop_duplicates(
     articles: list[Article], containment: float = DEFAULT_CONTAINMENT
 ) -> list[Article]:
-    """Keep one article per group of copies (the longest), recording the others on it."""
-    parent = list(range(len(articles)))
+    """Keep one article per group of copies (the longest), recording the others on it.
 
-    def find(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    Longest first, each article joins the first kept article it is a copy of, or is
+    kept itself: every folded article is a copy of the one that stands for it."""
+    copies: dict[int, set[int]] = {}
     for i, j in find_duplicate_pairs(articles, containment):
-        root_i, root_j = find(i), find(j)
-        if root_i != root_j:
-            parent[max(root_i, root_j)] = min(root_i, root_j)
-
-    groups: dict[int, list[int]] = {}
-    for k in range(len(articles)):
-        groups.setdefault(find(k), []).append(k)
-
+        copies.setdefault(i, set()).add(j)
+        copies.setdefault(j, set()).add(i)
+    lengths = [len(plain_words(a.text)) for a in articles]
+    order = sorted(range(len(articles)), key=lambda k: (-lengths[k], k))
+    folded: dict[int, list[int]] = {}  # kept index -> its copies, in the order folded
+    for k in order:
+        home = next((kept for kept in folded if kept in copies.get(k, ())), None)
+        if home is None:
+            folded[k] = []
+        else:
+            folded[home].append(k)
     kept: dict[int, Article] = {}
-    for members in groups.values():
-        best = max(members, key=lambda k: (len(plain_words(articles[k].text)), -k))
-        others = [articles[k] for k in members if k != best]
+    for best, members in folded.items():
         article = articles[best]
-        if others:
+        if members:
             refs = list(article.duplicates)
-            for other in others:
-                refs.append(_ref(other))
-                refs.extend(other.duplicates)
+            for other in sorted(members):
+                refs.append(_ref(articles[other]))
+                refs.extend(articles[other].duplicates)
             article = article.model_copy(update={"duplicates": refs})
         kept[best] = article
     return [kept[k] for k in sorted(kept)]

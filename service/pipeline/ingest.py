@@ -25,7 +25,8 @@ from pydantic import ValidationError
 
 from service.errors import EmptyInputError, IngestError
 from service.models import Article
-from service.pipeline.clean import clean_text, plain_words
+from service.pipeline.clean import clean_text, normalise_unicode, plain_words
+from service.pipeline.markup import without_markup
 
 _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "doc_id", "article_id", "uid", "guid"),
@@ -91,6 +92,13 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
+def _field(record: Mapping[str, Any], name: str, *, markup: bool = False) -> str:
+    """A short field as text, its control characters out (and its HTML, if `markup`);
+    "" when absent."""
+    text = normalise_unicode(_as_text(_pick(record, name)) or "")
+    return " ".join(without_markup(text).split()) if markup else text
+
+
 def _parse_date(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
@@ -129,22 +137,22 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
             location=location,
             hint="give every article its text, or pass --skip-invalid to leave such records out",
         )
-    title = " ".join((_as_text(_pick(record, "title")) or "").split())  # one line
+    title = " ".join(_field(record, "title", markup=True).split())  # one line
     if title:
         text = _without_repeated_headline(text, title)
     else:
         title = _first_line(text)
-    article_id = _as_text(_pick(record, "id")) or default_id
+    article_id = _field(record, "id") or default_id
     try:
         published_at = _parse_date(_pick(record, "published_at")) or dateline(text)
         return Article(
             id=article_id.strip() or default_id,
             title=title[:_MAX_TITLE_CHARS],
             text=text,
-            url=_as_text(_pick(record, "url")),
-            source=_as_text(_pick(record, "source")),
+            url=_field(record, "url") or None,
+            source=_field(record, "source", markup=True) or None,
             published_at=published_at,
-            language=_as_text(_pick(record, "language")),
+            language=_field(record, "language") or None,
         )
     except ValidationError as exc:  # translate at the edge
         raise IngestError(f"invalid record: {exc.errors()[0]['msg']}", location=location) from exc

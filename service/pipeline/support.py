@@ -17,6 +17,10 @@ Two questions, two strengths of evidence:
   five sentences closest to it. Counted over the whole article, a long report on the
   same story has most of the story's words somewhere, and "Iran would release the
   sailors" was corroborated by an article about Iran suspending their release.
+A grounding article must also name every person, place and body the sentence names
+(anywhere in it; "Brazilian" finds "Brazil"): an answer that moved the crash off "the
+coast of Nigeria", or credited "a search team from Mexico", kept the story's words and a
+high cosine, and was accepted.
 Either way the article must write every number, weekday and ordinal ("fourth
 anniversary") of the sentence ("8pm" counts as 8) in one of its five sentences closest
 to it, and a negated sentence ("would not be released") needs a negation among them
@@ -36,6 +40,7 @@ check an LLM's citations.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Hashable
 from collections.abc import Set as AbstractSet
@@ -46,7 +51,7 @@ from functools import cached_property
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from service.pipeline.entities import weekdays_mentioned
+from service.pipeline.entities import named_entities, weekdays_mentioned
 from service.pipeline.sentences import Sentence
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
@@ -56,6 +61,8 @@ SEMANTIC_THRESHOLD = 0.6  # corroborated: cosine of the closest sentence ...
 CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also for paraphrase)
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
+_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[A-Z][\w.'’&-]*\s*)+")
+_TITLE_CASE = re.compile(r"\b[A-Z][a-z\u00df-\u00ff]+\b")
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
@@ -111,6 +118,19 @@ def must_match(text: str) -> set[str]:
     return numbers(text) | weekdays_mentioned(text) | ordinals
 
 
+def checked_names(text: str) -> set[str]:
+    """The proper names a grounding article must write (lower-cased): names in title case,
+    outside "according to <source>". Not acronyms, which have many spellings ("UN",
+    "U.N.", "United Nations")."""
+    text = _ACCORDING_TO.sub(" ", text)  # who says it is the citation's business
+    title_case = {t.lower() for t in _TITLE_CASE.findall(text)}
+    return {
+        n
+        for n in named_entities(text)
+        if n in title_case and len(n) > 2 and n not in ENGLISH_STOP_WORDS
+    }
+
+
 def negated(text: str) -> bool:
     """Whether the text says something is not so ("not", "never", "didn't", "no one")."""
     return bool(_NEGATION.search(text))
@@ -132,6 +152,7 @@ class SupportFeatures:
     missing_numbers: int  # numbers, weekdays, ordinals of the claim not in its closest sentences
     missing_negation: bool = False  # the claim is negated; its closest sentences there are not
     near_word_coverage: float | None = None  # ... in its closest sentences (None: as above)
+    missing_names: int = 0  # proper names of the claim the article never writes
 
     @property
     def _contradicted(self) -> bool:
@@ -141,6 +162,8 @@ class SupportFeatures:
     @property
     def grounds(self) -> bool:
         """The article says it: the strict test a sentence must pass with some article."""
+        if self.missing_names:
+            return False
         paraphrase = (
             self.similarity >= PARAPHRASE_THRESHOLD
             and self.word_coverage >= CORROBORATION_LEXICAL_THRESHOLD
@@ -218,6 +241,7 @@ class ClusterEvidence:
         words = content_words(text)
         pairs = word_pairs(text)
         nums = must_match(text)
+        names = checked_names(text)
         negation = negated(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
@@ -245,9 +269,25 @@ class ClusterEvidence:
                 near_word_coverage=_coverage(
                     words, set().union(*(self.sentence_words[i] for i in near.get(aid, [])))
                 ),
+                missing_names=sum(not self._names(aid, n) for n in names),
             )
             for aid in ids
         }
+
+    @cached_property
+    def _sorted_vocab(self) -> dict[str, list[str]]:
+        return {aid: sorted(words) for aid, words in self.vocab.items()}
+
+    def _names(self, article_id: str, name: str) -> bool:
+        """Whether the article writes `name`, or a word it comes from or that comes from it
+        ("Iranian" and "Iran", "Brazil" and "Brazilian")."""
+        vocab = self.vocab[article_id]
+        if name in vocab or any(name[:k] in vocab for k in range(4, len(name))):
+            return True
+        stem = name[: max(4, len(name) - 3)]
+        words = self._sorted_vocab[article_id]
+        at = bisect.bisect_left(words, stem)
+        return at < len(words) and words[at].startswith(stem)
 
     def _similarities(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every sentence of the cluster to `vector`."""

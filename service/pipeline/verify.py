@@ -62,13 +62,32 @@ from service.pipeline.neutrality import (
 from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
 
+_MACHINE = (
+    r"(?:ai|a\.i\.|llms?|language models?|(?:ai |virtual )?assistants?|chatbots?|bots?"
+    r"|summari[sz]ers?|(?:ai |language )?models?|gpts?|crawlers?)"
+)
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}"
-    r"\b(?:instructions?|prompts?|rules|guidelines|the above|everything)\b"
-    r"|\bsystem prompt\b|\bas an ai\b|\bjailbreak"
-    r"|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|chatbot|llm)\b"
-    r"|\b(?:summar(?:y|izer|iser)|assistant|language model|chatbot|ai|llm)s?\b[^.!?]{0,40}"
-    r"\b(?:must|should|shall|will)\b[^.!?]{0,20}\b(?:say|write|state|include|report|claim|begin|start|end)\b",
+    # "ignore previous instructions": the object is a prompt's, not "the new speed rules"
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|of\s+)?(?:the\s+)?"
+    r"(?:(?:previous|prior|above|earlier|preceding|foregoing|your|these|those|system|original"
+    r"|other|all)\s+)+(?:instructions?|prompts?|rules|guidelines|directions|directives)\b"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+of\s+)?(?:everything\s+)?(?:the\s+)?above\b"
+    r"|\bignore\s+everything\b|\bsystem prompt\b|\bas an ai\b|\bjailbreak"
+    rf"|\byou are (?:now )?(?:an? )?{_MACHINE}\b"
+    # a note addressed to a model: "Note to AI summarizers:", "AI assistants reading this"
+    rf"|\b(?:note|message|attention|instructions?|memo)\s*(?:to|for)\s+(?:all\s+|any\s+)?"
+    rf"(?:the\s+)?{_MACHINE}\b"
+    rf"|\b{_MACHINE}\s+(?:reading|processing|summari[sz]ing|parsing|crawling|seeing|"
+    r"ingesting|scraping)\s+this\b"
+    r"|\bwhen\s+(?:you\s+(?:are\s+)?)?summari[sz](?:e|ing)\s+this\b"
+    r"|\bplease\s+(?:tell|inform|assure)\b|\b(?:tell|inform)\s+your\s+(?:readers|users)\b"
+    # "Summarizers must write that ...": not "the AI model will start shipping in May"
+    r"|\b(?:ai|llms?|language models?|assistants?|chatbots?|summari[sz]ers?)\b[^.!?]{0,40}"
+    r"\b(?:must|should|shall)\b[^.!?]{0,20}"
+    r"\b(?:say|write|state|claim|tell|mention|describe|call|praise|recommend)\b"
+    # "The summary must say that ...", not "every safety summary must include the number"
+    r"|\bsummar(?:y|ies)\b[^.!?]{0,30}\b(?:must|should|shall)\b[^.!?]{0,20}"
+    r"\b(?:say|write|state|claim|begin|start|end|mention|tell)\b",
     re.IGNORECASE,
 )
 _REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
@@ -133,12 +152,14 @@ class Verifier:
         dropped = list(summary.dropped)
         removed: list[int] = []
         reattributed = 0
-        pending: list[tuple[str, str, list[int], str]] = []  # original, text, citations, claim
+        # original, text, citations, claim, and the instruction it echoes (if any)
+        pending: list[tuple[str, str, list[int], str, str | None]] = []
         for sentence in summary.sentences:
             text = " ".join(sentence.text.split())
             valid = [n for n in dict.fromkeys(sentence.citations) if 1 <= n <= len(articles)]
             removed += [n for n in sentence.citations if not 1 <= n <= len(articles)]
             reason = self._reject(text, found)
+            echo = self._echo(text, found) if reason is None else None
             if reason is None:
                 reworded = neutralise(text)
                 if reworded is None:
@@ -152,14 +173,17 @@ class Verifier:
             if reason is not None:
                 dropped.append(DroppedSentence(text=sentence.text, reason=reason))
                 continue
-            pending.append((sentence.text, text, valid, claim_of(text, outlets)))
+            pending.append((sentence.text, text, valid, claim_of(text, outlets), echo))
 
         judged = self._judge(
-            [(text, valid, claim) for _, text, valid, claim in pending], found, articles
+            [(text, valid, claim) for _, text, valid, claim, _ in pending], found, articles
         )
-        for (original, text, _, _), (citations, moved, reason) in zip(pending, judged, strict=True):
+        for (original, text, *_, echo), (citations, moved, reason) in zip(
+            pending, judged, strict=True
+        ):
             if citations is None:
-                dropped.append(DroppedSentence(text=original, reason=reason))
+                # an echo of a planted instruction stands only if an article says it too
+                dropped.append(DroppedSentence(text=original, reason=echo or reason))
                 continue
             reattributed += moved
             kept.append(
@@ -273,16 +297,22 @@ class Verifier:
             return "empty sentence"
         if looks_like_instruction(text):
             return "reads as an instruction, not a fact from the articles"
-        words = content_words(text)
-        for number, instruction in found.instructions:
-            if len(words & instruction) >= max(2, _ECHO_OVERLAP * len(words)):
-                return f"repeats an instruction found inside article [{number}]"
         if is_commentary(text):
             return (
                 "reads as the writer's opinion, not a reported fact (such as 'X reflects Y's "
                 "commitment to ...'); it could stand only attributed: 'According to <outlet>, "
                 "...'"
             )
+        return None
+
+    @staticmethod
+    def _echo(text: str, found: _Evidence) -> str | None:
+        """Which article's planted instruction the sentence repeats, if any: it is dropped
+        unless the articles' own text (without the instruction) supports it."""
+        words = content_words(text)
+        for number, instruction in found.instructions:
+            if len(words & instruction) >= max(2, _ECHO_OVERLAP * len(words)):
+                return f"repeats an instruction found inside article [{number}]"
         return None
 
     def _evidence(self, articles: list[Article]) -> _Evidence:
