@@ -20,7 +20,7 @@ from service.backends.summarizers.registry import get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
 from service.models import Article, Digest, InputFailure
-from service.pipeline.ingest import load_paths
+from service.pipeline.ingest import load_paths, oversized
 from service.pipeline.render import render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
 from service.pipeline.verify import remembering
@@ -228,6 +228,11 @@ def _check_writable(output: Path) -> None:
             raise InputError(f"--output {output}: not writable", hint="choose another place")
         return
     folder = target.parent if str(target.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"--output {output}: {folder} is a file, not a folder",
+            hint="give a file name in a folder",
+        )
     if not folder.is_dir():
         raise InputError(
             f"--output {output}: the folder {folder} does not exist", hint="create it first"
@@ -296,8 +301,8 @@ def _read_inputs(
                 raise
             warnings.append(exc.user_message)  # the URLs or saved pages may still give some
         else:
-            articles += ingested.articles
-            warnings = list(ingested.warnings)
+            articles += _within_size(ingested.articles, skip_invalid, warnings)
+            warnings = list(ingested.warnings) + warnings
     if urls:
         with _bars(quiet) as bars:
             collected = web.collect(urls, since=window, progress=_ProgressBars(bars, quiet=quiet))
@@ -310,6 +315,24 @@ def _read_inputs(
     if not articles:
         raise EmptyInputError("no article could be read from the inputs given (see the warnings)")
     return articles, failures, warnings
+
+
+def _within_size(articles: list[Article], skip_invalid: bool, warnings: list[str]) -> list[Article]:
+    """The articles, refusing (or with --skip-invalid, leaving out) one over
+    DIGEST_MAX_ARTICLE_BYTES, as the API does: a 50 MB record took minutes and gigabytes,
+    and swallowed the small articles beside it as its "copies"."""
+    limit = get_settings().max_article_bytes
+    too_big = {article.id: size for _, article, size in oversized(articles, limit)}
+    for article_id, size in too_big.items():
+        message = f"article {article_id!r} has {size} bytes of text; the limit is {limit}"
+        if not skip_invalid:
+            raise InputError(
+                message,
+                hint="give the story's text without page furniture, raise "
+                "DIGEST_MAX_ARTICLE_BYTES, or pass --skip-invalid to leave it out",
+            )
+        warnings.append(f"skipped {message}")
+    return [a for a in articles if a.id not in too_big]
 
 
 def _output_target(path: Path) -> tuple[Path, bool]:

@@ -9,10 +9,10 @@ Slack renderings show as `[n]`; `article_ids` says the same with ids.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = "1"
 
@@ -42,6 +42,15 @@ class Article(BaseModel):
         default_factory=list,
         description="Exact or near-duplicate copies dropped in favour of this article.",
     )
+
+    @field_validator("published_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """A date without a zone is read as UTC, so every date of a digest carries one:
+        "2007-07-29T00:00:00" beside "...Z" broke code that compares them."""
+        if moment is None or moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=UTC)
 
     @property
     def outlet(self) -> str | None:

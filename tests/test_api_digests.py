@@ -346,7 +346,7 @@ def test_a_bad_article_is_named_and_its_hint_is_for_http_callers(make_client: Ca
     dated = client.post("/v1/digests", json=_article(published_at=1e300))
     assert dated.status_code == 422
     assert dated.json()["detail"].startswith("articles[0]: date 1e+300 is not a Unix timestamp")
-    assert "give an ISO 8601 or RFC 822 date or Unix seconds" in dated.json()["detail"]
+    assert "give an ISO 8601 date (2007-07-29), an RFC 822 one" in dated.json()["detail"]
     # a date that cannot be read is refused, not dropped without a word
     vague = client.post("/v1/digests", json=_article(published_at="yesterday"))
     assert vague.status_code == 422

@@ -233,3 +233,37 @@ def test_output_to_the_process_streams_is_written_into_and_a_link_loop_is_refuse
     news = str(_strike_file(tmp_path))
     result = runner.invoke(app, ["summarize", news, "-o", str(tmp_path / "loop_a"), "-q"])
     assert result.exit_code == 2 and "cannot be followed" in result.stderr
+
+
+def test_an_output_path_under_a_file_says_it_is_a_file(tmp_path: Path) -> None:
+    existing = tmp_path / "digest.md"
+    existing.write_text("kept\n")
+    refused = runner.invoke(
+        app, ["summarize", str(_strike_file(tmp_path)), "-o", f"{existing}/x.md", "-q"]
+    )
+    assert refused.exit_code == 2
+    assert "is a file, not a folder" in refused.stderr and existing.read_text() == "kept\n"
+
+
+def test_an_article_over_the_size_limit_is_refused_or_left_out_as_the_api_does(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A 50 MB record took minutes and gigabytes, and folded the small ones in as copies."""
+    from service.config import get_settings
+
+    monkeypatch.setenv("DIGEST_MAX_ARTICLE_BYTES", "2000")
+    get_settings.cache_clear()
+    try:
+        path = _strike_file(tmp_path)
+        with path.open("a") as out:
+            out.write("\n" + json.dumps({"id": "huge", "text": "A long day at sea. " * 200}))
+        refused = runner.invoke(app, ["summarize", str(path), "-q"])
+        assert refused.exit_code == 2
+        assert "article 'huge' has 3799 bytes of text; the limit is 2000" in refused.stderr
+        skipped = runner.invoke(app, ["summarize", str(path), "-q", "--skip-invalid", "-f", "json"])
+        assert skipped.exit_code == 0, skipped.stderr
+        digest = Digest.model_validate_json(skipped.stdout)
+        assert "huge" not in {a.id for a in digest.articles}
+        assert "skipped article 'huge'" in skipped.stderr
+    finally:
+        get_settings.cache_clear()

@@ -369,3 +369,87 @@ def test_short_fields_lose_their_markup_and_control_characters() -> None:
     assert article.source == "Daily Post"
     assert article.url == "https://example.com/x"
     assert article.text == "The storm closed three ports on Tuesday."
+
+
+def test_a_csv_or_tsv_file_is_read_a_row_an_article(tmp_path: Path) -> None:
+    """A spreadsheet export had been read as one article mixing every row."""
+    table = _write(
+        tmp_path / "news.csv",
+        'id,title,text,source\n1,Strike,"Dock workers walked out, the union said.",Wire\n'
+        "2,Comet,Astronomers found a new comet on Friday.,Sky News\n",
+    )
+    tabbed = _write(tmp_path / "more.tsv", "headline\tbody\nFerry\tThe ferry resumed service.\n")
+    loaded = load_paths([table, tabbed]).articles
+    assert [(a.id, a.title, a.source) for a in loaded] == [
+        ("1", "Strike", "Wire"),
+        ("2", "Comet", "Sky News"),
+        ("a3", "Ferry", None),
+    ]
+    assert loaded[0].text == "Dock workers walked out, the union said."
+    assert [a.id for a in load_paths([tmp_path]).articles] == ["a1", "1", "2"]  # folders too
+
+
+def test_office_pdf_and_archive_files_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.7 \x00\x01binary")
+    with pytest.raises(IngestError, match=r"a \.pdf file is not read") as refused:
+        load_paths([pdf])
+    assert "JSON, JSONL or CSV" in (refused.value.hint or "")
+
+
+def test_utf16_with_its_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Windows PowerShell writes UTF-16; the error had said to convert from Latin-1."""
+    record = {"text": "Café owners in Zürich reopened on Monday.", "title": "Zürich"}
+    for name in ("a.json", "b.jsonl"):
+        path = tmp_path / name
+        path.write_bytes(json.dumps(record, ensure_ascii=False).encode("utf-16"))
+        [article] = load_paths([path]).articles
+        assert article.text == record["text"]
+
+
+def test_a_stream_of_records_and_a_list_on_a_jsonl_line_are_read(tmp_path: Path) -> None:
+    """`jq '.[]'` prints records one after another over several lines each."""
+    stream = "\n".join(json.dumps({"text": f"Story {k} happened."}, indent=2) for k in range(3))
+    assert [a.text for a in load_paths([_write(tmp_path / "s.json", stream)]).articles] == [
+        "Story 0 happened.",
+        "Story 1 happened.",
+        "Story 2 happened.",
+    ]
+    listed = json.dumps([{"text": "One happened."}, {"text": "Two happened."}])
+    loaded = load_paths([_write(tmp_path / "l.jsonl", listed)]).articles
+    assert [a.text for a in loaded] == ["One happened.", "Two happened."]
+
+
+def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused() -> None:
+    def date(value: object) -> object:
+        record = {"text": "Dock workers went on strike.", "date": value}
+        return record_to_article(record, default_id="a", location="x").published_at
+
+    for written in ("July 29, 2007", "29 July 2007", "Sunday, Jul 29, 2007 10:00", "2007/07/29"):
+        moment = date(written)
+        assert moment is not None and (moment.year, moment.month, moment.day) == (2007, 7, 29)
+        assert moment.tzinfo is not None  # every date carries its zone (UTC when none given)
+    for refused in (True, "07/08/2007", "yesterday"):
+        with pytest.raises(IngestError, match="is not a date"):
+            date(refused)
+
+
+def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
+    """The CLI had read `"text": 12345` as the text "12345" and dropped bad list items."""
+    for record, field in (
+        ({"text": 12345}, "text"),
+        ({"text": "Body.", "title": 42}, "title"),
+        ({"text": ["para", 5, None]}, "text"),
+        ({"text": "Body.", "source": ["BBC", "CNN"]}, "source"),
+        ({"text": "Body.", "url": True}, "url"),
+    ):
+        with pytest.raises(IngestError, match=f"'{field}' should be text"):
+            record_to_article(record, default_id="a", location="x")
+    newsapi = {
+        "source": {"id": "bbc-news", "name": "BBC News"},
+        "title": "Storm",
+        "content": "A storm closed three ports on Tuesday.",
+        "publishedAt": "2024-03-05T10:00:00Z",
+    }
+    article = record_to_article(newsapi, default_id="a", location="x")
+    assert article.source == "BBC News" and article.published_at is not None

@@ -586,7 +586,7 @@ def test_a_footer_copyright_year_is_no_publication_date() -> None:
 
     assert published("") is None
     meta = '<meta property="article:published_time" content="2025-01-01">'
-    assert published(meta) == datetime(2025, 1, 1)
+    assert published(meta) == datetime(2025, 1, 1, tzinfo=UTC)
     meta = '<meta property="article:published_time" content="2025-03-04T09:30:00+00:00">'
     assert published(meta) == datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 

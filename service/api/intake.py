@@ -21,7 +21,7 @@ from service.backends.summarizers.registry import check_backend
 from service.config import Settings
 from service.errors import EmptyInputError, IngestError, InputError
 from service.jobs.spec import JobRequest
-from service.pipeline.ingest import load_records
+from service.pipeline.ingest import load_records, oversized
 
 _MAX_URL_CHARS = 2048
 _CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
@@ -48,14 +48,12 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
         records.append(record)
     loaded = load_records(records)
     articles = loaded.articles
-    for index, article in enumerate(articles):
-        size = len(article.text.encode("utf-8"))
-        if size > settings.max_article_bytes:
-            raise TooLargeError(
-                f"articles[{index}] ({article.id!r}) has {size} bytes of text; "
-                f"the limit is {settings.max_article_bytes}",
-                hint="send the story's text without page furniture, or split it",
-            )
+    for index, article, size in oversized(articles, settings.max_article_bytes):
+        raise TooLargeError(
+            f"articles[{index}] ({article.id!r}) has {size} bytes of text; "
+            f"the limit is {settings.max_article_bytes}",
+            hint="send the story's text without page furniture, or split it",
+        )
     urls = [_check_url(url, index) for index, url in enumerate(body.urls)]
     if urls and importlib.util.find_spec("service.web") is None:
         raise InputError(

@@ -1,26 +1,34 @@
 """Ingest: files, folders and in-memory records in, validated Articles out.
 
-Accepted: `.json` (one record, a list, or `{"articles": [...]}`), `.jsonl`
-(one record a line), plain text (`.txt`, `.md`, anything else: one article
-a file, the first line is the title), and `-` for standard input (format
-sniffed). Field names of common exports are
-understood (`body`, `content`, `headline`, `link`, `publisher`, ...); unknown
-fields are ignored. Every failure names the file and line, so the user can fix
-the input; `skip_invalid` turns per-record failures into warnings instead.
+Accepted: `.json` (one record, a list, `{"articles": [...]}`, or a stream of
+records one after another, as `jq` prints them), `.jsonl` (one record a line),
+`.csv`/`.tsv` (a header row naming the fields, one record a row), plain text
+(`.txt`, `.md`, `.html`, anything else but office, PDF and archive files: one
+article a file, the first line is the title), and `-` for standard input
+(format sniffed). UTF-8, or UTF-16 with its byte-order mark (as Windows writes
+it). Field names of common exports are understood (`body`, `content`, `headline`,
+`link`, `publisher`, `publishedAt`, ...); unknown fields are ignored. Every failure
+names the file and line, so the user can fix the input; `skip_invalid` turns
+per-record failures into warnings instead.
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
+import csv
+import io
 import json
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dateutil import parser as dateutil_parser
 from pydantic import ValidationError
 
 from service.errors import EmptyInputError, IngestError
@@ -34,11 +42,25 @@ _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "text": ("text", "body", "content", "article", "maintext", "story", "description"),
     "url": ("url", "link", "href", "source_url"),
     "source": ("source", "outlet", "publisher", "site_name", "sitename", "domain", "author"),
-    "published_at": ("published_at", "published", "date", "pubDate", "date_publish", "time"),
+    "published_at": (
+        "published_at",
+        "published",
+        "date",
+        "pubDate",
+        "publishedAt",
+        "datePublished",
+        "date_publish",
+        "time",
+    ),  # fmt: skip
     "language": ("language", "lang"),
 }
 _JSON_SUFFIXES = {".json"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+_NOT_TEXT_SUFFIXES = {
+    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ods", ".ppt", ".pptx",
+    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".png", ".jpg", ".jpeg", ".gif",
+}  # fmt: skip
 _TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _REASONS_SHOWN = 5  # skipped records named in the error when none was left
@@ -62,6 +84,8 @@ _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 _TO_UTF8 = "convert it to UTF-8, for example with iconv -f latin1 -t utf-8"
 _UNIX_SECONDS = re.compile(r"^\d{9,11}(?:\.\d+)?$")  # not "20240101", a basic ISO date
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
+_MONTH_ABBREVIATION = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+_YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
 _DATE_LINES_READ = 3  # a title and a byline may come first
 
 
@@ -82,6 +106,7 @@ def _pick(record: Mapping[str, Any], name: str) -> Any:
 
 
 def _as_text(value: Any) -> str | None:
+    """A field's text; lenient (for ids and outlet names), see `_text_of` for the strict one."""
     if value is None:
         return None
     if isinstance(value, list):  # some exports keep paragraphs as a list
@@ -90,6 +115,25 @@ def _as_text(value: Any) -> str | None:
         inner = value.get("name") or value.get("title") or value.get("text")
         return str(inner) if inner is not None else None
     return str(value)
+
+
+def _text_of(record: Mapping[str, Any], name: str, location: str) -> str | None:
+    """A text field as the API reads it: a string, a list of strings (paragraphs), or for
+    the outlet `{"name": ...}`. A number, a truth value or a mixed list is refused naming
+    the field, as the API refuses it, not turned into "12345" or dropped item by item."""
+    value = _pick(record, name)
+    paragraphs = (
+        name == "text" and isinstance(value, list) and all(isinstance(v, str) for v in value)
+    )
+    outlet = name == "source" and isinstance(value, Mapping)
+    if value is None or isinstance(value, str) or paragraphs or outlet:
+        return _as_text(value)
+    kind = "true/false" if isinstance(value, bool) else type(value).__name__
+    raise IngestError(
+        f"'{name}' should be text, got {kind}",
+        location=location,
+        hint=f"write the {name} as a string",
+    )
 
 
 def _field(record: Mapping[str, Any], name: str, *, markup: bool = False) -> str:
@@ -102,6 +146,8 @@ def _field(record: Mapping[str, Any], name: str, *, markup: bool = False) -> str
 def _parse_date(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
+    if isinstance(value, bool):  # an int to Python: True had become 1970-01-01T00:00:01
+        raise ValueError(f"date {value!r} is not a date")
     if isinstance(value, (int, float)):  # a Unix timestamp in seconds
         try:
             return datetime.fromtimestamp(float(value), tz=UTC)
@@ -118,8 +164,25 @@ def _parse_date(value: Any) -> datetime | None:
 
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError) as exc:  # "yesterday": refused, not silently dropped
-        raise ValueError(f"date {text[:40]!r} is not a date") from exc
+    except (TypeError, ValueError):
+        pass
+    return _written_date(text)
+
+
+def _written_date(text: str) -> datetime:
+    """A date written out with its month's name ("July 29, 2007", "29 July 2007 10:00"),
+    or year first ("2007/07/29"). Refused: all-number dates with the year last
+    ("07/08/2007" is July 8 in one country and August 7 in another), and words such as
+    "yesterday", rather than silently dropped or guessed."""
+    named_month = any(m in text.lower() for m in _MONTHS) or bool(_MONTH_ABBREVIATION.search(text))
+    if named_month or _YEAR_FIRST.match(text):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an unknown zone name ("ET") is left out
+                return dateutil_parser.parse(text, fuzzy=False)
+        except (ValueError, OverflowError):
+            pass
+    raise ValueError(f"date {text[:40]!r} is not a date")
 
 
 def record_to_article(record: Mapping[str, Any], *, default_id: str, location: str) -> Article:
@@ -129,6 +192,8 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
             f"expected an object with a 'text' field, got {type(record).__name__}",
             location=location,
         )
+    for name in ("text", "title", "source", "url", "language"):
+        _text_of(record, name, location)  # each text field is text
     raw_text = _as_text(_pick(record, "text"))
     text = clean_text(raw_text or "")
     if not text.strip():
@@ -160,7 +225,8 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
         raise IngestError(
             str(exc),
             location=location,
-            hint="give an ISO 8601 or RFC 822 date or Unix seconds, or leave the date out",
+            hint="give an ISO 8601 date (2007-07-29), an RFC 822 one, one with its month's name "
+            "(July 29, 2007) or Unix seconds (milliseconds / 1000), or leave the date out",
         ) from exc
 
 
@@ -222,9 +288,12 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        message = f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        yield IngestError(message, location=str(path)), str(path)
-        return
+        stream = _json_stream(raw) if exc.msg == "Extra data" else None
+        if stream is None:
+            message = f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            yield IngestError(message, location=str(path)), str(path)
+            return
+        data = stream
     if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
         data = data["articles"]
     if isinstance(data, list):
@@ -232,6 +301,40 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
             yield item, f"{path} [item {i}]"
     else:
         yield data, str(path)
+
+
+def _json_stream(raw: str) -> list[Any] | None:
+    """Records written one after another, each over several lines (`jq '.[]'` prints
+    them so); None if it is not such a stream."""
+    decoder = json.JSONDecoder()
+    records: list[Any] = []
+    at = 0
+    while True:
+        while at < len(raw) and raw[at].isspace():
+            at += 1
+        if at == len(raw):
+            return records if len(records) > 1 else None
+        try:
+            record, at = decoder.raw_decode(raw, at)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(record, Mapping):
+            return None
+        records.append(record)
+
+
+def _records_from_table(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
+    """CSV or TSV rows, the header naming the fields (text, title, url, ...)."""
+    reader = csv.DictReader(
+        io.StringIO(raw, newline=""), delimiter=_TABLE_SUFFIXES[path.suffix.lower()]
+    )
+    try:
+        for row in reader:
+            record = {k.strip(): v for k, v in row.items() if isinstance(k, str) and v}
+            yield record, f"{path}:{reader.line_num}"
+    except csv.Error as exc:
+        error = IngestError(f"cannot read the table: {exc}", location=f"{path}:{reader.line_num}")
+        yield error, f"{path}:{reader.line_num}"
 
 
 def _records_from_jsonl(path: Path, lines: list[str | IngestError]) -> Iterator[tuple[Any, str]]:
@@ -246,12 +349,26 @@ def _records_from_jsonl(path: Path, lines: list[str | IngestError]) -> Iterator[
         except json.JSONDecodeError as exc:
             message = f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})"
             record = IngestError(message, location=str(path))
+        if isinstance(record, list):  # a JSON list on one line: its items are the records
+            for i, item in enumerate(record):
+                yield item, f"{path}:{lineno} [item {i}]"
+            continue
         yield record, f"{path}:{lineno}"
 
 
 def _decode(data: bytes, location: str) -> str:
-    """UTF-8 text (a byte-order mark dropped), or an IngestError naming the line of the
-    first byte that is not UTF-8."""
+    """UTF-8 text (a byte-order mark dropped), UTF-16 with its byte-order mark (Windows
+    PowerShell writes files so), or an IngestError naming the line of the first byte that
+    is not UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"not UTF-16 text after its byte-order mark (byte {exc.start})",
+                location=location,
+                hint="save it as UTF-8",
+            ) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -278,6 +395,11 @@ def _jsonl_lines(path: Path, data: bytes) -> list[str | IngestError]:
     """A JSONL file's lines (`_lines`); when some are not UTF-8, an IngestError stands in
     place of each such line: one bad byte costs its own record, not the whole file
     (`--skip-invalid` keeps the rest)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _lines(_decode(data, str(path)))
+        except IngestError as exc:
+            return [exc]
     try:
         return _lines(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -310,11 +432,12 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
                 for p in path.rglob("*")
                 if p.is_file()
                 and not p.name.startswith(".")
-                and p.suffix.lower() in _JSON_SUFFIXES | _JSONL_SUFFIXES | _TEXT_SUFFIXES
+                and p.suffix.lower()
+                in _JSON_SUFFIXES | _JSONL_SUFFIXES | _TEXT_SUFFIXES | set(_TABLE_SUFFIXES)
             )
             if not found:
                 raise IngestError(
-                    "folder holds no .json, .jsonl, .txt or .md files", location=str(path)
+                    "folder holds no .json, .jsonl, .csv, .txt or .md files", location=str(path)
                 )
             files.extend(found)
         else:
@@ -375,6 +498,15 @@ def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
         yield from records_from_string(pasted, "stdin")
         return
     suffix = path.suffix.lower()
+    if suffix in _NOT_TEXT_SUFFIXES:
+        refused = IngestError(
+            f"a {suffix} file is not read",
+            location=str(path),
+            hint="save the articles as text, JSON, JSONL or CSV (one article a record, with "
+            "its 'text')",
+        )
+        yield refused, str(path)
+        return
     try:
         data = _read_bytes(path)
         if suffix in _JSONL_SUFFIXES:
@@ -386,6 +518,8 @@ def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
         return
     if suffix in _JSON_SUFFIXES:
         yield from _records_from_json(path, raw)
+    elif suffix in _TABLE_SUFFIXES:
+        yield from _records_from_table(path, raw)
     else:
         yield {"id": path.stem, "text": raw}, str(path)
 
@@ -464,6 +598,15 @@ def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> In
             hint="every record was skipped: " + "; ".join(reasons) if reasons else None,
         )
     return result
+
+
+def oversized(articles: Iterable[Article], limit: int) -> Iterator[tuple[int, Article, int]]:
+    """(position, article, bytes) of each article whose text is over `limit` UTF-8 bytes:
+    the API and the CLI refuse the same articles (DIGEST_MAX_ARTICLE_BYTES)."""
+    for position, article in enumerate(articles):
+        size = len(article.text.encode("utf-8"))
+        if size > limit:
+            yield position, article, size
 
 
 def load_text(text: str, *, name: str = "pasted") -> Article:
