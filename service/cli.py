@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,6 +25,8 @@ from service.pipeline.ingest import load_paths, oversized
 from service.pipeline.render import render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
 from service.pipeline.verify import remembering
+
+INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C (128 + SIGINT)
 
 app = typer.Typer(
     help="Cluster news articles into stories and write neutral, cited summaries.",
@@ -74,13 +77,25 @@ def summarize(
     ] = None,
     backend: Annotated[
         str | None,
-        typer.Option("--backend", "--model", help="'extractive' or a litellm model string."),
+        typer.Option(
+            "--backend",
+            "--model",
+            help="'extractive' (the default, DIGEST_BACKEND) or a litellm model string.",
+        ),
     ] = None,
     api_base: Annotated[
-        str | None, typer.Option(help="LLM server URL, e.g. http://127.0.0.1:8000/v1.")
+        str | None,
+        typer.Option(
+            help="LLM server URL, e.g. http://127.0.0.1:8080/v1; for every model of the main "
+            "model's provider (DIGEST_API_BASE)."
+        ),
     ] = None,
     fallback: Annotated[
-        list[str] | None, typer.Option(help="Fallback litellm model (repeatable, in order).")
+        list[str] | None,
+        typer.Option(
+            help="Fallback litellm model (repeatable, in order); the extractive summary is "
+            "always the last resort."
+        ),
     ] = None,
     skip_invalid: Annotated[
         bool, typer.Option(help="Skip unreadable records with a warning.")
@@ -248,7 +263,7 @@ def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:
         if not api_base.lower().startswith(("http://", "https://")):
             raise InputError(
                 f"--api-base {api_base!r} is not a URL",
-                hint="give the server's base URL, e.g. http://127.0.0.1:8000/v1",
+                hint="give the server's base URL, e.g. http://127.0.0.1:8080/v1",
             )
         updates["api_base"] = api_base
     if fallback:
@@ -392,5 +407,15 @@ def _fail(message: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. Ctrl-C ends the process at once: threads waiting on a
+    model would otherwise have finished their stories first, sending their next (billed)
+    calls, and the exit took three times the model's latency."""
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(INTERRUPTED)
+        raise

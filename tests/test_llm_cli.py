@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,3 +144,43 @@ def test_a_context_window_too_small_for_the_prompt_is_told_before_any_work(
     assert result.exit_code != 0
     assert "1024-token window" in result.output and "DIGEST_LLM_CONTEXT_TOKENS" in result.output
     assert "not-written-yet" not in result.output
+
+
+def test_ctrl_c_stops_at_once_and_sends_no_more_calls(fake_llm, tmp_path) -> None:  # noqa: F811
+    """Threads waiting on the model had finished their stories first: the exit took three
+    times the model's latency, and the stories' next calls were still sent (and billed)."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.child_process import child_env
+
+    def slow(request):  # noqa: ANN001, ANN202
+        time.sleep(4)
+        return echo_leads(request)
+
+    fake_llm.behave("slow", slow)
+    command = [sys.executable, "-m", "service", "summarize", str(_news(tmp_path)), "-q"]
+    command += ["--model", "openai/slow", "--api-base", fake_llm.base_url]
+    env = child_env(
+        DIGEST_DATA_DIR=str(tmp_path / "data"), DIGEST_LLM_CACHE="none", OPENAI_API_KEY="x"
+    )
+    cli = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not fake_llm.requests and time.monotonic() < deadline:  # a call is in flight
+        time.sleep(0.05)
+    assert fake_llm.requests, cli.communicate(timeout=30)
+    sent = len(fake_llm.requests)
+    stopped = time.monotonic()
+    cli.send_signal(signal.SIGINT)
+    cli.communicate(timeout=30)
+    assert cli.returncode == 130
+    assert time.monotonic() - stopped < 3  # not the 4 s the model takes, nor more
+    time.sleep(5)  # the calls in flight would have been answered by now
+    assert len(fake_llm.requests) == sent

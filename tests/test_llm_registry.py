@@ -26,7 +26,7 @@ def test_known_backends_pass(backend: str) -> None:
     check_backend(backend)
 
 
-@pytest.mark.parametrize("backend", ["", "foo", "nope/x", "extractiv"])
+@pytest.mark.parametrize("backend", ["", "foo", "nope/x", "extractiv", "openai/", "ollama/ "])
 def test_unknown_backend_is_a_422_with_a_hint(backend: str) -> None:
     with pytest.raises(UnknownBackendError) as info:
         check_backend(backend)

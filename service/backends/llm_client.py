@@ -40,7 +40,9 @@ def provider_of(model: str) -> str:
     """The litellm provider that routes `model`; UnknownBackendError when none does."""
     litellm = import_litellm()
     try:
-        _, provider, _, _ = litellm.get_llm_provider(model)
+        name, provider, _, _ = litellm.get_llm_provider(model)
+        if not str(name).strip():  # "openai/": a provider and no model (a 404 per story)
+            raise ValueError(f"{model!r} names no model")
     except Exception as exc:  # litellm raises BadRequestError, sometimes ValueError
         raise UnknownBackendError(
             f"unknown backend {model!r}",

@@ -206,7 +206,7 @@ class Verifier:
         if newly_dropped:
             notes.append(
                 f"verifier: dropped {newly_dropped} of {len(summary.sentences)} sentence(s); "
-                "see 'dropped' for why"
+                "the JSON digest lists them, with why, under 'dropped'"
             )
         # a dropped sentence may have been the "one report" that a "the same report" follows
         kept = vary_unnamed_reports(kept, report_days(articles))

@@ -11,10 +11,11 @@ How one cluster is summarized, and why:
    fit, map-reduce: each group is summarized with its original numbers, then the
    partial summaries are merged, so citations never need renumbering.
 2. Every call goes through one litellm `Router`: retries with backoff (a 429's
-   Retry-After is honoured), per-call timeouts, cooldowns, and fallbacks to the next
-   models of the chain when a model errors. Each call it sends, retries and fallbacks
-   included, first takes its share of the shared rate limit (`rate_limit.py` and
-   `router_budget.py`, when set). Answers are cached (llm_cache.py).
+   Retry-After is honoured), per-call timeouts and cooldowns; when a model still
+   errors, the next model of the chain is asked, and the notes say why the one
+   before failed (a bad key stays bad on every run). Each call it sends, retries and
+   fallbacks included, first takes its share of the shared rate limit
+   (`rate_limit.py` and `router_budget.py`, when set). Answers are cached (llm_cache.py).
 3. The answer must meet the output contract (llm_answer.py) and at least one of its
    sentences must survive the verifier. An invalid answer gets one repair (the
    error is sent back); a second invalid answer moves on to the next model of the
@@ -146,7 +147,8 @@ def describe_error(exc: Exception, timeout_s: float) -> str:
         return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
     if isinstance(exc, litellm.RateLimitError):
         return (
-            "rate limited (HTTP 429) after every retry (waiting as the server asked); lower "
+            "rate limited (HTTP 429) after every retry (each after the server's Retry-After "
+            "when it asked for 60 s or less, else after a short backoff); lower "
             "DIGEST_CONCURRENCY, set DIGEST_LLM_RPM / DIGEST_LLM_TPM to the provider's "
             "limits, or retry later"
         )
@@ -252,15 +254,13 @@ class LLMSummarizer:
 
     def _router(self) -> Any:
         litellm = import_litellm()
-        fallbacks = [{m: self.chain[i + 1 :]} for i, m in enumerate(self.chain[:-1])]
         options: dict[str, Any] = {}
         if self.settings.redis_url:  # cooldowns and usage shared by every worker
             options["redis_url"] = self.settings.redis_url
-        return litellm.Router(
+        return litellm.Router(  # no fallbacks: `_down_the_chain` walks the chain
             model_list=[{"model_name": m, "litellm_params": self._params(m)} for m in self.chain],
             num_retries=self.settings.llm_max_retries,
             timeout=self.settings.llm_timeout_s,
-            fallbacks=fallbacks,
             retry_after=0,
             **options,
         )
@@ -489,20 +489,38 @@ class LLMSummarizer:
                 return cached, model, key
         started = time.perf_counter()
         try:
-            response = self._send(request, messages, call)
-        except Exception as exc:  # the Router re-raises the last provider error
+            response, answered = self._down_the_chain(request, messages, call)
+        finally:
             call.waited_s += time.perf_counter() - started
-            raise _Unavailable(
-                f"{' -> '.join(self.chain[self.chain.index(model) :])}: "
-                f"{describe_error(exc, self.settings.llm_timeout_s)}"
-            ) from exc
-        call.waited_s += time.perf_counter() - started
-        headers = (getattr(response, "_hidden_params", None) or {}).get("additional_headers") or {}
-        answered = str(headers.get("x-litellm-model-group") or model)
-        if answered != model:
-            call.note(f"{model} did not answer (errors or timeouts); {answered} answered instead")
         self._count(response, call)
         return response, answered, key
+
+    def _down_the_chain(
+        self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call
+    ) -> tuple[Any, str]:
+        """The answer of the first model of the chain, from `request["model"]` on, that
+        answers (the Router retries each one), and which model that was. The fallbacks are
+        walked here, not by the Router, so that the notes say why each model before it
+        failed: "did not answer" hid a bad key or a wrong model name, wrong on every run."""
+        failed: list[tuple[str, Exception]] = []
+        for model in self.chain[self.chain.index(request["model"]) :]:
+            attempt = {**request, "model": model}
+            attempt.pop("response_format", None)
+            if self._formats[model]:
+                attempt["response_format"] = self._formats[model]
+            try:
+                response = self._send(attempt, messages, call)
+            except Exception as exc:  # the Router re-raises the last provider error
+                failed.append((model, exc))
+                continue
+            for name, exc in failed:
+                reason = describe_error(exc, self.settings.llm_timeout_s)
+                call.note(f"{name} failed ({reason}); {model} answered instead")
+            return response, model
+        reasons = "; ".join(
+            f"{name}: {describe_error(exc, self.settings.llm_timeout_s)}" for name, exc in failed
+        )
+        raise _Unavailable(reasons) from failed[-1][1]
 
     def _send(self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call) -> Any:
         """`router.completion`, every call it sends charged to the shared rate limit.
