@@ -217,3 +217,26 @@ def test_a_shared_year_outranks_a_different_one_of_the_same_kind(embedder: Embed
     added = dated - undated
     assert np.isclose(added[1, 0], 0.1) and np.isclose(added[2, 0], -0.1)  # default weight 0.1
     assert dated[1, 0] - dated[2, 0] > undated[1, 0] - undated[2, 0] + 0.19
+
+
+CJK_STORIES = [  # two Chinese reports of a typhoon, two Japanese ones of an earthquake
+    "台风“海葵”登陆福建\n今年第11号台风“海葵”于5日清晨在福建省东山县沿海登陆。登陆时中心附近最大风力有13级。"
+    "福建省已启动防台风一级应急响应，转移群众超过10万人。多地学校停课，航班和列车大面积停运。",
+    "“海葵”在福建东山登陆 十万人转移\n台风“海葵”5日清晨在福建东山县沿海登陆，登陆时中心风力13级。"
+    "福建省已转移群众10万余人，多地停课停运。中央气象台表示，“海葵”将继续西北行，强度逐渐减弱。",
+    "東京で震度5弱の地震\n10日午後9時半ごろ、関東地方で強い揺れを観測する地震がありました。東京23区で震度5弱を"
+    "観測しました。震源は千葉県北西部で、マグニチュードは5.9と推定されています。",
+    "関東で震度5弱 津波の心配なし\n10日夜、千葉県北西部を震源とする地震があり、東京23区で震度5弱を観測した。"
+    "気象庁によると、マグニチュードは5.9と推定される。津波の心配はないという。",
+]
+
+
+def test_chinese_and_japanese_stories_are_told_apart(embedder: Embedder) -> None:
+    """A clause without spaces had been one word, and the English model finds any two such
+    texts alike: a typhoon in China and an earthquake in Japan were one story."""
+    from service.pipeline.cjk import cjk_share, with_cjk_bigrams
+
+    assert with_cjk_bigrams("台风海葵 hit Fujian") == " 台风 风海 海葵  hit Fujian"
+    assert cjk_share("台风海葵 hit") == 4 / 7 and cjk_share("Storm hits") == 0.0
+    vectors = embedder.encode(CJK_STORIES)
+    assert cluster_articles(vectors, CJK_STORIES) == [[0, 1], [2, 3]]

@@ -255,3 +255,13 @@ def test_closest_sentences_per_article_match_a_plain_sort() -> None:
         assert evidence._nearest(sims)[aid] == expected
         assert evidence._best(sims)[aid] == max(s for s, _ in mine)
     assert "empty" not in evidence._nearest(sims) and evidence._best(sims)["empty"] == -1.0
+
+
+def test_chinese_words_are_character_pairs_so_two_reports_can_share_them() -> None:
+    """A whole clause had been one 'word': no article ever shared a Chinese sentence's words."""
+    from service.pipeline.support import content_words
+
+    first = content_words("福建省已转移群众10万余人，多地停课停运。")
+    second = content_words("福建省已启动防台风一级应急响应，转移群众超过10万人。")
+    assert {"福建", "转移", "群众"} <= first & second
+    assert content_words("Dock workers went on strike.") == {"dock", "workers", "went", "strike"}

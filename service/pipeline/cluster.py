@@ -49,6 +49,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from service.pipeline.cjk import cjk_share, with_cjk_bigrams
 from service.pipeline.entities import (
     months_mentioned,
     named_entities,
@@ -82,7 +83,7 @@ _OFFSET = 10.0  # distances must be >= 0; scaled similarities live well inside (
 def _tfidf_cosine(texts: list[str], min_df: int = 1) -> np.ndarray:
     vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=min_df)
     try:
-        matrix = vectorizer.fit_transform(texts)
+        matrix = vectorizer.fit_transform([with_cjk_bigrams(t) for t in texts])
     except ValueError:  # no word survived stop-word removal (or is shared)
         return np.eye(len(texts), dtype=np.float32)
     return np.asarray((matrix @ matrix.T).toarray(), dtype=np.float32)
@@ -178,9 +179,15 @@ def story_similarity(
     vectors: np.ndarray, texts: list[str], weights: SimilarityWeights = DEFAULT_WEIGHTS
 ) -> np.ndarray:
     """Blended article-to-article similarity (see the module docstring)."""
-    blend = weights.semantic * np.asarray(vectors @ vectors.T, dtype=np.float32)
+    # the bundled model reads English: on Chinese or Japanese text any two articles are
+    # alike (cosine ~0.5), so for such pairs the words decide instead
+    cjk = np.array([cjk_share(t) for t in texts], dtype=np.float32)
+    read = 1.0 - np.maximum(cjk[:, None], cjk[None, :])
+    semantic = weights.semantic * read
+    blend = semantic * np.asarray(vectors @ vectors.T, dtype=np.float32)
     large = len(texts) > weights.neighbours
-    blend += weights.lexical * lexical_similarity(texts, shared_words_only=large)
+    lexical = weights.lexical + weights.semantic - semantic
+    blend += lexical * lexical_similarity(texts, shared_words_only=large)
     if weights.names:
         blend += weights.names * name_similarity(texts)
     if weights.years:

@@ -51,6 +51,7 @@ from functools import cached_property
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from service.pipeline.cjk import CJK_RUN, with_cjk_bigrams
 from service.pipeline.entities import named_entities, weekdays_mentioned
 from service.pipeline.sentences import Sentence
 
@@ -72,11 +73,12 @@ _NEGATION = re.compile(
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words that carry meaning (no stop words, no one-letter tokens)."""
+    """Lower-cased words that carry meaning (no stop words, no one-letter tokens); Chinese,
+    Japanese and Korean as character pairs (`cjk.py`)."""
     return {
         t
-        for t in _TOKEN.findall(text.lower())
-        if t not in ENGLISH_STOP_WORDS and (len(t) > 2 or t.isdigit())
+        for t in _TOKEN.findall(with_cjk_bigrams(text).lower())
+        if t not in ENGLISH_STOP_WORDS and (len(t) > 2 or t.isdigit() or CJK_RUN.match(t))
     }
 
 
