@@ -409,3 +409,25 @@ def test_an_article_from_days_later_keeps_a_citation_only_if_it_says_it(
     assert same_week.sentences[0].citations == [1, 2, 3]
     later = Verifier(embedder).verify(_summary((text, [2])), dated(6))
     assert later.sentences[0].citations == [2, 3]  # [1] was written six days later
+
+
+def test_an_article_that_says_the_opposite_is_not_cited(embedder: Embedder) -> None:
+    """'Flights have resumed' was cited to the report that flights were suspended."""
+    fire = "A wildfire broke out north of Marseille on Tuesday and burned 300 hectares."
+    articles = [
+        Article(
+            id="r",
+            title="Marseille wildfire",
+            text=f"{fire} Flights at Marignane airport were suspended for several hours.",
+            source="Reuters",
+        ),
+        Article(
+            id="ap",
+            title="Marseille fire under control",
+            text=f"{fire} Flights at Marignane airport have resumed.",
+            source="AP",
+        ),
+    ]
+    summary = _summary(("Flights at Marignane airport have resumed.", [1, 2]))
+    verified = Verifier(embedder).verify(summary, articles)
+    assert [s.citations for s in verified.sentences] == [[2]]

@@ -25,7 +25,9 @@ Either way the article must write every number, weekday and ordinal ("fourth
 anniversary") of the sentence ("8pm" counts as 8) in one of its five sentences closest
 to it, and a negated sentence ("would not be released") needs a negation among them
 too: an answer that flips "would be released" keeps nearly every word and pair, and its
-cosine to the source stays high.
+cosine to the source stays high. Nor may those sentences state the opposite of the claim's
+state word without the word itself ("flights have resumed" against "flights were
+suspended"; a few pairs such as rose/fell, won/lost, arrested/released).
 A story that runs for days adds one more test: an article published two days or more
 apart from every article that writes the sentence in its words (or, when none does, from
 every article that grounds it) is not cited for it, even when it paraphrases it. Such an
@@ -62,6 +64,33 @@ SEMANTIC_THRESHOLD = 0.6  # corroborated: cosine of the closest sentence ...
 CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also for paraphrase)
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
+# Pairs of opposite states a story moves between; each word family as a pattern.
+_OPPOSITE_PAIRS = {
+    "suspend": r"suspend(?:s|ed|ing)?",
+    "resume": r"resum(?:e|es|ed|ing)",
+    "open": r"re-?open(?:s|ed|ing)?",
+    "close": r"clos(?:e|es|ed|ing)",
+    "rise": r"rose|ris(?:e|es|en|ing)|increas(?:e|es|ed|ing)",
+    "fall": r"f[ae]ll(?:s|en|ing)?|decreas(?:e|es|ed|ing)",
+    "win": r"w[io]n(?:s|ning)?",
+    "lose": r"los(?:e|es|t|ing)",
+    "arrest": r"arrest(?:s|ed|ing)?",
+    "release": r"releas(?:e|es|ed|ing)",
+    "approve": r"approv(?:e|es|ed|ing)",
+    "reject": r"reject(?:s|ed|ing)?",
+    "convict": r"convict(?:s|ed|ing)?",
+    "acquit": r"acquit(?:s|ted|ting)?",
+}
+_OPPOSITE = {
+    "suspend": "resume", "resume": "suspend", "open": "close", "close": "open",
+    "rise": "fall", "fall": "rise", "win": "lose", "lose": "win", "arrest": "release",
+    "release": "arrest", "approve": "reject", "reject": "approve", "convict": "acquit",
+    "acquit": "convict",
+}  # fmt: skip
+_OPPOSITES_FAMILY = {
+    family: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
+    for family, pattern in _OPPOSITE_PAIRS.items()
+}
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[A-Z][\w.'’&-]*\s*)+")
 _TITLE_CASE = re.compile(r"\b[A-Z][a-z\u00df-\u00ff]+\b")
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
@@ -133,6 +162,20 @@ def checked_names(text: str) -> set[str]:
     }
 
 
+def opposite_terms(text: str) -> set[str]:
+    """The state words of `text` that have an opposite ("resumed": "resume"), as the
+    names of their families."""
+    return {family for family, pattern in _OPPOSITES_FAMILY.items() if pattern.search(text)}
+
+
+def reverses(claim: set[str], near: set[str]) -> bool:
+    """Whether the article's closest sentences use the opposite of a claim's state word and
+    not the word itself: "flights have resumed" is not backed by "flights were suspended"."""
+    return any(
+        family not in near and _OPPOSITE[family] in near for family in claim if family in _OPPOSITE
+    )
+
+
 def negated(text: str) -> bool:
     """Whether the text says something is not so ("not", "never", "didn't", "no one")."""
     return bool(_NEGATION.search(text))
@@ -155,11 +198,12 @@ class SupportFeatures:
     missing_negation: bool = False  # the claim is negated; its closest sentences there are not
     near_word_coverage: float | None = None  # ... in its closest sentences (None: as above)
     missing_names: int = 0  # proper names of the claim the article never writes
+    reversed_terms: bool = False  # the closest sentences say the opposite ("suspended")
 
     @property
     def _contradicted(self) -> bool:
         """A number, weekday, ordinal or negation of the claim is not near it: no test passes."""
-        return bool(self.missing_numbers or self.missing_negation)
+        return bool(self.missing_numbers or self.missing_negation or self.reversed_terms)
 
     @property
     def grounds(self) -> bool:
@@ -202,6 +246,7 @@ class ClusterEvidence:
     pair_vocab: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     sentence_numbers: list[set[str]] = field(default_factory=list)
     sentence_negated: list[bool] = field(default_factory=list)
+    sentence_states: list[set[str]] = field(default_factory=list)
     sentence_words: list[set[str]] = field(default_factory=list)
     published: dict[str, datetime] = field(default_factory=dict)  # articles with a date
 
@@ -222,6 +267,7 @@ class ClusterEvidence:
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
             sentence_numbers=[must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
+            sentence_states=[opposite_terms(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
             published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
         )
@@ -245,6 +291,7 @@ class ClusterEvidence:
         nums = must_match(text)
         names = checked_names(text)
         negation = negated(text)
+        states = opposite_terms(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
@@ -272,6 +319,10 @@ class ClusterEvidence:
                     words, set().union(*(self.sentence_words[i] for i in near.get(aid, [])))
                 ),
                 missing_names=sum(not self._names(aid, n) for n in names),
+                reversed_terms=bool(states)
+                and reverses(
+                    states, set().union(*(self.sentence_states[i] for i in near.get(aid, [])))
+                ),
             )
             for aid in ids
         }
