@@ -92,3 +92,20 @@ def test_several_sentences_in_one_item_are_checked_one_by_one() -> None:
         ("Two inquiries were opened in London.", [1, 2]),
         ("Heavy rain fell in Chile.", [1, 3]),
     ]
+
+
+def test_a_citation_that_is_no_article_number_costs_only_itself() -> None:
+    """One `4.5` or `true` had thrown out every sentence of the answer (a repair, then the
+    next model or the extractive summary)."""
+    content = json.dumps(
+        {
+            "sentences": [
+                {"text": "Dock workers went on strike.", "citations": [1, 4.5]},
+                {"text": "Ships waited offshore.", "citations": [True]},
+            ]
+        }
+    )
+    assert parse_answer(content, 3) == [
+        ("Dock workers went on strike.", [1]),
+        ("Ships waited offshore.", []),  # the verifier credits it to what supports it, or drops it
+    ]

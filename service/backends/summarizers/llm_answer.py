@@ -92,25 +92,29 @@ def _decode(content: str) -> Any:
     raise UnreadableAnswer(f"the answer is not JSON (it starts: {preview!r})")
 
 
-def _citations(value: Any, where: str) -> list[int]:
+def _citations(value: Any, where: str, refused: list[str]) -> list[int]:
+    """The article numbers of a sentence's citations. A value that is no article number
+    (true, 4.5) is left out and noted in `refused`: one such value had thrown out every
+    sentence of the answer."""
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
     numbers: list[int] = []
     for item in items:
         if isinstance(item, bool):
-            raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
-        if isinstance(item, int):
+            refused.append(f"{where}: citations must be article numbers, got {item!r}")
+        elif isinstance(item, int):
             numbers.append(item)
         elif isinstance(item, float) and item.is_integer():  # 4.0 is article 4; 4.5 is none
             numbers.append(int(item))
         elif isinstance(item, str) and _CITED_NUMBER.search(item):
             for whole, fraction in _CITED_NUMBER.findall(item):
                 if fraction.strip("0"):
-                    raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
-                numbers.append(int(whole))
+                    refused.append(f"{where}: citations must be article numbers, got {item!r}")
+                else:
+                    numbers.append(int(whole))
         else:
-            raise InvalidAnswer(f"{where}: citations must be article numbers, got {item!r}")
+            refused.append(f"{where}: citations must be article numbers, got {item!r}")
     return numbers
 
 
@@ -122,6 +126,7 @@ def parse_answer(content: str, count: int) -> list[Proposal]:
     if not isinstance(value, list):
         raise UnreadableAnswer('the JSON has no "sentences" list')
     proposals: list[Proposal] = []
+    refused: list[str] = []
     for index, item in enumerate(value, start=1):
         where = f"sentence {index}"
         if not isinstance(item, dict):
@@ -129,7 +134,7 @@ def parse_answer(content: str, count: int) -> list[Proposal]:
         text = item.get("text")
         if not isinstance(text, str) or not text.strip():
             raise InvalidAnswer(f'{where} has no "text"')
-        cited = _citations(item.get("citations", item.get("sources")), where)
+        cited = _citations(item.get("citations", item.get("sources")), where, refused)
         # several sentences in one item are checked one by one: each must be supported
         # "A fact. [2] B fact." -> "A fact [2]. B fact.": a marker belongs to the sentence before
         text = _TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), " ".join(text.split()))
@@ -143,5 +148,7 @@ def parse_answer(content: str, count: int) -> list[Proposal]:
     if not proposals:
         raise InvalidAnswer("the answer has no sentences")
     if not any(1 <= n <= count for _, cites in proposals for n in cites):
-        raise InvalidAnswer(f"no sentence cites an article number from 1 to {count}")
+        raise InvalidAnswer(
+            refused[0] if refused else f"no sentence cites an article number from 1 to {count}"
+        )
     return proposals
