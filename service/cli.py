@@ -22,7 +22,7 @@ from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
 from service.models import Article, Digest, InputFailure
 from service.pipeline.ingest import load_paths, oversized
-from service.pipeline.render import render_markdown
+from service.pipeline.render import llm_usage, render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
 from service.pipeline.verify import remembering
 
@@ -173,6 +173,8 @@ def summarize(
         )
     else:
         sys.stdout.write(rendered)
+    if spent := llm_usage(result):  # a batch log shows what the run cost
+        err.print(f"LLM use: {escape(spent)}")
     if strict:
         _exit_if_fallen_back(result, options.backend or settings.backend)
 

@@ -184,3 +184,22 @@ def test_ctrl_c_stops_at_once_and_sends_no_more_calls(fake_llm, tmp_path) -> Non
     assert time.monotonic() - stopped < 3  # not the 4 s the model takes, nor more
     time.sleep(5)  # the calls in flight would have been answered by now
     assert len(fake_llm.requests) == sent
+
+
+def test_markdown_and_the_log_say_which_model_wrote_each_story_and_what_it_cost(
+    fake_llm,  # noqa: F811
+    tmp_path,
+) -> None:
+    args = ["summarize", str(_news(tmp_path)), "-q"]
+    args += ["--model", "openai/gpt-4o-mini", "--api-base", fake_llm.base_url]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    written = [line for line in result.stdout.splitlines() if line.startswith("_Written by")]
+    assert written and all(
+        line.startswith("_Written by openai/gpt-4o-mini (") and "tokens, $" in line
+        for line in written
+    )
+    assert "_LLM use: " in result.stdout and "prompt" in result.stdout
+    assert "LLM use: " in result.stderr
+    extractive = runner.invoke(app, ["summarize", str(_news(tmp_path)), "-q"])
+    assert "Written by" not in extractive.stdout and "LLM use" not in extractive.stderr

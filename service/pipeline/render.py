@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from service.backends.summarizers.registry import EXTRACTIVE
 from service.models import Article, Cluster, Digest, Summary
 
 # What could turn input text into Markdown: emphasis and code marks, link brackets, an
@@ -91,6 +92,11 @@ def render_markdown(digest: Digest) -> str:
             lines += ["_No summary: the articles had no usable sentences._", ""]
         if cluster.summary and cluster.summary.notes:  # an empty summary's note says why
             lines += [f"> {note}" for note in cluster.summary.notes] + [""]
+        if cluster.summary and cluster.summary.backend != EXTRACTIVE:
+            lines += [
+                f"_Written by {_plain(cluster.summary.backend)}{_spent(cluster.summary)}_",
+                "",
+            ]
         lines += ["**Sources**", ""]
         lines += [_source_line(cluster, s.number, copies) for s in cluster.sources]
         lines.append("")
@@ -103,7 +109,33 @@ def render_markdown(digest: Digest) -> str:
         lines.append("")
     for warning in digest.warnings:
         lines.append(f"> warning: {warning}")
+    if total := llm_usage(digest):
+        lines += ["", f"_LLM use: {total}_"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _spent(summary: Summary) -> str:
+    """' (1,234 tokens, $0.0012)', or '' for an answer that cost nothing (the cache)."""
+    tokens = summary.usage.prompt_tokens + summary.usage.completion_tokens
+    if not tokens:
+        return " (from the cache)" if any("from the cache" in n for n in summary.notes) else ""
+    cost = f", ${summary.usage.cost_usd:.4f}" if summary.usage.cost_usd else ""
+    return f" ({tokens:,} tokens{cost})"
+
+
+def llm_usage(digest: Digest) -> str | None:
+    """What the digest's LLM calls spent, in words ('12,345 tokens (11,000 prompt, 1,345
+    answer), $0.0123'); None when no model was asked."""
+    summaries = [
+        c.summary for c in digest.clusters if c.summary and c.summary.backend != EXTRACTIVE
+    ]
+    prompt = sum(s.usage.prompt_tokens for s in summaries)
+    answer = sum(s.usage.completion_tokens for s in summaries)
+    if not summaries:
+        return None
+    cost = sum(s.usage.cost_usd for s in summaries)
+    priced = f", ${cost:.4f}" if cost else " (no price known)" if prompt else ""
+    return f"{prompt + answer:,} tokens ({prompt:,} prompt, {answer:,} answer){priced}"
 
 
 def _count(n: int, one: str, many: str) -> str:
