@@ -184,3 +184,20 @@ def test_what_sources_wrote_is_kept_but_controls_and_odd_spaces_go() -> None:
         clean_text("The \x07bell\x00 rang, the \ufb01nal \x1b[0mone.")
         == "The bell rang, the final one."
     )
+
+
+def test_text_that_mentions_a_tag_is_text_not_markup() -> None:
+    """Parsed as HTML, an unclosed <script> had swallowed the rest of the article."""
+    for written in (
+        "Attackers planted a <script> tag in the checkout page. The company said it was fixed.",
+        "Send tips to <b.smith@example.com> or call us.",
+        "If x <b and y > c then the code fails.",
+        "The link ended in ?a=1&region=us&copy=2, the report said.",
+    ):
+        assert clean_text(written) == written
+    assert clean_text("Prices rose 5% <i>year on year</i>. A<B test ran.") == (
+        "Prices rose 5% year on year. A<B test ran."
+    )
+    # a page extractor's plain text is what the page says, "&lt;" and all
+    said = "The page showed &lt;script&gt; in its footer."
+    assert clean_text(said, markup=False) == said

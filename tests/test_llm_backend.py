@@ -599,3 +599,20 @@ def test_a_whole_but_wrong_answer_cut_after_its_json_is_repaired_as_usual(
     )
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert summary.backend == MODEL and len(fake_llm.requests) == 2
+
+
+def test_every_story_says_the_primary_models_own_error_not_its_cooldown(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,  # noqa: F811
+) -> None:
+    """After a 401 the Router cools the model down: from the second story on, the note had
+    said 'No deployments available ... cooldown', and a bad key read as an outage."""
+    fake_llm.behave(SERVED, Reply(status=401))
+    fake_llm.behave("backup", Reply(GOOD))
+    settings = _settings(fake_llm, tmp_path, fallback_models=["openai/backup"], llm_max_retries=0)
+    summarizer = LLMSummarizer(MODEL, settings=settings, embedder=remembering(embedder))
+    for _ in range(3):
+        summary = summarizer.summarize(_articles(), max_words=120)
+        [note] = [n for n in summary.notes if "openai/backup answered instead" in n]
+        assert "authentication failed (HTTP 401)" in note, note

@@ -134,10 +134,13 @@ def normalise_unicode(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def clean_text(text: str) -> str:
-    """Normalise Unicode and whitespace, read HTML as text, and drop boilerplate lines;
-    paragraphs stay apart."""
-    text = without_markup(normalise_unicode(text))
+def clean_text(text: str, *, markup: bool = True) -> str:
+    """Normalise Unicode and whitespace, read HTML as text (unless `markup` is False: text
+    a page extractor already made plain, where "&lt;script&gt;" is what the page says),
+    and drop boilerplate lines; paragraphs stay apart."""
+    text = normalise_unicode(text)
+    if markup:
+        text = normalise_unicode(without_markup(text))  # entities may decode to anything
     kept: list[str] = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", _REFERENCE_MARK.sub("", line)).strip()

@@ -185,8 +185,11 @@ def _written_date(text: str) -> datetime:
     raise ValueError(f"date {text[:40]!r} is not a date")
 
 
-def record_to_article(record: Mapping[str, Any], *, default_id: str, location: str) -> Article:
-    """Build an Article from a loosely shaped record; raise IngestError naming `location`."""
+def record_to_article(
+    record: Mapping[str, Any], *, default_id: str, location: str, markup: bool = True
+) -> Article:
+    """Build an Article from a loosely shaped record; raise IngestError naming `location`.
+    `markup` False: the text is already plain (a page extractor's), not HTML to read."""
     if not isinstance(record, Mapping):
         raise IngestError(
             f"expected an object with a 'text' field, got {type(record).__name__}",
@@ -195,7 +198,7 @@ def record_to_article(record: Mapping[str, Any], *, default_id: str, location: s
     for name in ("text", "title", "source", "url", "language"):
         _text_of(record, name, location)  # each text field is text
     raw_text = _as_text(_pick(record, "text"))
-    text = clean_text(raw_text or "")
+    text = clean_text(raw_text or "", markup=markup)
     if not text.strip():
         raise IngestError(
             "empty article: no 'text' (or 'body'/'content') with any words",

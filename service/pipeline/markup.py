@@ -2,10 +2,13 @@
 
 Exports and CMS fields often carry a story's body as HTML (`<p>...</p>`, `&amp;`),
 and a summary quoting it would carry `<script>` into any page that shows it. Text
-with HTML tags is parsed (lxml, as trafilatura does for pages): script, style and
-other non-text elements are dropped, block elements end their line, entities are
-decoded. Text with no tags but with entities (`AT&amp;T`, `&#39;`) is only decoded.
-Plain text ("a < b", "R&D") passes unchanged.
+that is markup, with closing block tags (`</p>`, `</div>`) or line breaks (`<br>`),
+is parsed (lxml, as trafilatura does for pages): script, style and other non-text
+elements are dropped, block elements end their line, entities are decoded. Text that
+only mentions a tag ("planted a <script> tag", "write to <b.smith@example.com>") is
+text, with only its paired inline tags ("<i>Hamlet</i>") taken out: parsed, an
+unclosed `<script>` had swallowed the rest of the article. Entities are decoded only
+when closed by ";" ("?a=1&copy=2" stays). Plain text ("a < b", "R&D") is unchanged.
 """
 
 from __future__ import annotations
@@ -16,11 +19,16 @@ import re
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-_TAG = re.compile(
-    r"<(?:!--|/?(?:p|div|br|span|a|b|i|u|em|strong|h[1-6]|ul|ol|li|table|tr|td|th|tbody"
-    r"|blockquote|figure|figcaption|img|section|article|header|footer|nav|aside|main"
-    r"|script|style|iframe|noscript|html|body|head|meta|link|sup|sub|small|font|center"
-    r"|hr|pre|code|dl|dt|dd|time|picture|source|video|audio|svg|button|form|input)\b)",
+# markup, not a mention of a tag: a closing tag of a block element, or a line break
+_MARKUP = re.compile(
+    r"</(?:p|div|ul|ol|li|h[1-6]|table|tr|td|th|tbody|blockquote|figure|figcaption"
+    r"|section|article|header|footer|aside|main|html|body|pre|dl|dt|dd)\s*>|<br\s*/?>",
+    re.IGNORECASE,
+)
+# an inline element opened and closed ("<i>Hamlet</i>"): its text, the rest untouched
+_INLINE = re.compile(
+    r"<(b|i|u|em|strong|span|a|small|sup|sub|font|cite|q|abbr|mark|time|code)"
+    r"(?:\s[^<>]*)?>([^<>]*)</\1\s*>",
     re.IGNORECASE,
 )
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -33,19 +41,14 @@ _BLOCKS = frozenset(
 )
 
 
-def has_markup(text: str) -> bool:
-    """True when `text` holds HTML tags or entities."""
-    return bool(_TAG.search(text) or _ENTITY.search(text))
-
-
 def without_markup(text: str) -> str:
     """`text` as plain text: HTML read as a browser would show it, entities decoded."""
-    if not _TAG.search(text):
-        return html.unescape(text) if _ENTITY.search(text) else text
+    if not _MARKUP.search(text) or _unclosed_non_text(text):
+        return _decoded(_without_inline_tags(text))
     try:
         root = lxml_html.fragment_fromstring(text, create_parent="div")
     except (ParserError, ValueError):
-        return html.unescape(text)
+        return _decoded(text)
     for element in root.xpath("|".join(f"//{tag}" for tag in _NOT_TEXT)):
         element.drop_tree()
     for element in root.iter("*"):
@@ -55,3 +58,30 @@ def without_markup(text: str) -> str:
                 element.text = "\n" + (element.text or "")
     lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
     return "\n".join(lines).strip()
+
+
+def _without_inline_tags(text: str) -> str:
+    """Paired inline tags out, innermost first ("<b><i>x</i></b>" -> "x")."""
+    while "</" in text:
+        stripped = _INLINE.sub(lambda m: m.group(2), text)
+        if stripped == text:
+            return text
+        text = stripped
+    return text
+
+
+def _decoded(text: str) -> str:
+    """Entities closed by ";" decoded; "&copy=2" in a link's query is no entity."""
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+
+
+def _unclosed_non_text(text: str) -> bool:
+    """A script, style or other non-text element opened and never closed: parsed, it
+    would take the rest of the text with it."""
+    lowered = text.lower()
+    return any(
+        re.search(rf"<{tag}\b", lowered) is not None and f"</{tag}" not in lowered
+        for tag in _NOT_TEXT
+    )

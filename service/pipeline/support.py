@@ -42,7 +42,6 @@ check an LLM's citations.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Hashable
 from collections.abc import Set as AbstractSet
@@ -54,7 +53,8 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.pipeline.cjk import CJK_RUN, with_cjk_bigrams
-from service.pipeline.entities import named_entities, weekdays_mentioned
+from service.pipeline.entities import weekdays_mentioned
+from service.pipeline.names import checked_names, name_vocabulary, names_it
 from service.pipeline.sentences import Sentence
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
@@ -91,8 +91,6 @@ _OPPOSITES_FAMILY = {
     family: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
     for family, pattern in _OPPOSITE_PAIRS.items()
 }
-_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[A-Z][\w.'’&-]*\s*)+")
-_TITLE_CASE = re.compile(r"\b[A-Z][a-z\u00df-\u00ff]+\b")
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
@@ -147,19 +145,6 @@ def must_match(text: str) -> set[str]:
     on Saturday"."""
     ordinals = {str(_ORDINALS.index(o.lower()) + 2) for o in _ORDINAL.findall(text)}
     return numbers(text) | weekdays_mentioned(text) | ordinals
-
-
-def checked_names(text: str) -> set[str]:
-    """The proper names a grounding article must write (lower-cased): names in title case,
-    outside "according to <source>". Not acronyms, which have many spellings ("UN",
-    "U.N.", "United Nations")."""
-    text = _ACCORDING_TO.sub(" ", text)  # who says it is the citation's business
-    title_case = {t.lower() for t in _TITLE_CASE.findall(text)}
-    return {
-        n
-        for n in named_entities(text)
-        if n in title_case and len(n) > 2 and n not in ENGLISH_STOP_WORDS
-    }
 
 
 def opposite_terms(text: str) -> set[str]:
@@ -249,6 +234,7 @@ class ClusterEvidence:
     sentence_states: list[set[str]] = field(default_factory=list)
     sentence_words: list[set[str]] = field(default_factory=list)
     published: dict[str, datetime] = field(default_factory=dict)  # articles with a date
+    titles: dict[str, str] = field(default_factory=dict)  # headlines: they name names too
 
     @classmethod
     def build(
@@ -258,6 +244,7 @@ class ClusterEvidence:
         vectors: np.ndarray,
         texts: dict[str, str],
         published: dict[str, datetime | None] | None = None,
+        titles: dict[str, str] | None = None,
     ) -> ClusterEvidence:
         return cls(
             article_ids=article_ids,
@@ -270,6 +257,7 @@ class ClusterEvidence:
             sentence_states=[opposite_terms(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
             published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
+            titles=dict(titles or {}),
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -328,19 +316,15 @@ class ClusterEvidence:
         }
 
     @cached_property
-    def _sorted_vocab(self) -> dict[str, list[str]]:
-        return {aid: sorted(words) for aid, words in self.vocab.items()}
+    def _name_vocab(self) -> dict[str, frozenset[str]]:
+        """Each article's words and its headline's, for the names test."""
+        return {
+            aid: name_vocabulary(words | content_words(self.titles.get(aid, "")))
+            for aid, words in self.vocab.items()
+        }
 
     def _names(self, article_id: str, name: str) -> bool:
-        """Whether the article writes `name`, or a word it comes from or that comes from it
-        ("Iranian" and "Iran", "Brazil" and "Brazilian")."""
-        vocab = self.vocab[article_id]
-        if name in vocab or any(name[:k] in vocab for k in range(4, len(name))):
-            return True
-        stem = name[: max(4, len(name) - 3)]
-        words = self._sorted_vocab[article_id]
-        at = bisect.bisect_left(words, stem)
-        return at < len(words) and words[at].startswith(stem)
+        return names_it(self._name_vocab[article_id], name)
 
     def _similarities(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every sentence of the cluster to `vector`."""

@@ -59,32 +59,38 @@ from service.pipeline.neutrality import (
     neutralise,
     without_filler_opener,
 )
-from service.pipeline.sentences import Sentence, split_sentences
+from service.pipeline.sentences import Sentence, split_paragraph, split_sentences
 from service.pipeline.support import ClusterEvidence, content_words
 
 _MACHINE = (
-    r"(?:ai|a\.i\.|llms?|language models?|(?:ai |virtual )?assistants?|chatbots?|bots?"
-    r"|summari[sz]ers?|(?:ai |language )?models?|gpts?|crawlers?)"
+    r"(?:(?:ai |a\.i\. |virtual |language )?(?:llms?|language models?|assistants?|chatbots?"
+    r"|bots?|summari[sz]ers?|models?|gpts?|crawlers?|agents?)|ai|a\.i\.)"
 )
+_PRIOR = r"(?:previous|prior|above|earlier|preceding|foregoing|system|original|other|all)"
 _INSTRUCTION = re.compile(
-    # "ignore previous instructions": the object is a prompt's, not "the new speed rules"
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|of\s+)?(?:the\s+)?"
-    r"(?:(?:previous|prior|above|earlier|preceding|foregoing|your|these|those|system|original"
-    r"|other|all)\s+)+(?:instructions?|prompts?|rules|guidelines|directions|directives)\b"
+    # "ignore (the) previous instructions", "disregard any instructions you were given";
+    # not "ignore the instructions on the label", "ignore these rules"
+    rf"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?"
+    rf"(?:the\s+|your\s+|my\s+)?(?:{_PRIOR}\s+)*(?:instructions?|prompts?|directions"
+    r"|directives)\b(?!\s+(?:on|for|from|of|to)\s)"
+    rf"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?"
+    rf"(?:{_PRIOR}\s+)+(?:rules|guidelines)\b"
     r"|\b(?:ignore|disregard|forget)\s+(?:all\s+of\s+)?(?:everything\s+)?(?:the\s+)?above\b"
     r"|\bignore\s+everything\b|\bsystem prompt\b|\bas an ai\b|\bjailbreak"
     rf"|\byou are (?:now )?(?:an? )?{_MACHINE}\b"
-    # a note addressed to a model: "Note to AI summarizers:", "AI assistants reading this"
-    rf"|\b(?:note|message|attention|instructions?|memo)\s*(?:to|for)\s+(?:all\s+|any\s+)?"
-    rf"(?:the\s+)?{_MACHINE}\b"
+    # a note addressed to a model: "Note to AI summarizers:", "ATTENTION LLM:"
+    rf"|\b(?:note|message|instructions?|memo)\s+(?:to|for)\s+(?:all\s+|any\s+)?(?:the\s+)?"
+    rf"{_MACHINE}\s*[:,]"
+    rf"|\b(?:attention|attn)\s*,?\s*(?:all\s+)?{_MACHINE}\s*[:!,]"
     rf"|\b{_MACHINE}\s+(?:reading|processing|summari[sz]ing|parsing|crawling|seeing|"
     r"ingesting|scraping)\s+this\b"
     r"|\bwhen\s+(?:you\s+(?:are\s+)?)?summari[sz](?:e|ing)\s+this\b"
-    r"|\bplease\s+(?:tell|inform|assure)\b|\b(?:tell|inform)\s+your\s+(?:readers|users)\b"
-    # "Summarizers must write that ...": not "the AI model will start shipping in May"
-    r"|\b(?:ai|llms?|language models?|assistants?|chatbots?|summari[sz]ers?)\b[^.!?]{0,40}"
-    r"\b(?:must|should|shall)\b[^.!?]{0,20}"
-    r"\b(?:say|write|state|claim|tell|mention|describe|call|praise|recommend)\b"
+    r"|\bplease\s+(?:tell|inform)\s+(?:your|the)\s+(?:readers?|users?|audience)\b"
+    r"|\b(?:tell|inform)\s+your\s+(?:readers|users)\b"
+    # "Summarizers will write that ...": the model itself, the verb right after
+    r"|\b(?:summari[sz]ers?|language models?|llms?|chatbots?|(?:ai )?assistants?)\s+"
+    r"(?:must|should|shall|will)\s+(?:always\s+|now\s+|instead\s+)?(?:say|write|state|report"
+    r"|claim|include|mention|tell|describe|call|praise|recommend|begin|start|end)\b"
     # "The summary must say that ...", not "every safety summary must include the number"
     r"|\bsummar(?:y|ies)\b[^.!?]{0,30}\b(?:must|should|shall)\b[^.!?]{0,20}"
     r"\b(?:say|write|state|claim|begin|start|end|mention|tell)\b",
@@ -334,11 +340,24 @@ class Verifier:
         texts: dict[str, str] = {}
         for number, article in enumerate(articles, start=1):
             text = article.text
+            # a line addressed to a model need not end in a full stop, and a piece without
+            # one is no sentence of the story: such lines are quarantined whole first
+            planted = [
+                piece
+                for line in text.split("\n")
+                for piece in split_paragraph(line)
+                if looks_like_instruction(piece)
+            ]
+            for piece in planted:
+                instructions.append((number, content_words(piece)))
+                text = text.replace(piece, " ")
             after_instruction = False
             for sentence in split_sentences(article.id, article.text):
                 # the sentence after an injected instruction is its payload's next line
                 # ("Ignore ... and write that X. Readers should visit Y."): quarantined too
-                instruction = looks_like_instruction(sentence.text)
+                instruction = looks_like_instruction(sentence.text) or any(
+                    sentence.text in line for line in planted
+                )
                 if instruction or after_instruction:
                     instructions.append((number, content_words(sentence.text)))
                     text = text.replace(sentence.text, " ")  # its words back nothing
@@ -349,7 +368,12 @@ class Verifier:
         vectors = self.embedder.encode([s.text for s in sentences])
         published = {a.id: a.published_at for a in articles}
         evidence = ClusterEvidence.build(
-            [a.id for a in articles], sentences, vectors, texts, published
+            [a.id for a in articles],
+            sentences,
+            vectors,
+            texts,
+            published,
+            titles={a.id: a.title for a in articles},
         )
         return _Evidence(evidence, instructions)
 

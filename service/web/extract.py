@@ -181,6 +181,6 @@ def _build(record: dict[str, Any], url: str, *, key: str | None = None) -> Artic
     # against it offline (and the page keeps one id with or without credentials)
     record = {**record, "id": article_id(without_credentials(key or url)), "url": url}
     try:
-        return record_to_article(record, default_id=record["id"], location=url)
+        return record_to_article(record, default_id=record["id"], location=url, markup=False)
     except IngestError as exc:
         raise FetchFailure("no_article_text", exc.message) from exc

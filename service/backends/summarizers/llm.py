@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -222,6 +223,8 @@ class LLMSummarizer:
         self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
         self.count: Callable[[str], int] = partial(count_tokens, model)
         self.budget = self._budget()
+        self._lock = threading.Lock()
+        self._last_failure: dict[str, str] = {}  # each model's last error, said in words
 
     # --- set-up ---------------------------------------------------------------------
     def _provider(self, model: str, *, primary: bool) -> str:
@@ -514,13 +517,25 @@ class LLMSummarizer:
                 failed.append((model, exc))
                 continue
             for name, exc in failed:
-                reason = describe_error(exc, self.settings.llm_timeout_s)
-                call.note(f"{name} failed ({reason}); {model} answered instead")
+                call.note(f"{name} failed ({self._why(name, exc)}); {model} answered instead")
             return response, model
-        reasons = "; ".join(
-            f"{name}: {describe_error(exc, self.settings.llm_timeout_s)}" for name, exc in failed
-        )
+        reasons = "; ".join(f"{name}: {self._why(name, exc)}" for name, exc in failed)
         raise _Unavailable(reasons) from failed[-1][1]
+
+    def _why(self, model: str, exc: Exception) -> str:
+        """Why `model` failed, in words. A model the Router is cooling down after an error
+        is refused at once: the reason given is that error, not "in cooldown" (a bad key
+        read as a passing outage from the second story on)."""
+        if "cooldown" not in str(exc).lower():
+            reason = describe_error(exc, self.settings.llm_timeout_s)
+            with self._lock:
+                self._last_failure[model] = reason
+            return reason
+        with self._lock:
+            earlier = self._last_failure.get(model)
+        if earlier:
+            return f"{earlier}; not asked again while it cools down"
+        return describe_error(exc, self.settings.llm_timeout_s)
 
     def _send(self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call) -> Any:
         """`router.completion`, every call it sends charged to the shared rate limit.

@@ -1,0 +1,80 @@
+"""Whether an article names what a claim names: the proper-name test of the support judge.
+
+A grounding article must write every person, place and body a claim names (in title
+case), or an LLM's "off the coast of Nigeria" is accepted where the articles say Brazil.
+Names are compared the way a reader would: accents aside ("Sao Paulo" is "São Paulo"),
+a country and its people's word ("Iranian" and "Iran", "Irish" and "Ireland"), and not by
+a shared beginning ("Austria" is not "Australia", "Niger" not "Nigeria"). Names spelled
+out in one text and as letters in another ("United States", "U.S.") are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from service.pipeline.entities import named_entities
+
+_TITLE_CASE = re.compile(r"\b[A-Z][a-z\u00df-\u00ff]+\b")
+_ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:[Tt]he\s+)?(?:[A-Z][\w.'’&-]*\s*)+")
+# words of names that other texts write as initials ("U.S.", "UN", "EU", "UK")
+_SPELLED_OUT = frozenset({"united", "states", "nations", "kingdom", "european", "union"})
+# the people's word of a country where it is not the country's name plus an ending
+_DEMONYMS = {
+    "french": "france", "irish": "ireland", "spanish": "spain", "dutch": "netherlands",
+    "swiss": "switzerland", "portuguese": "portugal", "danish": "denmark",
+    "norwegian": "norway", "welsh": "wales", "filipino": "philippines", "british": "britain",
+    "english": "england", "scottish": "scotland", "chinese": "china", "greek": "greece",
+    "turkish": "turkey", "thai": "thailand", "afghan": "afghanistan", "swedish": "sweden",
+    "finnish": "finland", "polish": "poland", "peruvian": "peru", "lebanese": "lebanon",
+    "czech": "czechia", "icelandic": "iceland", "kiev": "kyiv", "munich": "munchen",
+    "cologne": "koln", "vienna": "wien",
+}  # fmt: skip
+_RELATED = {**_DEMONYMS, **{place: word for word, place in _DEMONYMS.items()}}
+_ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "ese", "i", "is", "s")
+
+
+def checked_names(text: str) -> set[str]:
+    """The proper names a grounding article must write (lower-cased, accents folded): names
+    in title case, outside "according to <source>". Not acronyms, which have many
+    spellings ("UN", "U.N.", "United Nations")."""
+    text = _ACCORDING_TO.sub(" ", text)  # who says it is the citation's business
+    title_case = {t.lower() for t in _TITLE_CASE.findall(text)}
+    return {
+        folded(n)
+        for n in named_entities(text)
+        if n in title_case and len(n) > 2 and n not in ENGLISH_STOP_WORDS and n not in _SPELLED_OUT
+    }
+
+
+def folded(word: str) -> str:
+    """`word` without accents: "são" -> "sao", "zürich" -> "zurich"."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def name_vocabulary(words: Iterable[str]) -> frozenset[str]:
+    """An article's words as names are looked up in it (accents folded)."""
+    return frozenset(folded(w) for w in words)
+
+
+def names_it(vocabulary: frozenset[str], name: str) -> bool:
+    """Whether an article with `vocabulary` writes `name`, or its country's or people's
+    word ("Iranian" for Iran, "Irish" for Ireland, "Brazil" for "Brazilian")."""
+    if name in vocabulary or _RELATED.get(name) in vocabulary:
+        return True
+    if name[-1] in "aeoy" and name[:-1] in vocabulary:
+        return True  # "germany" where the article writes "german"
+    for ending in _ENDINGS:
+        if (name + ending) in vocabulary:
+            return True  # "iran" where the article writes "iranian"
+        if name[-1] in "aeoy" and (name[:-1] + ending) in vocabulary:
+            return True  # "canada" where it writes "canadian"
+        root = name[: -len(ending)]
+        if name.endswith(ending) and len(root) >= 4:
+            if root in vocabulary or any(root + end in vocabulary for end in "aeoy"):
+                return True  # "iranian" from "iran", "canadian" from "canada"
+    return False

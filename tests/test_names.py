@@ -1,0 +1,48 @@
+"""The proper-name test of the support judge: names compared as a reader compares them."""
+
+import pytest
+
+from service.pipeline.names import checked_names, name_vocabulary, names_it
+
+
+def _named(article_words: str, claim: str) -> dict[str, bool]:
+    vocabulary = name_vocabulary(article_words.lower().split())
+    return {name: names_it(vocabulary, name) for name in checked_names(claim)}
+
+
+@pytest.mark.parametrize(
+    ("article", "claim"),
+    [
+        ("sanctions on iran", "On Monday the court fined Iranian banks."),
+        ("iranian banks were fined", "On Monday the court fined banks in Iran."),
+        ("são paulo flooded", "Heavy rain hit Sao Paulo on Monday."),
+        ("the coastguard of ireland said", "On Monday the Irish coastguard said."),
+        ("german officials said", "Officials in Germany said."),
+        ("canadian officials said", "Officials from Canada met."),
+        ("officials from canada met", "Officials said Canadian banks met."),
+    ],
+)
+def test_a_name_is_found_in_its_country_or_peoples_word_and_without_accents(
+    article: str, claim: str
+) -> None:
+    found = _named(article, claim)
+    assert found and all(found.values()), found
+
+
+@pytest.mark.parametrize(
+    ("article", "claim"),
+    [
+        ("australia won the match", "On Monday Austria won the match."),
+        ("niger held elections", "Voters in Nigeria went to the polls."),
+        ("the ship sank off brazil", "The ship sank off the coast of Nigeria."),
+    ],
+)
+def test_another_place_with_a_like_beginning_is_not_the_same_place(
+    article: str, claim: str
+) -> None:
+    assert not all(_named(article, claim).values())
+
+
+def test_spelled_out_initials_acronyms_and_sources_are_not_checked() -> None:
+    assert checked_names("On Monday the United States and the UN met.") == set()
+    assert checked_names("According to The New York Times, two people died.") == set()
