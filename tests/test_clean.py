@@ -201,3 +201,10 @@ def test_text_that_mentions_a_tag_is_text_not_markup() -> None:
     # a page extractor's plain text is what the page says, "&lt;" and all
     said = "The page showed &lt;script&gt; in its footer."
     assert clean_text(said, markup=False) == said
+
+
+def test_fullwidth_digits_and_letters_are_ascii_but_cjk_punctuation_stays() -> None:
+    """'２０２４年' in the article and '2024年' in a summary are one number to the judge."""
+    assert clean_text("トヨタは２０２４年にＡＢＣ社と、台风登陆，风力很大。") == (
+        "トヨタは2024年にABC社と、台风登陆，风力很大。"
+    )

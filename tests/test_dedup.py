@@ -59,3 +59,22 @@ def test_copies_fold_into_an_article_they_copy_not_through_a_chain() -> None:
     kept = drop_duplicates(articles)
     assert [k.id for k in kept] == ["a", "c"]
     assert [r.id for r in kept[0].duplicates] == ["b"] and kept[1].duplicates == []
+
+
+def test_a_paper_running_the_first_paragraphs_of_a_wire_story_is_its_copy() -> None:
+    """Five of twelve paragraphs are under half the story, but they are its lead."""
+    paragraphs = [
+        f"Paragraph {k} of the report says the {w} at the port of Valmora changed today."
+        for k, w in enumerate(
+            "cranes ferry tides cargo pilots quay storm berth crews tug bay gulls".split()
+        )
+    ]
+    wire = Article(id="ap", title="Valmora port strike", text="\n".join(paragraphs), source="AP")
+    local = Article(
+        id="local",
+        title="Valmora port strike goes on",
+        text="\n".join(paragraphs[:5]),
+        source="Local Paper",
+    )
+    kept = drop_duplicates([local, wire])
+    assert [a.id for a in kept] == ["ap"] and [r.id for r in kept[0].duplicates] == ["local"]

@@ -429,7 +429,9 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
         moment = date(written)
         assert moment is not None and (moment.year, moment.month, moment.day) == (2007, 7, 29)
         assert moment.tzinfo is not None  # every date carries its zone (UTC when none given)
-    for refused in (True, "07/08/2007", "yesterday"):
+    # refused: ambiguous, not a date, or with a part not written ("July 2007" had become
+    # July 24, the day of the run) or a zone it does not know (hours off)
+    for refused in (True, "07/08/2007", "yesterday", "July 2007", "July 29", "July 29, 2007 CEST"):
         with pytest.raises(IngestError, match="is not a date"):
             date(refused)
 
@@ -440,7 +442,7 @@ def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
         ({"text": 12345}, "text"),
         ({"text": "Body.", "title": 42}, "title"),
         ({"text": ["para", 5, None]}, "text"),
-        ({"text": "Body.", "source": ["BBC", "CNN"]}, "source"),
+        ({"text": "Body.", "source": ["BBC", 5]}, "source"),
         ({"text": "Body.", "url": True}, "url"),
     ):
         with pytest.raises(IngestError, match=f"'{field}' should be text"):
@@ -453,3 +455,36 @@ def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
     }
     article = record_to_article(newsapi, default_id="a", location="x")
     assert article.source == "BBC News" and article.published_at is not None
+    authors = {"text": "Body.", "author": ["Ann Lee", "Bo Chan"]}  # JSON-LD's list of authors
+    assert record_to_article(authors, default_id="b", location="x").source == "Ann Lee, Bo Chan"
+
+
+def test_tables_in_excel_shapes_and_bad_rows_cost_only_themselves(tmp_path: Path) -> None:
+    excel = _write(
+        tmp_path / "excel.csv",
+        'Title;TEXT;URL\nStrike;"Dock workers walked out; ships waited.";https://a.example/1\n',
+    )
+    [article] = load_paths([excel]).articles
+    assert (article.title, article.text) == ("Strike", "Dock workers walked out; ships waited.")
+    assert article.url == "https://a.example/1"
+    long_text = "The port stayed shut all week. " * 5000  # over csv's 128 KiB field limit
+    shifted = _write(
+        tmp_path / "rows.csv",
+        f'title,text\nLong,"{long_text}"\nBad,Dock workers walked out, union leaders said.\n'
+        "Good,Ships waited offshore.\n",
+    )
+    with pytest.raises(IngestError, match=r"rows\.csv:3: the row has 3 cells, the header 2"):
+        load_paths([shifted])
+    loaded = load_paths([shifted], skip_invalid=True)
+    assert [a.title for a in loaded.articles] == ["Long", "Good"]
+    quoted = _write(tmp_path / "q.tsv", 'title\ttext\nQuote\t"We will not stop," he said.\n')
+    [said] = load_paths([quoted]).articles
+    assert said.text == '"We will not stop," he said.'  # TSV has no quoting to undo
+
+
+def test_pasted_jsonl_whose_first_line_is_a_list_is_read_as_the_file_would_be() -> None:
+    from service.pipeline.ingest import records_from_string
+
+    pasted = '[{"text": "One happened."}, {"text": "Two happened."}]\n{"text": "Three happened."}'
+    loaded = load_records(records_from_string(pasted, "stdin")).articles
+    assert [a.text for a in loaded] == ["One happened.", "Two happened.", "Three happened."]

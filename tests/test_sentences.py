@@ -459,3 +459,11 @@ def test_sentences_inside_a_quotation_opened_before_them_are_marked_quoted() -> 
     assert not any(s.quoted for s in split_sentences("d", tall))
     # each paragraph starts outside a quotation
     assert not any(s.quoted for s in split_sentences("c", "“We are ready.\nThe bill passed."))
+
+
+def test_a_fullwidth_full_stop_ends_a_japanese_sentence() -> None:
+    text = "本法は公布の日から施行する．附則は別に定める．"
+    assert [s.text for s in split_sentences("a", text)] == [
+        "本法は公布の日から施行する．",
+        "附則は別に定める．",
+    ]

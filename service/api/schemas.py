@@ -37,12 +37,15 @@ class ArticleIn(BaseModel):
         "`body` or `content` are read as text too."
     )
     url: str | None = None
-    source: str | dict[str, Any] | None = Field(
+    source: str | dict[str, Any] | list[str] | None = Field(
         default=None,
-        description='Outlet or publisher name, or an object with its `name` ({"name": "Reuters"}).',
+        description='Outlet or publisher name, an object with its `name` ({"name": "Reuters"}), '
+        'or a list of names (read "A, B").',
     )
     published_at: str | float | None = Field(
-        default=None, description="ISO 8601 or RFC 2822 date, or Unix seconds."
+        default=None,
+        description="ISO 8601 or RFC 2822 date, a date with its month's name (July 29, 2007), "
+        "or Unix seconds.",
     )
     language: str | None = None
 

@@ -98,9 +98,16 @@ _BYLINE_GLUED = re.compile(
     r"\s+(?=[A-Z\"“])"
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# fullwidth digits and Latin letters as ASCII ("２０２４年" is "2024年"), not the fullwidth
+# punctuation Chinese and Japanese write ("，" stays)
+_FULLWIDTH = {
+    chr(code): chr(code - 0xFEE0)
+    for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for code in range(start, end + 1)
+}
 _COMPATIBILITY = str.maketrans(
-    {"\u2026": "...", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
-     "\ufb04": "ffl", "\u2011": "-", "\ufeff": None}
+    {**_FULLWIDTH, "\u2026": "...", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl",
+     "\ufb03": "ffi", "\ufb04": "ffl", "\u2011": "-", "\ufeff": None}
 )  # fmt: skip
 # terminal colour codes, C0 and C1 controls but tab and line ends (a NUL cannot even be
 # stored in PostgreSQL)

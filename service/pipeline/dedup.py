@@ -4,7 +4,8 @@ In: articles. Out: the kept articles (input order), each listing the copies
 folded into it in `duplicates`, so the outlets that ran the wire story still
 show as sources. Two articles are copies when their word 3-gram shingles
 overlap heavily: exact copies, copies with a different headline or byline, and
-trimmed copies (one contains most of the other, and is at least half of it). An
+trimmed copies (one contains most of the other, and is at least half of it, or its
+lead: a paper running the first paragraphs of a wire story). An
 article that merely contains another (a roundup of three wire stories) is not
 its copy: folding the wire stories into it had lost them as stories of their own.
 Each copy is folded into a kept article it is a copy of, never through a chain of
@@ -22,6 +23,28 @@ from service.pipeline.clean import plain_words
 DEFAULT_CONTAINMENT = 0.8
 # ... of the shorter text's shingles; and the shorter must cover this share of the longer
 MIN_COVERAGE = 0.5
+# ... or this share when it is the longer's lead under a like headline: a paper running the
+# first paragraphs of a wire story (a roundup opens on one story under a headline of its own)
+MIN_LEAD_COVERAGE = 0.2
+LEAD_WORDS = 25
+
+
+def _alike_headlines(a: str, b: str) -> bool:
+    """Headlines that share half their words (or one text has none): a trimmed copy runs
+    the wire story's headline, a roundup that opens on the same story has its own."""
+    words_a, words_b = set(plain_words(a).split()), set(plain_words(b).split())
+    if not words_a or not words_b:
+        return True
+    return len(words_a & words_b) / len(words_a | words_b) >= 0.5
+
+
+def _is_lead_of(a: str, b: str) -> bool:
+    """Whether the shorter of two texts (as plain words) opens the longer, give or take a
+    dateline or headline before it."""
+    shorter, longer = sorted((a, b), key=len)
+    opening = " ".join(shorter.split()[:LEAD_WORDS])
+    at = longer.find(opening)
+    return bool(opening) and 0 <= at <= len(" ".join(longer.split()[:LEAD_WORDS]))
 
 
 def _shingle_matrix(texts: list[str]):  # type: ignore[no-untyped-def]
@@ -57,7 +80,14 @@ def find_duplicate_pairs(
             if texts[i] == texts[j]:
                 pairs.append((int(i), int(j)))
             continue
-        if shared / smaller >= containment and shared / max(sizes[i], sizes[j]) >= MIN_COVERAGE:
+        if shared / smaller < containment:
+            continue
+        coverage = shared / max(sizes[i], sizes[j])
+        if coverage >= MIN_COVERAGE or (
+            coverage >= MIN_LEAD_COVERAGE
+            and _is_lead_of(texts[i], texts[j])
+            and _alike_headlines(articles[i].title, articles[j].title)
+        ):
             pairs.append((int(i), int(j)))
     # very short texts have no 3-grams: compare them whole
     short = [k for k, size in enumerate(sizes) if size == 0]
@@ -85,9 +115,10 @@ def drop_duplicates(
         copies.setdefault(j, set()).add(i)
     lengths = [len(plain_words(a.text)) for a in articles]
     order = sorted(range(len(articles)), key=lambda k: (-lengths[k], k))
+    rank = {k: position for position, k in enumerate(order)}
     folded: dict[int, list[int]] = {}  # kept index -> its copies, in the order folded
-    for k in order:
-        home = next((kept for kept in folded if kept in copies.get(k, ())), None)
+    for k in order:  # its copies in the same order: the longest kept one wins
+        home = next((c for c in sorted(copies.get(k, ()), key=rank.get) if c in folded), None)
         if home is None:
             folded[k] = []
         else:

@@ -56,12 +56,14 @@ _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 }
 _JSON_SUFFIXES = {".json"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-_TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+_TABLE_SUFFIXES = {".csv", ".tsv"}
 _NOT_TEXT_SUFFIXES = {
     ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ods", ".ppt", ".pptx",
     ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".png", ".jpg", ".jpeg", ".gif",
 }  # fmt: skip
 _TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
+# a table's header in any case ("Title", "TEXT", "URL") -> the name the reader knows
+_FIELD_NAMES = {alias.lower(): alias for names in _FIELD_ALIASES.values() for alias in names}
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _REASONS_SHOWN = 5  # skipped records named in the error when none was left
 _MAX_TITLE_CHARS = 300
@@ -85,6 +87,8 @@ _TO_UTF8 = "convert it to UTF-8, for example with iconv -f latin1 -t utf-8"
 _UNIX_SECONDS = re.compile(r"^\d{9,11}(?:\.\d+)?$")  # not "20240101", a basic ISO date
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _MONTH_ABBREVIATION = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+_DEFAULT_A = datetime(2000, 1, 1)  # two dates that differ in year, month and day
+_DEFAULT_B = datetime(2001, 2, 2)
 _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
 _DATE_LINES_READ = 3  # a title and a byline may come first
 
@@ -122,8 +126,10 @@ def _text_of(record: Mapping[str, Any], name: str, location: str) -> str | None:
     the outlet `{"name": ...}`. A number, a truth value or a mixed list is refused naming
     the field, as the API refuses it, not turned into "12345" or dropped item by item."""
     value = _pick(record, name)
-    paragraphs = (
-        name == "text" and isinstance(value, list) and all(isinstance(v, str) for v in value)
+    paragraphs = (  # a text's paragraphs, or a JSON-LD list of authors
+        name in ("text", "source")
+        and isinstance(value, list)
+        and all(isinstance(v, str) for v in value)
     )
     outlet = name == "source" and isinstance(value, Mapping)
     if value is None or isinstance(value, str) or paragraphs or outlet:
@@ -138,8 +144,11 @@ def _text_of(record: Mapping[str, Any], name: str, location: str) -> str | None:
 
 def _field(record: Mapping[str, Any], name: str, *, markup: bool = False) -> str:
     """A short field as text, its control characters out (and its HTML, if `markup`);
-    "" when absent."""
-    text = normalise_unicode(_as_text(_pick(record, name)) or "")
+    "" when absent. A list of names ("author": ["A", "B"]) reads "A, B"."""
+    value = _pick(record, name)
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    text = normalise_unicode(_as_text(value) or "")
     return " ".join(without_markup(text).split()) if markup else text
 
 
@@ -178,10 +187,17 @@ def _written_date(text: str) -> datetime:
     if named_month or _YEAR_FIRST.match(text):
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # an unknown zone name ("ET") is left out
-                return dateutil_parser.parse(text, fuzzy=False)
-        except (ValueError, OverflowError):
+                # a zone name it does not know ("CEST") would be dropped: hours off
+                warnings.simplefilter("error", dateutil_parser.UnknownTimezoneWarning)
+                # read twice with other defaults: a part that is not written ("July 2007",
+                # "July 29") would be filled from today, a date nobody wrote
+                once = dateutil_parser.parse(text, default=_DEFAULT_A)
+                twice = dateutil_parser.parse(text, default=_DEFAULT_B)
+        except (ValueError, OverflowError, dateutil_parser.UnknownTimezoneWarning):
             pass
+        else:
+            if once == twice:
+                return once
     raise ValueError(f"date {text[:40]!r} is not a date")
 
 
@@ -327,17 +343,46 @@ def _json_stream(raw: str) -> list[Any] | None:
 
 
 def _records_from_table(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
-    """CSV or TSV rows, the header naming the fields (text, title, url, ...)."""
-    reader = csv.DictReader(
-        io.StringIO(raw, newline=""), delimiter=_TABLE_SUFFIXES[path.suffix.lower()]
-    )
+    """CSV or TSV rows, the header naming the fields (text, title, url, ...) in any case.
+    A CSV may be separated by ";" (Excel in many countries); TSV has no quoting."""
+    csv.field_size_limit(sys.maxsize)  # an article's text is longer than csv's 128 KiB
+    first = raw.split("\n", 1)[0]
+    tsv = path.suffix.lower() == ".tsv"
+    delimiter = "\t" if tsv else (";" if first.count(";") > first.count(",") else ",")
+    quoting = csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter, quoting=quoting)
     try:
-        for row in reader:
-            record = {k.strip(): v for k, v in row.items() if isinstance(k, str) and v}
-            yield record, f"{path}:{reader.line_num}"
+        header = [_FIELD_NAMES.get(name.strip().lower(), name.strip()) for name in next(reader)]
+    except StopIteration:
+        return
     except csv.Error as exc:
-        error = IngestError(f"cannot read the table: {exc}", location=f"{path}:{reader.line_num}")
-        yield error, f"{path}:{reader.line_num}"
+        yield IngestError(f"cannot read the table's header: {exc}", location=str(path)), str(path)
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # this row is lost, not the ones after it
+            where = f"{path}:{reader.line_num}"
+            yield IngestError(f"cannot read this row: {exc}", location=where), where
+            continue
+        where = f"{path}:{reader.line_num}"
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            refused = IngestError(
+                f"the row has {len(row)} cells, the header {len(header)}",
+                location=where,
+                hint=f"quote a cell that holds the separator {delimiter!r}",
+            )
+            yield refused, where
+            continue
+        record: dict[str, str] = {}
+        for name, cell in zip(header, row, strict=False):
+            if cell and name not in record:  # a repeated column: its first filled cell
+                record[name] = cell
+        yield record, where
 
 
 def _records_from_jsonl(path: Path, lines: list[str | IngestError]) -> Iterator[tuple[Any, str]]:
@@ -436,7 +481,7 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
                 if p.is_file()
                 and not p.name.startswith(".")
                 and p.suffix.lower()
-                in _JSON_SUFFIXES | _JSONL_SUFFIXES | _TEXT_SUFFIXES | set(_TABLE_SUFFIXES)
+                in _JSON_SUFFIXES | _JSONL_SUFFIXES | _TEXT_SUFFIXES | _TABLE_SUFFIXES
             )
             if not found:
                 raise IngestError(
@@ -473,7 +518,11 @@ def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
     stripped = raw.lstrip()
     if _is_json(stripped):
         lines = stripped.strip().split("\n")
-        is_jsonl = len(lines) > 1 and lines[0].startswith("{") and lines[0].rstrip().endswith("}")
+        first = lines[0].rstrip()
+        is_jsonl = len(lines) > 1 and (
+            (first.startswith("{") and first.endswith("}"))
+            or (first.startswith("[") and first.endswith("]"))  # a list on each line
+        )
         if is_jsonl:
             yield from _records_from_jsonl(Path(name), _lines(raw))
         else:
@@ -540,7 +589,7 @@ def _given_id(record: Any) -> str | None:
     """The id a record gives itself, as `record_to_article` reads it; None without one."""
     if not isinstance(record, Mapping):
         return None
-    given = (_as_text(_pick(record, "id")) or "").strip()
+    given = _field(record, "id").strip()  # as `record_to_article` reads it
     return given or None
 
 

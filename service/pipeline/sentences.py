@@ -92,11 +92,11 @@ _BOUNDARY = re.compile(
     rf"""(?P<end>[.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?(?P<next>[^\W_]))
       | (?<=[a-z][a-z])(?P<glued>[.!?]["'”’)\]]*)(?=[A-Z][a-z])
       | (?<=[a-z][a-z])(?P<glued_quote>[.!?])(?=["“][A-Z])    # him."I had: a quotation opens
-      | (?P<stop>(?:[。！？]|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
-                 [.!?。！？]*["'”’)\]」』]*)\s*""",
+      | (?P<stop>(?:[。！？．]|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
+                 [.!?。！？．]*["'”’)\]」』]*)\s*""",
     re.VERBOSE,
 )
-_ENDS_SENTENCE = re.compile(r"""[.!?。！？]["'”’)\]」』]*$""")
+_ENDS_SENTENCE = re.compile(r"""[.!?。！？．]["'”’)\]」』]*$""")
 _UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
