@@ -231,6 +231,23 @@ def test_the_app_refuses_to_start_without_keys_unless_open_access_is_chosen(
     assert "DIGEST_ALLOW_OPEN_ACCESS=true" in refused.value.user_message
 
 
+def test_the_app_refuses_to_start_with_an_llm_setting_that_cannot_work(tmp_path: Path) -> None:
+    """A context window too small for the prompt and the answer had let /readyz say 'ready'
+    and then failed every job with reason 'config'."""
+    too_small = settings_for(
+        tmp_path,
+        backend="openai/gpt-4o-mini",
+        api_base="http://127.0.0.1:9/v1",
+        llm_context_tokens=1024,
+    )
+    with pytest.raises(ConfigError) as refused:
+        create_app(too_small)
+    assert "DIGEST_LLM_CONTEXT_TOKENS" in refused.value.user_message
+    create_app(
+        settings_for(tmp_path, backend="openai/gpt-4o-mini", api_base="http://127.0.0.1:9/v1")
+    )
+
+
 def test_a_server_started_without_keys_prints_the_settings_to_set(tmp_path: Path) -> None:
     """uvicorn prints the traceback's last line, str(exc): the hint must be in it."""
     env = child_env(DIGEST_DATA_DIR=str(tmp_path), DIGEST_DATABASE_URL=sqlite_url(tmp_path))

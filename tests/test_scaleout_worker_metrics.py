@@ -125,18 +125,26 @@ def test_a_worker_serves_the_counts_of_all_its_pool_processes(setup: dict[str, A
 
 
 @pytest.mark.parametrize(
-    ("port_taken", "directory", "said"),
+    ("port_taken", "extra", "said"),
     [
-        (True, None, "cannot serve its metrics"),
-        (False, "a-file/metrics", "cannot count its metrics in"),
+        (True, {}, "cannot serve its metrics"),
+        (False, {"PROMETHEUS_MULTIPROC_DIR": "a-file/metrics"}, "cannot count its metrics in"),
+        (  # an LLM setting that cannot work: every story would have failed
+            False,
+            {"DIGEST_BACKEND": "openai/gpt-4o-mini", "DIGEST_LLM_CONTEXT_TOKENS": "1024"},
+            "DIGEST_LLM_CONTEXT_TOKENS",
+        ),
     ],
 )
-def test_a_worker_that_cannot_serve_its_metrics_does_not_start(
-    tmp_path: Path, port_taken: bool, directory: str | None, said: str
+def test_a_worker_that_cannot_do_its_work_does_not_start(
+    tmp_path: Path, port_taken: bool, extra: dict[str, str], said: str
 ) -> None:
-    """A directory it cannot write had let the worker start, then failed every story."""
+    """A metrics directory it cannot write had let the worker start, then failed every
+    story; so had an LLM context window too small for the prompt."""
     (tmp_path / "a-file").write_text("not a directory")
-    extra = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / directory)} if directory else {}
+    extra = {
+        k: str(tmp_path / v) if k == "PROMETHEUS_MULTIPROC_DIR" else v for k, v in extra.items()
+    }
     with socket.socket() as taken, postgres_database() as url:
         taken.bind(("127.0.0.1", 0))
         if port_taken:
@@ -159,4 +167,4 @@ def test_a_worker_that_cannot_serve_its_metrics_does_not_start(
         )
     assert worker.returncode != 0
     assert said in worker.stderr, worker.stderr[-2000:]
-    assert "DIGEST_WORKER_METRICS_PORT" in worker.stderr
+    assert "worker not started" in worker.stderr

@@ -29,6 +29,7 @@ from service.api.routes import digests, health, metrics
 from service.api.security import require_auth_configured, warn_if_keys_are_optional
 from service.api.state import Readiness, Services
 from service.backends.embedders import warm_local_model
+from service.backends.summarizers.registry import check_settings
 from service.config import Settings, get_settings
 from service.jobs import (
     DigestFunction,
@@ -54,6 +55,7 @@ def create_app(
     """The HTTP API. `pipeline` and `warm_up` default to the real pipeline and model."""
     settings = settings or get_settings()
     require_auth_configured(settings)
+    check_settings(settings)  # an LLM backend that cannot work fails here, not every job
     configure_logging()
     warn_if_keys_are_optional(settings)
     engine = make_engine(database_url(settings))

@@ -28,6 +28,7 @@ from celery.signals import worker_init, worker_shutdown
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
+from service.backends.summarizers.registry import check_settings
 from service.config import Settings, get_settings
 from service.errors import ConfigError, ServiceError
 from service.jobs import worker_metrics
@@ -88,6 +89,7 @@ def _check_job_database(**_: object) -> None:
         finally:
             engine.dispose()
         worker_metrics.serve(settings)
+        check_settings(settings)  # an LLM backend that cannot work: every story would fail
     except ConfigError as exc:  # SystemExit passes through Celery's signal, which logs others
         raise SystemExit(f"worker not started: {exc}") from exc
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
@@ -30,6 +31,26 @@ def check_backend(backend: str) -> None:
     from service.backends.llm_client import provider_of
 
     provider_of(backend)
+
+
+class _NoEmbedding:
+    """An embedder for checking settings only: building a summarizer embeds nothing."""
+
+    name = "none"
+
+    def encode(self, texts: list[str]) -> Any:
+        raise RuntimeError("a summarizer built to check settings embeds nothing")
+
+
+def check_settings(settings: Settings) -> None:
+    """Build the configured LLM summarizer once, so that a setting it cannot work with (a
+    context window too small for the prompt and its answer, a fallback litellm cannot
+    route) stops the server at start with why, instead of failing every job."""
+    if settings.backend == EXTRACTIVE:
+        return
+    from service.backends.summarizers.llm import LLMSummarizer
+
+    LLMSummarizer(settings.backend, settings=settings, embedder=_NoEmbedding())
 
 
 def get_summarizer(backend: str, *, embedder: Embedder, settings: Settings) -> Summarizer:
