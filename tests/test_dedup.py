@@ -78,3 +78,23 @@ def test_a_paper_running_the_first_paragraphs_of_a_wire_story_is_its_copy() -> N
     )
     kept = drop_duplicates([local, wire])
     assert [a.id for a in kept] == ["ap"] and [r.id for r in kept[0].duplicates] == ["local"]
+
+
+def test_untitled_briefs_opening_on_the_same_appeal_are_not_copies() -> None:
+    """A title taken from the text's first line is no headline: two briefs opening on the
+    house's donation appeal had been folded as a lead copy."""
+    appeal = (
+        "Support local journalism: our reporters cover the council, the schools and the "
+        "courts every day, and every donation from readers like you keeps this newsroom "
+        "independent, so please give what you can today to keep us reporting."
+    )
+    fire = Article(
+        id="a0", title=appeal, text=f"{appeal}\nA fire destroyed a shed on Elm Road on Tuesday."
+    )
+    school = Article(
+        id="a1",
+        title=appeal,
+        text=f"{appeal}\nThe school board voted to delay the budget. Parents asked for more "
+        "bus routes. Teachers asked for smaller classes. The board meets again in May.",
+    )
+    assert [a.id for a in drop_duplicates([fire, school])] == ["a0", "a1"]

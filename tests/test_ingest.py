@@ -429,6 +429,10 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
         moment = date(written)
         assert moment is not None and (moment.year, moment.month, moment.day) == (2007, 7, 29)
         assert moment.tzinfo is not None  # every date carries its zone (UTC when none given)
+    evening = date("Sep 5, 2023 2:00 PM EST")  # email's parser had read 02:00, zone dropped
+    assert evening is not None and evening.isoformat() == "2023-09-05T14:00:00-05:00"
+    summer = date("5 Sept 2023 14:00 BST")
+    assert summer is not None and summer.isoformat() == "2023-09-05T14:00:00+01:00"
     # refused: ambiguous, not a date, or with a part not written ("July 2007" had become
     # July 24, the day of the run) or a zone it does not know (hours off)
     for refused in (True, "07/08/2007", "yesterday", "July 2007", "July 29", "July 29, 2007 CEST"):
@@ -488,3 +492,10 @@ def test_pasted_jsonl_whose_first_line_is_a_list_is_read_as_the_file_would_be() 
     pasted = '[{"text": "One happened."}, {"text": "Two happened."}]\n{"text": "Three happened."}'
     loaded = load_records(records_from_string(pasted, "stdin")).articles
     assert [a.text for a in loaded] == ["One happened.", "Two happened.", "Three happened."]
+
+
+def test_a_table_row_with_trailing_empty_cells_is_read(tmp_path: Path) -> None:
+    table = _write(
+        tmp_path / "t.csv", "title,text\nT1,Body one is here.,\nT2,Body two is here.,,\n"
+    )
+    assert [a.title for a in load_paths([table]).articles] == ["T1", "T2"]

@@ -20,6 +20,9 @@ def _named(article_words: str, claim: str) -> dict[str, bool]:
         ("german officials said", "Officials in Germany said."),
         ("canadian officials said", "Officials from Canada met."),
         ("officials from canada met", "Officials said Canadian banks met."),
+        ("officials in germany said", "Officials said German banks would pay."),
+        ("the senator joe manchin voted", "On Monday Sen. Joe Manchin voted in October."),
+        ("britain and scotland", "Officials said Britons and Scots voted."),
     ],
 )
 def test_a_name_is_found_in_its_country_or_peoples_word_and_without_accents(

@@ -97,7 +97,8 @@ _BYLINE_GLUED = re.compile(
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4})"
     r"\s+(?=[A-Z\"“])"
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]+")
+_FULLWIDTH_DECIMAL = re.compile(r"(?<=\d)\uff0e(?=\d)")
 # fullwidth digits and Latin letters as ASCII ("２０２４年" is "2024年"), not the fullwidth
 # punctuation Chinese and Japanese write ("，" stays)
 _FULLWIDTH = {
@@ -107,7 +108,8 @@ _FULLWIDTH = {
 }
 _COMPATIBILITY = str.maketrans(
     {**_FULLWIDTH, "\u2026": "...", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl",
-     "\ufb03": "ffi", "\ufb04": "ffl", "\u2011": "-", "\ufeff": None}
+     "\ufb03": "ffi", "\ufb04": "ffl", "\u2011": "-", "\ufeff": None,
+     "\u2028": "\n", "\u2029": "\n"}
 )  # fmt: skip
 # terminal colour codes, C0 and C1 controls but tab and line ends (a NUL cannot even be
 # stored in PostgreSQL)
@@ -138,6 +140,7 @@ def normalise_unicode(text: str) -> str:
     ("…" as "...", ligatures, odd spaces). Not NFKC: it rewrote what sources wrote
     ("5×10⁶ euros" became "5×106", "300 km²" "300 km2", "½" "1⁄2", a Chinese "，" a ",")."""
     text = unicodedata.normalize("NFC", text).translate(_COMPATIBILITY)
+    text = _FULLWIDTH_DECIMAL.sub(".", text)  # "３．５" is 3.5, not a sentence's end
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 

@@ -29,12 +29,19 @@ MIN_LEAD_COVERAGE = 0.2
 LEAD_WORDS = 25
 
 
+def _headline(article: Article) -> str:
+    """The article's own headline, or "" when its title is only its text's first line (a
+    shared boilerplate opening is no shared headline)."""
+    first = next((line.strip() for line in article.text.split("\n") if line.strip()), "")
+    return "" if article.title.strip().lstrip("# ") == first.lstrip("# ") else article.title
+
+
 def _alike_headlines(a: str, b: str) -> bool:
     """Headlines that share half their words (or one text has none): a trimmed copy runs
     the wire story's headline, a roundup that opens on the same story has its own."""
     words_a, words_b = set(plain_words(a).split()), set(plain_words(b).split())
     if not words_a or not words_b:
-        return True
+        return bool(words_a or words_b)  # one headline: trust it; none: no evidence
     return len(words_a & words_b) / len(words_a | words_b) >= 0.5
 
 
@@ -86,7 +93,7 @@ def find_duplicate_pairs(
         if coverage >= MIN_COVERAGE or (
             coverage >= MIN_LEAD_COVERAGE
             and _is_lead_of(texts[i], texts[j])
-            and _alike_headlines(articles[i].title, articles[j].title)
+            and _alike_headlines(_headline(articles[i]), _headline(articles[j]))
         ):
             pairs.append((int(i), int(j)))
     # very short texts have no 3-grams: compare them whole

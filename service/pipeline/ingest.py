@@ -21,7 +21,6 @@ import io
 import json
 import re
 import sys
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,6 +86,25 @@ _TO_UTF8 = "convert it to UTF-8, for example with iconv -f latin1 -t utf-8"
 _UNIX_SECONDS = re.compile(r"^\d{9,11}(?:\.\d+)?$")  # not "20240101", a basic ISO date
 _MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _MONTH_ABBREVIATION = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+# "Tue, 10 Jun 2003 04:00:00 GMT": the shape email's parser reads right; looser strings
+# ("Sep 5, 2023 2:00 PM EST") it read as 02:00 with no zone
+_RFC_2822 = re.compile(
+    r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:[+-]\d{4}|UT|UTC|GMT|[ECMP][SD]T|Z))?$"
+)
+_ZONES = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "BST": 3600, "CET": 3600,
+    "CEST": 7200, "EET": 7200, "EEST": 10800, "MSK": 10800, "JST": 32400, "KST": 32400,
+    "AEST": 36000, "AEDT": 39600, "EST": -18000, "EDT": -14400, "CST": -21600,
+    "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800, "PDT": -25200,
+}  # fmt: skip
+_ZONE_NAME = re.compile(r"\b[A-Z]{1,5}\b")
+_NOT_ZONES = frozenset(
+    {"AM", "PM", "A", "P"}
+    | {m[:3].upper() for m in _MONTHS}
+    | {"SEPT"}
+    | {d[:3].upper() for d in calendar.day_name}
+)
 _DEFAULT_A = datetime(2000, 1, 1)  # two dates that differ in year, month and day
 _DEFAULT_B = datetime(2001, 2, 2)
 _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
@@ -169,31 +187,29 @@ def _parse_date(value: Any) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime  # RSS dates: "Tue, 10 Jun 2003 04:00:00 GMT"
+    if _RFC_2822.match(text):  # RSS dates: "Tue, 10 Jun 2003 04:00:00 GMT"
+        from email.utils import parsedate_to_datetime
 
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        pass
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            pass
     return _written_date(text)
 
 
 def _written_date(text: str) -> datetime:
-    """A date written out with its month's name ("July 29, 2007", "29 July 2007 10:00"),
-    or year first ("2007/07/29"). Refused: all-number dates with the year last
-    ("07/08/2007" is July 8 in one country and August 7 in another), and words such as
-    "yesterday", rather than silently dropped or guessed."""
+    """A date written out with its month's name ("July 29, 2007", "29 July 2007 10:00 PM
+    EDT"), or year first ("2007/07/29"). Refused rather than guessed: all-number dates
+    with the year last ("07/08/2007" is July 8 in one country and August 7 in another), a
+    date missing its day or year (it would be filled from today), a zone name it does not
+    know (hours off), and words such as "yesterday"."""
     named_month = any(m in text.lower() for m in _MONTHS) or bool(_MONTH_ABBREVIATION.search(text))
-    if named_month or _YEAR_FIRST.match(text):
+    zones = {z for z in _ZONE_NAME.findall(text) if z.upper() not in _NOT_ZONES}
+    if (named_month or _YEAR_FIRST.match(text)) and zones <= set(_ZONES):
         try:
-            with warnings.catch_warnings():
-                # a zone name it does not know ("CEST") would be dropped: hours off
-                warnings.simplefilter("error", dateutil_parser.UnknownTimezoneWarning)
-                # read twice with other defaults: a part that is not written ("July 2007",
-                # "July 29") would be filled from today, a date nobody wrote
-                once = dateutil_parser.parse(text, default=_DEFAULT_A)
-                twice = dateutil_parser.parse(text, default=_DEFAULT_B)
-        except (ValueError, OverflowError, dateutil_parser.UnknownTimezoneWarning):
+            once = dateutil_parser.parse(text, default=_DEFAULT_A, tzinfos=_ZONES)
+            twice = dateutil_parser.parse(text, default=_DEFAULT_B, tzinfos=_ZONES)
+        except (ValueError, OverflowError):
             pass
         else:
             if once == twice:
@@ -345,7 +361,7 @@ def _json_stream(raw: str) -> list[Any] | None:
 def _records_from_table(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
     """CSV or TSV rows, the header naming the fields (text, title, url, ...) in any case.
     A CSV may be separated by ";" (Excel in many countries); TSV has no quoting."""
-    csv.field_size_limit(sys.maxsize)  # an article's text is longer than csv's 128 KiB
+    csv.field_size_limit(2**31 - 1)  # an article's text is longer than csv's 128 KiB
     first = raw.split("\n", 1)[0]
     tsv = path.suffix.lower() == ".tsv"
     delimiter = "\t" if tsv else (";" if first.count(";") > first.count(",") else ",")
@@ -370,7 +386,7 @@ def _records_from_table(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
         where = f"{path}:{reader.line_num}"
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(header):
+        if any(cell.strip() for cell in row[len(header) :]):  # not trailing empty cells
             refused = IngestError(
                 f"the row has {len(row)} cells, the header {len(header)}",
                 location=where,

@@ -19,16 +19,18 @@ import re
 from lxml import html as lxml_html
 from lxml.etree import ParserError
 
-# markup, not a mention of a tag: a closing tag of a block element, or a line break
+# markup, not a mention of a tag: a block element's tag (opening with its ">", or
+# closing), an image, a rule or a line break
 _MARKUP = re.compile(
-    r"</(?:p|div|ul|ol|li|h[1-6]|table|tr|td|th|tbody|blockquote|figure|figcaption"
-    r"|section|article|header|footer|aside|main|html|body|pre|dl|dt|dd)\s*>|<br\s*/?>",
+    r"</?(?:p|div|ul|ol|li|h[1-6]|table|tr|td|th|tbody|blockquote|figure|figcaption"
+    r"|section|article|header|footer|aside|main|html|body|pre|dl|dt|dd)(?:\s[^<>]*)?>"
+    r"|<(?:br|hr|img)\b[^<>]*>",
     re.IGNORECASE,
 )
-# an inline element opened and closed ("<i>Hamlet</i>"): its text, the rest untouched
-_INLINE = re.compile(
-    r"<(b|i|u|em|strong|span|a|small|sup|sub|font|cite|q|abbr|mark|time|code)"
-    r"(?:\s[^<>]*)?>([^<>]*)</\1\s*>",
+# an inline element's tags ("<i>", "</i>"): taken out where they pair up, in one pass
+_INLINE_TAG = re.compile(
+    r"<(/?)(b|i|u|em|strong|span|a|small|sup|sub|font|cite|q|abbr|mark|time|code)"
+    r"(?:\s[^<>]*)?>",
     re.IGNORECASE,
 )
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -43,10 +45,10 @@ _BLOCKS = frozenset(
 
 def without_markup(text: str) -> str:
     """`text` as plain text: HTML read as a browser would show it, entities decoded."""
-    if not _MARKUP.search(text) or _unclosed_non_text(text):
+    if not _MARKUP.search(text):
         return _decoded(_without_inline_tags(text))
     try:
-        root = lxml_html.fragment_fromstring(text, create_parent="div")
+        root = lxml_html.fragment_fromstring(_unmatched_as_text(text), create_parent="div")
     except (ParserError, ValueError):
         return _decoded(text)
     for element in root.xpath("|".join(f"//{tag}" for tag in _NOT_TEXT)):
@@ -61,13 +63,17 @@ def without_markup(text: str) -> str:
 
 
 def _without_inline_tags(text: str) -> str:
-    """Paired inline tags out, innermost first ("<b><i>x</i></b>" -> "x")."""
-    while "</" in text:
-        stripped = _INLINE.sub(lambda m: m.group(2), text)
-        if stripped == text:
-            return text
-        text = stripped
-    return text
+    """Inline tags out where each kind opens and closes as often ("<b><i>x</i></b>" ->
+    "x"); a kind that does not pair up is left as written (a mention, not markup)."""
+    tags = list(_INLINE_TAG.finditer(text))
+    if not tags:
+        return text
+    balance: dict[str, int] = {}
+    for tag in tags:
+        name = tag.group(2).lower()
+        balance[name] = balance.get(name, 0) + (-1 if tag.group(1) else 1)
+    paired = {name for name, left in balance.items() if left == 0}
+    return _INLINE_TAG.sub(lambda m: "" if m.group(2).lower() in paired else m.group(), text)
 
 
 def _decoded(text: str) -> str:
@@ -77,11 +83,13 @@ def _decoded(text: str) -> str:
     return _ENTITY.sub(lambda m: html.unescape(m.group()), text)
 
 
-def _unclosed_non_text(text: str) -> bool:
-    """A script, style or other non-text element opened and never closed: parsed, it
-    would take the rest of the text with it."""
-    lowered = text.lower()
-    return any(
-        re.search(rf"<{tag}\b", lowered) is not None and f"</{tag}" not in lowered
-        for tag in _NOT_TEXT
-    )
+def _unmatched_as_text(text: str) -> str:
+    """Script, style and other non-text tags that do not open and close as often are
+    escaped, so the parser shows them as text: an unclosed `<script>` mentioned in a story
+    would otherwise take the rest of the story with it."""
+    for tag in _NOT_TEXT:
+        opening = re.compile(rf"<{tag}\b", re.IGNORECASE)
+        closing = re.compile(rf"</{tag}\s*>", re.IGNORECASE)
+        if len(opening.findall(text)) != len(closing.findall(text)):
+            text = closing.sub(lambda m: "&lt;" + m.group()[1:], opening.sub(f"&lt;{tag}", text))
+    return text

@@ -10,6 +10,7 @@ out in one text and as letters in another ("United States", "U.S.") are not chec
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,10 +32,26 @@ _DEMONYMS = {
     "turkish": "turkey", "thai": "thailand", "afghan": "afghanistan", "swedish": "sweden",
     "finnish": "finland", "polish": "poland", "peruvian": "peru", "lebanese": "lebanon",
     "czech": "czechia", "icelandic": "iceland", "kiev": "kyiv", "munich": "munchen",
-    "cologne": "koln", "vienna": "wien",
+    "cologne": "koln", "vienna": "wien", "german": "germany", "belgian": "belgium",
+    "somali": "somalia", "argentine": "argentina", "cypriot": "cyprus",
+    "slovak": "slovakia", "uzbek": "uzbekistan", "emirati": "emirates", "scots": "scotland",
+    "briton": "britain", "britons": "britain", "texan": "texas", "texans": "texas",
+    "democrat": "democratic", "democrats": "democratic", "republicans": "republican",
+    "labour": "labor", "kurdish": "kurds", "arab": "arabia", "arabs": "arabia",
 }  # fmt: skip
-_RELATED = {**_DEMONYMS, **{place: word for word, place in _DEMONYMS.items()}}
+_RELATED: dict[str, set[str]] = {}
+for _word, _place in _DEMONYMS.items():
+    _RELATED.setdefault(_word, set()).add(_place)
+    _RELATED.setdefault(_place, set()).add(_word)
 _ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "ese", "i", "is", "s")
+# capitalised words that name no one in particular: titles and calendar words
+_NOT_NAMES = frozenset(
+    "mr mrs ms dr sen rep gov gen lt col sgt capt prof rev st president senator "
+    "governor minister prime secretary chancellor mayor king queen prince princess pope "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
+    "friday saturday sunday".split()
+    + [month.lower() for month in calendar.month_name[1:]]
+)
 
 
 def checked_names(text: str) -> set[str]:
@@ -46,7 +63,11 @@ def checked_names(text: str) -> set[str]:
     return {
         folded(n)
         for n in named_entities(text)
-        if n in title_case and len(n) > 2 and n not in ENGLISH_STOP_WORDS and n not in _SPELLED_OUT
+        if n in title_case
+        and len(n) > 2
+        and n not in ENGLISH_STOP_WORDS
+        and n not in _SPELLED_OUT
+        and n not in _NOT_NAMES
     }
 
 
@@ -64,7 +85,7 @@ def name_vocabulary(words: Iterable[str]) -> frozenset[str]:
 def names_it(vocabulary: frozenset[str], name: str) -> bool:
     """Whether an article with `vocabulary` writes `name`, or its country's or people's
     word ("Iranian" for Iran, "Irish" for Ireland, "Brazil" for "Brazilian")."""
-    if name in vocabulary or _RELATED.get(name) in vocabulary:
+    if name in vocabulary or _RELATED.get(name, set()) & vocabulary:
         return True
     if name[-1] in "aeoy" and name[:-1] in vocabulary:
         return True  # "germany" where the article writes "german"

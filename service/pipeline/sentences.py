@@ -92,7 +92,7 @@ _BOUNDARY = re.compile(
     rf"""(?P<end>[.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?(?P<next>[^\W_]))
       | (?<=[a-z][a-z])(?P<glued>[.!?]["'”’)\]]*)(?=[A-Z][a-z])
       | (?<=[a-z][a-z])(?P<glued_quote>[.!?])(?=["“][A-Z])    # him."I had: a quotation opens
-      | (?P<stop>(?:[。！？．]|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
+      | (?P<stop>(?:[。！？]|．(?!\d)|[.!?](?=["'”’)\]」』]*[「『“‘(]?[{_UNSPACED_SCRIPT}]))
                  [.!?。！？．]*["'”’)\]」』]*)\s*""",
     re.VERBOSE,
 )

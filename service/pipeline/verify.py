@@ -64,15 +64,16 @@ from service.pipeline.support import ClusterEvidence, content_words
 
 _MACHINE = (
     r"(?:(?:ai |a\.i\. |virtual |language )?(?:llms?|language models?|assistants?|chatbots?"
-    r"|bots?|summari[sz]ers?|models?|gpts?|crawlers?|agents?)|ai|a\.i\.)"
+    r"|summari[sz]ers?|models?|gpts?|crawlers?)|ai|a\.i\.)"
 )
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|foregoing|system|original|other|all)"
 _INSTRUCTION = re.compile(
     # "ignore (the) previous instructions", "disregard any instructions you were given";
     # not "ignore the instructions on the label", "ignore these rules"
     rf"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?"
-    rf"(?:the\s+|your\s+|my\s+)?(?:{_PRIOR}\s+)*(?:instructions?|prompts?|directions"
-    r"|directives)\b(?!\s+(?:on|for|from|of|to)\s)"
+    rf"(?:the\s+|your\s+|my\s+)?(?:(?:{_PRIOR}\s+)+(?:instructions?|prompts?|directions"
+    r"|directives)\b|(?:instructions?|prompts?)\s+(?:above|you\s+(?:were|have\s+been)"
+    r"\s+given|given\s+to\s+you)\b)"
     rf"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?"
     rf"(?:{_PRIOR}\s+)+(?:rules|guidelines)\b"
     r"|\b(?:ignore|disregard|forget)\s+(?:all\s+of\s+)?(?:everything\s+)?(?:the\s+)?above\b"
@@ -81,16 +82,19 @@ _INSTRUCTION = re.compile(
     # a note addressed to a model: "Note to AI summarizers:", "ATTENTION LLM:"
     rf"|\b(?:note|message|instructions?|memo)\s+(?:to|for)\s+(?:all\s+|any\s+)?(?:the\s+)?"
     rf"{_MACHINE}\s*[:,]"
-    rf"|\b(?:attention|attn)\s*,?\s*(?:all\s+)?{_MACHINE}\s*[:!,]"
+    rf"|\b(?:attention|attn)(?:\s*,\s*|\s+)(?:all\s+)?{_MACHINE}\s*[:!,]"
     rf"|\b{_MACHINE}\s+(?:reading|processing|summari[sz]ing|parsing|crawling|seeing|"
     r"ingesting|scraping)\s+this\b"
     r"|\bwhen\s+(?:you\s+(?:are\s+)?)?summari[sz](?:e|ing)\s+this\b"
     r"|\bplease\s+(?:tell|inform)\s+(?:your|the)\s+(?:readers?|users?|audience)\b"
     r"|\b(?:tell|inform)\s+your\s+(?:readers|users)\b"
-    # "Summarizers will write that ...": the model itself, the verb right after
+    # "Summarizers must write that ...": the model itself, the verb right after (not
+    # "teaching assistants will begin strike action", "AI assistants will start shipping")
     r"|\b(?:summari[sz]ers?|language models?|llms?|chatbots?|(?:ai )?assistants?)\s+"
-    r"(?:must|should|shall|will)\s+(?:always\s+|now\s+|instead\s+)?(?:say|write|state|report"
+    r"(?:must|should|shall)\s+(?:always\s+|now\s+|instead\s+)?(?:say|write|state|report"
     r"|claim|include|mention|tell|describe|call|praise|recommend|begin|start|end)\b"
+    r"|\b(?:summari[sz]ers?|language models?|llms?)\s+will\s+(?:say|write|state|claim"
+    r"|mention|tell|describe)\b"
     # "The summary must say that ...", not "every safety summary must include the number"
     r"|\bsummar(?:y|ies)\b[^.!?]{0,30}\b(?:must|should|shall)\b[^.!?]{0,20}"
     r"\b(?:say|write|state|claim|begin|start|end|mention|tell)\b",

@@ -518,6 +518,8 @@ class LLMSummarizer:
                 continue
             for name, exc in failed:
                 call.note(f"{name} failed ({self._why(name, exc)}); {model} answered instead")
+            with self._lock:
+                self._last_failure.pop(model, None)  # it answers again: its error is past
             return response, model
         reasons = "; ".join(f"{name}: {self._why(name, exc)}" for name, exc in failed)
         raise _Unavailable(reasons) from failed[-1][1]
