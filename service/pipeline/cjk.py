@@ -29,6 +29,8 @@ def _bigrams(run: str) -> str:
 
 def cjk_share(text: str) -> float:
     """The share of a text's letters in Chinese, Japanese or Korean script."""
+    if not CJK_RUN.search(text):
+        return 0.0
     letters = sum(ch.isalpha() for ch in text)
     if not letters:
         return 0.0

@@ -73,6 +73,8 @@ def checked_names(text: str) -> set[str]:
 
 def folded(word: str) -> str:
     """`word` without accents: "são" -> "sao", "zürich" -> "zurich"."""
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

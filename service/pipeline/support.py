@@ -65,32 +65,30 @@ CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also fo
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
 # Pairs of opposite states a story moves between; each word family as a pattern.
-_OPPOSITE_PAIRS = {
-    "suspend": r"suspend(?:s|ed|ing)?",
-    "resume": r"resum(?:e|es|ed|ing)",
-    "open": r"re-?open(?:s|ed|ing)?",
-    "close": r"clos(?:e|es|ed|ing)",
-    "rise": r"rose|ris(?:e|es|en|ing)|increas(?:e|es|ed|ing)",
-    "fall": r"f[ae]ll(?:s|en|ing)?|decreas(?:e|es|ed|ing)",
-    "win": r"w[io]n(?:s|ning)?",
-    "lose": r"los(?:e|es|t|ing)",
-    "arrest": r"arrest(?:s|ed|ing)?",
-    "release": r"releas(?:e|es|ed|ing)",
-    "approve": r"approv(?:e|es|ed|ing)",
-    "reject": r"reject(?:s|ed|ing)?",
-    "convict": r"convict(?:s|ed|ing)?",
-    "acquit": r"acquit(?:s|ted|ting)?",
+# Pairs of opposite states a story moves between; each family as its words.
+_STATE_WORDS = {
+    "suspend": "suspend suspends suspended suspending",
+    "resume": "resume resumes resumed resuming",
+    "open": "open opens opened opening reopen reopens reopened reopening",
+    "close": "close closes closed closing",
+    "rise": "rose rise rises risen rising increase increases increased increasing",
+    "fall": "fell fall falls fallen falling decrease decreases decreased decreasing",
+    "win": "win wins won winning",
+    "lose": "lose loses lost losing",
+    "arrest": "arrest arrests arrested arresting",
+    "release": "release releases released releasing",
+    "approve": "approve approves approved approving",
+    "reject": "reject rejects rejected rejecting",
+    "convict": "convict convicts convicted convicting",
+    "acquit": "acquit acquits acquitted acquitting",
 }
+_FAMILY_OF = {word: family for family, words in _STATE_WORDS.items() for word in words.split()}
 _OPPOSITE = {
     "suspend": "resume", "resume": "suspend", "open": "close", "close": "open",
     "rise": "fall", "fall": "rise", "win": "lose", "lose": "win", "arrest": "release",
     "release": "arrest", "approve": "reject", "reject": "approve", "convict": "acquit",
     "acquit": "convict",
 }  # fmt: skip
-_OPPOSITES_FAMILY = {
-    family: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-    for family, pattern in _OPPOSITE_PAIRS.items()
-}
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
@@ -150,7 +148,8 @@ def must_match(text: str) -> set[str]:
 def opposite_terms(text: str) -> set[str]:
     """The state words of `text` that have an opposite ("resumed": "resume"), as the
     names of their families."""
-    return {family for family, pattern in _OPPOSITES_FAMILY.items() if pattern.search(text)}
+    words = _PLAIN_TOKEN.findall(text.lower())
+    return {_FAMILY_OF[w] for w in words if w in _FAMILY_OF}
 
 
 def reverses(claim: set[str], near: set[str]) -> bool:
@@ -235,6 +234,7 @@ class ClusterEvidence:
     sentence_words: list[set[str]] = field(default_factory=list)
     published: dict[str, datetime] = field(default_factory=dict)  # articles with a date
     titles: dict[str, str] = field(default_factory=dict)  # headlines: they name names too
+    check_names: bool = False  # a claim's names must be the grounding article's (`names.py`)
 
     @classmethod
     def build(
@@ -245,6 +245,8 @@ class ClusterEvidence:
         texts: dict[str, str],
         published: dict[str, datetime | None] | None = None,
         titles: dict[str, str] | None = None,
+        *,
+        check_names: bool = False,
     ) -> ClusterEvidence:
         return cls(
             article_ids=article_ids,
@@ -258,6 +260,7 @@ class ClusterEvidence:
             sentence_words=[content_words(s.text) for s in sentences],
             published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
             titles=dict(titles or {}),
+            check_names=check_names,
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -277,7 +280,7 @@ class ClusterEvidence:
         words = content_words(text)
         pairs = word_pairs(text)
         nums = must_match(text)
-        names = checked_names(text)
+        names = checked_names(text) if self.check_names else set()
         negation = negated(text)
         states = opposite_terms(text)
         sims = self._similarities(vector)  # one product serves both views below

@@ -100,6 +100,14 @@ _INSTRUCTION = re.compile(
     r"\b(?:say|write|state|claim|begin|start|end|mention|tell)\b",
     re.IGNORECASE,
 )
+# a word every branch of _INSTRUCTION needs, looked for before the pattern is run
+_INSTRUCTION_CUES = (
+    "ignore", "disregard", "forget", "override", "system prompt", "as an ai", "jailbreak",
+    "you are", "note", "message", "instruction", "memo", "attention", "attn", "tell",
+    "inform", "assure", "summar", "model", "llm", "chatbot", "assistant", "gpt", "crawler",
+    "reading this", "processing this", "parsing this", "crawling this", "seeing this",
+    "ingesting this", "scraping this",
+)  # fmt: skip
 _REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
 _ECHO_OVERLAP = 0.6
 _NO_SIDES = "says the reports differ, but does not give each side as a claim credited to its outlet"
@@ -108,6 +116,9 @@ _CACHE_SIZE = 32
 
 def looks_like_instruction(text: str) -> bool:
     """True for text addressed to a model ('ignore previous instructions', 'you are now ...')."""
+    lowered = text.lower()
+    if not any(cue in lowered for cue in _INSTRUCTION_CUES):  # most sentences: no regex
+        return False
     return bool(_INSTRUCTION.search(text))
 
 
@@ -349,6 +360,7 @@ class Verifier:
             planted = [
                 piece
                 for line in text.split("\n")
+                if looks_like_instruction(line)  # most lines are not: split only those
                 for piece in split_paragraph(line)
                 if looks_like_instruction(piece)
             ]
@@ -378,6 +390,7 @@ class Verifier:
             texts,
             published,
             titles={a.id: a.title for a in articles},
+            check_names=True,  # what a model writes; a source sentence names its own names
         )
         return _Evidence(evidence, instructions)
 
