@@ -38,6 +38,8 @@ def test_a_name_is_found_in_its_country_or_peoples_word_and_without_accents(
         ("australia won the match", "On Monday Austria won the match."),
         ("niger held elections", "Voters in Nigeria went to the polls."),
         ("the ship sank off brazil", "The ship sank off the coast of Nigeria."),
+        ("the navy of brazil said", "Officials said Nigeria's navy found the ship."),  # possessive
+        ("minister kelly met them", "Officials said O'Neill met them."),  # by its parts
     ],
 )
 def test_another_place_with_a_like_beginning_is_not_the_same_place(

@@ -20,6 +20,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from service.pipeline.entities import named_entities
 
 _TITLE_CASE = re.compile(r"\b[A-Z][a-z\u00df-\u00ff]+\b")
+_POSSESSIVE = re.compile(r"['’]s$")
+_NAME_PARTS = re.compile(r"[-'’]")
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording\s+to\s+(?:[Tt]he\s+)?(?:[A-Z][\w.'’&-]*\s*)+")
 # words of names that other texts write as initials ("U.S.", "UN", "EU", "UK")
 _SPELLED_OUT = frozenset({"united", "states", "nations", "kingdom", "european", "union"})
@@ -60,9 +62,14 @@ def checked_names(text: str) -> set[str]:
     spellings ("UN", "U.N.", "United Nations")."""
     text = _ACCORDING_TO.sub(" ", text)  # who says it is the citation's business
     title_case = {t.lower() for t in _TITLE_CASE.findall(text)}
+    parts = (  # "Nigeria's" is Nigeria; "Al-Assad" and "O'Neill" are checked by their parts
+        part
+        for name in named_entities(text)
+        for part in _NAME_PARTS.split(_POSSESSIVE.sub("", name))
+    )
     return {
         folded(n)
-        for n in named_entities(text)
+        for n in parts
         if n in title_case
         and len(n) > 2
         and n not in ENGLISH_STOP_WORDS
