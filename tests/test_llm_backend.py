@@ -616,3 +616,25 @@ def test_every_story_says_the_primary_models_own_error_not_its_cooldown(
         summary = summarizer.summarize(_articles(), max_words=120)
         [note] = [n for n in summary.notes if "openai/backup answered instead" in n]
         assert "authentication failed (HTTP 401)" in note, note
+
+
+def test_a_fallback_models_answer_is_cached_under_its_own_name(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,  # noqa: F811
+) -> None:
+    """Only the main model's answers were cached: with the main model down, every rerun
+    paid the fallback again."""
+    fake_llm.behave(SERVED, Reply(status=500))
+    fake_llm.behave("backup", Reply(GOOD, prompt_tokens=900, completion_tokens=60))
+    settings = _settings(
+        fake_llm, tmp_path, fallback_models=["openai/backup"], llm_max_retries=0, llm_cache="disk"
+    )
+    first = _summary(_run(settings, embedder))
+    second = _summary(_run(settings, embedder))
+    assert first.backend == second.backend == "openai/backup"
+    assert [s.text for s in second.sentences] == [s.text for s in first.sentences]
+    assert [r.model for r in fake_llm.requests].count("backup") == 1  # the rerun paid nothing
+    assert second.usage.prompt_tokens == 0
+    assert any("openai/backup's answer came from the cache" in n for n in second.notes)
+    assert any(n.startswith(f"{MODEL} failed (") for n in second.notes)  # still said why

@@ -453,10 +453,10 @@ class LLMSummarizer:
             except InvalidAnswer as again:
                 note = f"{answered}'s repaired answer was invalid too ({again})"
                 raise _Invalid(answered, str(again), note) from again
-        if self.cache is not None and answered == model:
+        if self.cache is not None:  # under the answering model's name, fallbacks too
             self.cache.put(response, **request)
-            if request is not first_request:  # repaired: the next run asks the first question
-                self.cache.put(response, **first_request)
+            if request is not first_request and first_request["model"] == request["model"]:
+                self.cache.put(response, **first_request)  # repaired: asked first next time
         return result, answered
 
     def _shown_in_repair(self, answer: str, messages: list[dict[str, str]], repair: str) -> str:
@@ -473,54 +473,55 @@ class LLMSummarizer:
     def _complete(
         self, model: str, messages: list[dict[str, str]], call: _Call
     ) -> tuple[Any, str, dict[str, Any]]:
-        """One chat call through the Router (or the cache): response, model, request."""
+        """One chat call through the Router (or the cache): response, the model that gave
+        it, and that model's request (the cache key)."""
         request: dict[str, Any] = {
             "model": model,
             "messages": messages,
             "temperature": self.settings.llm_temperature,
             "max_tokens": self.budget.answer_tokens,
         }
-        if self._formats[model]:
-            request["response_format"] = self._formats[model]
-        key = {**request, "api_base": self._params(model).get("api_base")}
-        if self.cache is not None:
-            cached = self.cache.get(**key)
-            if cached is not None:
-                # no call was made: its tokens and cost were reported by the call that made it
-                call.cache_hits += 1
-                call.note(f"{model}'s answer came from the cache (no tokens spent, no cost)")
-                return cached, model, key
         started = time.perf_counter()
         try:
-            response, answered = self._down_the_chain(request, messages, call)
+            response, answered, key, cached = self._down_the_chain(request, messages, call)
         finally:
             call.waited_s += time.perf_counter() - started
-        self._count(response, call)
+        if not cached:  # a cache hit's tokens and cost were reported by the call that made it
+            self._count(response, call)
         return response, answered, key
 
     def _down_the_chain(
         self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call
-    ) -> tuple[Any, str]:
+    ) -> tuple[Any, str, dict[str, Any], bool]:
         """The answer of the first model of the chain, from `request["model"]` on, that
-        answers (the Router retries each one), and which model that was. The fallbacks are
-        walked here, not by the Router, so that the notes say why each model before it
-        failed: "did not answer" hid a bad key or a wrong model name, wrong on every run."""
+        answers (the Router retries each one) or whose answer to this request is cached;
+        which model that was, its request, and whether the answer came from the cache.
+        The fallbacks are walked here, not by the Router, so that the notes say why each
+        model before it failed ("did not answer" hid a bad key, wrong on every run), and a
+        fallback's answer is cached under its own name like the main model's."""
         failed: list[tuple[str, Exception]] = []
         for model in self.chain[self.chain.index(request["model"]) :]:
             attempt = {**request, "model": model}
-            attempt.pop("response_format", None)
             if self._formats[model]:
                 attempt["response_format"] = self._formats[model]
-            try:
-                response = self._send(attempt, messages, call)
-            except Exception as exc:  # the Router re-raises the last provider error
-                failed.append((model, exc))
-                continue
+            key = {**attempt, "api_base": self._params(model).get("api_base")}
+            cached = self.cache.get(**key) if self.cache is not None else None
+            if cached is not None:
+                call.cache_hits += 1
+                call.note(f"{model}'s answer came from the cache (no tokens spent, no cost)")
+            else:
+                try:
+                    response = self._send(attempt, messages, call)
+                except Exception as exc:  # the Router re-raises the last provider error
+                    failed.append((model, exc))
+                    continue
             for name, exc in failed:
                 call.note(f"{name} failed ({self._why(name, exc)}); {model} answered instead")
             with self._lock:
                 self._last_failure.pop(model, None)  # it answers again: its error is past
-            return response, model
+            if cached is not None:
+                return cached, model, key, True
+            return response, model, key, False
         reasons = "; ".join(f"{name}: {self._why(name, exc)}" for name, exc in failed)
         raise _Unavailable(reasons) from failed[-1][1]
 
