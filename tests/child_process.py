@@ -18,6 +18,19 @@ CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "service.jobs.celery_app"
 """`celery worker` for this project's app; callers add the pool and their own options."""
 
 
+def run_worker_to_exit(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A solo-pool `celery worker` run until it exits, its output captured: for the tests
+    of workers that must refuse to start."""
+    return subprocess.run(
+        [*CELERY_WORKER, "--pool", "solo"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def child_env(**variables: str) -> dict[str, str]:
     """A small, offline environment for a child process of the tests, plus `variables`."""
     return {

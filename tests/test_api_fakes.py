@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -164,6 +165,16 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def wait_ended(client: Any, location: str, timeout_s: float = 40) -> dict[str, Any]:
+    """Poll a job's `location` with a TestClient until it ends (or `timeout_s` passes)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = client.get(location).json()
+        if body["status"] in ("done", "failed", "cancelled") or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
 
 
 def free_port() -> int:

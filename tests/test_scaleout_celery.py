@@ -24,7 +24,7 @@ from service.config import Settings
 from service.jobs.fanout import story_results
 from tests.child_process import CELERY_WORKER, ChildProcess, child_env
 from tests.local_services import REDIS_URL, redis_up
-from tests.test_api_fakes import fake_pipeline, postgres_database, story_articles
+from tests.test_api_fakes import fake_pipeline, postgres_database, story_articles, wait_ended
 
 VISIBILITY_S = 3
 DELAY_S = 0.6
@@ -105,15 +105,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             redis.Redis.from_url(REDIS_URL).delete(queue)
 
 
-def _wait_done(client: TestClient, location: str, timeout_s: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        body = client.get(location).json()
-        if body["status"] in ("done", "failed", "cancelled") or time.monotonic() > deadline:
-            return body
-        time.sleep(0.1)
-
-
 def _wait_busy(worker: Worker, timeout_s: float) -> str:
     """Wait until `worker` is inside a summary; the first article id of that story."""
     deadline = time.monotonic() + timeout_s
@@ -142,7 +133,7 @@ def test_a_digest_spreads_over_both_workers_and_completes(cluster: dict[str, Any
     client, engine = cluster["client"], cluster["engine"]
     response = client.post("/v1/digests", json={"articles": story_articles(5, 2)})
     assert response.status_code == 202
-    body = _wait_done(client, response.headers["location"], timeout_s=40)
+    body = wait_ended(client, response.headers["location"], timeout_s=40)
     assert body["status"] == "done", body
     clusters = body["digest"]["clusters"]
     assert len(clusters) == 5 and all(c["summary"]["sentences"] for c in clusters)
@@ -160,7 +151,7 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     location, job_id = response.headers["location"], response.json()["id"]
     busy = _wait_busy(victim, timeout_s=20)
     victim.kill()
-    body = _wait_done(client, location, timeout_s=45)
+    body = wait_ended(client, location, timeout_s=45)
     assert body["status"] == "done", body
     rows = _rows(engine, job_id)
     assert sorted(index for index, _ in rows) == [0, 1, 2, 3, 4]  # each story exactly once

@@ -3,7 +3,6 @@ deadlines, cancel; and which executor the settings pick."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from service.jobs.fanout import FanoutStore, StoredPlan, fanout_owner
 from service.jobs.runner import JobRunner
 from service.models import Article, Summary, SummarySentence
 from service.pipeline.run import assemble, plan_digest
-from tests.child_process import CELERY_WORKER, child_env
+from tests.child_process import child_env, run_worker_to_exit
 from tests.test_api_fakes import (
     HashEmbedder,
     fake_pipeline,
@@ -328,14 +327,7 @@ def test_a_worker_without_its_database_or_broker_does_not_start(
         DIGEST_DATA_DIR=str(tmp_path),
         **{k: v.replace("{port}", port) for k, v in variables.items()},
     )
-    worker = subprocess.run(
-        [*CELERY_WORKER, "--pool", "solo"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    worker = run_worker_to_exit(env, tmp_path)
     assert worker.returncode != 0
     assert said in worker.stderr, worker.stderr[-2000:]
     assert not (tmp_path / "jobs.db").exists()

@@ -6,8 +6,6 @@ is absent."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -21,9 +19,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.api import create_app
 from service.config import Settings
-from tests.child_process import CELERY_WORKER, ChildProcess, child_env
+from tests.child_process import CELERY_WORKER, ChildProcess, child_env, run_worker_to_exit
 from tests.local_services import REDIS_URL, redis_up
-from tests.test_api_fakes import fake_pipeline, free_port, postgres_database, story_articles
+from tests.test_api_fakes import (
+    fake_pipeline,
+    free_port,
+    postgres_database,
+    story_articles,
+    wait_ended,
+)
 
 TOKENS_PER_STORY = 120
 
@@ -37,15 +41,6 @@ def _samples(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
-
-
-def _wait_ended(client: TestClient, location: str, timeout_s: float = 40) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        body = client.get(location).json()
-        if body["status"] in ("done", "failed", "cancelled") or time.monotonic() > deadline:
-            return body
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -104,11 +99,11 @@ def test_a_worker_serves_the_counts_of_all_its_pool_processes(setup: dict[str, A
     assert ("digest_jobs_ended_total", (("outcome", "done"),)) not in before
 
     done = client.post("/v1/digests", json={"articles": story_articles(4, 2)})
-    body = _wait_ended(client, done.headers["location"])
+    body = wait_ended(client, done.headers["location"])
     assert body["status"] == "done", body
     # nothing reads articles from the web here: every address is refused, so the job fails
     failed = client.post("/v1/digests", json={"urls": ["http://127.0.0.1:9/story"]})
-    failure = _wait_ended(client, failed.headers["location"])
+    failure = wait_ended(client, failed.headers["location"])
     assert failure["status"] == "failed", failure
 
     samples = _samples(port)
@@ -157,14 +152,7 @@ def test_a_worker_that_cannot_do_its_work_does_not_start(
             DIGEST_WORKER_METRICS_HOST="127.0.0.1",
             **extra,
         )
-        worker = subprocess.run(
-            [*CELERY_WORKER, "--pool", "solo"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        worker = run_worker_to_exit(env, tmp_path)
     assert worker.returncode != 0
     assert said in worker.stderr, worker.stderr[-2000:]
     assert "worker not started" in worker.stderr

@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from service.models import Article, SourceRef
 from service.pipeline.clean import plain_words
+from service.pipeline.ingest import first_line
 
 DEFAULT_CONTAINMENT = 0.8
 # ... of the shorter text's shingles; and the shorter must cover this share of the longer
@@ -32,8 +33,7 @@ LEAD_WORDS = 25
 def _headline(article: Article) -> str:
     """The article's own headline, or "" when its title is only its text's first line (a
     shared boilerplate opening is no shared headline)."""
-    first = next((line.strip() for line in article.text.split("\n") if line.strip()), "")
-    return "" if article.title.strip().lstrip("# ") == first.lstrip("# ") else article.title
+    return "" if article.title.strip() == first_line(article.text) else article.title
 
 
 def _alike_headlines(a: str, b: str) -> bool:

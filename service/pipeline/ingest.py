@@ -241,7 +241,7 @@ def record_to_article(
     if title:
         text = _without_repeated_headline(text, title)
     else:
-        title = _first_line(text)
+        title = first_line(text)
     article_id = _field(record, "id") or default_id
     try:
         published_at = _parse_date(_pick(record, "published_at")) or dateline(text)
@@ -313,7 +313,7 @@ def _without_repeated_headline(text: str, title: str) -> str:
     return text
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     """The title a text gives itself: its first line, without a Markdown heading's '#'s."""
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
     return _MARKDOWN_HEADING.sub("", line.strip())[:_MAX_TITLE_CHARS]

@@ -46,12 +46,12 @@ for _word, _place in _DEMONYMS.items():
     _RELATED.setdefault(_word, set()).add(_place)
     _RELATED.setdefault(_place, set()).add(_word)
 _ENDINGS = ("n", "an", "ian", "ians", "ans", "ns", "ese", "i", "is", "s")
-# capitalised words that name no one in particular: titles and calendar words
+# capitalised words that name no one in particular: titles and months (`named_entities`
+# already leaves out weekdays and Mr, Mrs, Ms, Dr)
 _NOT_NAMES = frozenset(
-    "mr mrs ms dr sen rep gov gen lt col sgt capt prof rev st president senator "
-    "governor minister prime secretary chancellor mayor king queen prince princess pope "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
-    "friday saturday sunday".split()
+    "sen rep gov gen lt col sgt capt prof rev st president senator governor minister prime "
+    "secretary chancellor mayor king queen prince princess pope "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
     + [month.lower() for month in calendar.month_name[1:]]
 )
 

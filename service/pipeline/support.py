@@ -64,8 +64,7 @@ SEMANTIC_THRESHOLD = 0.6  # corroborated: cosine of the closest sentence ...
 CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also for paraphrase)
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
-# Pairs of opposite states a story moves between; each word family as a pattern.
-# Pairs of opposite states a story moves between; each family as its words.
+# Opposite states a story moves between; each family as its words.
 _STATE_WORDS = {
     "suspend": "suspend suspends suspended suspending",
     "resume": "resume resumes resumed resuming",
@@ -83,12 +82,11 @@ _STATE_WORDS = {
     "acquit": "acquit acquits acquitted acquitting",
 }
 _FAMILY_OF = {word: family for family, words in _STATE_WORDS.items() for word in words.split()}
-_OPPOSITE = {
-    "suspend": "resume", "resume": "suspend", "open": "close", "close": "open",
-    "rise": "fall", "fall": "rise", "win": "lose", "lose": "win", "arrest": "release",
-    "release": "arrest", "approve": "reject", "reject": "approve", "convict": "acquit",
-    "acquit": "convict",
-}  # fmt: skip
+_OPPOSITE_PAIRS = (
+    ("suspend", "resume"), ("open", "close"), ("rise", "fall"), ("win", "lose"),
+    ("arrest", "release"), ("approve", "reject"), ("convict", "acquit"),
+)  # fmt: skip
+_OPPOSITE = {a: b for pair in _OPPOSITE_PAIRS for a, b in (pair, pair[::-1])}
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
@@ -155,9 +153,7 @@ def opposite_terms(text: str) -> set[str]:
 def reverses(claim: set[str], near: set[str]) -> bool:
     """Whether the article's closest sentences use the opposite of a claim's state word and
     not the word itself: "flights have resumed" is not backed by "flights were suspended"."""
-    return any(
-        family not in near and _OPPOSITE[family] in near for family in claim if family in _OPPOSITE
-    )
+    return any(family not in near and _OPPOSITE[family] in near for family in claim)
 
 
 def negated(text: str) -> bool:
@@ -186,7 +182,8 @@ class SupportFeatures:
 
     @property
     def _contradicted(self) -> bool:
-        """A number, weekday, ordinal or negation of the claim is not near it: no test passes."""
+        """A number, weekday, ordinal or negation of the claim is not near it, or its
+        opposite state is: no test passes."""
         return bool(self.missing_numbers or self.missing_negation or self.reversed_terms)
 
     @property

@@ -190,6 +190,70 @@ def _partial_line(proposal: Proposal) -> str:
     return json.dumps({"text": proposal[0], "citations": proposal[1]}, ensure_ascii=False)
 
 
+@dataclass(frozen=True)
+class ChainSetup:
+    """What a model chain takes from the settings, checked: each model's provider, the
+    prompt, and the token budget that leaves room for articles."""
+
+    chain: list[str]
+    providers: dict[str, str]
+    prompt: Prompt
+    count: Callable[[str], int]
+    budget: Budget
+
+
+def chain_setup(model: str, settings: Settings) -> ChainSetup:
+    """The chain of `model` and its fallbacks as the settings give it; a ConfigError (or
+    UnknownBackendError) names the setting that cannot work. Cheap: no Router, no cache,
+    no connection, so start-up can check it (`registry.check_settings`)."""
+    chain = list(dict.fromkeys([model, *settings.fallback_models]))
+    providers = {m: _provider(m, primary=m == model) for m in chain}
+    prompt = load_prompt(
+        PROMPT_NAME,
+        settings.llm_prompt_version,
+        directory=settings.prompts_dir,
+        required=PROMPT_PARTS,
+    )
+    count: Callable[[str], int] = partial(count_tokens, model)
+    budget = _budget(model, chain, settings, prompt, count)
+    return ChainSetup(chain, providers, prompt, count, budget)
+
+
+def _provider(model: str, *, primary: bool) -> str:
+    try:
+        return provider_of(model)
+    except UnknownBackendError as exc:
+        if primary:
+            raise
+        raise ConfigError(
+            f"fallback model {model!r} is not a model litellm can route",
+            hint="fix DIGEST_FALLBACK_MODELS (or --fallback): e.g. 'openai/gpt-4o-mini'",
+        ) from exc
+
+
+def _budget(
+    model: str, chain: list[str], settings: Settings, prompt: Prompt, count: Callable[[str], int]
+) -> Budget:
+    limits = [model_limits(m) for m in chain]
+    window = settings.llm_context_tokens or min(x.input_tokens for x in limits)
+    outputs = [x.output_tokens for x in limits if x.output_tokens]
+    answer = min([settings.llm_max_output_tokens, *outputs])
+    values = {"articles": "", "partials": "", "max_words": 1000, "numbers": "1 to 999"}
+    fixed = max(
+        count(prompt.render(system, **values)) + count(prompt.render(user, **values))
+        for system, user in (("system", "user"), ("merge-system", "merge-user"))
+    )
+    budget = Budget(context_tokens=window, answer_tokens=answer, prompt_tokens=fixed)
+    try:
+        budget.check()
+    except ValueError as exc:
+        raise ConfigError(
+            f"model {model!r}: {exc}",
+            hint="raise DIGEST_LLM_CONTEXT_TOKENS or lower DIGEST_LLM_MAX_OUTPUT_TOKENS",
+        ) from exc
+    return budget
+
+
 class LLMSummarizer:
     """Summaries written by a litellm model chain; see the module docstring."""
 
@@ -205,14 +269,12 @@ class LLMSummarizer:
         self.name = model
         self.settings = settings
         self.embedder = embedder
-        self.chain = list(dict.fromkeys([model, *settings.fallback_models]))
-        self._providers = {m: self._provider(m, primary=m == model) for m in self.chain}
-        self.prompt: Prompt = load_prompt(
-            PROMPT_NAME,
-            settings.llm_prompt_version,
-            directory=settings.prompts_dir,
-            required=PROMPT_PARTS,
-        )
+        setup = chain_setup(model, settings)
+        self.chain = setup.chain
+        self._providers = setup.providers
+        self.prompt: Prompt = setup.prompt
+        self.count: Callable[[str], int] = setup.count
+        self.budget = setup.budget
         self.verifier = verifier or verifier_for(embedder)
         self.fallback = fallback or ExtractiveSummarizer(embedder)
         self.cache: AnswerCache | None = make_cache(
@@ -221,23 +283,10 @@ class LLMSummarizer:
         self.router = self._router()
         self.rate_limit: LLMRateLimit | None = rate_limit_for(settings)
         self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
-        self.count: Callable[[str], int] = partial(count_tokens, model)
-        self.budget = self._budget()
         self._lock = threading.Lock()
         self._last_failure: dict[str, str] = {}  # each model's last error, said in words
 
     # --- set-up ---------------------------------------------------------------------
-    def _provider(self, model: str, *, primary: bool) -> str:
-        try:
-            return provider_of(model)
-        except UnknownBackendError as exc:
-            if primary:
-                raise
-            raise ConfigError(
-                f"fallback model {model!r} is not a model litellm can route",
-                hint="fix DIGEST_FALLBACK_MODELS (or --fallback): e.g. 'openai/gpt-4o-mini'",
-            ) from exc
-
     def _params(self, model: str) -> dict[str, Any]:
         """litellm_params of one deployment: api_base/api_key go to the primary's provider."""
         params: dict[str, Any] = {
@@ -267,27 +316,6 @@ class LLMSummarizer:
             retry_after=0,
             **options,
         )
-
-    def _budget(self) -> Budget:
-        limits = [model_limits(m) for m in self.chain]
-        window = self.settings.llm_context_tokens or min(x.input_tokens for x in limits)
-        outputs = [x.output_tokens for x in limits if x.output_tokens]
-        answer = min([self.settings.llm_max_output_tokens, *outputs])
-        values = {"articles": "", "partials": "", "max_words": 1000, "numbers": "1 to 999"}
-        fixed = max(
-            self.count(self.prompt.render(system, **values))
-            + self.count(self.prompt.render(user, **values))
-            for system, user in (("system", "user"), ("merge-system", "merge-user"))
-        )
-        budget = Budget(context_tokens=window, answer_tokens=answer, prompt_tokens=fixed)
-        try:
-            budget.check()
-        except ValueError as exc:
-            raise ConfigError(
-                f"model {self.name!r}: {exc}",
-                hint="raise DIGEST_LLM_CONTEXT_TOKENS or lower DIGEST_LLM_MAX_OUTPUT_TOKENS",
-            ) from exc
-        return budget
 
     # --- one summary ----------------------------------------------------------------
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
@@ -33,24 +32,15 @@ def check_backend(backend: str) -> None:
     provider_of(backend)
 
 
-class _NoEmbedding:
-    """An embedder for checking settings only: building a summarizer embeds nothing."""
-
-    name = "none"
-
-    def encode(self, texts: list[str]) -> Any:
-        raise RuntimeError("a summarizer built to check settings embeds nothing")
-
-
 def check_settings(settings: Settings) -> None:
-    """Build the configured LLM summarizer once, so that a setting it cannot work with (a
+    """Check the configured LLM chain once, so that a setting it cannot work with (a
     context window too small for the prompt and its answer, a fallback litellm cannot
     route) stops the server at start with why, instead of failing every job."""
     if settings.backend == EXTRACTIVE:
         return
-    from service.backends.summarizers.llm import LLMSummarizer
+    from service.backends.summarizers.llm import chain_setup
 
-    LLMSummarizer(settings.backend, settings=settings, embedder=_NoEmbedding())
+    chain_setup(settings.backend, settings)
 
 
 def get_summarizer(backend: str, *, embedder: Embedder, settings: Settings) -> Summarizer:
