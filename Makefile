@@ -4,6 +4,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+OPEN_ACCESS_IN_DOTENV = $(shell grep -Eis '^[[:space:]]*(export[[:space:]]+)?DIGEST_ALLOW_OPEN_ACCESS[[:space:]]*=' .env)
 
 .PHONY: setup demo serve test lint bench clean
 
@@ -24,8 +25,9 @@ demo: $(STAMP)
 	@echo "open digest.md (or add --format json)"
 
 serve: $(STAMP)
-	@# auto: open access while no keys are configured (in the environment or .env)
-	DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-auto} $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
+	@# auto: open access while no keys are configured (in the environment or .env), unless
+	@# the environment or .env sets DIGEST_ALLOW_OPEN_ACCESS itself
+	$(if $(OPEN_ACCESS_IN_DOTENV),,DIGEST_ALLOW_OPEN_ACCESS=$${DIGEST_ALLOW_OPEN_ACCESS:-auto}) $(VENV)/bin/uvicorn --factory service.api:create_app --host 127.0.0.1 --port 8000 --no-access-log
 
 test: $(STAMP)
 	$(PY) -m pytest

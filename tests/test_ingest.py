@@ -433,6 +433,14 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
     assert evening is not None and evening.isoformat() == "2023-09-05T14:00:00-05:00"
     summer = date("5 Sept 2023 14:00 BST")
     assert summer is not None and summer.isoformat() == "2023-09-05T14:00:00+01:00"
+    # US news's "ET" is New York's zone: EDT in summer, EST in winter
+    for written, iso in (
+        ("Sep 5, 2023 2:00 PM ET", "2023-09-05T14:00:00-04:00"),
+        ("Jan 5, 2023 2:00 PM ET", "2023-01-05T14:00:00-05:00"),
+        ("July 4, 2024 9:30 AM PT", "2024-07-04T09:30:00-07:00"),
+    ):
+        moment = date(written)
+        assert moment is not None and moment.isoformat() == iso
     # refused: ambiguous, not a date, or with a part not written ("July 2007" had become
     # July 24, the day of the run) or a zone it does not know (hours off)
     for refused in (True, "07/08/2007", "yesterday", "July 2007", "July 29", "July 29, 2007 CEST"):
