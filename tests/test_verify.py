@@ -443,6 +443,10 @@ def test_an_article_that_says_the_opposite_is_not_cited(embedder: Embedder) -> N
     summary = _summary(("Flights at Marignane airport have resumed.", [1, 2]))
     verified = Verifier(embedder).verify(summary, articles)
     assert [s.citations for s in verified.sentences] == [[2]]
+    # the reader is told a citation was cut (it had been cut silently)
+    assert verified.notes == [
+        "verifier: removed 1 citation(s) to articles that do not support their sentence"
+    ]
 
 
 def test_a_planted_line_without_a_full_stop_is_quarantined_too(embedder: Embedder) -> None:

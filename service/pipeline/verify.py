@@ -172,7 +172,7 @@ class Verifier:
         kept: list[SummarySentence] = []
         dropped = list(summary.dropped)
         removed: list[int] = []
-        reattributed = 0
+        reattributed = unsupported = 0
         # original, text, citations, claim, and the instruction it echoes (if any)
         pending: list[tuple[str, str, list[int], str, str | None]] = []
         for sentence in summary.sentences:
@@ -199,7 +199,7 @@ class Verifier:
         judged = self._judge(
             [(text, valid, claim) for _, text, valid, claim, _ in pending], found, articles
         )
-        for (original, text, *_, echo), (citations, moved, reason) in zip(
+        for (original, text, valid, _, echo), (citations, moved, reason) in zip(
             pending, judged, strict=True
         ):
             if citations is None:
@@ -207,6 +207,8 @@ class Verifier:
                 dropped.append(DroppedSentence(text=original, reason=echo or reason))
                 continue
             reattributed += moved
+            if not moved:
+                unsupported += len(set(valid) - set(citations))
             kept.append(
                 SummarySentence(
                     text=text,
@@ -222,6 +224,11 @@ class Verifier:
             notes.append(
                 f"verifier: {reattributed} sentence(s) re-attributed to the articles that "
                 "support them"
+            )
+        if unsupported:
+            notes.append(
+                f"verifier: removed {unsupported} citation(s) to articles that do not support "
+                "their sentence"
             )
         newly_dropped = len(dropped) - len(summary.dropped)
         if newly_dropped:
