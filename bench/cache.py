@@ -1,7 +1,7 @@
 """An on-disk memo of embeddings for benchmark re-runs (never used by the product).
 
 Why: the eval pools hold ~40,000 sentences; re-encoding them on 2 CPU cores
-takes many minutes per run. Vectors are stored per model name, keyed by the
+takes many minutes per run. Vectors are stored per model name and build, keyed by the
 SHA-1 of the text, so a changed text is simply encoded again.
 """
 
@@ -17,6 +17,8 @@ import numpy as np
 
 from service.backends.embedders import Embedder
 
+_PROBE = "A probe sentence whose vector tells one model build and CPU code path from another."
+
 
 class CachedEmbedder:
     """Wraps an embedder; remembers every vector in `folder` across runs."""
@@ -25,7 +27,11 @@ class CachedEmbedder:
         self.inner = inner
         self.name = inner.name
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", inner.name)
-        self.path = folder / f"embeddings-{safe}.pkl"
+        # named after the vector of a probe text too: another export of the model, another
+        # package version or another CPU code path (int8 with or without VNNI) gives other
+        # vectors, and must not read this machine's
+        probe = np.ascontiguousarray(inner.encode([_PROBE]), dtype=np.float32).tobytes()
+        self.path = folder / f"embeddings-{safe}-{hashlib.sha1(probe).hexdigest()[:12]}.pkl"
         self._vectors: dict[str, np.ndarray] = {}
         if self.path.exists():
             with self.path.open("rb") as handle:

@@ -61,7 +61,8 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def _article(article_id: str, text: str, title: str = "") -> Article:
+def article_of(article_id: str, text: str, title: str = "") -> Article:
+    """An eval text read as the product reads user input."""
     # a few NeuS documents have a headline and no text: the headline is all there is
     record = {"id": article_id, "text": text if text.strip() else title, "title": title}
     return record_to_article(record, default_id=article_id, location=article_id)
@@ -75,7 +76,7 @@ def _shuffled(name: str, items: list[tuple[Article, str]]) -> Pool:
 def ecbplus_pool(data: Path) -> Pool:
     """ECB+ dev: every topic holds two different events of the same kind."""
     items = [
-        (_article(r["doc_id"], r["text"]), str(r["gold_event_cluster"]))
+        (article_of(r["doc_id"], r["text"]), str(r["gold_event_cluster"]))
         for r in _lines(data / "ecbplus_dev.jsonl")
     ]
     return _shuffled("ECB+ dev", items)
@@ -86,7 +87,7 @@ def neus_cases(data: Path) -> list[SummaryCase]:
     cases = []
     for r in _lines(data / "neus_dev.jsonl"):
         articles = [
-            _article(f"{r['id']}-{k}", d["text"], d.get("title", ""))
+            article_of(f"{r['id']}-{k}", d["text"], d.get("title", ""))
             for k, d in enumerate(r["documents"])
         ]
         cases.append(SummaryCase(r["id"], articles, r["reference"]["text"]))
@@ -100,7 +101,7 @@ def multinews_cases(data: Path) -> list[SummaryCase]:
         articles = []
         for k, text in enumerate(r["documents"]):
             try:
-                articles.append(_article(f"{r['id']}-{k}", text))
+                articles.append(article_of(f"{r['id']}-{k}", text))
             except IngestError:  # a page that is nothing but furniture (web-archive notices)
                 continue
         if articles:
@@ -116,7 +117,7 @@ def pool_of(name: str, cases: list[SummaryCase]) -> Pool:
 def wikinews_pool(path: Path) -> Pool:
     """The committed example: 100 WikiNews articles about 10 events."""
     items = [
-        (_article(r["id"], r["text"], r.get("title", "")), str(r["gold_cluster"]))
+        (article_of(r["id"], r["text"], r.get("title", "")), str(r["gold_cluster"]))
         for r in _lines(path)
     ]
     return Pool("wikinews_100 example", [a for a, _ in items], [g for _, g in items])

@@ -2,6 +2,15 @@
 
 The NRC-VAD lexicon is read from the eval folder at run time, for measurement
 only: it is research-licensed and must never ship with the product.
+
+Framing bias follows the NeuS authors' scoring code (HLTCHKUST/framing-bias-metric,
+`metric_code.ipynb`): "U.S." becomes "USA", the text is lower-cased, every character
+that is neither a word character nor a space is deleted ("well-known" -> "wellknown"),
+and each word is lemmatized as a noun ("attacks" -> "attack") before the lexicon is
+read. Their code uses NLTK's WordNet lemmatizer, whose data is downloaded at run time;
+LemmInflect's bundled noun lemmas stand in for it (the shortest lemma, as NLTK picks).
+Without the lemmas, plural nouns ("attacks", "protests") are not in the lexicon, and
+both the product and LexRank score 0.2 lower.
 """
 
 from __future__ import annotations
@@ -9,11 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from lemminflect import getLemma
 from rouge_score import rouge_scorer
 
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_NOT_WORD = re.compile(r"[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -53,8 +64,17 @@ def load_vad(data: Path) -> dict[str, tuple[float, float]]:
     return vad
 
 
-def _types(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower().replace("’", "'")))
+@lru_cache(maxsize=65_536)
+def noun_lemma(word: str) -> str:
+    """The word as a noun's lemma ("attacks" -> "attack"); itself when it has none."""
+    lemmas = getLemma(word, upos="NOUN", lemmatize_oov=False)
+    return min(lemmas, key=len) if lemmas else word
+
+
+def word_types(text: str) -> set[str]:
+    """The NeuS metric's word types of a text (see the module docstring)."""
+    text = _NOT_WORD.sub("", text.replace("U.S.", "USA").lower())
+    return {noun_lemma(word) for word in text.split()}
 
 
 def framing_bias(
@@ -68,7 +88,7 @@ def framing_bias(
     positive = negative = 0.0
     count = 0
     for summary, reference in pairs:
-        extra = _types(summary) - _types(reference)
+        extra = word_types(summary) - word_types(reference)
         for word in extra:
             if word not in vad:
                 continue

@@ -207,3 +207,25 @@ def test_notification_text_escapes_titles_from_the_web():
     sentence = SummarySentence(text="A fact.", citations=[1], article_ids=["a1"])
     [message] = render_digest(_digest([_cluster(1, [sentence], sources, title="AT&T <!channel>")]))
     assert "AT&amp;T &lt;!channel&gt;" in message.text and "<!channel>" not in message.text
+
+
+def test_mrkdwn_formatting_characters_from_articles_are_shown_as_written():
+    """'*the most important decision*' had come out bold, '~weak~' struck through, and an
+    outlet named 'Market_Watch *Daily*' half in italics; URLs keep their characters."""
+    sources = _sources(1)
+    sources[0] = sources[0].model_copy(
+        update={"source": "Market_Watch *Daily*", "url": "https://x.example/a_b~c"}
+    )
+    sentence = SummarySentence(
+        text="Analysts called it *the most important decision* and the rally ~weak~.",
+        citations=[1],
+        article_ids=["a1"],
+    )
+    [message] = render_digest(_digest([_cluster(1, [sentence], sources, title="Markets *rally*")]))
+    texts = _texts([message])
+    for marked in ("*the most important decision*", "~weak~", "Market_Watch", "*Daily*"):
+        assert marked not in texts  # each marker has a zero-width space either side
+        assert marked in texts.replace("\u200b", "")
+    assert "<https://x.example/a_b~c|[1]>" in texts  # the link itself is untouched
+    assert "*rally*" not in message.text and "*rally*" in message.text.replace("\u200b", "")
+    _all_valid([message])

@@ -219,7 +219,7 @@ def test_ack_arrives_while_the_digest_is_still_running(fake, embedder):
     summarizer = GatedSummarizer(open_=False)
     with slack_http(slack_settings(fake), embedder=embedder, summarizer=summarizer) as client:
         started = time.monotonic()
-        response = post_command(client, fake, f"{STRIKE_B}\n\n{STRIKE_C}")
+        response = post_command(client, fake, f"{STRIKE_B}\n---\n{STRIKE_C}")
         assert time.monotonic() - started < ACK_LIMIT_S
         assert response.text == "Summarizing 2 pasted texts…"
         assert summarizer.started.wait(30)  # the digest is running...
@@ -560,6 +560,28 @@ def test_no_link_could_be_read_says_so(fake, monkeypatch):
         [call] = fake.wait_for("chat.postEphemeral")
     assert "I could not read the link" in call.params["text"]
     assert "https://down.example/a: no answer in 10 s" in call.params["text"]
+
+
+def test_a_pasted_text_that_cannot_be_an_article_is_listed_like_a_link(fake, embedder):
+    """A pasted text that cleaned away to nothing, or too big, had vanished: the ack said
+    "2 pasted texts" and the digest "1 article" with no word about the other."""
+    junk = " ".join(["|| -- ** ##"] * 10)
+    big = "Words of a long text. " * 60
+    settings = slack_settings(fake, max_article_bytes=1000)
+    with slack_http(settings, embedder=embedder, summarizer=GatedSummarizer()) as client:
+        ack = post_command(client, fake, f"{STRIKE_C}\n---\n{junk}\n---\n{big}").text
+        [call] = fake.wait_for("chat.postMessage")
+        post_command(client, fake, junk)
+        [alone] = fake.wait_for("chat.postEphemeral")
+    assert ack == "Summarizing 3 pasted texts…"
+    blocks = json.dumps(call.params["blocks"]).replace("\\u200b", "")  # see blocks.literal
+    assert "Could not read 2 inputs" in blocks
+    assert "pasted text 2" in blocks and "pasted text 3" in blocks
+    assert "over 1,000 bytes (DIGEST_MAX_ARTICLE_BYTES)" in blocks
+    assert "I could not read that text" in alone.params["text"]
+    assert (
+        "pasted text 1" in alone.params["text"] and "pages are public" not in alone.params["text"]
+    )
 
 
 # --- configuration -----------------------------------------------------------------------

@@ -18,8 +18,25 @@ def test_links_in_slack_form_are_found_unescaped_and_once():
     assert found.texts == []  # "have a look ... and" is a remark, not an article
 
 
-def test_pasted_articles_split_on_blank_lines_mentions_removed():
-    found = parse_text(f"<@U123> <!here>\n{STRIKE_B}\n\n{COMET}")
+def test_a_pasted_article_keeps_its_paragraphs_and_lines_of_dashes_separate_articles():
+    """Split on blank lines, one article pasted with its paragraph breaks had become
+    several 'reports' quoting each other, and paragraphs under 25 words were lost."""
+    paragraphs = "\n\n".join(
+        [
+            "Dock workers at the port of Valmora walked out on Monday over pay.",
+            "The union said talks had failed after three weeks.",
+            "About 40 container ships were left waiting outside the harbour.",
+            "Exporters warned that fruit shipments would spoil within days.",
+        ]
+    )
+    found = parse_text(paragraphs)
+    assert len(found.texts) == 1 and found.too_short == 0
+    assert found.texts[0].text.count("\n") == 3  # its paragraphs, each on a line
+    assert "Exporters warned" in found.texts[0].text
+
+
+def test_pasted_articles_split_on_separator_lines_mentions_removed():
+    found = parse_text(f"<@U123> <!here>\n{STRIKE_B}\n---\n{COMET}")
     assert len(found.texts) == 2
     assert found.texts[0].text.startswith("Dock workers at the port of Valmora")
     assert "<@U123>" not in found.texts[0].text and "here" not in found.texts[0].text.split()[0]
@@ -36,8 +53,8 @@ def test_separator_lines_keep_multi_paragraph_articles_whole():
 
 def test_a_link_on_its_own_line_is_the_pasted_articles_source_not_fetched():
     found = parse_text(
-        f"{STRIKE_C.strip()}\nSource: <https://c.example/strike>\n\n"
-        f"{COMET}\n\nand also <https://d.example/other|this one>"
+        f"{STRIKE_C.strip()}\nSource: <https://c.example/strike>\n---\n"
+        f"{COMET}\n---\nand also <https://d.example/other|this one>"
     )
     assert [t.url for t in found.texts] == ["https://c.example/strike", None]
     assert found.urls == ["https://d.example/other"]
@@ -49,6 +66,15 @@ def test_short_text_is_a_remark_and_its_link_is_fetched():
     found = parse_text(f"{words}\nhttps://e.example/story")
     assert found.texts == []
     assert found.urls == ["https://e.example/story"]
+    assert found.too_short == 0  # a remark about a link, not a lost article
+
+
+def test_a_short_text_without_links_is_counted_for_the_asker():
+    """A pasted text too short to be an article had been dropped without a word."""
+    short = "The port strike ended today after a long night of talks."
+    found = parse_text(f"{STRIKE_B}\n---\n{short}\n---\nthanks!")
+    assert len(found.texts) == 1 and found.too_short == 1  # "thanks!" is a remark
+    assert found.too_short_note() == "1 pasted text of under 25 words was left out"
 
 
 def test_command_options_are_read_only_at_the_start():
@@ -79,6 +105,15 @@ def test_private_is_honoured_wherever_it_is_written(text):
     assert command.ephemeral is True
     assert "private" not in " ".join(command.input.urls)
     assert command.input.texts == []
+
+
+def test_private_inside_prose_makes_the_answer_private_and_leaves_the_words():
+    """'-private' inside pasted prose had been cut out: 'would go next year'."""
+    command = parse_command(f"The firm said it would go -private next year. {STRIKE_B.strip()}")
+    assert command.ephemeral is True
+    assert command.input.texts[0].text.startswith("The firm said it would go -private next")
+    flag = parse_command(f"{STRIKE_B.strip()} --private and more words after it here")
+    assert flag.ephemeral is True and "--private" not in flag.input.texts[0].text
 
 
 def test_pasted_text_that_opens_on_a_dash_is_no_option():

@@ -4,18 +4,24 @@ Rules (the README repeats them for users):
 - a link is fetched as one article (Slack's `<https://x|label>` form included), except
   a link with its own words inside a pasted article ("rules after <https://x|an accident>
   injured two"): that is the article's prose, read as its words, not fetched;
-- pasted text is split into articles on lines of `---` when there are any, else, in
-  `/digest`, on blank lines (one article per paragraph block); in a thread each
-  message is one article, and an attachment without a link adds its text to it;
+- pasted text is one article, its blank lines its paragraphs; lines of `---` separate
+  articles (people paste an article with its paragraph breaks: split on blank lines, one
+  article had become several "reports" quoting each other); in a thread each message is
+  one article, and an attachment without a link adds its text to it;
 - a pasted article whose first or last line is only a link (`Source: <link>` too) is
   that link's text: the link is cited, not fetched;
 - a text of fewer than `MIN_ARTICLE_WORDS` words is a remark ("have a look at these"),
-  not an article: it is dropped, and its links are fetched;
+  not an article: it is dropped, and its links are fetched; one without links and of at
+  least `SHORT_TEXT_WORDS` words was meant as an article, and is counted in
+  `SlackInput.too_short` so that the asker is told it was left out;
 - a shared Slack message (an attachment quoting another message) is read as that
   message's text, not fetched: its link is a slack.com permalink behind a login;
 - mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text;
 - `/digest` options come first, or last ("... --private"), never from inside the text,
-  except `--private`: wherever it is written, the answer is private.
+  except `--private`: wherever it is written, the answer is private. Written with two
+  dashes (or a dash a phone made of them) it is taken out of the text; "-private" inside
+  prose ("the firm would go -private next year") makes the answer private too, and
+  stays in the article's words.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 from service.errors import InputError
 
 MIN_ARTICLE_WORDS = 25
+SHORT_TEXT_WORDS = 8  # fewer words than this is a remark ("please summarize"), not a paste
 _ENTITY = re.compile(r"<[^<>\n]*>")  # <https://x|label>, <@U123>, <#C123|general>, <!here>
 _LABELLED_LINK = re.compile(r"<(https?://[^<>|\s]+)\|([^<>\n]+)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
@@ -36,7 +43,6 @@ _SOURCE_LINE = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|={3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE)
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
 _KNOWN_FLAGS = {"private", "public", "one-story", "help"}
 _TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s*$", re.IGNORECASE)
@@ -47,6 +53,7 @@ _TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s
 _PRIVATE_ANYWHERE = re.compile(
     r"(?:^|(?<=[\s>]))(?:-{1,2}(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)"
 )
+_PRIVATE_FLAG = re.compile(r"(?:^|(?<=[\s>]))(?:--(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)")
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _SLACK_HOSTS = re.compile(r"^https?://(?:[\w-]+\.)*slack\.com(?:/|$)", re.IGNORECASE)
 _HELP_WORDS = {"help", "-h", "--help", "?"}
@@ -67,6 +74,7 @@ class SlackInput:
     urls: list[str] = field(default_factory=list)
     texts: list[Pasted] = field(default_factory=list)
     left_out: int = 0  # links and texts past a limit (`thread_input`)
+    too_short: int = 0  # pasted texts without links, too short to be an article
 
     @property
     def size(self) -> int:
@@ -86,9 +94,18 @@ class SlackInput:
             parts.append(_plural(len(self.texts), "pasted text"))
         return " and ".join(parts) or "nothing"
 
+    def too_short_note(self) -> str:
+        """'1 pasted text of under 25 words was left out', or ''."""
+        if not self.too_short:
+            return ""
+        texts = _plural(self.too_short, "pasted text")
+        verb = "was" if self.too_short == 1 else "were"
+        return f"{texts} of under {MIN_ARTICLE_WORDS} words {verb} left out"
+
     def extend(self, other: SlackInput) -> None:
         """Add `other`'s articles; a link already cited by a pasted text is not fetched."""
         self.texts += other.texts
+        self.too_short += other.too_short
         cited = {t.url for t in self.texts if t.url}
         self.urls = [u for u in dict.fromkeys(self.urls + other.urls) if u not in cited]
 
@@ -150,12 +167,6 @@ def _links_to_fetch(article_text: str) -> list[str]:
     )
 
 
-def _blocks(text: str, *, on_blank_lines: bool) -> list[str]:
-    if _SEPARATOR.search(text):
-        return _SEPARATOR.split(text)
-    return _BLANK_LINES.split(text) if on_blank_lines else [text]
-
-
 def _source_link(lines: list[str]) -> tuple[list[str], str | None]:
     """Lines without a first or last line that is only a link, and that link."""
     for index in (0, -1):
@@ -170,17 +181,19 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def parse_text(text: str, *, on_blank_lines: bool = True) -> SlackInput:
+def parse_text(text: str) -> SlackInput:
     """Links and pasted articles in one piece of Slack text (see the module's rules)."""
     found = SlackInput()
-    for block in _blocks(text, on_blank_lines=on_blank_lines):
+    for block in _SEPARATOR.split(text):
         lines, source = _source_link([ln for ln in block.strip().splitlines() if ln.strip()])
         body = "\n".join(lines)
         words = _tidy(strip_links(body))
         if len(words.split()) >= MIN_ARTICLE_WORDS:
             found.extend(SlackInput(urls=_links_to_fetch(body), texts=[Pasted(words, source)]))
-        else:
-            found.extend(SlackInput(urls=find_links(block)))
+            continue
+        links = find_links(block)
+        meant = not links and not source and len(words.split()) >= SHORT_TEXT_WORDS
+        found.extend(SlackInput(urls=links, too_short=int(meant)))
     return found
 
 
@@ -207,9 +220,9 @@ def parse_command(text: str) -> Command:
     while match := _TRAILING_FLAG.search(rest):
         _apply_flag(command, match.group(1).lower())
         rest = rest[: match.start()]
-    rest, asked_privacy = _PRIVATE_ANYWHERE.subn(" ", rest)
-    if asked_privacy:
+    if _PRIVATE_ANYWHERE.search(rest):
         command.ephemeral = True
+        rest = _PRIVATE_FLAG.sub(" ", rest)  # "-private" in prose stays the writer's word
     if rest.strip().lower() in _HELP_WORDS:
         command.help = True
     command.input = parse_text(rest)
@@ -256,7 +269,7 @@ def thread_input(
                 extra_urls.append(str(url))
             elif attachment.get("text"):
                 text += "\n\n" + str(attachment["text"])
-        part = parse_text(text, on_blank_lines=False)
+        part = parse_text(text)
         part.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
         before = found.size
         found.extend(part if limit is None else part.first(limit - before))

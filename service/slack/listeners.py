@@ -26,20 +26,24 @@ from service.errors import ServiceError
 from service.pipeline.run import DigestOptions
 from service.slack.blocks import escape, render_notice
 from service.slack.delivery import Destination
-from service.slack.inputs import MIN_ARTICLE_WORDS, parse_command, strip_links
+from service.slack.inputs import (
+    MIN_ARTICLE_WORDS,
+    SHORT_TEXT_WORDS,
+    parse_command,
+    strip_links,
+)
 from service.slack.worker import NOTHING_FOUND, DigestWorker
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/digest"
 THREAD_SHORTCUT = "summarize_thread"
-SHORT_TEXT_WORDS = 8  # fewer words than this is a remark ("please summarize"), not a paste
 _SUMMARIZE = re.compile(r"\b(?:summari[sz]e|digest)\b", re.IGNORECASE)
 USAGE = (
     "*/digest* turns news links or pasted articles into neutral, cited story summaries.\n"
     "• `/digest https://example.com/a https://example.org/b` reads the pages\n"
-    "• `/digest` followed by pasted article text (one article per paragraph block, or "
-    "separate articles with lines of `---`)\n"
+    "• `/digest` followed by pasted article text (one article; separate several with "
+    "lines of `---`)\n"
     "• options first: `--private` (only you see it), `--public`, `--one-story`\n"
     "In a thread: the message shortcut *Summarize links in this thread*, or "
     "`@digest summarize`."
@@ -48,8 +52,8 @@ BUSY = (
     "I'm working through many digests right now and can't take another. Try again in a few minutes."
 )
 TOO_SHORT = (
-    "That text is too short to summarize ({words} words; an article needs at least "
-    f"{MIN_ARTICLE_WORDS}). Paste the whole article, or give me its link."
+    "That text is too short to summarize ({words}an article needs at least "
+    f"{MIN_ARTICLE_WORDS} words). Paste the whole article, or give me its link."
 )
 
 
@@ -126,7 +130,12 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             return
         if not found.size:
             words = len(strip_links(str(command.get("text") or "")).split())
-            ack(TOO_SHORT.format(words=words) if words >= SHORT_TEXT_WORDS else NOTHING_FOUND)
+            if found.too_short > 1:  # texts between `---` lines: their total says nothing
+                ack(TOO_SHORT.format(words=f"{found.too_short} texts, each under 25 words; "))
+            elif found.too_short or words >= SHORT_TEXT_WORDS:
+                ack(TOO_SHORT.format(words=f"{words} words; "))
+            else:
+                ack(NOTHING_FOUND)
             return
         if found.size > settings.slack_max_inputs:
             ack(
@@ -137,7 +146,21 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         if worker.full:
             ack(f":hourglass: {BUSY}")
             return
-        ack(" ".join(filter(None, [f"Summarizing {found.describe()}…", _queued(worker)])))
+        short = found.too_short_note()
+        ack(
+            " ".join(
+                filter(
+                    None,
+                    [
+                        f"Summarizing {found.describe()}…",
+                        f"({short}: an article needs at least {MIN_ARTICLE_WORDS}.)"
+                        if short
+                        else "",
+                        _queued(worker),
+                    ],
+                )
+            )
+        )
         ephemeral = settings.slack_ephemeral if parsed.ephemeral is None else parsed.ephemeral
         destination = Destination(
             channel=str(command["channel_id"]),

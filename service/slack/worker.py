@@ -22,6 +22,7 @@ from service.backends.summarizers.base import Summarizer
 from service.config import Settings
 from service.errors import BackendError, EmptyInputError, IngestError, ServiceError
 from service.models import Article, Digest, InputFailure
+from service.pipeline.ingest import oversized
 from service.pipeline.run import DigestOptions, digest
 from service.slack.blocks import SlackMessage, escape, render_digest, render_notice
 from service.slack.delivery import Destination, deliver, post_placeholder
@@ -66,20 +67,31 @@ THREAD_ERRORS = {
 def gather_articles(
     found: SlackInput, settings: Settings
 ) -> tuple[list[Article], list[InputFailure]]:
-    """Fetch the links (through service.web) and turn the pasted texts into articles."""
+    """Fetch the links (through service.web) and turn the pasted texts into articles; a
+    pasted text that cannot be one is a failure the digest lists, as a link's is."""
     from service import load_text
 
     articles: list[Article] = []
+    failures: list[InputFailure] = []
+    limit = settings.max_article_bytes
     for number, pasted in enumerate(found.texts, start=1):
+        name = f"pasted text {number}"
         try:
             article = load_text(pasted.text, name=f"text-{number}")
-        except IngestError:  # nothing left once boilerplate is cleaned away
+        except IngestError as exc:  # nothing left once boilerplate is cleaned away
+            failures.append(InputFailure(input=name, reason="no_text", detail=exc.user_message))
+            continue
+        if any(oversized([article], limit)):
+            detail = (
+                f"over {limit:,} bytes (DIGEST_MAX_ARTICLE_BYTES): paste a shorter text, or "
+                "give its link"
+            )
+            failures.append(InputFailure(input=name, reason="too_large", detail=detail))
             continue
         updates: dict[str, str] = {"title": _title(article.text)}
         if pasted.url:
             updates["url"] = pasted.url
         articles.append(article.model_copy(update=updates))
-    failures: list[InputFailure] = []
     if found.urls:
         from service import web  # lazy: only link requests need the fetching stack
 
@@ -90,8 +102,12 @@ def gather_articles(
                 article = article.model_copy(update={"id": f"{article.id}#{len(taken) + 1}"})
             taken.add(article.id)
             articles.append(article)
-        failures = list(collected.failures)
+        failures += collected.failures
     return articles, failures
+
+
+def _pasted_names(found: SlackInput) -> set[str]:
+    return {f"pasted text {n}" for n in range(1, len(found.texts) + 1)}
 
 
 def _title(text: str, limit: int = 120) -> str:
@@ -232,11 +248,18 @@ class DigestWorker:
     def _digest(self, found: SlackInput, options: DigestOptions) -> Digest:
         articles, failures = gather_articles(found, self.settings)
         if not articles and failures:
+            links = [f for f in failures if f.input not in _pasted_names(found)]
             count = f"the {len(failures)} links" if len(failures) > 1 else "the link"
+            if len(links) < len(failures):
+                count = "any of it" if len(failures) > 1 else "that text"
             raise EmptyInputError(
                 f"I could not read {count}, so there is nothing to summarize:\n"
                 + _failure_lines(failures)
-                + "\nCheck that the pages are public, or paste their text instead."
+                + (
+                    "\nCheck that the pages are public, or paste their text instead."
+                    if links
+                    else ""
+                )
             )
         if not articles:
             raise EmptyInputError(NOTHING_FOUND)
