@@ -152,6 +152,7 @@ class FakeSlackApi:
         self.threads: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.member_of: set[str] | None = None  # None: the bot is in every channel
         self.refusals: dict[str, str] = {}  # method -> the error Slack answers it with
+        self.delays: dict[str, float] = {}  # method -> seconds before Slack answers it
         self.socket_url = ""
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._changed = threading.Condition()
@@ -232,6 +233,7 @@ class FakeSlackApi:
             self._reply(request, 400 if error else 200, error or "ok", content_type="text/plain")
             return
         method = parsed.path.removeprefix("/api/")
+        time.sleep(self.delays.get(method, 0.0))
         self._record(Call(method, params, token))
         self._reply(request, 200, json.dumps(self._answer(method, params, token)))
 

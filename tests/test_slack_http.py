@@ -230,6 +230,19 @@ def test_ack_arrives_while_the_digest_is_still_running(fake, embedder):
     assert "requested by <@U1>" in section_texts(call)[0]
 
 
+def test_a_slow_slack_api_never_delays_an_ack(fake, embedder):
+    """Bolt had called auth.test on a request until one answered, with a 30 s timeout:
+    while Slack's API hung, every command (help too) missed the 3 s deadline."""
+    fake.delays = {"auth.test": 5.0}
+    summarizer = GatedSummarizer()
+    with slack_http(slack_settings(fake), embedder=embedder, summarizer=summarizer) as client:
+        for text in ("help", STRIKE_C):
+            started = time.monotonic()
+            assert post_command(client, fake, text).status_code == 200
+            assert time.monotonic() - started < ACK_LIMIT_S
+        fake.wait_for("chat.postMessage", timeout=30)
+
+
 def test_busy_worker_never_delays_an_ack(fake, embedder):
     """More digests than workers: the next command is still acked at once."""
     summarizer = GatedSummarizer(open_=False)
@@ -259,7 +272,13 @@ def test_bad_signature_or_old_timestamp_is_refused_before_any_work(fake, embedde
     with slack_http(slack_settings(fake), embedder=embedder, summarizer=summarizer) as client:
         response = post_command(client, fake, STRIKE_C, **sign)
         unsigned = client.post("/slack/events", content=command_body("x", response_url="u"))
+        garbled = client.post(  # Bolt's verifier had raised: a 500 and a traceback
+            "/slack/events",
+            content=command_body("x", response_url="u"),
+            headers={"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=zz"},
+        )
     assert response.status_code == 401 and unsigned.status_code == 401
+    assert garbled.status_code == 401 and garbled.json()["error"] == "invalid_request"
     assert not summarizer.started.is_set()
     assert fake.calls == []
 
@@ -418,7 +437,8 @@ def test_app_mention_summarize_digests_the_thread(fake, embedder):
     assert len(fake.calls_to("conversations.replies")) == 1
 
 
-def test_app_mention_without_a_request_gets_usage_in_the_thread(fake):
+def test_app_mention_without_a_request_gets_usage_shown_to_the_asker_only(fake):
+    """The usage had been posted in the thread for everyone."""
     event = {
         "type": "app_mention",
         "user": "U1",
@@ -428,10 +448,24 @@ def test_app_mention_without_a_request_gets_usage_in_the_thread(fake):
     }
     with slack_http(slack_settings(fake)) as client:
         post_event(client, event)
-        [call] = fake.wait_for("chat.postMessage")
-    assert call.params["thread_ts"] == "5.0"
+        [call] = fake.wait_for("chat.postEphemeral")
+    assert call.params["thread_ts"] == "5.0" and call.params["user"] == "U1"
     assert "/digest" in call.params["text"]
     assert fake.calls_to("conversations.replies") == []
+    assert fake.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["summary please", "tl;dr", "can you sum up these links?", "recap this thread"]
+)
+def test_app_mention_asking_in_other_words_digests_the_thread(fake, embedder, text):
+    """Only 'summarize' and 'digest' had started a digest; these got the usage text."""
+    _thread(fake)
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_event(client, _thread_mention(f"<@UBOT> {text}"))
+        _assert_thread_digest(fake)
 
 
 def test_thread_without_links_or_text_says_so_to_the_asker(fake):

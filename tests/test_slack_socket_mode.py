@@ -132,7 +132,7 @@ def test_socket_mode_acks_the_command_and_posts_the_digest(slack, embedder):
     handler.connect()
     try:
         assert socket.connected.wait(10)
-        payload = command_payload(f"{STRIKE_B}\n\n{STRIKE_C}", response_url="unused")
+        payload = command_payload(f"{STRIKE_B}\n---\n{STRIKE_C}", response_url="unused")
         socket.send(
             {
                 "envelope_id": "env-1",

@@ -38,7 +38,13 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/digest"
 THREAD_SHORTCUT = "summarize_thread"
-_SUMMARIZE = re.compile(r"\b(?:summari[sz]e|digest)\b", re.IGNORECASE)
+# what asks a mention for a digest: "summarize", "summary please", "sum up these links",
+# "tl;dr", "recap"; anything else gets the usage, shown to the asker only
+_SUMMARIZE = re.compile(
+    r"\b(?:summari[sz](?:e|es|ing)|summary|summaries|digest|sum\s+(?:\w+\s+)?up|tl;?\s?dr"
+    r"|recap)\b",
+    re.IGNORECASE,
+)
 USAGE = (
     "*/digest* turns news links or pasted articles into neutral, cited story summaries.\n"
     "• `/digest https://example.com/a https://example.org/b` reads the pages\n"
@@ -211,7 +217,7 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             channel=str(event["channel"]), user=event.get("user"), thread_ts=root
         )
         if not _SUMMARIZE.search(strip_links(str(event.get("text") or ""))):
-            worker.tell(client, render_notice(USAGE, emoji=":wave:"), destination)
+            worker.tell(client, render_notice(USAGE, emoji=":wave:"), destination.private())
             return
         _digest_thread(worker, client, root, destination, skip_bots=_own_ids(context))
 

@@ -9,6 +9,7 @@ signature or a timestamp older than 5 minutes is answered 401 before any listene
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
@@ -54,6 +55,12 @@ def mount_slack(app: FastAPI, settings: Settings, *, slack_app: App | None = Non
     @router.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         """Slash commands, shortcuts and events, verified and dispatched to the listeners."""
+        if not request.headers.get("x-slack-request-timestamp", "").strip().isdigit():
+            # Bolt's verifier raised on "abc" (a 500 and a traceback for anyone's request)
+            return JSONResponse(
+                {"error": "invalid_request", "detail": "missing or malformed Slack timestamp"},
+                status_code=401,
+            )
         body = await request.body()
         bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)

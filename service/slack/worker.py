@@ -106,6 +106,16 @@ def gather_articles(
     return articles, failures
 
 
+def _own_ids(client: WebClient) -> set[str]:
+    """The bot's ids from auth.test, asked here, off the ack path, when the request came
+    before the app had learned them (`app.BotIdentity`); none when Slack does not say."""
+    try:
+        answer = client.auth_test()
+    except Exception:  # refused or unreachable: read the thread as it is, the digest goes on
+        return set()
+    return {str(i) for i in (answer.get("bot_id"), answer.get("user_id")) if i}
+
+
 def _pasted_names(found: SlackInput) -> set[str]:
     return {f"pasted text {n}" for n in range(1, len(found.texts) + 1)}
 
@@ -291,6 +301,7 @@ class DigestWorker:
             deliver(client, [render_notice(text)], destination.private())
             return
         limit = self.settings.slack_max_inputs
+        skip_bots = skip_bots or _own_ids(client)
         found = thread_input(messages, skip_bots=skip_bots, limit=limit)
         if not found.size:
             deliver(client, [render_notice(NOTHING_IN_THREAD)], destination.private())
