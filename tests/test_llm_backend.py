@@ -638,3 +638,21 @@ def test_a_fallback_models_answer_is_cached_under_its_own_name(
     assert second.usage.prompt_tokens == 0
     assert any("openai/backup's answer came from the cache" in n for n in second.notes)
     assert any(n.startswith(f"{MODEL} failed (") for n in second.notes)  # still said why
+
+
+def test_the_fallback_warning_gives_the_reason_the_model_failed_not_an_earlier_note() -> None:
+    """'(the first: article [1] was cut to fit ...)' had been given as the reason when the
+    model was unreachable: the first note, not the one before the fallback."""
+    from service.pipeline.run import _fallback_warning
+
+    fell_back = Summary(
+        sentences=[],
+        backend="extractive",
+        notes=[
+            "article [1] was cut to fit the model's context window",
+            "no model answered: connection refused",
+            "fell back to the extractive summary (written from the articles)",
+        ],
+    )
+    [warning] = _fallback_warning(MODEL, [fell_back])
+    assert warning.endswith("(the first: no model answered: connection refused)")

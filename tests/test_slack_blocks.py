@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from service.models import Cluster, Digest, InputFailure, Source, Summary, SummarySentence
+from service.pipeline.verify import WHERE_DROPPED_ARE_LISTED
 from service.slack.blocks import SECTION_CHARS, render_digest, render_notice
 from tests.fake_slack_api import check_message
 
@@ -77,10 +78,15 @@ def test_context_line_has_outlets_dates_backend_and_notes():
         _sources(2),
         backend="gpt-4o-mini",
         prompt="summarize.v1",
-        notes=["The LLM backend failed; the extractive fallback wrote this summary."],
+        notes=[
+            "The LLM backend failed; the extractive fallback wrote this summary.",
+            "verifier: dropped 1 of 2 sentence(s)" + WHERE_DROPPED_ARE_LISTED,
+        ],
     )
     [message] = render_digest(_digest([cluster]), requested_by="U42")
     text = _texts([message])
+    # a chat reader has no JSON digest to look in
+    assert ":warning: verifier: dropped 1 of 2 sentence(s)" in text and "JSON" not in text
     assert "Outlet 1, 2026-03-01" in text and "Outlet 2, 2026-03-02" in text
     assert "`gpt-4o-mini, prompt summarize.v1`" in text
     assert ":warning: The LLM backend failed; the extractive fallback" in text

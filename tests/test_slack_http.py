@@ -728,10 +728,12 @@ def test_too_short_text_and_gone_threads_get_specific_answers(fake):
     assert "I can't find that thread any more" in gone.params["text"]
 
 
-@pytest.mark.parametrize("error", ["restricted_action", "restricted_action_read_only_channel"])
+@pytest.mark.parametrize(
+    "error", ["restricted_action", "restricted_action_read_only_channel", "token_revoked"]
+)
 def test_a_refused_post_reaches_the_asker_through_the_response_url(fake, embedder, error):
     """An announcement-only channel refuses the bot; the answer went nowhere, though the
-    command's response_url needs no right to post."""
+    command's response_url needs no right to post (nor a valid token)."""
     fake.refusals = {"chat.postMessage": error}
     with slack_http(
         slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()

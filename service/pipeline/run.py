@@ -165,14 +165,23 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
     fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
     if not fell_back:
         return warnings
-    why = next(  # the first story's reason, so a batch log shows it without the digest
-        (n for s in fell_back for n in s.notes if not n.startswith("fell back to")), None
-    )
+    # the first story's reason, so a batch log shows it without the digest
+    why = next((r for s in fell_back if (r := _fallback_reason(s))), None)
     first = f" (the first: {why})" if why else ""
     return warnings + [
         f"{len(fell_back)} of {len(summaries)} stories fell back to the extractive summary "
         f"because {backend} gave no usable answer; each story's notes say why{first}"
     ]
+
+
+def _fallback_reason(summary: Summary) -> str | None:
+    """The note just before "fell back to ...": why the last model failed. Notes before it
+    may be about something else (an article cut to fit the context window), and the first
+    note had been reported as the reason when the model was unreachable."""
+    for position, note in enumerate(summary.notes):
+        if note.startswith("fell back to") and position:
+            return summary.notes[position - 1]
+    return None
 
 
 class StoryPlan(BaseModel):

@@ -148,6 +148,11 @@ def _with_source(claim: str, source: str) -> str:
 _Verdict = tuple[list[int] | None, bool, str]  # citations (None: dropped), moved, why dropped
 
 
+# the end of the "dropped" note: where a reader of the JSON digest finds them (a chat
+# reader has no JSON digest: the Slack renderer leaves it out)
+WHERE_DROPPED_ARE_LISTED = "; the JSON digest lists them, with why, under 'dropped'"
+
+
 @dataclass
 class _Evidence:
     evidence: ClusterEvidence
@@ -233,8 +238,8 @@ class Verifier:
         newly_dropped = len(dropped) - len(summary.dropped)
         if newly_dropped:
             notes.append(
-                f"verifier: dropped {newly_dropped} of {len(summary.sentences)} sentence(s); "
-                "the JSON digest lists them, with why, under 'dropped'"
+                f"verifier: dropped {newly_dropped} of {len(summary.sentences)} sentence(s)"
+                + WHERE_DROPPED_ARE_LISTED
             )
         # a dropped sentence may have been the "one report" that a "the same report" follows
         kept = vary_unnamed_reports(kept, report_days(articles))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.models import Cluster, Digest, InputFailure, Source, SummarySentence
+from service.pipeline.verify import WHERE_DROPPED_ARE_LISTED
 
 SECTION_CHARS = 3000
 HEADER_CHARS = 150
@@ -161,7 +162,8 @@ def story_blocks(cluster: Cluster, number: int) -> list[Block]:
     else:
         blocks.append(_section("_No summary: the articles had no usable sentences._"))
     if summary and summary.notes:
-        blocks += _contexts([f":warning: {literal(note)}" for note in summary.notes])
+        notes = [note.replace(WHERE_DROPPED_ARE_LISTED, "") for note in summary.notes]
+        blocks += _contexts([f":warning: {literal(note)}" for note in notes])
     line = pack_text([_source_entry(s) for s in cluster.sources], SECTION_CHARS, sep="  ·  ")
     if summary:
         model = f"{summary.backend}, prompt {summary.prompt}" if summary.prompt else summary.backend

@@ -33,6 +33,10 @@ _ELSEWHERE = (
 _SLOWER = "Slack is limiting how fast I may post: try again in a minute."
 _INVITE = "Invite me with `/invite @digest`, then try again."
 _PERMISSION = "The app lacks a permission here: ask whoever installed it."
+_TOKEN = (
+    "The bot's Slack token is no longer valid (revoked, or the app was reinstalled): ask "
+    "whoever runs the digest service to set DIGEST_SLACK_BOT_TOKEN to the new one."
+)
 # Refusals about where the bot posts, not what, and what the asker can do about each
 _WHAT_TO_DO = {
     "restricted_action": _ELSEWHERE,
@@ -48,6 +52,12 @@ _WHAT_TO_DO = {
     "not_in_channel": _INVITE,
     "channel_not_found": _INVITE,
     "is_archived": "The channel is archived: ask in another one.",
+    # the token itself: waiting does not help ("try again in a few minutes" had said so)
+    "invalid_auth": _TOKEN,
+    "token_revoked": _TOKEN,
+    "token_expired": _TOKEN,
+    "account_inactive": _TOKEN,
+    "not_authed": _TOKEN,
 }
 # ... which the request's response_url can still answer (it needs no membership)
 _CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"}
