@@ -235,3 +235,13 @@ def test_mrkdwn_formatting_characters_from_articles_are_shown_as_written():
     assert "<https://x.example/a_b~c|[1]>" in texts  # the link itself is untouched
     assert "*rally*" not in message.text and "*rally*" in message.text.replace("\u200b", "")
     _all_valid([message])
+
+
+def test_a_long_name_is_clipped_between_words():
+    """A pasted text's source entry had read '... walked out on Monda…'."""
+    sources = _sources(1)
+    title = "Dock workers at the port of Valmora walked out on Monday over pay and conditions"
+    sources[0] = sources[0].model_copy(update={"source": None, "title": title})
+    sentence = SummarySentence(text="A fact.", citations=[1], article_ids=["a1"])
+    [message] = render_digest(_digest([_cluster(1, [sentence], sources)]))
+    assert "walked out on Monday…" in _texts([message])

@@ -64,7 +64,13 @@ def link(url: str | None, label: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """At most `limit` characters, cut between words when a word ends in the last third
+    ("…on Monda…" had been cut inside one)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 2 // 3 else cut).rstrip(" ,;:") + "…"
 
 
 def _section(text: str) -> Block:
