@@ -149,10 +149,10 @@ def summary_rows(
             )
         if neutrality and name == "neus_dev":
             # an empty summary would score 0 (no words): such stories are left out, and said
-            written = [pair for pair in ours if pair[0].strip()]
-            plus, minus, total = framing_bias(written, vad)
-            _, _, base_total = framing_bias(lexrank, vad)
-            empty = len(ours) - len(written)
+            kept = [k for k, (summary, _) in enumerate(ours) if summary.strip()]
+            plus, minus, total = framing_bias([ours[k] for k in kept], vad)
+            _, _, base_total = framing_bias([lexrank[k] for k in kept], vad)
+            empty = len(ours) - len(kept)
             rows.append(
                 Row(
                     "framing bias, arousal sum (+ / -)",
@@ -187,8 +187,8 @@ FRANK_SAMPLE_SEED = 5
 def _frank_sample(
     cases: list[datasets.FaithfulnessCase], limit: int | None
 ) -> list[datasets.FaithfulnessCase]:
-    """All cases, or `limit` of them drawn from both source datasets (the file lists every
-    CNN/DM summary first, so its first rows hold no XSum summary)."""
+    """All cases, or `limit` of them drawn at random, seeded (the file lists every CNN/DM
+    summary first, so its first rows hold no XSum summary)."""
     if not limit or limit >= len(cases):
         return cases
     drawn = random.Random(FRANK_SAMPLE_SEED).sample(range(len(cases)), limit)

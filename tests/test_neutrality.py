@@ -18,6 +18,9 @@ def test_loaded_terms_are_found_in_their_forms() -> None:
     assert find_loaded_terms("a sleazy dossier") == ["sleazy"]
     assert find_loaded_terms("Trump has griped about relief efforts.") == ["gripe"]
     assert find_loaded_terms("Her rivals ganged up on her.") == ["ganged up"]
+    # labels a summary had stated as fact: "the baby-face teenage vigilante charged over ..."
+    assert set(find_loaded_terms("the baby-faced teenage vigilante")) == {"baby-face", "vigilante"}
+    assert find_loaded_terms("a terrifying new report") == ["terrifying"]
 
 
 def test_reword_or_refuse() -> None:

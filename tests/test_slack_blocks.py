@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from service.models import Cluster, Digest, InputFailure, Source, Summary, SummarySentence
 from service.pipeline.verify import WHERE_DROPPED_ARE_LISTED
-from service.slack.blocks import SECTION_CHARS, render_digest, render_notice
+from service.slack.blocks import SECTION_CHARS, literal, render_digest, render_notice
 from tests.fake_slack_api import check_message
 
 
@@ -229,10 +229,16 @@ def test_mrkdwn_formatting_characters_from_articles_are_shown_as_written():
     )
     [message] = render_digest(_digest([_cluster(1, [sentence], sources, title="Markets *rally*")]))
     texts = _texts([message])
-    for marked in ("*the most important decision*", "~weak~", "Market_Watch", "*Daily*"):
+    for marked in ("*the most important decision*", "~weak~", "*Daily*"):
         assert marked not in texts  # each marker has a zero-width space either side
         assert marked in texts.replace("\u200b", "")
     assert "<https://x.example/a_b~c|[1]>" in texts  # the link itself is untouched
+    # inside a word Slack formats nothing: a name, or a setting to copy, stays whole
+    assert "Market_Watch" in texts
+    assert literal("raise DIGEST_LLM_TIMEOUT_S") == "raise DIGEST_LLM_TIMEOUT_S"
+    assert literal("at https://x.example/a_b_ :white_check_mark:") == (
+        "at https://x.example/a_b_ :white_check_mark:"
+    )
     assert "*rally*" not in message.text and "*rally*" in message.text.replace("\u200b", "")
     _all_valid([message])
 

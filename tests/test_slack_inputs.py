@@ -35,6 +35,19 @@ def test_a_pasted_article_keeps_its_paragraphs_and_lines_of_dashes_separate_arti
     assert "Exporters warned" in found.texts[0].text
 
 
+@pytest.mark.parametrize("line", ["---", "—-", "—", "–--", "-----"])
+def test_a_line_of_dashes_separates_articles_as_a_phone_types_it_too(line):
+    assert len(parse_text(f"{STRIKE_B}\n{line}\n{COMET}").texts) == 2
+    windows = f"{STRIKE_B}\n{line}\n{COMET}".replace("\n", "\r\n")
+    found = parse_text(windows)
+    assert len(found.texts) == 2 and line not in found.texts[0].text
+
+
+def test_a_section_break_inside_an_article_does_not_split_it():
+    for line in ("***", "===", "___"):
+        assert len(parse_text(f"{STRIKE_B}\n{line}\n{STRIKE_C}").texts) == 1
+
+
 def test_pasted_articles_split_on_separator_lines_mentions_removed():
     found = parse_text(f"<@U123> <!here>\n{STRIKE_B}\n---\n{COMET}")
     assert len(found.texts) == 2
@@ -114,6 +127,9 @@ def test_private_inside_prose_makes_the_answer_private_and_leaves_the_words():
     assert command.input.texts[0].text.startswith("The firm said it would go -private next")
     flag = parse_command(f"{STRIKE_B.strip()} --private and more words after it here")
     assert flag.ephemeral is True and "--private" not in flag.input.texts[0].text
+    for edge in (f"-private {STRIKE_B.strip()}", f"{STRIKE_B.strip()} -private"):
+        command = parse_command(edge)  # the option, typed with one dash, first or last
+        assert command.ephemeral is True and "private" not in command.input.texts[0].text
 
 
 def test_pasted_text_that_opens_on_a_dash_is_no_option():

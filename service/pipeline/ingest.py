@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dateutil import parser as dateutil_parser
-from dateutil.zoneinfo import get_zonefile_instance
+from dateutil import tz as dateutil_tz
 from pydantic import ValidationError
 
 from service.errors import EmptyInputError, IngestError
@@ -100,10 +100,10 @@ _ZONES = {
     "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800, "PDT": -25200,
 }  # fmt: skip
 # US news writes "10:00 a.m. ET": the zone of New York, EST in winter and EDT in summer
-# (dateutil's own copy of the zone database, so a machine without tzdata reads it too)
+# (the system's zone files, else dateutil's own copy, so a machine without tzdata reads it)
 _US_ZONES = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
              "PT": "America/Los_Angeles"}  # fmt: skip
-_ZONES |= {name: get_zonefile_instance().get(zone) for name, zone in _US_ZONES.items()}
+_ZONES |= {name: dateutil_tz.gettz(zone) for name, zone in _US_ZONES.items()}
 _ZONE_NAME = re.compile(r"\b[A-Z]{1,5}\b")
 _NOT_ZONES = frozenset(
     {"AM", "PM", "A", "P"}

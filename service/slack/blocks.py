@@ -31,7 +31,12 @@ FALLBACK_CHARS = 2_000  # the notification text; Slack truncates `text` at 40,00
 
 Block = dict[str, Any]
 _ATOMS = re.compile(r"<[^<>]*>|[^\s<]+|\s+")  # Slack links, words, spaces
-_FORMATTING = re.compile(r"[*_~`]")
+# links and :emoji: codes pass whole; a marker counts only at a word's edge
+_FORMATTING = re.compile(
+    r"https?://\S+|:[a-z0-9_+-]+:"
+    r"|(?P<marker>(?<![A-Za-z0-9])[*_~`]|[*_~`](?![A-Za-z0-9]))",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -49,10 +54,18 @@ def escape(text: str) -> str:
 
 def literal(text: str) -> str:
     """Text from articles (and from us about them) shown as written: escaped, and with a
-    zero-width space around each `*`, `_`, `~` and backtick, which Slack's mrkdwn offers
-    no escape for. Why: "*the most important decision*" in an article had come out bold,
-    "~weak~" struck through, and one stray `*` in each of two sentences bolded all between."""
-    return _FORMATTING.sub(lambda m: f"\u200b{m.group(0)}\u200b", escape(text))
+    zero-width space around each `*`, `_`, `~` and backtick at a word's edge, where Slack's
+    mrkdwn, which offers no escape for them, would open or close a format. Why:
+    "*the most important decision*" in an article had come out bold, "~weak~" struck
+    through, and one stray `*` in each of two sentences bolded all between. Markers inside
+    a word (DIGEST_MAX_ARTICLE_BYTES), links and :emoji: codes are left as they are, so
+    they still copy, link and show."""
+    return _FORMATTING.sub(_guard, escape(text))
+
+
+def _guard(match: re.Match[str]) -> str:
+    marker = match.group("marker")
+    return f"\u200b{marker}\u200b" if marker else match.group(0)
 
 
 def link(url: str | None, label: str) -> str:

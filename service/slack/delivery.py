@@ -33,10 +33,9 @@ _ELSEWHERE = (
 _SLOWER = "Slack is limiting how fast I may post: try again in a minute."
 _INVITE = "Invite me with `/invite @digest`, then try again."
 _PERMISSION = "The app lacks a permission here: ask whoever installed it."
-_TOKEN = (
-    "The bot's Slack token is no longer valid (revoked, or the app was reinstalled): ask "
-    "whoever runs the digest service to set DIGEST_SLACK_BOT_TOKEN to the new one."
-)
+# The token itself refused: no Web API call can tell the asker, but a command's or a
+# shortcut's reply address needs no token, and the operator's log says what to do
+_TOKEN_ERRORS = {"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed"}
 # Refusals about where the bot posts, not what, and what the asker can do about each
 _WHAT_TO_DO = {
     "restricted_action": _ELSEWHERE,
@@ -52,15 +51,9 @@ _WHAT_TO_DO = {
     "not_in_channel": _INVITE,
     "channel_not_found": _INVITE,
     "is_archived": "The channel is archived: ask in another one.",
-    # the token itself: waiting does not help ("try again in a few minutes" had said so)
-    "invalid_auth": _TOKEN,
-    "token_revoked": _TOKEN,
-    "token_expired": _TOKEN,
-    "account_inactive": _TOKEN,
-    "not_authed": _TOKEN,
 }
 # ... which the request's response_url can still answer (it needs no membership)
-_CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"}
+_CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"} | _TOKEN_ERRORS
 RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
 
 
@@ -107,6 +100,12 @@ def deliver(client: WebClient, messages: list[SlackMessage], destination: Destin
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             log.error("Slack refused a message (%s) for channel %s", error, destination.channel)
+            if error in _TOKEN_ERRORS:
+                log.error(
+                    "Slack refused the bot token (%s): set DIGEST_SLACK_BOT_TOKEN to the app's "
+                    "current Bot User OAuth Token (xoxb-...) and restart",
+                    error,
+                )
             if destination.response_url and error in _CHANNEL_REFUSALS:
                 # needs no membership and no right to post; a message Slack finds wrong
                 # (invalid_blocks, msg_too_long) would be refused there too

@@ -42,7 +42,10 @@ _SOURCE_LINE = re.compile(
     r"^\s*(?:(?:source|link|url|via|from)\s*:\s*)?(<https?://[^<>|\s]+(?:\|[^<>\n]*)?>|https?://\S+)\s*$",
     re.IGNORECASE,
 )
-_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|={3,}|\*{3,}|_{3,})[ \t]*$", re.MULTILINE)
+# a line of dashes: `---`, or what a phone makes of it ("—-", "—", "–-"); not `***` or
+# `===`, which an article may use as a section break inside itself
+_SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|[—–][-—–]*|-[—–][-—–]*)[ \t]*$", re.MULTILINE)
+_LINE_BREAK = re.compile(r"\r\n?")
 _FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
 _KNOWN_FLAGS = {"private", "public", "one-story", "help"}
 _TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s*$", re.IGNORECASE)
@@ -54,6 +57,8 @@ _PRIVATE_ANYWHERE = re.compile(
     r"(?:^|(?<=[\s>]))(?:-{1,2}(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)"
 )
 _PRIVATE_FLAG = re.compile(r"(?:^|(?<=[\s>]))(?:--(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)")
+# "-private" as the first or last word is the option, typed with one dash
+_PRIVATE_EDGE = re.compile(r"^\s*-(?i:private)[.:,;!]?(?=\s|$)|(?:^|\s)-(?i:private)[.:,;!]?\s*$")
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _SLACK_HOSTS = re.compile(r"^https?://(?:[\w-]+\.)*slack\.com(?:/|$)", re.IGNORECASE)
 _HELP_WORDS = {"help", "-h", "--help", "?"}
@@ -184,7 +189,7 @@ def _tidy(text: str) -> str:
 def parse_text(text: str) -> SlackInput:
     """Links and pasted articles in one piece of Slack text (see the module's rules)."""
     found = SlackInput()
-    for block in _SEPARATOR.split(text):
+    for block in _SEPARATOR.split(_LINE_BREAK.sub("\n", text)):
         lines, source = _source_link([ln for ln in block.strip().splitlines() if ln.strip()])
         body = "\n".join(lines)
         words = _tidy(strip_links(body))
@@ -222,7 +227,8 @@ def parse_command(text: str) -> Command:
         rest = rest[: match.start()]
     if _PRIVATE_ANYWHERE.search(rest):
         command.ephemeral = True
-        rest = _PRIVATE_FLAG.sub(" ", rest)  # "-private" in prose stays the writer's word
+        # "-private" inside prose stays the writer's word
+        rest = _PRIVATE_EDGE.sub(" ", _PRIVATE_FLAG.sub(" ", rest))
     if rest.strip().lower() in _HELP_WORDS:
         command.help = True
     command.input = parse_text(rest)

@@ -137,7 +137,8 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         if not found.size:
             words = len(strip_links(str(command.get("text") or "")).split())
             if found.too_short > 1:  # texts between `---` lines: their total says nothing
-                ack(TOO_SHORT.format(words=f"{found.too_short} texts, each under 25 words; "))
+                each = f"{found.too_short} texts, each under {MIN_ARTICLE_WORDS} words; "
+                ack(TOO_SHORT.format(words=each).replace("That text is", "Those texts are"))
             elif found.too_short or words >= SHORT_TEXT_WORDS:
                 ack(TOO_SHORT.format(words=f"{words} words; "))
             else:

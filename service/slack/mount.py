@@ -8,6 +8,8 @@ signature or a timestamp older than 5 minutes is answered 401 before any listene
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt import App
@@ -18,6 +20,7 @@ from service.config import Settings
 from service.errors import ConfigError
 
 EVENTS_PATH = "/slack/events"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; Bolt's int() raised on "abc" or 5000 digits
 
 
 def slack_configured(settings: Settings) -> bool:
@@ -55,7 +58,7 @@ def mount_slack(app: FastAPI, settings: Settings, *, slack_app: App | None = Non
     @router.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         """Slash commands, shortcuts and events, verified and dispatched to the listeners."""
-        if not request.headers.get("x-slack-request-timestamp", "").strip().isdigit():
+        if not _TIMESTAMP.fullmatch(request.headers.get("x-slack-request-timestamp", "").strip()):
             # Bolt's verifier raised on "abc" (a 500 and a traceback for anyone's request)
             return JSONResponse(
                 {"error": "invalid_request", "detail": "missing or malformed Slack timestamp"},

@@ -21,7 +21,9 @@ import re
 from service.web.collector import Collected, acollect, collect
 from service.web.feeds import parse_since
 
-_SLACK_LINK = r"<(https?://[^>|\s]+)(?:\|[^>]*)?>"
+# no "<" inside: Slack escapes it in text, and "<https://<https://..." had backtracked for
+# seconds on the ack path
+_SLACK_LINK = r"<(https?://[^<>|\s]+)(?:\|[^<>]*)?>"
 _BARE_LINK = r"(https?://[^\s<>\"'|]+)"
 _URL = re.compile(f"{_SLACK_LINK}|{_BARE_LINK}", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
