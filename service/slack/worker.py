@@ -35,7 +35,7 @@ MAX_WAITING_PER_WORKER = 10  # beyond this many queued digests per worker, say "
 NOTHING_FOUND = (
     "I found no links or article text to summarize. Give me links "
     "(`/digest https://example.com/story ...`) or paste the articles' text, "
-    "one article per paragraph block or separated by lines of `---`."
+    "several articles separated by lines of `---`."
 )
 NOTHING_IN_THREAD = (
     "I found no links or article text in this thread. Post the links (or paste the articles' "
