@@ -443,14 +443,15 @@ def test_app_mention_summarize_digests_the_thread(fake, embedder):
     assert len(fake.calls_to("conversations.replies")) == 1
 
 
-def test_app_mention_without_a_request_gets_usage_shown_to_the_asker_only(fake):
+@pytest.mark.parametrize("text", ["hi there", "the summary was wrong", "your summary missed it"])
+def test_app_mention_without_a_request_gets_usage_shown_to_the_asker_only(fake, text):
     """The usage had been posted in the thread for everyone."""
     event = {
         "type": "app_mention",
         "user": "U1",
         "channel": "C2",
         "ts": "5.0",
-        "text": "<@UBOT> hi there",
+        "text": f"<@UBOT> {text}",
     }
     with slack_http(slack_settings(fake)) as client:
         post_event(client, event)

@@ -40,9 +40,10 @@ COMMAND = "/digest"
 THREAD_SHORTCUT = "summarize_thread"
 # what asks a mention for a digest: "summarize", "summary please", "sum up these links",
 # "tl;dr", "recap"; anything else gets the usage, shown to the asker only
+# ("the summary was wrong", "your summary" speak of one already given: no new digest)
 _SUMMARIZE = re.compile(
-    r"\b(?:summari[sz](?:e|es|ing)|summary|summaries|digest|sum\s+(?:\w+\s+)?up|tl;?\s?dr"
-    r"|recap)\b",
+    r"\b(?:summari[sz](?:e|es|ing)|(?<!the )(?<!your )(?<!this )(?<!that )summary|summaries"
+    r"|digest|sum\s+(?:\w+\s+)?up|tl;?\s?dr|recap)\b",
     re.IGNORECASE,
 )
 USAGE = (
