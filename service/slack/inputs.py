@@ -13,7 +13,8 @@ Rules (the README repeats them for users):
 - a text of fewer than `MIN_ARTICLE_WORDS` words is a remark ("have a look at these"),
   not an article: it is dropped, and its links are fetched; one without links and of at
   least `SHORT_TEXT_WORDS` words was meant as an article, and is counted in
-  `SlackInput.too_short` so that the asker is told it was left out;
+  `SlackInput.too_short`, which the `/digest` ack reports (in a thread, a short message is
+  usually talk, and is left out without a word);
 - a shared Slack message (an attachment quoting another message) is read as that
   message's text, not fetched: its link is a slack.com permalink behind a login;
 - mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text;
