@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Ordered litellm models to try when the main fails (comma-separated or JSON).",
     )
+    api_backends: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Models an API client may ask for in options.backend besides 'extractive', "
+        "DIGEST_BACKEND and its fallbacks (comma-separated; '*' for any litellm model: the "
+        "server then calls whatever a client names, with its own credentials).",
+    )
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_cache: Literal["auto", "disk", "redis", "none"] = Field(
@@ -99,7 +105,7 @@ class Settings(BaseSettings):
             return label.group(1)
         return value
 
-    @field_validator("fallback_models", mode="before")
+    @field_validator("fallback_models", "api_backends", mode="before")
     @classmethod
     def _split_fallbacks(cls, value: object) -> object:
         """Accept a JSON list or a comma-separated string (`openai/gpt-4o-mini,ollama/llama3`)."""
@@ -252,6 +258,14 @@ class Settings(BaseSettings):
     )
 
 
+# settings whose value a startup error must not print (an operator may paste a raw key
+# where its hash belongs)
+_SECRETS = frozenset(
+    {"api_key", "api_key_hashes", "embedding_api_key", "slack_bot_token", "slack_app_token",
+     "slack_signing_secret", "redis_url", "database_url", "broker_url"}
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read from the environment once; a bad value is a ConfigError
@@ -268,7 +282,8 @@ def settings_error(exc: ValidationError) -> ConfigError:
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "?"
         name = field.upper() if field.upper().startswith("DIGEST_") else f"DIGEST_{field.upper()}"
-        value = f"={error['input']!r}" if isinstance(error.get("input"), str | int | float) else ""
+        shown = isinstance(error.get("input"), str | int | float) and field not in _SECRETS
+        value = f"={error['input']!r}" if shown else ""  # a pasted key must not reach the log
         problems.append(f"{name}{value}: {error['msg']}")
     return ConfigError(
         "invalid setting " + "; ".join(problems),

@@ -287,6 +287,20 @@ BAD_INPUTS: list[tuple[str, Any, int, str]] = [
     ("date out of range", _article(date=1e300), 422, "invalid-article"),
     ("published_at out of range", _article(published_at=-1e300), 422, "invalid-article"),
     ("not a URL", {"urls": ["ftp://example.com/x"]}, 422, "invalid-input"),
+    # a model the operator did not offer: the server would call it with its own credentials
+    (
+        "a model the server does not offer",
+        {**_article(), "options": {"backend": "ollama/llama3"}},
+        422,
+        "invalid-input",
+    ),
+    ("empty backend", {**_article(), "options": {"backend": ""}}, 422, "validation"),
+    # strict types: `true` had become the date 1970-01-01T00:00:01Z, "50" had been 50
+    ("date as true", _article(published_at=True), 422, "validation"),
+    ("id as true", _article(id=True), 422, "validation"),
+    ("max_words as text", {**_article(), "options": {"max_words": "50"}}, 422, "validation"),
+    ("one_story as a word", {**_article(), "options": {"one_story": "yes"}}, 422, "validation"),
+    ("script link as url", _article(url="javascript:alert(1)"), 422, "invalid-article"),
     ("malformed URL", {"urls": ["http://[::1"]}, 422, "invalid-input"),
 ]
 
@@ -334,6 +348,17 @@ RAW_INPUTS: list[tuple[str, bytes, dict[str, str], int, str]] = [
         "unsupported-media-type",
     ),
 ]
+
+
+def test_the_operator_can_offer_more_models_to_api_clients(make_client: Callable) -> None:
+    body = {**_article(), "options": {"backend": "ollama/llama3"}}
+    offered = make_client(api_backends=["ollama/llama3"])
+    assert offered.post("/v1/digests", json=body).status_code == 202
+    anything = make_client(api_backends=["*"])
+    other = {**_article(), "options": {"backend": "anthropic/claude-3-5-haiku-latest"}}
+    assert anything.post("/v1/digests", json=other).status_code == 202
+    fallback = make_client(backend="openai/gpt-4o-mini", fallback_models=["ollama/llama3"])
+    assert fallback.post("/v1/digests", json=body).status_code == 202  # its own fallback
 
 
 @pytest.mark.parametrize(

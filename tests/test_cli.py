@@ -118,6 +118,16 @@ def test_problems_found_before_any_work_name_the_flag_or_variable(tmp_path: Path
     assert setting.exit_code == 2 and "Traceback" not in setting.output
     assert "invalid setting DIGEST_MAX_WORDS='5'" in " ".join(setting.stderr.split())
 
+    # a raw key pasted where its hash belongs is named, never printed
+    monkeypatch.setenv("DIGEST_API_KEY_HASHES", "KEY-ALICE-SECRET")
+    get_settings.cache_clear()
+    try:
+        secret = runner.invoke(app, ["summarize", missing])
+    finally:
+        get_settings.cache_clear()
+    assert secret.exit_code == 2 and "DIGEST_API_KEY_HASHES" in secret.stderr
+    assert "KEY-ALICE-SECRET" not in secret.output
+
 
 def test_error_text_with_brackets_is_printed_as_given(tmp_path: Path) -> None:
     """Rich would read '[item 0]' or 'br[ack]' as markup and drop it."""

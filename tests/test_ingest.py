@@ -448,6 +448,20 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
             date(refused)
 
 
+def test_a_url_that_is_not_a_web_address_is_refused() -> None:
+    """A digest links each source: 'javascript:alert(1)' would be a script link there."""
+    for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd"):
+        with pytest.raises(IngestError, match="is not an http\\(s\\) address"):
+            record_to_article(
+                {"text": "Dock workers went on strike.", "url": bad}, default_id="a", location="x"
+            )
+    for fine in ("https://example.com/a", "HTTP://example.com/b", "example.com/c"):
+        article = record_to_article(
+            {"text": "Dock workers went on strike.", "url": fine}, default_id="a", location="x"
+        )
+        assert article.url == fine
+
+
 def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
     """The CLI had read `"text": 12345` as the text "12345" and dropped bad list items."""
     for record, field in (

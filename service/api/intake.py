@@ -41,6 +41,7 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
             hint="split them over several requests",
         )
     check_backend(body.options.backend or settings.backend)
+    _check_offered(body.options.backend, settings)
     records = []
     for index, article in enumerate(body.articles):
         record = (article.model_dump(exclude_none=True), f"articles[{index}]")
@@ -60,6 +61,22 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
             "this server cannot fetch URLs", hint="send the articles' text in 'articles' instead"
         )
     return JobRequest(articles=articles, urls=urls, options=body.options, warnings=loaded.warnings)
+
+
+def _check_offered(backend: str | None, settings: Settings) -> None:
+    """A client may ask for the server's own backends only: any litellm model it named would
+    be called with the server's credentials and from its network (`ollama/...` reaches the
+    server's localhost), unless the operator offers it in DIGEST_API_BACKENDS."""
+    if not backend:
+        return
+    offered = ["extractive", settings.backend, *settings.fallback_models, *settings.api_backends]
+    if backend in offered or "*" in settings.api_backends:
+        return
+    raise InputError(
+        f"backend {backend!r} is not offered by this server",
+        hint=f"use one of {', '.join(dict.fromkeys(offered))}, or leave options.backend out; "
+        "the operator can offer more in DIGEST_API_BACKENDS",
+    )
 
 
 def _check_record(record: dict[str, Any], location: str) -> None:

@@ -26,7 +26,10 @@ class ArticleIn(BaseModel):
     text, `headline`, `link`, `publisher`, `date`...), ids as numbers, outlets as objects,
     dates as Unix seconds, text as a list of paragraphs."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_ARTICLE_EXAMPLE]})
+    # strict: `true` had become the date 1970-01-01T00:00:01Z and the id "1"
+    model_config = ConfigDict(
+        extra="allow", strict=True, json_schema_extra={"examples": [_ARTICLE_EXAMPLE]}
+    )
 
     id: Annotated[str, Field(max_length=256)] | int | None = Field(
         default=None, description="Default: a1, a2, ..."

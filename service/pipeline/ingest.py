@@ -113,6 +113,8 @@ _NOT_ZONES = frozenset(
 )
 _DEFAULT_A = datetime(2000, 1, 1)  # two dates that differ in year, month and day
 _DEFAULT_B = datetime(2001, 2, 2)
+_SCHEME_PREFIX = re.compile(r"^\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_WEB_SCHEME = re.compile(r"^\s*https?://", re.IGNORECASE)
 _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
 _DATE_LINES_READ = 3  # a title and a byline may come first
 
@@ -249,13 +251,21 @@ def record_to_article(
     else:
         title = first_line(text)
     article_id = _field(record, "id") or default_id
+    url = _field(record, "url") or None
+    if url and _SCHEME_PREFIX.match(url) and not _WEB_SCHEME.match(url):
+        # a digest links each source: "javascript:alert(1)" would be a script link there
+        raise IngestError(
+            f"'url' {url[:40]!r} is not an http(s) address",
+            location=location,
+            hint="give the article's web address (https://...), or leave 'url' out",
+        )
     try:
         published_at = _parse_date(_pick(record, "published_at")) or dateline(text)
         return Article(
             id=article_id.strip() or default_id,
             title=title[:_MAX_TITLE_CHARS],
             text=text,
-            url=_field(record, "url") or None,
+            url=url,
             source=_field(record, "source", markup=True) or None,
             published_at=published_at,
             language=_field(record, "language") or None,

@@ -42,9 +42,12 @@ ARTICLES_PER_EMBED_STEP = 25  # article texts are long: fewer, larger steps keep
 class DigestOptions(BaseModel):
     """What the caller may choose per digest; defaults come from the settings."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: "50" and "yes" had been read as 50 and true, `true` as max_words 1
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    backend: str | None = Field(default=None, description="'extractive' or a litellm model.")
+    backend: str | None = Field(
+        default=None, min_length=1, description="'extractive' or a litellm model."
+    )
     max_words: int | None = Field(default=None, ge=20, le=1000)
     cluster_threshold: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     one_story: bool = Field(default=False, description="Treat all articles as one story.")
