@@ -448,14 +448,19 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
             date(refused)
 
 
-def test_a_url_that_is_not_a_web_address_is_refused() -> None:
+def test_a_url_that_is_a_script_is_refused() -> None:
     """A digest links each source: 'javascript:alert(1)' would be a script link there."""
-    for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd"):
-        with pytest.raises(IngestError, match="is not an http\\(s\\) address"):
+    for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", " JavaScript:void(0)"):
+        with pytest.raises(IngestError, match="is a script, not an address"):
             record_to_article(
                 {"text": "Dock workers went on strike.", "url": bad}, default_id="a", location="x"
             )
-    for fine in ("https://example.com/a", "HTTP://example.com/b", "example.com/c"):
+    for fine in (
+        "https://example.com/a",
+        "HTTP://example.com/b",
+        "example.com/c",
+        "file:///a.html",
+    ):
         article = record_to_article(
             {"text": "Dock workers went on strike.", "url": fine}, default_id="a", location="x"
         )
