@@ -211,7 +211,8 @@ def faithfulness_rows(data: Path, embedder: Embedder, limit: int | None) -> list
     verifier = Verifier(MemoEmbedder(embedder))
     gold, verified, judged, lexical = [], [], [], []
     for number, case in enumerate(cases):
-        article = datasets.article_of(f"frank-{number}", case.article)
+        article_id = f"frank-{number}"
+        article = datasets.article_of(article_id, case.article)
         claims = _summary_sentences(case.summary)
         proposed = Summary(
             sentences=[
@@ -221,11 +222,9 @@ def faithfulness_rows(data: Path, embedder: Embedder, limit: int | None) -> list
         )
         verified.append(not _unsupported(verifier.verify(proposed, [article])))
         text = clean_text(case.article)
-        sentences = split_sentences(f"frank-{number}", text)
+        sentences = split_sentences(article_id, text)
         vectors = embedder.encode([s.text for s in sentences])
-        evidence = ClusterEvidence.build(
-            [f"frank-{number}"], sentences, vectors, {f"frank-{number}": text}
-        )
+        evidence = ClusterEvidence.build([article_id], sentences, vectors, {article_id: text})
         claim_vectors = embedder.encode(claims)
         vocab = content_words(text)
         gold.append(case.factual)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import Result
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -109,22 +110,21 @@ def test_problems_found_before_any_work_name_the_flag_or_variable(tmp_path: Path
 
     from service.config import get_settings
 
-    monkeypatch.setenv("DIGEST_MAX_WORDS", "5")
-    get_settings.cache_clear()
-    try:
-        setting = runner.invoke(app, ["summarize", missing])
-    finally:
+    def with_setting(name: str, value: str) -> Result:
+        """The CLI run with `name` set (and the settings read afresh, before and after)."""
+        monkeypatch.setenv(name, value)
         get_settings.cache_clear()
+        try:
+            return runner.invoke(app, ["summarize", missing])
+        finally:
+            get_settings.cache_clear()
+
+    setting = with_setting("DIGEST_MAX_WORDS", "5")
     assert setting.exit_code == 2 and "Traceback" not in setting.output
     assert "invalid setting DIGEST_MAX_WORDS='5'" in " ".join(setting.stderr.split())
 
     # a raw key pasted where its hash belongs is named, never printed
-    monkeypatch.setenv("DIGEST_API_KEY_HASHES", "KEY-ALICE-SECRET")
-    get_settings.cache_clear()
-    try:
-        secret = runner.invoke(app, ["summarize", missing])
-    finally:
-        get_settings.cache_clear()
+    secret = with_setting("DIGEST_API_KEY_HASHES", "KEY-ALICE-SECRET")
     assert secret.exit_code == 2 and "DIGEST_API_KEY_HASHES" in secret.stderr
     assert "KEY-ALICE-SECRET" not in secret.output
 

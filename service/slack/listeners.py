@@ -59,7 +59,7 @@ BUSY = (
     "I'm working through many digests right now and can't take another. Try again in a few minutes."
 )
 TOO_SHORT = (
-    "That text is too short to summarize ({words}an article needs at least "
+    "{what} too short to summarize ({count}; an article needs at least "
     f"{MIN_ARTICLE_WORDS} words). Paste the whole article, or give me its link."
 )
 
@@ -138,10 +138,10 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         if not found.size:
             words = len(strip_links(str(command.get("text") or "")).split())
             if found.too_short > 1:  # texts between `---` lines: their total says nothing
-                each = f"{found.too_short} texts, each under {MIN_ARTICLE_WORDS} words; "
-                ack(TOO_SHORT.format(words=each).replace("That text is", "Those texts are"))
+                each = f"{found.too_short} texts, each under {MIN_ARTICLE_WORDS} words"
+                ack(TOO_SHORT.format(what="Those texts are", count=each))
             elif found.too_short or words >= SHORT_TEXT_WORDS:
-                ack(TOO_SHORT.format(words=f"{words} words; "))
+                ack(TOO_SHORT.format(what="That text is", count=f"{words} words"))
             else:
                 ack(NOTHING_FOUND)
             return
@@ -155,20 +155,8 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             ack(f":hourglass: {BUSY}")
             return
         short = found.too_short_note()
-        ack(
-            " ".join(
-                filter(
-                    None,
-                    [
-                        f"Summarizing {found.describe()}…",
-                        f"({short}: an article needs at least {MIN_ARTICLE_WORDS}.)"
-                        if short
-                        else "",
-                        _queued(worker),
-                    ],
-                )
-            )
-        )
+        left_out = f"({short}: an article needs at least {MIN_ARTICLE_WORDS}.)" if short else ""
+        ack(" ".join(filter(None, [f"Summarizing {found.describe()}…", left_out, _queued(worker)])))
         ephemeral = settings.slack_ephemeral if parsed.ephemeral is None else parsed.ephemeral
         destination = Destination(
             channel=str(command["channel_id"]),

@@ -75,7 +75,7 @@ def gather_articles(
     failures: list[InputFailure] = []
     limit = settings.max_article_bytes
     for number, pasted in enumerate(found.texts, start=1):
-        name = f"pasted text {number}"
+        name = _pasted_name(number)
         try:
             article = load_text(pasted.text, name=f"text-{number}")
         except IngestError as exc:  # nothing left once boilerplate is cleaned away
@@ -116,8 +116,9 @@ def _own_ids(client: WebClient) -> set[str]:
     return {str(i) for i in (answer.get("bot_id"), answer.get("user_id")) if i}
 
 
-def _pasted_names(found: SlackInput) -> set[str]:
-    return {f"pasted text {n}" for n in range(1, len(found.texts) + 1)}
+def _pasted_name(number: int) -> str:
+    """How a pasted text is named in the failures a digest lists."""
+    return f"pasted text {number}"
 
 
 def _title(text: str, limit: int = 120) -> str:
@@ -258,7 +259,8 @@ class DigestWorker:
     def _digest(self, found: SlackInput, options: DigestOptions) -> Digest:
         articles, failures = gather_articles(found, self.settings)
         if not articles and failures:
-            links = [f for f in failures if f.input not in _pasted_names(found)]
+            pasted = {_pasted_name(n) for n in range(1, len(found.texts) + 1)}
+            links = [f for f in failures if f.input not in pasted]
             count = f"the {len(failures)} links" if len(failures) > 1 else "the link"
             if len(links) < len(failures):
                 count = "any of it" if len(failures) > 1 else "that text"
