@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     )
     job_max_attempts: int = Field(default=2, ge=1, le=10, description="Runs before giving up.")
     max_queued_jobs: int = Field(default=1000, ge=1, description="Queue length before 503.")
+    max_queued_jobs_per_client: int = Field(
+        default=100,
+        ge=1,
+        description="Jobs one API key may have queued before its POST answers 429; one key "
+        "must not fill the queue for every other (not applied to open access, where every "
+        "caller is one client).",
+    )
 
     @field_validator("allow_open_access", mode="before")
     @classmethod

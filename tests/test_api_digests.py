@@ -455,6 +455,41 @@ def test_a_full_queue_answers_503_with_retry_after(make_client: Callable) -> Non
     assert full.json()["type"].endswith(":queue-full")
 
 
+def test_one_key_cannot_fill_the_queue_for_every_other(make_client: Callable) -> None:
+    hashes = ",".join(hashlib.sha256(k.encode()).hexdigest() for k in (KEY, OTHER_KEY))
+    client = make_client(
+        delay_s=2.0,
+        job_workers=1,
+        max_queued_jobs_per_client=1,
+        allow_open_access=False,
+        api_key_hashes=hashes,
+    )
+    body = {"articles": story_articles(2)}
+    mine, theirs = {"X-API-Key": KEY}, {"X-API-Key": OTHER_KEY}
+    first = client.post("/v1/digests", json=body, headers=mine).headers["location"]
+    deadline = time.monotonic() + 10
+    while client.get(first, headers=mine).json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert client.post("/v1/digests", json=body, headers=mine).status_code == 202  # queued
+    over = client.post("/v1/digests", json=body, headers=mine)
+    assert over.status_code == 429 and over.headers["retry-after"]
+    assert over.json()["type"].endswith(":client-queue-full")
+    assert "DIGEST_MAX_QUEUED_JOBS_PER_CLIENT" in over.json()["detail"]
+    assert client.post("/v1/digests", json=body, headers=theirs).status_code == 202
+
+
+def test_open_access_callers_share_only_the_global_queue_limit(make_client: Callable) -> None:
+    client = make_client(delay_s=2.0, job_workers=1, max_queued_jobs_per_client=1)
+    body = {"articles": story_articles(2)}
+    first = client.post("/v1/digests", json=body).headers["location"]
+    deadline = time.monotonic() + 10
+    while client.get(first).json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert [client.post("/v1/digests", json=body).status_code for _ in range(2)] == [202, 202]
+
+
 def test_a_retry_with_its_idempotency_key_gets_its_job_while_the_queue_is_full(
     make_client: Callable,
 ) -> None:

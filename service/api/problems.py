@@ -92,6 +92,12 @@ class QueueFullError(ServiceError):
     status = 503
 
 
+class ClientQueueFullError(QueueFullError):
+    """This client has too many jobs waiting; it should wait for some to end."""
+
+    status = 429
+
+
 _SLUGS: list[tuple[type[ServiceError], str, str]] = [
     (EmptyInputError, "empty-input", "No articles given"),
     (IngestError, "invalid-article", "Invalid article"),
@@ -101,6 +107,7 @@ _SLUGS: list[tuple[type[ServiceError], str, str]] = [
     (InputError, "invalid-input", "Invalid input"),
     (UnauthorizedError, "unauthorized", "Unauthorized"),
     (NotFoundError, "not-found", "Not found"),
+    (ClientQueueFullError, "client-queue-full", "Too many of your jobs are queued"),
     (QueueFullError, "queue-full", "Too many queued jobs"),
     (BackendError, "backend-failed", "Backend failed"),
     (ConfigError, "misconfigured", "Server misconfigured"),
@@ -129,7 +136,7 @@ def problem_response(
         errors=errors,
     )
     headers = dict(headers or {})
-    if status == 503:
+    if status in (429, 503):
         headers.setdefault("Retry-After", "5")
     return JSONResponse(
         problem.model_dump(exclude_none=True),

@@ -112,11 +112,13 @@ class JobStore:
             row = conn.execute(query).mappings().first()
         return None if row is None else _to_job(row)
 
-    def counts(self) -> dict[str, int]:
-        """Number of jobs in each status."""
+    def counts(self, *, client: str | None = None) -> dict[str, int]:
+        """Number of jobs in each status (of `client`, when given)."""
         with self._connect() as conn:
             rows = conn.execute(
-                select(JobRecord.status, func.count()).group_by(JobRecord.status)
+                select(JobRecord.status, func.count())
+                .where(*_owned_by(client))
+                .group_by(JobRecord.status)
             ).all()
         return {status: int(count) for status, count in rows}
 

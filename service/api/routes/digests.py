@@ -15,8 +15,14 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from service.api.deps import ClientDep, ServicesDep, require_json_body
 from service.api.intake import to_job_request
-from service.api.problems import NotFoundError, QueueFullError, problem_responses
+from service.api.problems import (
+    ClientQueueFullError,
+    NotFoundError,
+    QueueFullError,
+    problem_responses,
+)
 from service.api.schemas import DigestRequest, JobResponse
+from service.api.security import OPEN_CLIENT
 from service.api.state import Services
 from service.jobs import JobRequest, JobStore
 from service.models import TERMINAL_STATUSES, Job
@@ -37,7 +43,7 @@ _JOB_RESPONSES = {
     "",
     status_code=202,
     response_model=JobResponse,
-    responses={**_JOB_RESPONSES, **problem_responses(400, 401, 413, 415, 422, 503)},
+    responses={**_JOB_RESPONSES, **problem_responses(400, 401, 413, 415, 422, 429, 503)},
     dependencies=[Depends(require_json_body)],  # before the body is validated
     summary="Submit articles and/or URLs for a digest",
 )
@@ -165,7 +171,17 @@ def _submit(
         earlier = store.replay(request, client=client, idempotency_key=idempotency_key)
         if earlier is not None:
             return earlier
-    if store.counts().get("queued", 0) >= services.settings.max_queued_jobs:
+    settings = services.settings
+    if (
+        client != OPEN_CLIENT
+        and store.counts(client=client).get("queued", 0) >= settings.max_queued_jobs_per_client
+    ):
+        raise ClientQueueFullError(
+            f"{settings.max_queued_jobs_per_client} of your digest jobs are already waiting",
+            hint="wait for some to end (GET them, or their /events) before sending more; "
+            "whoever runs the service can raise DIGEST_MAX_QUEUED_JOBS_PER_CLIENT",
+        )
+    if store.counts().get("queued", 0) >= settings.max_queued_jobs:
         raise QueueFullError(
             "too many digest jobs are waiting",
             hint="retry after the seconds Retry-After gives; if it keeps happening, whoever runs "
