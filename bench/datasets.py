@@ -40,6 +40,11 @@ class SummaryCase:
     id: str
     articles: list[Article]
     reference: str
+    more_references: tuple[str, ...] = ()  # other annotators' summaries of the same story
+
+    @property
+    def references(self) -> list[str]:
+        return [self.reference, *self.more_references]
 
 
 @dataclass
@@ -106,6 +111,17 @@ def multinews_cases(data: Path) -> list[SummaryCase]:
                 continue
         if articles:
             cases.append(SummaryCase(r["id"], articles, r["summary"].lstrip("– ").strip()))
+    return cases
+
+
+def multiling_cases(data: Path) -> list[SummaryCase]:
+    """MultiLing 2011 English (the WikiNews stories of the example): 10 articles per story,
+    three annotators' summaries of about 250 words each."""
+    cases = []
+    for r in _lines(data / "multiling2011_en.jsonl"):
+        articles = [article_of(d["doc_id"], d["text"]) for d in r["documents"]]
+        references = [s["text"].strip() for s in r["reference_summaries"]]
+        cases.append(SummaryCase(r["topic_id"], articles, references[0], tuple(references[1:])))
     return cases
 
 

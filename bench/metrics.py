@@ -16,7 +16,7 @@ both the product and LexRank score 0.2 lower.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,15 +34,18 @@ class RougeScore:
     rougeL: float
 
 
-def mean_rouge(pairs: Iterable[tuple[str, str]]) -> RougeScore:
-    """Mean ROUGE-1/2/L F1 (x100, stemming on) over (summary, reference) pairs."""
+def mean_rouge(pairs: Iterable[tuple[str, str | Sequence[str]]]) -> RougeScore:
+    """Mean ROUGE-1/2/L F1 (x100, stemming on) over (summary, reference) pairs. A story with
+    several references (MultiLing's three annotators) scores the mean over them, so one
+    close reference does not stand for all."""
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     totals = [0.0, 0.0, 0.0]
     count = 0
     for summary, reference in pairs:
-        scores = scorer.score(reference, summary)
+        references = [reference] if isinstance(reference, str) else list(reference)
         for k, name in enumerate(("rouge1", "rouge2", "rougeL")):
-            totals[k] += scores[name].fmeasure
+            scores = [scorer.score(r, summary)[name].fmeasure for r in references]
+            totals[k] += sum(scores) / len(scores)
         count += 1
     if not count:
         return RougeScore(0.0, 0.0, 0.0)
