@@ -129,6 +129,28 @@ def test_a_claims_weekday_must_be_written_near_it(embedder: Embedder) -> None:
     assert _supports(embedder, evidence, "The climate talks in Bali ended on Saturday.") == ["a"]
 
 
+def test_a_corroborating_article_must_name_whom_the_claim_names(embedder: Embedder) -> None:
+    """'The Pentagon has also ordered aircraft to assist in finding the plane' was cited to
+    a report of the same search that never mentions the Pentagon."""
+    claim = "The Pentagon has also ordered aircraft to assist in finding the plane."
+    texts = {
+        "a": f"Brazil sent ships to the area. {claim}",
+        "b": "Brazil sent ships to the area. The French government has also ordered aircraft "
+        "to assist in finding the missing plane.",
+        "c": "Brazil sent ships to the area. The Pentagon also ordered military aircraft to "
+        "help find the plane.",
+    }
+    sentences = [s for aid, text in texts.items() for s in split_sentences(aid, text)]
+    vectors = embedder.encode([s.text for s in sentences])
+    named = ClusterEvidence.build(list(texts), sentences, vectors, texts, check_names=True)
+    found = named.features(claim, embedder.encode([claim])[0])
+    assert found["b"].similarity >= 0.6 and found["b"].missing_names == 1
+    assert _supports(embedder, named, claim) == ["a", "c"]
+    # the same evidence without the names test cites the report that never names it
+    assert "b" in _supports(embedder, _evidence(embedder, texts), claim)
+    assert not SupportFeatures(0.9, 0.9, 0.9, 0, missing_names=1).corroborates
+
+
 def test_a_corroborating_article_must_use_the_claims_words_near_it(embedder: Embedder) -> None:
     """A long report on the same story uses most of the story's words somewhere: "would be
     released" was corroborated by an article about Iran suspending the release, whose

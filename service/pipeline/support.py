@@ -206,8 +206,10 @@ class SupportFeatures:
 
     @property
     def corroborates(self) -> bool:
-        """The article reports the same fact, perhaps in other words."""
-        if self._contradicted:
+        """The article reports the same fact, perhaps in other words, and names whom and
+        where it names: "The Pentagon has also ordered aircraft to assist in finding the
+        plane" was cited to a report of the same search that never mentions the Pentagon."""
+        if self._contradicted or self.missing_names:
             return False
         near = self.near_word_coverage
         coverage = self.word_coverage if near is None else near  # words in the same few sentences

@@ -258,6 +258,8 @@ class ExtractiveSummarizer:
             vectors,
             {a.id: a.text for a in articles},
             {a.id: a.published_at for a in articles},
+            {a.id: a.title for a in articles},
+            check_names=True,  # an article cited for a fact names whom and where it names
         )
         centroid = vectors.mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
