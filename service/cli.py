@@ -128,7 +128,7 @@ def summarize(
     except ValidationError as exc:
         _fail(_option_problems(exc))
     try:
-        settings = _llm_settings(api_base, fallback)
+        settings = _llm_settings(api_base, fallback, backend)
         embedder = embedder_for(settings)
         # built before any work: a bad model name or a context window too small for the
         # prompt is reported now, not after the inputs were read and clustered
@@ -258,9 +258,14 @@ def _check_writable(output: Path) -> None:
         raise InputError(f"--output {output}: not writable", hint="choose another place")
 
 
-def _llm_settings(api_base: str | None, fallback: list[str] | None) -> Settings:
-    """The settings with the LLM flags applied (flags win over DIGEST_* variables)."""
+def _llm_settings(
+    api_base: str | None, fallback: list[str] | None, model: str | None = None
+) -> Settings:
+    """The settings with the LLM flags applied (flags win over DIGEST_* variables);
+    `--model` is the backend that `--api-base` and the key are for."""
     updates: dict[str, object] = {}
+    if model:
+        updates["backend"] = model
     if api_base:
         if not api_base.lower().startswith(("http://", "https://")):
             raise InputError(

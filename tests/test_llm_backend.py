@@ -521,6 +521,78 @@ def test_unnamed_reports_of_a_story_that_ran_for_days_are_named_by_their_day(
     assert not any("which no cited article names" in n for n in summary.notes)
 
 
+def test_a_provider_error_that_echoes_the_key_does_not_show_it(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    secret = "sk-live-SUPERSECRET-0123456789"
+    fake_llm.script(Reply(f"Incorrect API key provided: Bearer {secret}", status=400))
+    result = _run(_settings(fake_llm, tmp_path, api_key=secret), embedder)
+    shown = json.dumps(result.model_dump(mode="json"))
+    assert "SUPERSECRET" not in shown
+    assert "400" in " ".join(_summary(result).notes)  # the reason is still given
+
+
+def test_the_operators_server_and_key_go_only_to_its_own_provider(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """An API client may pick a model of another provider (DIGEST_API_BACKENDS): it must
+    not be sent the operator's key and address, and the operator's fallback keeps them."""
+    settings = _settings(
+        fake_llm, tmp_path, api_key="sk-operator-0123456789", fallback_models=["openai/other"]
+    )
+    chosen = LLMSummarizer(
+        "anthropic/claude-3-5-haiku-latest", settings=settings, embedder=embedder
+    )
+    assert "api_base" not in chosen._params("anthropic/claude-3-5-haiku-latest")
+    assert "api_key" not in chosen._params("anthropic/claude-3-5-haiku-latest")
+    fallback = chosen._params("openai/other")
+    assert fallback["api_base"] == fake_llm.base_url
+    assert fallback["api_key"] == "sk-operator-0123456789"
+
+
+def test_with_an_api_base_the_providers_own_key_variable_is_sent(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+    monkeypatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-42")
+    fake_llm.script(Reply(GOOD))
+    _run(_settings(fake_llm, tmp_path), embedder)
+    (request,) = fake_llm.requests
+    assert request.headers.get("Authorization") == "Bearer sk-from-the-environment-42"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    fake_llm.script(Reply(GOOD))
+    _run(_settings(fake_llm, tmp_path, llm_timeout_s=4.0), embedder)  # a summarizer of its own
+    assert fake_llm.requests[-1].headers.get("Authorization") == "Bearer no-key"
+
+
+def test_a_figure_moved_onto_another_fact_is_dropped(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
+    """The model swaps the story's figures between its facts: each number is written in
+    the article, beside another thing than the one it now counts."""
+    fake_llm.script(
+        Reply(
+            answer(
+                ("Dock workers at the port of Valmora went on strike on Monday.", [1, 2, 3]),
+                ("The union is demanding a 40 percent pay rise.", [1, 2]),
+                ("About 12 container ships were left waiting, port officials said.", [2]),
+            )
+        )
+    )
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    kept = " ".join(s.text for s in summary.sentences)
+    assert "went on strike" in kept
+    assert "40 percent" not in kept and "12 container" not in kept
+    assert {d.text for d in summary.dropped} >= {
+        "The union is demanding a 40 percent pay rise.",
+        "About 12 container ships were left waiting, port officials said.",
+    }
+
+
 def test_a_missing_key_is_named_as_such_not_as_a_server_error() -> None:
     """The provider's client refuses to start without a key; litellm reports it as HTTP
     500, and the note said the server had answered, though none was asked."""

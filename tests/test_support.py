@@ -9,8 +9,11 @@ from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import (
     ClusterEvidence,
     SupportFeatures,
+    figure_units,
+    misbound_figures,
     negated,
     numbers,
+    unit_words,
     word_pairs,
 )
 
@@ -287,3 +290,42 @@ def test_chinese_words_are_character_pairs_so_two_reports_can_share_them() -> No
     second = content_words("福建省已启动防台风一级应急响应，转移群众超过10万人。")
     assert {"福建", "转移", "群众"} <= first & second
     assert content_words("Dock workers went on strike.") == {"dock", "workers", "went", "strike"}
+
+
+def _misbound(claim: str, *near: str) -> int:
+    return misbound_figures(figure_units(claim), [(figure_units(t), unit_words(t)) for t in near])
+
+
+def test_figures_count_what_follows_them_but_years_days_ages_and_names_do_not() -> None:
+    assert set(figure_units("a 48-hour strike by 20,000 members")) == {
+        ("48", "hour"),
+        ("20000", "member"),
+    }
+    assert set(figure_units("a $1.2bn deal, up 8 per cent")) == {
+        ("1.2", "billion"),
+        ("8", "percent"),
+    }
+    for text in (
+        "in 2008 the",
+        "the 19-year-old striker",
+        "the September 11 attacks",
+        "Formula F1 teams and the G7 summit",
+        "a Covid-19 relief bill",
+        "9/11 hijackers",
+        "at 8 p.m. on the 3rd",
+        "35 people died",
+    ):
+        assert figure_units(text) == {}, text
+
+
+def test_a_figure_given_as_a_count_of_something_else_is_contradicted() -> None:
+    assert _misbound("Rail workers began a 48-day strike.", "Workers began a 48-hour strike.")
+    assert _misbound("About 20,000 trains were cancelled.", "About 20,000 members walked out.")
+    assert _misbound("a pay rise of 48 percent", "a pay rise of eight percent", "a 48-hour strike")
+    # the same count in other words, or a figure given with no unit, is no contradiction
+    assert not _misbound("The economy added 136,000 new jobs.", "Employers added 136,000 jobs.")
+    assert not _misbound("35 residents were killed.", "The quake killed 35, officials said.")
+    assert not _misbound(
+        "20,000 trains were cancelled.", "Of 50,000 trains, 20,000 trains were cancelled."
+    )
+    assert not SupportFeatures(0.95, 1.0, 1.0, 0, misbound_figures=1).corroborates

@@ -28,6 +28,9 @@ too: an answer that flips "would be released" keeps nearly every word and pair, 
 cosine to the source stays high. Nor may those sentences state the opposite of the claim's
 state word without the word itself ("flights have resumed" against "flights were
 suspended"; a few pairs such as rose/fell, won/lost, arrested/released).
+Nor may they give the claim's figure as a count of something else ("a 48-hour strike"
+against "a 48-day strike", "20,000 members" against "20,000 trains were cancelled"): a
+model that moves the story's figures between its facts keeps every number and most words.
 A story that runs for days adds one more test: an article published two days or more
 apart from every article that writes the sentence in its words (or, when none does, from
 every article that grounds it) is not cited for it, even when it paraphrases it. Such an
@@ -143,6 +146,79 @@ def must_match(text: str) -> set[str]:
     return numbers(text) | weekdays_mentioned(text) | ordinals
 
 
+# a figure and the word it counts: "48-hour", "20,000 members", "8%", "$1.2bn deal"; not in
+# a name ("F1 team", "G7", "Covid-19 relief", "9/11 hijackers"), not an age ("the
+# 19-year-old", which outlets write as "Smith, 19,")
+_FIGURE_UNIT = re.compile(
+    r"(?<![\w.,/-])(\d+(?:[.,]\d+)*)\s*(?:-\s*)?(%|[^\W\d_]+)(?![\w-]*[-\s]olds?\b)"
+)
+_SCALES = {
+    "bn": "billion", "billion": "billion", "m": "million", "mn": "million",
+    "million": "million", "k": "thousand", "thousand": "thousand", "tn": "trillion",
+    "trillion": "trillion", "hundred": "hundred",
+}  # fmt: skip
+# "3rd", "8pm", "1990s"; and the counts outlets word every way ("35 people": "35 residents")
+_NOT_UNITS = frozenset({"st", "nd", "rd", "th", "am", "pm", "s", "people", "person"})
+_PER_CENT = re.compile(r"\bper\s+cent\b|%", re.IGNORECASE)
+_DOTTED_TIME = re.compile(r"\b([ap])\.m\.", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE
+)
+FIGURE_WINDOW = 3  # words after a claim's figure that may name what it counts
+
+
+def _unit_word(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word  # "days" as "day"
+
+
+def unit_words(text: str) -> set[str]:
+    """The text's words as `figure_units` spells units ("days" as "day")."""
+    return {_unit_word(w) for w in _PLAIN_TOKEN.findall(text.lower())}
+
+
+def figure_units(text: str) -> dict[tuple[str, str], frozenset[str]]:
+    """(number, the word it counts) pairs, each with the few words after the figure: "a
+    48-hour strike" gives ("48", "hour"), "$1.2bn deal" ("1.2", "billion"), "8 per cent"
+    ("8", "percent"). Years, days of a month, ordinals and times count nothing; a number
+    followed by a stop word ("in 2008 the") neither."""
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    text = _DOTTED_TIME.sub(r"\1m", _PER_CENT.sub(" percent", text))
+    for match in _FIGURE_UNIT.finditer(text):
+        number, first = match.group(1).replace(",", ""), match.group(2)
+        if len(number) == 4 and number.isdigit() and 1800 <= int(number) <= 2199:
+            continue  # a year: the words after it are the sentence's
+        if _MONTH_BEFORE.search(text, 0, match.start()):
+            continue  # "September 11 attacks", "Jan. 6 riot": a day
+        unit = _SCALES.get(first.lower(), first.lower())
+        if unit in _NOT_UNITS or unit in ENGLISH_STOP_WORDS:
+            continue
+        after = _PLAIN_TOKEN.findall(text[match.start(2) :].lower())[:FIGURE_WINDOW]
+        found[(number, _unit_word(unit))] = frozenset(_unit_word(w) for w in after)
+    return found
+
+
+def misbound_figures(
+    claim: dict[tuple[str, str], frozenset[str]],
+    near: list[tuple[dict[tuple[str, str], frozenset[str]], set[str]]],
+) -> int:
+    """How many of the claim's figures (`figure_units`) the article's closest sentences
+    (their figures and `unit_words`) give as a count of something the claim does not name
+    next to it, and never beside the claim's word: "a 48-day strike" against "a 48-hour
+    strike", "20,000 trains" against "20,000 members" ("136,000 new jobs" and "136,000
+    jobs" agree). A figure given without a unit ("killing 35") is no evidence either way."""
+    count = 0
+    for (number, unit), window in claim.items():
+        elsewhere = any(
+            n == number and u != unit and u not in window for figures, _ in near for n, u in figures
+        )
+        beside = any(
+            unit in words and any(n == number for n, _ in figures) for figures, words in near
+        )
+        count += elsewhere and not beside
+    return count
+
+
 def opposite_terms(text: str) -> set[str]:
     """The state words of `text` that have an opposite ("resumed": "resume"), as the
     names of their families."""
@@ -179,12 +255,18 @@ class SupportFeatures:
     near_word_coverage: float | None = None  # ... in its closest sentences (None: as above)
     missing_names: int = 0  # proper names of the claim the article never writes
     reversed_terms: bool = False  # the closest sentences say the opposite ("suspended")
+    misbound_figures: int = 0  # figures the closest sentences give as counts of another thing
 
     @property
     def _contradicted(self) -> bool:
-        """A number, weekday, ordinal or negation of the claim is not near it, or its
-        opposite state is: no test passes."""
-        return bool(self.missing_numbers or self.missing_negation or self.reversed_terms)
+        """A number, weekday, ordinal or negation of the claim is not near it, its opposite
+        state is, or its figure counts something else there: no test passes."""
+        return bool(
+            self.missing_numbers
+            or self.missing_negation
+            or self.reversed_terms
+            or self.misbound_figures
+        )
 
     @property
     def grounds(self) -> bool:
@@ -231,6 +313,9 @@ class ClusterEvidence:
     sentence_negated: list[bool] = field(default_factory=list)
     sentence_states: list[set[str]] = field(default_factory=list)
     sentence_words: list[set[str]] = field(default_factory=list)
+    sentence_figures: list[tuple[dict[tuple[str, str], frozenset[str]], set[str]]] = field(
+        default_factory=list
+    )
     published: dict[str, datetime] = field(default_factory=dict)  # articles with a date
     titles: dict[str, str] = field(default_factory=dict)  # headlines: they name names too
     check_names: bool = False  # a claim's names must be the grounding article's (`names.py`)
@@ -257,6 +342,7 @@ class ClusterEvidence:
             sentence_negated=[negated(s.text) for s in sentences],
             sentence_states=[opposite_terms(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
+            sentence_figures=[(figure_units(s.text), unit_words(s.text)) for s in sentences],
             published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
             titles=dict(titles or {}),
             check_names=check_names,
@@ -282,6 +368,7 @@ class ClusterEvidence:
         names = checked_names(text) if self.check_names else set()
         negation = negated(text)
         states = opposite_terms(text)
+        figures = figure_units(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
@@ -313,6 +400,11 @@ class ClusterEvidence:
                 and reverses(
                     states, set().union(*(self.sentence_states[i] for i in near.get(aid, [])))
                 ),
+                misbound_figures=misbound_figures(
+                    figures, [self.sentence_figures[i] for i in near.get(aid, [])]
+                )
+                if figures
+                else 0,
             )
             for aid in ids
         }

@@ -172,17 +172,6 @@ async def _system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
-# greedy to the last "@" before the path, as URL parsers split it ("user:Tr0ub@dor@host")
-_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
-
-
-def without_credentials(text: str) -> str:
-    """`text` with the "user:password@" of every address in it taken out. Such an address
-    is fetched with its credentials, but what a digest, a job or a log shows is read by
-    others (a digest posted to a Slack channel)."""
-    return _CREDENTIALS.sub(r"\1", text)
-
-
 def canonical_url(url: str) -> str:
     """`url` without tracking parameters and #fragment, so one page is fetched once.
 

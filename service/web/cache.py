@@ -13,7 +13,7 @@ from pathlib import Path
 
 import diskcache
 
-from service.web.addresses import without_credentials
+from service.redact import without_credentials
 from service.web.page import Page
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ from typing import Any
 
 from service.config import Settings, get_settings
 from service.models import Article, InputFailure
-from service.web.addresses import Policy, canonical_url, without_credentials
+from service.redact import without_credentials
+from service.web.addresses import Policy, canonical_url
 from service.web.cache import PageCache
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure

@@ -24,7 +24,7 @@ from service.models import Article
 from service.pipeline.clean import clean_text
 from service.pipeline.ingest import record_to_article
 from service.pipeline.sentences import word_count
-from service.web.addresses import without_credentials
+from service.redact import without_credentials
 from service.web.encoding import page_text
 from service.web.failures import FetchFailure
 from service.web.page import Page

@@ -33,7 +33,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +78,7 @@ from service.pipeline.clean import plain_words
 from service.pipeline.support import content_words
 from service.pipeline.verify import Verifier, claim_of, verifier_for
 from service.prompts import Prompt, load_prompt
+from service.redact import known_secrets, redacted
 
 PROMPT_NAME = "summarize"
 PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
@@ -136,8 +137,13 @@ class _Call:
 _KEY_MISSING = re.compile(r"missing credentials|api_key client option must be set", re.IGNORECASE)
 
 
-def describe_error(exc: Exception, timeout_s: float) -> str:
-    """A litellm/provider error in words that say what to check."""
+def describe_error(exc: Exception, timeout_s: float, secrets: Iterable[str] = ()) -> str:
+    """A litellm/provider error in words that say what to check, with no secret in them
+    (`redact.py`): it becomes a note that every reader of the digest sees."""
+    return redacted(_error_words(exc, timeout_s), secrets)
+
+
+def _error_words(exc: Exception, timeout_s: float) -> str:
     litellm = import_litellm()
     status = getattr(exc, "status_code", None)
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -219,6 +225,14 @@ def chain_setup(model: str, settings: Settings) -> ChainSetup:
     return ChainSetup(chain, providers, prompt, count, budget)
 
 
+def _key_in_environment(model: str) -> bool:
+    """Whether the provider's own key variable (OPENAI_API_KEY, ...) is set for `model`."""
+    try:
+        return bool(import_litellm().validate_environment(model).get("keys_in_environment"))
+    except Exception:  # an unknown provider: litellm cannot say
+        return False
+
+
 def _provider(model: str, *, primary: bool) -> str:
     try:
         return provider_of(model)
@@ -285,24 +299,38 @@ class LLMSummarizer:
         self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
         self._lock = threading.Lock()
         self._last_failure: dict[str, str] = {}  # each model's last error, said in words
+        self._secrets = known_secrets(settings)  # hidden from every note
 
     # --- set-up ---------------------------------------------------------------------
     def _params(self, model: str) -> dict[str, Any]:
-        """litellm_params of one deployment: api_base/api_key go to the primary's provider."""
+        """litellm_params of one deployment: api_base/api_key go only to the provider they
+        were set for, that of the configured backend (`DIGEST_BACKEND`, or the CLI's
+        `--model`). A model an API client picks from another provider must not be sent
+        the operator's key and server address, nor take them from the fallbacks."""
         params: dict[str, Any] = {
             "model": model,
             "timeout": self.settings.llm_timeout_s,
             "max_retries": 0,  # the Router retries; the SDK must not retry underneath it
             "drop_params": True,  # a fallback may not take the primary's response_format
         }
-        if self._providers[model] == self._providers[self.name]:
+        if self._providers[model] == self._configured_provider:
             if self.settings.api_base:
                 params["api_base"] = self.settings.api_base
             if self.settings.api_key:
                 params["api_key"] = self.settings.api_key
-            elif self.settings.api_base:
-                params["api_key"] = _NO_KEY
+            elif self.settings.api_base and not _key_in_environment(model):
+                params["api_key"] = _NO_KEY  # not over the provider's own OPENAI_API_KEY
         return params
+
+    @property
+    def _configured_provider(self) -> str:
+        configured = self.settings.backend
+        if configured == "extractive" or configured == self.name:
+            return self._providers[self.name]
+        try:
+            return provider_of(configured)
+        except UnknownBackendError:
+            return self._providers[self.name]
 
     def _router(self) -> Any:
         litellm = import_litellm()
@@ -558,7 +586,7 @@ class LLMSummarizer:
         is refused at once: the reason given is that error, not "in cooldown" (a bad key
         read as a passing outage from the second story on)."""
         if "cooldown" not in str(exc).lower():
-            reason = describe_error(exc, self.settings.llm_timeout_s)
+            reason = describe_error(exc, self.settings.llm_timeout_s, self._secrets)
             with self._lock:
                 self._last_failure[model] = reason
             return reason
@@ -566,7 +594,7 @@ class LLMSummarizer:
             earlier = self._last_failure.get(model)
         if earlier:
             return f"{earlier}; not asked again while it cools down"
-        return describe_error(exc, self.settings.llm_timeout_s)
+        return describe_error(exc, self.settings.llm_timeout_s, self._secrets)
 
     def _send(self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call) -> Any:
         """`router.completion`, every call it sends charged to the shared rate limit.
