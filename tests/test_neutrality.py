@@ -18,6 +18,10 @@ def test_loaded_terms_are_found_in_their_forms() -> None:
     assert find_loaded_terms("a sleazy dossier") == ["sleazy"]
     assert find_loaded_terms("Trump has griped about relief efforts.") == ["gripe"]
     assert find_loaded_terms("Her rivals ganged up on her.") == ["ganged up"]
+    # judging adjectives a model put before the story's people
+    assert find_loaded_terms("The incompetent governor declared an emergency.") == ["incompetent"]
+    assert find_loaded_terms("Hapless rescue teams searched.") == ["hapless"]
+    assert find_loaded_terms("The greedy union said 20,000 walked out.") == ["greedy"]
     # labels a summary had stated as fact: "the baby-face teenage vigilante charged over ..."
     assert set(find_loaded_terms("the baby-faced teenage vigilante")) == {"baby-face", "vigilante"}
     assert find_loaded_terms("a terrifying new report") == ["terrifying"]
