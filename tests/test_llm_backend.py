@@ -217,7 +217,7 @@ def test_answer_with_nothing_supported_counts_as_invalid(fake_llm, tmp_path, emb
     fake_llm.script(Reply(answer(("The moon is made of cheese.", [1]))), Reply(GOOD))
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert summary.backend == MODEL and len(summary.sentences) == 3
-    assert "none of your sentences is supported" in fake_llm.requests[1].messages[-1]["content"]
+    assert "no sentence of the answer is supported" in fake_llm.requests[1].messages[-1]["content"]
 
 
 def test_injected_instruction_has_no_effect(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
@@ -593,6 +593,49 @@ def test_a_figure_moved_onto_another_fact_is_dropped(fake_llm, tmp_path, embedde
     }
 
 
+def test_an_answer_far_longer_than_asked_is_read_only_in_part(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
+    """A server that ignores max_tokens sent 20,000 sentences, and verifying them took
+    minutes of CPU."""
+    invented = [
+        (f"The port of Valmora reported {n} new cranes on Friday.", [1]) for n in range(400)
+    ]
+    fake_llm.script(
+        Reply(
+            answer(
+                ("Dock workers at the port of Valmora went on strike on Monday.", [1, 2, 3]),
+                *invented,
+            )
+        )
+    )
+    started = time.monotonic()
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert time.monotonic() - started < 60
+    assert any("held 401 sentences" in note for note in summary.notes)
+    assert [s.text for s in summary.sentences][0].startswith("Dock workers at the port")
+
+
+def test_a_summary_the_verifier_mostly_dropped_is_a_digest_warning(
+    fake_llm, tmp_path, embedder
+) -> None:  # noqa: F811
+    fake_llm.script(
+        Reply(
+            answer(
+                ("Dock workers at the port of Valmora went on strike on Monday.", [1, 2, 3]),
+                ("The strike was organised by a secret foreign agency.", [1]),
+                ("Valmora's mayor resigned over the strike on Tuesday.", [2]),
+                ("Dock workers burned three cranes at the port.", [3]),
+            )
+        )
+    )
+    result = _run(_settings(fake_llm, tmp_path), embedder)
+    assert len(_summary(result).sentences) == 1
+    assert any("kept fewer of" in w and "verifier dropped" in w for w in result.warnings)
+    fake_llm.script(Reply(GOOD))
+    assert not any(
+        "kept fewer" in w for w in _run(_settings(fake_llm, tmp_path), embedder).warnings
+    )
+
+
 def test_a_missing_key_is_named_as_such_not_as_a_server_error() -> None:
     """The provider's client refuses to start without a key; litellm reports it as HTTP
     500, and the note said the server had answered, though none was asked."""
@@ -655,9 +698,12 @@ def test_an_answer_that_loops_lists_a_bounded_number_of_dropped_sentences(
 
     first = json.loads(GOOD)["sentences"][0]
     fake_llm.script(Reply(json.dumps({"sentences": [first] * 300})))
-    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    options = DigestOptions(one_story=True, max_words=400)  # reads its first 100 sentences
+    result = digest(_articles(), options, embedder=embedder, settings=_settings(fake_llm, tmp_path))
+    summary = _summary(result)
     assert len(summary.sentences) == 1 and len(summary.dropped) == MAX_DROPPED_LISTED
-    assert any(n.startswith(f"{299 - MAX_DROPPED_LISTED} more sentences") for n in summary.notes)
+    assert any(n.startswith(f"{99 - MAX_DROPPED_LISTED} more sentences") for n in summary.notes)
+    assert any("held 300 sentences" in n and "first 100 were read" in n for n in summary.notes)
 
 
 def test_a_whole_but_wrong_answer_cut_after_its_json_is_repaired_as_usual(

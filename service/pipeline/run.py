@@ -165,6 +165,13 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
             f"{len(written)} of {len(summaries)} stories were written by "
             f"{', '.join(stand_ins)} instead of {backend} (each story's notes say why)"
         )
+    gutted = [s for s in summaries if s.backend != EXTRACTIVE and _mostly_dropped(s)]
+    if gutted:  # a model that invents: its summaries are short, and only the notes said so
+        warnings.append(
+            f"{len(gutted)} of {len(summaries)} stories kept fewer of {backend}'s sentences "
+            "than the verifier dropped (unsupported by the articles they cite, or loaded "
+            "wording); each story's dropped sentences say why"
+        )
     fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
     if not fell_back:
         return warnings
@@ -175,6 +182,15 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
         f"{len(fell_back)} of {len(summaries)} stories fell back to the extractive summary "
         f"because {backend} gave no usable answer; each story's notes say why{first}"
     ]
+
+
+def _mostly_dropped(summary: Summary) -> bool:
+    """Whether the verifier dropped more of the model's sentences than it kept (sentences
+    over the word budget or repeated are the model's length, not its faithfulness)."""
+    rejected = [
+        d for d in summary.dropped if not d.reason.startswith(("over the", "repeats an earlier"))
+    ]
+    return len(rejected) > len(summary.sentences)
 
 
 def _fallback_reason(summary: Summary) -> str | None:

@@ -90,6 +90,9 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exceptio
 T = TypeVar("T")
 
 
+READ_SENTENCES_MIN = 20
+"""An answer's sentences read at least; more only for larger word budgets."""
+
 MAX_DROPPED_LISTED = 50
 """Dropped sentences listed per summary; the rest are counted in a note."""
 
@@ -383,14 +386,18 @@ class LLMSummarizer:
         groups = pack([self.count(line) for line in lines], self.budget.item_tokens)
 
         def final(content: str) -> Summary:
-            draft = self._draft(parse_answer(content, len(articles)), articles)
+            proposals = _within_reason(parse_answer(content, len(articles)), max_words)
+            draft = self._draft(proposals, articles)
             verified = self.verifier.verify(draft, articles)
             if not verified.sentences:
                 raise InvalidAnswer(
-                    "none of your sentences is supported by the articles it cites; write only "
-                    "facts the articles state, and cite the articles that state them"
+                    "no sentence of the answer is supported by the articles it cites (each "
+                    "must state only facts those articles state)"
                 )
             return verified
+
+        def partial(content: str) -> list[Proposal]:  # a group's summary, to be merged
+            return _within_reason(parse_answer(content, len(articles)), max_words)[0]
 
         if len(groups) == 1:
             messages = self._messages("user", lines, everything, max_words)
@@ -405,9 +412,7 @@ class LLMSummarizer:
         for group in groups:
             numbers = [i + 1 for i in group]
             messages = self._messages("user", [lines[i] for i in group], numbers, max_words)
-            found, _ = self._ask(
-                model, messages, numbers, lambda c: parse_answer(c, len(articles)), call
-            )
+            found, _ = self._ask(model, messages, numbers, partial, call)
             partials += found
         for _ in range(MAX_MERGE_ROUNDS):
             partial_lines = [_partial_line(p) for p in partials]
@@ -421,9 +426,7 @@ class LLMSummarizer:
                 messages = self._messages(
                     "merge-user", [partial_lines[i] for i in group], everything, max_words
                 )
-                found, _ = self._ask(
-                    model, messages, everything, lambda c: parse_answer(c, len(articles)), call
-                )
+                found, _ = self._ask(model, messages, everything, partial, call)
                 merged += found
             partials = merged
         reason = "its partial summaries could not be merged into one request"
@@ -454,8 +457,9 @@ class LLMSummarizer:
             max_words=max_words,
         )
 
-    def _draft(self, proposals: list[Proposal], articles: list[Article]) -> Summary:
+    def _draft(self, answer: tuple[list[Proposal], str | None], articles: list[Article]) -> Summary:
         """The model's sentences as a Summary, citations as given (the verifier checks them)."""
+        proposals, cut = answer
         sentences = [
             SummarySentence(
                 text=text,
@@ -464,7 +468,10 @@ class LLMSummarizer:
             )
             for text, citations in proposals
         ]
-        return Summary(sentences=sentences, backend=self.name, prompt=self.prompt.label)
+        notes = [cut] if cut else []
+        return Summary(
+            sentences=sentences, backend=self.name, prompt=self.prompt.label, notes=notes
+        )
 
     def _ask(
         self,
@@ -683,10 +690,24 @@ class LLMSummarizer:
         if len(dropped) > MAX_DROPPED_LISTED:  # a model that loops wrote 900 repeats
             notes.append(
                 f"{len(dropped) - MAX_DROPPED_LISTED} more sentences of the answer were dropped "
-                f"(repeats or over the budget); only the first {MAX_DROPPED_LISTED} are listed"
+                f"(unsupported, repeats or over the budget); only the first "
+                f"{MAX_DROPPED_LISTED} are listed"
             )
             dropped = dropped[:MAX_DROPPED_LISTED]
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
+
+
+def _within_reason(proposals: list[Proposal], max_words: int) -> tuple[list[Proposal], str | None]:
+    """The answer's first sentences, as many as the word budget could ever use and then
+    some, and a note when more were cut: a server that ignores `max_tokens` sent 20,000
+    sentences, and verifying each one took minutes of CPU."""
+    readable = READ_SENTENCES_MIN + max_words // 5  # budget / 5 words: far beyond any summary
+    if len(proposals) <= readable:
+        return proposals, None
+    return proposals[:readable], (
+        f"the answer held {len(proposals)} sentences, far more than {max_words} words "
+        f"take; only the first {readable} were read"
+    )
 
 
 def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> str | None:
