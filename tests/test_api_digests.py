@@ -350,7 +350,11 @@ RAW_INPUTS: list[tuple[str, bytes, dict[str, str], int, str]] = [
 ]
 
 
-def test_the_operator_can_offer_more_models_to_api_clients(make_client: Callable) -> None:
+def test_the_operator_can_offer_more_models_to_api_clients(
+    make_client: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-for-openai")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key-for-anthropic")
     body = {**_article(), "options": {"backend": "ollama/llama3"}}
     offered = make_client(api_backends=["ollama/llama3"])
     assert offered.post("/v1/digests", json=body).status_code == 202
@@ -359,6 +363,9 @@ def test_the_operator_can_offer_more_models_to_api_clients(make_client: Callable
     assert anything.post("/v1/digests", json=other).status_code == 202
     fallback = make_client(backend="openai/gpt-4o-mini", fallback_models=["ollama/llama3"])
     assert fallback.post("/v1/digests", json=body).status_code == 202  # its own fallback
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):  # offered, and cannot work
+        make_client(api_backends=["anthropic/claude-3-5-haiku-latest"])
 
 
 @pytest.mark.parametrize(

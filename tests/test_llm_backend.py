@@ -538,9 +538,11 @@ def test_the_operators_server_and_key_go_only_to_its_own_provider(
     fake_llm,  # noqa: F811
     tmp_path,
     embedder,
+    monkeypatch,
 ) -> None:
     """An API client may pick a model of another provider (DIGEST_API_BACKENDS): it must
     not be sent the operator's key and address, and the operator's fallback keeps them."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-client-chosen-provider-key")
     settings = _settings(
         fake_llm, tmp_path, api_key="sk-operator-0123456789", fallback_models=["openai/other"]
     )

@@ -46,7 +46,10 @@ def test_get_summarizer_builds_and_keeps_backends(tmp_path: Path, embedder: Embe
     assert get_summarizer("openai/local", embedder=embedder, settings=other) is not first
 
 
-def test_bad_settings_say_which_to_fix(tmp_path: Path, embedder: Embedder) -> None:
+def test_bad_settings_say_which_to_fix(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-for-openai")
     settings = Settings(llm_cache="none", data_dir=tmp_path, fallback_models=["nope"])
     with pytest.raises(ConfigError, match="fallback model 'nope'") as bad:
         LLMSummarizer("openai/x", settings=settings, embedder=embedder)
@@ -62,7 +65,10 @@ def test_bad_settings_say_which_to_fix(tmp_path: Path, embedder: Embedder) -> No
         )
 
 
-def test_api_base_goes_to_the_primary_provider_only(tmp_path: Path, embedder: Embedder) -> None:
+def test_api_base_goes_to_the_primary_provider_only(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key-for-anthropic")
     settings = Settings(
         llm_cache="none",
         data_dir=tmp_path,
@@ -118,3 +124,28 @@ def test_a_prompt_version_that_names_none_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("DIGEST_LLM_PROMPT_VERSION", "v")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+def test_a_models_missing_key_is_a_setting_to_fix_before_any_call(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It had read as "authentication failed (HTTP 401)" on every story, and the run went
+    on with extractive summaries."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    settings = Settings(llm_cache="none", data_dir=tmp_path)
+    with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY") as missing:
+        LLMSummarizer("anthropic/claude-3-5-haiku-latest", settings=settings, embedder=embedder)
+    assert "set ANTHROPIC_API_KEY" in missing.value.user_message
+    # a fallback's key too; a local server's model (an api base) needs none
+    local = Settings(llm_cache="none", data_dir=tmp_path, api_base="http://127.0.0.1:9/v1")
+    assert LLMSummarizer("openai/local", settings=local, embedder=embedder)
+    with pytest.raises(ConfigError, match="anthropic/claude-3-5-haiku-latest"):
+        LLMSummarizer(
+            "openai/local",
+            settings=local.model_copy(
+                update={"fallback_models": ["anthropic/claude-3-5-haiku-latest"]}
+            ),
+            embedder=embedder,
+        )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key-for-anthropic")
+    assert LLMSummarizer("anthropic/claude-3-5-haiku-latest", settings=settings, embedder=embedder)

@@ -81,6 +81,7 @@ from service.prompts import Prompt, load_prompt
 from service.redact import known_secrets, redacted
 
 PROMPT_NAME = "summarize"
+EXTRACTIVE_NAME = "extractive"
 PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
 MAX_MERGE_ROUNDS = 4
 _NO_KEY = "no-key"  # OpenAI-compatible local servers want some key and check none
@@ -225,7 +226,40 @@ def chain_setup(model: str, settings: Settings) -> ChainSetup:
     )
     count: Callable[[str], int] = partial(count_tokens, model)
     budget = _budget(model, chain, settings, prompt, count)
+    configured = _configured_provider(settings, model, providers[model])
+    for name in chain:  # last: a setting above that cannot work is the one to fix first
+        if providers[name] != configured or not (settings.api_key or settings.api_base):
+            _check_key(name)
     return ChainSetup(chain, providers, prompt, count, budget)
+
+
+def _configured_provider(settings: Settings, model: str, provider: str) -> str:
+    """The provider `DIGEST_API_BASE` and `DIGEST_API_KEY` are for: `DIGEST_BACKEND`'s (the
+    CLI's `--model`), or `model`'s when the configured backend is extractive."""
+    if settings.backend in (EXTRACTIVE_NAME, model):
+        return provider
+    try:
+        return provider_of(settings.backend)
+    except UnknownBackendError:
+        return provider
+
+
+def _check_key(model: str) -> None:
+    """A ConfigError when the provider's key variable for `model` is not set: known before
+    any call (it had read as "authentication failed (HTTP 401)" on every story, and the
+    run went on with extractive summaries). Only API-key providers: Bedrock or Vertex may
+    take their credentials from the machine's role."""
+    try:
+        missing = import_litellm().validate_environment(model).get("missing_keys") or []
+    except Exception:  # a provider litellm cannot check
+        return
+    keys = [k for k in missing if str(k).endswith("_API_KEY")]
+    if keys:
+        raise ConfigError(
+            f"model {model!r} needs {' or '.join(keys)}, which is not set",
+            hint=f"set {keys[0]} in the environment, or DIGEST_API_KEY when it is "
+            "DIGEST_BACKEND's provider (the CLI's --model)",
+        )
 
 
 def _key_in_environment(model: str) -> bool:
@@ -327,13 +361,7 @@ class LLMSummarizer:
 
     @property
     def _configured_provider(self) -> str:
-        configured = self.settings.backend
-        if configured == "extractive" or configured == self.name:
-            return self._providers[self.name]
-        try:
-            return provider_of(configured)
-        except UnknownBackendError:
-            return self._providers[self.name]
+        return _configured_provider(self.settings, self.name, self._providers[self.name])
 
     def _router(self) -> Any:
         litellm = import_litellm()

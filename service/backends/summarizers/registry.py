@@ -35,12 +35,15 @@ def check_backend(backend: str) -> None:
 def check_settings(settings: Settings) -> None:
     """Check the configured LLM chain once, so that a setting it cannot work with (a
     context window too small for the prompt and its answer, a fallback litellm cannot
-    route) stops the server at start with why, instead of failing every job."""
-    if settings.backend == EXTRACTIVE:
-        return
+    route, a model whose key is not set) stops the server at start with why, instead of
+    failing every job. The models offered to API clients too."""
     from service.backends.summarizers.llm import chain_setup
 
-    chain_setup(settings.backend, settings)
+    if settings.backend != EXTRACTIVE:
+        chain_setup(settings.backend, settings)
+    for offered in settings.api_backends:  # models API clients may pick: their keys too
+        if offered not in ("*", EXTRACTIVE, settings.backend):
+            chain_setup(offered, settings)
 
 
 def get_summarizer(backend: str, *, embedder: Embedder, settings: Settings) -> Summarizer:
