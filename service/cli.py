@@ -68,8 +68,15 @@ def summarize(
         list[str],
         typer.Argument(help="JSON/JSONL/text files, folders, '-', or URLs of pages and feeds."),
     ],
-    format: Annotated[str, typer.Option("--format", "-f", help="json or markdown")] = "markdown",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="json or markdown (default: json for a .json --output)"
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here ('-': standard output).")
+    ] = None,
     one_story: Annotated[bool, typer.Option(help="Summarize all articles as one story.")] = False,
     max_words: Annotated[int | None, typer.Option(help="Words per summary (20-1000).")] = None,
     threshold: Annotated[
@@ -115,9 +122,15 @@ def summarize(
     ] = False,
 ) -> None:
     """Summarize articles from files, folders, standard input or URLs into a cited digest."""
+    if output is not None and str(output) == "-":
+        output = None  # standard output, as for the inputs
+    if format is None:
+        format = "json" if output and output.suffix.lower() == ".json" else "markdown"
     format = {"md": "markdown"}.get(format.lower(), format.lower())  # "JSON", "md" too
     if format not in ("json", "markdown"):
         _fail(f"unknown format {format!r}: use json or markdown")
+    if output is not None:
+        _refuse_overwriting_an_input(output, paths)
     try:
         options = DigestOptions(
             backend=backend,
@@ -172,7 +185,7 @@ def summarize(
             f"wrote {stories} {'story' if stories == 1 else 'stories'} to {escape(str(output))}"
         )
     else:
-        sys.stdout.write(rendered)
+        _to_standard_output(rendered)
     if spent := llm_usage(result):  # a batch log shows what the run cost
         err.print(f"LLM use: {escape(spent)}")
     if strict:
@@ -233,6 +246,34 @@ def _option_problems(exc: ValidationError) -> str:
         value = f" {error['input']}" if "input" in error else ""
         problems.append(f"{flag}{value}: {error['msg']}")
     return "invalid option " + "; ".join(problems)
+
+
+def _to_standard_output(text: str) -> None:
+    """The digest on standard output; a full disk or a closed stream is an error message,
+    not a traceback, and a reader that stopped early (`| head`) ends the run quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        raise typer.Exit(code=0) from None
+    except OSError as exc:
+        _fail(f"cannot write the digest to standard output: {exc.strerror or exc}")
+
+
+def _refuse_overwriting_an_input(output: Path, paths: list[str]) -> None:
+    """`--output` naming one of the input files would replace the articles with the digest."""
+    try:
+        target = output.resolve()
+    except (OSError, RuntimeError):
+        return
+    for given in paths:
+        candidate = Path(given)
+        if given != "-" and candidate.is_file() and candidate.resolve() == target:
+            _fail(
+                f"--output {output} is also an input: the digest would replace its articles; "
+                "write the digest to another file"
+            )
 
 
 def _check_writable(output: Path) -> None:

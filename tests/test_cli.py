@@ -277,3 +277,54 @@ def test_an_article_over_the_size_limit_is_refused_or_left_out_as_the_api_does(
         assert "skipped article 'huge'" in skipped.stderr
     finally:
         get_settings.cache_clear()
+
+
+def test_the_output_never_replaces_an_input_nor_is_read_back_as_one(tmp_path: Path) -> None:
+    source = _strike_file(tmp_path)
+    before = source.read_text()
+    same = runner.invoke(app, ["summarize", str(source), "-o", str(source), "-q"])
+    assert same.exit_code == 2 and "also an input" in same.stderr
+    assert source.read_text() == before
+    # a folder summarized twice: the first run's digest (either format) is no article
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source.rename(folder / "strike.jsonl")
+    for name in ("out.json", "out.md"):
+        for _ in range(2):
+            run = runner.invoke(app, ["summarize", str(folder), "-o", str(folder / name), "-q"])
+            assert run.exit_code == 0, run.output
+        digest_text = (folder / name).read_text()
+        assert "Digest:" not in digest_text.split("Sources")[-1]  # no digest among the sources
+        if name == "out.md":
+            assert "from 3 articles" in digest_text and "a digest this tool wrote" in run.stderr
+        else:
+            assert len(Digest.model_validate_json(digest_text).articles) == 3
+
+
+def test_output_dash_is_standard_output_and_a_json_name_gets_json(tmp_path: Path) -> None:
+    source = str(_strike_file(tmp_path))
+    dash = runner.invoke(app, ["summarize", source, "-o", "-", "-q"])
+    assert dash.exit_code == 0 and dash.stdout.startswith("# Digest:")
+    assert not Path("-").exists()
+    out = tmp_path / "digest.json"
+    assert runner.invoke(app, ["summarize", source, "-o", str(out), "-q"]).exit_code == 0
+    assert Digest.model_validate_json(out.read_text()).clusters
+    md = tmp_path / "digest.json.md"
+    assert runner.invoke(app, ["summarize", source, "-o", str(md), "-q"]).exit_code == 0
+    assert md.read_text().startswith("# Digest:")
+
+
+def test_a_full_standard_output_is_an_error_message_not_a_traceback(tmp_path: Path) -> None:
+    source = str(_strike_file(tmp_path))
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "service", "summarize", source, "-q"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+    assert run.returncode == 2, run.stderr
+    assert "cannot write the digest to standard output" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -631,3 +631,14 @@ def test_only_gzip_and_deflate_are_inflated_here() -> None:
     with pytest.raises(TooLarge):
         decoder.feed(packed)
     assert BoundedDecoder("gzip", limit=20).feed(packed) == b"0123456789" * 2
+
+
+def test_a_page_cache_that_cannot_be_made_is_no_cache_not_a_crash(tmp_path: Path) -> None:
+    from service.web.cache import open_page_cache
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert open_page_cache(blocker / "web-cache", 60) is None
+    cache = open_page_cache(tmp_path / "web-cache", 60)
+    assert cache is not None
+    cache.close()

@@ -497,7 +497,21 @@ def _jsonl_lines(path: Path, data: bytes) -> list[str | IngestError]:
 STDIN = "-"
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
+_DIGEST_MARKS = (re.compile(rb"^\s*# Digest: "), re.compile(rb'"schema_version"[\s\S]*"clusters"'))
+
+
+def is_digest_file(path: Path) -> bool:
+    """Whether `path` holds a digest this tool wrote (Markdown or JSON): in a folder that is
+    summarized again, the last run's output would come back as articles."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(2048)
+    except OSError:
+        return False
+    return any(mark.search(head) for mark in _DIGEST_MARKS)
+
+
+def _expand(paths: Iterable[str | Path], warnings: list[str] | None = None) -> list[Path]:
     files: list[Path] = []
     for item in paths:
         path = Path(item)
@@ -519,7 +533,14 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
                 raise IngestError(
                     "folder holds no .json, .jsonl, .csv, .txt or .md files", location=str(path)
                 )
-            files.extend(found)
+            digests = [p for p in found if is_digest_file(p)]
+            if len(digests) == len(found):
+                raise IngestError(
+                    "folder holds only digests this tool wrote, no articles", location=str(path)
+                )
+            if warnings is not None:
+                warnings += [f"skipped {d}: a digest this tool wrote" for d in digests]
+            files.extend(p for p in found if p not in digests)
         else:
             files.append(path)
     return files
@@ -665,14 +686,17 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
 
 
 def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> IngestResult:
-    """Read files and folders into Articles; raise IngestError or EmptyInputError."""
-    files = _expand(paths)
+    """Read files and folders into Articles; raise IngestError or EmptyInputError. A
+    folder's files that are digests this tool wrote are left out, with a warning."""
+    skipped: list[str] = []
+    files = _expand(paths, skipped)
 
     def records() -> Iterator[tuple[Any, str]]:
         for path in files:
             yield from _records_from_file(path)
 
     result = load_records(records(), skip_invalid=skip_invalid)
+    result.warnings[:0] = skipped
     if not result.articles:
         reasons = [w.removeprefix("skipped ") for w in result.warnings[:_REASONS_SHOWN]]
         if len(result.warnings) > _REASONS_SHOWN:

@@ -53,3 +53,18 @@ class PageCache:
 
     def close(self) -> None:
         self._cache.close()
+
+
+def open_page_cache(directory: Path, ttl_s: float) -> PageCache | None:
+    """The page cache, or None (pages fetched each run) when its folder cannot be made or
+    opened: a read-only or mistyped DIGEST_DATA_DIR had ended the run with a traceback."""
+    try:
+        return PageCache(directory, ttl_s)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning(
+            "no page cache in %s (%s): pages are fetched again each run; point "
+            "DIGEST_DATA_DIR at a writable folder",
+            directory,
+            exc,
+        )
+        return None

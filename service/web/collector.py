@@ -25,7 +25,7 @@ from service.config import Settings, get_settings
 from service.models import Article, InputFailure
 from service.redact import without_credentials
 from service.web.addresses import Policy, canonical_url
-from service.web.cache import PageCache
+from service.web.cache import open_page_cache
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
 from service.web.feeds import FeedEntry, choose_entries, entry_article, entry_name, parse_feed
@@ -244,7 +244,7 @@ async def acollect(
     policy = policy or Policy.from_allowlist(settings.web_allowlist)
     unique = _unique(inputs)
     cache = (
-        PageCache(settings.data_dir / "web-cache", settings.web_cache_ttl_s)
+        open_page_cache(settings.data_dir / "web-cache", settings.web_cache_ttl_s)
         if settings.web_cache_ttl_s > 0
         else None
     )
