@@ -328,3 +328,12 @@ def test_a_full_standard_output_is_an_error_message_not_a_traceback(tmp_path: Pa
     assert run.returncode == 2, run.stderr
     assert "cannot write the digest to standard output" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_record_without_a_title_is_headed_by_its_first_sentence(tmp_path: Path) -> None:
+    text = " ".join(STRIKE_B.split())  # one paragraph: its first line is all of it
+    source = tmp_path / "untitled.jsonl"
+    source.write_text(json.dumps({"id": "b", "text": text}) + "\n")
+    shown = runner.invoke(app, ["summarize", str(source), "-q"]).stdout
+    heading = "Dock workers at the port of Valmora went on strike on Monday, demanding better pay and safety rules."
+    assert f"## {heading}\n" in shown and f"1. {heading}\n" in shown

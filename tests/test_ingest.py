@@ -526,3 +526,19 @@ def test_a_table_row_with_trailing_empty_cells_is_read(tmp_path: Path) -> None:
         tmp_path / "t.csv", "title,text\nT1,Body one is here.,\nT2,Body two is here.,,\n"
     )
     assert [a.title for a in load_paths([table]).articles] == ["T1", "T2"]
+
+
+def _one(**fields: object) -> object:
+    return record_to_article(fields, default_id="r", location="test")
+
+
+def test_a_records_url_is_shown_without_its_user_and_password() -> None:
+    article = _one(text="Some story text here.", url="https://bob:s3cret@news.example/a?x=1")
+    assert article.url == "https://news.example/a?x=1"
+
+
+def test_an_iso_date_with_a_zone_name_is_read() -> None:
+    article = _one(text="Some story text here.", published_at="2024-03-05T10:00:00 CEST")
+    assert article.published_at is not None and article.published_at.isoformat() == (
+        "2024-03-05T10:00:00+02:00"
+    )

@@ -3,7 +3,7 @@
 import numpy as np
 
 from service.pipeline.cluster import by_centrality
-from service.pipeline.titles import story_title, without_leading_date
+from service.pipeline.titles import shown_title, story_title, without_leading_date
 
 
 def test_the_most_typical_neutral_headline_is_the_heading() -> None:
@@ -43,3 +43,25 @@ def test_members_come_most_typical_first() -> None:
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]])
     assert by_centrality(vectors, [0, 1, 2])[0] == 2
     assert sorted(by_centrality(vectors, [0, 1, 2])) == [0, 1, 2]
+
+
+def test_when_every_headline_argues_the_heading_drops_its_opinion_label() -> None:
+    assert story_title(["Opinion: The dictator's regime must fall"]) == (
+        "The leader's government must fall"
+    )
+    assert story_title(["Analysis — Why rates rose", "Opinion: rates"]) == "Why rates rose"
+    assert story_title(["Opinion: rates", "Fed raises rates"]) == "Fed raises rates"
+
+
+def test_a_paragraph_for_a_title_is_shown_as_its_first_sentence_or_first_words() -> None:
+    """A record without a title is titled by its first line, a whole paragraph: it had
+    been the story's heading and its source line."""
+    text = (
+        "A magnitude 6.2 earthquake struck the coast on Monday. Rescue teams searched the "
+        "rubble through the night. At least 12 people died, officials said on Tuesday."
+    )
+    first = "A magnitude 6.2 earthquake struck the coast on Monday."
+    assert shown_title(text) == first and story_title([text]) == first
+    run_on = "word " * 60
+    assert shown_title(run_on).endswith("word…") and len(shown_title(run_on)) <= 121
+    assert shown_title("U.S. talks resume") == "U.S. talks resume"

@@ -35,6 +35,7 @@ from service.errors import EmptyInputError, IngestError
 from service.models import Article
 from service.pipeline.clean import clean_text, normalise_unicode, plain_words
 from service.pipeline.markup import without_markup
+from service.redact import without_credentials
 
 _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "doc_id", "article_id", "uid", "guid"),
@@ -114,7 +115,7 @@ _NOT_ZONES = frozenset(
 _DEFAULT_A = datetime(2000, 1, 1)  # two dates that differ in year, month and day
 _DEFAULT_B = datetime(2001, 2, 2)
 _SCRIPT_SCHEME = re.compile(r"^[\s\x00-\x1f]*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
-_YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b")
+_YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?!\d)")  # "2024-03-05T10:00 CEST" too
 _DATE_LINES_READ = 3  # a title and a byline may come first
 
 
@@ -250,7 +251,8 @@ def record_to_article(
     else:
         title = first_line(text)
     article_id = _field(record, "id") or default_id
-    url = _field(record, "url") or None
+    # shown as the source's link, to whoever reads the digest: never its "user:password@"
+    url = without_credentials(_field(record, "url")) or None
     if url and _SCRIPT_SCHEME.match(url):
         # a digest links each source: "javascript:alert(1)" would be a script link there
         # (a saved page's file:// address stays: it is the reader's own file)
@@ -330,7 +332,9 @@ def _without_repeated_headline(text: str, title: str) -> str:
 
 
 def first_line(text: str) -> str:
-    """The title a text gives itself: its first line, without a Markdown heading's '#'s."""
+    """The title a text gives itself: its first line, without a Markdown heading's '#'s
+    (a whole paragraph, when the text has no line of its own for a title: it is shown
+    shortened, `titles.shown_title`, and clustered whole)."""
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
     return _MARKDOWN_HEADING.sub("", line.strip())[:_MAX_TITLE_CHARS]
 

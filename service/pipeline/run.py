@@ -24,7 +24,7 @@ from service.pipeline.cluster import by_centrality, cluster_articles
 from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
 from service.pipeline.sentences import split_sentences
-from service.pipeline.titles import story_title
+from service.pipeline.titles import shown_title, story_title
 from service.pipeline.verify import MemoEmbedder, Verifier, remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -68,7 +68,7 @@ def _sources(articles: list[Article]) -> list[Source]:
         Source(
             number=n,
             article_id=a.id,
-            title=a.title,
+            title=shown_title(a.title),
             source=a.outlet,
             url=a.url,
             published_at=a.published_at,

@@ -26,6 +26,31 @@ _OPINION = re.compile(
 )
 
 
+_LABEL = re.compile(
+    r"^(?:opinion|analysis|editorial|commentary|column|reality check|fact check|perspective|"
+    r"view(?:point)?)\s*[:|–—-]\s*",
+    re.IGNORECASE,
+)
+
+
+SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
+_FIRST_SENTENCE_END = re.compile(r"(?<![A-Z])[.!?](?=\s+[\"“‘'(]?[A-Z0-9])")
+
+
+def shown_title(title: str) -> str:
+    """A title as a heading or a source line shows it: a paragraph (an article without a
+    title is titled by its first line) gives its first sentence, or its first words and
+    "…"; the whole paragraph had been the story's heading."""
+    title = title.strip()
+    if len(title) <= SHOWN_TITLE_CHARS:
+        return title
+    end = _FIRST_SENTENCE_END.search(title, 0, 2 * SHOWN_TITLE_CHARS)
+    if end and end.start() > 20:
+        return title[: end.start() + 1]
+    cut = title.rfind(" ", 0, SHOWN_TITLE_CHARS)
+    return title[: cut if cut > 20 else SHOWN_TITLE_CHARS].rstrip(" ,;:-") + "…"
+
+
 def without_leading_date(title: str) -> str:
     """The title without a date an export put in front of it ("2005/01/08 ...")."""
     stripped = _LEADING_DATE.sub("", title, count=1)
@@ -34,7 +59,7 @@ def without_leading_date(title: str) -> str:
 
 def story_title(headlines: list[str]) -> str:
     """The heading for a story whose `headlines` come most typical first."""
-    cleaned = [without_leading_date(h).strip() for h in headlines if h.strip()]
+    cleaned = [shown_title(without_leading_date(h)) for h in headlines if h.strip()]
     for headline in cleaned:
         if _OPINION.search(headline):
             continue
@@ -43,4 +68,7 @@ def story_title(headlines: list[str]) -> str:
             return reworded
     if not cleaned:
         return ""
-    return neutralise(cleaned[0]) or cleaned[0]
+    # every headline argues: the most typical, without its "Opinion:" label (the label
+    # said the digest's own heading was comment)
+    typical = _LABEL.sub("", cleaned[0], count=1).strip() or cleaned[0]
+    return neutralise(typical) or typical
