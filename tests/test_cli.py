@@ -59,7 +59,7 @@ def test_errors_exit_non_zero_with_a_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\n{broken\n')
     invalid = runner.invoke(app, ["summarize", str(bad)])
-    assert invalid.exit_code == 2 and "line 2" in invalid.stderr
+    assert invalid.exit_code == 2 and "bad.jsonl:2: invalid JSON" in invalid.stderr
     wrong_format = runner.invoke(app, ["summarize", str(bad), "--format", "pdf"])
     assert wrong_format.exit_code == 2 and "unknown format" in wrong_format.stderr
     bad_words = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "--max-words", "5"])

@@ -43,8 +43,21 @@ def test_jsonl_with_aliases_and_unknown_fields(tmp_path: Path) -> None:
 
 def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": oops}\n')
-    with pytest.raises(IngestError, match="line 2"):
+    with pytest.raises(IngestError, match=r"bad\.jsonl:2: invalid JSON") as bad:
         load_paths([path])
+    assert "--skip-invalid" in bad.value.user_message
+
+
+def test_every_invalid_record_is_named_in_one_error(tmp_path: Path) -> None:
+    """A batch with several bad lines had needed one run per line to find them all."""
+    lines = [json.dumps({"text": "Fine story text."}), "{oops", '{"text": ""}', "[1, 2", "{x"]
+    path = _write(tmp_path / "many.jsonl", "\n".join(lines * 3))
+    with pytest.raises(IngestError) as bad:
+        load_paths([path])
+    message = bad.value.message
+    assert message.startswith(f"{path}:2: invalid JSON")
+    assert "11 more invalid record(s)" in message
+    assert f"{path}:3, {path}:4, {path}:5, {path}:7" in message and "and 6 more" in message
 
 
 def test_json_list_and_articles_object(tmp_path: Path) -> None:
@@ -167,12 +180,12 @@ def test_a_body_that_opens_with_its_given_headline_loses_that_line() -> None:
 def test_skip_invalid_skips_a_line_that_is_not_json_and_reads_the_rest(tmp_path: Path) -> None:
     good = [json.dumps({"id": i, "text": f"Story {i} happened today."}) for i in "abc"]
     path = _write(tmp_path / "onebad.jsonl", "\n".join([good[0], good[1], "{oops", good[2]]))
-    with pytest.raises(IngestError, match=r"onebad\.jsonl: invalid JSON on line 3"):
+    with pytest.raises(IngestError, match=r"onebad\.jsonl:3: invalid JSON"):
         load_paths([path])
     result = load_paths([path], skip_invalid=True)
     assert [a.id for a in result.articles] == ["a", "b", "c"]
     assert result.warnings == [
-        f"skipped {path}: invalid JSON on line 3: Expecting property name enclosed in "
+        f"skipped {path}:3: invalid JSON: Expecting property name enclosed in "
         "double quotes (column 2)"
     ]
 

@@ -431,8 +431,12 @@ def _records_from_jsonl(path: Path, lines: list[str | IngestError]) -> Iterator[
         try:
             record: Any = json.loads(line)
         except json.JSONDecodeError as exc:
-            message = f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})"
-            record = IngestError(message, location=str(path))
+            message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+            record = IngestError(
+                message,
+                location=f"{path}:{lineno}",  # as every other record's error names its line
+                hint="fix the line, or pass --skip-invalid to leave it out",
+            )
         if isinstance(record, list):  # a JSON list on one line: its items are the records
             for i, item in enumerate(record):
                 yield item, f"{path}:{lineno} [item {i}]"
@@ -661,6 +665,7 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
     """
     result = IngestResult()
     seen: dict[str, int] = {}
+    invalid: list[IngestError] = []  # without skip_invalid: all of them said at once
     records = list(records)
     given = {_given_id(record) for record, _ in records} - {None}
     for index, (record, location) in enumerate(records):
@@ -675,8 +680,9 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
             article = record_to_article(record, default_id=default_id, location=location)
         except IngestError as exc:
             if not skip_invalid:
-                raise
-            result.warnings.append(f"skipped {exc.message}")
+                invalid.append(exc)
+            else:
+                result.warnings.append(f"skipped {exc.message}")
             continue
         if article.id in seen:
             seen[article.id] += 1
@@ -686,7 +692,29 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
         else:
             seen[article.id] = 1
         result.articles.append(article)
+    if invalid:
+        raise _all_of(invalid)
     return result
+
+
+_INVALID_NAMED = 5  # more invalid records than this are counted, not named
+
+
+def _all_of(invalid: list[IngestError]) -> IngestError:
+    """The first invalid record's error, naming the others too: a batch with several bad
+    lines had needed one run per line to find them all."""
+    first = invalid[0]
+    if len(invalid) == 1:
+        return first
+    others = [e.location or e.message for e in invalid[1 : 1 + _INVALID_NAMED]]
+    more = len(invalid) - 1 - len(others)
+    listed = ", ".join(others) + (f" and {more} more" if more else "")
+    error = IngestError(
+        f"{first.message}; {len(invalid) - 1} more invalid record(s): {listed}",
+        hint=first.hint or "fix them, or pass --skip-invalid to leave them out",
+    )
+    error.location = first.location
+    return error
 
 
 def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> IngestResult:
