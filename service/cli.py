@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -25,6 +27,9 @@ from service.pipeline.ingest import load_paths, oversized
 from service.pipeline.render import llm_usage, render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
 from service.pipeline.verify import remembering
+
+if TYPE_CHECKING:
+    from service.web.page import PageKind
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C (128 + SIGINT)
 
@@ -57,8 +62,27 @@ class _ProgressBars:
             err.print(f"{stage}: {done}/{total}", highlight=False)
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("digest-service")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            number = "unknown (not installed)"
+        sys.stdout.write(f"digest {number}\n")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
     """Multi-document news summarization."""
 
 
@@ -324,6 +348,50 @@ def _read_inputs(
 ) -> tuple[list[Article], list[InputFailure], list[str]]:
     """Files through ingest, saved pages and feeds and URLs through web ingestion; warnings
     (failed URLs too) printed."""
+    with tempfile.TemporaryDirectory(prefix="digest-stdin-") as scratch:
+        return _read_inputs_with(args, skip_invalid, since, quiet, Path(scratch))
+
+
+def _piped_page(scratch: Path) -> tuple[Path, PageKind] | None:
+    """Standard input, when it holds a web page or a feed, saved in `scratch` to be read
+    as a saved page is; otherwise it is left for ingest to read as articles. Piped in, a
+    feed had been one article titled with its XML, and a page titled with its menu."""
+    from service.web.saved import page_kind
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # replaced by a text stream (tests): articles
+        return None
+    data = stream.read()
+    kind = page_kind(data)
+    if kind is None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")  # read again by ingest
+        return None
+    path = scratch / ("stdin.xml" if kind == "feed" else "stdin.html")
+    path.write_bytes(data)
+    return path, kind
+
+
+def _as_stdin(
+    articles: list[Article], failures: list[InputFailure], scratch: Path
+) -> tuple[list[Article], list[InputFailure]]:
+    """What was read from a page or feed piped in, named "stdin" rather than by the file it
+    was kept in for the run (a link to a deleted file would have been its source's link)."""
+    folder = str(scratch)
+    address = scratch.resolve().as_uri()
+    articles = [
+        a.model_copy(update={"url": None}) if (a.url or "").startswith(address) else a
+        for a in articles
+    ]
+    failures = [
+        f.model_copy(update={"input": f.input.replace(f"{folder}/stdin.xml", "stdin")})
+        for f in failures
+    ]
+    return articles, failures
+
+
+def _read_inputs_with(
+    args: list[str], skip_invalid: bool, since: str | None, quiet: bool, scratch: Path
+) -> tuple[list[Article], list[InputFailure], list[str]]:
     from service import web  # only runs that fetch pay for importing the web stack
     from service.web.saved import read_saved, saved_kind
 
@@ -338,6 +406,9 @@ def _read_inputs(
     if args.count("-") > 1:
         raise InputError("'-' (standard input) is given twice", hint="give it once")
     kinds = {p: saved_kind(p) for p in files if str(p) != "-" and p.is_file()}
+    if "-" in args and (piped := _piped_page(scratch)) is not None:
+        files.remove(Path("-"))  # a page or a feed piped in: read as its saved file would be
+        kinds[piped[0]] = piped[1]
     pages = [(p, kind) for p, kind in kinds.items() if kind is not None]
     files = [p for p in files if kinds.get(p) is None]
     if since and not urls and not pages:
@@ -354,7 +425,7 @@ def _read_inputs(
             max_entries=settings.web_max_feed_entries,
             max_bytes=settings.web_max_bytes,
         )
-        articles, failures = saved.articles, saved.failures
+        articles, failures = _as_stdin(saved.articles, saved.failures, scratch)
         urls += [link for link in saved.links if link not in urls]
     if files:
         try:

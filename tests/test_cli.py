@@ -337,3 +337,8 @@ def test_a_record_without_a_title_is_headed_by_its_first_sentence(tmp_path: Path
     shown = runner.invoke(app, ["summarize", str(source), "-q"]).stdout
     heading = "Dock workers at the port of Valmora went on strike on Monday, demanding better pay and safety rules."
     assert f"## {heading}\n" in shown and f"1. {heading}\n" in shown
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("digest 0.")

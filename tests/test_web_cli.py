@@ -138,3 +138,23 @@ def test_only_a_file_that_opens_as_a_page_or_feed_is_read_as_one(tmp_path: Path)
     export = tmp_path / "d.jsonl"
     export.write_text('{"text": "A story.", "raw_html": "<html><body>x</body></html>"}\n')
     assert [saved_kind(p) for p in (html5, feed, story, export)] == ["html", "feed", None, None]
+
+
+def test_a_page_or_a_feed_piped_in_is_read_as_its_saved_file_would_be(web: FakeWeb) -> None:
+    """Piped in, a feed had been one article titled with its XML, and a page one titled
+    with its menu."""
+    body = (FIXTURES / "feed.rss").read_text().replace("$base", web.base)
+    feed = body.replace("$recent_rfc822", "").replace("$old_rfc822", "")
+    result = runner.invoke(app, ["summarize", "-", "-f", "json", "-q"], input=feed)
+    assert result.exit_code == 0, result.output
+    digest = Digest.model_validate_json(result.stdout)
+    assert web.url("/article") in {a.url for a in digest.articles}  # a linked entry, fetched
+    assert not any("<" in a.title for a in digest.articles)
+    page = (FIXTURES / "storm.html").read_text()
+    result = runner.invoke(app, ["summarize", "-", "-f", "json", "-q"], input=page)
+    assert result.exit_code == 0, result.output
+    (article,) = Digest.model_validate_json(result.stdout).articles
+    assert "<" not in article.title and "Storm" in article.title
+    assert article.url is None  # not the file it was kept in for the run
+    plain = runner.invoke(app, ["summarize", "-", "-q"], input=STRIKE_A)
+    assert plain.exit_code == 0 and plain.stdout.startswith("# Digest: 1 story from 1 article")

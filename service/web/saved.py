@@ -48,7 +48,12 @@ def saved_kind(path: Path) -> PageKind | None:
             head = file.read(_SNIFFED_BYTES)
     except OSError:  # unreadable: ingest reports it like any other file
         return None
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return page_kind(head)
+
+
+def page_kind(data: bytes) -> PageKind | None:
+    """'html' or 'feed' when `data` opens as a web page or a feed (see `saved_kind`)."""
+    start = data[:_SNIFFED_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith(b"<!doctype html"):  # HTML5 may leave out <html> and <head>
         return "html"
     opening = _PROLOGUE.sub(b"", start)
