@@ -54,6 +54,9 @@ def test_bad_settings_say_which_to_fix(
     with pytest.raises(ConfigError, match="fallback model 'nope'") as bad:
         LLMSummarizer("openai/x", settings=settings, embedder=embedder)
     assert "DIGEST_FALLBACK_MODELS" in bad.value.user_message
+    last = settings.model_copy(update={"fallback_models": ["extractive"]})
+    with pytest.raises(ConfigError, match="always the last resort"):
+        LLMSummarizer("openai/x", settings=last, embedder=embedder)
     with pytest.raises(ConfigError) as no_redis:
         LLMSummarizer("openai/x", settings=Settings(llm_cache="redis"), embedder=embedder)
     assert "DIGEST_REDIS_URL" in no_redis.value.user_message

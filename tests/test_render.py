@@ -100,3 +100,17 @@ def test_a_source_title_that_reads_as_markdown_structure_stays_text() -> None:
     text = render_markdown(digest)
     assert "1. 1\\. FC Köln win\n" in text and "## \\# Not a heading" in text
     assert "2. Broken" in text  # an address that does not parse is no link, and no crash
+
+
+def test_what_a_model_spent_is_counted_when_its_story_fell_back() -> None:
+    from service.models import Usage
+    from service.pipeline.render import llm_usage
+
+    digest = _digest([], [])
+    assert llm_usage(digest) is None  # the extractive summary spent nothing
+    summary = digest.clusters[0].summary
+    assert summary is not None
+    digest.clusters[0].summary = summary.model_copy(
+        update={"usage": Usage(prompt_tokens=1955, completion_tokens=40)}
+    )
+    assert llm_usage(digest) == "1,995 tokens (1,955 prompt, 40 answer) (no price known)"

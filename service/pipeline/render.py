@@ -126,8 +126,16 @@ def _spent(summary: Summary) -> str:
 def llm_usage(digest: Digest) -> str | None:
     """What the digest's LLM calls spent, in words ('12,345 tokens (11,000 prompt, 1,345
     answer), $0.0123'); None when no model was asked."""
+    # a story that fell back to the extractive summary after paid calls counts too
     summaries = [
-        c.summary for c in digest.clusters if c.summary and c.summary.backend != EXTRACTIVE
+        c.summary
+        for c in digest.clusters
+        if c.summary
+        and (
+            c.summary.backend != EXTRACTIVE
+            or c.summary.usage.prompt_tokens
+            or c.summary.usage.completion_tokens
+        )
     ]
     prompt = sum(s.usage.prompt_tokens for s in summaries)
     answer = sum(s.usage.completion_tokens for s in summaries)

@@ -276,6 +276,11 @@ def _provider(model: str, *, primary: bool) -> str:
     except UnknownBackendError as exc:
         if primary:
             raise
+        if model == EXTRACTIVE_NAME:
+            raise ConfigError(
+                "the extractive summary is not a fallback model: it is always the last resort",
+                hint="leave 'extractive' out of DIGEST_FALLBACK_MODELS (or --fallback)",
+            ) from exc
         raise ConfigError(
             f"fallback model {model!r} is not a model litellm can route",
             hint="fix DIGEST_FALLBACK_MODELS (or --fallback): e.g. 'openai/gpt-4o-mini'",
