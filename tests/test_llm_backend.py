@@ -776,3 +776,39 @@ def test_the_fallback_warning_gives_the_reason_the_model_failed_not_an_earlier_n
     )
     [warning] = _fallback_warning(MODEL, [fell_back])
     assert warning.endswith("(the first: no model answered: connection refused)")
+
+
+def test_a_stopped_run_makes_no_more_model_calls(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
+    """A cancelled API job's story went on through its retries and its paid fallback."""
+    import threading
+
+    from service import stopping
+
+    fake_llm.behave(SERVED, Reply(status=500, delay_s=0.5))
+    fake_llm.behave("backup", Reply(GOOD))
+    settings = _settings(fake_llm, tmp_path, llm_max_retries=1, fallback_models=["openai/backup"])
+    summarizer = LLMSummarizer(MODEL, settings=settings, embedder=remembering(embedder))
+    stop = threading.Event()
+    outcome: list[object] = []
+
+    def run() -> None:
+        with stopping.stopping_on(stop):
+            try:
+                outcome.append(summarizer.summarize(_articles(), max_words=80))
+            except stopping.RunStopped as exc:
+                outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not fake_llm.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()  # the job is cancelled while its first call is in flight
+    worker.join(timeout=20)
+    assert isinstance(outcome[0], stopping.RunStopped)
+    assert fake_llm.requests_for("backup") == []  # no paid fallback after the cancel
+    # without a stop signal the same story walks the chain to its fallback
+    fake_llm.reset()
+    fake_llm.behave(SERVED, Reply(status=500))
+    fake_llm.behave("backup", Reply(GOOD))
+    assert summarizer.summarize(_articles(), max_words=80).backend == "openai/backup"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from service import stopping
 from service.config import Settings
 from service.errors import BackendError, ConfigError, EmptyInputError, InputError, ServiceError
 from service.jobs.fanout import deadline_error
@@ -185,7 +186,13 @@ class JobRunner:
         progress = job_progress(self.store, job.id, self.owner, lost)
         request = job.request
         articles, failures = gather_inputs(request, self.settings, progress)
-        digest = self.pipeline(articles, request.options, progress=progress, failures=failures)
+        with stopping.stopping_on(lost):  # model calls stop once the job is cancelled
+            try:
+                digest = self.pipeline(
+                    articles, request.options, progress=progress, failures=failures
+                )
+            except stopping.RunStopped:
+                raise JobAborted(job.id) from None
         digest.warnings.extend(request.warnings)
         return digest
 

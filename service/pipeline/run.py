@@ -6,6 +6,7 @@ HTTP API, Slack) calls `digest()`; none of them reaches into a stage.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
@@ -142,7 +143,10 @@ def _summarize_in_threads(
     summaries: list[Summary | None] = [None] * len(stories)
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(stories)))
     try:
-        futures = {pool.submit(one, story): index for index, story in enumerate(stories)}
+        futures = {  # each in a copy of this context: a job's stop signal goes along
+            pool.submit(contextvars.copy_context().run, one, story): index
+            for index, story in enumerate(stories)
+        }
         for done, future in enumerate(as_completed(futures), start=1):
             summaries[futures[future]] = future.result()
             progress("summarize", done, len(stories))

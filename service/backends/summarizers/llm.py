@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from service import stopping
 from service.backends.embedders import Embedder
 from service.backends.llm_client import (
     count_tokens,
@@ -406,6 +407,7 @@ class LLMSummarizer:
                 continue
             notes = call.notes + summary.notes
             return summary.model_copy(update={"usage": call.usage(), "notes": notes})
+        stopping.check()
         summary = self.fallback.summarize(articles, max_words=max_words)
         call.note(f"fell back to the {summary.backend} summary (written from the articles)")
         return summary.model_copy(
@@ -597,6 +599,7 @@ class LLMSummarizer:
         fallback's answer is cached under its own name like the main model's."""
         failed: list[tuple[str, Exception]] = []
         for model in self.chain[self.chain.index(request["model"]) :]:
+            stopping.check()  # a cancelled job: no retry, repair or fallback call after it
             attempt = {**request, "model": model}
             if self._formats[model]:
                 attempt["response_format"] = self._formats[model]
