@@ -251,3 +251,22 @@ def test_a_long_name_is_clipped_between_words():
     sentence = SummarySentence(text="A fact.", citations=[1], article_ids=["a1"])
     [message] = render_digest(_digest([_cluster(1, [sentence], sources)]))
     assert "walked out on Monday…" in _texts([message])
+
+
+def test_a_channel_is_not_told_which_server_settings_to_change() -> None:
+    from service.slack.blocks import for_chat
+
+    timed_out = "openai/x failed (timed out after 60s (raise DIGEST_LLM_TIMEOUT_S for slow models)); openai/y answered instead"
+    assert for_chat(timed_out) == "openai/x failed (timed out after 60s); openai/y answered instead"
+    refused = (
+        "no model answered: openai/x: authentication failed (HTTP 401): set DIGEST_API_KEY or "
+        "the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
+    )
+    assert for_chat(refused) == "no model answered: openai/x: authentication failed (HTTP 401)"
+    unreachable = (
+        "could not reach the model's server (is it running? check its address: "
+        "DIGEST_API_BASE, or --api-base in the CLI): Connection refused"
+    )
+    assert for_chat(unreachable) == "could not reach the model's server: Connection refused"
+    plain = "fell back to the extractive summary (written from the articles)"
+    assert for_chat(plain) == plain

@@ -618,7 +618,7 @@ def test_a_pasted_text_that_cannot_be_an_article_is_listed_like_a_link(fake, emb
     blocks = json.dumps(call.params["blocks"])
     assert "Could not read 2 inputs" in blocks
     assert "pasted text 2" in blocks and "pasted text 3" in blocks
-    assert "over 1,000 bytes (DIGEST_MAX_ARTICLE_BYTES)" in blocks
+    assert "over 1,000 bytes: paste a shorter text" in blocks
     assert "I could not read that text" in alone.params["text"]
     assert (
         "pasted text 1" in alone.params["text"] and "pages are public" not in alone.params["text"]

@@ -181,7 +181,7 @@ def story_blocks(cluster: Cluster, number: int) -> list[Block]:
     else:
         blocks.append(_section("_No summary: the articles had no usable sentences._"))
     if summary and summary.notes:
-        notes = [note.replace(WHERE_DROPPED_ARE_LISTED, "") for note in summary.notes]
+        notes = [for_chat(note.replace(WHERE_DROPPED_ARE_LISTED, "")) for note in summary.notes]
         blocks += _contexts([f":warning: {literal(note)}" for note in notes])
     line = pack_text([_source_entry(s) for s in cluster.sources], SECTION_CHARS, sep="  ·  ")
     if summary:
@@ -191,8 +191,24 @@ def story_blocks(cluster: Cluster, number: int) -> list[Block]:
     return blocks
 
 
+# what the operator could change, in a note: "(raise DIGEST_LLM_TIMEOUT_S for slow models)",
+# "; lower DIGEST_CONCURRENCY, set DIGEST_LLM_RPM ..., or retry later"
+_SETTING_ASIDE = re.compile(r"\s*\([^()]*\bDIGEST_[A-Z_]+[^()]*\)")
+_SETTING_CLAUSE = re.compile(
+    r"[;:]\s*(?:raise|lower|set|check|fix)\b[^;()]*\bDIGEST_[A-Z_]+(?:[^;()]|\([^()]*\))*"
+)
+
+
+def for_chat(note: str) -> str:
+    """A note as a channel reads it: without the settings its operator could change (the
+    CLI and the API show them; in Slack they were setting names to people who cannot set
+    them)."""
+    shown = _SETTING_CLAUSE.sub("", _SETTING_ASIDE.sub("", note))
+    return " ".join(shown.split()) or note
+
+
 def _failure_line(failure: InputFailure) -> str:
-    detail = failure.detail or failure.reason
+    detail = for_chat(failure.detail or failure.reason)
     return f"• {link(failure.input, failure.input)}: {literal(detail)}"
 
 
