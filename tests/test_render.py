@@ -89,6 +89,11 @@ def test_copies_folded_into_an_article_show_their_outlets() -> None:
     assert "Local Paper (also: Wire; 1 more copy)" in render_markdown(digest)
     kept.duplicates = [SourceRef(id="a2", source="Local Paper")] * 2
     assert "— Local Paper (2 more copies)" in render_markdown(digest)
+    # a copy without an outlet, titled as the source is, is counted too
+    kept.duplicates = [SourceRef(id="a2", title="Strike"), SourceRef(id="a3", title="Strike")]
+    shown = render_markdown(digest)
+    assert "— Local Paper (2 more copies)" in shown and "also: Strike" not in shown
+    assert shown.startswith("# Digest: 1 story from 1 article (2 copies folded in)\n")
 
 
 def test_a_source_title_that_reads_as_markdown_structure_stays_text() -> None:

@@ -61,10 +61,13 @@ def _source_line(cluster: Cluster, number: int, copies: dict[str, Article]) -> s
     line = f"{number}. " + " — ".join(parts)
     article = copies.get(source.article_id)
     if article and article.duplicates:  # copies folded into this article: every outlet shown
+        # a copy is named by its outlet, or by its title when it has none; the outlet's own
+        # copies, and copies titled as the source line is, are counted, not named again
+        # ("Local Paper (also: Local Paper)", "Storm hits coast (also: Storm hits coast)")
+        shown = {source.source, source.title} - {None, ""}
         names = [d.source or d.title or d.id for d in article.duplicates]
-        others = [_plain(n) for n in dict.fromkeys(names) if n != source.source]
-        # the outlet's own copies are counted, not named again ("Local Paper (also: Local Paper)")
-        own = names.count(source.source) if source.source else 0
+        others = [_plain(n) for n in dict.fromkeys(names) if n not in shown]
+        own = sum(1 for n in names if n in shown)
         notes = [f"also: {', '.join(others)}"] if others else []
         if own:
             notes.append(f"{own} more cop{'y' if own == 1 else 'ies'}")
@@ -82,7 +85,10 @@ def _summary_text(summary: Summary) -> str:
 def render_markdown(digest: Digest) -> str:
     """One section per story (title, cited summary, notes, numbered sources), then unread inputs."""
     stories = _count(len(digest.clusters), "story", "stories")
-    lines = [f"# Digest: {stories} from {_count(len(digest.articles), 'article', 'articles')}", ""]
+    folded = sum(len(a.duplicates) for a in digest.articles)
+    folded_in = f" ({_count(folded, 'copy', 'copies')} folded in)" if folded else ""
+    articles = _count(len(digest.articles), "article", "articles")
+    lines = [f"# Digest: {stories} from {articles}{folded_in}", ""]
     copies = {a.id: a for a in digest.articles}
     for cluster in digest.clusters:
         lines += [f"## {_plain(cluster.title)}", ""]
