@@ -555,3 +555,16 @@ def test_an_iso_date_with_a_zone_name_is_read() -> None:
     assert article.published_at is not None and article.published_at.isoformat() == (
         "2024-03-05T10:00:00+02:00"
     )
+
+
+def test_a_record_of_page_furniture_and_a_binary_file_say_what_they_are(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="nothing but page furniture"):
+        record_to_article(
+            {"text": "Click here to subscribe to our newsletter. Follow us on Twitter."},
+            default_id="x",
+            location="test",
+        )
+    zipped = tmp_path / "articles.json"
+    zipped.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    with pytest.raises(IngestError, match="a binary file, not text"):
+        load_paths([zipped])

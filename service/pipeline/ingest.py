@@ -239,6 +239,13 @@ def record_to_article(
         _text_of(record, name, location)  # each text field is text
     raw_text = _as_text(_pick(record, "text"))
     text = clean_text(raw_text or "", markup=markup)
+    if not text.strip() and raw_text and raw_text.strip():
+        raise IngestError(
+            "nothing but page furniture (subscribe, share and follow lines, captions): no "
+            "story text is left once they are taken out",
+            location=location,
+            hint="give the story's own text, or pass --skip-invalid to leave such records out",
+        )
     if not text.strip():
         raise IngestError(
             "empty article: no 'text' (or 'body'/'content') with any words",
@@ -457,6 +464,12 @@ def _decode(data: bytes, location: str) -> str:
                 location=location,
                 hint="save it as UTF-8",
             ) from exc
+    if _looks_binary(data):  # a zip, an image, a PDF: "convert it with iconv" misleads
+        raise IngestError(
+            "a binary file, not text",
+            location=location,
+            hint="give the articles as text, JSON, JSONL or CSV",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -464,6 +477,15 @@ def _decode(data: bytes, location: str) -> str:
         raise IngestError(
             f"not UTF-8 text (line {line}, byte {exc.start})", location=location, hint=_TO_UTF8
         ) from exc
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes, or many control bytes, near the start: no text encoding writes those."""
+    head = data[:4096]
+    if not head or b"\x00" in head:
+        return bool(head)
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
+    return controls > len(head) // 20
 
 
 def _lines(text: str) -> list[str | IngestError]:
