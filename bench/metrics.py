@@ -43,9 +43,9 @@ def mean_rouge(pairs: Iterable[tuple[str, str | Sequence[str]]]) -> RougeScore:
     count = 0
     for summary, reference in pairs:
         references = [reference] if isinstance(reference, str) else list(reference)
+        scored = [scorer.score(r, summary) for r in references]
         for k, name in enumerate(("rouge1", "rouge2", "rougeL")):
-            scores = [scorer.score(r, summary)[name].fmeasure for r in references]
-            totals[k] += sum(scores) / len(scores)
+            totals[k] += sum(s[name].fmeasure for s in scored) / len(scored)
         count += 1
     if not count:
         return RougeScore(0.0, 0.0, 0.0)

@@ -104,6 +104,7 @@ def main() -> None:
                 DIGEST_DATABASE_URL=url,
                 BROKER_URL=REDIS_URL,
                 DIGEST_CELERY_QUEUE=queue,
+                DIGEST_BACKEND=MODEL,  # the api base and key are for its provider
                 DIGEST_API_BASE=llm.base_url,
                 DIGEST_API_KEY="bench",
                 DIGEST_LLM_CACHE="none",
@@ -115,6 +116,9 @@ def main() -> None:
                 celery_queue=queue,
                 data_dir=Path(tmp),
                 allow_open_access=True,
+                backend=MODEL,
+                api_base=llm.base_url,
+                api_key="bench",
             )
             app = create_app(settings, warm_up=lambda: None)
             folder = (args.logs or Path(tmp)) / name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import re
@@ -23,7 +24,7 @@ from service.backends.summarizers.registry import get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
 from service.models import Article, Digest, InputFailure
-from service.pipeline.ingest import load_paths, oversized
+from service.pipeline.ingest import is_digest_file, load_paths, oversized
 from service.pipeline.render import llm_usage, render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
 from service.pipeline.verify import remembering
@@ -293,7 +294,12 @@ def _refuse_overwriting_an_input(output: Path, paths: list[str]) -> None:
         return
     for given in paths:
         candidate = Path(given)
-        if given != "-" and candidate.is_file() and candidate.resolve() == target:
+        if given == "-" or not candidate.exists():
+            continue
+        inside = candidate.is_dir() and target.is_relative_to(candidate.resolve())
+        if candidate.resolve() == target or (
+            inside and target.is_file() and not is_digest_file(target)
+        ):  # a folder's own file is read as articles; an earlier digest in it is skipped
             _fail(
                 f"--output {output} is also an input: the digest would replace its articles; "
                 "write the digest to another file"
@@ -376,17 +382,27 @@ def _as_stdin(
 ) -> tuple[list[Article], list[InputFailure]]:
     """What was read from a page or feed piped in, named "stdin" rather than by the file it
     was kept in for the run (a link to a deleted file would have been its source's link)."""
-    folder = str(scratch)
     address = scratch.resolve().as_uri()
-    articles = [
-        a.model_copy(update={"url": None}) if (a.url or "").startswith(address) else a
+    articles = [  # a page's id from its text, not from the run's random folder
+        a.model_copy(update={"url": None, "id": f"stdin-{_digits(a.text)}"})
+        if (a.url or "").startswith(address)
+        else a
         for a in articles
     ]
-    failures = [
-        f.model_copy(update={"input": f.input.replace(f"{folder}/stdin.xml", "stdin")})
-        for f in failures
-    ]
+    names = {str(scratch / name): "stdin" for name in ("stdin.xml", "stdin.html")}
+    names |= {str(scratch.resolve() / name): "stdin" for name in ("stdin.xml", "stdin.html")}
+    failures = [f.model_copy(update={"input": _renamed(f.input, names)}) for f in failures]
     return articles, failures
+
+
+def _digits(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _renamed(text: str, names: dict[str, str]) -> str:
+    for old, new in names.items():
+        text = text.replace(old, new)
+    return text
 
 
 def _read_inputs_with(

@@ -4,7 +4,8 @@ Why: a job's pipeline only learned that it was cancelled when it next reported p
 i.e. when a story ended; a story waiting on a slow model went on through its retries,
 its repair request and its paid fallbacks first (3 more calls and 2 to the fallback, seen
 after a DELETE). The job runner sets its "lost" event (cancelled, or the lease gone) as
-the run's stop signal; the LLM summarizer checks it before every model call. A context
+the run's stop signal; the LLM summarizer checks it before every model call, the Router's
+own retries included (`router_budget.py` runs the check before each call it sends). A context
 variable carries it, so that no summarizer signature changes, and the pipeline's worker
 threads run in a copy of the caller's context.
 """
@@ -20,7 +21,12 @@ _STOP: ContextVar[threading.Event | None] = ContextVar("digest_stop", default=No
 
 
 class RunStopped(Exception):
-    """The run was told to stop (its job was cancelled or lost): no more model calls."""
+    """The run was told to stop (its job was cancelled or lost): no more model calls.
+
+    `status_code` 400 tells litellm's Router not to retry it (it retries 408, 409, 429 and
+    5xx): raised before one of its retries, it ends them."""
+
+    status_code = 400
 
 
 @contextmanager

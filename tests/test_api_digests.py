@@ -480,7 +480,7 @@ def test_one_key_cannot_fill_the_queue_for_every_other(make_client: Callable) ->
         time.sleep(0.05)
     assert client.post("/v1/digests", json=body, headers=mine).status_code == 202  # queued
     over = client.post("/v1/digests", json=body, headers=mine)
-    assert over.status_code == 429 and over.headers["retry-after"]
+    assert over.status_code == 429 and over.headers["retry-after"] == "30"
     assert over.json()["type"].endswith(":client-queue-full")
     assert "DIGEST_MAX_QUEUED_JOBS_PER_CLIENT" in over.json()["detail"]
     assert client.post("/v1/digests", json=body, headers=theirs).status_code == 202
@@ -495,6 +495,26 @@ def test_open_access_callers_share_only_the_global_queue_limit(make_client: Call
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert [client.post("/v1/digests", json=body).status_code for _ in range(2)] == [202, 202]
+
+
+def test_keyless_callers_beside_keyed_ones_share_one_clients_queue_limit(
+    make_client: Callable,
+) -> None:
+    client = make_client(
+        delay_s=2.0,
+        job_workers=1,
+        max_queued_jobs_per_client=1,
+        allow_open_access=True,
+        api_key_hashes=hashlib.sha256(KEY.encode()).hexdigest(),
+    )
+    body = {"articles": story_articles(2)}
+    first = client.post("/v1/digests", json=body, headers={"X-API-Key": KEY}).headers["location"]
+    deadline = time.monotonic() + 10
+    while client.get(first, headers={"X-API-Key": KEY}).json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert [client.post("/v1/digests", json=body).status_code for _ in range(2)] == [202, 429]
+    assert client.post("/v1/digests", json=body, headers={"X-API-Key": KEY}).status_code == 202
 
 
 def test_a_retry_with_its_idempotency_key_gets_its_job_while_the_queue_is_full(

@@ -301,6 +301,22 @@ def test_the_output_never_replaces_an_input_nor_is_read_back_as_one(tmp_path: Pa
             assert len(Digest.model_validate_json(digest_text).articles) == 3
 
 
+def test_an_output_among_a_folders_files_is_refused_but_an_earlier_digest_there_is_not(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    articles = _strike_file(tmp_path).rename(folder / "articles.jsonl")
+    before = articles.read_text()
+    inside = runner.invoke(app, ["summarize", str(folder), "-o", str(articles), "-q"])
+    assert inside.exit_code == 2 and "also an input" in inside.stderr
+    assert articles.read_text() == before
+    # an article of the user's own that opens "# Digest: ..." is an article, not a digest
+    (folder / "notes.md").write_text("# Digest: what the board decided\n\nThe board voted.")
+    read = runner.invoke(app, ["summarize", str(folder), "-f", "json", "-q"])
+    assert len(Digest.model_validate_json(read.stdout).articles) == 4
+
+
 def test_output_dash_is_standard_output_and_a_json_name_gets_json(tmp_path: Path) -> None:
     source = str(_strike_file(tmp_path))
     dash = runner.invoke(app, ["summarize", source, "-o", "-", "-q"])

@@ -554,6 +554,14 @@ def test_the_operators_server_and_key_go_only_to_its_own_provider(
     fallback = chosen._params("openai/other")
     assert fallback["api_base"] == fake_llm.base_url
     assert fallback["api_key"] == "sk-operator-0123456789"
+    # with the extractive backend configured, the key and server are for no model a client
+    # picks (they had gone to the picked model's provider)
+    extractive = settings.model_copy(update={"backend": "extractive", "fallback_models": []})
+    picked = LLMSummarizer(
+        "anthropic/claude-3-5-haiku-latest", settings=extractive, embedder=embedder
+    )
+    assert "api_key" not in picked._params("anthropic/claude-3-5-haiku-latest")
+    assert "api_base" not in picked._params("anthropic/claude-3-5-haiku-latest")
 
 
 def test_with_an_api_base_the_providers_own_key_variable_is_sent(
@@ -786,7 +794,7 @@ def test_a_stopped_run_makes_no_more_model_calls(fake_llm, tmp_path, embedder) -
 
     fake_llm.behave(SERVED, Reply(status=500, delay_s=0.5))
     fake_llm.behave("backup", Reply(GOOD))
-    settings = _settings(fake_llm, tmp_path, llm_max_retries=1, fallback_models=["openai/backup"])
+    settings = _settings(fake_llm, tmp_path, llm_max_retries=2, fallback_models=["openai/backup"])
     summarizer = LLMSummarizer(MODEL, settings=settings, embedder=remembering(embedder))
     stop = threading.Event()
     outcome: list[object] = []
@@ -806,6 +814,7 @@ def test_a_stopped_run_makes_no_more_model_calls(fake_llm, tmp_path, embedder) -
     stop.set()  # the job is cancelled while its first call is in flight
     worker.join(timeout=20)
     assert isinstance(outcome[0], stopping.RunStopped)
+    assert len(fake_llm.requests_for(SERVED)) == 1  # none of the Router's retries after it
     assert fake_llm.requests_for("backup") == []  # no paid fallback after the cancel
     # without a stop signal the same story walks the chain to its fallback
     fake_llm.reset()

@@ -132,6 +132,7 @@ def test_the_llm_backend_waits_for_room_instead_of_failing(
         ]
     )
     settings = Settings(
+        backend="openai/rate-test",  # the api base is for its provider's models
         api_base=fake_llm.base_url,
         llm_cache="none",
         data_dir=tmp_path,
@@ -158,6 +159,7 @@ def test_the_llm_backend_waits_for_room_instead_of_failing(
 
 def _limited(server_url: str, tmp_path: Path, **changes: object) -> Settings:
     values: dict[str, object] = {
+        "backend": "openai/rate-test",  # the api base is for its provider's models
         "api_base": server_url,
         "llm_cache": "none",
         "data_dir": tmp_path,

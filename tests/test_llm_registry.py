@@ -35,7 +35,12 @@ def test_unknown_backend_is_a_422_with_a_hint(backend: str) -> None:
 
 
 def test_get_summarizer_builds_and_keeps_backends(tmp_path: Path, embedder: Embedder) -> None:
-    settings = Settings(llm_cache="none", data_dir=tmp_path, api_base="http://127.0.0.1:9/v1")
+    settings = Settings(
+        backend="openai/local",
+        llm_cache="none",
+        data_dir=tmp_path,
+        api_base="http://127.0.0.1:9/v1",
+    )
     assert isinstance(
         get_summarizer("extractive", embedder=embedder, settings=settings), ExtractiveSummarizer
     )
@@ -73,6 +78,7 @@ def test_api_base_goes_to_the_primary_provider_only(
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key-for-anthropic")
     settings = Settings(
+        backend="openai/main",
         llm_cache="none",
         data_dir=tmp_path,
         api_base="http://127.0.0.1:9/v1",
@@ -92,7 +98,11 @@ def test_redis_cache_is_shared_between_summarizers(fake_llm, tmp_path, embedder)
 
     url = "redis://127.0.0.1:6379/15"
     settings = Settings(
-        llm_cache="auto", redis_url=url, api_base=fake_llm.base_url, data_dir=tmp_path
+        backend="openai/gpt-4o-mini",
+        llm_cache="auto",
+        redis_url=url,
+        api_base=fake_llm.base_url,
+        data_dir=tmp_path,
     )
     fake_llm.script(
         Reply(
@@ -140,7 +150,12 @@ def test_a_models_missing_key_is_a_setting_to_fix_before_any_call(
         LLMSummarizer("anthropic/claude-3-5-haiku-latest", settings=settings, embedder=embedder)
     assert "set ANTHROPIC_API_KEY" in missing.value.user_message
     # a fallback's key too; a local server's model (an api base) needs none
-    local = Settings(llm_cache="none", data_dir=tmp_path, api_base="http://127.0.0.1:9/v1")
+    local = Settings(
+        backend="openai/local",
+        llm_cache="none",
+        data_dir=tmp_path,
+        api_base="http://127.0.0.1:9/v1",
+    )
     assert LLMSummarizer("openai/local", settings=local, embedder=embedder)
     with pytest.raises(ConfigError, match="anthropic/claude-3-5-haiku-latest"):
         LLMSummarizer(

@@ -31,3 +31,21 @@ def test_the_process_knows_its_own_keys(monkeypatch) -> None:  # type: ignore[no
     monkeypatch.setenv("ANTHROPIC_API_KEY", "anthropic-secret-value")
     secrets = known_secrets(Settings(api_key="digest-secret-value"))
     assert {"anthropic-secret-value", "digest-secret-value"} <= set(secrets)
+
+
+def test_a_known_key_is_hidden_before_an_error_is_cut_to_its_first_line() -> None:
+    import litellm
+
+    from service.backends.summarizers.llm import describe_error
+
+    secret = "Zq8vN3xT0pLm4RkW9sYb2HcJ6dFg1AeU"  # no recognisable shape: only known
+    message = "x" * 120 + f" key used in the request, {secret} is not valid"
+    error = litellm.APIError(status_code=400, message=message, llm_provider="openai", model="m")
+    shown = describe_error(error, 60, [secret])
+    assert "Zq8vN3xT0pLm4" not in shown and "HTTP 400" in shown
+
+
+def test_ordinary_words_and_comparisons_are_left_alone() -> None:
+    for text in ("Pass basic authentication please", "value <5 and >3 here", "Bearer of news"):
+        assert redacted(text) == text
+    assert "abc123def456ghi" not in redacted("Authorization: Bearer abc123def456ghi")

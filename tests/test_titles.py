@@ -65,3 +65,10 @@ def test_a_paragraph_for_a_title_is_shown_as_its_first_sentence_or_first_words()
     run_on = "word " * 60
     assert shown_title(run_on).endswith("word…") and len(shown_title(run_on)) <= 121
     assert shown_title("U.S. talks resume") == "U.S. talks resume"
+    rest = " Rescue teams searched the rubble through the night, officials said on Tuesday."
+    for first in (
+        "The mayor of Valmora, Mr. Smith, resigned on Monday after a long dispute.",
+        "Patients were taken to St. Mary's hospital on Monday after the crash.",
+        "President Joe Biden met Gov. Gavin Newsom in Sacramento on Monday.",
+    ):
+        assert shown_title(first + rest) == first  # not cut after "Mr." or "St."

@@ -156,5 +156,11 @@ def test_a_page_or_a_feed_piped_in_is_read_as_its_saved_file_would_be(web: FakeW
     (article,) = Digest.model_validate_json(result.stdout).articles
     assert "<" not in article.title and "Storm" in article.title
     assert article.url is None  # not the file it was kept in for the run
+    again = runner.invoke(app, ["summarize", "-", "-f", "json", "-q"], input=page)
+    assert Digest.model_validate_json(again.stdout).articles[0].id == article.id  # each run
+    empty = "<html><head><title>x</title></head><body><nav>Home</nav></body></html>"
+    nothing = runner.invoke(app, ["summarize", "-", "-q"], input=empty)
+    assert nothing.exit_code == 2 and "stdin" in nothing.stderr
+    assert "digest-stdin-" not in nothing.stderr  # not the run's scratch file
     plain = runner.invoke(app, ["summarize", "-", "-q"], input=STRIKE_A)
     assert plain.exit_code == 0 and plain.stdout.startswith("# Digest: 1 story from 1 article")

@@ -136,8 +136,10 @@ def problem_response(
         errors=errors,
     )
     headers = dict(headers or {})
-    if status in (429, 503):
+    if status == 503:
         headers.setdefault("Retry-After", "5")
+    elif status == 429:  # the client's own jobs must end first: not a quick retry
+        headers.setdefault("Retry-After", "30")
     return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=status,

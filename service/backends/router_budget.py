@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from service import stopping
 from service.backends.llm_client import import_litellm
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, budget_key
 
@@ -88,6 +89,12 @@ def charging(limit: LLMRateLimit, tokens: int) -> Iterator[Charges]:
         _current.charges = None
 
 
+def install_call_checks() -> None:
+    """Register the check litellm runs before each call the Router sends (the stop signal
+    of `stopping.py`, and the charge of `charging`), once per process."""
+    _install()
+
+
 def _install() -> None:
     """Register the pre-call check with litellm, once per process."""
     litellm = import_litellm()
@@ -100,6 +107,7 @@ def _install() -> None:
             digest_router_budget = True
 
             def pre_call_check(self, deployment: dict[str, Any]) -> dict[str, Any] | None:
+                stopping.check()  # a cancelled job: not one more retry
                 charge_next_call(deployment)
                 return None
 

@@ -527,7 +527,10 @@ def _jsonl_lines(path: Path, data: bytes) -> list[str | IngestError]:
 STDIN = "-"
 
 
-_DIGEST_MARKS = (re.compile(rb"^\s*# Digest: "), re.compile(rb'"schema_version"[\s\S]*"clusters"'))
+_DIGEST_MARKS = (  # the first line or keys this tool writes, not an article's own
+    re.compile(rb"^\s*# Digest: \d+ stor(?:y|ies) from \d+ articles?\b"),
+    re.compile(rb'^\s*\{\s*"schema_version": "[^"]*",\s*"created_at"'),
+)
 
 
 def is_digest_file(path: Path) -> bool:

@@ -152,29 +152,52 @@ def must_match(text: str) -> set[str]:
 _FIGURE_UNIT = re.compile(
     r"(?<![\w.,/-])(\d+(?:[.,]\d+)*)\s*(?:-\s*)?(%|[^\W\d_]+)(?![\w-]*[-\s]olds?\b)"
 )
-_SCALES = {
-    "bn": "billion", "billion": "billion", "m": "million", "mn": "million",
-    "million": "million", "k": "thousand", "thousand": "thousand", "tn": "trillion",
-    "trillion": "trillion", "hundred": "hundred",
+# what a figure counts, in one spelling: scales, measures and their abbreviations, and the
+# nouns outlets use for the same count ("troops" and "soldiers", "jobs" and "positions")
+_SAME_UNIT = {
+    "billion": "bn bln billion", "million": "mn mln million", "thousand": "k thousand",
+    "trillion": "tn trillion", "hundred": "hundred",
+    "km": "km kilometre kilometer", "mile": "mi mile", "mph": "mph", "kg": "kg kilogram",
+    "foot": "ft foot feet", "hour": "h hr hrs hour", "minute": "min mins minute",
+    "year": "yr yrs year", "degree": "c f degree", "percent": "percent pc",
+    "troop": "troop soldier serviceman servicemen personnel",
+    "home": "home house building dwelling residence",
+    "job": "job position post role",
+    "worker": "worker employee staff staffer member",
 }  # fmt: skip
-# "3rd", "8pm", "1990s"; and the counts outlets word every way ("35 people": "35 residents")
-_NOT_UNITS = frozenset({"st", "nd", "rd", "th", "am", "pm", "s", "people", "person"})
+_UNIT_OF = {word: unit for unit, words in _SAME_UNIT.items() for word in words.split()}
+# "3rd", "8pm", "1990s", "100m" (metres or millions); and the counts of people that outlets
+# word every way ("35 people": "35 residents", "35 dead", "35 victims")
+_NOT_UNITS = frozenset(
+    "st nd rd th am pm s m people person resident civilian victim individual dead death "
+    "casualty casualtie fatality fatalitie body bodie life live".split()
+)
 _PER_CENT = re.compile(r"\bper\s+cent\b|%", re.IGNORECASE)
 _DOTTED_TIME = re.compile(r"\b([ap])\.m\.", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s*$",
+    re.IGNORECASE,
 )
 FIGURE_WINDOW = 3  # words after a claim's figure that may name what it counts
 
 
 def _unit_word(word: str) -> str:
+    """A word as a unit: singular ("days" as "day") and in one spelling (`_SAME_UNIT`)."""
     word = word.lower()
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word  # "days" as "day"
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    return _UNIT_OF.get(word, word)
+
+
+def _normalised(text: str) -> str:
+    """ "%" and "per cent" as "percent", "p.m." as "pm": as figures and words are read."""
+    return _DOTTED_TIME.sub(r"\1m", _PER_CENT.sub(" percent", text))
 
 
 def unit_words(text: str) -> set[str]:
-    """The text's words as `figure_units` spells units ("days" as "day")."""
-    return {_unit_word(w) for w in _PLAIN_TOKEN.findall(text.lower())}
+    """The text's words as `figure_units` spells units ("days" as "day", "%" as "percent")."""
+    return {_unit_word(w) for w in _PLAIN_TOKEN.findall(_normalised(text).lower())}
 
 
 def figure_units(text: str) -> dict[tuple[str, str], frozenset[str]]:
@@ -183,18 +206,18 @@ def figure_units(text: str) -> dict[tuple[str, str], frozenset[str]]:
     ("8", "percent"). Years, days of a month, ordinals and times count nothing; a number
     followed by a stop word ("in 2008 the") neither."""
     found: dict[tuple[str, str], frozenset[str]] = {}
-    text = _DOTTED_TIME.sub(r"\1m", _PER_CENT.sub(" percent", text))
+    text = _normalised(text)
     for match in _FIGURE_UNIT.finditer(text):
-        number, first = match.group(1).replace(",", ""), match.group(2)
-        if len(number) == 4 and number.isdigit() and 1800 <= int(number) <= 2199:
-            continue  # a year: the words after it are the sentence's
+        written, first = match.group(1), match.group(2)
+        if written.isdigit() and len(written) == 4 and 1800 <= int(written) <= 2199:
+            continue  # a year ("2,000 soldiers" is no year): the words after it are the sentence's
         if _MONTH_BEFORE.search(text, 0, match.start()):
             continue  # "September 11 attacks", "Jan. 6 riot": a day
-        unit = _SCALES.get(first.lower(), first.lower())
-        if unit in _NOT_UNITS or unit in ENGLISH_STOP_WORDS:
+        unit = _unit_word(first)
+        if unit in _NOT_UNITS or first.lower() in ENGLISH_STOP_WORDS:
             continue
         after = _PLAIN_TOKEN.findall(text[match.start(2) :].lower())[:FIGURE_WINDOW]
-        found[(number, _unit_word(unit))] = frozenset(_unit_word(w) for w in after)
+        found[(written.replace(",", ""), unit)] = frozenset(_unit_word(w) for w in after)
     return found
 
 
@@ -213,7 +236,8 @@ def misbound_figures(
             n == number and u != unit and u not in window for figures, _ in near for n, u in figures
         )
         beside = any(
-            unit in words and any(n == number for n, _ in figures) for figures, words in near
+            (number, unit) in figures or (unit in words and any(n == number for n, _ in figures))
+            for figures, words in near
         )
         count += elsewhere and not beside
     return count

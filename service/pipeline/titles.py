@@ -34,7 +34,12 @@ _LABEL = re.compile(
 
 
 SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
-_FIRST_SENTENCE_END = re.compile(r"(?<![A-Z])[.!?](?=\s+[\"“‘'(]?[A-Z0-9])")
+# a sentence's end, not an initial ("U.S.") nor a title or an abbreviation ("Mr.", "St.")
+_FIRST_SENTENCE_END = re.compile(
+    r"(?<![A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|No|Co|vs|Lt|Mt|Ft))(?<!\b(?:Mrs|Gov|Sen|Rep|Gen|"
+    r"Col|Sgt|Inc|Ltd|Rev|Ave|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec))(?<!\bCorp|\bCapt|"
+    r"\bProf|\bSept)[.!?](?=\s+[\"“‘'(]?[A-Z0-9])"
+)
 
 
 def shown_title(title: str) -> str:

@@ -172,8 +172,11 @@ def _submit(
         if earlier is not None:
             return earlier
     settings = services.settings
+    # open access with no keys: every caller is one client, and only the global limit holds;
+    # with keys too, the keyless callers share one client's share
+    shared = client == OPEN_CLIENT and not settings.api_key_hashes
     if (
-        client != OPEN_CLIENT
+        not shared
         and store.counts(client=client).get("queued", 0) >= settings.max_queued_jobs_per_client
     ):
         raise ClientQueueFullError(

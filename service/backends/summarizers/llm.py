@@ -29,6 +29,7 @@ and verifier are shared and safe to share.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 import threading
@@ -50,7 +51,7 @@ from service.backends.llm_client import (
     response_format_for,
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
-from service.backends.router_budget import charging, in_event_loop
+from service.backends.router_budget import charging, in_event_loop, install_call_checks
 from service.backends.summarizers.attribution import (
     ACCORDING,
     UNNAMED_REPORT,
@@ -145,16 +146,17 @@ _KEY_MISSING = re.compile(r"missing credentials|api_key client option must be se
 def describe_error(exc: Exception, timeout_s: float, secrets: Iterable[str] = ()) -> str:
     """A litellm/provider error in words that say what to check, with no secret in them
     (`redact.py`): it becomes a note that every reader of the digest sees."""
-    return redacted(_error_words(exc, timeout_s), secrets)
+    # hidden in the whole text before it is cut: a key across the cut kept its first part
+    return redacted(_error_words(exc, timeout_s, redacted(str(exc), secrets)), secrets)
 
 
-def _error_words(exc: Exception, timeout_s: float) -> str:
+def _error_words(exc: Exception, timeout_s: float, message: str) -> str:
     litellm = import_litellm()
     status = getattr(exc, "status_code", None)
-    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    first_line = (message.strip().splitlines() or [type(exc).__name__])[0]
     first_line = _LITELLM_PREFIX.sub("", first_line)[:160]  # "litellm.X: X: OpenAIException - "
     if isinstance(exc, RateLimitTimeout):  # no room in the shared budget: not the server's
-        return f"{exc} (raise DIGEST_LLM_RPM / DIGEST_LLM_TPM or DIGEST_LLM_RATE_MAX_WAIT_S)"
+        return f"{message} (raise DIGEST_LLM_RPM / DIGEST_LLM_TPM or DIGEST_LLM_RATE_MAX_WAIT_S)"
     if isinstance(exc, litellm.Timeout):
         return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
     if isinstance(exc, litellm.RateLimitError):
@@ -234,23 +236,36 @@ def chain_setup(model: str, settings: Settings) -> ChainSetup:
     return ChainSetup(chain, providers, prompt, count, budget)
 
 
-def _configured_provider(settings: Settings, model: str, provider: str) -> str:
+def _configured_provider(settings: Settings, model: str, provider: str) -> str | None:
     """The provider `DIGEST_API_BASE` and `DIGEST_API_KEY` are for: `DIGEST_BACKEND`'s (the
-    CLI's `--model`), or `model`'s when the configured backend is extractive."""
-    if settings.backend in (EXTRACTIVE_NAME, model):
+    CLI's `--model`). None when the configured backend is extractive: then they are for no
+    model, or a model an API client picks would be sent the operator's key and server."""
+    if settings.backend == model:
         return provider
+    if settings.backend == EXTRACTIVE_NAME:
+        return None
     try:
         return provider_of(settings.backend)
     except UnknownBackendError:
-        return provider
+        return None
+
+
+# providers whose only credential is an API key variable: a missing one cannot work
+_KEY_ONLY_PROVIDERS = frozenset(
+    "openai anthropic gemini mistral groq cohere cohere_chat deepseek xai perplexity "
+    "together_ai fireworks_ai openrouter deepinfra anyscale".split()
+)
 
 
 def _check_key(model: str) -> None:
     """A ConfigError when the provider's key variable for `model` is not set: known before
     any call (it had read as "authentication failed (HTTP 401)" on every story, and the
-    run went on with extractive summaries). Only API-key providers: Bedrock or Vertex may
-    take their credentials from the machine's role."""
+    run went on with extractive summaries). Only providers whose one credential is an API
+    key (`_KEY_ONLY_PROVIDERS`): Azure takes Entra ID tokens, Bedrock or Vertex the
+    machine's role."""
     try:
+        if provider_of(model) not in _KEY_ONLY_PROVIDERS:
+            return  # Azure (Entra ID tokens), Bedrock, Vertex, Hugging Face: other credentials
         missing = import_litellm().validate_environment(model).get("missing_keys") or []
     except Exception:  # a provider litellm cannot check
         return
@@ -338,6 +353,7 @@ class LLMSummarizer:
             settings.llm_cache, data_dir=settings.data_dir, redis_url=settings.redis_url
         )
         self.router = self._router()
+        install_call_checks()  # before each call the Router sends: a stopped run's retries end
         self.rate_limit: LLMRateLimit | None = rate_limit_for(settings)
         self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
         self._lock = threading.Lock()
@@ -366,7 +382,7 @@ class LLMSummarizer:
         return params
 
     @property
-    def _configured_provider(self) -> str:
+    def _configured_provider(self) -> str | None:
         return _configured_provider(self.settings, self.name, self._providers[self.name])
 
     def _router(self) -> Any:
@@ -647,7 +663,8 @@ class LLMSummarizer:
         made from a helper thread that has no loop."""
         if self.rate_limit is not None and in_event_loop():
             with ThreadPoolExecutor(1, thread_name_prefix="llm-call") as helper:
-                return helper.submit(self._send, request, messages, call).result()
+                run = contextvars.copy_context().run  # the job's stop signal goes along
+                return helper.submit(run, self._send, request, messages, call).result()
         with self._charged(messages, call):
             return self.router.completion(**request)
 
