@@ -165,5 +165,8 @@ def test_a_models_missing_key_is_a_setting_to_fix_before_any_call(
             ),
             embedder=embedder,
         )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "")  # "ANTHROPIC_API_KEY=" in a shell: not set
+    with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
+        LLMSummarizer("anthropic/claude-3-5-haiku-latest", settings=settings, embedder=embedder)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key-for-anthropic")
     assert LLMSummarizer("anthropic/claude-3-5-haiku-latest", settings=settings, embedder=embedder)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
 import re
 import threading
 import time
@@ -264,12 +265,16 @@ def _check_key(model: str) -> None:
     key (`_KEY_ONLY_PROVIDERS`): Azure takes Entra ID tokens, Bedrock or Vertex the
     machine's role."""
     try:
-        if provider_of(model) not in _KEY_ONLY_PROVIDERS:
+        provider = provider_of(model)
+        if provider not in _KEY_ONLY_PROVIDERS:
             return  # Azure (Entra ID tokens), Bedrock, Vertex, Hugging Face: other credentials
         missing = import_litellm().validate_environment(model).get("missing_keys") or []
     except Exception:  # a provider litellm cannot check
         return
     keys = [k for k in missing if str(k).endswith("_API_KEY")]
+    blank = f"{provider.upper()}_API_KEY"
+    if not keys and blank in os.environ and not os.environ[blank].strip():
+        keys = [blank]  # set to nothing ("ANTHROPIC_API_KEY=" in a shell) is not set
     if keys:
         raise ConfigError(
             f"model {model!r} needs {' or '.join(keys)}, which is not set",
