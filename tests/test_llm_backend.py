@@ -255,6 +255,21 @@ def test_timeout_falls_back_and_says_so(fake_llm, tmp_path, embedder) -> None:  
     assert time.perf_counter() - started < 60
 
 
+def test_a_timed_out_call_is_retried_once_whatever_the_retries(
+    fake_llm, tmp_path, embedder
+) -> None:  # noqa: F811
+    """Each retry waits the whole timeout: two at the default 60 s held a story 3 minutes."""
+    fake_llm.behave(SERVED, Reply(GOOD, delay_s=2.0))
+    settings = _settings(fake_llm, tmp_path, llm_timeout_s=0.5, llm_max_retries=3)
+    summary = _summary(_run(settings, embedder))
+    assert summary.backend == "extractive"
+    assert len(fake_llm.requests_for(SERVED)) == 2  # the call and one retry
+    fake_llm.reset()
+    fake_llm.script(Reply(status=500), Reply(status=500), Reply(GOOD))  # errors: every retry
+    assert _summary(_run(settings, embedder)).backend == MODEL
+    assert len(fake_llm.requests) == 3
+
+
 def test_500_on_primary_goes_to_healthy_fallback(fake_llm, tmp_path, embedder) -> None:  # noqa: F811
     fake_llm.behave(SERVED, Reply(status=500))
     fake_llm.behave("backup", Reply(GOOD))

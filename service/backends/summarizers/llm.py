@@ -395,9 +395,20 @@ class LLMSummarizer:
         options: dict[str, Any] = {}
         if self.settings.redis_url:  # cooldowns and usage shared by every worker
             options["redis_url"] = self.settings.redis_url
+        from litellm.router import RetryPolicy
+
+        retries = self.settings.llm_max_retries
         return litellm.Router(  # no fallbacks: `_down_the_chain` walks the chain
             model_list=[{"model_name": m, "litellm_params": self._params(m)} for m in self.chain],
-            num_retries=self.settings.llm_max_retries,
+            num_retries=retries,
+            # a timed-out call is retried once at most: each waits the whole timeout, and two
+            # retries at the default 60 s held a story 3 minutes before its fallback
+            retry_policy=RetryPolicy(
+                TimeoutErrorRetries=min(retries, 1),
+                RateLimitErrorRetries=retries,
+                InternalServerErrorRetries=retries,
+                ServiceUnavailableErrorRetries=retries,
+            ),
             timeout=self.settings.llm_timeout_s,
             retry_after=0,
             **options,
