@@ -389,20 +389,13 @@ def _as_stdin(
         else a
         for a in articles
     ]
-    names = {str(scratch / name): "stdin" for name in ("stdin.xml", "stdin.html")}
-    names |= {str(scratch.resolve() / name): "stdin" for name in ("stdin.xml", "stdin.html")}
-    failures = [f.model_copy(update={"input": _renamed(f.input, names)}) for f in failures]
+    kept = re.compile(re.escape(f"{scratch}{os.sep}") + r"stdin\.(?:xml|html)")  # as read
+    failures = [f.model_copy(update={"input": kept.sub("stdin", f.input)}) for f in failures]
     return articles, failures
 
 
 def _digits(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _renamed(text: str, names: dict[str, str]) -> str:
-    for old, new in names.items():
-        text = text.replace(old, new)
-    return text
 
 
 def _read_inputs_with(

@@ -80,7 +80,7 @@ def in_event_loop() -> bool:
 @contextmanager
 def charging(limit: LLMRateLimit, tokens: int) -> Iterator[Charges]:
     """Charge every call the Router sends from this thread, inside the block, to `limit`."""
-    _install()
+    install_call_checks()
     charges = Charges(limit, tokens)
     _current.charges = charges
     try:
@@ -92,11 +92,6 @@ def charging(limit: LLMRateLimit, tokens: int) -> Iterator[Charges]:
 def install_call_checks() -> None:
     """Register the check litellm runs before each call the Router sends (the stop signal
     of `stopping.py`, and the charge of `charging`), once per process."""
-    _install()
-
-
-def _install() -> None:
-    """Register the pre-call check with litellm, once per process."""
     litellm = import_litellm()
     with _install_lock:
         if any(getattr(c, "digest_router_budget", False) for c in litellm.callbacks):

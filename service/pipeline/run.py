@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.backends.embedders import Embedder, get_embedder
-from service.backends.summarizers.base import Summarizer, is_cpu_bound
+from service.backends.summarizers.base import LENGTH_REASONS, Summarizer, is_cpu_bound
 from service.backends.summarizers.extractive import headlines
 from service.backends.summarizers.registry import EXTRACTIVE, get_summarizer
 from service.config import Settings, get_settings
@@ -191,9 +191,7 @@ def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
 def _mostly_dropped(summary: Summary) -> bool:
     """Whether the verifier dropped more of the model's sentences than it kept (sentences
     over the word budget or repeated are the model's length, not its faithfulness)."""
-    rejected = [
-        d for d in summary.dropped if not d.reason.startswith(("over the", "repeats an earlier"))
-    ]
+    rejected = [d for d in summary.dropped if not d.reason.startswith(LENGTH_REASONS)]
     return len(rejected) > len(summary.sentences)
 
 

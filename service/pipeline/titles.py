@@ -14,44 +14,33 @@ from __future__ import annotations
 import re
 
 from service.pipeline.neutrality import neutralise
+from service.pipeline.sentences import split_paragraph
 
 _LEADING_DATE = re.compile(
     r"^\s*(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})[\s:|–—-]+"
 )
-# A headline that argues, asks or labels itself as comment, not news.
-_OPINION = re.compile(
-    r"\b(?:should|must|ought to)\b|^(?:opinion|analysis|editorial|commentary|column|"
-    r"reality check|fact check|perspective|view(?:point)?)\s*[:|–—-]|\?\s*$",
-    re.IGNORECASE,
-)
-
-
+# A headline that labels itself as comment ("Opinion: ..."), and one that argues or asks.
 _LABEL = re.compile(
     r"^(?:opinion|analysis|editorial|commentary|column|reality check|fact check|perspective|"
     r"view(?:point)?)\s*[:|–—-]\s*",
     re.IGNORECASE,
 )
-
+_OPINION = re.compile(rf"\b(?:should|must|ought to)\b|{_LABEL.pattern}|\?\s*$", re.IGNORECASE)
 
 SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
-# a sentence's end, not an initial ("U.S.") nor a title or an abbreviation ("Mr.", "St.")
-_FIRST_SENTENCE_END = re.compile(
-    r"(?<![A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|No|Co|vs|Lt|Mt|Ft))(?<!\b(?:Mrs|Gov|Sen|Rep|Gen|"
-    r"Col|Sgt|Inc|Ltd|Rev|Ave|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec))(?<!\bCorp|\bCapt|"
-    r"\bProf|\bSept)[.!?](?=\s+[\"“‘'(]?[A-Z0-9])"
-)
 
 
 def shown_title(title: str) -> str:
     """A title as a heading or a source line shows it: a paragraph (an article without a
-    title is titled by its first line) gives its first sentence, or its first words and
-    "…"; the whole paragraph had been the story's heading."""
+    title is titled by its first line) gives its first sentence (as the sentence splitter
+    reads it: not cut after "U.S." or "Mr."), or its first words and "…"; the whole
+    paragraph had been the story's heading."""
     title = title.strip()
     if len(title) <= SHOWN_TITLE_CHARS:
         return title
-    end = _FIRST_SENTENCE_END.search(title, 0, 2 * SHOWN_TITLE_CHARS)
-    if end and end.start() > 20:
-        return title[: end.start() + 1]
+    first = split_paragraph(title)[0]
+    if 20 < len(first) <= 2 * SHOWN_TITLE_CHARS and len(first) < len(title):
+        return first
     cut = title.rfind(" ", 0, SHOWN_TITLE_CHARS)
     return title[: cut if cut > 20 else SHOWN_TITLE_CHARS].rstrip(" ,;:-") + "…"
 

@@ -10,6 +10,11 @@ from typing import Protocol, runtime_checkable
 
 from service.models import Article, Summary, SummarySentence
 
+# why a sentence of a model's answer was left out for the summary's length, not its truth
+REPEATED = "repeats an earlier sentence"
+OVER_BUDGET = "over the {max_words}-word budget"
+LENGTH_REASONS = (REPEATED, OVER_BUDGET.split("{", 1)[0])  # how such reasons start
+
 
 @runtime_checkable
 class Summarizer(Protocol):

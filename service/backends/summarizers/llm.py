@@ -63,7 +63,7 @@ from service.backends.summarizers.attribution import (
     unnamed_growth,
     vary_unnamed_reports,
 )
-from service.backends.summarizers.base import Summarizer
+from service.backends.summarizers.base import OVER_BUDGET, REPEATED, Summarizer
 from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.backends.summarizers.llm_answer import (
     ANSWER_SCHEMA,
@@ -73,6 +73,7 @@ from service.backends.summarizers.llm_answer import (
     parse_answer,
 )
 from service.backends.summarizers.llm_cache import AnswerCache, make_cache
+from service.backends.summarizers.registry import EXTRACTIVE
 from service.config import Settings
 from service.errors import ConfigError, UnknownBackendError
 from service.models import Article, DroppedSentence, Summary, SummarySentence, Usage
@@ -84,7 +85,6 @@ from service.prompts import Prompt, load_prompt
 from service.redact import known_secrets, redacted
 
 PROMPT_NAME = "summarize"
-EXTRACTIVE_NAME = "extractive"
 PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
 MAX_MERGE_ROUNDS = 4
 _NO_KEY = "no-key"  # OpenAI-compatible local servers want some key and check none
@@ -206,11 +206,13 @@ def _partial_line(proposal: Proposal) -> str:
 
 @dataclass(frozen=True)
 class ChainSetup:
-    """What a model chain takes from the settings, checked: each model's provider, the
-    prompt, and the token budget that leaves room for articles."""
+    """What a model chain takes from the settings, checked: each model's provider and the
+    one the api base and key are for, the prompt, and the token budget that leaves room for
+    articles."""
 
     chain: list[str]
     providers: dict[str, str]
+    configured: str | None  # the provider DIGEST_API_BASE and DIGEST_API_KEY are for
     prompt: Prompt
     count: Callable[[str], int]
     budget: Budget
@@ -234,7 +236,7 @@ def chain_setup(model: str, settings: Settings) -> ChainSetup:
     for name in chain:  # last: a setting above that cannot work is the one to fix first
         if providers[name] != configured or not (settings.api_key or settings.api_base):
             _check_key(name)
-    return ChainSetup(chain, providers, prompt, count, budget)
+    return ChainSetup(chain, providers, configured, prompt, count, budget)
 
 
 def _configured_provider(settings: Settings, model: str, provider: str) -> str | None:
@@ -243,7 +245,7 @@ def _configured_provider(settings: Settings, model: str, provider: str) -> str |
     model, or a model an API client picks would be sent the operator's key and server."""
     if settings.backend == model:
         return provider
-    if settings.backend == EXTRACTIVE_NAME:
+    if settings.backend == EXTRACTIVE:
         return None
     try:
         return provider_of(settings.backend)
@@ -297,7 +299,7 @@ def _provider(model: str, *, primary: bool) -> str:
     except UnknownBackendError as exc:
         if primary:
             raise
-        if model == EXTRACTIVE_NAME:
+        if model == EXTRACTIVE:
             raise ConfigError(
                 "the extractive summary is not a fallback model: it is always the last resort",
                 hint="leave 'extractive' out of DIGEST_FALLBACK_MODELS (or --fallback)",
@@ -349,6 +351,7 @@ class LLMSummarizer:
         setup = chain_setup(model, settings)
         self.chain = setup.chain
         self._providers = setup.providers
+        self._configured = setup.configured
         self.prompt: Prompt = setup.prompt
         self.count: Callable[[str], int] = setup.count
         self.budget = setup.budget
@@ -357,6 +360,8 @@ class LLMSummarizer:
         self.cache: AnswerCache | None = make_cache(
             settings.llm_cache, data_dir=settings.data_dir, redis_url=settings.redis_url
         )
+        # each deployment's params once: the Router and the answer cache's key both read them
+        self._deployments = {m: self._params(m) for m in self.chain}
         self.router = self._router()
         install_call_checks()  # before each call the Router sends: a stopped run's retries end
         self.rate_limit: LLMRateLimit | None = rate_limit_for(settings)
@@ -377,7 +382,7 @@ class LLMSummarizer:
             "max_retries": 0,  # the Router retries; the SDK must not retry underneath it
             "drop_params": True,  # a fallback may not take the primary's response_format
         }
-        if self._providers[model] == self._configured_provider:
+        if self._providers[model] == self._configured:
             if self.settings.api_base:
                 params["api_base"] = self.settings.api_base
             if self.settings.api_key:
@@ -385,10 +390,6 @@ class LLMSummarizer:
             elif self.settings.api_base and not _key_in_environment(model):
                 params["api_key"] = _NO_KEY  # not over the provider's own OPENAI_API_KEY
         return params
-
-    @property
-    def _configured_provider(self) -> str | None:
-        return _configured_provider(self.settings, self.name, self._providers[self.name])
 
     def _router(self) -> Any:
         litellm = import_litellm()
@@ -399,7 +400,9 @@ class LLMSummarizer:
 
         retries = self.settings.llm_max_retries
         return litellm.Router(  # no fallbacks: `_down_the_chain` walks the chain
-            model_list=[{"model_name": m, "litellm_params": self._params(m)} for m in self.chain],
+            model_list=[  # copies: the Router may add to what it is given
+                {"model_name": m, "litellm_params": dict(p)} for m, p in self._deployments.items()
+            ],
             num_retries=retries,
             # a timed-out call is retried once at most: each waits the whole timeout, and two
             # retries at the default 60 s held a story 3 minutes before its fallback
@@ -453,8 +456,8 @@ class LLMSummarizer:
         groups = pack([self.count(line) for line in lines], self.budget.item_tokens)
 
         def final(content: str) -> Summary:
-            proposals = _within_reason(parse_answer(content, len(articles)), max_words)
-            draft = self._draft(proposals, articles)
+            proposals, cut = _within_reason(parse_answer(content, len(articles)), max_words)
+            draft = self._draft(proposals, articles, [cut] if cut else [])
             verified = self.verifier.verify(draft, articles)
             if not verified.sentences:
                 raise InvalidAnswer(
@@ -524,9 +527,10 @@ class LLMSummarizer:
             max_words=max_words,
         )
 
-    def _draft(self, answer: tuple[list[Proposal], str | None], articles: list[Article]) -> Summary:
+    def _draft(
+        self, proposals: list[Proposal], articles: list[Article], notes: list[str]
+    ) -> Summary:
         """The model's sentences as a Summary, citations as given (the verifier checks them)."""
-        proposals, cut = answer
         sentences = [
             SummarySentence(
                 text=text,
@@ -535,7 +539,6 @@ class LLMSummarizer:
             )
             for text, citations in proposals
         ]
-        notes = [cut] if cut else []
         return Summary(
             sentences=sentences, backend=self.name, prompt=self.prompt.label, notes=notes
         )
@@ -635,7 +638,7 @@ class LLMSummarizer:
             attempt = {**request, "model": model}
             if self._formats[model]:
                 attempt["response_format"] = self._formats[model]
-            key = {**attempt, "api_base": self._params(model).get("api_base")}
+            key = {**attempt, "api_base": self._deployments[model].get("api_base")}
             cached = self.cache.get(**key) if self.cache is not None else None
             if cached is not None:
                 call.cache_hits += 1
@@ -730,7 +733,7 @@ class LLMSummarizer:
             text = sentence.text
             wording = plain_words(text)
             if wording in seen:
-                dropped.append(DroppedSentence(text=text, reason="repeats an earlier sentence"))
+                dropped.append(DroppedSentence(text=text, reason=REPEATED))
                 continue
             seen.add(wording)
             cited_texts = [articles[n - 1].text for n in sentence.citations]
@@ -750,7 +753,9 @@ class LLMSummarizer:
             length = sequenced_length(text, growth)
             if words + length > max_words:
                 dropped.append(
-                    DroppedSentence(text=sentence.text, reason=f"over the {max_words}-word budget")
+                    DroppedSentence(
+                        text=sentence.text, reason=OVER_BUDGET.format(max_words=max_words)
+                    )
                 )
                 continue
             words += length
