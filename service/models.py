@@ -85,7 +85,8 @@ class Usage(BaseModel):
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    # None: the model answered but litellm knows no price for it (not the same as free)
+    cost_usd: float | None = 0.0
     latency_s: float = 0.0
 
 

@@ -265,16 +265,22 @@ def test_an_article_over_the_size_limit_is_refused_or_left_out_as_the_api_does(
     get_settings.cache_clear()
     try:
         path = _strike_file(tmp_path)
+        lines = len(path.read_text().splitlines())
         with path.open("a") as out:
             out.write("\n" + json.dumps({"id": "huge", "text": "A long day at sea. " * 200}))
+            out.write("\n" + json.dumps({"id": "vast", "text": "A long day at sea. " * 300}))
         refused = runner.invoke(app, ["summarize", str(path), "-q"])
         assert refused.exit_code == 2
-        assert "article 'huge' has 3799 bytes of text; the limit is 2000" in refused.stderr
+        stderr = " ".join(refused.stderr.split())  # rich wraps long lines
+        # both named at once, each with its file and line, as invalid records are
+        assert f"{path}:{lines + 1}: article 'huge' has 3799 bytes of text; the limit is 2000" in stderr
+        assert f"{path}:{lines + 2}: article 'vast' has 5699 bytes" in stderr
+        assert "leave them out" in stderr
         skipped = runner.invoke(app, ["summarize", str(path), "-q", "--skip-invalid", "-f", "json"])
         assert skipped.exit_code == 0, skipped.stderr
         digest = Digest.model_validate_json(skipped.stdout)
         assert "huge" not in {a.id for a in digest.articles}
-        assert "skipped article 'huge'" in skipped.stderr
+        assert f"skipped {path}:{lines + 1}: article 'huge'" in " ".join(skipped.stderr.split())
     finally:
         get_settings.cache_clear()
 

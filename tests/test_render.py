@@ -119,3 +119,24 @@ def test_what_a_model_spent_is_counted_when_its_story_fell_back() -> None:
         update={"usage": Usage(prompt_tokens=1955, completion_tokens=40)}
     )
     assert llm_usage(digest) == "1,995 tokens (1,955 prompt, 40 answer) (no price known)"
+
+
+def test_a_cost_no_price_is_known_for_is_said_so_not_summed_as_free() -> None:
+    from service.models import Usage
+    from service.pipeline.render import llm_usage
+
+    digest = _digest([], [])
+    summary = digest.clusters[0].summary
+    assert summary is not None
+    unknown = summary.model_copy(update={"usage": Usage(prompt_tokens=900, cost_usd=None)})
+    digest.clusters[0].summary = unknown
+    assert llm_usage(digest) == "900 tokens (900 prompt, 0 answer) (no price known)"
+    priced = digest.clusters[0].model_copy(
+        update={
+            "summary": summary.model_copy(update={"usage": Usage(prompt_tokens=100, cost_usd=0.25)})
+        }
+    )
+    digest.clusters.append(priced)
+    assert llm_usage(digest) == (
+        "1,000 tokens (1,000 prompt, 0 answer), $0.2500 and calls of no known price"
+    )

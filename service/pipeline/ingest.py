@@ -66,7 +66,6 @@ _TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
 # a table's header in any case ("Title", "TEXT", "URL") -> the name the reader knows
 _FIELD_NAMES = {alias.lower(): alias for names in _FIELD_ALIASES.values() for alias in names}
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
-_REASONS_SHOWN = 5  # skipped records named in the error when none was left
 _MAX_TITLE_CHARS = 300
 # How a JSON document or JSONL opens: an object's first key (or its end), or an array's
 # first value that is an object, array or string (or its end). A quote "'" counts, so that
@@ -125,6 +124,8 @@ class IngestResult:
 
     articles: list[Article] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # where each article came from ("file.jsonl:12"), for errors found after reading
+    locations: dict[str, str] = field(default_factory=dict)
 
 
 def _pick(record: Mapping[str, Any], name: str) -> Any:
@@ -717,6 +718,7 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
         else:
             seen[article.id] = 1
         result.articles.append(article)
+        result.locations[article.id] = location
     if invalid:
         raise _all_of(invalid)
     return result
@@ -725,15 +727,20 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
 _INVALID_NAMED = 5  # more invalid records than this are counted, not named
 
 
+def first_few(items: list[str], *, named: int = _INVALID_NAMED, sep: str = ", ") -> str:
+    """The first `named` items joined, then "and N more": errors that list every bad
+    record stay readable when a batch has thousands."""
+    more = len(items) - named
+    return sep.join(items[:named]) + (f" and {more} more" if more > 0 else "")
+
+
 def _all_of(invalid: list[IngestError]) -> IngestError:
     """The first invalid record's error, naming the others too: a batch with several bad
     lines had needed one run per line to find them all."""
     first = invalid[0]
     if len(invalid) == 1:
         return first
-    others = [e.location or e.message for e in invalid[1 : 1 + _INVALID_NAMED]]
-    more = len(invalid) - 1 - len(others)
-    listed = ", ".join(others) + (f" and {more} more" if more else "")
+    listed = first_few([e.location or e.message for e in invalid[1:]])
     error = IngestError(
         f"{first.message}; {len(invalid) - 1} more invalid record(s): {listed}",
         hint=first.hint or "fix them, or pass --skip-invalid to leave them out",
@@ -755,12 +762,10 @@ def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> In
     result = load_records(records(), skip_invalid=skip_invalid)
     result.warnings[:0] = skipped
     if not result.articles:
-        reasons = [w.removeprefix("skipped ") for w in result.warnings[:_REASONS_SHOWN]]
-        if len(result.warnings) > _REASONS_SHOWN:
-            reasons.append(f"and {len(result.warnings) - _REASONS_SHOWN} more")
+        reasons = [w.removeprefix("skipped ") for w in result.warnings]
         raise EmptyInputError(
             "no articles with text found in " + ", ".join(str(f) for f in files),
-            hint="every record was skipped: " + "; ".join(reasons) if reasons else None,
+            hint="every record was skipped: " + first_few(reasons, sep="; ") if reasons else None,
         )
     return result
 

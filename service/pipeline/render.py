@@ -147,8 +147,15 @@ def llm_usage(digest: Digest) -> str | None:
     answer = sum(s.usage.completion_tokens for s in summaries)
     if not summaries:
         return None
-    cost = sum(s.usage.cost_usd for s in summaries)
-    priced = f", ${cost:.4f}" if cost else " (no price known)" if prompt else ""
+    cost = sum(s.usage.cost_usd or 0.0 for s in summaries)
+    unknown = any(s.usage.cost_usd is None for s in summaries)
+    priced = (
+        f", ${cost:.4f}" + (" and calls of no known price" if unknown else "")
+        if cost
+        else " (no price known)"
+        if prompt
+        else ""
+    )
     return f"{prompt + answer:,} tokens ({prompt:,} prompt, {answer:,} answer){priced}"
 
 

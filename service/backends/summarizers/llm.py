@@ -122,6 +122,8 @@ class _Call:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    priced_calls: int = 0
+    unpriced_calls: int = 0  # answers from a model litellm knows no price for
     cache_hits: int = 0
     waited_s: float = 0.0  # time spent waiting on models, retries and backoff included
     notes: list[str] = field(default_factory=list)
@@ -130,7 +132,10 @@ class _Call:
         return Usage(
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
-            cost_usd=round(self.cost_usd, 8),
+            # unknown, not free, when no answer had a price (a new or self-hosted model)
+            cost_usd=None
+            if self.unpriced_calls and not self.priced_calls
+            else round(self.cost_usd, 8),
             latency_s=round(self.waited_s, 3),
         )
 
@@ -713,9 +718,15 @@ class LLMSummarizer:
         call.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
         litellm = import_litellm()
         try:
-            call.cost_usd += float(litellm.completion_cost(completion_response=response))
-        except Exception:  # a model without a price (a local server) costs nothing known
-            pass
+            cost = float(litellm.completion_cost(completion_response=response))
+        except Exception:  # a model without a price (a local server): its cost is unknown
+            cost = 0.0
+        # litellm prices a model it does not know at 0: unknown, as the exception is
+        if cost > 0:
+            call.cost_usd += cost
+            call.priced_calls += 1
+        else:
+            call.unpriced_calls += 1
 
     # --- after verification -------------------------------------------------------
     def _finish(self, summary: Summary, articles: list[Article], max_words: int) -> Summary:
