@@ -8,6 +8,7 @@ under `data_dir`); the scale-out settings are empty unless set.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,13 @@ from service.errors import ConfigError
 from service.pipeline.cluster import DEFAULT_THRESHOLD
 
 _PROMPT_LABEL = re.compile(r"^(?:summarize\.)?v?(\d+)(?:#\w*)?$", re.IGNORECASE)
+
+
+def default_data_dir() -> Path:
+    """The user's data folder (XDG), not the working directory: a CLI run from anywhere had
+    left a `data/` folder behind, and two runs in two folders kept two page caches."""
+    home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(home) / "digest-service"
 
 
 class Settings(BaseSettings):
@@ -52,7 +60,9 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64, description="Clusters summarized at once (LLM backends)."
     )
     data_dir: Path = Field(
-        default=Path("data"), description="Where the embedded default keeps its files."
+        default_factory=default_data_dir,
+        description="Where the embedded default keeps its files (job store, caches); default "
+        "$XDG_DATA_HOME/digest-service, else ~/.local/share/digest-service.",
     )
 
     # --- llm (issue 3) ----------------------------------------------------------------

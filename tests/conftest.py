@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -10,6 +11,9 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 for _name in list(os.environ):
     if _name.startswith("DIGEST_"):
         del os.environ[_name]
+# the default DIGEST_DATA_DIR is under XDG_DATA_HOME: tests never write into the user's own
+_DATA_HOME = tempfile.TemporaryDirectory(prefix="digest-test-data-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME.name
 
 from pathlib import Path  # noqa: E402
 

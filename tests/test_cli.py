@@ -364,3 +364,19 @@ def test_a_record_without_a_title_is_headed_by_its_first_sentence(tmp_path: Path
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("digest 0.")
+
+
+def test_the_default_data_folder_is_the_users_not_the_working_directory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run from any folder had left a `data/` there, and kept one page cache per folder."""
+    from service.config import Settings
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    assert Settings().data_dir == tmp_path / "xdg" / "digest-service"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert Settings().data_dir == tmp_path / "home" / ".local" / "share" / "digest-service"
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "mine"))
+    assert Settings().data_dir == tmp_path / "mine"
