@@ -1,5 +1,5 @@
 """`python -m service ...` runs the CLI."""
 
-from service.cli import main
+from service.launch import main
 
 main()

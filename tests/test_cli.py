@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -273,7 +274,10 @@ def test_an_article_over_the_size_limit_is_refused_or_left_out_as_the_api_does(
         assert refused.exit_code == 2
         stderr = " ".join(refused.stderr.split())  # rich wraps long lines
         # both named at once, each with its file and line, as invalid records are
-        assert f"{path}:{lines + 1}: article 'huge' has 3799 bytes of text; the limit is 2000" in stderr
+        assert (
+            f"{path}:{lines + 1}: article 'huge' has 3799 bytes of text; the limit is 2000"
+            in stderr
+        )
         assert f"{path}:{lines + 2}: article 'vast' has 5699 bytes" in stderr
         assert "leave them out" in stderr
         skipped = runner.invoke(app, ["summarize", str(path), "-q", "--skip-invalid", "-f", "json"])
@@ -380,3 +384,30 @@ def test_the_default_data_folder_is_the_users_not_the_working_directory(
     assert Settings().data_dir == tmp_path / "home" / ".local" / "share" / "digest-service"
     monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "mine"))
     assert Settings().data_dir == tmp_path / "mine"
+
+
+def test_ctrl_c_while_the_cli_loads_ends_quietly(monkeypatch, capsys) -> None:
+    """Loading the pipeline takes a second or two; a Ctrl-C then printed a long traceback."""
+    from service import launch
+
+    class Interrupted:
+        def find_spec(self, name: str, *args: object) -> None:
+            if name == "service.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "service.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stopped:
+        launch.main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_the_package_names_load_on_first_use() -> None:
+    code = (
+        "import sys, service; assert 'service.pipeline.run' not in sys.modules; "
+        "from service import digest, Article; print(digest.__module__, Article.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["service.pipeline.run", "Article"]
