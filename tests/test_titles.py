@@ -3,7 +3,14 @@
 import numpy as np
 
 from service.pipeline.cluster import by_centrality
-from service.pipeline.titles import shown_title, story_title, without_leading_date
+from service.pipeline.ingest import first_line
+from service.pipeline.titles import (
+    looks_like_headline,
+    shown_headline,
+    shown_title,
+    story_title,
+    without_leading_date,
+)
 
 
 def test_the_most_typical_neutral_headline_is_the_heading() -> None:
@@ -72,3 +79,49 @@ def test_a_paragraph_for_a_title_is_shown_as_its_first_sentence_or_first_words()
         "President Joe Biden met Gov. Gavin Newsom in Sacramento on Monday.",
     ):
         assert shown_title(first + rest) == first  # not cut after "Mr." or "St."
+
+
+def test_a_headline_that_argues_in_other_ways_gives_way_to_a_plain_one() -> None:
+    """Seen as story headings on NeuS dev: verdicts, tabloid verbs, a quotation for a
+    headline, the writer's "our"; each story had a plain headline too."""
+    plain = "Kyle Rittenhouse charged with first-degree intentional homicide"
+    for arguing in (
+        "The Conservative Defense of Kyle Rittenhouse Is Dangerous Nonsense",
+        "'It's Not True': South Korea Trashes CNN Report on Kim Jong-un",
+        "China's economic power cannot come at the expense of freedom.",
+        "Sanders sends Democratic establishment into panic mode",
+        "For Republicans, Donald Trump may finally have gone too far.",
+        "Our schools deserve better",
+        "Storm hits the coast!",
+        "She asked the children if they wanted to live.",  # an untitled article's opening
+    ):
+        assert story_title([arguing, plain]) == plain, arguing
+    # "US" is the country, not the writer's "us"; "We" is
+    assert story_title(["US talks resume", plain]) == "US talks resume"
+    assert story_title(["We were wrong about the port", plain]) == plain
+
+
+def test_an_address_a_byline_or_player_furniture_is_no_heading() -> None:
+    plain = "Strong earthquake hits Indonesia's Aceh province"
+    for junk in (
+        "http: / / www. thehindu. com / news / international / world / strong-earthquake",
+        "https://example.com/2013/07/02/quake",
+        "/ Updated By Sarah Fitzpatrick",
+        "Skip in Skip x Embed x Share The discovery was made on Tuesday",
+        "INDONESIA, July 2, 2013",
+        "Updated: July 2, 2013 15: 01 IST",
+        "Amber Pasztor (Photo: Provided by Elkhart County Sheriff's Office)",
+    ):
+        assert not looks_like_headline(junk), junk
+        assert story_title([junk, plain]) == plain, junk
+    assert looks_like_headline(plain) and looks_like_headline("Brexit vote")
+    # a text without a title is shown with its first line that could be a headline
+    text = (
+        "http: / / www. thehindu. com / news / quake / article4873164. ece\n"
+        "INDONESIA, July 2, 2013\nUpdated: July 2, 2013 15: 01 IST\n" + plain + "\n"
+        "A strong earthquake struck off Indonesia's Aceh province on Tuesday."
+    )
+    title = first_line(text)
+    assert title.startswith("http") and shown_headline(title, text) == plain
+    assert shown_headline("Brexit vote", "http://x.org/a\nMore.") == "Brexit vote"
+    assert shown_headline("By Jane Doe", "By Jane Doe\nSkip in Skip x Embed") == "By Jane Doe"

@@ -25,7 +25,7 @@ from service.pipeline.cluster import by_centrality, cluster_articles
 from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
 from service.pipeline.sentences import split_sentences
-from service.pipeline.titles import shown_title, story_title
+from service.pipeline.titles import shown_headline, shown_title, story_title
 from service.pipeline.verify import MemoEmbedder, Verifier, remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -69,7 +69,7 @@ def _sources(articles: list[Article]) -> list[Source]:
         Source(
             number=n,
             article_id=a.id,
-            title=shown_title(a.title),
+            title=shown_title(shown_headline(a.title, a.text)),
             source=a.outlet,
             url=a.url,
             published_at=a.published_at,
@@ -276,7 +276,12 @@ def plan_digest(
         stories=[
             StoryPlan(
                 id=f"c{number}",
-                title=story_title([kept[i].title for i in by_centrality(vectors, members)]),
+                title=story_title(
+                    [
+                        shown_headline(kept[i].title, kept[i].text)
+                        for i in by_centrality(vectors, members)
+                    ]
+                ),
                 article_ids=[kept[i].id for i in members],
             )
             for number, members in enumerate(groups, start=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from service.pipeline.neutrality import neutralise
+from service.pipeline.neutrality import neutralise, opens_dangling
 from service.pipeline.sentences import split_paragraph
 
 _LEADING_DATE = re.compile(
@@ -25,7 +25,26 @@ _LABEL = re.compile(
     r"view(?:point)?)\s*[:|–—-]\s*",
     re.IGNORECASE,
 )
-_OPINION = re.compile(rf"\b(?:should|must|ought to)\b|{_LABEL.pattern}|\?\s*$", re.IGNORECASE)
+# ... or argues in other ways: a verdict ("Dangerous Nonsense", "has gone too far"), a
+# tabloid verb ("trashes", "slams"), an exclamation, the writer's "we"/"our", or a quotation
+# as the whole headline ("'It's Not True': ..."): the heading is the digest's own voice
+_OPINION = re.compile(
+    rf"\b(?:should|must|ought to|cannot|can't|needs? to|time to)\b|{_LABEL.pattern}|[?!]\s*$"
+    r"|\b(?:nonsense|trash(?:es|ed)?|slams?|blasts?|rips|destroys|sick|shameful|disgrace\w*"
+    r"|outrage\w*|absurd|ridiculous|insane|panic|meltdown|sensational\w*|gone too far)\b"
+    r"|(?-i:\b(?:[Ww]e|[Oo]ur|[Mm]y)\b)|^\s*[\"“‘']",
+    re.IGNORECASE,
+)
+# Not a headline at all: an address ("http: / / www. ..." as tokenised text writes it), a
+# byline ("/ Updated By Sarah Fitzpatrick"), video-player furniture ("Skip in Skip x Embed
+# x Share ..."), a dateline or a time stamp alone ("INDONESIA, July 2, 2013")
+_NOT_A_HEADLINE = re.compile(
+    r"https?\s*:\s*/|\bwww\s*\.|^\W*(?:updated\s+)?by\s+[A-Z]|\bskip\s+(?:in|ad)\b"
+    r"|\b(?:embed|share)\s+x\b|^\W*updated\s*:|\(\s*photo\s*:"
+    r"|^[\w\s.,'’-]{0,40}\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"\s+\d{1,2},?\s+\d{4}\W*$",
+    re.IGNORECASE,
+)
 
 SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
 
@@ -51,11 +70,35 @@ def without_leading_date(title: str) -> str:
     return stripped if stripped.strip() else title
 
 
+def looks_like_headline(line: str) -> bool:
+    """Whether a line could be a story's headline: not an address, a byline, player
+    furniture or a dateline alone."""
+    return not _NOT_A_HEADLINE.search(line)
+
+
+_HEADLINE_WITHIN = 5  # lines at the top of a text where its headline may stand
+
+
+def shown_headline(title: str, text: str) -> str:
+    """The title to show for an article: its own, or, when that is an address, a byline or
+    a dateline (a text without a title is titled by its first line, and saved pages start
+    "http: / / www. thehindu. com / ..."), the first line near the top of its text that
+    could be a headline. Only shown: clustering reads the title as it came (an address
+    holds the story's date and words)."""
+    if looks_like_headline(title):
+        return title
+    lines = (line.strip() for line in text.split("\n")[: _HEADLINE_WITHIN * 2])
+    found = [line for line in lines if line][:_HEADLINE_WITHIN]
+    return next((line for line in found if looks_like_headline(line)), title)
+
+
 def story_title(headlines: list[str]) -> str:
     """The heading for a story whose `headlines` come most typical first."""
     cleaned = [shown_title(without_leading_date(h)) for h in headlines if h.strip()]
+    cleaned = [h for h in cleaned if looks_like_headline(h)] or cleaned
     for headline in cleaned:
-        if _OPINION.search(headline):
+        # an untitled article's first sentence may lean on one before it ("She asked ...")
+        if _OPINION.search(headline) or opens_dangling(headline):
             continue
         reworded = neutralise(headline)
         if reworded is not None:
