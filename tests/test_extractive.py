@@ -452,3 +452,37 @@ def test_a_chinese_sentence_is_no_quotation_without_a_speaker() -> None:
 
     assert _eligible("当局发布了海啸预警，沿海居民已开始撤离。")
     assert not _eligible("“我们会重建一切。”")  # a quotation alone still needs its speaker
+
+
+def test_a_story_about_an_accusation_quotes_the_judgements_it_reports(
+    embedder: Embedder,
+) -> None:
+    """Every sentence of a story about racism accusations holds "racist": the story had no
+    summary at all, and a note that blamed fragments. Now its reported judgements stand,
+    each attributed to its outlet; a judgement made in the article's own voice still not."""
+    articles = [
+        Article(
+            id="a",
+            outlet="Metro Times",
+            title="President answers critics",
+            text="President Trump on Tuesday insisted he is not a racist amid sustained "
+            "criticism of his attacks on four progressive congresswomen.",
+        ),
+        Article(
+            id="b",
+            outlet="Capital Wire",
+            title="House vote on tweets",
+            text='Trump asserted Tuesday that his recent tweets "were NOT Racist," and urged '
+            "Republican lawmakers to vote against a House resolution. The racist tweets "
+            "targeted four progressive congresswomen.",
+        ),
+    ]
+    summary = ExtractiveSummarizer(embedder).summarize(articles)
+    texts = [s.text for s in summary.sentences]
+    assert texts and all(t.startswith("According to ") for t in texts)
+    assert not any("The racist tweets" in t for t in texts)  # the article's own voice
+    assert any("insisted he is not a racist" in t for t in texts)
+    assert any("loaded wording" in n and "attributed" in n for n in summary.notes)
+    # and an ordinary story keeps its loaded sentences out, with no such note
+    plain = ExtractiveSummarizer(embedder).summarize(strike_articles())
+    assert not any("loaded wording" in n for n in plain.notes)

@@ -215,3 +215,21 @@ def test_a_filler_opener_is_cut_and_the_sentence_capitalised_again() -> None:
     assert without_filler_opener("Sadly enough the story ends.") == "Sadly enough the story ends."
     kept = "In a development that surprised many, Kim spoke on Sunday."
     assert without_filler_opener(kept) == kept
+
+
+def test_a_judgement_reported_is_told_from_one_made() -> None:
+    """ "Insisted he is not a racist" reports an accusation; "the brutal regime said" makes one."""
+    from service.pipeline.neutrality import reports_a_judgement
+
+    for reported in (
+        "President Trump on Tuesday insisted he is not a racist amid criticism.",
+        "The House will vote on a resolution condemning the tweets as racist.",
+        'Trump asserted that his tweets "were NOT Racist," and urged a vote.',
+        "Critics called the plan draconian.",
+    ):
+        assert reports_a_judgement(reported), reported
+    for made in (
+        "The brutal regime said it would hold elections.",
+        "A racist photo in his yearbook caused a controversy.",
+    ):
+        assert not reports_a_judgement(made), made

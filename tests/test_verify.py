@@ -478,3 +478,25 @@ def test_a_name_given_only_in_the_headline_is_named_by_the_article(embedder: Emb
     summary = _summary(("President Macron visited the flooded town of Ahrweiler on Monday.", [1]))
     verified = Verifier(embedder).verify(summary, [article])
     assert [s.citations for s in verified.sentences] == [[1]], verified.dropped
+
+
+def test_an_attributed_reported_judgement_stands_an_own_voice_one_does_not(
+    embedder: Embedder,
+) -> None:
+    articles = [
+        Article(
+            id="a",
+            outlet="Metro Times",
+            title="President answers critics",
+            text="President Trump on Tuesday insisted he is not a racist amid sustained "
+            "criticism of his attacks on four progressive congresswomen.",
+        ),
+        Article(id="b", outlet="Capital Wire", title="Vote", text="The House voted on Tuesday."),
+    ]
+    claim = "President Trump on Tuesday insisted he is not a racist amid sustained criticism."
+    kept = Verifier(embedder).verify(
+        _summary((f"According to Metro Times, {claim}", [1])), articles
+    )
+    assert [s.citations for s in kept.sentences] == [[1]]
+    own = Verifier(embedder).verify(_summary((claim, [1])), articles)
+    assert own.sentences == [] and "loaded wording" in own.dropped[0].reason

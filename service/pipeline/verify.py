@@ -57,6 +57,7 @@ from service.pipeline.neutrality import (
     find_loaded_terms,
     is_commentary,
     neutralise,
+    reports_a_judgement,
     without_filler_opener,
 )
 from service.pipeline.sentences import Sentence, split_paragraph, split_sentences
@@ -188,6 +189,12 @@ class Verifier:
             echo = self._echo(text, found) if reason is None else None
             if reason is None:
                 reworded = neutralise(text)
+                if (
+                    reworded is None
+                    and claim_of(text, outlets) != text
+                    and reports_a_judgement(text)
+                ):
+                    reworded = text  # "According to X, Trump insisted he is not a racist."
                 if reworded is None:
                     terms = ", ".join(repr(t) for t in find_loaded_terms(text))
                     reason = (

@@ -67,6 +67,7 @@ from service.pipeline.neutrality import (
     is_commentary,
     neutralise,
     opens_dangling,
+    reports_a_judgement,
     sums_up,
     without_filler_opener,
 )
@@ -230,19 +231,27 @@ class ExtractiveSummarizer:
         self.embedder = embedder
 
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
-        candidates = self._candidates(articles)
         days = report_days(articles)
-        chosen = _in_reading_order(
-            self._select(candidates, max_words, unnamed_growth(days)),
-            {a.id: a.published_at for a in articles},
-        )
+        notes: list[str] = []
+        chosen = self._select(self._candidates(articles), max_words, unnamed_growth(days))
+        if not chosen:  # a story about an accusation: its judgements, reported and attributed
+            reported = self._candidates(articles, reported_judgements=True)
+            chosen = self._select(reported, max_words, unnamed_growth(days))
+            if chosen:
+                notes.append(_REPORTED_ONLY)
+        chosen = _in_reading_order(chosen, {a.id: a.published_at for a in articles})
         texts = shorten_repeats([c.text for c in chosen], [c.introductions for c in chosen])
         cited = [cite(text, c.support, articles) for text, c in zip(texts, chosen, strict=True)]
         sentences = vary_unnamed_reports(cited, days)
-        notes = [] if sentences else [_why_no_sentence(articles)]
+        notes += [] if sentences else [_why_no_sentence(articles)]
         return Summary(sentences=sentences, backend=self.name, notes=notes)
 
-    def _candidates(self, articles: list[Article]) -> list[Candidate]:
+    def _candidates(
+        self, articles: list[Article], *, reported_judgements: bool = False
+    ) -> list[Candidate]:
+        """Every sentence that may stand in the summary, scored and cited. With
+        `reported_judgements`, one whose loaded wording is someone's judgement, reported
+        (`reports_a_judgement`), stands too, as written and attributed to its outlet."""
         sentences: list[Sentence] = []
         introduced: list[tuple[str, tuple[Introduction, ...]]] = []
         for article in articles:
@@ -276,12 +285,17 @@ class ExtractiveSummarizer:
             if sentence.quoted or not _eligible(sentence.text):
                 continue
             text = neutralise(written)
-            if text is None:
+            reported = text is None and reported_judgements and reports_a_judgement(written)
+            if reported:
+                text = written
+            elif text is None:
                 continue
             text = without_filler_opener(text)  # "In a recent development, ..."
             support = evidence.supports(sentence.text, vector)
             if sentence.article_id not in support:
                 support.insert(0, sentence.article_id)
+            if reported:
+                support = [sentence.article_id]  # the outlet that reports the judgement
             if len(articles) > 1 and len(support) == 1:
                 if opens_dangling(text):
                     continue  # "According to X, he said ..." reads worse than leaving it out
@@ -340,6 +354,12 @@ class ExtractiveSummarizer:
             words += sequenced_length(best.text, growth) + best.anchoring
             pool.remove(best)
         return chosen
+
+
+_REPORTED_ONLY = (
+    "the sentences of these articles that could stand all hold loaded wording; the summary "
+    "quotes the judgements they report (an accusation, a denial), each attributed to its outlet"
+)
 
 
 def _why_no_sentence(articles: list[Article]) -> str:
