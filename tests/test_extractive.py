@@ -486,3 +486,20 @@ def test_a_story_about_an_accusation_quotes_the_judgements_it_reports(
     # and an ordinary story keeps its loaded sentences out, with no such note
     plain = ExtractiveSummarizer(embedder).summarize(strike_articles())
     assert not any("loaded wording" in n for n in plain.notes)
+
+
+def test_a_time_stamp_read_as_a_sentence_is_never_quoted() -> None:
+    """ "According to another report, May 2, 2013 1: 35 pm." stood in an ECB+ summary."""
+    from service.backends.summarizers.extractive import _eligible
+
+    for stamp in (
+        "May 2, 2013 1: 35 pm.",
+        "Updated: July 2, 2013 15: 01 IST.",
+        "Posted on Monday, May 2, 2013 at 1:35 pm EST.",
+    ):
+        assert not _eligible(stamp), stamp
+    for sentence in (
+        "The storm hit the coast on May 2, 2013.",
+        "Police said 35 people died on Monday, May 2.",
+    ):
+        assert _eligible(sentence), sentence

@@ -119,6 +119,17 @@ _UNANSWERED = re.compile(
 )
 
 
+# what a dateline or a time stamp is made of: figures, months, weekdays, am/pm, zones
+_TIME_WORDS = re.compile(
+    r"\b(?:\d+|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|[ap]\.?m\.?|gmt|utc|[ecmp][sd]t|ist|updated|posted"
+    r"|published)\b[.,:]?|[^\w\s]",
+    re.IGNORECASE,
+)
+_LONG_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
 @dataclass
 class Candidate:
     sentence: Sentence
@@ -158,6 +169,9 @@ def _eligible(text: str) -> bool:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
     if _IMPERATIVE.match(text):
         return False  # an aside to the reader
+    beyond_times = _TIME_WORDS.sub(" ", text)
+    if word_count(beyond_times) < MIN_WORDS // 2 or not _LONG_WORD.search(beyond_times):
+        return False  # a time stamp the splitter read as a sentence: "May 2, 2013 1: 35 pm."
     if is_commentary(text) or sums_up(text):
         return False  # "Kim's push ... reflects his commitment to ...": the writer's reading
     letters = [c for c in text if c.isalpha()]
