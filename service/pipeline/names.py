@@ -78,6 +78,26 @@ def checked_names(text: str) -> set[str]:
     }
 
 
+# bodies whose names other texts write as initials: each with every spelling that names it,
+# so "The European Union has released a statement" is not cited to an article that never
+# names the EU, in any spelling (the initials are too short to be content words)
+_BODIES = {
+    "european union": re.compile(r"\bEuropean\s+Union\b|\bE\.?U\b\.?"),
+    "united nations": re.compile(r"\bUnited\s+Nations\b|\bU\.N\.|\bUN\b"),
+    "united kingdom": re.compile(r"\bUnited\s+Kingdom\b|\bU\.?K\b\.?|\bBritain\b|\bBritish\b"),
+}
+
+
+def bodies_named(text: str) -> frozenset[str]:
+    """The bodies of `_BODIES` a text names, in any of their spellings."""
+    return frozenset(body for body, spellings in _BODIES.items() if spellings.search(text))
+
+
+def claimed_bodies(text: str) -> frozenset[str]:
+    """The bodies a claim names, outside "according to <source>" (as `checked_names`)."""
+    return bodies_named(_ACCORDING_TO.sub(" ", text))
+
+
 def folded(word: str) -> str:
     """`word` without accents: "são" -> "sao", "zürich" -> "zurich"."""
     if word.isascii():

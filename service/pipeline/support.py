@@ -57,7 +57,13 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.pipeline.cjk import CJK_RUN, with_cjk_bigrams
 from service.pipeline.entities import weekdays_mentioned
-from service.pipeline.names import checked_names, name_vocabulary, names_it
+from service.pipeline.names import (
+    bodies_named,
+    checked_names,
+    claimed_bodies,
+    name_vocabulary,
+    names_it,
+)
 from service.pipeline.sentences import Sentence
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
@@ -343,6 +349,7 @@ class ClusterEvidence:
     published: dict[str, datetime] = field(default_factory=dict)  # articles with a date
     titles: dict[str, str] = field(default_factory=dict)  # headlines: they name names too
     check_names: bool = False  # a claim's names must be the grounding article's (`names.py`)
+    bodies: dict[str, frozenset[str]] = field(default_factory=dict)  # EU, UN, UK in any spelling
 
     @classmethod
     def build(
@@ -370,6 +377,12 @@ class ClusterEvidence:
             published={aid: as_utc(day) for aid, day in (published or {}).items() if day},
             titles=dict(titles or {}),
             check_names=check_names,
+            bodies={
+                aid: bodies_named(f"{(titles or {}).get(aid, '')}\n{texts[aid]}")
+                for aid in article_ids
+            }
+            if check_names
+            else {},
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -390,6 +403,7 @@ class ClusterEvidence:
         pairs = word_pairs(text)
         nums = must_match(text)
         names = checked_names(text) if self.check_names else set()
+        bodies = claimed_bodies(text) if self.check_names else frozenset()
         negation = negated(text)
         states = opposite_terms(text)
         figures = figure_units(text)
@@ -419,7 +433,8 @@ class ClusterEvidence:
                 near_word_coverage=_coverage(
                     words, set().union(*(self.sentence_words[i] for i in near.get(aid, [])))
                 ),
-                missing_names=sum(not self._names(aid, n) for n in names),
+                missing_names=sum(not self._names(aid, n) for n in names)
+                + len(bodies - self.bodies.get(aid, bodies)),
                 reversed_terms=bool(states)
                 and reverses(
                     states, set().union(*(self.sentence_states[i] for i in near.get(aid, [])))
