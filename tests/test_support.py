@@ -349,3 +349,40 @@ def test_a_figure_in_other_words_or_spelling_is_the_same_count() -> None:
     # a figure after a word that only starts like a month is still read
     assert _misbound("Sales declined 5 percent.", "Sales declined 5 points.")
     assert figure_units("About 2,000 soldiers were captured.")  # no year
+
+
+def test_in_a_large_story_a_claim_with_details_no_other_article_gives_is_its_own(
+    embedder: Embedder,
+) -> None:
+    """ "The UK has frozen all bilateral business deals ... until the sailors are released"
+    had been corroborated by a report of Iran suspending their release."""
+    from dataclasses import replace
+
+    from service.pipeline.support import ClusterEvidence
+
+    claim = (
+        "The United Kingdom has frozen all bilateral business deals with Iran until the 15 "
+        "British sailors detained by Iranian forces on March 23 are released."
+    )
+    texts = {
+        "freeze": claim,
+        "suspend": "Iran has suspended the release of the 15 British sailors and marines "
+        "detained by Iranian forces on March 23.",
+        "tv": "Iranian television showed the 15 British sailors detained on March 23.",
+        "eu": "The EU called for the release of the 15 British sailors held by Iran.",
+        "home": "The 15 British sailors held by Iran since March 23 landed at Heathrow.",
+    }
+
+    def features(ids: list[str]) -> dict:
+        sentences = [s for aid in ids for s in split_sentences(aid, texts[aid])]
+        vectors = embedder.encode([s.text for s in sentences])
+        chosen = {aid: texts[aid] for aid in ids}
+        evidence = ClusterEvidence.build(ids, sentences, vectors, chosen, check_names=True)
+        return evidence.features(claim, embedder.encode([claim])[0])
+
+    large = features(list(texts))["suspend"]
+    assert large.missing_details >= 3  # frozen, bilateral, business, deals
+    assert not large.corroborates
+    assert replace(large, missing_details=0).corroborates  # what it was before
+    # in a story of three articles, a word one article uses is mostly wording: not counted
+    assert features(["freeze", "suspend", "tv"])["suspend"].missing_details == 0

@@ -16,7 +16,9 @@ Two questions, two strengths of evidence:
   (cosine >= 0.6), and half the sentence's content words must be in the article's
   five sentences closest to it. Counted over the whole article, a long report on the
   same story has most of the story's words somewhere, and "Iran would release the
-  sailors" was corroborated by an article about Iran suspending their release.
+  sailors" was corroborated by an article about Iran suspending their release. In a
+  story of five articles or more, a sentence with three words that no other article
+  uses is its own article's account, corroborated by none (`DETAILS_LIMIT`).
 A grounding article must also name every person, place and body the sentence names
 (anywhere in it; "Brazilian" finds "Brazil"): an answer that moved the crash off "the
 coast of Nigeria", or credited "a search team from Mexico", kept the story's words and a
@@ -70,6 +72,15 @@ LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words .
 BIGRAM_THRESHOLD = 0.7  # ... and of word pairs the article contains
 PARAPHRASE_THRESHOLD = 0.75  # grounded in a paraphrase: cosine of the closest sentence
 SEMANTIC_THRESHOLD = 0.6  # corroborated: cosine of the closest sentence ...
+# In a story of 5 articles or more, a claim with 3 words no other article uses is its own
+# article's account: "The United Kingdom has frozen all bilateral business deals with Iran
+# until the 15 sailors ... are released" had been corroborated by a report of Iran
+# suspending their release (the sailors, March 23, detained: shared; frozen, bilateral,
+# business, deals: one article's). Wikinews citation labels: precision 0.93 -> 1.00 on
+# sentences cited to several articles, recall the same. In 3-article stories (NeuS) a word
+# one article uses is mostly wording, and the test took right citations: not applied.
+DETAILS_LIMIT = 3
+DETAILS_MIN_ARTICLES = 5
 CORROBORATION_LEXICAL_THRESHOLD = 0.5  # ... and share of content words (also for paraphrase)
 _TOKEN = re.compile(r"[^\W_]+(?:[.,][0-9]+)?")  # letters of any script: "café", "москва"
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+")
@@ -286,6 +297,7 @@ class SupportFeatures:
     missing_names: int = 0  # proper names of the claim the article never writes
     reversed_terms: bool = False  # the closest sentences say the opposite ("suspended")
     misbound_figures: int = 0  # figures the closest sentences give as counts of another thing
+    missing_details: int = 0  # claim words only one article of a large cluster uses, not this
 
     @property
     def _contradicted(self) -> bool:
@@ -321,7 +333,7 @@ class SupportFeatures:
         """The article reports the same fact, perhaps in other words, and names whom and
         where it names: "The Pentagon has also ordered aircraft to assist in finding the
         plane" was cited to a report of the same search that never mentions the Pentagon."""
-        if self._contradicted or self.missing_names:
+        if self._contradicted or self.missing_names or self.missing_details >= DETAILS_LIMIT:
             return False
         near = self.near_word_coverage
         coverage = self.word_coverage if near is None else near  # words in the same few sentences
@@ -411,6 +423,11 @@ class ClusterEvidence:
         best = self._best(sims)
         near = self._nearest(sims)
         word_share = {aid: _coverage(words, self.vocab[aid]) for aid in self.article_ids}
+        details = (
+            {w for w in words if self._document_frequency.get(w, 0) == 1}
+            if len(self.article_ids) >= DETAILS_MIN_ARTICLES
+            else set()
+        )
         pair_share = {aid: _coverage(pairs, self.pair_vocab[aid]) for aid in self.article_ids}
         ids = self.article_ids
         if plausible_only:
@@ -439,6 +456,7 @@ class ClusterEvidence:
                 and reverses(
                     states, set().union(*(self.sentence_states[i] for i in near.get(aid, [])))
                 ),
+                missing_details=len(details - self.vocab[aid]),
                 misbound_figures=misbound_figures(
                     figures, [self.sentence_figures[i] for i in near.get(aid, [])]
                 )
@@ -447,6 +465,15 @@ class ClusterEvidence:
             )
             for aid in ids
         }
+
+    @cached_property
+    def _document_frequency(self) -> dict[str, int]:
+        """How many of the cluster's articles use each word."""
+        counts: dict[str, int] = {}
+        for words in self.vocab.values():
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+        return counts
 
     @cached_property
     def _name_vocab(self) -> dict[str, frozenset[str]]:
