@@ -233,3 +233,20 @@ def test_a_judgement_reported_is_told_from_one_made() -> None:
         "A racist photo in his yearbook caused a controversy.",
     ):
         assert not reports_a_judgement(made), made
+
+
+def test_the_regime_is_not_reworded_where_the_government_could_be_anothers() -> None:
+    """ "Japan must brace ... for a North Korean missile if the regime carries out a threat"
+    read, reworded, as if Japan's government would carry it out."""
+    from service.pipeline.neutrality import neutralise
+
+    japan = (
+        "Japan must brace itself for a North Korean missile over its territory if the "
+        "regime carries out a threat to test a hydrogen bomb."
+    )
+    assert neutralise(japan) is None
+    assert neutralise("The Assad regime bombed Aleppo.") == "The Assad government bombed Aleppo."
+    assert neutralise("On Monday, the regime said it would respond.") == (
+        "On Monday, the government said it would respond."
+    )
+    assert neutralise("The regime's ships leave port") == "The government's ships leave port"

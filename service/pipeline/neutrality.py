@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from service.pipeline.entities import named_entities
+
 # Words that open a sentence which cannot stand first: the reader has no antecedent.
 DANGLING_OPENERS = frozenset(
     """he she it they this these those his her its their him them that such
@@ -113,8 +115,27 @@ def neutralise(text: str) -> str | None:
             continue
         if entry.replacement is None or _in_a_quotation(entry.pattern, text):
             return None
+        if _names_another_government(entry.pattern, text):
+            return None
         text = entry.pattern.sub(lambda m, r=entry.replacement: _match_case(r, m.group(0)), text)
     return text
+
+
+# "the regime", unqualified, after a name: "Japan must brace itself for a North Korean
+# missile if the regime carries out a threat" read, reworded, as Japan's government
+_BARE_REGIME = re.compile(r"\bthe\s+$", re.IGNORECASE)
+
+
+def _names_another_government(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether rewording "the regime" as "the government" could point at another
+    government: the sentence names someone or somewhere before it, and "the government"
+    would read as theirs. "The Assad regime" and "the regime's ships" alone are safe."""
+    for match in pattern.finditer(text):
+        before = text[: match.start()]
+        if match.group(0).lower().startswith("regime") and _BARE_REGIME.search(before):
+            if named_entities(before):  # not a weekday: "On Monday, the regime said"
+                return True
+    return False
 
 
 # someone's judgement reported, not made: "insisted he is not a racist", "called it racist"
