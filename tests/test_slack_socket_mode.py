@@ -160,7 +160,23 @@ def test_socket_mode_without_app_token_says_which_setting(monkeypatch, capsys):
     assert "DIGEST_SLACK_APP_TOKEN" in info.value.user_message
     monkeypatch.setattr(socket_mode_module, "get_settings", lambda: Settings(_env_file=None))
     assert main() == 2
-    assert "DIGEST_SLACK_APP_TOKEN" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    # both missing tokens named at once, not one per run
+    assert "DIGEST_SLACK_APP_TOKEN" in said and "DIGEST_SLACK_BOT_TOKEN" in said
+
+
+def test_socket_mode_without_a_network_says_so_in_one_line(monkeypatch, capsys):
+    """No network had ended in an 89-line urllib traceback."""
+    unreachable = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_api_base_url="http://127.0.0.1:9/api/",  # nothing listens on port 9
+    )
+    monkeypatch.setattr(socket_mode_module, "get_settings", lambda: unreachable)
+    assert main() == 1
+    said = capsys.readouterr().err
+    assert said.startswith("error: cannot reach Slack (") and "Traceback" not in said
 
 
 def test_socket_mode_first_delivery_of_a_mention_is_digested_and_a_retry_is_not(slack, embedder):

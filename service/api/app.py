@@ -10,6 +10,7 @@ background. Shutdown: running jobs go back to the queue for the next process.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from service.api.state import Readiness, Services
 from service.backends.embedders import warm_local_model
 from service.backends.summarizers.registry import check_settings
 from service.config import Settings, get_settings
+from service.errors import ServiceError
 from service.jobs import (
     DigestFunction,
     JobRunner,
@@ -53,9 +55,17 @@ def create_app(
     warm_up: Callable[[], None] | None = None,
 ) -> FastAPI:
     """The HTTP API. `pipeline` and `warm_up` default to the real pipeline and model."""
-    settings = settings or get_settings()
-    require_auth_configured(settings)
-    check_settings(settings)  # an LLM backend that cannot work fails here, not every job
+    at_start = settings is None  # uvicorn's factory call: a process an operator started
+    try:
+        settings = settings or get_settings()
+        require_auth_configured(settings)
+        check_settings(settings)  # an LLM backend that cannot work fails here, not every job
+    except ServiceError as exc:
+        if not at_start:
+            raise
+        # one line saying what to fix, not a 40-line traceback through uvicorn's loader
+        sys.stderr.write(f"error: {exc.user_message}\n")
+        raise SystemExit(2) from None
     configure_logging()
     warn_if_keys_are_optional(settings)
     engine = make_engine(database_url(settings))

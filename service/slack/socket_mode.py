@@ -24,10 +24,26 @@ log = logging.getLogger(__name__)
 
 def socket_mode_handler(settings: Settings, *, slack_app: App | None = None) -> SocketModeHandler:
     """A handler ready to connect(); raises ConfigError when a token is missing or refused."""
-    if not settings.slack_app_token:
+    missing = [
+        f"{name} ({what})"
+        for name, value, what in (
+            (
+                "DIGEST_SLACK_APP_TOKEN",
+                settings.slack_app_token,
+                "xapp-..., with connections:write",
+            ),
+            (
+                "DIGEST_SLACK_BOT_TOKEN",
+                settings.slack_bot_token,
+                "the Bot User OAuth Token, xoxb-...",
+            ),
+        )
+        if not value
+    ]
+    if missing:  # both named at once: one run per missing token had been needed
         raise ConfigError(
-            "Socket Mode needs the app-level token",
-            hint="set DIGEST_SLACK_APP_TOKEN (xapp-..., with the connections:write scope)",
+            "Socket Mode needs the app-level token and the bot token",
+            hint="set " + " and ".join(missing),
         )
     if slack_app is None:
         from service.slack.app import create_slack_app
@@ -62,6 +78,14 @@ def main() -> int:
     except ServiceError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2
+    except OSError as exc:  # no network, DNS, a proxy, TLS: urllib's URLError is an OSError
+        reason = getattr(exc, "reason", None) or exc
+        print(
+            f"error: cannot reach Slack ({reason}); check this machine's network, DNS or "
+            "proxy (HTTPS_PROXY), then start the bot again",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 0
     return 0
