@@ -456,9 +456,14 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
         assert moment is not None and moment.isoformat() == iso
     # refused: ambiguous, not a date, or with a part not written ("July 2007" had become
     # July 24, the day of the run) or a zone it does not know (hours off)
-    for refused in (True, "07/08/2007", "yesterday", "July 2007", "July 29", "July 29, 2007 CEST"):
+    for refused in (True, "yesterday", "July 2007", "July 29", "July 29, 2007 CEST"):
         with pytest.raises(IngestError, match="is not a date"):
             date(refused)
+    # each says how to write one; an all-number date with the year last, why it is refused
+    with pytest.raises(IngestError, match="write it as ISO 8601 .'2007-07-08'"):
+        date("July 29")
+    with pytest.raises(IngestError, match="'07/08/2007' is ambiguous .* write it year first"):
+        date("07/08/2007")
 
 
 def test_a_url_that_is_a_script_is_refused() -> None:

@@ -206,6 +206,13 @@ def _parse_date(value: Any) -> datetime | None:
     return _written_date(text)
 
 
+_NUMBERS_YEAR_LAST = re.compile(r"^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+_DATE_FORMATS = (
+    "as ISO 8601 ('2007-07-08', '2007-07-08T10:00:00Z'), with the month's name "
+    "('July 8, 2007'), or as RFC 2822 ('Sun, 08 Jul 2007 10:00:00 GMT')"
+)
+
+
 def _written_date(text: str) -> datetime:
     """A date written out with its month's name ("July 29, 2007", "29 July 2007 10:00 PM
     EDT"), or year first ("2007/07/29"). Refused rather than guessed: all-number dates
@@ -223,7 +230,15 @@ def _written_date(text: str) -> datetime:
         else:
             if once == twice:
                 return once
-    raise ValueError(f"date {text[:40]!r} is not a date")
+    shown = repr(text[:40])
+    if _NUMBERS_YEAR_LAST.match(text):
+        raise ValueError(
+            f"date {shown} is ambiguous (day and month could be either way round); "
+            f"write it year first, {_DATE_FORMATS}"
+        )
+    raise ValueError(
+        f"date {shown} is not a date this reader understands; write it {_DATE_FORMATS}"
+    )
 
 
 def record_to_article(
@@ -743,7 +758,10 @@ def _all_of(invalid: list[IngestError]) -> IngestError:
     listed = first_few([e.location or e.message for e in invalid[1:]])
     error = IngestError(
         f"{first.message}; {len(invalid) - 1} more invalid record(s): {listed}",
-        hint=first.hint or "fix them, or pass --skip-invalid to leave them out",
+        # the first one's hint only when it fits them all ("give every article its text"
+        # had been the hint for a batch whose other records had bad dates)
+        hint=(first.hint if all(e.hint == first.hint for e in invalid) else None)
+        or "fix them, or pass --skip-invalid to leave them out",
     )
     error.location = first.location
     return error
