@@ -411,3 +411,25 @@ def test_the_package_names_load_on_first_use() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["service.pipeline.run", "Article"]
+
+
+def test_an_embedding_model_litellm_cannot_route_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """It had failed after the inputs were read, with litellm's "LLM Provider NOT provided"."""
+    from service.backends.summarizers.registry import check_settings
+    from service.config import Settings, get_settings
+    from service.errors import ConfigError
+
+    monkeypatch.setenv("DIGEST_EMBEDDING_MODEL", "bogus")
+    get_settings.cache_clear()
+    try:
+        refused = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "-q"])
+        assert refused.exit_code == 2
+        assert "unknown embedding model 'bogus'" in refused.stderr
+        assert "DIGEST_EMBEDDING_MODEL" in refused.stderr
+        with pytest.raises(ConfigError, match="unknown embedding model"):  # the server's check
+            check_settings(Settings(_env_file=None, embedding_model="bogus"))
+        check_settings(Settings(_env_file=None, embedding_model="openai/text-embedding-3-small"))
+    finally:
+        get_settings.cache_clear()

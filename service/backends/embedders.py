@@ -196,6 +196,17 @@ class LiteLLMEmbedder:
         batch_size: int = 96,
         timeout: float = 60.0,
     ) -> None:
+        from service.backends.llm_client import provider_of
+        from service.errors import UnknownBackendError
+
+        try:  # at start: a name litellm cannot route had failed only after every ingest
+            provider_of(model)
+        except UnknownBackendError as exc:
+            raise ConfigError(
+                f"unknown embedding model {model!r}",
+                hint="set DIGEST_EMBEDDING_MODEL to 'local' (the bundled MiniLM) or a litellm "
+                "embedding model with its provider, e.g. 'openai/text-embedding-3-small'",
+            ) from exc
         self.name = model
         self.api_base = api_base
         self.api_key = api_key
@@ -226,6 +237,16 @@ class LiteLLMEmbedder:
         return _normalise(np.array(rows, dtype=np.float32))
 
 
+def is_local_model(model: str) -> bool:
+    """Whether a DIGEST_EMBEDDING_MODEL names the bundled MiniLM (any of its names)."""
+    return model.removesuffix(FULL_PRECISION) in (
+        LOCAL_MODEL,
+        "local",
+        "minilm",
+        "all-MiniLM-L6-v2",
+    )
+
+
 def get_embedder(
     model: str = LOCAL_MODEL,
     *,
@@ -237,8 +258,7 @@ def get_embedder(
     """The embedder a setting names: the local MiniLM (int8; ':fp32' for full precision;
     its ONNX files in `model_dir`; `threads` texts at once, default one per usable core),
     or a litellm embedding model."""
-    base = model.removesuffix(FULL_PRECISION)
-    if base in (LOCAL_MODEL, "local", "minilm", "all-MiniLM-L6-v2"):
+    if is_local_model(model):
         quantized = not model.endswith(FULL_PRECISION)
         return _shared_minilm(quantized, model_dir or default_model_dir(), threads)
     return LiteLLMEmbedder(model, api_base=api_base, api_key=api_key)

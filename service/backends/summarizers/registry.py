@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from service.backends.embedders import Embedder
+from service.backends.embedders import Embedder, LiteLLMEmbedder, is_local_model
 from service.backends.summarizers.base import Summarizer
 from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.config import Settings
@@ -39,6 +39,8 @@ def check_settings(settings: Settings) -> None:
     failing every job. The models offered to API clients too."""
     from service.backends.summarizers.llm import chain_setup
 
+    if not is_local_model(settings.embedding_model):  # a name litellm cannot route: at start
+        LiteLLMEmbedder(settings.embedding_model)
     if settings.backend != EXTRACTIVE:
         chain_setup(settings.backend, settings)
     for offered in settings.api_backends:  # models API clients may pick: their keys too
