@@ -250,3 +250,21 @@ def test_the_regime_is_not_reworded_where_the_government_could_be_anothers() -> 
         "On Monday, the government said it would respond."
     )
     assert neutralise("The regime's ships leave port") == "The government's ships leave port"
+
+
+def test_an_it_that_stands_for_nothing_before_it_does_not_dangle() -> None:
+    """The Gilroy story's one sentence with "15 others injured" opened "It took less than a
+    minute ..." and was left out as if "It" needed an antecedent."""
+    for standing in (
+        "It took less than a minute for police officers to respond after gunfire erupted.",
+        "It is unclear whether the talks will resume.",
+        "It is believed that the gunman acted alone.",
+        "It has been two years since the flood.",
+    ):
+        assert not opens_dangling(standing), standing
+    for pointing_back in (
+        "It was the deadliest attack in a decade.",
+        "It was expected to open in May.",
+        "It was destroyed in the fire.",
+    ):
+        assert opens_dangling(pointing_back), pointing_back

@@ -213,6 +213,17 @@ def points_back(text: str) -> bool:
     return bool(_POINTS_BACK.search(_QUOTATION.sub("", text)))
 
 
+# "it" that stands for nothing before it: a time taken, a state of knowledge, a first
+_EXPLETIVE_IT = re.compile(
+    r"^It\s+(?:took|takes|will\s+take|remains\s+(?:unclear|to\s+be\s+seen)"
+    r"|(?:is|was|'s|’s)\s+(?:not\s+|still\s+)?(?:unclear|too\s+early)"
+    r"|(?:is|was|'s|’s)\s+(?:not\s+)?(?:expected|believed|thought|understood|estimated|feared"
+    r"|known|likely|unlikely|possible|impossible|clear)\s+(?:that|whether)"
+    r"|(?:has|had)\s+been\s+(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"\s+(?:years?|months?|weeks?|days?|hours?)\s+since)\b"
+)  # not "It was expected to open in May", "It was the deadliest attack": those point back
+
+
 def opens_dangling(text: str) -> bool:
     """True when a sentence needs the sentence before it: it starts with a pronoun or
     connective that needs an antecedent, or with a short phrase and then "he"/"she"
@@ -222,6 +233,8 @@ def opens_dangling(text: str) -> bool:
     if not words:
         return False
     words[0] = words[0].split("'")[0] or words[0]  # "he's", "they're", "that's"
+    if _EXPLETIVE_IT.match(text):
+        return False  # "It took less than a minute for police to respond": no antecedent
     for n in (1, 2, 3, 4):
         if " ".join(words[:n]) in DANGLING_OPENERS and (n == 1 or words[n : n + 1] not in _ON):
             return True  # "At the time, ..." but not "At the time of his death, ..."
