@@ -642,3 +642,26 @@ def test_a_page_cache_that_cannot_be_made_is_no_cache_not_a_crash(tmp_path: Path
     cache = open_page_cache(tmp_path / "web-cache", 60)
     assert cache is not None
     cache.close()
+
+
+def test_a_cached_page_is_read_only_where_this_runs_policy_allows_its_addresses(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """The cache is shared by the CLI and the server: an intranet page one run fetched
+    with an allowlist had been handed, from the cache, to a run that refuses the host,
+    and so had a page reached through a redirect to a refused address."""
+    url = f"http://localhost:{web.port}/article"
+    first = collect([url], settings=web_settings(tmp_path, allow=["localhost"]))
+    assert len(first.articles) == 1 and web.hits["/article"] == 1
+    again = collect([url], settings=web_settings(tmp_path, allow=["localhost"]))
+    assert again.articles == first.articles and web.hits["/article"] == 1  # from the cache
+    refused = collect([url], settings=web_settings(tmp_path, allow=[]))
+    assert _reasons(refused) == {url: "blocked_address"} and web.hits["/article"] == 1
+
+    hop = f"http://localhost:{web.port}/to-loopback-ip"  # redirects to 127.0.0.1
+    both = web_settings(tmp_path, allow=["localhost", "127.0.0.1"])
+    assert len(collect([hop], settings=both).articles) == 1
+    hits = web.hits["/to-loopback-ip"]
+    by_name = collect([hop], settings=web_settings(tmp_path, allow=["localhost"]))
+    assert _reasons(by_name) == {hop: "blocked_address"}
+    assert web.hits["/to-loopback-ip"] == hits  # refused from the cache, not refetched

@@ -17,7 +17,7 @@ from service.redact import without_credentials
 from service.web.page import Page
 
 log = logging.getLogger(__name__)
-_KEY_PREFIX = "page:v1:"
+_KEY_PREFIX = "page:v2:"  # v2: with the hops, which a v1 entry lacks (read as a miss)
 
 
 class PageCache:
@@ -37,7 +37,7 @@ class PageCache:
             return None
         if not isinstance(stored, dict):
             return None
-        return Page(**stored)
+        return Page(**{**stored, "hops": tuple(stored.get("hops", ()))})
 
     def put(self, url: str, page: Page) -> None:
         record = {
@@ -45,6 +45,7 @@ class PageCache:
             "kind": page.kind,
             "content_type": page.content_type,
             "body": page.body,
+            "hops": list(page.hops),
         }
         try:
             self._cache.set(_KEY_PREFIX + url, record, expire=self._ttl_s)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -33,6 +34,7 @@ _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+x
 _SNIFFED_TYPES = {"", "text/plain", "application/octet-stream", "application/xml", "text/xml"}
 _CODINGS = {"br": ("brotli-compressed", "brotli"), "zstd": ("zstd-compressed", "zstandard")}
 """Content codings httpx decodes only with an optional package: (words, package)."""
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _RAW_CHUNK = 16_384  # bytes read off the wire at a time, then inflated within the limit
 _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
@@ -221,7 +223,8 @@ class Fetcher:
 
     async def _fetch(self, target: httpx.URL) -> Page:
         if self._cache is not None and (cached := self._cache.get(str(target))) is not None:
-            return cached
+            if await self._still_allowed(cached):
+                return cached
         total = self._settings.web_total_timeout_s
         async with self._slots:
             try:
@@ -235,14 +238,34 @@ class Fetcher:
             self._cache.put(str(target), page)
         return page
 
+    async def _still_allowed(self, page: Page) -> bool:
+        """Whether this run's address policy lets it read a cached page: every URL its
+        fetch requested is checked and resolved again (FetchFailure when one is blocked).
+        The cache is shared: a page an allowlisted run fetched from an intranet host had
+        been handed to a run, or an API client, whose policy refuses that host. A page
+        stored without its hops, or whose host no longer resolves, is fetched again."""
+        if not page.hops:
+            return False
+        for hop in page.hops:
+            url = self._policy.check_url(hop)
+            try:
+                await self._policy.resolve(url.host, url.port or _DEFAULT_PORTS[url.scheme])
+            except FetchFailure as exc:
+                if exc.reason == "blocked_address":
+                    raise
+                return False
+        return True
+
     async def _follow(self, target: httpx.URL) -> Page:
         """Follow redirects hop by hop, checking each new URL before it is requested."""
+        hops = [str(target)]
         for _hop in range(self._settings.web_max_redirects + 1):
             async with self._client.stream("GET", target) as response:
                 if response.has_redirect_location:  # a 3xx without Location is an answer
                     target = self._policy.check_url(_next_url(response))
+                    hops.append(str(target))
                     continue
-                return await self._read(response)
+                return replace(await self._read(response), hops=tuple(hops))
         raise FetchFailure(
             "too_many_redirects",
             f"more than {self._settings.web_max_redirects} redirects; the link may loop",

@@ -16,3 +16,6 @@ class Page:
     kind: PageKind
     content_type: str  # the Content-Type header as sent, charset included ("" for a file)
     body: bytes
+    # every URL requested on the way, redirects included: a page read back from the cache
+    # is checked against the address policy of the run that reads it
+    hops: tuple[str, ...] = ()
