@@ -665,3 +665,53 @@ def test_a_cached_page_is_read_only_where_this_runs_policy_allows_its_addresses(
     by_name = collect([hop], settings=web_settings(tmp_path, allow=["localhost"]))
     assert _reasons(by_name) == {hop: "blocked_address"}
     assert web.hits["/to-loopback-ip"] == hits  # refused from the cache, not refetched
+
+
+def test_a_page_over_the_article_size_limit_is_refused_as_a_file_would_be(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """A 1.4 MB page had been kept and took 40 s; files and API bodies were held to the limit."""
+    collected = collect(
+        [web.url("/article")], settings=web_settings(tmp_path, max_article_bytes=200)
+    )
+    assert _reasons(collected) == {web.url("/article"): "too_large"}
+    assert "DIGEST_MAX_ARTICLE_BYTES" in collected.failures[0].detail
+    assert collect([web.url("/article")], settings=web_settings(tmp_path / "b")).articles
+
+
+_FILLER = (
+    "<p>The page you were looking for may have been moved, deleted or possibly never "
+    "existed. Please check the address for typing mistakes, or use the search box above to "
+    "find what you were looking for, or return to our home page for the latest news.</p>"
+)
+_CONSENT = (
+    "<p>We and our 842 partners store and access information on your device, such as "
+    "cookies, and process personal data, such as unique identifiers, to provide personalised "
+    "advertising and content. You may click to consent to our and our partners' processing, "
+    "or change your preferences before consenting. You can change your preferences at any "
+    "time by visiting our privacy policy.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "said"),
+    [
+        (
+            "<title>Page not found | Halden Herald</title><h1>Sorry, we couldn't find that "
+            f"page</h1>{_FILLER}",
+            "says it was not found",
+        ),
+        (
+            f"<title>Before you continue</title><h1>We value your privacy</h1>{_CONSENT * 2}",
+            "consent",
+        ),
+    ],
+)
+def test_a_not_found_notice_or_a_consent_wall_sent_as_a_page_is_no_article(
+    html: str, said: str
+) -> None:
+    """Each had become a story of its own, headed by the notice, with no summary."""
+    page = Page("https://news.test/a", "html", "text/html", f"<html>{html}</html>".encode())
+    with pytest.raises(FetchFailure) as refused:
+        page_to_article(page)
+    assert refused.value.reason == "no_article_text" and said in refused.value.detail

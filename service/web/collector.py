@@ -90,7 +90,7 @@ class _Run:
             page = await self.fetcher.fetch(url)
             if page.kind == "feed":
                 return await self._feed(url, page.body, page.url, page.content_type)
-            return [await asyncio.to_thread(page_to_article, page)], []
+            return [self._within_size(await asyncio.to_thread(page_to_article, page))], []
         except FetchFailure as failure:
             return [], [InputFailure(input=url, reason=failure.reason, detail=failure.detail)]
         except Exception:  # one input's bug never fails the others; the log has the trace
@@ -117,6 +117,19 @@ class _Run:
         self.entries_read.setdefault(feed_url, []).append(outcome)
         return outcome
 
+    def _within_size(self, article: Article) -> Article:
+        """The article, or FetchFailure('too_large') over DIGEST_MAX_ARTICLE_BYTES: a file's
+        and an API body's articles were held to it, a page's not (1.4 MB took 40 s)."""
+        limit = self.settings.max_article_bytes
+        size = len(article.text.encode("utf-8"))
+        if size > limit:
+            raise FetchFailure(
+                "too_large",
+                f"the article's text has {size} bytes; the limit is {limit} "
+                "(DIGEST_MAX_ARTICLE_BYTES)",
+            )
+        return article
+
     def out_of_time(self, url: str, budget: float) -> Outcome:
         """What an input not finished within the run's budget leaves: a feed's entries read
         so far, and a failure that says so."""
@@ -136,7 +149,7 @@ class _Run:
         name = entry_name(feed_url, entry)
         try:
             if entry.text is not None:
-                return [entry_article(feed_url, entry)], []
+                return [self._within_size(entry_article(feed_url, entry))], []
             assert entry.link is not None  # choose_entries keeps entries with a link or text
             page = await self.fetcher.fetch(entry.link)
             if page.kind == "feed":
@@ -144,7 +157,7 @@ class _Run:
             article = await asyncio.to_thread(page_to_article, page)
             if article.published_at is None and entry.published is not None:
                 article = article.model_copy(update={"published_at": entry.published})
-            return [article], []
+            return [self._within_size(article)], []
         except FetchFailure as failure:
             detail = f"{failure.detail} (from the feed {feed_url})"
             return [], [InputFailure(input=name, reason=failure.reason, detail=detail)]

@@ -12,6 +12,7 @@ ones. Pages with fewer than MIN_WORDS words of main text fail with
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -75,6 +76,18 @@ def page_to_article(page: Page) -> Article:
             "give the links of the stories themselves, or the site's feed",
         )
     title = (getattr(document, "title", None) or "").strip()
+    if _says_not_found(title, tree):
+        raise FetchFailure(
+            "no_article_text",
+            "the page says it was not found (the site answered as if it were a page); the "
+            "link may be old or mistyped",
+        )
+    if _is_consent_wall(text):
+        raise FetchFailure(
+            "no_article_text",
+            "the page is a cookie-consent wall in front of the story, which cannot be read "
+            "without a browser; give the text, or the site's feed",
+        )
     if title and text.startswith(title):  # the headline is the title, not the first sentence
         text = text[len(title) :].lstrip()
     # counted after the product's cleaning (a paywall or consent notice is not article
@@ -94,6 +107,35 @@ def page_to_article(page: Page) -> Article:
         },
         page.url,
     )
+
+
+# A page that answers 200 but says the story is not there ("soft 404"), and a consent
+# wall in front of the story: each had become a story of its own, with no summary.
+_NOT_FOUND = re.compile(
+    r"\bpage\s+not\s+found\b|^\s*(?:404|not\s+found)\b|\bcould(?:n['’]t|\s+not)\s+find\s+"
+    r"(?:that|this|the)\s+page\b|\bpage\s+(?:you\s+(?:requested|were\s+looking\s+for)\s+)?"
+    r"(?:does\s+not|doesn['’]t)\s+exist\b",
+    re.IGNORECASE,
+)
+_CONSENT_WORDS = re.compile(
+    r"\b(?:cookies?|consent(?:ing)?|partners|personal\s+data|privacy\s+(?:policy|settings)|"
+    r"preferences|personalised\s+advertising|personalized\s+advertising)\b",
+    re.IGNORECASE,
+)
+
+
+def _says_not_found(title: str, tree: Any) -> bool:
+    """The page's title or main heading says it was not found."""
+    heading = tree.find(".//h1")
+    shown = heading.text_content() if heading is not None else ""
+    return any(_NOT_FOUND.search(line or "") for line in (title, shown))
+
+
+def _is_consent_wall(text: str) -> bool:
+    """Text that is mostly about cookies, partners and consent: one in every 12 words or
+    more is such a word (a story about a privacy law mentions them far less densely)."""
+    words = len(text.split())
+    return words > 0 and len(_CONSENT_WORDS.findall(text)) * 12 >= words
 
 
 def _published(found: str | None, tree: Any, url: str) -> str | None:
