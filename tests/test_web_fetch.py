@@ -715,3 +715,18 @@ def test_a_not_found_notice_or_a_consent_wall_sent_as_a_page_is_no_article(
     with pytest.raises(FetchFailure) as refused:
         page_to_article(page)
     assert refused.value.reason == "no_article_text" and said in refused.value.detail
+
+
+def test_a_host_that_stopped_answering_is_not_asked_again_in_the_run(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """A feed of 50 links to one server that had stopped answering held a run 212 s."""
+    from service.web.fetch import HOST_TIMEOUTS
+
+    urls = [web.url(f"/slow-headers?n={n}") for n in range(6)]
+    started = time.monotonic()
+    collected = collect(urls, settings=web_settings(tmp_path, web_concurrency=1))
+    assert set(_reasons(collected).values()) == {"timeout"}
+    assert web.hits["/slow-headers"] == HOST_TIMEOUTS  # the others were not asked
+    assert "its other links were not asked" in collected.failures[-1].detail
+    assert time.monotonic() - started < 4 * HOST_TIMEOUTS  # not 6 timeouts of ~1-3 s each
