@@ -174,7 +174,8 @@ class JobError(BaseModel):
     """Why a job failed, in words a user can act on."""
 
     reason: str = Field(
-        description="Machine-readable: 'input', 'backend', 'config', 'interrupted', 'internal'."
+        description="Machine-readable: 'input', 'backend', 'config', 'interrupted', "
+        "'deadline', 'no_worker', 'internal'."
     )
     detail: str = Field(description="What happened and what to do next.")
     status: int = Field(description="The HTTP status the same error would have had inline.")

@@ -256,3 +256,26 @@ def test_calls_made_inside_an_event_loop_are_charged_too(
 
     assert asyncio.run(two_summaries()) == [model, "extractive"]  # one request a window
     assert len(fake_llm.requests) == 1
+
+
+def test_a_rate_limit_whose_redis_is_unreachable_says_so_not_the_model(
+    fake_llm,  # noqa: F811
+    tmp_path: Path,
+    embedder,
+) -> None:
+    """Every story had fallen back with "no model answered: ...: ConnectionError": the
+    operator looked at the LLM server, which was never asked."""
+    from service.backends.summarizers.registry import check_settings
+    from service.errors import ConfigError
+    from tests.test_api_fakes import free_port
+
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    settings = _limited(fake_llm.base_url, tmp_path, redis_url=unreachable, llm_cache="none")
+    model = f"openai/{_key()}"
+    summarizer = LLMSummarizer(model, settings=settings, embedder=remembering(embedder))
+    summary = summarizer.summarize([comet_article()], max_words=60)
+    assert summary.backend == "extractive" and fake_llm.requests == []
+    [reason] = [note for note in summary.notes if note.startswith("no model answered")]
+    assert "rate limit could not reach its store" in reason and "DIGEST_REDIS_URL" in reason
+    with pytest.raises(ConfigError, match="cannot reach its Redis"):  # servers, workers: at start
+        check_settings(settings.model_copy(update={"backend": model}))

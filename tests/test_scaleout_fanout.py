@@ -330,4 +330,53 @@ def test_a_worker_without_its_database_or_broker_does_not_start(
     worker = run_worker_to_exit(env, tmp_path)
     assert worker.returncode != 0
     assert said in worker.stderr, worker.stderr[-2000:]
+    assert "Traceback" not in worker.stderr  # one line saying what to set
     assert not (tmp_path / "jobs.db").exists()
+
+
+def test_every_replica_sends_a_long_queued_job_again_within_minutes_not_hours(
+    tmp_path: Path,
+) -> None:
+    """Only the replica that requeued a job sent it; one with a broker it could not reach
+    (or another queue) left it queued up to two visibility timeouts (2 h)."""
+    store = JobStore(make_engine(sqlite_url(tmp_path)))
+    plain = CeleryExecutor(Settings(data_dir=tmp_path, broker_url="redis://h:6379/0"), store)
+    assert plain.resend_after == timedelta(minutes=5)
+    short = Settings(data_dir=tmp_path, broker_url="redis://h:6379/0", job_deadline_s=60)
+    assert CeleryExecutor(short, store).resend_after == timedelta(seconds=10)
+
+
+def test_a_job_no_worker_started_before_the_deadline_fails_saying_so(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no worker consuming (all down, or reading another queue) a job stayed queued
+    for ever: no deadline applied to a job that never started."""
+    job_store, _ = stores
+    executor, _ = _celery(job_store, tmp_path, monkeypatch, job_deadline_s=1)
+    outcomes = Outcomes()
+    executor.listener = outcomes
+    waiting, _ = job_store.create(JobRequest(articles=[]), client="open")
+    executor._recover()
+    assert job_store.get(waiting.id).status == "queued"  # type: ignore[union-attr]
+    time.sleep(1.2)
+    fresh, _ = job_store.create(JobRequest(articles=[]), client="open")
+    executor._recover()
+    failed = job_store.get(waiting.id)
+    assert failed is not None and failed.status == "failed" and failed.error is not None
+    assert failed.error.reason == "no_worker" and "'digest'" in failed.error.detail
+    assert outcomes.ended == [("failed", failed.error)]
+    assert job_store.get(fresh.id).status == "queued"  # type: ignore[union-attr]
+
+
+def test_an_api_sending_jobs_to_workers_needs_their_database(tmp_path: Path) -> None:
+    """Started with BROKER_URL and no DATABASE_URL it stored jobs in a SQLite file of its
+    own, said it was ready, and every job stayed queued for ever."""
+    from service.api import create_app
+    from service.errors import ConfigError
+
+    alone = Settings(
+        data_dir=tmp_path, broker_url="redis://127.0.0.1:6379/0", allow_open_access=True
+    )
+    with pytest.raises(ConfigError, match="needs the job database") as refused:
+        create_app(alone, pipeline=fake_pipeline(alone), warm_up=lambda: None)
+    assert "DATABASE_URL" in refused.value.user_message

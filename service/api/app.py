@@ -42,6 +42,7 @@ from service.jobs import (
     make_engine,
     make_executor,
     migrate,
+    require_shared_database,
 )
 from service.pipeline.run import embedder_for
 
@@ -60,6 +61,7 @@ def create_app(
         settings = settings or get_settings()
         require_auth_configured(settings)
         check_settings(settings)  # an LLM backend that cannot work fails here, not every job
+        require_shared_database(settings)
     except ServiceError as exc:
         if not at_start:
             raise

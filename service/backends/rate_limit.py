@@ -37,6 +37,15 @@ def budget_key(model: str, api_base: str | None) -> str:
 class RateLimitTimeout(Exception):
     """The budget had no room for a call within the longest wait allowed."""
 
+    hint = "raise DIGEST_LLM_RPM / DIGEST_LLM_TPM or DIGEST_LLM_RATE_MAX_WAIT_S"
+
+
+class RateLimitUnavailable(RateLimitTimeout):
+    """The budget's store (Redis) could not be asked: no call is sent uncounted. Its own
+    words: an unreachable DIGEST_REDIS_URL had read as the model's own connection error."""
+
+    hint = "check DIGEST_REDIS_URL, or unset DIGEST_LLM_RPM / DIGEST_LLM_TPM"
+
 
 @dataclass
 class LLMRateLimit:
@@ -73,15 +82,30 @@ class LLMRateLimit:
         """
         started = time.monotonic()
         deadline = started + self.max_wait_s
-        while not self._take(key, tokens):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RateLimitTimeout(
-                    f"the shared rate limit for {key} ({self.describe()}) had no room for "
-                    f"{self.max_wait_s:g} s"
-                )
-            time.sleep(min(self._until_room(key), left))
+        try:
+            while not self._take(key, tokens):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RateLimitTimeout(
+                        f"the shared rate limit for {key} ({self.describe()}) had no room "
+                        f"for {self.max_wait_s:g} s"
+                    )
+                time.sleep(min(self._until_room(key), left))
+        except RateLimitTimeout:
+            raise
+        except Exception as exc:  # the storage's own errors (redis ConnectionError, ...)
+            raise RateLimitUnavailable(
+                f"the shared LLM rate limit could not reach its store ({type(exc).__name__}: "
+                f"{str(exc)[:120]})"
+            ) from exc
         return time.monotonic() - started
+
+    def reachable(self) -> bool:
+        """Whether the budget's store answers (always, in memory)."""
+        try:
+            return bool(self._limiter.storage.check())
+        except Exception:
+            return False
 
     def describe(self) -> str:
         """The budget in words, for notes and errors."""

@@ -63,7 +63,9 @@ def charge_next_call(deployment: dict[str, Any]) -> None:
     try:
         charges.waited_s += charges.limit.acquire(key, charges.tokens)
     except RateLimitTimeout as exc:
-        raise NoRoomInBudget(str(exc)) from exc
+        refused = NoRoomInBudget(str(exc))
+        refused.hint = exc.hint  # why: no room, or no store to count in
+        raise refused from exc
     charges.calls += 1
 
 

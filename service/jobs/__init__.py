@@ -9,7 +9,12 @@ InProcessExecutor threads (or queue workers) ──JobStore.claim──► JobRu
 """
 
 from service.jobs.db import database_url, make_engine, migrate
-from service.jobs.executor import Executor, InProcessExecutor, make_executor
+from service.jobs.executor import (
+    Executor,
+    InProcessExecutor,
+    make_executor,
+    require_shared_database,
+)
 from service.jobs.runner import DigestFunction, JobListener, JobRunner, default_pipeline
 from service.jobs.spec import JobRequest
 from service.jobs.store import (
@@ -37,4 +42,5 @@ __all__ = [
     "make_engine",
     "make_executor",
     "migrate",
+    "require_shared_database",
 ]

@@ -74,7 +74,10 @@ class _SettingsCelery(Celery):
     (RabbitMQ on localhost) and waited on a queue no digest task is sent to."""
 
     def on_configure(self) -> None:  # type: ignore[override]
-        config = celery_config(get_settings())
+        try:
+            config = celery_config(get_settings())
+        except ConfigError as exc:  # one line, not a 65-line traceback through Celery's CLI
+            raise SystemExit(f"worker not started: {exc}") from None
         config.pop("include")
         self.config_from_object(config)
 

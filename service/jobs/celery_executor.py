@@ -5,8 +5,9 @@ their deadline, requeues jobs whose planning worker died (`JobStore.recover`)
 and sends their ids again. Sending is idempotent (a task claims before working),
 so a job is sent again whenever it may have been lost: at start (every queued
 job), at every tick while the broker refused its send, and when it has stayed
-queued longer than the broker's visibility timeout (a broker that restarted
-without persistence forgets its messages; the database does not). A fanned-out
+queued longer than `resend_after` (a broker that restarted without persistence
+forgets its messages; the database does not). A job no worker started within the
+job deadline fails with reason `no_worker`. A fanned-out
 job whose stories stop coming in for `stall_window` gets its missing stories sent
 again, and the plans of jobs no longer running are deleted.
 """
@@ -22,12 +23,13 @@ from kombu.exceptions import KombuError
 from service.config import Settings
 from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY, make_celery
 from service.jobs.executor import every_half_lease
-from service.jobs.fanout import FanoutStore, StalledFanout, deadline_error
+from service.jobs.fanout import FanoutStore, StalledFanout, deadline_error, unclaimed_error
 from service.jobs.runner import JobListener, report_failure
 from service.jobs.store import JobStore, JobStoreError
 
 log = logging.getLogger("service.jobs")
 FORGET_EVERY = timedelta(minutes=5)
+RESEND_QUEUED_AFTER_S = 300.0
 _FAR = datetime.max.replace(tzinfo=UTC)
 
 
@@ -97,6 +99,21 @@ class CeleryExecutor:
         seconds = min(self.settings.broker_visibility_timeout_s, self.settings.job_deadline_s / 3)
         return timedelta(seconds=seconds)
 
+    @property
+    def resend_after(self) -> timedelta:
+        """How long a job may stay queued before every replica sends it again: the broker's
+        visibility timeout, but at most 5 minutes and a sixth of the job deadline. Only the
+        replica that requeued a job sends it at once; when that one could not (a broker it
+        cannot reach, another queue), the job had waited up to two visibility timeouts (2
+        h). A job merely waiting in a long queue is sent twice; the second is dropped when
+        its worker finds the job claimed."""
+        seconds = min(
+            self.settings.broker_visibility_timeout_s,
+            RESEND_QUEUED_AFTER_S,
+            self.settings.job_deadline_s / 6,
+        )
+        return timedelta(seconds=seconds)
+
     def shutdown(self) -> None:
         self._stopping.set()
         if self._thread is not None:
@@ -113,12 +130,18 @@ class CeleryExecutor:
                     log.warning("job passed its deadline", extra={"job_id": job_id})
                     report_failure(self.store, self.listener, job_id)
             recovery = self.store.recover()
+            unclaimed = self.store.fail_unclaimed(
+                datetime.now(UTC) - timedelta(seconds=self.settings.job_deadline_s),
+                unclaimed_error(self.settings),
+            )
         except JobStoreError:
             return
         except Exception:
             log.exception("job recovery failed")
             return
-        for job_id in recovery.failed:
+        for job_id in unclaimed:
+            log.warning("no worker started the job before its deadline", extra={"job_id": job_id})
+        for job_id in recovery.failed + unclaimed:
             report_failure(self.store, self.listener, job_id)
         for job_id in recovery.requeued:
             self.submit(job_id)
@@ -189,12 +212,12 @@ class CeleryExecutor:
             with self._lock:
                 self._unsent -= ended  # not ids refused since the snapshot: they wait
             again -= ended
-        visibility = timedelta(seconds=self.settings.broker_visibility_timeout_s)
+        waited = self.resend_after
         now = datetime.now(UTC)
-        if now - self._stale_check_at >= visibility:
+        if now - self._stale_check_at >= waited:
             self._stale_check_at = now
             try:
-                again.update(self.fanout.queued(before=now - visibility))
+                again.update(self.fanout.queued(before=now - waited))
             except JobStoreError:
                 log.warning("could not list the jobs queued too long")
         for job_id in sorted(again):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from service.config import Settings
+from service.errors import ConfigError
 from service.jobs.runner import JobRunner, report_failure
 from service.jobs.store import JobStore, JobStoreError
 
@@ -142,6 +143,19 @@ class InProcessExecutor:
             with self._wake:
                 self._pending += len(recovery.requeued)
                 self._wake.notify_all()
+
+
+def require_shared_database(settings: Settings) -> None:
+    """An API that sends jobs to Celery workers must store them where the workers look:
+    started with BROKER_URL and no DATABASE_URL it had used a SQLite file of its own,
+    said it was ready, and every job stayed queued forever (the workers refuse to start
+    without DATABASE_URL for the same reason)."""
+    if settings.broker_url and not settings.database_url:
+        raise ConfigError(
+            "an API that sends jobs to Celery workers (BROKER_URL) needs the job database they use",
+            hint="set DATABASE_URL (e.g. postgresql://user@db-host:5432/digest) as for the "
+            "workers, or unset BROKER_URL to run jobs in this process",
+        )
 
 
 def make_executor(settings: Settings, store: JobStore, runner: JobRunner) -> Executor:

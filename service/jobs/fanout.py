@@ -79,6 +79,19 @@ def deadline_error(settings: Settings) -> JobError:
     )
 
 
+def unclaimed_error(settings: Settings) -> JobError:
+    """The failure recorded for a job no worker started within DIGEST_JOB_DEADLINE_S."""
+    return JobError(
+        reason="no_worker",
+        detail=(
+            f"no worker started this job within {settings.job_deadline_s:g} s: the workers "
+            f"may be down, busy, or reading another queue than '{settings.celery_queue}'; "
+            "submit it again later, or ask the operator to check the workers"
+        ),
+        status=503,
+    )
+
+
 def fanout_owner(job_id: str, attempt: int) -> str:
     """The lease owner of a job while its stories are summarized (no single process)."""
     return f"{FANOUT_PREFIX}{job_id}:{attempt}"

@@ -345,6 +345,42 @@ class JobStore:
                 bucket.append(job_id)
         return recovery
 
+    def fail_unclaimed(self, before: datetime, error: JobError) -> list[str]:
+        """Fail the jobs queued (or requeued) before `before` that no worker has claimed
+        since: with no worker consuming, a job had stayed queued forever. A worker that
+        claims one meanwhile wins (both are conditional updates of the same row)."""
+        with self._connect() as conn:
+            waiting = (
+                conn.execute(
+                    select(JobRecord.id).where(
+                        JobRecord.status == "queued", JobRecord.updated_at < before
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        failed: list[str] = []
+        now = self.clock()
+        for job_id in waiting:
+            with self._connect() as conn:
+                result = conn.execute(
+                    update(JobRecord)
+                    .where(
+                        JobRecord.id == job_id,
+                        JobRecord.status == "queued",
+                        JobRecord.updated_at < before,
+                    )
+                    .values(
+                        status="failed",
+                        error=error.model_dump_json(),
+                        finished_at=now,
+                        updated_at=now,
+                    )
+                )
+            if result.rowcount == 1:
+                failed.append(job_id)
+        return failed
+
     # --- helpers ------------------------------------------------------------------------
 
     def _update_mine(self, job_id: str, owner: str, **values: Any) -> bool:

@@ -161,8 +161,8 @@ def _error_words(exc: Exception, timeout_s: float, message: str) -> str:
     status = getattr(exc, "status_code", None)
     first_line = (message.strip().splitlines() or [type(exc).__name__])[0]
     first_line = _LITELLM_PREFIX.sub("", first_line)[:160]  # "litellm.X: X: OpenAIException - "
-    if isinstance(exc, RateLimitTimeout):  # no room in the shared budget: not the server's
-        return f"{message} (raise DIGEST_LLM_RPM / DIGEST_LLM_TPM or DIGEST_LLM_RATE_MAX_WAIT_S)"
+    if isinstance(exc, RateLimitTimeout):  # the shared budget, not the server: no room, or
+        return f"{message} ({exc.hint})"  # its Redis unreachable
     if isinstance(exc, litellm.Timeout):
         return f"timed out after {timeout_s:g}s (raise DIGEST_LLM_TIMEOUT_S for slow models)"
     if isinstance(exc, litellm.RateLimitError):

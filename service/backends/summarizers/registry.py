@@ -16,6 +16,7 @@ from service.backends.embedders import Embedder, LiteLLMEmbedder, is_local_model
 from service.backends.summarizers.base import Summarizer
 from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.config import Settings
+from service.errors import ConfigError
 
 EXTRACTIVE = "extractive"
 _KEPT = 8
@@ -37,12 +38,20 @@ def check_settings(settings: Settings) -> None:
     context window too small for the prompt and its answer, a fallback litellm cannot
     route, a model whose key is not set) stops the server at start with why, instead of
     failing every job. The models offered to API clients too."""
+    from service.backends.rate_limit import rate_limit_for
     from service.backends.summarizers.llm import chain_setup
 
     if not is_local_model(settings.embedding_model):  # a name litellm cannot route: at start
         LiteLLMEmbedder(settings.embedding_model)
     if settings.backend != EXTRACTIVE:
         chain_setup(settings.backend, settings)
+        budget = rate_limit_for(settings)
+        if budget is not None and not budget.reachable():
+            raise ConfigError(  # else every story fell back, its note blaming the model
+                "the shared LLM rate limit (DIGEST_LLM_RPM / DIGEST_LLM_TPM) cannot reach "
+                "its Redis",
+                hint="check DIGEST_REDIS_URL, or unset DIGEST_LLM_RPM / DIGEST_LLM_TPM",
+            )
     for offered in settings.api_backends:  # models API clients may pick: their keys too
         if offered not in ("*", EXTRACTIVE, settings.backend):
             chain_setup(offered, settings)
