@@ -874,3 +874,18 @@ def test_a_field_that_takes_several_shapes_is_named_as_the_caller_wrote_it(
     assert [e["loc"] for e in problem["errors"]] == ["body.articles[0].id", "body.articles[0].text"]
     many = client.post("/v1/digests", json={"articles": [{"text": 5}] * 40})
     assert many.json()["detail"].endswith("(and 39 more)")  # counted before the list is cut
+
+
+def test_a_job_names_the_servers_backend_when_the_client_names_none(tmp_path: Path) -> None:
+    """A worker started with another DIGEST_BACKEND (or none) had used its own, silently:
+    the API's choice travels in the job."""
+    from service.api.intake import to_job_request
+    from service.api.schemas import DigestRequest
+
+    body = DigestRequest.model_validate({"articles": [{"text": "A storm closed ports."}]})
+    served = settings_for(tmp_path, backend="openai/gpt-4o-mini", api_base="http://127.0.0.1:9/v1")
+    assert to_job_request(body, served).options.backend == "openai/gpt-4o-mini"
+    chosen = DigestRequest.model_validate(
+        {"articles": [{"text": "A storm closed ports."}], "options": {"backend": "extractive"}}
+    )
+    assert to_job_request(chosen, served).options.backend == "extractive"

@@ -60,7 +60,10 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
         raise InputError(
             "this server cannot fetch URLs", hint="send the articles' text in 'articles' instead"
         )
-    return JobRequest(articles=articles, urls=urls, options=body.options, warnings=loaded.warnings)
+    # the backend is this server's, named in the job: a worker started with another
+    # DIGEST_BACKEND (or none) had summarized with its own, silently
+    options = body.options.model_copy(update={"backend": body.options.backend or settings.backend})
+    return JobRequest(articles=articles, urls=urls, options=options, warnings=loaded.warnings)
 
 
 def _check_offered(backend: str | None, settings: Settings) -> None:
