@@ -730,3 +730,20 @@ def test_a_host_that_stopped_answering_is_not_asked_again_in_the_run(
     assert web.hits["/slow-headers"] == HOST_TIMEOUTS  # the others were not asked
     assert "its other links were not asked" in collected.failures[-1].detail
     assert time.monotonic() - started < 4 * HOST_TIMEOUTS  # not 6 timeouts of ~1-3 s each
+
+
+def test_a_feeds_entries_count_against_the_articles_limit(web: FakeWeb, tmp_path: Path) -> None:
+    """One request of 500 feed URLs had meant up to 25,000 page fetches: the limit on
+    articles (DIGEST_MAX_ARTICLES) counted the URLs given, not what their feeds held."""
+    feed = web.url("/feed.rss")  # three entries
+    two = collect([feed], settings=web_settings(tmp_path, max_articles=2, web_cache_ttl_s=0))
+    assert len(two.articles) == 2
+    [cut] = [f for f in two.failures if f.reason == "feed_truncated"]
+    assert "DIGEST_MAX_ARTICLES" in cut.detail
+    none = collect(
+        [web.url("/storm"), feed],
+        settings=web_settings(tmp_path, max_articles=1, web_cache_ttl_s=0),
+    )
+    assert len(none.articles) == 1
+    assert _reasons(none)[feed] == "feed_truncated"
+    assert "none of its 3 entries were read" in none.failures[0].detail

@@ -73,6 +73,9 @@ class _Run:
         self.total = 0
         self.cancelled = False
         self.entries_read: dict[str, list[Outcome]] = {}  # per feed, as its entries finish
+        # articles the run may still read: each URL given is one, a feed's entries count
+        # too (one request of 500 feeds had meant 25,000 fetches)
+        self.room = settings.max_articles
 
     def _tick(self) -> None:
         self.done += 1
@@ -89,6 +92,7 @@ class _Run:
         try:
             page = await self.fetcher.fetch(url)
             if page.kind == "feed":
+                self.room += 1  # a feed counts by its entries, not as one article
                 return await self._feed(url, page.body, page.url, page.content_type)
             return [self._within_size(await asyncio.to_thread(page_to_article, page))], []
         except FetchFailure as failure:
@@ -101,9 +105,18 @@ class _Run:
 
     async def _feed(self, url: str, body: bytes, final_url: str, content_type: str) -> Outcome:
         entries = await asyncio.to_thread(parse_feed, body, final_url, content_type)
+        room = max(self.room, 0)
+        per_feed = self.settings.web_max_feed_entries
         selected, notes = choose_entries(
-            url, entries, since=self.since, limit=self.settings.web_max_feed_entries
+            url,
+            entries,
+            since=self.since,
+            limit=min(per_feed, room),
+            limit_setting="DIGEST_WEB_MAX_FEED_ENTRIES"
+            if per_feed <= room
+            else "DIGEST_MAX_ARTICLES, which the run's URLs and feed entries count against",
         )
+        self.room -= len(selected)
         if not selected:
             return [], notes
         self.total += len(selected)  # shown at the next tick
@@ -265,6 +278,7 @@ async def acollect(
         async with Fetcher(settings, policy, cache) as fetcher:
             run = _Run(fetcher, settings, since, progress or _noop)
             run.total = len(unique)
+            run.room -= len(unique)
             run.progress("fetch", 0, run.total)
             outcomes = await _within(run, unique, settings.web_run_timeout_s)
     except _Cancelled as cancelled:

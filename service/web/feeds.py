@@ -155,7 +155,12 @@ def select_entries(
 
 
 def choose_entries(
-    feed: str, entries: list[FeedEntry], *, since: timedelta | None, limit: int
+    feed: str,
+    entries: list[FeedEntry],
+    *,
+    since: timedelta | None,
+    limit: int,
+    limit_setting: str = "DIGEST_WEB_MAX_FEED_ENTRIES",
 ) -> tuple[list[FeedEntry], list[InputFailure]]:
     """The entries of the feed the user named `feed` to read, and what to tell the user:
     that it has none in the window, or that older ones were left out (said, not silent:
@@ -165,6 +170,9 @@ def choose_entries(
     selected = select_entries(candidates, since=None, limit=limit)
     unreadable = _unreadable(feed, [e for e in in_window if not (e.link or e.text)])
     window = f" published in the last {describe_window(since)}" if since else ""
+    if limit <= 0 and candidates:  # the run's other inputs took all its room
+        detail = f"none of its {len(candidates)} entries were read (raise {limit_setting})"
+        return [], [InputFailure(input=feed, reason="feed_truncated", detail=detail)]
     if not selected:
         if unreadable:
             return [], unreadable
@@ -183,7 +191,7 @@ def choose_entries(
     detail = (
         f"only the {'newest' if dated else 'first'} {limit} entries{window} were read; "
         f"{left_out} {'older' if dated else 'later'} ones were left out (narrow the window "
-        "with --since, or raise DIGEST_WEB_MAX_FEED_ENTRIES)"
+        f"with --since, or raise {limit_setting})"
     )
     truncated = InputFailure(input=feed, reason="feed_truncated", detail=detail)
     return selected, [truncated, *unreadable]
