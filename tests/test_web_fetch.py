@@ -747,3 +747,10 @@ def test_a_feeds_entries_count_against_the_articles_limit(web: FakeWeb, tmp_path
     assert len(none.articles) == 1
     assert _reasons(none)[feed] == "feed_truncated"
     assert "none of its 3 entries were read" in none.failures[0].detail
+
+
+def test_a_lower_cache_ttl_applies_to_pages_already_cached(web: FakeWeb, tmp_path: Path) -> None:
+    collect([web.url("/article")], settings=web_settings(tmp_path, web_cache_ttl_s=3600))
+    time.sleep(1.1)
+    collect([web.url("/article")], settings=web_settings(tmp_path, web_cache_ttl_s=1))
+    assert web.hits["/article"] == 2  # stored for an hour, but older than this run's 1 s

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import diskcache
@@ -37,7 +38,12 @@ class PageCache:
             return None
         if not isinstance(stored, dict):
             return None
-        return Page(**{**stored, "hops": tuple(stored.get("hops", ()))})
+        # under this run's TTL, not the one it was stored with: an operator who lowered
+        # DIGEST_WEB_CACHE_TTL_S to drop stale pages had still got them for up to an hour
+        if time.time() - float(stored.get("stored_at", 0.0)) > self._ttl_s:
+            return None
+        fields = {k: v for k, v in stored.items() if k != "stored_at"}
+        return Page(**{**fields, "hops": tuple(stored.get("hops", ()))})
 
     def put(self, url: str, page: Page) -> None:
         record = {
@@ -46,6 +52,7 @@ class PageCache:
             "content_type": page.content_type,
             "body": page.body,
             "hops": list(page.hops),
+            "stored_at": time.time(),
         }
         try:
             self._cache.set(_KEY_PREFIX + url, record, expire=self._ttl_s)
