@@ -12,6 +12,7 @@ Routes (all written for the tests, see tests/web_fixtures/):
   /missing /old-news                      404
   /huge /huge-chunked                     3 MB, with and without Content-Length
   /slow-headers /slow-drip                no answer for 5 s; headers then a byte every 0.1 s
+  /to-slow-ip                             redirects to http://127.0.0.1:<port>/slow-headers
   /report.pdf /data.bin                   a PDF; bytes with no content type
   /pause?n                                /article after 0.3 s (to see how many run at once)
   /busy /busy-seconds /busy-date          429, without Retry-After, "120", an HTTP date 120 s on
@@ -195,6 +196,8 @@ def _handler(web: FakeWeb) -> type[BaseHTTPRequestHandler]:
                 self._redirect("http://10.0.0.1/secret")
             elif path == "/to-file":
                 self._redirect("file:///etc/passwd")
+            elif path == "/to-slow-ip":  # another host name for the same server, which hangs
+                self._redirect(f"http://127.0.0.1:{web.port}/slow-headers")
             elif path == "/to-loopback-ip":
                 self._redirect(f"http://127.0.0.1:{web.port}/article")
             elif path == "/huge":

@@ -754,3 +754,40 @@ def test_a_lower_cache_ttl_applies_to_pages_already_cached(web: FakeWeb, tmp_pat
     time.sleep(1.1)
     collect([web.url("/article")], settings=web_settings(tmp_path, web_cache_ttl_s=1))
     assert web.hits["/article"] == 2  # stored for an hour, but older than this run's 1 s
+
+
+def test_a_cached_page_is_judged_by_the_address_it_came_from_not_a_new_lookup(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """A name that resolves elsewhere now (rebinding, split-horizon DNS) had let an
+    intranet page fetched by an allowlisted run through to a run that refuses it."""
+
+    async def internal(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    async def public(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    url = f"http://rebind.test:{web.port}/article"
+    writer = Policy.from_allowlist(["127.0.0.0/8"], resolver=internal)
+    settings = web_settings(tmp_path)
+    assert asyncio.run(acollect([url], settings=settings, policy=writer)).articles
+    reader = Policy.from_allowlist([], resolver=public)
+    refused = asyncio.run(acollect([url], settings=settings, policy=reader))
+    assert _reasons(refused) == {url: "blocked_address"} and web.hits["/article"] == 1
+
+
+def test_a_timeout_counts_against_the_host_that_did_not_answer_not_the_redirector(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """Links through a redirector (feedproxy, t.co) that landed twice on a slow site had
+    got every later link through the redirector refused, naming the redirector."""
+    slow = [f"http://localhost:{web.port}/to-slow-ip?n={n}" for n in range(2)]
+    fine = f"http://localhost:{web.port}/article"
+    settings = web_settings(tmp_path, allow=["localhost", "127.0.0.1"], web_concurrency=1)
+    collected = collect([*slow, fine, web.url("/slow-headers?n=9")], settings=settings)
+    assert [a.url for a in collected.articles] == [fine]  # the redirector's host still asked
+    reasons = _reasons(collected)
+    assert all(reasons[url] == "timeout" for url in slow)
+    assert web.hits["/slow-headers"] == 2  # the slow host was not asked a third time
+    assert "127.0.0.1 did not answer" in collected.failures[-1].detail

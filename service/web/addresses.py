@@ -132,7 +132,7 @@ class Policy:
         literal = _literal_ip(parsed.host)
         if literal is not None and not self.host_allowed(parsed.host):
             if not self.address_allowed(literal):
-                raise FetchFailure("blocked_address", _blocked_detail(parsed.host))
+                raise FetchFailure("blocked_address", blocked_detail(parsed.host))
         return parsed
 
     async def resolve(self, host: str, port: int) -> list[str]:
@@ -151,11 +151,11 @@ class Policy:
             return candidates
         allowed = [a for a in candidates if self.address_allowed(ipaddress.ip_address(a))]
         if not allowed:
-            raise FetchFailure("blocked_address", _blocked_detail(host))
+            raise FetchFailure("blocked_address", blocked_detail(host))
         return allowed
 
 
-def _blocked_detail(host: str) -> str:
+def blocked_detail(host: str) -> str:
     return (
         f"{host} is a private, loopback or otherwise internal address, which is never fetched "
         "(an operator can permit it with DIGEST_WEB_ALLOWLIST)"

@@ -18,7 +18,7 @@ from service.redact import without_credentials
 from service.web.page import Page
 
 log = logging.getLogger(__name__)
-_KEY_PREFIX = "page:v2:"  # v2: with the hops, which a v1 entry lacks (read as a miss)
+_KEY_PREFIX = "page:v3:"  # v3: with each hop's address, which older entries lack (misses)
 
 
 class PageCache:
@@ -43,7 +43,8 @@ class PageCache:
         if time.time() - float(stored.get("stored_at", 0.0)) > self._ttl_s:
             return None
         fields = {k: v for k, v in stored.items() if k != "stored_at"}
-        return Page(**{**fields, "hops": tuple(stored.get("hops", ()))})
+        hops = tuple((str(url), address) for url, address in stored.get("hops", ()))
+        return Page(**{**fields, "hops": hops})
 
     def put(self, url: str, page: Page) -> None:
         record = {
@@ -51,7 +52,7 @@ class PageCache:
             "kind": page.kind,
             "content_type": page.content_type,
             "body": page.body,
-            "hops": list(page.hops),
+            "hops": [list(hop) for hop in page.hops],
             "stored_at": time.time(),
         }
         try:

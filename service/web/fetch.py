@@ -12,6 +12,7 @@ ignored (a proxy would connect on our behalf, past the address check).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 from collections.abc import Iterable
 from dataclasses import replace
@@ -23,7 +24,7 @@ import httpcore
 import httpx
 
 from service.config import Settings
-from service.web.addresses import Policy, canonical_url
+from service.web.addresses import Policy, blocked_detail, canonical_url
 from service.web.cache import PageCache
 from service.web.decode import BoundedDecoder, TooLarge, Undecodable
 from service.web.failures import FetchFailure
@@ -227,22 +228,16 @@ class Fetcher:
 
     async def _fetch(self, target: httpx.URL) -> Page:
         if self._cache is not None and (cached := self._cache.get(str(target))) is not None:
-            if await self._still_allowed(cached):
+            if self._still_allowed(cached):
                 return cached
         total = self._settings.web_total_timeout_s
-        host = target.host
+        at = [target.host]  # the host being asked when a timeout fires
         async with self._slots:
-            if self._timeouts.get(host, 0) >= HOST_TIMEOUTS:
-                raise FetchFailure(
-                    "timeout",
-                    f"{host} did not answer {HOST_TIMEOUTS} other links in time in this run, "
-                    "so its other links were not asked; try later",
-                )
             try:
                 async with asyncio.timeout(total):
-                    page = await self._follow(target)
+                    page = await self._follow(target, at)
             except (TimeoutError, httpx.TimeoutException) as exc:
-                self._timeouts[host] = self._timeouts.get(host, 0) + 1
+                self._timeouts[at[0]] = self._timeouts.get(at[0], 0) + 1
                 raise FetchFailure("timeout", _timeout_detail(exc, self._settings)) from exc
             except httpx.HTTPError as exc:
                 raise FetchFailure("connection_error", _network_detail(exc)) from exc
@@ -250,38 +245,51 @@ class Fetcher:
             self._cache.put(str(target), page)
         return page
 
-    async def _still_allowed(self, page: Page) -> bool:
-        """Whether this run's address policy lets it read a cached page: every URL its
-        fetch requested is checked and resolved again (FetchFailure when one is blocked).
-        The cache is shared: a page an allowlisted run fetched from an intranet host had
-        been handed to a run, or an API client, whose policy refuses that host. A page
-        stored without its hops, or whose host no longer resolves, is fetched again."""
+    def _still_allowed(self, page: Page) -> bool:
+        """Whether this run's address policy lets it read a cached page: the address each
+        hop of its fetch connected to (recorded then, not looked up again: a name that now
+        resolves elsewhere proves nothing) must be allowed, or the host allowlisted by name;
+        FetchFailure('blocked_address') when one is not. The cache is shared: a page an
+        allowlisted run fetched from an intranet host had been handed to a run, or an API
+        client, whose policy refuses that host. A page stored without its addresses is
+        fetched again."""
         if not page.hops:
             return False
-        for hop in page.hops:
-            url = self._policy.check_url(hop)
-            try:
-                await self._policy.resolve(url.host, url.port or _DEFAULT_PORTS[url.scheme])
-            except FetchFailure as exc:
-                if exc.reason == "blocked_address":
-                    raise
+        for url, address in page.hops:
+            parsed = self._policy.check_url(url)
+            if self._policy.host_allowed(parsed.host):
+                continue
+            if address is None:
                 return False
+            if not self._policy.address_allowed(ipaddress.ip_address(address)):
+                raise FetchFailure("blocked_address", blocked_detail(parsed.host))
         return True
 
-    async def _follow(self, target: httpx.URL) -> Page:
-        """Follow redirects hop by hop, checking each new URL before it is requested."""
-        hops = [str(target)]
+    async def _follow(self, target: httpx.URL, at: list[str]) -> Page:
+        """Follow redirects hop by hop, checking each new URL before it is requested; `at`
+        holds the host being asked (a timeout is that host's, not the first link's)."""
+        hops: list[tuple[str, str | None]] = []
         for _hop in range(self._settings.web_max_redirects + 1):
+            at[:] = [target.host]
+            self._refuse_if_unanswering(target.host)
             async with self._client.stream("GET", target) as response:
+                hops.append((str(target), _server_address(response)))
                 if response.has_redirect_location:  # a 3xx without Location is an answer
                     target = self._policy.check_url(_next_url(response))
-                    hops.append(str(target))
                     continue
                 return replace(await self._read(response), hops=tuple(hops))
         raise FetchFailure(
             "too_many_redirects",
             f"more than {self._settings.web_max_redirects} redirects; the link may loop",
         )
+
+    def _refuse_if_unanswering(self, host: str) -> None:
+        if self._timeouts.get(host, 0) >= HOST_TIMEOUTS:
+            raise FetchFailure(
+                "timeout",
+                f"{host} did not answer {HOST_TIMEOUTS} other links in time in this run, "
+                "so its other links were not asked; try later",
+            )
 
     async def _read(self, response: httpx.Response) -> Page:
         if not 200 <= response.status_code < 300:
@@ -326,6 +334,16 @@ class Fetcher:
             raise FetchFailure("not_html", f"the link is a {shown}, not a web page or feed")
         content_type = response.headers.get("content-type", "")  # with its charset
         return Page(url=str(response.url), kind=kind, content_type=content_type, body=body)
+
+
+def _server_address(response: httpx.Response) -> str | None:
+    """The IP address the response came from (the guarded backend's choice), or None."""
+    stream = response.extensions.get("network_stream")
+    try:
+        found = stream.get_extra_info("server_addr") if stream is not None else None
+    except Exception:  # a transport without the information: the page is not cached as safe
+        return None
+    return str(found[0]) if found else None
 
 
 def _timeout_detail(exc: Exception, settings: Settings) -> str:

@@ -16,6 +16,6 @@ class Page:
     kind: PageKind
     content_type: str  # the Content-Type header as sent, charset included ("" for a file)
     body: bytes
-    # every URL requested on the way, redirects included: a page read back from the cache
-    # is checked against the address policy of the run that reads it
-    hops: tuple[str, ...] = ()
+    # every URL requested on the way, redirects included, with the address it was fetched
+    # from: a page read back from the cache is checked against the reading run's policy
+    hops: tuple[tuple[str, str | None], ...] = ()
