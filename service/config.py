@@ -258,7 +258,10 @@ class Settings(BaseSettings):
         default=3600, ge=1, description="Seconds before an unacknowledged task is redelivered."
     )
     job_deadline_s: float = Field(
-        default=1800.0, gt=0, description="A job not done this long after it starts fails."
+        default=1800.0,
+        gt=0,
+        description="A job not done this long after it starts fails; with Celery, a queued "
+        "job fails this long after it was queued if no worker ran or finished any job since.",
     )
     worker_metrics_port: int | None = Field(
         default=None,

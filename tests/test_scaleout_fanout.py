@@ -334,16 +334,26 @@ def test_a_worker_without_its_database_or_broker_does_not_start(
     assert not (tmp_path / "jobs.db").exists()
 
 
-def test_every_replica_sends_a_long_queued_job_again_within_minutes_not_hours(
-    tmp_path: Path,
+def test_a_long_queued_job_is_sent_again_within_minutes_by_one_replica_of_many(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only the replica that requeued a job sent it; one with a broker it could not reach
-    (or another queue) left it queued up to two visibility timeouts (2 h)."""
-    store = JobStore(make_engine(sqlite_url(tmp_path)))
-    plain = CeleryExecutor(Settings(data_dir=tmp_path, broker_url="redis://h:6379/0"), store)
+    (or another queue) left it queued up to two visibility timeouts (2 h). Now any replica
+    does, within minutes, and only one of them each round."""
+    job_store, _ = stores
+    plain = CeleryExecutor(Settings(data_dir=tmp_path, broker_url="redis://h:6379/0"), job_store)
     assert plain.resend_after == timedelta(minutes=5)
-    short = Settings(data_dir=tmp_path, broker_url="redis://h:6379/0", job_deadline_s=60)
-    assert CeleryExecutor(short, store).resend_after == timedelta(seconds=10)
+    replicas = [_celery(job_store, tmp_path, monkeypatch, job_deadline_s=0.6) for _ in range(3)]
+    assert replicas[0][0].resend_after == timedelta(seconds=0.1)
+    job, _ = job_store.create(JobRequest(articles=[]), client="open")
+    time.sleep(0.3)
+    for executor, _ in replicas:
+        executor._send_again()
+    assert sum(broker.sent.count(job.id) for _, broker in replicas) == 1
+    time.sleep(0.3)  # another round: sent once more, by one replica
+    for executor, _ in replicas:
+        executor._send_again()
+    assert sum(broker.sent.count(job.id) for _, broker in replicas) == 2
 
 
 def test_a_job_no_worker_started_before_the_deadline_fails_saying_so(
@@ -366,6 +376,19 @@ def test_a_job_no_worker_started_before_the_deadline_fails_saying_so(
     assert failed.error.reason == "no_worker" and "'digest'" in failed.error.detail
     assert outcomes.ended == [("failed", failed.error)]
     assert job_store.get(fresh.id).status == "queued"  # type: ignore[union-attr]
+
+
+def test_a_backlog_that_workers_are_working_through_is_not_failed(
+    stores: tuple[JobStore, FanoutStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers busy with other jobs: the tail of a long queue waits, it is not failed."""
+    job_store, fanout = stores
+    executor, _ = _celery(job_store, tmp_path, monkeypatch, job_deadline_s=1)
+    waiting, _ = job_store.create(JobRequest(articles=[]), client="open")
+    time.sleep(1.2)
+    _planned(job_store, fanout)  # a worker is running another job right now
+    executor._recover()
+    assert job_store.get(waiting.id).status == "queued"  # type: ignore[union-attr]
 
 
 def test_an_api_sending_jobs_to_workers_needs_their_database(tmp_path: Path) -> None:

@@ -105,8 +105,9 @@ class CeleryExecutor:
         visibility timeout, but at most 5 minutes and a sixth of the job deadline. Only the
         replica that requeued a job sends it at once; when that one could not (a broker it
         cannot reach, another queue), the job had waited up to two visibility timeouts (2
-        h). A job merely waiting in a long queue is sent twice; the second is dropped when
-        its worker finds the job claimed."""
+        h). One replica sends each such job per round (`mark_resent`); a job merely waiting
+        in a long queue is then in it twice, and the second is dropped when its worker finds
+        the job claimed."""
         seconds = min(
             self.settings.broker_visibility_timeout_s,
             RESEND_QUEUED_AFTER_S,
@@ -217,7 +218,11 @@ class CeleryExecutor:
         if now - self._stale_check_at >= waited:
             self._stale_check_at = now
             try:
-                again.update(self.fanout.queued(before=now - waited))
+                again.update(
+                    job_id
+                    for job_id in self.fanout.queued(before=now - waited)
+                    if self.fanout.mark_resent(job_id, now - waited, now)
+                )
             except JobStoreError:
                 log.warning("could not list the jobs queued too long")
         for job_id in sorted(again):

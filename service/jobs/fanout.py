@@ -325,5 +325,20 @@ class FanoutStore:
         with self._connect() as conn:
             return list(conn.execute(query.order_by(JobRecord.created_at)).scalars())
 
+    def mark_resent(self, job_id: str, before: datetime, now: datetime) -> bool:
+        """Take the turn to send a queued job again: one replica of many wins (its queued
+        time is moved to `now`), so a backlog is not sent once per replica each round."""
+        with self._connect() as conn:
+            result = conn.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.status == "queued",
+                    JobRecord.updated_at < before,
+                )
+                .values(updated_at=now)
+            )
+        return result.rowcount == 1
+
     def _connect(self) -> AbstractContextManager[Any]:
         return transaction(self.engine)

@@ -346,14 +346,23 @@ class JobStore:
         return recovery
 
     def fail_unclaimed(self, before: datetime, error: JobError) -> list[str]:
-        """Fail the jobs queued (or requeued) before `before` that no worker has claimed
-        since: with no worker consuming, a job had stayed queued forever. A worker that
-        claims one meanwhile wins (both are conditional updates of the same row)."""
+        """Fail the jobs queued since before `before` when no worker has shown any life
+        since then (no job ran or ended): with no worker consuming (all down, or reading
+        another queue), a job had stayed queued for ever. Workers busy with a backlog keep
+        working on other jobs, so a long queue is not failed. A worker that claims one
+        meanwhile wins (both are conditional updates of the same row)."""
         with self._connect() as conn:
+            alive = conn.execute(
+                select(JobRecord.id)
+                .where(JobRecord.status.in_(("running", "done")), JobRecord.updated_at >= before)
+                .limit(1)
+            ).first()
+            if alive is not None:
+                return []
             waiting = (
                 conn.execute(
                     select(JobRecord.id).where(
-                        JobRecord.status == "queued", JobRecord.updated_at < before
+                        JobRecord.status == "queued", JobRecord.created_at < before
                     )
                 )
                 .scalars()
@@ -365,11 +374,7 @@ class JobStore:
             with self._connect() as conn:
                 result = conn.execute(
                     update(JobRecord)
-                    .where(
-                        JobRecord.id == job_id,
-                        JobRecord.status == "queued",
-                        JobRecord.updated_at < before,
-                    )
+                    .where(JobRecord.id == job_id, JobRecord.status == "queued")
                     .values(
                         status="failed",
                         error=error.model_dump_json(),
