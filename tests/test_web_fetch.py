@@ -791,3 +791,23 @@ def test_a_timeout_counts_against_the_host_that_did_not_answer_not_the_redirecto
     assert all(reasons[url] == "timeout" for url in slow)
     assert web.hits["/slow-headers"] == 2  # the slow host was not asked a third time
     assert "127.0.0.1 did not answer" in collected.failures[-1].detail
+
+
+def test_a_headline_about_404_people_or_a_verdict_is_no_not_found_notice() -> None:
+    from service.web.extract import _NOT_FOUND
+
+    for notice in (
+        "Page not found | Halden Herald",
+        "Error 404 - Not Found",
+        "404 Not Found",
+        "Not Found",
+        "The page you requested does not exist",
+    ):
+        assert _NOT_FOUND.search(notice), notice
+    for news in (
+        "404 migrants rescued off Libya",
+        "Not found guilty: jury clears officer",
+        "Not Found: The 43 Students",
+        "Not found yet: missing hiker",
+    ):
+        assert not _NOT_FOUND.search(news), news

@@ -111,10 +111,15 @@ def page_to_article(page: Page) -> Article:
 
 # A page that answers 200 but says the story is not there ("soft 404"), and a consent
 # wall in front of the story: each had become a story of its own, with no summary.
+# the notice's own phrases, anywhere in the title or main heading; or a title that is
+# "404" / "Not found" and little else ("404 migrants rescued", "Not found guilty: jury
+# clears officer" are news)
 _NOT_FOUND = re.compile(
-    r"\bpage\s+not\s+found\b|^\s*(?:404|not\s+found)\b|\bcould(?:n['’]t|\s+not)\s+find\s+"
-    r"(?:that|this|the)\s+page\b|\bpage\s+(?:you\s+(?:requested|were\s+looking\s+for)\s+)?"
-    r"(?:does\s+not|doesn['’]t)\s+exist\b",
+    r"\bpage\s+not\s+found\b|\b404\s*(?:error|[-|:–—]?\s*(?:page\s+)?not\s+found)\b"
+    r"|\berror\s*404\b|\bcould(?:n['’]t|\s+not)\s+find\s+(?:that|this|the)\s+page\b"
+    r"|\bpage\s+(?:you\s+(?:requested|were\s+looking\s+for)\s+)?(?:does\s+not|doesn['’]t|"
+    r"could\s+not\s+be|cannot\s+be)\s+(?:exist|found)\b"
+    r"|^\W*(?:404|not\s+found)\W*(?:[|–—-]\s*[^|–—-]{0,60})?$",
     re.IGNORECASE,
 )
 _CONSENT_WORDS = re.compile(
