@@ -276,7 +276,8 @@ def gather_inputs(
     failures: list[InputFailure] = []
     if request.urls:
         progress("fetch", 0, len(request.urls))
-        fetched, failures = _collect(request.urls, settings, _quiet(progress))
+        room = settings.max_articles - len(articles)  # the inline articles count first
+        fetched, failures = _collect(request.urls, settings, _quiet(progress), room)
         articles = _merge(articles, fetched)
         progress("fetch", len(request.urls), len(request.urls))
     if not articles:
@@ -285,7 +286,7 @@ def gather_inputs(
 
 
 def _collect(
-    urls: list[str], settings: Settings, progress: ProgressCallback
+    urls: list[str], settings: Settings, progress: ProgressCallback, room: int
 ) -> tuple[list[Article], list[InputFailure]]:
     """Fetch URLs through the web-ingestion package, imported only when a job needs it."""
     try:
@@ -295,7 +296,7 @@ def _collect(
             "this server cannot fetch URLs (web ingestion is not installed)",
             hint="send the articles' text inline instead",
         ) from exc
-    collected = collect(urls, settings=settings, progress=progress)
+    collected = collect(urls, settings=settings, progress=progress, room=room)
     return list(collected.articles), list(collected.failures)
 
 

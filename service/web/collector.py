@@ -73,9 +73,10 @@ class _Run:
         self.total = 0
         self.cancelled = False
         self.entries_read: dict[str, list[Outcome]] = {}  # per feed, as its entries finish
-        # articles the run may still read: each URL given is one, a feed's entries count
-        # too (one request of 500 feeds had meant 25,000 fetches)
-        self.room = settings.max_articles
+        # entries one feed may give: the run's room for articles shared out evenly over
+        # its inputs (one request of 500 feeds had meant 25,000 fetches), the same share
+        # whichever feed answers first, so that a rerun reads the same entries
+        self.feed_room = settings.web_max_feed_entries
 
     def _tick(self) -> None:
         self.done += 1
@@ -92,7 +93,6 @@ class _Run:
         try:
             page = await self.fetcher.fetch(url)
             if page.kind == "feed":
-                self.room += 1  # a feed counts by its entries, not as one article
                 return await self._feed(url, page.body, page.url, page.content_type)
             return [self._within_size(await asyncio.to_thread(page_to_article, page))], []
         except FetchFailure as failure:
@@ -105,18 +105,16 @@ class _Run:
 
     async def _feed(self, url: str, body: bytes, final_url: str, content_type: str) -> Outcome:
         entries = await asyncio.to_thread(parse_feed, body, final_url, content_type)
-        room = max(self.room, 0)
         per_feed = self.settings.web_max_feed_entries
         selected, notes = choose_entries(
             url,
             entries,
             since=self.since,
-            limit=min(per_feed, room),
+            limit=self.feed_room,
             limit_setting="DIGEST_WEB_MAX_FEED_ENTRIES"
-            if per_feed <= room
-            else "DIGEST_MAX_ARTICLES, which the run's URLs and feed entries count against",
+            if self.feed_room >= per_feed
+            else "DIGEST_MAX_ARTICLES, shared out over the request's articles, URLs and feeds",
         )
-        self.room -= len(selected)
         if not selected:
             return [], notes
         self.total += len(selected)  # shown at the next tick
@@ -259,8 +257,12 @@ async def acollect(
     since: timedelta | None = None,
     progress: ProgressCallback | None = None,
     policy: Policy | None = None,
+    room: int | None = None,
 ) -> Collected:
     """Fetch pages and feeds (detected by content); one bad URL never fails the whole call.
+
+    `room` is how many articles the call may read (default DIGEST_MAX_ARTICLES; an API
+    job passes what its inline articles leave): shared out evenly over the inputs.
 
     `progress` may raise to cancel: the exception comes out of `acollect` unchanged.
     `policy` replaces the SSRF policy built from `settings.web_allowlist` (tests give
@@ -278,7 +280,10 @@ async def acollect(
         async with Fetcher(settings, policy, cache) as fetcher:
             run = _Run(fetcher, settings, since, progress or _noop)
             run.total = len(unique)
-            run.room -= len(unique)
+            room = settings.max_articles if room is None else room
+            # each input one article, and an even share of what is left
+            share = max(room - len(unique), 0) // max(len(unique), 1) + 1
+            run.feed_room = min(settings.web_max_feed_entries, share)
             run.progress("fetch", 0, run.total)
             outcomes = await _within(run, unique, settings.web_run_timeout_s)
     except _Cancelled as cancelled:
@@ -321,10 +326,13 @@ def collect(
     settings: Settings | None = None,
     since: timedelta | None = None,
     progress: ProgressCallback | None = None,
+    room: int | None = None,
 ) -> Collected:
     """Synchronous `acollect`, for the CLI and worker threads (not for code inside a loop)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(acollect(inputs, settings=settings, since=since, progress=progress))
+        return asyncio.run(
+            acollect(inputs, settings=settings, since=since, progress=progress, room=room)
+        )
     raise RuntimeError("collect() runs its own event loop; in async code use `await acollect()`")
