@@ -8,6 +8,7 @@ under `data_dir`); the scale-out settings are empty unless set.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from functools import lru_cache
@@ -24,11 +25,30 @@ from service.pipeline.cluster import DEFAULT_THRESHOLD
 _PROMPT_LABEL = re.compile(r"^(?:summarize\.)?v?(\d+)(?:#\w*)?$", re.IGNORECASE)
 
 
+_OLD_DEFAULT = Path("data")  # before 2026-11-25: relative to the working directory
+
+
 def default_data_dir() -> Path:
     """The user's data folder (XDG), not the working directory: a CLI run from anywhere had
-    left a `data/` folder behind, and two runs in two folders kept two page caches."""
-    home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(home) / "digest-service"
+    left a `data/` folder behind, and two runs in two folders kept two page caches. A
+    `./data` holding a job store of the old default is still used, with a warning (its jobs
+    and paid LLM answers would otherwise be lost). A relative XDG_DATA_HOME is ignored, as
+    the XDG specification says."""
+    if (_OLD_DEFAULT / "jobs.db").is_file():
+        _warn_old_default()
+        return _OLD_DEFAULT
+    home = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(home) if home and Path(home).is_absolute() else Path.home() / ".local" / "share"
+    return base / "digest-service"
+
+
+@lru_cache(maxsize=1)
+def _warn_old_default() -> None:
+    logging.getLogger("service").warning(
+        "using ./data, the data folder's default before 2026-11-25 (it holds a job store); "
+        "the default is now ~/.local/share/digest-service: set DIGEST_DATA_DIR=./data to "
+        "keep this one without this warning, or move it there"
+    )
 
 
 class Settings(BaseSettings):

@@ -382,8 +382,15 @@ def test_the_default_data_folder_is_the_users_not_the_working_directory(
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert Settings().data_dir == tmp_path / "home" / ".local" / "share" / "digest-service"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/xdg")  # ignored, as XDG says
+    assert Settings().data_dir == tmp_path / "home" / ".local" / "share" / "digest-service"
     monkeypatch.setenv("DIGEST_DATA_DIR", str(tmp_path / "mine"))
     assert Settings().data_dir == tmp_path / "mine"
+    # a ./data holding the old default's job store is still used (its jobs, its LLM cache)
+    monkeypatch.delenv("DIGEST_DATA_DIR")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "jobs.db").write_bytes(b"")
+    assert Settings().data_dir == Path("data")
 
 
 def test_ctrl_c_while_the_cli_loads_ends_quietly(monkeypatch, capsys) -> None:
