@@ -63,6 +63,7 @@ def test_the_eu_un_and_uk_are_named_in_any_of_their_spellings() -> None:
     assert bodies_named("U.N. envoys and the UN met.") == {"united nations"}
     assert bodies_named("British sailors") == bodies_named("The U.K. said") == {"united kingdom"}
     assert bodies_named("the un-named eu-style plan, a union of states") == frozenset()
+    assert bodies_named("British Columbia wildfires") == frozenset()  # a province of Canada
     assert claimed_bodies("According to the European Union, talks failed.") == frozenset()
 
 

@@ -29,6 +29,20 @@ if TYPE_CHECKING:
 KEY_PREFIX = "digest-llm-rate"
 
 
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """What a budget's store raises when it cannot be asked: the network's errors, and
+    redis' own when the redis client is installed (the in-memory store raises none)."""
+    errors: tuple[type[BaseException], ...] = (OSError, ConnectionError, TimeoutError)
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis ships with the service
+        return errors
+    return (*errors, RedisError)
+
+
+_STORE_ERRORS = _store_errors()
+
+
 def budget_key(model: str, api_base: str | None) -> str:
     """The budget a model's calls share: one per model and server."""
     return f"{model}@{api_base or 'default'}"
@@ -91,9 +105,7 @@ class LLMRateLimit:
                         f"for {self.max_wait_s:g} s"
                     )
                 time.sleep(min(self._until_room(key), left))
-        except RateLimitTimeout:
-            raise
-        except Exception as exc:  # the storage's own errors (redis ConnectionError, ...)
+        except _STORE_ERRORS as exc:  # the store's own errors, not a bug of ours
             raise RateLimitUnavailable(
                 f"the shared LLM rate limit could not reach its store ({type(exc).__name__}: "
                 f"{str(exc)[:120]})"

@@ -84,7 +84,9 @@ def checked_names(text: str) -> set[str]:
 _BODIES = {
     "european union": re.compile(r"\bEuropean\s+Union\b|\bE\.?U\b\.?"),
     "united nations": re.compile(r"\bUnited\s+Nations\b|\bU\.N\.|\bUN\b"),
-    "united kingdom": re.compile(r"\bUnited\s+Kingdom\b|\bU\.?K\b\.?|\bBritain\b|\bBritish\b"),
+    "united kingdom": re.compile(
+        r"\bUnited\s+Kingdom\b|\bU\.?K\b\.?|\bBritain\b|\bBritish\b(?!\s+Columbia)"
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -42,7 +43,9 @@ def socket_mode_handler(settings: Settings, *, slack_app: App | None = None) -> 
     ]
     if missing:  # both named at once: one run per missing token had been needed
         raise ConfigError(
-            "Socket Mode needs the app-level token and the bot token",
+            "Socket Mode needs the app-level token and the bot token; "
+            + ("neither is" if len(missing) == 2 else "one is not")
+            + " set",
             hint="set " + " and ".join(missing),
         )
     if slack_app is None:
@@ -78,8 +81,8 @@ def main() -> int:
     except ServiceError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2
-    except OSError as exc:  # no network, DNS, a proxy, TLS: urllib's URLError is an OSError
-        reason = getattr(exc, "reason", None) or exc
+    except URLError as exc:  # no network, DNS, a proxy, TLS (not a local file's error)
+        reason = exc.reason
         print(
             f"error: cannot reach Slack ({reason}); check this machine's network, DNS or "
             "proxy (HTTPS_PROXY), then start the bot again",

@@ -23,6 +23,7 @@ from typing import Any
 
 from service.config import Settings, get_settings
 from service.models import Article, InputFailure
+from service.pipeline.ingest import oversized
 from service.redact import without_credentials
 from service.web.addresses import Policy, canonical_url
 from service.web.cache import open_page_cache
@@ -132,8 +133,7 @@ class _Run:
         """The article, or FetchFailure('too_large') over DIGEST_MAX_ARTICLE_BYTES: a file's
         and an API body's articles were held to it, a page's not (1.4 MB took 40 s)."""
         limit = self.settings.max_article_bytes
-        size = len(article.text.encode("utf-8"))
-        if size > limit:
+        for _, _, size in oversized([article], limit):  # the same test as files and the API
             raise FetchFailure(
                 "too_large",
                 f"the article's text has {size} bytes; the limit is {limit} "
