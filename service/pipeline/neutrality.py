@@ -250,7 +250,7 @@ def opens_dangling(text: str) -> bool:
     if not words:
         return False
     words[0] = words[0].split("'")[0] or words[0]  # "he's", "they're", "that's"
-    if _EXPLETIVE_IT.match(text):
+    if words[0] == "it" and _EXPLETIVE_IT.match(text):
         return False  # "It took less than a minute for police to respond": no antecedent
     for n in (1, 2, 3, 4):
         if " ".join(words[:n]) in DANGLING_OPENERS and (n == 1 or words[n : n + 1] not in _ON):

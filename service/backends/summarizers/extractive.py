@@ -128,6 +128,7 @@ _TIME_WORDS = re.compile(
     re.IGNORECASE,
 )
 _LONG_WORD = re.compile(r"[^\W\d_]{3,}")
+_STAMP_WORDS = 16  # longer, a sentence is no time stamp however many figures it holds
 
 
 @dataclass
@@ -169,9 +170,10 @@ def _eligible(text: str) -> bool:
         return False  # a clause with no main clause: "Though Yu and Soni have also ..."
     if _IMPERATIVE.match(text):
         return False  # an aside to the reader
-    beyond_times = _TIME_WORDS.sub(" ", text)
-    if word_count(beyond_times) < MIN_WORDS // 2 or not _LONG_WORD.search(beyond_times):
-        return False  # a time stamp the splitter read as a sentence: "May 2, 2013 1: 35 pm."
+    if words <= _STAMP_WORDS:  # a time stamp the splitter read as a sentence (a short one)
+        beyond_times = _TIME_WORDS.sub(" ", text)
+        if word_count(beyond_times) < MIN_WORDS // 2 or not _LONG_WORD.search(beyond_times):
+            return False  # "May 2, 2013 1: 35 pm."
     if is_commentary(text) or sums_up(text):
         return False  # "Kim's push ... reflects his commitment to ...": the writer's reading
     letters = [c for c in text if c.isalpha()]
