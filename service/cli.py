@@ -427,7 +427,10 @@ def _read_inputs_with(
     pages = [(p, kind) for p, kind in kinds.items() if kind is not None]
     files = [p for p in files if kinds.get(p) is None]
     if since and not urls and not pages:
-        err.print("[yellow]warning:[/] --since applies to feeds and pages; no URL was given")
+        err.print(  # a page given directly is read whatever its date: only entries are
+            "[yellow]warning:[/] --since applies to the entries of feeds; no URL or saved "
+            "feed was given"
+        )
     window = web.parse_since(since) if since else None
     articles: list[Article] = []
     warnings: list[str] = []

@@ -144,7 +144,7 @@ def test_flags_that_cannot_apply_are_refused_or_warned(tmp_path: Path) -> None:
     twice = runner.invoke(app, ["summarize", "-", "-", "-q"], input=STRIKE_A)
     assert twice.exit_code == 2 and "given twice" in twice.stderr
     since = runner.invoke(app, ["summarize", strike, "--since", "24h", "-q"])
-    assert since.exit_code == 0 and "--since applies to feeds" in since.stderr
+    assert since.exit_code == 0 and "--since applies to the entries of feeds" in since.stderr
     unused = runner.invoke(app, ["summarize", strike, "--fallback", "openai/gpt-4o", "-q"])
     assert unused.exit_code == 0 and "--fallback and --api-base apply to LLM" in unused.stderr
 
