@@ -811,3 +811,18 @@ def test_a_headline_about_404_people_or_a_verdict_is_no_not_found_notice() -> No
         "Not found yet: missing hiker",
     ):
         assert not _NOT_FOUND.search(news), news
+
+
+def test_a_run_told_to_stop_stops_its_fetches_at_once(web: FakeWeb, tmp_path: Path) -> None:
+    """A cancelled API job had held its worker, and its connections, until every fetch
+    timed out (a page that trickles in takes the whole 3 s total here)."""
+    import threading
+
+    from service import stopping
+
+    told = threading.Event()
+    threading.Timer(0.3, told.set).start()
+    started = time.monotonic()
+    with stopping.stopping_on(told), pytest.raises(stopping.RunStopped):
+        collect([web.url("/slow-drip"), web.url("/slow-drip?n=2")], settings=web_settings(tmp_path))
+    assert time.monotonic() - started < 1.5

@@ -185,9 +185,9 @@ class JobRunner:
     def _execute(self, job: ClaimedJob, lost: threading.Event) -> Digest:
         progress = job_progress(self.store, job.id, self.owner, lost)
         request = job.request
-        articles, failures = gather_inputs(request, self.settings, progress)
-        with stopping.stopping_on(lost):  # model calls stop once the job is cancelled
+        with stopping.stopping_on(lost):  # fetches and model calls stop once it is cancelled
             try:
+                articles, failures = gather_inputs(request, self.settings, progress)
                 digest = self.pipeline(
                     articles, request.options, progress=progress, failures=failures
                 )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from service import stopping
 from service.config import Settings, get_settings
 from service.models import Article, InputFailure
 from service.pipeline.ingest import oversized
@@ -32,6 +33,7 @@ from service.web.failures import FetchFailure
 from service.web.feeds import FeedEntry, choose_entries, entry_article, entry_name, parse_feed
 from service.web.fetch import Fetcher
 
+_STOP_POLL_S = 0.2
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ("fetch", done, total); total grows when a feed adds its entries."""
@@ -184,9 +186,12 @@ async def _within(run: _Run, urls: list[str], budget: float) -> list[Outcome]:
     spent are stopped and reported (`_Run.out_of_time`). A cancel (what `progress`
     raised) stops every input and comes out unchanged."""
     tasks = [asyncio.ensure_future(run.input(url)) for url in urls]
+    watcher = asyncio.ensure_future(_stop_when_told(tasks))
     try:
         if tasks:
             await asyncio.wait(tasks, timeout=budget, return_when=asyncio.FIRST_EXCEPTION)
+        if watcher.done() and watcher.result():
+            raise stopping.RunStopped  # the job was cancelled: its fetches were stopped
         await _stop(tasks)  # only those still running: out of time
         for task in tasks:
             if not task.cancelled() and task.exception() is not None:
@@ -194,10 +199,27 @@ async def _within(run: _Run, urls: list[str], budget: float) -> list[Outcome]:
     except BaseException:
         await _stop(tasks)
         raise
+    finally:
+        watcher.cancel()
     return [
         run.out_of_time(url, budget) if task.cancelled() else task.result()
         for url, task in zip(urls, tasks, strict=True)
     ]
+
+
+async def _stop_when_told(tasks: list[asyncio.Future[Outcome]]) -> bool:
+    """Cancel the run's fetches once its job is told to stop (`stopping`), and say so: a
+    cancelled API job had held its worker, and its connections, until every fetch timed
+    out. Checked five times a second while any fetch runs."""
+    while not all(task.done() for task in tasks):
+        try:
+            stopping.check()
+        except stopping.RunStopped:
+            for task in tasks:
+                task.cancel()
+            return True
+        await asyncio.sleep(_STOP_POLL_S)
+    return False
 
 
 async def _all(work: Iterable[Coroutine[Any, Any, Outcome]]) -> list[Outcome]:
