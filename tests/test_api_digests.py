@@ -889,3 +889,13 @@ def test_a_job_names_the_servers_backend_when_the_client_names_none(tmp_path: Pa
         {"articles": [{"text": "A storm closed ports."}], "options": {"backend": "extractive"}}
     )
     assert to_job_request(chosen, served).options.backend == "extractive"
+
+
+def test_every_bad_url_is_named_in_one_answer(make_client: Callable) -> None:
+    """The 422 had named only the first: one round trip per bad URL to find them all."""
+    client = make_client()
+    urls = ["https://ok.example/a", "ftp://x.example/b", "https://ok.example/c", "notaurl"]
+    response = client.post("/v1/digests", json={"urls": urls})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("urls[1] is not an http(s) URL") and "so are urls[3]" in detail

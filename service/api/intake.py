@@ -21,7 +21,7 @@ from service.backends.summarizers.registry import check_backend
 from service.config import Settings
 from service.errors import EmptyInputError, IngestError, InputError
 from service.jobs.spec import JobRequest
-from service.pipeline.ingest import load_records, oversized
+from service.pipeline.ingest import first_few, load_records, oversized
 
 _MAX_URL_CHARS = 2048
 _CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
@@ -55,7 +55,7 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
             f"the limit is {settings.max_article_bytes}",
             hint="send the story's text without page furniture, or split it",
         )
-    urls = [_check_url(url, index) for index, url in enumerate(body.urls)]
+    urls = _checked_urls(body.urls)
     if urls and importlib.util.find_spec("service.web") is None:
         raise InputError(
             "this server cannot fetch URLs", hint="send the articles' text in 'articles' instead"
@@ -102,6 +102,25 @@ def _for_http(exc: IngestError, location: str) -> IngestError:
     if not hint or _CLI_FLAG.search(hint):
         hint = f"fix {location} or remove it from 'articles'"
     return IngestError(exc.message.removeprefix(f"{location}: "), location=location, hint=hint)
+
+
+def _checked_urls(given: list[str]) -> list[str]:
+    """The URLs, stripped; an InputError naming every bad one at once (a request with
+    several had needed one round trip per bad URL to find them all)."""
+    urls: list[str] = []
+    bad: list[str] = []
+    for index, url in enumerate(given):
+        try:
+            urls.append(_check_url(url, index))
+        except InputError as exc:
+            if not bad:
+                first = exc
+            bad.append(f"urls[{index}]")
+    if len(bad) > 1:
+        raise InputError(f"{first.message}; so are {first_few(bad[1:])}", hint=first.hint)
+    if bad:
+        raise first
+    return urls
 
 
 def _check_url(url: str, index: int) -> str:
