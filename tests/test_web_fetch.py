@@ -826,3 +826,16 @@ def test_a_run_told_to_stop_stops_its_fetches_at_once(web: FakeWeb, tmp_path: Pa
     with stopping.stopping_on(told), pytest.raises(stopping.RunStopped):
         collect([web.url("/slow-drip"), web.url("/slow-drip?n=2")], settings=web_settings(tmp_path))
     assert time.monotonic() - started < 1.5
+
+
+def test_a_failed_input_is_listed_once() -> None:
+    """A page given directly and linked from a feed is fetched once; it was listed twice."""
+    from service.models import InputFailure
+    from service.web.collector import _listed_once
+
+    direct = InputFailure(input="https://x.test/a", reason="http_404", detail="gone")
+    via_feed = InputFailure(
+        input="https://x.test/a", reason="http_404", detail="gone (from the feed f)"
+    )
+    other = InputFailure(input="https://x.test/b", reason="timeout", detail="slow")
+    assert _listed_once([direct, other, via_feed]) == [direct, other]

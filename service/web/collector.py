@@ -314,7 +314,19 @@ async def acollect(
         if cache is not None:
             cache.close()
     articles, failures = _merge(outcomes)
-    return _shown(Collected(articles=articles, failures=failures))
+    return _shown(Collected(articles=articles, failures=_listed_once(failures)))
+
+
+def _listed_once(failures: list[InputFailure]) -> list[InputFailure]:
+    """Each failed input once: a page given directly and linked from a feed is fetched
+    once, and had been listed twice."""
+    seen: set[tuple[str, str]] = set()
+    once: list[InputFailure] = []
+    for failure in failures:
+        if (failure.input, failure.reason) not in seen:
+            seen.add((failure.input, failure.reason))
+            once.append(failure)
+    return once
 
 
 def _shown(collected: Collected) -> Collected:
