@@ -403,3 +403,30 @@ def test_an_api_sending_jobs_to_workers_needs_their_database(tmp_path: Path) -> 
     with pytest.raises(ConfigError, match="needs the job database") as refused:
         create_app(alone, pipeline=fake_pipeline(alone), warm_up=lambda: None)
     assert "DATABASE_URL" in refused.value.user_message
+
+
+def test_a_story_task_is_told_to_stop_once_its_job_is_cancelled(
+    stores: tuple[JobStore, FanoutStore],
+) -> None:
+    """A cancelled job's stories went on through their model calls, retries and fallbacks
+    (about a minute of paid calls and worker slots after a DELETE)."""
+    from service import stopping
+    from service.jobs.tasks import stopped_when_inactive
+
+    job_store, fanout = stores
+    stored = _planned(job_store, fanout)
+    checks: list[int] = []
+    with pytest.raises(stopping.RunStopped):
+        with stopped_when_inactive(fanout, stored, every_s=0.05):
+            stopping.check()  # still running: no stop
+            assert job_store.cancel(stored.job_id)
+            for attempt in range(200):  # a model call about to be made, again and again
+                checks.append(attempt)
+                stopping.check()
+                time.sleep(0.01)
+    assert 0 < len(checks) < 50  # told within a few polls, not after the loop
+    # a story of a job that still runs is never told to stop
+    running = _planned(job_store, fanout)
+    with stopped_when_inactive(fanout, running, every_s=0.05):
+        time.sleep(0.2)
+        stopping.check()

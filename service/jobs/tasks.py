@@ -18,6 +18,8 @@ import importlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -26,6 +28,7 @@ from typing import Any
 from celery import Task, shared_task
 from celery.signals import worker_init, worker_shutdown
 
+from service import stopping
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
 from service.backends.summarizers.registry import check_settings
@@ -174,7 +177,11 @@ def run_job(self: Task, job_id: str) -> str:
 def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) -> str:
     progress = job_progress(worker.store, job.id, worker.owner, lost)
     request = job.request
-    articles, failures = gather_inputs(request, worker.settings, progress)
+    with stopping.stopping_on(lost):  # a cancelled job's fetches stop at once
+        try:
+            articles, failures = gather_inputs(request, worker.settings, progress)
+        except stopping.RunStopped:
+            raise JobAborted(job.id) from None
     plan = plan_digest(
         articles,
         request.options,
@@ -209,7 +216,10 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
     if not worker.fanout.has(job_id, index):
         began = time.monotonic()
         try:
-            summary = _summarize(worker, stored, index)
+            with stopped_when_inactive(worker.fanout, stored):
+                summary = _summarize(worker, stored, index)
+        except stopping.RunStopped:
+            return "stopped"  # cancelled meanwhile: no more model calls for it
         except JobStoreError:
             raise  # transient: retried with backoff
         except ServiceError as exc:
@@ -225,6 +235,38 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
         else:
             log.info("story already summarized (redelivery)", extra={"job_id": job_id})
     return _finish_if_complete(worker, stored)
+
+
+STORY_STOP_POLL_S = 2.0  # how often a story task asks whether its job still runs
+
+
+@contextmanager
+def stopped_when_inactive(
+    fanout: FanoutStore, stored: StoredPlan, every_s: float = STORY_STOP_POLL_S
+) -> Iterator[None]:
+    """Within the block, the run's stop signal (`stopping`) is set once the job stops
+    fanning out under this plan (cancelled, failed, planned again): a cancelled job's
+    stories had gone on through their model calls, retries and fallbacks (about a minute
+    of paid calls and worker slots after a DELETE). The call in flight still ends itself."""
+    told = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(every_s):
+            try:
+                if not fanout.active(stored):
+                    told.set()
+                    return
+            except JobStoreError:
+                continue  # the database is away: keep working, ask again
+
+    watcher = threading.Thread(target=watch, name=f"story-stop-{stored.job_id[:8]}", daemon=True)
+    watcher.start()
+    try:
+        with stopping.stopping_on(told):
+            yield
+    finally:
+        done.set()
 
 
 def _summarize(worker: Worker, stored: StoredPlan, index: int) -> Summary:
