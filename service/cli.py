@@ -395,9 +395,14 @@ def _as_stdin(
         else a
         for a in articles
     ]
-    kept = re.compile(re.escape(f"{scratch}{os.sep}") + r"stdin\.(?:xml|html)")  # as read
-    failures = [f.model_copy(update={"input": kept.sub("stdin", f.input)}) for f in failures]
+    failures = [f.model_copy(update={"input": _stdin_named(f.input, scratch)}) for f in failures]
     return articles, failures
+
+
+def _stdin_named(name: str, scratch: Path) -> str:
+    """A name with the file a piped page or feed was kept in shown as "stdin"."""
+    kept = re.compile(re.escape(f"{scratch}{os.sep}") + r"stdin\.(?:xml|html)")  # as read
+    return kept.sub("stdin", name)
 
 
 def _digits(text: str) -> str:
@@ -408,6 +413,7 @@ def _read_inputs_with(
     args: list[str], skip_invalid: bool, since: str | None, quiet: bool, scratch: Path
 ) -> tuple[list[Article], list[InputFailure], list[str]]:
     from service import web  # only runs that fetch pay for importing the web stack
+    from service.web.feeds import FeedEntry
     from service.web.saved import read_saved, saved_kind
 
     urls = [a for a in args if web.looks_like_url(a)]
@@ -435,6 +441,7 @@ def _read_inputs_with(
     articles: list[Article] = []
     warnings: list[str] = []
     failures: list[InputFailure] = []
+    entries: list[tuple[str, FeedEntry]] = []  # a saved feed's entries to fetch
     if pages:  # saved web pages and feeds, read as their URLs would be
         settings = get_settings()
         saved = read_saved(
@@ -444,20 +451,23 @@ def _read_inputs_with(
             max_bytes=settings.web_max_bytes,
         )
         articles, failures = _as_stdin(saved.articles, saved.failures, scratch)
-        urls += [link for link in saved.links if link not in urls]
+        entries = [
+            (_stdin_named(feed, scratch), e) for feed, e in saved.entries if e.link not in urls
+        ]
     if files:
         try:
             ingested = load_paths(files, skip_invalid=skip_invalid)
         except EmptyInputError as exc:
-            if not urls and not articles:
+            if not urls and not articles and not entries:
                 raise
             warnings.append(exc.user_message)  # the URLs or saved pages may still give some
         else:
             articles += _within_size(ingested, skip_invalid, warnings)
             warnings = list(ingested.warnings) + warnings
-    if urls:
+    if urls or entries:
         with _bars(quiet) as bars:
-            collected = web.collect(urls, since=window, progress=_ProgressBars(bars, quiet=quiet))
+            progress = _ProgressBars(bars, quiet=quiet)
+            collected = web.collect(urls, since=window, progress=progress, entries=entries)
         articles += collected.articles
         failures += collected.failures
     # failed URLs are printed here and listed in the digest's failures, not its warnings

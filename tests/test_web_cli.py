@@ -105,6 +105,8 @@ def test_a_saved_page_and_a_saved_feed_are_read_as_their_urls_would_be(
     # folder (it read "file://tmp/storm" and was refused)
     assert web.hits["/storm"] == 1  # (its article is the saved page's: folded as a copy)
     assert [f.input for f in digest.failures] == [web.url("/old-news")]
+    # read as the fetched feed's entries are: a failure says it came from the feed
+    assert digest.failures[0].detail.endswith(f"(from the feed {feed})")
     # a saved feed that names no site cannot resolve it: said, with what to do
     feed.write_text(feed.read_text().replace(f"<link>{web.base}/</link>", ""))
     result = runner.invoke(app, ["summarize", str(feed), "-f", "json", "-q"])

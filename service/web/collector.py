@@ -181,11 +181,16 @@ class _Run:
             self._tick()
 
 
-async def _within(run: _Run, urls: list[str], budget: float) -> list[Outcome]:
-    """Every input's outcome, in order; inputs still running when `budget` seconds are
-    spent are stopped and reported (`_Run.out_of_time`). A cancel (what `progress`
-    raised) stops every input and comes out unchanged."""
+async def _within(
+    run: _Run, urls: list[str], budget: float, entries: Sequence[tuple[str, FeedEntry]] = ()
+) -> list[Outcome]:
+    """Every input's outcome, in order (the URLs', then the saved feeds' entries'); inputs
+    still running when `budget` seconds are spent are stopped and reported
+    (`_Run.out_of_time`). A cancel (what `progress` raised) stops every input and comes out
+    unchanged."""
     tasks = [asyncio.ensure_future(run.input(url)) for url in urls]
+    tasks += [asyncio.ensure_future(run._entry(feed, entry)) for feed, entry in entries]
+    urls = urls + [entry_name(feed, entry) for feed, entry in entries]
     watcher = asyncio.ensure_future(_stop_when_told(tasks))
     try:
         if tasks:
@@ -280,8 +285,12 @@ async def acollect(
     progress: ProgressCallback | None = None,
     policy: Policy | None = None,
     room: int | None = None,
+    entries: Sequence[tuple[str, FeedEntry]] = (),
 ) -> Collected:
     """Fetch pages and feeds (detected by content); one bad URL never fails the whole call.
+
+    `entries` are a saved feed's entries (with the feed's name), read as a fetched
+    feed's are.
 
     `room` is how many articles the call may read (default DIGEST_MAX_ARTICLES; an API
     job passes what its inline articles leave): shared out evenly over the inputs.
@@ -301,13 +310,13 @@ async def acollect(
     try:
         async with Fetcher(settings, policy, cache) as fetcher:
             run = _Run(fetcher, settings, since, progress or _noop)
-            run.total = len(unique)
+            run.total = len(unique) + len(entries)
             room = settings.max_articles if room is None else room
             # each input one article, and an even share of what is left
             share = max(room - len(unique), 0) // max(len(unique), 1) + 1
             run.feed_room = min(settings.web_max_feed_entries, share)
             run.progress("fetch", 0, run.total)
-            outcomes = await _within(run, unique, settings.web_run_timeout_s)
+            outcomes = await _within(run, unique, settings.web_run_timeout_s, entries)
     except _Cancelled as cancelled:
         raise cancelled.error from None
     finally:
@@ -361,12 +370,20 @@ def collect(
     since: timedelta | None = None,
     progress: ProgressCallback | None = None,
     room: int | None = None,
+    entries: Sequence[tuple[str, FeedEntry]] = (),
 ) -> Collected:
     """Synchronous `acollect`, for the CLI and worker threads (not for code inside a loop)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(
-            acollect(inputs, settings=settings, since=since, progress=progress, room=room)
+            acollect(
+                inputs,
+                settings=settings,
+                since=since,
+                progress=progress,
+                room=room,
+                entries=entries,
+            )
         )
     raise RuntimeError("collect() runs its own event loop; in async code use `await acollect()`")

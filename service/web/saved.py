@@ -30,11 +30,13 @@ _PROLOGUE = re.compile(rb"^(?:\s*(?:<\?[^>]*\?>|<!doctype[^>]*>|<!--.*?-->))*\s*
 
 @dataclass
 class SavedRead:
-    """What saved documents gave: articles, failures, and feed entry links to fetch."""
+    """What saved documents gave: articles, failures, and feed entries to fetch (with the
+    saved feed's name), read as a fetched feed's entries are: the entry's date carried onto
+    a page without one, a linked feed refused, a failure said to come from the feed."""
 
     articles: list[Article] = field(default_factory=list)
     failures: list[InputFailure] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
+    entries: list[tuple[str, FeedEntry]] = field(default_factory=list)
 
 
 def saved_kind(path: Path) -> PageKind | None:
@@ -104,7 +106,7 @@ def _read_feed(
             if entry.link.startswith("file:"):
                 read.failures.append(_relative(name, entry))
             else:
-                read.links.append(entry.link)
+                read.entries.append((name, entry))
             continue
         try:
             read.articles.append(entry_article(name, entry))
