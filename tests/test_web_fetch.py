@@ -119,6 +119,7 @@ def test_a_run_out_of_time_keeps_what_it_read_and_names_what_it_did_not(
     }
     feed = next(f for f in collected.failures if f.input == web.url("/slow-feed.rss"))
     assert "1 of its entries were read" in feed.detail
+    assert f"not read: {web.url('/slow-headers')}" in feed.detail  # which one, by name
     assert "DIGEST_WEB_RUN_TIMEOUT_S" in feed.detail
 
 

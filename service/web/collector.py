@@ -24,7 +24,7 @@ from typing import Any
 from service import stopping
 from service.config import Settings, get_settings
 from service.models import Article, InputFailure
-from service.pipeline.ingest import oversized
+from service.pipeline.ingest import first_few, oversized
 from service.redact import without_credentials
 from service.web.addresses import Policy, canonical_url
 from service.web.cache import open_page_cache
@@ -76,6 +76,9 @@ class _Run:
         self.total = 0
         self.cancelled = False
         self.entries_read: dict[str, list[Outcome]] = {}  # per feed, as its entries finish
+        self.entries_done: set[tuple[str, str]] = set()  # (feed, entry name) read or failed
+        # per feed being read: its chosen entries and its notes (kept if time runs out)
+        self.feeds_open: dict[str, tuple[list[FeedEntry], list[InputFailure]]] = {}
         # entries one feed may give: the run's room for articles shared out evenly over
         # its inputs (one request of 500 feeds had meant 25,000 fetches), the same share
         # whichever feed answers first, so that a rerun reads the same entries
@@ -120,6 +123,7 @@ class _Run:
         )
         if not selected:
             return [], notes
+        self.feeds_open[url] = (selected, notes)  # named if the run's time runs out
         self.total += len(selected)  # shown at the next tick
         articles, failures = _merge(await _all(self._entry(url, e) for e in selected))
         return articles, failures + notes
@@ -129,6 +133,7 @@ class _Run:
         Its outcome is also kept under the feed, so a run out of time keeps what was read."""
         outcome = await self._read_entry(feed_url, entry)
         self.entries_read.setdefault(feed_url, []).append(outcome)
+        self.entries_done.add((feed_url, entry_name(feed_url, entry)))
         return outcome
 
     def _within_size(self, article: Article) -> Article:
@@ -148,6 +153,14 @@ class _Run:
         so far, and a failure that says so."""
         articles, failures = _merge(self.entries_read.get(url, []))
         got = f"; {len(articles)} of its entries were read and are kept" if articles else ""
+        selected, notes = self.feeds_open.get(url, ([], []))
+        unread = [
+            name
+            for name in (entry_name(url, e) for e in selected)
+            if (url, name) not in self.entries_done
+        ]
+        if unread:  # which entries were not read, and the feed's own notes, still said
+            got += f"; not read: {first_few(unread)}"
         failures.append(
             InputFailure(
                 input=url,
@@ -156,7 +169,7 @@ class _Run:
                 "fewer URLs, or raise DIGEST_WEB_RUN_TIMEOUT_S",
             )
         )
-        return articles, failures
+        return articles, failures + notes
 
     async def _read_entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
         name = entry_name(feed_url, entry)
@@ -311,7 +324,7 @@ async def acollect(
         async with Fetcher(settings, policy, cache) as fetcher:
             run = _Run(fetcher, settings, since, progress or _noop)
             run.total = len(unique) + len(entries)
-            room = settings.max_articles if room is None else room
+            room = (settings.max_articles if room is None else room) - len(entries)
             # each input one article, and an even share of what is left
             share = max(room - len(unique), 0) // max(len(unique), 1) + 1
             run.feed_room = min(settings.web_max_feed_entries, share)
