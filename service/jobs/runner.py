@@ -14,7 +14,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -185,14 +186,9 @@ class JobRunner:
     def _execute(self, job: ClaimedJob, lost: threading.Event) -> Digest:
         progress = job_progress(self.store, job.id, self.owner, lost)
         request = job.request
-        with stopping.stopping_on(lost):  # fetches and model calls stop once it is cancelled
-            try:
-                articles, failures = gather_inputs(request, self.settings, progress)
-                digest = self.pipeline(
-                    articles, request.options, progress=progress, failures=failures
-                )
-            except stopping.RunStopped:
-                raise JobAborted(job.id) from None
+        with aborted_when(lost, job.id):  # fetches and model calls stop once it is cancelled
+            articles, failures = gather_inputs(request, self.settings, progress)
+            digest = self.pipeline(articles, request.options, progress=progress, failures=failures)
         digest.warnings.extend(request.warnings)
         return digest
 
@@ -202,6 +198,18 @@ class JobRunner:
         except JobStoreError:  # the lease will run out and recovery will decide
             log.warning("could not record a failure", extra={"job_id": job.id})
             return "aborted"
+
+
+@contextmanager
+def aborted_when(lost: threading.Event, job_id: str) -> Iterator[None]:
+    """Within the block, fetches and model calls stop once `lost` is set (the job was
+    cancelled or its lease lost), and their RunStopped ends the run as JobAborted: one
+    mechanism for the in-process runner and the Celery tasks."""
+    with stopping.stopping_on(lost):
+        try:
+            yield
+        except stopping.RunStopped:
+            raise JobAborted(job_id) from None
 
 
 class _LeaseKeeper:

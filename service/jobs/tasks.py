@@ -42,6 +42,7 @@ from service.jobs.runner import (
     JobAborted,
     _job_error,
     _LeaseKeeper,
+    aborted_when,
     gather_inputs,
     job_progress,
     worker_id,
@@ -177,11 +178,8 @@ def run_job(self: Task, job_id: str) -> str:
 def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) -> str:
     progress = job_progress(worker.store, job.id, worker.owner, lost)
     request = job.request
-    with stopping.stopping_on(lost):  # a cancelled job's fetches stop at once
-        try:
-            articles, failures = gather_inputs(request, worker.settings, progress)
-        except stopping.RunStopped:
-            raise JobAborted(job.id) from None
+    with aborted_when(lost, job.id):  # a cancelled job's fetches stop at once
+        articles, failures = gather_inputs(request, worker.settings, progress)
     plan = plan_digest(
         articles,
         request.options,
