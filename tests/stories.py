@@ -51,3 +51,14 @@ def strike_articles() -> list[Article]:
 
 def comet_article() -> Article:
     return Article(id="comet", title="New comet found", text=COMET, source="Science Daily")
+
+
+def denial_article() -> Article:
+    """A story about an accusation: its one sentence holds a loaded word, reported."""
+    return Article(
+        id="a",
+        outlet="Metro Times",
+        title="President answers critics",
+        text="President Trump on Tuesday insisted he is not a racist amid sustained "
+        "criticism of his attacks on four progressive congresswomen.",
+    )

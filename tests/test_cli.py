@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,20 @@ from tests.conftest import EXAMPLE, ROOT
 from tests.stories import STRIKE_A, STRIKE_B, STRIKE_C
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def digest_setting(monkeypatch) -> Iterator[Callable[[str, str], None]]:
+    """Sets a DIGEST_* variable for the CLI: the cached settings are read afresh after each
+    one is set, and once more when the test ends (monkeypatch then restores the variable)."""
+    from service.config import get_settings
+
+    def set_variable(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield set_variable
+    get_settings.cache_clear()
 
 
 def _strike_file(tmp_path: Path) -> Path:
@@ -95,7 +110,7 @@ def test_stdin_input(tmp_path: Path) -> None:
     assert len(json.loads(result.stdout)["articles"]) == 3
 
 
-def test_problems_found_before_any_work_name_the_flag_or_variable(tmp_path: Path, monkeypatch):
+def test_problems_found_before_any_work_name_the_flag_or_variable(tmp_path: Path, digest_setting):
     """Checked up front: a bad model, output folder or setting fails in seconds, not after
     the digest is made (the input here does not even exist, and is never read)."""
     missing = str(tmp_path / "never-read.jsonl")
@@ -109,16 +124,10 @@ def test_problems_found_before_any_work_name_the_flag_or_variable(tmp_path: Path
     nan = runner.invoke(app, ["summarize", missing, "--threshold", "nan"])
     assert nan.exit_code == 2 and "--threshold nan: Input should be a finite number" in nan.stderr
 
-    from service.config import get_settings
-
     def with_setting(name: str, value: str) -> Result:
-        """The CLI run with `name` set (and the settings read afresh, before and after)."""
-        monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        try:
-            return runner.invoke(app, ["summarize", missing])
-        finally:
-            get_settings.cache_clear()
+        """The CLI run with `name` set (the settings read afresh)."""
+        digest_setting(name, value)
+        return runner.invoke(app, ["summarize", missing])
 
     setting = with_setting("DIGEST_MAX_WORDS", "5")
     assert setting.exit_code == 2 and "Traceback" not in setting.output
@@ -257,36 +266,27 @@ def test_an_output_path_under_a_file_says_it_is_a_file(tmp_path: Path) -> None:
 
 
 def test_an_article_over_the_size_limit_is_refused_or_left_out_as_the_api_does(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, digest_setting
 ) -> None:
     """A 50 MB record took minutes and gigabytes, and folded the small ones in as copies."""
-    from service.config import get_settings
-
-    monkeypatch.setenv("DIGEST_MAX_ARTICLE_BYTES", "2000")
-    get_settings.cache_clear()
-    try:
-        path = _strike_file(tmp_path)
-        lines = len(path.read_text().splitlines())
-        with path.open("a") as out:
-            out.write("\n" + json.dumps({"id": "huge", "text": "A long day at sea. " * 200}))
-            out.write("\n" + json.dumps({"id": "vast", "text": "A long day at sea. " * 300}))
-        refused = runner.invoke(app, ["summarize", str(path), "-q"])
-        assert refused.exit_code == 2
-        stderr = " ".join(refused.stderr.split())  # rich wraps long lines
-        # both named at once, each with its file and line, as invalid records are
-        assert (
-            f"{path}:{lines + 1}: article 'huge' has 3799 bytes of text; the limit is 2000"
-            in stderr
-        )
-        assert f"{path}:{lines + 2}: article 'vast' has 5699 bytes" in stderr
-        assert "leave them out" in stderr
-        skipped = runner.invoke(app, ["summarize", str(path), "-q", "--skip-invalid", "-f", "json"])
-        assert skipped.exit_code == 0, skipped.stderr
-        digest = Digest.model_validate_json(skipped.stdout)
-        assert "huge" not in {a.id for a in digest.articles}
-        assert f"skipped {path}:{lines + 1}: article 'huge'" in " ".join(skipped.stderr.split())
-    finally:
-        get_settings.cache_clear()
+    digest_setting("DIGEST_MAX_ARTICLE_BYTES", "2000")
+    path = _strike_file(tmp_path)
+    lines = len(path.read_text().splitlines())
+    with path.open("a") as out:
+        out.write("\n" + json.dumps({"id": "huge", "text": "A long day at sea. " * 200}))
+        out.write("\n" + json.dumps({"id": "vast", "text": "A long day at sea. " * 300}))
+    refused = runner.invoke(app, ["summarize", str(path), "-q"])
+    assert refused.exit_code == 2
+    stderr = " ".join(refused.stderr.split())  # rich wraps long lines
+    # both named at once, each with its file and line, as invalid records are
+    assert f"{path}:{lines + 1}: article 'huge' has 3799 bytes of text; the limit is 2000" in stderr
+    assert f"{path}:{lines + 2}: article 'vast' has 5699 bytes" in stderr
+    assert "leave them out" in stderr
+    skipped = runner.invoke(app, ["summarize", str(path), "-q", "--skip-invalid", "-f", "json"])
+    assert skipped.exit_code == 0, skipped.stderr
+    digest = Digest.model_validate_json(skipped.stdout)
+    assert "huge" not in {a.id for a in digest.articles}
+    assert f"skipped {path}:{lines + 1}: article 'huge'" in " ".join(skipped.stderr.split())
 
 
 def test_the_output_never_replaces_an_input_nor_is_read_back_as_one(tmp_path: Path) -> None:
@@ -421,22 +421,18 @@ def test_the_package_names_load_on_first_use() -> None:
 
 
 def test_an_embedding_model_litellm_cannot_route_is_refused_before_any_work(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, digest_setting
 ) -> None:
     """It had failed after the inputs were read, with litellm's "LLM Provider NOT provided"."""
     from service.backends.summarizers.registry import check_settings
-    from service.config import Settings, get_settings
+    from service.config import Settings
     from service.errors import ConfigError
 
-    monkeypatch.setenv("DIGEST_EMBEDDING_MODEL", "bogus")
-    get_settings.cache_clear()
-    try:
-        refused = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "-q"])
-        assert refused.exit_code == 2
-        assert "unknown embedding model 'bogus'" in refused.stderr
-        assert "DIGEST_EMBEDDING_MODEL" in refused.stderr
-        with pytest.raises(ConfigError, match="unknown embedding model"):  # the server's check
-            check_settings(Settings(_env_file=None, embedding_model="bogus"))
-        check_settings(Settings(_env_file=None, embedding_model="openai/text-embedding-3-small"))
-    finally:
-        get_settings.cache_clear()
+    digest_setting("DIGEST_EMBEDDING_MODEL", "bogus")
+    refused = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "-q"])
+    assert refused.exit_code == 2
+    assert "unknown embedding model 'bogus'" in refused.stderr
+    assert "DIGEST_EMBEDDING_MODEL" in refused.stderr
+    with pytest.raises(ConfigError, match="unknown embedding model"):  # the server's check
+        check_settings(Settings(_env_file=None, embedding_model="bogus"))
+    check_settings(Settings(_env_file=None, embedding_model="openai/text-embedding-3-small"))

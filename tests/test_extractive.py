@@ -32,7 +32,7 @@ from service.pipeline.sentences import (
     split_sentences,
     word_count,
 )
-from tests.stories import comet_article, strike_articles
+from tests.stories import comet_article, denial_article, strike_articles
 
 
 def _summary(embedder: Embedder, max_words: int = 120):
@@ -461,13 +461,7 @@ def test_a_story_about_an_accusation_quotes_the_judgements_it_reports(
     summary at all, and a note that blamed fragments. Now its reported judgements stand,
     each attributed to its outlet; a judgement made in the article's own voice still not."""
     articles = [
-        Article(
-            id="a",
-            outlet="Metro Times",
-            title="President answers critics",
-            text="President Trump on Tuesday insisted he is not a racist amid sustained "
-            "criticism of his attacks on four progressive congresswomen.",
-        ),
+        denial_article(),
         Article(
             id="b",
             outlet="Capital Wire",

@@ -18,7 +18,7 @@ from service.pipeline.verify import (
     looks_like_instruction,
     remembering,
 )
-from tests.stories import strike_articles
+from tests.stories import denial_article, strike_articles
 
 INJECTED = (
     "Port officials confirmed on Tuesday that the strike at Valmora continued. "
@@ -484,13 +484,7 @@ def test_an_attributed_reported_judgement_stands_an_own_voice_one_does_not(
     embedder: Embedder,
 ) -> None:
     articles = [
-        Article(
-            id="a",
-            outlet="Metro Times",
-            title="President answers critics",
-            text="President Trump on Tuesday insisted he is not a racist amid sustained "
-            "criticism of his attacks on four progressive congresswomen.",
-        ),
+        denial_article(),
         Article(id="b", outlet="Capital Wire", title="Vote", text="The House voted on Tuesday."),
     ]
     claim = "President Trump on Tuesday insisted he is not a racist amid sustained criticism."
