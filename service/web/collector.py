@@ -75,8 +75,8 @@ class _Run:
         self.done = 0
         self.total = 0
         self.cancelled = False
-        self.entries_read: dict[str, list[Outcome]] = {}  # per feed, as its entries finish
-        self.entries_done: set[tuple[str, str]] = set()  # (feed, entry name) read or failed
+        # per feed, each entry's outcome (by the entry's identity), as the entries finish
+        self.entries_read: dict[str, dict[int, Outcome]] = {}
         # per feed being read: its chosen entries and its notes (kept if time runs out)
         self.feeds_open: dict[str, tuple[list[FeedEntry], list[InputFailure]]] = {}
         # entries one feed may give: the run's room for articles shared out evenly over
@@ -132,8 +132,7 @@ class _Run:
         """A feed entry: its full text when the feed has it, else the page it links to.
         Its outcome is also kept under the feed, so a run out of time keeps what was read."""
         outcome = await self._read_entry(feed_url, entry)
-        self.entries_read.setdefault(feed_url, []).append(outcome)
-        self.entries_done.add((feed_url, entry_name(feed_url, entry)))
+        self.entries_read.setdefault(feed_url, {})[id(entry)] = outcome
         return outcome
 
     def _within_size(self, article: Article) -> Article:
@@ -151,14 +150,11 @@ class _Run:
     def out_of_time(self, url: str, budget: float) -> Outcome:
         """What an input not finished within the run's budget leaves: a feed's entries read
         so far, and a failure that says so."""
-        articles, failures = _merge(self.entries_read.get(url, []))
+        read = self.entries_read.get(url, {})
+        articles, failures = _merge(list(read.values()))
         got = f"; {len(articles)} of its entries were read and are kept" if articles else ""
         selected, notes = self.feeds_open.get(url, ([], []))
-        unread = [
-            name
-            for name in (entry_name(url, e) for e in selected)
-            if (url, name) not in self.entries_done
-        ]
+        unread = [entry_name(url, e) for e in selected if id(e) not in read]
         if unread:  # which entries were not read, and the feed's own notes, still said
             got += f"; not read: {first_few(unread)}"
         failures.append(
