@@ -23,6 +23,13 @@ from datetime import date, timedelta
 from service.models import Article, Summary
 from service.pipeline.sentences import word_count
 
+# a month's name, whole or cut short ("jan", "january", "sept", "september"), as the rules
+# that tell a date from a figure or a headline from a dateline read it (case left to them)
+MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+
 _RELATIVE = re.compile(
     r"(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bits )(?<!\bthat )"  # "the last night"
     r"\b(?P<prep>(?:until|since|from|by|before|after|through|till|as of)\s+)?"

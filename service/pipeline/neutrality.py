@@ -223,13 +223,13 @@ def points_back(text: str) -> bool:
     return bool(_POINTS_BACK.search(_QUOTATION.sub("", text)))
 
 
-# "it" that stands for nothing before it: a time taken, a state of knowledge, a first
 # what follows "It took" when it is a time taken: "less than a minute", "two hours"
 _SPAN = (
     r"(?:less|more|about|only|just|nearly|almost|over|under|at\s+least|\d+|a|an|one|two"
     r"|three|four|five|six|seven|eight|nine|ten|several|many|years|months|weeks|days|hours"
     r"|minutes|seconds)"
 )
+# "it" that stands for nothing before it: a time taken, a state of knowledge, time since
 _EXPLETIVE_IT = re.compile(
     rf"^It(?:\s+(?:took|takes|will\s+take)\s+{_SPAN}\b"
     r"|\s+remains\s+(?:unclear|to\s+be\s+seen)"

@@ -58,6 +58,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.pipeline.cjk import CJK_RUN, with_cjk_bigrams
+from service.pipeline.dates import MONTH_WORD
 from service.pipeline.entities import weekdays_mentioned
 from service.pipeline.names import (
     bodies_named,
@@ -192,8 +193,7 @@ _NOT_UNITS = frozenset(
 _PER_CENT = re.compile(r"\bper\s+cent\b|%", re.IGNORECASE)
 _DOTTED_TIME = re.compile(r"\b([ap])\.m\.", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s*$",
+    rf"\b{MONTH_WORD}\.?\s*$",
     re.IGNORECASE,
 )
 FIGURE_WINDOW = 3  # words after a claim's figure that may name what it counts

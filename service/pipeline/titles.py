@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from service.pipeline.dates import MONTH_WORD
 from service.pipeline.neutrality import neutralise, opens_dangling
 from service.pipeline.sentences import split_paragraph
 
@@ -45,8 +46,7 @@ _NOT_A_HEADLINE = re.compile(
     r"(?i:https?\s*:\s*/|\bwww\s*\.|\bskip\s+(?:in|ad)\b|\b(?:embed|share)\s+x\b"
     r"|^\W*updated\s*:|\(\s*photo\s*:)"
     r"|^\W*(?:[Uu]pdated\s+)?[Bb]y\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*$"
-    r"|^\W*[A-Z][A-Z .'’-]{1,40},\s*(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-    r"\.?\s+\d{1,2},?\s+\d{4}\W*$"
+    rf"|^\W*[A-Z][A-Z .'’-]{{1,40}},\s*(?i:{MONTH_WORD})\.?\s+\d{{1,2}},?\s+\d{{4}}\W*$"
 )
 
 SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)

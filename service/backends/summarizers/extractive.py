@@ -61,7 +61,7 @@ from service.backends.summarizers.speakers import (
     shorten_repeats,
 )
 from service.models import Article, Summary
-from service.pipeline.dates import anchoring_growth, common_day
+from service.pipeline.dates import MONTH_WORD, anchoring_growth, common_day
 from service.pipeline.entities import compound_heads, named_entities
 from service.pipeline.neutrality import (
     is_commentary,
@@ -121,8 +121,7 @@ _UNANSWERED = re.compile(
 
 # what a dateline or a time stamp is made of: figures, months, weekdays, am/pm, zones
 _TIME_WORDS = re.compile(
-    r"\b(?:\d+|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday"
+    rf"\b(?:\d+|{MONTH_WORD}|monday|tuesday|wednesday"
     r"|thursday|friday|saturday|sunday|[ap]\.?m\.?|gmt|utc|[ecmp][sd]t|ist|updated|posted"
     r"|published)\b[.,:]?|[^\w\s]",
     re.IGNORECASE,
