@@ -349,3 +349,19 @@ def test_an_articles_own_dated_report_is_not_renamed_in_a_story_of_one_day() -> 
     assert vary_unnamed_reports([own], {}) == [own]
     claimed = "According to a July 21, 2007 report, the rider won."  # a model's comma left out
     assert claim_of(claimed, []) == "The rider won."
+
+
+def test_an_institutions_name_keeps_its_capital_and_large_numbers_lose_theirs() -> None:
+    """ "According to Outlet B, office of Management and Budget Director ..." lowered a name;
+    "Millions of Americans" kept a capital mid-sentence."""
+    office = "Office of Management and Budget Director Mick Mulvaney said no."
+    assert attribute(office, "Outlet B", set(), {"office"}) == f"According to Outlet B, {office}"
+    assert attribute("Office workers said no.", "B", set(), {"office"}).startswith(
+        "According to B, office workers"
+    )
+    assert attribute("Residents of Paris said no.", "B", set(), {"residents"}).startswith(
+        "According to B, residents of Paris"
+    )
+    assert attribute("Millions of Americans will lose coverage.", "B").startswith(
+        "According to B, millions of Americans"
+    )

@@ -94,3 +94,18 @@ def test_a_digest_of_dated_articles_says_the_day(embedder: Embedder) -> None:
     result = digest([article], DigestOptions(one_story=True, max_words=80), embedder=embedder)
     text = result.clusters[0].summary.text
     assert "went on strike on November 20 over pay" in text and "today" not in text
+
+
+def test_an_opening_today_with_no_days_event_means_nowadays() -> None:
+    """ "Today, nearly all ethanol fuel is made from corn" had become "On April 9, ..."."""
+    day = date(2017, 4, 9)
+    for nowadays in (
+        "Today, nearly all ethanol fuel is made from corn or sugarcane.",
+        "Cars need fuel. Today, most of it is refined from crude oil.",
+    ):
+        assert anchored(nowadays, day) == nowadays, nowadays
+    assert anchored("Today, the president announced that he would resign.", day) == (
+        "On April 9, the president announced that he would resign."
+    )
+    assert anchored("Today, the vote will be held.", day) == "On April 9, the vote will be held."
+    assert anchored("Talks resume today in Geneva.", day) == "Talks resume on April 9 in Geneva."

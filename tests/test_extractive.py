@@ -17,6 +17,7 @@ from service.backends.summarizers.extractive import (
     ExtractiveSummarizer,
     _eligible,
     _in_reading_order,
+    latest_stage,
     repeats_a_chosen_fact,
     shared_word_weights,
     stemmed_words,
@@ -171,6 +172,37 @@ def test_pronoun_openers_come_only_right_after_their_antecedent() -> None:
 
     alone = summarizer._select([lead, pronoun], max_words=200)
     assert [c.text for c in alone] == [lead.text]  # "He" without its antecedent: left out
+
+
+def test_a_story_that_ran_for_days_always_tells_its_latest_stage() -> None:
+    """A month of Tour de France reports had a summary of the prologue and stage 13,
+    never the winner: the early reports, more of them and more alike, scored higher."""
+    july = {
+        "prologue": datetime(2007, 7, 7),
+        "stage3": datetime(2007, 7, 10),
+        "finish": datetime(2007, 7, 29),
+        "finish-b": datetime(2007, 7, 28, 12),  # within two days of the last: the same stage
+    }
+    articles = [Article(id=aid, text="x", published_at=day) for aid, day in july.items()]
+    assert latest_stage(articles) == {"finish", "finish-b"}
+    assert latest_stage(articles[:2]) == {"stage3"}
+    assert latest_stage([*articles[:1], Article(id="undated", text="x")]) == frozenset()
+    one_cycle = [
+        Article(id=aid, text="x", published_at=datetime(2007, 7, 29, hour))
+        for aid, hour in [("a", 1), ("b", 20)]
+    ]
+    assert latest_stage(one_cycle) == frozenset()  # one news cycle: no stages
+
+    prologue = _candidate("prologue", 0, "Fabian Cancellara won the prologue in London.", 0.9, 0)
+    stage = _candidate("stage3", 0, "Cancellara held off the sprinters in stage three.", 0.8, 1)
+    winner = _candidate("finish", 0, "Alberto Contador of Spain won the Tour de France.", 0.1, 2)
+    summarizer = ExtractiveSummarizer(embedder=None)  # type: ignore[arg-type]
+    budget = word_count(prologue.text) + word_count(winner.text)  # room for two sentences
+    chosen = summarizer._select([prologue, stage, winner], budget, latest=latest_stage(articles))
+    assert [c.text for c in chosen] == [winner.text, prologue.text]
+    # without stages, the score alone decides
+    alone = summarizer._select([prologue, stage, winner], budget)
+    assert winner.text not in [c.text for c in alone]
 
 
 def test_a_story_that_runs_for_days_reads_in_the_order_of_its_articles_dates() -> None:

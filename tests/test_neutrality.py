@@ -135,7 +135,7 @@ def test_every_listed_term_is_found_through_the_combined_pattern() -> None:
     # the one-pattern prefilter must not hide any term of the list, inflected or not
     for entry in loaded_terms():
         for form in (entry.term, entry.term + "s", entry.term.upper()):
-            assert entry.term in find_loaded_terms(f"Officials said {form} today."), form
+            assert entry.term in find_loaded_terms(f"The officials {form} it today."), form
     assert find_loaded_terms("Officials said the talks went well.") == []
     assert (
         neutralise("Officials said the talks went well.") == "Officials said the talks went well."
@@ -275,3 +275,29 @@ def test_an_it_that_stands_for_nothing_before_it_does_not_dangle() -> None:
         "It was destroyed in the fire.",
     ):
         assert opens_dangling(pointing_back), pointing_back
+
+
+def test_a_critics_verb_in_its_literal_sense_is_not_loaded() -> None:
+    """A bombing story lost every sentence that counted its blasts, and a storm story every
+    sentence it "slammed": the critic's verbs are loaded only as a critic's."""
+    for criticism in (
+        "Trump blasts Democrats over the budget.",
+        "Sanders blasted the plan as a giveaway.",
+        "Granholm slammed Senate Republicans on Sunday.",
+        'Davis then blasted "the current leadership" in Austin.',
+    ):
+        assert find_loaded_terms(criticism), criticism
+        assert neutralise(criticism) is None, criticism
+    for literal in (
+        "Two blasts ripped through the market on Friday.",
+        "The blasts killed 30 people near the station.",
+        "An activist said blasts and heavy shooting could be heard in the city.",
+        "The car slammed into a wall near the station.",
+        "Counties slammed by Hurricane Michael last month have asked for aid.",
+        "A bomb cyclone slams the East Coast with snow and ice.",
+        "The rocket blasted off from Florida on Tuesday.",
+    ):
+        assert find_loaded_terms(literal) == [], literal
+        assert neutralise(literal) == literal, literal
+    # a literal use beside a loaded one: the loaded one still counts
+    assert find_loaded_terms("Two blasts killed 30 people in a brutal attack.") == ["brutal"]

@@ -217,6 +217,8 @@ def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
         "Interior of the church.",
         "Agustín Ross Balcony after the earthquake and tsunami.",  # accents are Latin script
         "Mike Flynn Offers to Testify in Exchange for Immunity.",  # a headline line
+        # a date inside the noun phrase: "the July 7, 2005 bombings" is a noun
+        "Ambulances at Russell Square, London after the July 7, 2005 bombings.",
     ]:
         assert is_caption(caption), caption
     for sentence in [
@@ -231,6 +233,7 @@ def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
         "Both men deny the charges.",  # a plural subject's verb, not in any list
         "Witnesses describe a loud bang.",
         "Officials estimate the damage at $2 million.",
+        "Protesters at the embassy in London marched on July 7.",  # no determiner before it
         "Der Täter ist weiterhin flüchtig.",  # not English: not judged
         "Полиция задержала двух мужчин в центре Москвы.",
         "救援人员已经赶到现场。",

@@ -386,3 +386,31 @@ def test_in_a_large_story_a_claim_with_details_no_other_article_gives_is_its_own
     assert replace(large, missing_details=0).corroborates  # what it was before
     # in a story of three articles, a word one article uses is mostly wording: not counted
     assert features(["freeze", "suspend", "tv"])["suspend"].missing_details == 0
+
+
+def test_a_quotation_must_be_the_citing_articles_word_for_word(embedder: Embedder) -> None:
+    """A speaker's words were cited to an outlet that quoted him otherwise."""
+    from service.pipeline.support import quoted_passages
+
+    texts = {
+        "a": '"Our study demonstrates the feasibility of making ethanol by electrocatalysis," '
+        "Kanan said on Wednesday. The team used a copper electrode.",
+        "b": 'The method is far from ready, Kanan said on Wednesday. "But it demonstrates the '
+        'feasibility of making ethanol by electrocatalysis," he added of the copper electrode.',
+        "c": "“OUR STUDY demonstrates the feasibility\nof making ethanol by electrocatalysis!” "
+        "Kanan said on Wednesday, describing the copper electrode.",
+    }
+    claim = (
+        '"Our study demonstrates the feasibility of making ethanol by electrocatalysis," '
+        "Kanan said on Wednesday."
+    )
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, claim) == ["a", "c"]  # case, breaks, marks aside
+    unquoted = claim.replace('"', "").replace("Our study", "The method")
+    assert _supports(embedder, evidence, unquoted) == ["a", "b", "c"]  # no quotation to match
+    assert quoted_passages('It was "a very bad day" and "bad", she said.') == ["a very bad day"]
+    # an ellipsis or a bracket splits a quotation: each piece is checked on its own
+    assert quoted_passages('"We will rebuild ... every single home [in the town]," he said.') == [
+        "we will rebuild",
+        "every single home",
+    ]

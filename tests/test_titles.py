@@ -135,3 +135,22 @@ def test_an_address_a_byline_or_player_furniture_is_no_heading() -> None:
     assert title.startswith("http") and shown_headline(title, text) == plain
     assert shown_headline("Brexit vote", "http://x.org/a\nMore.") == "Brexit vote"
     assert shown_headline("By Jane Doe", "By Jane Doe\nSkip in Skip x Embed") == "By Jane Doe"
+
+
+def test_a_photo_caption_or_a_dateline_is_no_heading() -> None:
+    """An untitled article is titled by its first line, and wire captions and datelines
+    had headed stories."""
+    plain = "Gunman kills teacher and pupil at San Bernardino school"
+    for caption in (
+        "People pray before placing flowers at the school in San Bernardino, Calif., "
+        "Tuesday, April 11, 2017.",
+        "Megan Rapinoe, front, fends off Seattle Reign's Beverly Yanez during the game.",
+        "Click here to subscribe to our newsletter | The Daily",
+    ):
+        assert not looks_like_headline(caption), caption
+        assert story_title([caption, plain]) == plain, caption
+    assert looks_like_headline("Storm hits the coast | BBC News")  # the outlet's name after "|"
+    # a dateline or a wire's name in front of an untitled article's first line is cut
+    dateline = "MILLIS (CBS) – The Millis police officer found dead on Monday was a veteran."
+    assert shown_title(dateline) == story_title([dateline]) == dateline.split("– ")[1]
+    assert shown_title("WASHINGTON (AP) — Senate passes the budget") == "Senate passes the budget"

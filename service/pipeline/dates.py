@@ -21,14 +21,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from service.models import Article, Summary
-from service.pipeline.sentences import word_count
-
-# a month's name, whole or cut short ("jan", "january", "sept", "september"), as the rules
-# that tell a date from a figure or a headline from a dateline read it (case left to them)
-MONTH_WORD = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+from service.pipeline.sentences import IRREGULAR_PASTS, word_count
 
 _RELATIVE = re.compile(
     r"(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bits )(?<!\bthat )"  # "the last night"
@@ -40,6 +33,14 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 _OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
+# A verb that tells of one day's event: a past ("announced", "said", "has won") or a future
+# ("will"); not a passive present ("is made", "are expected").
+_OPENING_TODAY = re.compile(r"(?:(?<=^)|(?<=[.!?]\s))today,", re.IGNORECASE)
+_EVENT_VERB = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bbeen )(?<!\bbeing )(?<!\bam )"
+    rf"\b(?:was|were|had|did|will|would|\w{{3,}}ed|{'|'.join(sorted(IRREGULAR_PASTS))})\b",
+    re.IGNORECASE,
+)
 _COUNTS = "two three four five six seven eight nine ten eleven twelve".split()
 _PART_OF_DAY = {  # "this evening" -> "the evening of April 6"; "last night" is the day before
     "this morning": ("morning", 0),
@@ -56,9 +57,15 @@ def day_label(day: date) -> str:
 
 
 def anchored(text: str, published: date) -> str:
-    """`text` with its relative days written as dates, counted from `published`."""
+    """`text` with its relative days written as dates, counted from `published`. An
+    opening "Today," in a sentence with no verb of one day's event is "nowadays" ("Today,
+    nearly all ethanol fuel is made from corn" had become "On April 9, nearly all ...")
+    and stays as written; "Talks resume today" is a day."""
+    nowadays = not _EVENT_VERB.search(text)  # checked only for an opening "Today,"
 
     def replace(match: re.Match[str]) -> str:
+        if match["today"] and _OPENING_TODAY.match(text, match.start()) and nowadays:
+            return match[0]
         at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
         prep = match["prep"] or ""
         relative = match["word"] or match["today"] or match["part"] or match["count"] or "today"

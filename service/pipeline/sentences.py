@@ -319,19 +319,25 @@ def _rejoin_quotations(parts: list[str], most: int = 3) -> list[str]:
     return joined
 
 
+def is_furniture(text: str) -> bool:
+    """Page furniture or a photo caption's marks (`_FURNITURE_SENTENCE`): a click call, a
+    credit, an AP caption's "Megan Rapinoe, front, fends off ...", a crawl notice."""
+    return bool(_FURNITURE_SENTENCE.search(text))
+
+
 def is_story_sentence(text: str) -> bool:
     """A real sentence: closing punctuation and enough words (not a heading or dateline),
     and not page furniture or a photo caption."""
     return (
         bool(_ENDS_SENTENCE.search(text))
         and word_count(text) >= _MIN_WORDS
-        and not _FURNITURE_SENTENCE.search(text)
+        and not is_furniture(text)
         and not is_dated_caption(text)
     )
 
 
 # Irregular past forms that are no present form too ("fell", not "hit" or "read").
-_IRREGULAR_PASTS = frozenset(
+IRREGULAR_PASTS = frozenset(
     """made took went came gave found met won lost led held ran began fell got saw knew
     thought brought built sent spent paid kept struck shot fought caught sold stood broke
     spoke wrote rose drove flew grew became felt heard taught sat slid swept sank tore woke
@@ -356,7 +362,7 @@ _NEWS_WORDS = (
         """is are was were had did said says told been according will would shall could should
         might""".split()
     )
-    | _IRREGULAR_PASTS
+    | IRREGULAR_PASTS
 )
 _WORD_RUN = re.compile(r"\w+")
 _PAST_PARTICIPLE = re.compile(r"(?<![-\w])(\w+\s+)?(\w{2,}ed)\b")  # "died", "fled", "closed"
@@ -396,7 +402,7 @@ _VERB_WORDS = (
         want need plan die remain continue expect believe hope fear know think seem
         appear""".split()
     )
-    | _IRREGULAR_PASTS
+    | IRREGULAR_PASTS
 )
 _SUBJECTS = frozenset("i you he she we they it there here what who that".split())
 _PLURALS = frozenset("men women people children police".split())  # "Both men deny ..."
@@ -436,9 +442,27 @@ def is_caption(line: str) -> bool:
         ):
             return False
         if i and word.islower() and len(word) > 3 and lower.endswith(("ed", "s")):
-            if before not in _DETERMINERS:  # "The intended route" is no verb
+            if _before_a_date(words, i) not in _DETERMINERS:  # "The intended route" is no verb
                 return False
     return True
+
+
+# a month's name, whole or cut short ("jan", "january", "sept", "september"), as the rules
+# that tell a date from a figure or a headline from a dateline read it (case left to them)
+MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_MONTH = re.compile(MONTH_WORD + "$", re.IGNORECASE)
+
+
+def _before_a_date(words: list[str], index: int) -> str:
+    """The word before `words[index]`, lower-cased, looking past a date's month: in "the July
+    7, 2005 bombings" it is "the" (the figures are no words here), so "bombings" is a noun."""
+    back = index - 1
+    while back > 0 and _MONTH.match(words[back]):
+        back -= 1
+    return words[back].lower() if back >= 0 else ""
 
 
 def strip_paragraph_prefix(paragraph: str) -> str:

@@ -30,6 +30,10 @@ too: an answer that flips "would be released" keeps nearly every word and pair, 
 cosine to the source stays high. Nor may those sentences state the opposite of the claim's
 state word without the word itself ("flights have resumed" against "flights were
 suspended"; a few pairs such as rose/fell, won/lost, arrested/released).
+A quotation of three words or more in the claim must be the article's too, word for word
+(case and punctuation aside): a speaker's words were cited to an outlet that quoted him
+otherwise ('"Our study demonstrates the feasibility ...," Kanan said' to "But it
+demonstrates the feasibility of ...").
 Nor may they give the claim's figure as a count of something else ("a 48-hour strike"
 against "a 48-day strike", "20,000 members" against "20,000 trains were cancelled"): a
 model that moves the story's figures between its facts keeps every number and most words.
@@ -58,7 +62,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.pipeline.cjk import CJK_RUN, with_cjk_bigrams
-from service.pipeline.dates import MONTH_WORD
+from service.pipeline.clean import plain_words
 from service.pipeline.entities import weekdays_mentioned
 from service.pipeline.names import (
     bodies_named,
@@ -67,7 +71,7 @@ from service.pipeline.names import (
     name_vocabulary,
     names_it,
 )
-from service.pipeline.sentences import Sentence
+from service.pipeline.sentences import MONTH_WORD, Sentence
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
 BIGRAM_THRESHOLD = 0.7  # ... and of word pairs the article contains
@@ -109,6 +113,11 @@ _OPPOSITE_PAIRS = (
 )  # fmt: skip
 _OPPOSITE = {a: b for pair in _OPPOSITE_PAIRS for a, b in (pair, pair[::-1])}
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+# A quotation in double quotes, straight or curly; an ellipsis or a bracket inside it marks
+# words the writer left out or added, so each piece between them is checked on its own.
+_DOUBLE_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+_QUOTE_CUT = re.compile(r"\.\.\.|…|\[[^\]]*\]|\([^)]*\)")
+QUOTED_WORDS = 3  # a quotation this long must be the citing article's, word for word
 # "not", "never", "didn't", ...; not "No." (number) or "no-fly"
 _NEGATION = re.compile(
     r"\b(?:not|never|no(?![.\-])|none|nobody|nothing|neither|nor|cannot)\b|n[’']t\b",
@@ -278,6 +287,19 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
+def quoted_passages(text: str) -> list[str]:
+    """The claim's quoted passages of `QUOTED_WORDS` words or more, as plain words
+    (`clean.plain_words`: found whatever the case, punctuation and line breaks), each
+    piece of a quotation cut by an ellipsis or a bracket apart."""
+    passages = []
+    for match in _DOUBLE_QUOTED.finditer(text):
+        for piece in _QUOTE_CUT.split(match.group(1) or match.group(2)):
+            words = plain_words(piece)
+            if words.count(" ") + 1 >= QUOTED_WORDS:
+                passages.append(words)
+    return passages
+
+
 def word_pairs(text: str) -> set[tuple[str, str]]:
     """Adjacent lower-cased word pairs ("n't" read as "not"), stop words included."""
     words = _PLAIN_TOKEN.findall(text.lower().replace("n't", " not").replace("’", "'"))
@@ -298,16 +320,19 @@ class SupportFeatures:
     reversed_terms: bool = False  # the closest sentences say the opposite ("suspended")
     misbound_figures: int = 0  # figures the closest sentences give as counts of another thing
     missing_details: int = 0  # claim words only one article of a large cluster uses, not this
+    misquoted: bool = False  # the claim quotes words the article does not write in that order
 
     @property
     def _contradicted(self) -> bool:
         """A number, weekday, ordinal or negation of the claim is not near it, its opposite
-        state is, or its figure counts something else there: no test passes."""
+        state is, its figure counts something else there, or the article does not write
+        its quotation: no test passes."""
         return bool(
             self.missing_numbers
             or self.missing_negation
             or self.reversed_terms
             or self.misbound_figures
+            or self.misquoted
         )
 
     @property
@@ -362,6 +387,7 @@ class ClusterEvidence:
     titles: dict[str, str] = field(default_factory=dict)  # headlines: they name names too
     check_names: bool = False  # a claim's names must be the grounding article's (`names.py`)
     bodies: dict[str, frozenset[str]] = field(default_factory=dict)  # EU, UN, UK in any spelling
+    plain_texts: dict[str, str] = field(default_factory=dict)  # " words ", for quotations
 
     @classmethod
     def build(
@@ -395,6 +421,7 @@ class ClusterEvidence:
             }
             if check_names
             else {},
+            plain_texts={aid: f" {plain_words(texts[aid])} " for aid in article_ids},
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -419,6 +446,7 @@ class ClusterEvidence:
         negation = negated(text)
         states = opposite_terms(text)
         figures = figure_units(text)
+        quotations = quoted_passages(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
@@ -462,6 +490,9 @@ class ClusterEvidence:
                 )
                 if figures
                 else 0,
+                misquoted=any(
+                    f" {q} " not in self.plain_texts.get(aid, f" {q} ") for q in quotations
+                ),
             )
             for aid in ids
         }

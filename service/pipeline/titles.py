@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import re
 
-from service.pipeline.dates import MONTH_WORD
 from service.pipeline.neutrality import neutralise, opens_dangling
-from service.pipeline.sentences import split_paragraph
+from service.pipeline.sentences import (
+    MONTH_WORD,
+    is_dated_caption,
+    is_furniture,
+    split_paragraph,
+    strip_paragraph_prefix,
+)
 
 _LEADING_DATE = re.compile(
     r"^\s*(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})[\s:|–—-]+"
@@ -53,10 +58,16 @@ SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
 
 
 def shown_title(title: str) -> str:
-    """A title as a heading or a source line shows it: a paragraph (an article without a
-    title is titled by its first line) gives its first sentence (as the sentence splitter
+    """A title as a heading or a source line shows it, without a dateline or a wire's name
+    in front ("MILLIS (CBS) – The Millis police officer ..."): a paragraph (an article
+    without a title is titled by its first line) gives its first sentence (as the sentence splitter
     reads it: not cut after "U.S." or "Mr."), or its first words and "…"; the whole
     paragraph had been the story's heading."""
+    return _first_part(strip_paragraph_prefix(title.strip()) or title)  # "MILLIS (CBS) – ..."
+
+
+def _first_part(title: str) -> str:
+    """A paragraph's first sentence, or its first words and "…"; a short title as it is."""
     title = title.strip()
     if len(title) <= SHOWN_TITLE_CHARS:
         return title
@@ -75,8 +86,12 @@ def without_leading_date(title: str) -> str:
 
 def looks_like_headline(line: str) -> bool:
     """Whether a line could be a story's headline: not an address, a byline, player
-    furniture or a dateline alone."""
-    return not _NOT_A_HEADLINE.search(line)
+    furniture or a dateline alone, nor a photo caption or what the sentence splitter leaves
+    out as page furniture (a text without a title is titled by its first line, and "People
+    pray before placing flowers ..., Tuesday, April 11, 2017." had headed a story). The
+    outlet a headline names after " | " is no furniture."""
+    head = line.split(" | ", 1)[0]
+    return not (_NOT_A_HEADLINE.search(line) or is_furniture(head) or is_dated_caption(head))
 
 
 _HEADLINE_WITHIN = 5  # lines at the top of a text where its headline may stand
@@ -97,8 +112,10 @@ def shown_headline(title: str, text: str) -> str:
 
 def story_title(headlines: list[str]) -> str:
     """The heading for a story whose `headlines` come most typical first."""
-    cleaned = [shown_title(without_leading_date(h)) for h in headlines if h.strip()]
-    cleaned = [h for h in cleaned if looks_like_headline(h)] or cleaned
+    dated = [without_leading_date(h) for h in headlines if h.strip()]
+    # judged as written: a line that opens on player furniture is no headline once cut
+    usable = [h for h in dated if looks_like_headline(_first_part(h))] or dated
+    cleaned = [shown_title(h) for h in usable]
     for headline in cleaned:
         # an untitled article's first sentence may lean on one before it ("She asked ...")
         if _OPINION.search(headline) or opens_dangling(headline):

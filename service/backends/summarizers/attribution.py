@@ -62,8 +62,17 @@ _COMMON_OPENERS = frozenset(
 _NUMBER_WORDS = frozenset(
     """one two three four five six seven eight nine ten eleven twelve thirteen fourteen
     fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
-    eighty ninety hundred thousand hundreds thousands dozens""".split()
+    eighty ninety hundred thousand hundreds thousands dozens million millions billion
+    billions scores""".split()
 )
+# The head of an institution's name before "of"/"for" and a capital: "Office of Management
+# and Budget", "Department of Justice", "Minister for Health" (not "Residents of Paris").
+_INSTITUTION_HEADS = frozenset(
+    """office department ministry minister secretary bank university college academy
+    institute bureau agency authority commission committee council board court chamber
+    house church museum federation association society director chief""".split()
+)
+_OF_A_NAME = re.compile(r"(?:of|for)\s+(?:the\s+)?[A-Z]")
 
 
 def attribute(
@@ -168,6 +177,8 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
         return True
     if word in names or first.endswith("."):
         return True
+    if word in _INSTITUTION_HEADS and rest and _OF_A_NAME.match(" ".join(rest)):
+        return True  # "Office of Management and Budget Director ..."
     if word in lowercase_words:
         return False
     capitalised = usually_capitalised(word)

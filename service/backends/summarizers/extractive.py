@@ -21,6 +21,9 @@ How sentences are chosen, and why:
 - a sentence that opens on a pronoun or connective ("He", "But") is taken only
   right after the sentence before it in its own article, so "He" always has its
   antecedent; the summary never opens on one, and stays within the word budget;
+- a story that ran for days (articles published two days or more apart) always tells
+  its latest stage: the best sentence of the latest articles is chosen first, so a
+  month of Tour de France reports ends on who won, not on the prologue;
 - sentences read lead facts first; in a story whose chosen sentences come from
   articles published two days or more apart, they read in the order of their
   articles' dates ("debris found" before "bodies recovered", not after);
@@ -61,7 +64,7 @@ from service.backends.summarizers.speakers import (
     shorten_repeats,
 )
 from service.models import Article, Summary
-from service.pipeline.dates import MONTH_WORD, anchoring_growth, common_day
+from service.pipeline.dates import anchoring_growth, common_day
 from service.pipeline.entities import compound_heads, named_entities
 from service.pipeline.neutrality import (
     is_commentary,
@@ -72,6 +75,7 @@ from service.pipeline.neutrality import (
     without_filler_opener,
 )
 from service.pipeline.sentences import (
+    MONTH_WORD,
     Sentence,
     is_unspaced,
     quotes_balanced,
@@ -248,10 +252,12 @@ class ExtractiveSummarizer:
     def summarize(self, articles: list[Article], *, max_words: int = 120) -> Summary:
         days = report_days(articles)
         notes: list[str] = []
-        chosen = self._select(self._candidates(articles), max_words, unnamed_growth(days))
+        latest = latest_stage(articles)
+        growth = unnamed_growth(days)
+        chosen = self._select(self._candidates(articles), max_words, growth, latest)
         if not chosen:  # a story about an accusation: its judgements, reported and attributed
             reported = self._candidates(articles, reported_judgements=True)
-            chosen = self._select(reported, max_words, unnamed_growth(days))
+            chosen = self._select(reported, max_words, growth, latest)
             if chosen:
                 notes.append(_REPORTED_ONLY)
         chosen = _in_reading_order(chosen, {a.id: a.published_at for a in articles})
@@ -340,13 +346,32 @@ class ExtractiveSummarizer:
         return candidates
 
     def _select(
-        self, candidates: list[Candidate], max_words: int, growth: int = UNNAMED_GROWTH
+        self,
+        candidates: list[Candidate],
+        max_words: int,
+        growth: int = UNNAMED_GROWTH,
+        latest: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
         """Greedy choice by score within `max_words`, counting the words that sequencing
-        (`growth`) and date anchoring will add."""
+        (`growth`) and date anchoring will add; the first pick is from the `latest`
+        articles when there are such (`latest_stage`)."""
         chosen: list[Candidate] = []
         words = 0
         pool = sorted(candidates, key=lambda c: -c.score)
+        opening = next(
+            (
+                c
+                for c in pool
+                if c.sentence.article_id in latest
+                and not c.dangling
+                and sequenced_length(c.text, growth) + c.anchoring <= max_words
+            ),
+            None,
+        )
+        if opening is not None:
+            chosen.append(opening)
+            words += sequenced_length(opening.text, growth) + opening.anchoring
+            pool.remove(opening)
         while pool:
             best: Candidate | None = None
             best_value = -np.inf
@@ -369,6 +394,21 @@ class ExtractiveSummarizer:
             words += sequenced_length(best.text, growth) + best.anchoring
             pool.remove(best)
         return chosen
+
+
+def latest_stage(articles: list[Article]) -> frozenset[str]:
+    """The articles of a story's latest stage (published within `STAGE_APART` of its last
+    dated article), when its dated articles span that much; empty otherwise.
+
+    Why: a story that ran for weeks scored its sentences as if all were news of one day,
+    and the early reports, more of them and more alike, won: the example's Tour de France
+    summary told the prologue and stage 13, never the winner. A reader of a digest wants
+    where the story stands now."""
+    dated = {a.id: as_utc(a.published_at) for a in articles if a.published_at is not None}
+    if len(dated) < 2 or max(dated.values()) - min(dated.values()) < STAGE_APART:
+        return frozenset()
+    last = max(dated.values())
+    return frozenset(aid for aid, day in dated.items() if last - day < STAGE_APART)
 
 
 _REPORTED_ONLY = (
