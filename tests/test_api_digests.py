@@ -576,6 +576,13 @@ def test_json_nested_too_deep_is_a_malformed_json_problem(make_client: Callable)
     )
     assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
     assert response.json()["type"].endswith("malformed-json")
+    # valid JSON with an integer Python will not read: said so, not "not JSON at all"
+    body = b'{"articles": [{"id": ' + b"9" * 5000 + b', "text": "A storm closed ports."}]}'
+    response = client.post(
+        "/v1/digests", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "a number in it has thousands of digits" in response.json()["detail"]
 
 
 def test_request_ids_are_echoed_or_made(make_client: Callable) -> None:
@@ -899,3 +906,13 @@ def test_every_bad_url_is_named_in_one_answer(make_client: Callable) -> None:
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert detail.startswith("urls[1] is not an http(s) URL") and "so are urls[3]" in detail
+
+
+def test_an_invalid_port_is_refused_at_intake(make_client: Callable) -> None:
+    """ "example.com:abc" was accepted (202) and failed inside the job; ":99999" failed as a
+    DNS error."""
+    client = make_client()
+    for url in ("http://example.com:abc/x", "http://example.com:99999/x", "http://e.com:0/"):
+        response = client.post("/v1/digests", json={"urls": [url]})
+        assert response.status_code == 422, url
+        assert response.json()["detail"].startswith("urls[0] has an invalid port"), url

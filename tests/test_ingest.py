@@ -109,6 +109,14 @@ def test_repeated_ids_are_made_unique() -> None:
     result = load_records([({"id": "x", "text": "A."}, "l1"), ({"id": "x", "text": "B."}, "l2")])
     assert [a.id for a in result.articles] == ["x", "x#2"]
     assert result.warnings
+    # a renamed id never takes one the input gives: two articles shared "x#2", and a
+    # story got another story's summary
+    given = [({"id": "x", "text": "A."}, "l1"), ({"id": "x", "text": "B."}, "l2")]
+    result = load_records([*given, ({"id": "x#2", "text": "C."}, "l3")])
+    assert [a.id for a in result.articles] == ["x", "x#3", "x#2"]
+    assert result.locations == {"x": "l1", "x#3": "l2", "x#2": "l3"}
+    result = load_records([({"id": "x#2", "text": "C."}, "l3"), *given, *given])
+    assert [a.id for a in result.articles] == ["x#2", "x", "x#3", "x#4", "x#5"]
 
 
 def test_non_object_record() -> None:
@@ -468,7 +476,13 @@ def test_dates_with_a_month_name_are_read_and_ambiguous_or_boolean_ones_refused(
 
 def test_a_url_that_is_a_script_is_refused() -> None:
     """A digest links each source: 'javascript:alert(1)' would be a script link there."""
-    for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", " JavaScript:void(0)"):
+    for bad in (
+        "javascript:alert(1)",
+        "data:text/html,<b>x</b>",
+        " JavaScript:void(0)",
+        "java\tscript:alert(1)",  # a browser drops tabs and line breaks: a script link still
+        "java\nscript:alert(1)",
+    ):
         with pytest.raises(IngestError, match="is a script, not an address"):
             record_to_article(
                 {"text": "Dock workers went on strike.", "url": bad}, default_id="a", location="x"
@@ -493,6 +507,8 @@ def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
         ({"text": ["para", 5, None]}, "text"),
         ({"text": "Body.", "source": ["BBC", 5]}, "source"),
         ({"text": "Body.", "url": True}, "url"),
+        ({"text": "Body.", "source": {"name": 5}}, "source"),  # had read "5"
+        ({"text": "Body.", "source": {"name": ["BBC"]}}, "source"),  # had read "['BBC']"
     ):
         with pytest.raises(IngestError, match=f"'{field}' should be text"):
             record_to_article(record, default_id="a", location="x")

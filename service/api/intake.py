@@ -133,8 +133,17 @@ def _check_url(url: str, index: int) -> str:
             and parts.scheme.lower() in ("http", "https")
             and bool(parts.hostname)
         )
-    except ValueError:  # a malformed IPv6 host or port
+    except ValueError:  # a malformed IPv6 host
         valid = False
+    if valid:
+        try:
+            if parts.port == 0:  # reading it checks it: ":abc" or ":99999" raise here
+                raise ValueError("Port 0 is no port")
+        except ValueError as exc:
+            raise InputError(
+                f"urls[{index}] has an invalid port ({exc})",
+                hint="write the port as a number from 1 to 65535, or leave it out",
+            ) from exc
     if not valid:
         raise InputError(
             f"urls[{index}] is not an http(s) URL of at most {_MAX_URL_CHARS} characters",

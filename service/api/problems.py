@@ -247,13 +247,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 400 and detail == _UNPARSED_BODY:  # e.g. JSON nested too deep
+        why = "nested too deep, or not JSON at all"
+        if "digits" in str(exc.__cause__):  # Python reads at most 4,300 digits of an integer
+            why = "a number in it has thousands of digits"
         return problem_response(
             request,
             400,
             slug="malformed-json",
             title="Body is not valid JSON",
-            detail="the request body could not be read as JSON (nested too deep, or not "
-            "JSON at all); send a flat application/json object as the API reference shows",
+            detail=f"the request body could not be read as JSON ({why}); send a flat "
+            "application/json object as the API reference shows",
         )
     if detail == _phrase(exc.status_code):
         detail = None

@@ -113,7 +113,10 @@ _NOT_ZONES = frozenset(
 )
 _DEFAULT_A = datetime(2000, 1, 1)  # two dates that differ in year, month and day
 _DEFAULT_B = datetime(2001, 2, 2)
+# (matched after tabs and line breaks are taken out: a browser drops them, so "java\tscript:"
+# is a script link too)
 _SCRIPT_SCHEME = re.compile(r"^[\s\x00-\x1f]*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
+_DROPPED_BY_BROWSERS = re.compile(r"[\t\r\n]")
 _YEAR_FIRST = re.compile(r"^\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?!\d)")  # "2024-03-05T10:00 CEST" too
 _DATE_LINES_READ = 3  # a title and a byline may come first
 
@@ -159,6 +162,11 @@ def _text_of(record: Mapping[str, Any], name: str, location: str) -> str | None:
         and all(isinstance(v, str) for v in value)
     )
     outlet = name == "source" and isinstance(value, Mapping)
+    if outlet:  # {"name": "Reuters"}: the name itself must be text, not 5 or ["a"]
+        inner = value.get("name") or value.get("title") or value.get("text")
+        if inner is not None and not isinstance(inner, str):
+            value = inner
+            outlet = False
     if value is None or isinstance(value, str) or paragraphs or outlet:
         return _as_text(value)
     kind = "true/false" if isinstance(value, bool) else type(value).__name__
@@ -276,7 +284,7 @@ def record_to_article(
     article_id = _field(record, "id") or default_id
     # shown as the source's link, to whoever reads the digest: never its "user:password@"
     url = without_credentials(_field(record, "url")) or None
-    if url and _SCRIPT_SCHEME.match(url):
+    if url and _SCRIPT_SCHEME.match(_DROPPED_BY_BROWSERS.sub("", url)):
         # a digest links each source: "javascript:alert(1)" would be a script link there
         # (a saved page's file:// address stays: it is the reader's own file)
         raise IngestError(
@@ -726,8 +734,11 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
                 result.warnings.append(f"skipped {exc.message}")
             continue
         if article.id in seen:
-            seen[article.id] += 1
-            new_id = f"{article.id}#{seen[article.id]}"
+            new_id = article.id
+            while new_id in seen or new_id in given:  # "x#2" may be another record's own id
+                seen[article.id] += 1
+                new_id = f"{article.id}#{seen[article.id]}"
+            seen[new_id] = 1
             result.warnings.append(f"{location}: id {article.id!r} repeated; renamed {new_id!r}")
             article = article.model_copy(update={"id": new_id})
         else:
