@@ -5,7 +5,7 @@ It checks what Slack checks, and answers with Slack's error codes: the bot token
 (`invalid_auth`), channel membership (`not_in_channel`), message limits (`msg_too_long`
 over 40,000 characters of text, `invalid_blocks` over 50 blocks, a section text over
 3,000 characters, a header over 150, a context block over 10 elements), and unknown
-messages for chat.update (`message_not_found`). `response_url`s point at `/response/<id>`.
+messages for chat.update and chat.delete (`message_not_found`). `response_url`s point at `/response/<id>`.
 
 The other direction, what Slack sends to the app, is here too: slash command, shortcut
 and event payloads, and the request signature, made with slack_sdk's real signer.
@@ -280,6 +280,12 @@ class FakeSlackApi:
         channel = p.get("channel")
         if method in self.refusals:  # "restricted_action" (announcement-only channels) ...
             return {"ok": False, "error": self.refusals[method]}
+        if method == "chat.delete":
+            if not self._member(channel):
+                return {"ok": False, "error": "not_in_channel"}
+            if self.messages.pop((channel, p.get("ts")), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": channel, "ts": p["ts"]}
         if method in {"chat.postMessage", "chat.postEphemeral", "chat.update"}:
             if not self._member(channel):
                 return {"ok": False, "error": "not_in_channel"}

@@ -270,3 +270,28 @@ def test_a_channel_is_not_told_which_server_settings_to_change() -> None:
     assert for_chat(unreachable) == "could not reach the model's server: Connection refused"
     plain = "fell back to the extractive summary (written from the articles)"
     assert for_chat(plain) == plain
+
+
+def test_digest_warnings_in_the_channel_name_no_settings_or_cli_options() -> None:
+    """Story notes were reworded for the channel, the digest's warnings were not: members
+    read "DIGEST_API_BASE, or --api-base in the CLI"."""
+    from service.slack.blocks import for_chat
+
+    sentence = SummarySentence(text="A fact.", citations=[1], article_ids=["a1"])
+    warning = (
+        "1 of 1 stories fell back to the extractive summary because openai/x gave no usable "
+        "answer; each story's notes say why (the first: could not reach the model's server "
+        "(is it running? check its address: DIGEST_API_BASE, or --api-base in the CLI): "
+        "Connection refused)"
+    )
+    [message] = render_digest(_digest([_cluster(1, [sentence], _sources(1))], warnings=[warning]))
+    text = _texts([message])
+    assert "(the first: could not reach the model's server: Connection refused)" in text
+    assert "DIGEST_" not in text and "--api-base" not in text
+    furniture = (
+        "text-2: nothing but page furniture: no story text is left (give the story's own "
+        "text, or pass --skip-invalid to leave such records out)"
+    )
+    assert for_chat(furniture) == (
+        "text-2: nothing but page furniture: no story text is left (give the story's own text)"
+    )

@@ -415,6 +415,28 @@ def test_a_thread_over_the_input_limit_digests_its_earliest_posts_and_says_so(fa
     assert placeholder.params["text"] == "Summarizing 2 pasted texts from this thread…"
     blocks = json.dumps(update.params["blocks"])
     assert "Only the first 2 of the thread's 3 links and texts were summarized" in blocks
+    assert "(the app's limit)" in blocks and "DIGEST_" not in blocks  # no setting's name
+
+
+def test_when_every_link_fails_the_notice_says_what_the_limit_left_untried(fake, monkeypatch):
+    """The digest's "links left out" warning had vanished with the digest: the asker heard
+    that 2 links failed, not that others were never tried."""
+    monkeypatch.setattr(
+        service.web,
+        "collect",
+        lambda urls, **_: Collected(
+            failures=[InputFailure(input=u, reason="timeout", detail="no answer") for u in urls]
+        ),
+    )
+    fake.threads[("C4", "4.0")] = [
+        {"type": "message", "user": "U2", "ts": f"4.{i}", "text": f"<https://down.example/{i}>"}
+        for i in range(3)
+    ]
+    with slack_http(slack_settings(fake, slack_max_inputs=2)) as client:
+        post_shortcut(client, fake, channel="C4", message_ts="4.0", thread_ts=None)
+        [update] = fake.wait_for("chat.update")
+    assert "I could not read the 2 links" in update.params["text"]
+    assert "1 more link or text in this thread was not tried" in update.params["text"]
 
 
 def _thread_mention(text: str) -> dict:
@@ -440,6 +462,40 @@ def test_app_mention_summarize_digests_the_thread(fake, embedder):
         # Slack's retry of the same event is not digested twice
         assert post_event(client, event, **{"X-Slack-Retry-Num": "1"}).status_code == 200
         time.sleep(0.5)
+    assert len(fake.calls_to("conversations.replies")) == 1
+
+
+def test_the_mention_that_asked_is_no_story_of_the_thread(fake, embedder):
+    """The request's own words had been read as an article of the thread: a story
+    summarized "I missed the morning meeting ..."."""
+    _thread(fake)
+    request = (
+        "<@UBOT> could you please summarize the links in this thread for me? I missed the "
+        "morning meeting and I want to catch up on everything the team discussed about the "
+        "port before the call tomorrow"
+    )
+    fake.threads[("C2", "100.000")][3]["text"] = request  # the mention, as the thread holds it
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_event(client, _thread_mention(request))
+        _assert_thread_digest(fake)  # two pasted texts, not three
+    assert "I missed" not in json.dumps(fake.calls_to("chat.update")[0].params["blocks"])
+
+
+def test_an_edited_mention_starts_no_second_digest(fake, embedder):
+    """Slack sends an edited "@digest summarize" again, as a new event: a second digest."""
+    _thread(fake)
+    edited = _thread_mention("<@UBOT> summarize please") | {
+        "edited": {"user": "U1", "ts": "100.009"}
+    }
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_event(client, edited)
+        post_event(client, _thread_mention("<@UBOT> summarise pls"))
+        _assert_thread_digest(fake)
+        time.sleep(0.5)  # let a second digest show itself
     assert len(fake.calls_to("conversations.replies")) == 1
 
 
@@ -492,6 +548,35 @@ def test_thread_without_links_or_text_says_so_to_the_asker(fake):
     assert (call.params["user"], call.params["thread_ts"]) == ("U1", "9.0")
     assert "I found no links or article text in this thread" in call.params["text"]
     assert fake.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("error", ["token_revoked", "invalid_auth", "account_inactive"])
+def test_a_refused_token_on_the_thread_says_to_ask_whoever_runs_the_app(fake, error):
+    """It had said "Try again later", which never helps with a revoked token."""
+    _thread(fake)
+    fake.refusals = {"conversations.replies": error}
+    with slack_http(slack_settings(fake)) as client:
+        post_shortcut(client, fake, channel="C2", message_ts="100.001", thread_ts="100.000")
+        [notice] = fake.wait_for("chat.postEphemeral")
+    text = notice.params["text"]
+    assert "Slack no longer accepts this app's token" in text
+    assert "Ask whoever runs the digest app" in text and "Try again later" not in text
+
+
+def test_a_refused_notice_is_not_called_a_digest(fake):
+    """The follow-up to a refused "no links here" notice had said "Slack refused to post
+    this digest here", though no digest was being posted."""
+    fake.threads[("C3", "9.0")] = [
+        {"type": "message", "user": "U1", "ts": "9.0", "text": "<@UBOT> summarize"}
+    ]
+    fake.refusals = {"chat.postEphemeral": "ratelimited"}
+    mention = {"type": "app_mention", "user": "U1", "channel": "C3", "ts": "9.0"}
+    with slack_http(slack_settings(fake)) as client:
+        post_event(client, mention | {"text": "<@UBOT> summarize"})
+        notice, follow_up = fake.wait_for("chat.postEphemeral", count=2)
+    assert "I found no links or article text" in notice.params["text"]
+    assert follow_up.params["text"].startswith("Slack refused to post my reply here (ratelimited)")
+    assert "digest" not in follow_up.params["text"]
 
 
 def test_thread_the_bot_cannot_read_says_to_invite_it(fake):
@@ -688,6 +773,52 @@ def test_deleted_placeholder_means_the_digest_is_posted_anew(fake, embedder):
     assert_cited(json.dumps(answer.params["blocks"]))
 
 
+@pytest.mark.parametrize("delete_refused", [False, True], ids=["deleted", "delete-refused"])
+def test_a_placeholder_slack_will_not_update_is_deleted_once_the_answer_is_posted(
+    fake, embedder, delete_refused
+):
+    """Rate limited past the SDK's retries, chat.update failed and the digest was posted
+    anew, below a "Summarizing ..." that stayed; a refused delete changes nothing else."""
+    _thread(fake)
+    fake.refusals = {"chat.update": "ratelimited"}
+    if delete_refused:
+        fake.refusals["chat.delete"] = "ratelimited"
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        post_shortcut(client, fake, channel="C2", message_ts="100.001", thread_ts="100.000")
+        placeholder, answer = fake.wait_for("chat.postMessage", count=2)
+        [delete] = fake.wait_for("chat.delete")
+        time.sleep(0.3)  # a refusal notice, if any, would come now
+    [update] = fake.calls_to("chat.update")
+    assert delete.params["ts"] == update.params["ts"]  # the placeholder's
+    assert_cited(json.dumps(answer.params["blocks"]))
+    shown = [str(m["text"]) for m in fake.messages.values()]
+    assert any(text.startswith("Summarizing") for text in shown) == delete_refused
+    assert fake.calls_to("chat.postEphemeral") == []  # the answer is there: nothing to tell
+
+
+CHINESE = (
+    "瓦尔莫拉港的码头工人周一举行罢工，要求提高工资和改善安全规定。港口官员表示，罢工导致约"
+    "40艘集装箱船停止装货。工会要求加薪百分之十二，并在去年发生两起事故后进行新的安全检查。"
+)
+
+
+def test_a_pasted_chinese_article_is_summarized(fake, embedder):
+    """Its words had been counted by spaces: 'I found no links or article text'."""
+    with slack_http(
+        slack_settings(fake), embedder=embedder, summarizer=GatedSummarizer()
+    ) as client:
+        ack = post_command(client, fake, CHINESE).text
+        [call] = fake.wait_for("chat.postMessage")
+        short = post_command(client, fake, "瓦尔莫拉港的码头工人周一举行罢工，要求提高工资。").text
+    assert ack == "Summarizing 1 pasted text…"
+    assert "瓦尔莫拉港的码头工人周一举行罢工" in json.dumps(
+        call.params["blocks"], ensure_ascii=False
+    )
+    assert "That text is too short to summarize (14 words" in short
+
+
 def test_a_busy_worker_tells_the_asker_at_once_and_refuses_past_its_queue(fake, embedder):
     _thread(fake)
     summarizer = GatedSummarizer(open_=False)
@@ -793,7 +924,7 @@ def test_queued_and_busy_notices_are_posted_off_the_listener_thread(monkeypatch)
     posted: list[str] = []
     done = threading.Event()
 
-    def slow_deliver(client, messages, destination):
+    def slow_deliver(client, messages, destination, **_):
         time.sleep(0.3)  # a rate-limited Slack
         posted.append(threading.current_thread().name)
         done.set()

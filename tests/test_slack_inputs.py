@@ -6,7 +6,7 @@ import pytest
 
 from service.errors import InputError
 from service.slack.inputs import MIN_ARTICLE_WORDS, parse_command, parse_text, thread_input
-from tests.stories import COMET, STRIKE_B, STRIKE_C
+from tests.stories import COMET, STRIKE_A, STRIKE_B, STRIKE_C
 
 
 def test_links_in_slack_form_are_found_unescaped_and_once():
@@ -247,3 +247,155 @@ def test_a_thread_over_the_limit_keeps_its_earliest_articles_in_posting_order():
     assert found.size == 2 and found.left_out == 2
     everything = thread_input(messages, skip_bots=set())
     assert everything.size == 4 and everything.left_out == 0
+
+
+REMARK = (
+    "Interesting take on the Valmora port strike. Honestly I think the union is right and "
+    "the port authority has been dragging its feet on safety for years, they deserve this "
+    "walkout."
+)
+
+
+def test_a_link_with_a_remark_under_it_is_fetched_and_the_remark_is_talk():
+    """'<link>\\n<an opinion of 25+ words>' had made the opinion that link's article: the
+    page was never read and the user's words were cited as the outlet's."""
+    message = {"user": "U1", "ts": "1.0", "text": f"<https://b.example/strike>\n{REMARK}"}
+    found = thread_input([message], skip_bots=set())
+    assert found.urls == ["https://b.example/strike"] and found.texts == []
+    one_sentence = "<https://b.example/strike>\n" + " ".join(["the union is right"] * 8) + "."
+    assert parse_text(one_sentence).urls == ["https://b.example/strike"]
+    # an article reads as one: several sentences, no one speaking in the first person ...
+    article = parse_text(f"{STRIKE_B.strip()}\n<https://b.example/strike>")
+    assert [t.url for t in article.texts] == ["https://b.example/strike"] and not article.urls
+    quoted = f'{STRIKE_C.strip()} "I think we will win," the union leader said.\n<https://c.x/1>'
+    assert [t.url for t in parse_text(quoted).texts] == ["https://c.x/1"]  # quoted: reported
+    # ... a long paste of several paragraphs ("Subscribe to our newsletter" in it) ...
+    assert [t.url for t in parse_text(f"{STRIKE_A}\n<https://a.example/1>").texts] == [
+        "https://a.example/1"
+    ]
+    # ... or a text that says its line is its source
+    labelled = parse_text(f"{REMARK} And so it goes.\nSource: <https://b.example/strike>")
+    assert [t.url for t in labelled.texts] == ["https://b.example/strike"]
+
+
+CHINESE = (
+    "瓦尔莫拉港的码头工人周一举行罢工，要求提高工资和改善安全规定。港口官员表示，罢工导致约"
+    "40艘集装箱船停止装货。工会要求加薪百分之十二，并在去年发生两起事故后进行新的安全检查。"
+)
+JAPANESE = (
+    "ヴァルモラ港の港湾労働者は月曜日、賃金と安全規則をめぐってストライキを始めた。港湾当局"
+    "によると、ストライキにより約40隻のコンテナ船の荷役が止まった。"
+)
+
+
+def test_chinese_and_japanese_pastes_are_articles_by_their_word_count():
+    """Words had been counted by spaces: a Chinese article was 1 word, and was refused."""
+    for text in (CHINESE, JAPANESE):
+        [pasted] = parse_text(text).texts
+        assert pasted.text == text
+    [in_thread] = thread_input(
+        [{"user": "U1", "ts": "1.0", "text": CHINESE}], skip_bots=set()
+    ).texts
+    assert in_thread.text == CHINESE
+    short = parse_text("瓦尔莫拉港的码头工人周一举行罢工，要求提高工资。")  # about 14 words
+    assert short.texts == [] and short.too_short == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "--private --public https://x.example/a",
+        "--public https://x.example/a --private",
+        "https://x.example/a --private --public",
+        "https://x.example/a --public --private",
+        "--private https://x.example/a --public",
+        "‑‑public https://x.example/a ‑‑private",  # U+2011, a non-breaking hyphen
+    ],
+)
+def test_private_wins_over_public_in_any_order(text):
+    """'--private --public <link>' had posted the digest in the channel."""
+    command = parse_command(text)
+    assert command.ephemeral is True and command.input.urls == ["https://x.example/a"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://x.example/a (--private)",
+        "https://x.example/a `--private`",
+        "https://x.example/a *--private* https://x.example/b",
+        "_--private_ https://x.example/a",
+        "https://x.example/a ‑‑private",  # U+2011
+        "https://x.example/a −−private https://x.example/b",  # minus signs
+    ],
+)
+def test_private_in_brackets_formatting_or_other_hyphens_counts(text):
+    command = parse_command(text)
+    assert command.ephemeral is True
+    assert all("private" not in url for url in command.input.urls)
+    assert command.input.texts == [] and command.input.too_short == 0
+
+
+def test_mentions_and_addresses_keep_the_words_slack_shows():
+    """<mailto:...|...>, <@U...|name> and <#C...|name> had been dropped from a pasted
+    text, leaving holes in its sentences ("write to for strike updates")."""
+    text = (
+        f"{STRIKE_C.strip()}\nUnion leader Mara Vell told <@U0123|mara> and <#C0456|general> "
+        "to write to <mailto:press@x.example|press@x.example> for strike updates, and "
+        "thanked the crowd at the town hall <@U0124>. Ask <mailto:desk@x.example> "
+        "<!here>, she said."
+    )
+    [pasted] = parse_text(text).texts
+    assert "told @mara and #general to write to press@x.example for strike updates" in (pasted.text)
+    assert "at the town hall. Ask desk@x.example, she said." in pasted.text
+    assert "U0124" not in pasted.text and "!here" not in pasted.text
+
+
+def test_slack_quote_markers_and_code_fences_are_not_the_articles_words():
+    """A paste quoted with '> ' kept '> ' in its summary and headline; one in a code block
+    got no summary."""
+    quoted = "\n".join(f"&gt; {line}" for line in STRIKE_B.strip().splitlines())
+    for text in (quoted, f"```{STRIKE_B.strip()}```", f"```\n{STRIKE_B.strip()}\n```"):
+        [pasted] = parse_text(text).texts
+        assert pasted.text == STRIKE_B.strip()
+    blockquote = parse_text(f"&gt;&gt;&gt; {STRIKE_C.strip()}")
+    assert blockquote.texts[0].text == STRIKE_C.strip()
+
+
+def test_a_link_posted_again_is_read_once_and_is_no_input_left_out():
+    """A repeated link had been counted as left out: 'Only the first 2 of the thread's 4
+    links and texts were summarized' of a thread with 2."""
+    messages = [
+        {"user": "U1", "ts": "1.0", "text": "Have a look at <https://a.example/1>"},
+        {"user": "U2", "ts": "1.1", "text": "Same here <https://b.example/2|Outlet B>"},
+        {"user": "U3", "ts": "1.2", "text": "and again <https://a.example/1>"},
+        {
+            "user": "U4",
+            "ts": "1.3",
+            "text": "<https://a.example/1>",
+            "attachments": [{"original_url": "https://a.example/1", "title": "Valmora"}],
+        },
+    ]
+    found = thread_input(messages, skip_bots=set(), limit=2)
+    assert found.urls == ["https://a.example/1", "https://b.example/2"] and found.left_out == 0
+    late = [*messages, {"user": "U5", "ts": "1.4", "text": "<https://c.example/3>"}] * 2
+    assert thread_input(late, skip_bots=set(), limit=2).left_out == 1  # c, twice, is one
+
+
+def test_the_mention_that_asked_is_read_for_its_links_only():
+    """'@digest could you please summarize the links in this thread for me? I missed ...'
+    had become a story of the digest."""
+    request = (
+        "<@UBOT> could you please summarize the links in this thread for me? I missed the "
+        "morning meeting and I want to catch up on everything the team discussed about the "
+        "port before the call tomorrow, and <https://c.example/3> too"
+    )
+    messages = [
+        {"user": "U2", "ts": "1.0", "text": "<https://a.example/1>"},
+        {"user": "U3", "ts": "1.1", "text": STRIKE_B},
+        {"user": "U6", "ts": "1.2", "text": request},
+    ]
+    found = thread_input(messages, skip_bots={"UBOT"}, request_ts="1.2")
+    assert found.urls == ["https://a.example/1", "https://c.example/3"]
+    assert [t.text.split()[0] for t in found.texts] == ["Dock"]
+    assert len(thread_input(messages, skip_bots={"UBOT"}).texts) == 2  # any other message

@@ -197,13 +197,18 @@ _SETTING_ASIDE = re.compile(r"\s*\([^()]*\bDIGEST_[A-Z_]+[^()]*\)")
 _SETTING_CLAUSE = re.compile(
     r"[;:]\s*(?:raise|lower|set|check|fix)\b[^;()]*\bDIGEST_[A-Z_]+(?:[^;()]|\([^()]*\))*"
 )
+# ... and what a CLI user could pass: ", or pass --skip-invalid to leave such records
+# out", "(... or --api-base in the CLI)"
+_FLAG_CLAUSE = re.compile(r",?\s*\bor pass --[a-z][\w-]*[^;()]*")
+_FLAG_ASIDE = re.compile(r"\s*\([^()]*(?<![\w-])--[a-z][\w-]*[^()]*\)")
 
 
 def for_chat(note: str) -> str:
-    """A note as a channel reads it: without the settings its operator could change (the
-    CLI and the API show them; in Slack they were setting names to people who cannot set
-    them)."""
-    shown = _SETTING_CLAUSE.sub("", _SETTING_ASIDE.sub("", note))
+    """A note or warning as a channel reads it: without the settings and command-line
+    options its operator could change (the CLI and the API show them; in Slack they were
+    setting names and flags to people who cannot set them)."""
+    shown = _SETTING_ASIDE.sub("", _FLAG_CLAUSE.sub("", note))
+    shown = _FLAG_ASIDE.sub("", _SETTING_CLAUSE.sub("", shown))
     return " ".join(shown.split()) or note
 
 
@@ -220,7 +225,9 @@ def _tail_blocks(digest: Digest) -> list[Block]:
         lines = [intro] + [_failure_line(f) for f in digest.failures]
         blocks += [_section(chunk) for chunk in pack_text(lines, SECTION_CHARS, sep="\n")]
     if digest.warnings:
-        blocks += _contexts([f":information_source: {literal(w)}" for w in digest.warnings])
+        blocks += _contexts(
+            [f":information_source: {literal(for_chat(w))}" for w in digest.warnings]
+        )
     return blocks
 
 

@@ -5,11 +5,11 @@ chat.postMessage (or chat.postEphemeral) for the rest, in the thread when there 
 When Slack refuses a post (the bot is not in the channel, an announcement-only channel,
 rate limits past the SDK's retries) and gave a `response_url` (slash commands, shortcuts),
 the rest goes through it instead, which needs no membership; without one, the asker is
-told privately why. If the placeholder cannot be updated (deleted meanwhile), the answer
-is posted as a new message. A `response_url` takes at most `RESPONSE_URL_POSTS` posts, so a
-longer digest sent that way ends with a note on how to get the rest. Slack errors are logged
-and, where a message can still reach the user, told to them; never raised: a listener must
-not crash.
+told privately why. If the placeholder cannot be updated (deleted meanwhile, rate limits),
+the answer is posted as a new message, and the placeholder deleted when still there. A
+`response_url` takes at most `RESPONSE_URL_POSTS` posts, so a longer digest sent that way
+ends with a note on how to get the rest. Slack errors are logged and, where a message can
+still reach the user, told to them; never raised: a listener must not crash.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ _WHAT_TO_DO = {
 # ... which the request's response_url can still answer (it needs no membership)
 _CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"} | _TOKEN_ERRORS
 RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
+DIGEST = "this digest"  # what `deliver` posts, as the note on a refusal names it
+REPLY = "my reply"  # a notice: an error, "queued", the usage
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,15 @@ def post_placeholder(client: WebClient, destination: Destination, text: str) -> 
     return replace(destination, placeholder_ts=str(response["ts"]))
 
 
-def deliver(client: WebClient, messages: list[SlackMessage], destination: Destination) -> bool:
-    """Post `messages` in order; True when all of them reached Slack."""
+def deliver(
+    client: WebClient,
+    messages: list[SlackMessage],
+    destination: Destination,
+    *,
+    what: str = DIGEST,
+) -> bool:
+    """Post `messages` in order; True when all of them reached Slack. `what` they are
+    (`DIGEST`, `REPLY`) is named to the asker when Slack refuses them."""
     for index, message in enumerate(messages):
         try:
             if index == 0 and destination.placeholder_ts:
@@ -111,7 +120,7 @@ def deliver(client: WebClient, messages: list[SlackMessage], destination: Destin
                 # (invalid_blocks, msg_too_long) would be refused there too
                 if _deliver_by_response_url(messages[index:], destination, error):
                     return True
-            _tell_refused(client, destination, index, len(messages), error)
+            _tell_refused(client, destination, index, len(messages), error, what=what)
             return False
     return True
 
@@ -120,7 +129,8 @@ def _replace_placeholder(
     client: WebClient, message: SlackMessage, destination: Destination
 ) -> Destination:
     """Update the "Summarizing..." message with `message`; post it anew when that message is
-    gone or can no longer be edited. The destination for the rest of the answer."""
+    gone or can no longer be edited (then the placeholder, when still there, is deleted:
+    "Summarizing ..." had stayed above the answer). The destination for the rest."""
     try:
         client.chat_update(
             channel=destination.channel,
@@ -136,23 +146,40 @@ def _replace_placeholder(
         log.warning("could not update the status message (%s); posting the answer anew", error)
     fresh = replace(destination, placeholder_ts=None)
     _post(client, message, fresh)
+    if error != "message_not_found":
+        _delete_placeholder(client, destination)
     return fresh
 
 
+def _delete_placeholder(client: WebClient, destination: Destination) -> None:
+    """Delete the "Summarizing..." message; a refusal is logged, the answer is posted."""
+    try:
+        client.chat_delete(channel=destination.channel, ts=destination.placeholder_ts)
+    except SlackApiError as exc:
+        log.warning("could not delete the status message: %s", exc.response.get("error"))
+
+
 def _tell_refused(
-    client: WebClient, destination: Destination, index: int, total: int, error: str
+    client: WebClient,
+    destination: Destination,
+    index: int,
+    total: int,
+    error: str,
+    *,
+    what: str,
 ) -> None:
-    """Part `index + 1` of `total` was refused: say so to whoever asked, only to them, if
-    Slack lets us (an announcement-only channel refuses the bot, not a private note)."""
+    """Part `index + 1` of `total` of `what` was refused: say so to whoever asked, only to
+    them, if Slack lets us (an announcement-only channel refuses the bot, not a private
+    note). A refused notice is named as one: "this digest" had been said of an error."""
     if not destination.user:
         return
     if index == 0:
-        text = f"Slack refused to post this digest here ({error}). " + _WHAT_TO_DO.get(
+        text = f"Slack refused to post {what} here ({error}). " + _WHAT_TO_DO.get(
             error, "Try again in a few minutes."
         )
     else:
         text = (
-            f"Slack refused part {index + 1} of {total} of this digest ({error}), so the rest "
+            f"Slack refused part {index + 1} of {total} of {what} ({error}), so the rest "
             "is missing. Ask again, or ask for fewer links at a time."
         )
     try:

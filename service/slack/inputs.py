@@ -7,22 +7,29 @@ Rules (the README repeats them for users):
 - pasted text is one article, its blank lines its paragraphs; lines of `---` separate
   articles (people paste an article with its paragraph breaks: split on blank lines, one
   article had become several "reports" quoting each other); in a thread each message is
-  one article, and an attachment without a link adds its text to it;
+  one article, and an attachment without a link adds its text to it; Slack's quote
+  markers (`> `) and code fences are not part of it;
 - a pasted article whose first or last line is only a link (`Source: <link>` too) is
-  that link's text: the link is cited, not fetched;
-- a text of fewer than `MIN_ARTICLE_WORDS` words is a remark ("have a look at these"),
-  not an article: it is dropped, and its links are fetched; one without links and of at
+  that link's text, cited, not fetched, when it reads as an article (`_reads_as_article`):
+  "<link>\nHonestly I think the union is right ..." in a thread is a remark about the
+  link, which is fetched; the remark had been cited as the outlet's words;
+- a text of fewer than `MIN_ARTICLE_WORDS` words (`word_count`: Chinese and Japanese,
+  written without spaces, count too) is a remark ("have a look at these"), not an
+  article: it is dropped, and its links are fetched; one without links and of at
   least `SHORT_TEXT_WORDS` words was meant as an article, and is counted in
   `SlackInput.too_short`, which the `/digest` ack reports (in a thread, a short message is
   usually talk, and is left out without a word);
 - a shared Slack message (an attachment quoting another message) is read as that
   message's text, not fetched: its link is a slack.com permalink behind a login;
-- mentions (`<@U123>`, `<#C123>`, `<!here>`) are never part of an article's text;
+- mentions are never links to fetch: `<@U1|mara>`, `<#C1|general>` and
+  `<mailto:a@x|a@x>` keep their shown words (@mara, #general, a@x), so a quoted sentence
+  keeps them; `<!here>` and unlabelled `<@U1>` go;
 - `/digest` options come first, or last ("... --private"), never from inside the text,
-  except `--private`: wherever it is written, the answer is private. Written with two
-  dashes (or a dash a phone made of them) it is taken out of the text; "-private" inside
-  prose ("the firm would go -private next year") makes the answer private too, and
-  stays in the article's words.
+  except `--private`: wherever it is written, the answer is private, whatever `--public`
+  says. Written with two dashes (a dash a phone made of them, or hyphens of another
+  kind), alone or in brackets, quotes or Slack formatting (`(--private)`, `*--private*`),
+  it is taken out of the text; "-private" inside prose ("the firm would go -private next
+  year") makes the answer private too, and stays in the article's words.
 """
 
 from __future__ import annotations
@@ -33,34 +40,60 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.errors import InputError
+from service.pipeline.sentences import word_count
+from service.slack.prose import (
+    LABELLED_LINK,
+    prose_label,
+    reads_as_article,
+    strip_links,
+    unescape,
+    unquote,
+)
 
 MIN_ARTICLE_WORDS = 25
 SHORT_TEXT_WORDS = 8  # fewer words than this is a remark ("please summarize"), not a paste
-_ENTITY = re.compile(r"<[^<>\n]*>")  # <https://x|label>, <@U123>, <#C123|general>, <!here>
-_LABELLED_LINK = re.compile(r"<(https?://[^<>|\s]+)\|([^<>\n]+)>", re.IGNORECASE)
-_BARE_URL = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
 _SOURCE_LINE = re.compile(
-    r"^\s*(?:(?:source|link|url|via|from)\s*:\s*)?(<https?://[^<>|\s]+(?:\|[^<>\n]*)?>|https?://\S+)\s*$",
+    r"^\s*(?P<label>(?:source|link|url|via|from)\s*:\s*)?"
+    r"(?P<link><https?://[^<>|\s]+(?:\|[^<>\n]*)?>|https?://\S+)\s*$",
     re.IGNORECASE,
 )
 # a line of dashes: `---`, or what a phone makes of it ("—-", "—", "–-"); not `***` or
 # `===`, which an article may use as a section break inside itself
 _SEPARATOR = re.compile(r"^[ \t]*(?:-{3,}|[—–][-—–]*|-[—–][-—–]*)[ \t]*$", re.MULTILINE)
 _LINE_BREAK = re.compile(r"\r\n?")
-_FLAG = re.compile(r"^\s*(?:--|—|–)([A-Za-z][\w-]*)(?=\s|$)")  # clients may turn -- into a dash
+# an option's dashes: two hyphens of any kind (a keyboard may send U+2011 or a minus
+# sign), or one dash a client made of them
+_HYPHEN = "[-\u2010\u2011\u2012\u2212\ufe63\uff0d]"
+_DASH = "[\u2013\u2014\u2015]"
+_OPTION_DASHES = f"(?:{_HYPHEN}{{2}}|{_DASH})"
+_FLAG = re.compile(rf"^\s*(?P<dashes>{_OPTION_DASHES})(?P<name>[A-Za-z][\w-]*)(?=\s|$)")
 _KNOWN_FLAGS = {"private", "public", "one-story", "help"}
-_TRAILING_FLAG = re.compile(r"(?:^|\s)(?:--|—|–)(private|public|one-story)\s*$", re.IGNORECASE)
+_TRAILING_FLAG = re.compile(
+    rf"(?:^|\s){_OPTION_DASHES}(private|public|one-story)\s*$", re.IGNORECASE
+)
 # "--private" anywhere ("-private", "--Private:", "<link> --private.", "--private<link>",
-# "<link> —private <link>" where a client turned "--" into a dash): whoever asks for
+# "<link> —private <link>" where a client turned "--" into a dash), in brackets, quotes or
+# Slack formatting too ("(--private)", "`--private`", "*--private*"): whoever asks for
 # privacy gets it, never a post in the channel. A dash before a capital or before
 # punctuation is prose ("–Private hospitals ...", "the buyout —private, not public").
-_PRIVATE_ANYWHERE = re.compile(
-    r"(?:^|(?<=[\s>]))(?:-{1,2}(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)"
-)
-_PRIVATE_FLAG = re.compile(r"(?:^|(?<=[\s>]))(?:--(?i:private)[.:,;!]?|[—–]private)(?=[\s<]|$)")
+_OPENING = "[(\\[{`*_~\"'“‘]*"
+_CLOSING = "[)\\]}`*_~\"'”’]*"
+_ENDING = "[.:,;!?)\\]}`*_~\"'”’]*"  # closing marks, and punctuation after the word
+
+
+def _private(hyphens: str) -> re.Pattern[str]:
+    """`private` after `hyphens` hyphens (or dashes a client made), in its brackets or marks."""
+    word = rf"(?:{_HYPHEN}{hyphens}(?i:private){_ENDING}|{_DASH}+private{_CLOSING})"
+    return re.compile(rf"(?:^|(?<=[\s>])){_OPENING}{word}(?=[\s<]|$)")
+
+
+_PRIVATE_ANYWHERE = _private("{1,2}")
+_PRIVATE_FLAG = _private("{2}")  # the option, taken out of the text
 # "-private" as the first or last word is the option, typed with one dash
-_PRIVATE_EDGE = re.compile(r"^\s*-(?i:private)[.:,;!]?(?=\s|$)|(?:^|\s)-(?i:private)[.:,;!]?\s*$")
-_SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+_PRIVATE_EDGE = re.compile(
+    rf"^\s*{_OPENING}{_HYPHEN}(?i:private){_ENDING}(?=\s|$)"
+    rf"|(?:^|\s){_OPENING}{_HYPHEN}(?i:private){_ENDING}\s*$"
+)
 _SLACK_HOSTS = re.compile(r"^https?://(?:[\w-]+\.)*slack\.com(?:/|$)", re.IGNORECASE)
 _HELP_WORDS = {"help", "-h", "--help", "?"}
 
@@ -108,6 +141,18 @@ class SlackInput:
         verb = "was" if self.too_short == 1 else "were"
         return f"{texts} of under {MIN_ARTICLE_WORDS} words {verb} left out"
 
+    def keys(self) -> set[str]:
+        """What tells a repeat: each link, and each pasted text (its link when it names one)."""
+        return set(self.urls) | {t.url or t.text for t in self.texts}
+
+    def without(self, seen: set[str]) -> SlackInput:
+        """These links and texts less those whose `keys` are in `seen`."""
+        return SlackInput(
+            urls=[u for u in self.urls if u not in seen],
+            texts=[t for t in self.texts if (t.url or t.text) not in seen],
+            too_short=self.too_short,
+        )
+
     def extend(self, other: SlackInput) -> None:
         """Add `other`'s articles; a link already cited by a pasted text is not fetched."""
         self.texts += other.texts
@@ -130,11 +175,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of `&`, `<` and `>` in message text."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def find_links(text: str) -> list[str]:
     """The http(s) links in Slack text, in order, each once, with Slack's escaping undone."""
     from service.web import find_urls  # lazy: the web package pulls in the fetching stack
@@ -147,39 +187,24 @@ def find_links(text: str) -> list[str]:
     return links
 
 
-def strip_links(text: str) -> str:
-    """The text without links and mentions, unescaped: what is left to read as an article.
-
-    A link with its own words keeps them ("after <https://x|an accident> injured two" reads
-    "after an accident injured two"); a bare link, or one labelled with its own address, goes.
-    """
-    worded = _LABELLED_LINK.sub(lambda m: f" {_prose_label(m)} ", text)
-    return unescape(_BARE_URL.sub(" ", _ENTITY.sub(" ", worded)))
-
-
-def _prose_label(match: re.Match[str]) -> str:
-    """A labelled link's words, or '' when the label only repeats the address."""
-    label = match.group(2).strip()
-    shown = _SCHEME_AND_WWW.sub("", label.lower()).rstrip("/")
-    address = _SCHEME_AND_WWW.sub("", match.group(1).lower())
-    looks_like_an_address = "." in shown or "/" in shown
-    return "" if looks_like_an_address and address.startswith(shown) else label
-
-
 def _links_to_fetch(article_text: str) -> list[str]:
     """The links of a pasted article that are not part of its prose (see strip_links)."""
     return find_links(
-        _LABELLED_LINK.sub(lambda m: " " if _prose_label(m) else m.group(0), article_text)
+        LABELLED_LINK.sub(
+            lambda m: " " if prose_label(m.group(1), m.group(2)) else m.group(0), article_text
+        )
     )
 
 
-def _source_link(lines: list[str]) -> tuple[list[str], str | None]:
-    """Lines without a first or last line that is only a link, and that link."""
+def _source_link(lines: list[str]) -> tuple[list[str], str | None, bool]:
+    """Lines without a first or last line that is only a link, that link, and whether the
+    line said it was the source ("Source: <link>")."""
     for index in (0, -1):
         if lines and (match := _SOURCE_LINE.match(lines[index])):
             rest = lines[1:] if index == 0 else lines[:-1]
-            return rest, unescape(match.group(1).strip("<>").split("|", 1)[0])
-    return lines, None
+            link = unescape(match.group("link").strip("<>").split("|", 1)[0])
+            return rest, link, bool(match.group("label"))
+    return lines, None, False
 
 
 def _tidy(text: str) -> str:
@@ -190,15 +215,18 @@ def _tidy(text: str) -> str:
 def parse_text(text: str) -> SlackInput:
     """Links and pasted articles in one piece of Slack text (see the module's rules)."""
     found = SlackInput()
-    for block in _SEPARATOR.split(_LINE_BREAK.sub("\n", text)):
-        lines, source = _source_link([ln for ln in block.strip().splitlines() if ln.strip()])
+    for block in _SEPARATOR.split(unquote(_LINE_BREAK.sub("\n", text))):
+        lines, source, labelled = _source_link(
+            [ln for ln in block.strip().splitlines() if ln.strip()]
+        )
         body = "\n".join(lines)
         words = _tidy(strip_links(body))
-        if len(words.split()) >= MIN_ARTICLE_WORDS:
+        long_enough = word_count(words) >= MIN_ARTICLE_WORDS
+        if long_enough and (not source or labelled or reads_as_article(words)):
             found.extend(SlackInput(urls=_links_to_fetch(body), texts=[Pasted(words, source)]))
             continue
-        links = find_links(block)
-        meant = not links and not source and len(words.split()) >= SHORT_TEXT_WORDS
+        links = find_links(block)  # a remark: on a link beside it, its link is fetched
+        meant = not links and not source and word_count(words) >= SHORT_TEXT_WORDS
         found.extend(SlackInput(urls=links, too_short=int(meant)))
     return found
 
@@ -208,7 +236,8 @@ def parse_command(text: str) -> Command:
 
     Options are read at the start, and the known ones at the very end too ("<links>
     --private"), so a `--` inside pasted text is left alone; `--private` counts wherever
-    it is. A dash that opens pasted text ("—Reuters reports ...") is no option.
+    it is, and wins over `--public` (the asker's privacy is never overruled). A dash that
+    opens pasted text ("—Reuters reports ...") is no option.
     """
     stripped = text.strip()
     if not stripped or stripped.lower() in _HELP_WORDS:
@@ -216,9 +245,9 @@ def parse_command(text: str) -> Command:
     command = Command(input=SlackInput())
     rest = stripped
     while match := _FLAG.match(rest):
-        name = match.group(1).lower()
-        dashed = not match.group(0).lstrip().startswith("--")
-        if dashed and match.group(1) not in _KNOWN_FLAGS and name != "private":
+        name = match.group("name").lower()
+        dashed = len(match.group("dashes")) == 1
+        if dashed and match.group("name") not in _KNOWN_FLAGS and name != "private":
             break  # "—Reuters reports ...", "—Public health officials ...": pasted text
             # (but "—Private", a phone's capital, is asked privacy: it wins)
         _apply_flag(command, name)
@@ -237,10 +266,11 @@ def parse_command(text: str) -> Command:
 
 
 def _apply_flag(command: Command, name: str) -> None:
+    """Set option `name`; `--private` wins over `--public`, whichever comes first."""
     if name == "private":
         command.ephemeral = True
     elif name == "public":
-        command.ephemeral = False
+        command.ephemeral = command.ephemeral or False
     elif name == "one-story":
         command.one_story = True
     elif name == "help":
@@ -253,35 +283,52 @@ def _apply_flag(command: Command, name: str) -> None:
 
 
 def thread_input(
-    messages: Iterable[Mapping[str, Any]], *, skip_bots: set[str], limit: int | None = None
+    messages: Iterable[Mapping[str, Any]],
+    *,
+    skip_bots: set[str],
+    limit: int | None = None,
+    request_ts: str | None = None,
 ) -> SlackInput:
     """Links and texts in a thread's messages; messages by `skip_bots` (our bot) are left out.
 
-    With a `limit`, the thread's earliest links and texts are kept, in the order they were
-    posted, and `left_out` counts the rest.
+    The message that asked for the digest (`request_ts`, an `@digest` mention) is a request,
+    not an article: only its links are read ("@digest could you summarize the links in this
+    thread for me? I missed the meeting ..." had become a story). With a `limit`, the
+    thread's earliest links and texts are kept, in the order they were posted, and
+    `left_out` counts the rest; a link or text posted again is read once, and is no input
+    left out (a repeated link had made "the first 2 of the thread's 4" out of 2).
     """
     found = SlackInput()
+    passed_over: set[str] = set()
     for message in messages:
         if message.get("bot_id") in skip_bots or message.get("user") in skip_bots:
             continue
-        text = str(message.get("text") or "")
-        extra_urls: list[str] = []
-        for attachment in message.get("attachments") or []:
-            url = (
-                attachment.get("original_url")
-                or attachment.get("from_url")
-                or attachment.get("title_link")
-            )
-            if url and not _is_shared_message(attachment, str(url)):
-                extra_urls.append(str(url))
-            elif attachment.get("text"):
-                text += "\n\n" + str(attachment["text"])
-        part = parse_text(text)
-        part.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
-        before = found.size
-        found.extend(part if limit is None else part.first(limit - before))
-        found.left_out += part.size - (found.size - before)
+        asking = request_ts is not None and message.get("ts") == request_ts
+        part = _message_input(message, links_only=asking).without(found.keys() | passed_over)
+        kept = part if limit is None else part.first(limit - found.size)
+        found.extend(kept)
+        passed_over |= part.keys() - kept.keys()
+    found.left_out = len(passed_over)
     return found
+
+
+def _message_input(message: Mapping[str, Any], *, links_only: bool) -> SlackInput:
+    """One thread message's article and links, its attachments' included."""
+    text = str(message.get("text") or "")
+    extra_urls: list[str] = []
+    for attachment in message.get("attachments") or []:
+        url = (
+            attachment.get("original_url")
+            or attachment.get("from_url")
+            or attachment.get("title_link")
+        )
+        if url and not _is_shared_message(attachment, str(url)):
+            extra_urls.append(str(url))
+        elif attachment.get("text"):
+            text += "\n\n" + str(attachment["text"])
+    part = SlackInput(urls=find_links(text)) if links_only else parse_text(text)
+    part.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
+    return part
 
 
 def _is_shared_message(attachment: Mapping[str, Any], url: str) -> bool:

@@ -3,7 +3,9 @@
 - `/digest <links and/or text>`: acks "Summarizing 3 links…" (or a usage or error text)
   and posts the digest in the channel, or only to the caller with `--private`;
 - message shortcut "Summarize links in this thread" (`summarize_thread`) and
-  `@digest summarize` in a thread: digest the thread's links and texts, answer in it.
+  `@digest summarize` in a thread: digest the thread's links and texts, answer in it
+  (the mention itself is a request: its links are read, its words are not an article;
+  an edited mention is no new request).
 
 Listeners do only cheap parsing before ack(): fetching, the thread's history and the
 digest itself run on the DigestWorker, so Slack always gets its answer within 3 seconds.
@@ -24,14 +26,11 @@ from slack_sdk import WebClient
 
 from service.errors import ServiceError
 from service.pipeline.run import DigestOptions
+from service.pipeline.sentences import word_count
 from service.slack.blocks import escape, render_notice
 from service.slack.delivery import Destination
-from service.slack.inputs import (
-    MIN_ARTICLE_WORDS,
-    SHORT_TEXT_WORDS,
-    parse_command,
-    strip_links,
-)
+from service.slack.inputs import MIN_ARTICLE_WORDS, SHORT_TEXT_WORDS, parse_command
+from service.slack.prose import strip_links
 from service.slack.worker import NOTHING_FOUND, DigestWorker
 
 log = logging.getLogger(__name__)
@@ -136,7 +135,7 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             ack(USAGE)
             return
         if not found.size:
-            words = len(strip_links(str(command.get("text") or "")).split())
+            words = word_count(strip_links(str(command.get("text") or "")))
             if found.too_short > 1:  # texts between `---` lines: their total says nothing
                 each = f"{found.too_short} texts, each under {MIN_ARTICLE_WORDS} words"
                 ack(TOO_SHORT.format(what="Those texts are", count=each))
@@ -199,8 +198,9 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         request: BoltRequest,
     ) -> None:
         # Events are acked by Bolt before this runs; a redelivery is answered only when
-        # the first one never reached us
-        if _already_taken(request, body, seen):
+        # the first one never reached us. An edited mention was answered when it was
+        # posted: fixing a typo in "@digest summarize" had started a second digest
+        if event.get("edited") or _already_taken(request, body, seen):
             return
         root = str(event.get("thread_ts") or event["ts"])
         destination = Destination(
@@ -209,7 +209,9 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
         if not _SUMMARIZE.search(strip_links(str(event.get("text") or ""))):
             worker.tell(client, render_notice(USAGE, emoji=":wave:"), destination.private())
             return
-        _digest_thread(worker, client, root, destination, skip_bots=_own_ids(context))
+        _digest_thread(
+            worker, client, root, destination, skip_bots=_own_ids(context), request_ts=event["ts"]
+        )
 
 
 def _digest_thread(
@@ -219,14 +221,23 @@ def _digest_thread(
     destination: Destination,
     *,
     skip_bots: set[str],
+    request_ts: str | None = None,
 ) -> None:
     """Queue the thread's digest, telling the asker (only them) at once when it waits for
     a worker, or is refused because too many wait; the notice goes out only once the
-    digest is taken (a worker shutting down refuses it)."""
+    digest is taken (a worker shutting down refuses it). `request_ts` is the message that
+    asked (a mention), read for its links only."""
     if worker.full:
         worker.tell(client, render_notice(BUSY, emoji=":hourglass:"), destination.private())
         return
     queued = _queued(worker)
-    worker.submit(worker.summarize_thread, client, root, destination, skip_bots=skip_bots)
+    worker.submit(
+        worker.summarize_thread,
+        client,
+        root,
+        destination,
+        skip_bots=skip_bots,
+        request_ts=request_ts,
+    )
     if queued:
         worker.tell(client, render_notice(queued, emoji=":hourglass:"), destination.private())

@@ -24,8 +24,8 @@ from service.errors import BackendError, EmptyInputError, IngestError, ServiceEr
 from service.models import Article, Digest, InputFailure
 from service.pipeline.ingest import oversized
 from service.pipeline.run import DigestOptions, digest
-from service.slack.blocks import SlackMessage, escape, render_digest, render_notice
-from service.slack.delivery import Destination, deliver, post_placeholder
+from service.slack.blocks import SlackMessage, escape, for_chat, render_digest, render_notice
+from service.slack.delivery import REPLY, Destination, deliver, post_placeholder
 from service.slack.inputs import SlackInput, thread_input
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,15 @@ NOTHING_IN_THREAD = (
 NOT_IN_CHANNEL = (
     "I can't read the messages in this channel. Invite me with `/invite @digest`, then try again."
 )
+# The token itself refused: asking again will not help, whoever runs the app can
+BAD_TOKEN = (
+    "Slack no longer accepts this app's token, so I can't read the thread (asking again will "
+    "not help). Ask whoever runs the digest app to reinstall it or give it its current token."
+)
+_TOKEN_ERRORS = ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"]
 # What to do when conversations.replies refuses, by Slack's error code.
 THREAD_ERRORS = {
+    **dict.fromkeys(_TOKEN_ERRORS, BAD_TOKEN),
     "not_in_channel": NOT_IN_CHANNEL,
     "channel_not_found": (
         "I can't read this conversation: I am not in it, or it is a direct message between "
@@ -133,18 +140,36 @@ def _title(text: str, limit: int = 120) -> str:
 
 
 def _failure_lines(failures: list[InputFailure]) -> str:
-    return "\n".join(f"• {f.input}: {f.detail or f.reason}" for f in failures)
+    return "\n".join(f"• {f.input}: {for_chat(f.detail or f.reason)}" for f in failures)
+
+
+def _left_out(found: SlackInput, *, summarized: bool) -> str:
+    """What the input limit left out of a thread's digest, or '': said when the digest
+    failed too ("every link failed" had hidden that others were never tried)."""
+    if not found.left_out:
+        return ""
+    if summarized:
+        total = found.size + found.left_out
+        return (
+            f"Only the first {found.size} of the thread's {total} links and texts were "
+            "summarized (the app's limit)."
+        )
+    one = found.left_out == 1
+    more = "1 more link or text" if one else f"{found.left_out} more links and texts"
+    verb = "was" if one else "were"
+    return f"{more} in this thread {verb} not tried (the app takes {found.size} at a time)."
 
 
 def explain(error: Exception) -> str:
     """What went wrong, in words a Slack user can act on."""
     if isinstance(error, BackendError):
         return (
-            f"The summarizer backend failed: {error.user_message}. Try again in a few minutes; "
-            "if it keeps failing, ask whoever runs the digest service to check DIGEST_BACKEND."
+            f"The summarizer backend failed: {for_chat(error.user_message)}. Try again in a "
+            "few minutes; if it keeps failing, ask whoever runs the digest service to check "
+            "DIGEST_BACKEND."
         )
-    if isinstance(error, ServiceError):
-        return error.user_message
+    if isinstance(error, ServiceError):  # one line at a time: failure lists keep their lines
+        return "\n".join(for_chat(line) for line in error.user_message.splitlines())
     return (
         "Something went wrong on our side while summarizing (the error is in the service's "
         "log). Try again, or ask whoever runs the digest service to look at it."
@@ -218,7 +243,7 @@ class DigestWorker:
 
         def post() -> None:
             try:
-                deliver(client, [notice], destination)
+                deliver(client, [notice], destination, what=REPLY)
             except Exception:
                 log.exception("could not post a Slack notice")
 
@@ -243,7 +268,6 @@ class DigestWorker:
         destination: Destination,
         *,
         requested_by: str | None = None,
-        warnings: list[str] | None = None,
     ) -> None:
         """Digest `found` and post the answer to `destination` (errors too, in plain words)."""
         try:
@@ -251,9 +275,11 @@ class DigestWorker:
         except Exception as exc:  # every failure becomes a message, never a crashed listener
             if not isinstance(exc, ServiceError):
                 log.exception("Slack digest failed")
-            deliver(client, [render_notice(explain(exc))], destination.private())
+            text = "\n".join(filter(None, [explain(exc), _left_out(found, summarized=False)]))
+            deliver(client, [render_notice(text)], destination.private(), what=REPLY)
             return
-        result.warnings += warnings or []
+        if left_out := _left_out(found, summarized=True):
+            result.warnings.append(left_out)
         deliver(client, render_digest(result, requested_by=requested_by), destination)
 
     def _digest(self, found: SlackInput, options: DigestOptions) -> Digest:
@@ -291,8 +317,10 @@ class DigestWorker:
         destination: Destination,
         *,
         skip_bots: set[str],
+        request_ts: str | None = None,
     ) -> None:
-        """Read the thread's messages, say what was found, then digest them into the thread."""
+        """Read the thread's messages, say what was found, then digest them into the thread.
+        `request_ts` is the message that asked (a mention): only its links are read."""
         try:
             messages = self._replies(client, destination.channel, thread_ts)
         except SlackApiError as exc:
@@ -300,23 +328,17 @@ class DigestWorker:
             text = THREAD_ERRORS.get(
                 error, f"Slack would not give me this thread's messages ({error}). Try again later."
             )
-            deliver(client, [render_notice(text)], destination.private())
+            deliver(client, [render_notice(text)], destination.private(), what=REPLY)
             return
         limit = self.settings.slack_max_inputs
         skip_bots = skip_bots or _own_ids(client)
-        found = thread_input(messages, skip_bots=skip_bots, limit=limit)
+        found = thread_input(messages, skip_bots=skip_bots, limit=limit, request_ts=request_ts)
         if not found.size:
-            deliver(client, [render_notice(NOTHING_IN_THREAD)], destination.private())
+            deliver(client, [render_notice(NOTHING_IN_THREAD)], destination.private(), what=REPLY)
             return
-        warnings = []
-        if found.left_out:
-            warnings.append(
-                f"Only the first {found.size} of the thread's {found.size + found.left_out} "
-                "links and texts were summarized (the limit is DIGEST_SLACK_MAX_INPUTS)."
-            )
         status = f"Summarizing {found.describe()} from this thread…"
         destination = post_placeholder(client, destination, escape(status))
-        self.summarize(client, found, DigestOptions(), destination, warnings=warnings)
+        self.summarize(client, found, DigestOptions(), destination)
 
     def _replies(self, client: WebClient, channel: str, ts: str) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
