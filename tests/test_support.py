@@ -11,6 +11,7 @@ from service.pipeline.support import (
     SupportFeatures,
     figure_units,
     misbound_figures,
+    must_match,
     negated,
     numbers,
     unit_words,
@@ -414,3 +415,26 @@ def test_a_quotation_must_be_the_citing_articles_word_for_word(embedder: Embedde
         "we will rebuild",
         "every single home",
     ]
+
+
+def test_numbers_in_words_are_numbers(embedder: Embedder) -> None:
+    """ "Five days of national mourning" was kept where every article said three."""
+    assert must_match("three days") == must_match("3 days") == {"3"}
+    assert must_match("Twenty-five people") == must_match("25 people") == {"25"}
+    assert must_match("one of the ten") == {"10"}  # "one" is mostly a pronoun
+    texts = {"a": "The prime minister declared three days of national mourning on Friday."}
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, texts["a"]) == ["a"]
+    changed = "The prime minister declared five days of national mourning on Friday."
+    assert _supports(embedder, evidence, changed) == []
+    assert _supports(embedder, evidence, changed.replace("five", "3")) == ["a"]
+
+
+def test_survivors_are_not_bodies(embedder: Embedder) -> None:
+    """ "Rescue boats pulled 150 bodies from the water" was kept where every article said
+    150 survivors."""
+    texts = {"a": "Rescue boats pulled 150 survivors from the water near Mytilene on Friday."}
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, texts["a"]) == ["a"]
+    changed = "Rescue boats pulled 150 bodies from the water near Mytilene on Friday."
+    assert _supports(embedder, evidence, changed) == []

@@ -23,13 +23,13 @@ A grounding article must also name every person, place and body the sentence nam
 (anywhere in it; "Brazilian" finds "Brazil"): an answer that moved the crash off "the
 coast of Nigeria", or credited "a search team from Mexico", kept the story's words and a
 high cosine, and was accepted.
-Either way the article must write every number, weekday and ordinal ("fourth
-anniversary") of the sentence ("8pm" counts as 8) in one of its five sentences closest
+Either way the article must write every number (in figures or words: "three days" is
+"3 days"), weekday and ordinal ("fourth anniversary") of the sentence ("8pm" counts as 8) in one of its five sentences closest
 to it, and a negated sentence ("would not be released") needs a negation among them
 too: an answer that flips "would be released" keeps nearly every word and pair, and its
 cosine to the source stays high. Nor may those sentences state the opposite of the claim's
 state word without the word itself ("flights have resumed" against "flights were
-suspended"; a few pairs such as rose/fell, won/lost, arrested/released).
+suspended"; a few pairs such as rose/fell, won/lost, arrested/released, survivors/bodies).
 A quotation of three words or more in the claim must be the article's too, word for word
 (case and punctuation aside): a speaker's words were cited to an outlet that quoted him
 otherwise ('"Our study demonstrates the feasibility ...," Kanan said' to "But it
@@ -105,11 +105,13 @@ _STATE_WORDS = {
     "reject": "reject rejects rejected rejecting",
     "convict": "convict convicts convicted convicting",
     "acquit": "acquit acquits acquitted acquitting",
+    "survive": "survivor survivors survived surviving",  # "150 survivors" is no "150 bodies"
+    "die": "dead died body bodies",
 }
 _FAMILY_OF = {word: family for family, words in _STATE_WORDS.items() for word in words.split()}
 _OPPOSITE_PAIRS = (
     ("suspend", "resume"), ("open", "close"), ("rise", "fall"), ("win", "lose"),
-    ("arrest", "release"), ("approve", "reject"), ("convict", "acquit"),
+    ("arrest", "release"), ("approve", "reject"), ("convict", "acquit"), ("survive", "die"),
 )  # fmt: skip
 _OPPOSITE = {a: b for pair in _OPPOSITE_PAIRS for a, b in (pair, pair[::-1])}
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
@@ -163,14 +165,37 @@ _ORDINALS = "second third fourth fifth sixth seventh eighth ninth tenth eleventh
 _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 
 
+_UNITS_WORDS = "two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_CARDINAL = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[-\s](?P<unit>one|{'|'.join(_UNITS_WORDS)}))?"
+    rf"|(?P<small>{'|'.join(_UNITS_WORDS + _TEENS)}))\b",
+    re.IGNORECASE,
+)
+
+
+def _cardinal_value(match: re.Match[str]) -> str:
+    if match["small"]:
+        word = match["small"].lower()
+        small = _UNITS_WORDS.index(word) + 2 if word in _UNITS_WORDS else _TEENS.index(word) + 10
+        return str(small)
+    unit = (match["unit"] or "").lower()
+    ones = 0 if not unit else 1 if unit == "one" else _UNITS_WORDS.index(unit) + 2
+    return str((_TENS.index(match["tens"].lower()) + 2) * 10 + ones)
+
+
 def must_match(text: str) -> set[str]:
     """What a claim must find written in its closest sentences, and a sentence offers:
-    its numbers, weekday names and ordinals from "second" ("first" is mostly an adverb),
-    an ordinal as its number, so that "second", "2nd" and "2" agree. Weekdays count like
+    its numbers, in figures or in words from "two" ("one" is mostly a pronoun: "one of
+    the"), weekday names and ordinals from "second" ("first" is mostly an adverb), each
+    as its number, so that "three", "3", "second", "2nd" and "2" agree. A model wrote "five
+    days of national mourning" where every article said three. Weekdays count like
     numbers: a story that runs for days reports "talks continue on Friday" and "talks ended
     on Saturday"."""
     ordinals = {str(_ORDINALS.index(o.lower()) + 2) for o in _ORDINAL.findall(text)}
-    return numbers(text) | weekdays_mentioned(text) | ordinals
+    cardinals = {_cardinal_value(m) for m in _CARDINAL.finditer(text)}
+    return numbers(text) | weekdays_mentioned(text) | ordinals | cardinals
 
 
 # a figure and the word it counts: "48-hour", "20,000 members", "8%", "$1.2bn deal"; not in
