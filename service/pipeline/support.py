@@ -23,17 +23,17 @@ A grounding article must also name every person, place and body the sentence nam
 (anywhere in it; "Brazilian" finds "Brazil"): an answer that moved the crash off "the
 coast of Nigeria", or credited "a search team from Mexico", kept the story's words and a
 high cosine, and was accepted.
-Either way the article must write every number (in figures or words: "three days" is
-"3 days"), weekday and ordinal ("fourth anniversary") of the sentence ("8pm" counts as 8) in one of its five sentences closest
-to it, and a negated sentence ("would not be released") needs a negation among them
-too: an answer that flips "would be released" keeps nearly every word and pair, and its
-cosine to the source stays high. Nor may those sentences state the opposite of the claim's
-state word without the word itself ("flights have resumed" against "flights were
-suspended"; a few pairs such as rose/fell, won/lost, arrested/released, survivors/bodies).
-A quotation of three words or more in the claim must be the article's too, word for word
-(case and punctuation aside): a speaker's words were cited to an outlet that quoted him
-otherwise ('"Our study demonstrates the feasibility ...," Kanan said' to "But it
-demonstrates the feasibility of ...").
+Either way the article must write every number (in figures or words: "three days" is "3
+days"), weekday and ordinal ("fourth anniversary") of the sentence ("8pm" counts as 8) in
+one of its five sentences closest to it, and a negated sentence ("would not be released")
+needs a negation among them too: an answer that flips "would be released" keeps nearly
+every word and pair, and its cosine to the source stays high. Nor may those sentences
+state the opposite of the claim's state word without the word itself ("flights have
+resumed" against "flights were suspended"; a few pairs such as rose/fell, won/lost,
+arrested/released, survivors/bodies). A quotation of three words or more in the claim must
+be the article's too, word for word (case and punctuation aside): a speaker's words were
+cited to an outlet that quoted him otherwise ('"Our study demonstrates the feasibility
+...," Kanan said' to "But it demonstrates the feasibility of ...").
 Nor may they give the claim's figure as a count of something else ("a 48-hour strike"
 against "a 48-day strike", "20,000 members" against "20,000 trains were cancelled"): a
 model that moves the story's figures between its facts keeps every number and most words.
