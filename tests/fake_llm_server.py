@@ -16,6 +16,8 @@ next reply queued for any model, the model's behaviour, the default behaviour
 (`echo_leads` unless given). A behaviour is a `Reply` or a function of the
 `RecordedRequest` that returns one. `Reply.delay_s` sleeps before answering
 (slow servers, timeouts); a status other than 200 sends an OpenAI error body.
+`Reply.body` is sent as it is instead (an HTML page, `{"choices": []}`), and
+`Reply.cut_body` sends half of it and closes the connection (a proxy that broke off).
 
 Run it by hand for the CLI: `python -m tests.fake_llm_server --port 8765 [--garbage]`.
 """
@@ -47,6 +49,9 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     finish_reason: str = "stop"  # "length": the answer was cut at max_tokens
+    body: str | None = None  # sent as it is, with `status`: what no OpenAI server sends
+    content_type: str = "application/json"
+    cut_body: bool = False  # the whole length is announced, half of `body` is sent
 
 
 @dataclass
@@ -154,6 +159,9 @@ class _Handler(BaseHTTPRequestHandler):
         reply = fake._next_reply(request)
         if reply.delay_s:
             time.sleep(reply.delay_s)
+        if reply.body is not None:
+            self._send_raw(reply)
+            return
         if reply.status != 200:
             error = {"message": reply.content or f"scripted {reply.status}", "type": "scripted"}
             self._send(reply.status, {"error": error}, reply.headers)
@@ -186,6 +194,16 @@ class _Handler(BaseHTTPRequestHandler):
             },
             reply.headers,
         )
+
+    def _send_raw(self, reply: Reply) -> None:
+        data = (reply.body or "").encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2] if reply.cut_body else data)
+        if reply.cut_body:
+            self.close_connection = True
 
     def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None):
         data = json.dumps(payload).encode()

@@ -109,3 +109,44 @@ def test_a_citation_that_is_no_article_number_costs_only_itself() -> None:
         ("Dock workers went on strike.", [1]),
         ("Ships waited offshore.", []),  # the verifier credits it to what supports it, or drops it
     ]
+
+
+def test_of_several_answers_in_prose_the_last_is_read() -> None:
+    """ "Draft: {...} Final answer: {...}" had been read as its draft."""
+    draft = answer_json(("The draft sentence.", [1]))
+    final = answer_json(("The final sentence.", [2]))
+    assert parse_answer(f"Draft: {draft}\nFinal answer: {final}", 3) == [
+        ("The final sentence.", [2])
+    ]
+    fenced = f"Draft: {draft}\n```json\n{final}\n```\nThat is all."
+    assert parse_answer(fenced, 3) == [("The final sentence.", [2])]
+
+
+@pytest.mark.parametrize(
+    ("citations", "expected"),
+    [('["1-3"]', [1, 2, 3]), ('"2 - 3"', [2, 3]), ('["1–2", "4"]', [1, 2, 4])],
+)
+def test_a_citation_range_cites_every_article_in_it(citations: str, expected: list[int]) -> None:
+    """ "1-3" had been read as articles 1 and 3."""
+    content = f'{{"sentences": [{{"text": "A.", "citations": {citations}}}]}}'
+    assert parse_answer(content, 4) == [("A.", expected)]
+
+
+@pytest.mark.parametrize("citations", ['["3-1"]', '["1-900"]'])
+def test_a_range_that_names_no_articles_is_refused(citations: str) -> None:
+    content = f'{{"sentences": [{{"text": "A.", "citations": {citations}}}]}}'
+    with pytest.raises(InvalidAnswer, match="citations must be article numbers"):
+        parse_answer(content, 3)
+
+
+def test_a_bracketed_number_inside_a_phrase_is_text_not_a_citation() -> None:
+    """ "52 [48] percent" had lost its "[48]" to the citations; a marker where a citation
+    goes (before a clause's or a sentence's punctuation, or at the end) is still read."""
+    content = answer_json(("Approval rose to 52 [48] percent in May [2].", [1]))
+    assert parse_answer(content, 3) == [("Approval rose to 52 [48] percent in May.", [1, 2])]
+    content = answer_json(("The ferry sank [1], and 35 people died [2]", []))
+    assert parse_answer(content, 3) == [("The ferry sank, and 35 people died", [1, 2])]
+
+
+def answer_json(*sentences: tuple[str, list[int]]) -> str:
+    return json.dumps({"sentences": [{"text": t, "citations": c} for t, c in sentences]})

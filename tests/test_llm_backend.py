@@ -283,7 +283,7 @@ def test_500_on_primary_goes_to_healthy_fallback(fake_llm, tmp_path, embedder) -
     # said for the whole digest too (the CLI prints it), not only in each story's notes
     assert result.warnings == [
         f"1 of 1 stories were written by openai/backup instead of {MODEL} (each story's notes "
-        "say why)"
+        f"say why; the first: {note})"
     ]
     # no price is known for the local 'backup' model: unknown (null), not free (0.0)
     assert summary.usage.cost_usd is None and summary.usage.prompt_tokens > 0
@@ -655,10 +655,13 @@ def test_a_summary_the_verifier_mostly_dropped_is_a_digest_warning(
     )
     result = _run(_settings(fake_llm, tmp_path), embedder)
     assert len(_summary(result).sentences) == 1
-    assert any("kept fewer of" in w and "verifier dropped" in w for w in result.warnings)
+    assert any(
+        w.startswith(f"1 of 1 stories lost more than half of the sentences {MODEL} wrote")
+        for w in result.warnings
+    )
     fake_llm.script(Reply(GOOD))
     assert not any(
-        "kept fewer" in w for w in _run(_settings(fake_llm, tmp_path), embedder).warnings
+        "lost more than half" in w for w in _run(_settings(fake_llm, tmp_path), embedder).warnings
     )
 
 
@@ -837,3 +840,249 @@ def test_a_stopped_run_makes_no_more_model_calls(fake_llm, tmp_path, embedder) -
     fake_llm.behave(SERVED, Reply(status=500))
     fake_llm.behave("backup", Reply(GOOD))
     assert summarizer.summarize(_articles(), max_words=80).backend == "openai/backup"
+
+
+def _completion(*choices: dict[str, object]) -> str:
+    """A chat-completion body with the given choices, as a server sends it."""
+    return json.dumps(
+        {"id": "x", "object": "chat.completion", "created": 1, "model": SERVED, "choices": choices}
+    )
+
+
+def test_a_reply_with_no_choices_goes_to_the_next_model_not_a_crash(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """`"choices": []` with HTTP 200 (a proxy or content filter) had crashed the whole run
+    with an IndexError, fallbacks or not, and no digest was written."""
+    fake_llm.behave(SERVED, Reply(body=_completion()))
+    fake_llm.behave("backup", Reply(GOOD))
+    settings = _settings(fake_llm, tmp_path, fallback_models=["openai/backup"])
+    summary = _summary(_run(settings, embedder))
+    assert summary.backend == "openai/backup" and len(summary.sentences) == 3
+    assert [r.model for r in fake_llm.requests] == [SERVED, "backup"]  # no repair asked for
+    assert any(n.startswith(f"{MODEL}'s reply held no answer") for n in summary.notes)
+    # the repair's reply too, and with no model left: the extractive summary, said why
+    fake_llm.reset()
+    fake_llm.script(Reply("Sure! Here you go."), Reply(body=_completion()))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == "extractive" and summary.sentences
+    assert len(fake_llm.requests) == 2
+    assert any("reply held no answer" in n for n in summary.notes)
+
+
+@pytest.mark.parametrize(
+    ("reply", "said", "not_said"),
+    [
+        (  # a choice with no message: litellm's "Invalid response object Traceback ..."
+            Reply(body=_completion({"index": 0, "finish_reason": "stop"})),
+            "reply was not a chat completion (a choice without a message)",
+            "Traceback",
+        ),
+        (  # a login page sent with HTTP 200: litellm reports it as HTTP 500
+            Reply(body="<html><body>Login required</body></html>", content_type="text/html"),
+            "reply was not a chat completion (it sent 'Login required')",
+            "HTTP 500",
+        ),
+        (  # an error object sent with HTTP 200: litellm reports HTTP 422 and no message
+            Reply(body=json.dumps({"error": {"message": "upstream overloaded"}})),
+            "sent an error instead of an answer",
+            "HTTP 422",
+        ),
+        (  # the body cut off midway: not "could not reach" the server that answered
+            Reply(body=_completion({"index": 0, "message": {"content": GOOD}}), cut_body=True),
+            "or the connection broke before its answer was complete",
+            "LiteLLM",
+        ),
+        (  # litellm's own words after the server's
+            Reply(body="<html><body><h1>502 Bad Gateway</h1></body></html>", status=502),
+            "the server answered HTTP 502: 502 Bad Gateway",
+            "LiteLLM",
+        ),
+        (  # the window is smaller than litellm's table says: the setting to lower it
+            Reply(
+                "This model's maximum context length is 4096 tokens. However, your messages "
+                "resulted in 5000 tokens.",
+                status=400,
+            ),
+            "context window (HTTP 400: This model's maximum context length is 4096 tokens. "
+            "However, your messages resulted in 5000 tokens.); set DIGEST_LLM_CONTEXT_TOKENS "
+            "to the model's real window (4096 tokens, the server says)",
+            "litellm.",
+        ),
+    ],
+)
+def test_a_failed_call_is_named_by_what_the_server_sent(
+    reply: Reply,
+    said: str,
+    not_said: str,
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    fake_llm.behave(SERVED, reply)
+    summary = _summary(_run(_settings(fake_llm, tmp_path, llm_max_retries=0), embedder))
+    assert summary.backend == "extractive" and summary.sentences
+    [note] = [n for n in summary.notes if n.startswith("no model answered")]
+    assert said in note and not_said not in note, note
+
+
+def test_an_answer_the_content_filter_stopped_is_not_sent_for_repair(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """It read as "the answer was empty" and a repair was sent, to be stopped again."""
+    fake_llm.behave(SERVED, Reply("", finish_reason="content_filter"))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
+    assert summary.backend == "extractive" and summary.sentences
+    assert len(fake_llm.requests) == 1
+    assert any("its content filter stopped the answer" in n for n in summary.notes)
+    assert not any("repair" in n and "asked it once" in n for n in summary.notes)
+
+
+FERRY = [
+    Article(
+        id="a",
+        source="Outlet A",
+        text="A ferry capsized off the coast of Valmora on Monday. At least 35 people died in"
+        " the accident, the coast guard said. Rescue boats searched the area overnight.",
+    ),
+    Article(
+        id="b",
+        source="Outlet B",
+        text="A passenger ferry sank near Valmora on Monday. Local officials said 40 people were"
+        " killed. Survivors were taken to the port hospital.",
+    ),
+    Article(
+        id="c",
+        source="Outlet C",
+        text="A ferry went down near Valmora on Monday. Survivors were taken to the port"
+        " hospital, where relatives waited for news.",
+    ),
+]
+ON_MONDAY = ("A ferry capsized off the coast of Valmora on Monday.", [1, 2])
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        (
+            ("Outlet B says that at least 35 people died in the accident.", [1]),
+            ("According to Outlet A, at least 35 people died in the accident.", [1]),
+        ),
+        (
+            ("Outlet C said at least 35 people died in the accident.", [1, 2]),
+            ("According to Outlet A, at least 35 people died in the accident.", [1]),
+        ),
+        (
+            ("Outlet B quoted the coast guard as saying at least 35 people died.", [1]),
+            None,  # the credit is what it says: it cannot be taken off
+        ),
+        (  # credited rightly: kept as written, not "According to Outlet A, Outlet A quoted ..."
+            ("Outlet A quoted the coast guard as saying at least 35 people died.", [1]),
+            ("Outlet A quoted the coast guard as saying at least 35 people died.", [1]),
+        ),
+    ],
+)
+def test_a_sentence_crediting_an_outlet_that_does_not_say_it_is_credited_rightly_or_dropped(
+    written: tuple[str, list[int]],
+    kept: tuple[str, list[int]] | None,
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """ "Outlet B says that 35 people died" citing Outlet A's article was kept as written
+    (Outlet B says 40); only "According to Outlet B, ..." was re-attributed."""
+    fake_llm.script(Reply(answer(ON_MONDAY, written)))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder, FERRY))
+    assert summary.backend == MODEL
+    sentences = [(s.text, s.citations) for s in summary.sentences]
+    if kept is None:
+        assert len(sentences) == 1 and "Outlet B" not in summary.text
+        assert summary.dropped[0].reason.startswith("credits Outlet B, but no article of")
+    else:
+        assert sentences[1] == kept
+
+
+@pytest.mark.parametrize(
+    ("status", "said"), [(401, "authentication failed (HTTP 401)"), (403, "access denied")]
+)
+def test_a_refused_key_is_not_sent_again_and_the_setting_to_fix_is_named(
+    status: int,
+    said: str,
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """Every story of a run asked the model again, and again each time the Router's
+    cooldown lapsed (at 15 s and 33 s), only to be refused each time."""
+    from service.pipeline.run import _fallback_warning
+
+    fake_llm.behave(SERVED, Reply("Incorrect API key provided", status=status))
+    fake_llm.behave("backup", Reply(GOOD))
+    settings = _settings(
+        fake_llm, tmp_path, api_key="sk-refused-0123456789", fallback_models=["openai/backup"]
+    )
+    summarizer = LLMSummarizer(MODEL, settings=settings, embedder=remembering(embedder))
+    stories = [_articles(), _articles()[:2], _articles()[1:]]
+    summaries = _summarize_all(summarizer, stories, 120, 1, lambda *_: None)
+    assert len(fake_llm.requests_for(SERVED)) == 1  # the first story's call only
+    assert [s.backend for s in summaries] == ["openai/backup"] * 3
+    fix = "DIGEST_API_KEY (the key sent)"
+    assert all(said in " ".join(s.notes) and fix in " ".join(s.notes) for s in summaries)
+    assert "not asked again for 15 minutes" in " ".join(summaries[-1].notes)
+    [warning] = _fallback_warning(MODEL, summaries)
+    assert said in warning and fix in warning  # the digest's warning names what to fix
+    # with no fallback model: the extractive summaries, still no second call
+    fake_llm.reset()
+    fake_llm.behave(SERVED, Reply(status=status))
+    alone = LLMSummarizer(
+        MODEL, settings=settings.model_copy(update={"fallback_models": []}), embedder=embedder
+    )
+    summaries = _summarize_all(alone, stories, 120, 2, lambda *_: None)
+    assert {s.backend for s in summaries} == {"extractive"}
+    assert len(fake_llm.requests) <= 2  # the two stories in flight at first, then none
+
+
+def test_the_digest_warnings_say_which_model_wrote_and_what_happened(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """ "1 of 1 stories kept fewer of <main model>'s sentences than the verifier dropped"
+    named the main model when the fallback wrote the story, and "gave no usable answer"
+    was said of a model that was never reached."""
+    fake_llm.behave(SERVED, Reply(status=500))
+    fake_llm.behave(
+        "backup",
+        Reply(
+            answer(
+                ("Dock workers at the port of Valmora went on strike on Monday.", [1, 2, 3]),
+                ("The strike was organised by a secret foreign agency.", [1]),
+                ("Valmora's mayor resigned over the strike on Tuesday.", [2]),
+            )
+        ),
+    )
+    settings = _settings(fake_llm, tmp_path, fallback_models=["openai/backup"], llm_max_retries=0)
+    warnings = _run(settings, embedder).warnings
+    assert warnings[1] == (
+        "1 of 1 stories lost more than half of the sentences openai/backup wrote: the verifier "
+        "dropped them (unsupported by the articles they cite, or loaded wording); each "
+        "story's dropped sentences say why"
+    )
+    with FakeLLMServer() as stopped:
+        unreachable = _settings(stopped, tmp_path, llm_max_retries=0)
+    [warning] = _run(unreachable, embedder).warnings
+    assert warning.startswith(
+        f"1 of 1 stories fell back to the extractive summary because every call to {MODEL} "
+        "(and to any fallback model) failed: no answer came back; each story's notes say why "
+        "(the first: no model answered: "
+    )
+    fake_llm.reset()
+    fake_llm.behave(SERVED, Reply("no json"))
+    [warning] = _run(_settings(fake_llm, tmp_path), embedder).warnings
+    assert f"because the answers of {MODEL} (and of any fallback model) could not be used" in (
+        warning
+    )

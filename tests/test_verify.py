@@ -15,6 +15,7 @@ from service.pipeline.verify import (
     MemoEmbedder,
     Verifier,
     claim_of,
+    credited_outlet,
     looks_like_instruction,
     remembering,
 )
@@ -494,3 +495,55 @@ def test_an_attributed_reported_judgement_stands_an_own_voice_one_does_not(
     assert [s.citations for s in kept.sentences] == [[1]]
     own = Verifier(embedder).verify(_summary((claim, [1])), articles)
     assert own.sentences == [] and "loaded wording" in own.dropped[0].reason
+
+
+def test_the_outlet_a_sentence_credits_is_read_in_every_wording() -> None:
+    outlets = ["Outlet A", "Outlet B"]
+    for credited in (
+        "According to Outlet B, 40 people were killed.",
+        "Outlet B says that 40 people were killed.",
+        "Outlet B reported 40 people were killed.",
+        "outlet b, citing local officials, wrote that 40 people were killed.",
+        "Outlet B quoted local officials as saying 40 people were killed.",
+        "40 people were killed, according to Outlet B.",
+    ):
+        assert credited_outlet(credited, outlets) == "Outlet B", credited
+    for uncredited in (
+        "According to the police, 40 people were killed.",
+        "Outlet Bay says that 40 people were killed.",
+        "40 people were killed.",
+    ):
+        assert credited_outlet(uncredited, outlets) is None, uncredited
+
+
+def test_a_credit_to_an_outlet_whose_article_does_not_say_it_is_taken_off_or_dropped(
+    embedder: Embedder,
+) -> None:
+    """ "Outlet B says that 35 people died" citing Outlet A's article was kept as written,
+    though Outlet B says 40: an outlet credited with a claim must be the outlet of a cited
+    article that supports it."""
+    relaying = Article(
+        id="c",
+        source="Outlet C",
+        text="Outlet B reported that 40 people were killed. Rescue boats searched overnight.",
+    )
+    summary = _summary(
+        ("Outlet B says that at least 35 people died in the accident.", [1]),
+        ("Outlet B quoted the coast guard as saying at least 35 people died.", [1]),
+        ("Outlet B said 40 people were killed.", [1]),
+        ("Outlet B reported that 40 people were killed.", [3]),
+    )
+    verifier = Verifier(embedder)
+    verified = verifier.verify(summary, [*FERRY, relaying])
+    assert [(s.text, s.citations) for s in verified.sentences] == [
+        ("At least 35 people died in the accident.", [1]),  # the LLM backend credits Outlet A
+        ("Outlet B said 40 people were killed.", [2, 3]),  # moved to what says it
+        ("Outlet B reported that 40 people were killed.", [3]),  # Outlet C relays it
+    ]
+    [dropped] = verified.dropped
+    assert dropped.text.startswith("Outlet B quoted")
+    assert dropped.reason == "credits Outlet B, but no article of Outlet B says it (only [1])"
+    assert "verifier: 1 sentence(s) credited an outlet whose article does not say it" in (
+        " ".join(verified.notes)
+    )
+    assert verifier.verify(verified, [*FERRY, relaying]).sentences == verified.sentences

@@ -157,35 +157,85 @@ def _summarize_in_threads(
     return [s for s in summaries if s is not None]
 
 
+_NO_MODEL_ANSWERED = "no model answered"  # how llm.py's note starts when every call failed
+
+
 def _fallback_warning(backend: str, summaries: list[Summary]) -> list[str]:
-    """A digest-level line when some stories were not written by the backend asked for."""
+    """Digest-level lines when some stories were not written by the backend asked for, or
+    lost most of the model's sentences to the verifier: each says what happened, and the
+    first story's reason, so that a batch log shows it without the digest."""
     if backend == EXTRACTIVE:
         return []
-    warnings = []
+    lines = (
+        _stand_in_warning(backend, summaries),
+        _gutted_warning(summaries),
+        _extractive_warning(backend, summaries),
+    )
+    return [line for line in lines if line]
+
+
+def _stand_in_warning(backend: str, summaries: list[Summary]) -> str | None:
+    """A fallback model wrote some stories: said, not only in each story's notes."""
     stand_ins = sorted({s.backend for s in summaries} - {backend, EXTRACTIVE})
-    if stand_ins:  # a fallback model wrote some stories: said, not only in each story's notes
-        written = [s for s in summaries if s.backend in stand_ins]
-        warnings.append(
-            f"{len(written)} of {len(summaries)} stories were written by "
-            f"{', '.join(stand_ins)} instead of {backend} (each story's notes say why)"
-        )
+    if not stand_ins:
+        return None
+    written = [s for s in summaries if s.backend in stand_ins]
+    why = next((r for s in written if (r := _main_model_reason(s, backend))), None)
+    first = f"; the first: {why}" if why else ""
+    return (
+        f"{len(written)} of {len(summaries)} stories were written by {', '.join(stand_ins)} "
+        f"instead of {backend} (each story's notes say why{first})"
+    )
+
+
+def _gutted_warning(summaries: list[Summary]) -> str | None:
+    """A model that invents: its summaries are short, and only the notes said so. Named by
+    the model that wrote them, a fallback model too."""
     gutted = [s for s in summaries if s.backend != EXTRACTIVE and _mostly_dropped(s)]
-    if gutted:  # a model that invents: its summaries are short, and only the notes said so
-        warnings.append(
-            f"{len(gutted)} of {len(summaries)} stories kept fewer of {backend}'s sentences "
-            "than the verifier dropped (unsupported by the articles they cite, or loaded "
-            "wording); each story's dropped sentences say why"
-        )
+    if not gutted:
+        return None
+    writers = ", ".join(sorted({s.backend for s in gutted}))
+    return (
+        f"{len(gutted)} of {len(summaries)} stories lost more than half of the sentences "
+        f"{writers} wrote: the verifier dropped them (unsupported by the articles they cite, "
+        "or loaded wording); each story's dropped sentences say why"
+    )
+
+
+def _extractive_warning(backend: str, summaries: list[Summary]) -> str | None:
+    """Stories the extractive backend wrote instead of the model, and whether the model was
+    never reached (a bad key, a timeout, a refused connection: it had read as "gave no
+    usable answer") or answered with nothing usable."""
     fell_back = [s for s in summaries if s.backend == EXTRACTIVE]
     if not fell_back:
-        return warnings
-    # the first story's reason, so a batch log shows it without the digest
-    why = next((r for s in fell_back if (r := _fallback_reason(s))), None)
+        return None
+    reasons = [_fallback_reason(s) or "" for s in fell_back]
+    failed = sum(r.startswith(_NO_MODEL_ANSWERED) for r in reasons)
+    if failed == len(fell_back):
+        because = f"every call to {backend} (and to any fallback model) failed: no answer came back"
+    elif not failed:
+        because = (
+            f"the answers of {backend} (and of any fallback model) could not be used (invalid, "
+            "or no sentence the articles support)"
+        )
+    else:
+        because = (
+            f"every call to {backend} failed for {failed} of them, and its answers could not "
+            "be used for the others"
+        )
+    why = next((r for r in reasons if r), None)
     first = f" (the first: {why})" if why else ""
-    return warnings + [
+    return (
         f"{len(fell_back)} of {len(summaries)} stories fell back to the extractive summary "
-        f"because {backend} gave no usable answer; each story's notes say why{first}"
-    ]
+        f"because {because}; each story's notes say why{first}"
+    )
+
+
+def _main_model_reason(summary: Summary, backend: str) -> str | None:
+    """The last note about `backend` ("<model> failed (...); <fallback> answered instead",
+    "<model>'s repaired answer was invalid too (...)"): why a fallback model wrote it."""
+    about = [n for n in summary.notes if n.startswith((f"{backend} ", f"{backend}'s "))]
+    return about[-1] if about else None
 
 
 def _mostly_dropped(summary: Summary) -> bool:

@@ -17,6 +17,11 @@ One judge for every backend, built on `support.ClusterEvidence`:
   sources); when none of its cited articles does, it is re-attributed to the
   articles that do (the LLM backend then credits the outlet that says it); when no
   article does, it is dropped;
+- a sentence that credits an outlet of the story ("According to Outlet B, ...", "Outlet B
+  says that ...", "Outlet B quoted ...") cites that outlet's article that supports it; when
+  no article of that outlet does, the credit is taken off (the LLM backend then credits the
+  outlet that says it), or, where it cannot be ("Outlet B quoted the coast guard as saying
+  ..."), the sentence is dropped;
 - a sentence that sets outlets' versions side by side ("Reports differ on the death toll:
   according to Outlet A, ...; according to Outlet B, ...") is supported by no one article
   whole: it is judged side by side (`contrast.py`);
@@ -43,6 +48,7 @@ from service.backends.summarizers.attribution import (
     ACCORDING,
     CITING,
     UNNAMED_REPORT,
+    cited_source,
     report_days,
     vary_unnamed_reports,
 )
@@ -110,6 +116,11 @@ _INSTRUCTION_CUES = (
     "ingesting this", "scraping this",
 )  # fmt: skip
 _REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
+# an outlet as the one that reports what follows: "Outlet B says", "Outlet B quoted"
+_REPORTING_VERB = (
+    r"\s+(?:says?|said|reports?|reported|writes?|wrote|adds|added|quoted|quotes|cites|cited"
+    r"|notes|noted|states|stated|claims|claimed|tells|told)\b"
+)
 _ECHO_OVERLAP = 0.6
 _NO_SIDES = "says the reports differ, but does not give each side as a claim credited to its outlet"
 _CACHE_SIZE = 32
@@ -138,6 +149,41 @@ def claim_of(text: str, outlets: list[str]) -> str:
     return rest[:1].upper() + rest[1:] if rest else text
 
 
+def credited_outlet(text: str, outlets: list[str]) -> str | None:
+    """The outlet of the story a sentence credits with its claim ("According to Outlet B,
+    ...", "Outlet B says that ...", "Outlet B quoted ...", "..., according to Outlet B."), as
+    `outlets` spells it; None when it credits none, or a source that is no outlet of the
+    story ("the police")."""
+    by_name = {outlet.lower(): outlet for outlet in outlets}
+    if named := ACCORDING.match(text):
+        return by_name.get(named.group(1).lower())
+    for name in sorted(by_name, key=len, reverse=True):  # "Outlet A News" before "Outlet A"
+        if re.match(re.escape(name) + CITING + _REPORTING_VERB, text, flags=re.IGNORECASE):
+            return by_name[name]
+    if not (cited := cited_source(text)):
+        return None
+    source = cited[0].lower()  # "Outlet B." keeps a stop read as an initial's
+    return by_name.get(source) or by_name.get(source.removesuffix("."))
+
+
+def without_credit(text: str, outlets: list[str]) -> str | None:
+    """The claim of a sentence that credits a source, without the credit; None when the
+    credit is part of what the sentence says ("Outlet B quoted the coast guard as ...")."""
+    claim = claim_of(text, outlets)
+    if claim != text[:1].upper() + text[1:]:
+        return claim
+    cited = cited_source(text)  # "..., according to Outlet B."
+    return cited[1][:1].upper() + cited[1][1:] if cited else None
+
+
+def _voices(article: Article, outlet: str) -> bool:
+    """Whether `article` speaks for `outlet`: it is that outlet's, or it names it ("Outlet B
+    reported that ..." in another outlet's article is what that article says)."""
+    if article.outlet == outlet:
+        return True
+    return re.search(rf"(?<!\w){re.escape(outlet)}(?!\w)", article.text) is not None
+
+
 def _with_source(claim: str, source: str) -> str:
     """ "the port is shut." and "the police" -> "the port is shut, according to the police.":
     the words a sentence that cites its source was written in."""
@@ -147,6 +193,27 @@ def _with_source(claim: str, source: str) -> str:
 
 
 _Verdict = tuple[list[int] | None, bool, str]  # citations (None: dropped), moved, why dropped
+
+
+def _credit_verdict(
+    text: str, outlet: str, valid: list[int], backers: list[int], articles: list[Article]
+) -> _Verdict:
+    """The verdict on a sentence that credits `outlet` and that `backers` support: it must
+    cite an article of that outlet that supports it ("Outlet B says that 35 died" citing
+    Outlet A's article had been kept as written). When none of that outlet's articles
+    supports it, the credit is wrong: the claim's own supporters are cited, and `verify`
+    takes the credit off; a credit that cannot be taken off drops the sentence."""
+    confirmed = [n for n in valid if n in backers]
+    own = [n for n in backers if _voices(articles[n - 1], outlet)]
+    if set(confirmed) & set(own):
+        return sorted(confirmed), False, ""
+    if own:
+        return own, True, ""
+    claim = without_credit(text, [a.outlet for a in articles if a.outlet])
+    if claim is None or neutralise(claim) is None or is_commentary(claim):
+        marks = ", ".join(f"[{n}]" for n in backers)
+        return None, False, f"credits {outlet}, but no article of {outlet} says it (only {marks})"
+    return backers, not confirmed, ""
 
 
 # the end of the "dropped" note: where a reader of the JSON digest finds them (a chat
@@ -178,7 +245,7 @@ class Verifier:
         kept: list[SummarySentence] = []
         dropped = list(summary.dropped)
         removed: list[int] = []
-        reattributed = unsupported = 0
+        reattributed = unsupported = uncredited = 0
         # original, text, citations, claim, and the instruction it echoes (if any)
         pending: list[tuple[str, str, list[int], str, str | None]] = []
         for sentence in summary.sentences:
@@ -218,6 +285,10 @@ class Verifier:
                 # an echo of a planted instruction stands only if an article says it too
                 dropped.append(DroppedSentence(text=original, reason=echo or reason))
                 continue
+            named = credited_outlet(text, outlets)
+            if named and not any(_voices(articles[n - 1], named) for n in citations):
+                text = without_credit(text, outlets) or text  # _judge dropped the rest
+                uncredited += 1
             reattributed += moved
             if not moved:
                 unsupported += len(set(valid) - set(citations))
@@ -236,6 +307,11 @@ class Verifier:
             notes.append(
                 f"verifier: {reattributed} sentence(s) re-attributed to the articles that "
                 "support them"
+            )
+        if uncredited:
+            notes.append(
+                f"verifier: {uncredited} sentence(s) credited an outlet whose article does not "
+                "say it; the credit was taken off"
             )
         if unsupported:
             notes.append(
@@ -259,10 +335,14 @@ class Verifier:
         was re-attributed, and why it was dropped. A sentence no article supports whole may
         set outlets' versions side by side: it is then judged side by side (`contrast.py`)."""
         backers_of, _ = self._supporters([claim for *_, claim in claims], found, articles)
+        outlets = [a.outlet for a in articles if a.outlet]
         verdicts: list[_Verdict] = []
         for (text, valid, claim), backers in zip(claims, backers_of, strict=True):
             confirmed = [n for n in valid if n in backers]
-            if confirmed:
+            named = credited_outlet(text, outlets) if backers else None
+            if named:
+                verdicts.append(_credit_verdict(text, named, valid, backers, articles))
+            elif confirmed:
                 # cite every article that supports it, unless it is attributed to one outlet
                 credited = claim != text[:1].upper() + text[1:]  # not "eBay said" -> "EBay said"
                 verdicts.append((sorted(confirmed) if credited else backers, False, ""))

@@ -13,12 +13,15 @@ How one cluster is summarized, and why:
 2. Every call goes through one litellm `Router`: retries with backoff (a 429's
    Retry-After is honoured), per-call timeouts and cooldowns; when a model still
    errors, the next model of the chain is asked, and the notes say why the one
-   before failed (a bad key stays bad on every run). Each call it sends, retries and
+   before failed (a bad key stays bad on every run: a model whose server refused its
+   key is not asked again for KEY_REFUSED_FOR_S). Each call it sends, retries and
    fallbacks included, first takes its share of the shared rate limit
    (`rate_limit.py` and `router_budget.py`, when set). Answers are cached (llm_cache.py).
 3. The answer must meet the output contract (llm_answer.py) and at least one of its
    sentences must survive the verifier. An invalid answer gets one repair (the
-   error is sent back); a second invalid answer moves on to the next model of the
+   error is sent back; not for a reply with no answer in it, one cut at the output
+   limit, or one the provider's content filter stopped, which a repair would not
+   mend); a second invalid answer moves on to the next model of the
    chain; when none is left, the extractive backend writes the summary and the
    notes say why.
 4. Single-source sentences are attributed to their outlet, and the summary is cut
@@ -80,7 +83,13 @@ from service.models import Article, DroppedSentence, Summary, SummarySentence, U
 from service.pipeline.budget import SAFETY_MARGIN, Budget, pack, truncate
 from service.pipeline.clean import plain_words
 from service.pipeline.support import content_words
-from service.pipeline.verify import Verifier, claim_of, verifier_for
+from service.pipeline.verify import (
+    Verifier,
+    claim_of,
+    credited_outlet,
+    verifier_for,
+    without_credit,
+)
 from service.prompts import Prompt, load_prompt
 from service.redact import known_secrets, redacted
 
@@ -89,7 +98,7 @@ PROMPT_PARTS = ("system", "user", "merge-system", "merge-user", "repair")
 MAX_MERGE_ROUNDS = 4
 _NO_KEY = "no-key"  # OpenAI-compatible local servers want some key and check none
 _MESSAGE_TOKENS = 4  # what a chat message costs beyond its text (role, separators)
-_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+: )?(?:\w+Error: )?(?:\w+Exception - )?")
+_LITELLM_PREFIX = re.compile(r"^(?:(?:litellm\.)?\w+(?:Error|Exception)(?::| -) *)+")
 
 T = TypeVar("T")
 
@@ -113,6 +122,16 @@ class _Invalid(Exception):
 
 class _Unavailable(Exception):
     """No model of the chain answered (errors, timeouts, rate limits after retries)."""
+
+
+class _KeyRefused(Exception):
+    """A model not asked at all: its server refused its key a short while ago."""
+
+
+KEY_REFUSED_FOR_S = 900.0
+"""How long a model whose key its server refused (HTTP 401/403, or no key to send) is not
+asked again: a run's every story had asked it, and again each time the Router's cooldown
+lapsed. A long-lived server asks again after this, in case the key was fixed meanwhile."""
 
 
 @dataclass
@@ -149,18 +168,52 @@ class _Call:
 _KEY_MISSING = re.compile(r"missing credentials|api_key client option must be set", re.IGNORECASE)
 
 
-def describe_error(exc: Exception, timeout_s: float, secrets: Iterable[str] = ()) -> str:
+def describe_error(
+    exc: Exception, timeout_s: float, secrets: Iterable[str] = (), key: str | None = None
+) -> str:
     """A litellm/provider error in words that say what to check, with no secret in them
-    (`redact.py`): it becomes a note that every reader of the digest sees."""
+    (`redact.py`): it becomes a note that every reader of the digest sees. `key` names the
+    setting the model's key came from, for an error about the key."""
     # hidden in the whole text before it is cut: a key across the cut kept its first part
-    return redacted(_error_words(exc, timeout_s, redacted(str(exc), secrets)), secrets)
+    message = redacted(str(exc), secrets)
+    return redacted(_error_words(exc, timeout_s, message, key or _ANY_KEY), secrets)
 
 
-def _error_words(exc: Exception, timeout_s: float, message: str) -> str:
+_ANY_KEY = "DIGEST_API_KEY or the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
+# litellm's words around the provider's: "litellm.BadRequestError: ContextWindowExceededError:
+# OpenAIException - " before them; after them "model=... context_window_fallbacks=None ...",
+# "LiteLLM: model group 'x' failed ... No fallback was attempted. LiteLLM Retried: 2 times"
+_LITELLM_SUFFIX = re.compile(
+    r"\s*(?:model=\S+\. context_window_fallbacks=|LiteLLM: model group |LiteLLM Retried: ).*",
+    re.DOTALL,
+)
+# a 200 reply that is no chat completion, as litellm words it (and reports as HTTP 500)
+_NOT_A_COMPLETION = re.compile(
+    r"^(?:Empty or invalid response from LLM endpoint\. Received: (?P<received>.*?)\. Check "
+    r"|Invalid response object)",
+    re.DOTALL,
+)
+_CONTEXT_LIMIT = re.compile(r"maximum context length is (\d+)")
+
+
+def _provider_words(message: str) -> str:
+    """What the provider said, without litellm's words around it, on one line."""
+    said = _LITELLM_SUFFIX.sub("", message.strip())
+    said = (said.splitlines() or [""])[0]
+    return _LITELLM_PREFIX.sub("", said).strip()[:160]
+
+
+def _error_words(exc: Exception, timeout_s: float, message: str, key: str) -> str:
+    said = _provider_words(message)
+    known = _known_error(exc, timeout_s, message, said, key)
+    if known:
+        return known
+    return _reply_error(exc, said) or f"{type(exc).__name__}: {said or type(exc).__name__}"
+
+
+def _known_error(exc: Exception, timeout_s: float, message: str, said: str, key: str) -> str:
+    """The words for an error of a kind litellm names, or "" for another."""
     litellm = import_litellm()
-    status = getattr(exc, "status_code", None)
-    first_line = (message.strip().splitlines() or [type(exc).__name__])[0]
-    first_line = _LITELLM_PREFIX.sub("", first_line)[:160]  # "litellm.X: X: OpenAIException - "
     if isinstance(exc, RateLimitTimeout):  # the shared budget, not the server: no room, or
         return f"{message} ({exc.hint})"  # its Redis unreachable
     if isinstance(exc, litellm.Timeout):
@@ -172,21 +225,126 @@ def _error_words(exc: Exception, timeout_s: float, message: str) -> str:
             "DIGEST_CONCURRENCY, set DIGEST_LLM_RPM / DIGEST_LLM_TPM to the provider's "
             "limits, or retry later"
         )
-    keys = "DIGEST_API_KEY or the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
-    if _KEY_MISSING.search(first_line):
-        return f"no API key was given for this model: set {keys}"
-    if isinstance(exc, litellm.AuthenticationError):
-        return f"authentication failed (HTTP 401): set {keys}"
+    if _KEY_MISSING.search(said):
+        return f"no API key was given for this model: set {key}"
+    if isinstance(exc, litellm.AuthenticationError) or _status(exc) == 401:
+        return f"authentication failed (HTTP 401): set a valid key in {key}"
+    if _status(exc) == 403:
+        return f"access denied (HTTP 403): {said}; check that the key in {key} may use this model"
     if isinstance(exc, litellm.NotFoundError):
-        return f"model not found on the server (HTTP 404): {first_line}"
-    if isinstance(exc, litellm.APIConnectionError) or "connection error" in first_line.lower():
+        return f"model not found on the server (HTTP 404): {said}"
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        window = _CONTEXT_LIMIT.search(said)
+        size = f" ({window.group(1)} tokens, the server says)" if window else ""
         return (
-            "could not reach the model's server (is it running? check its address: "
-            f"DIGEST_API_BASE, or --api-base in the CLI): {first_line}"
+            f"the request was longer than the model's context window (HTTP 400: {said}); "
+            f"set DIGEST_LLM_CONTEXT_TOKENS to the model's real window{size}"
+        )
+    return ""
+
+
+def _reply_error(exc: Exception, said: str) -> str:
+    """The words for a server that answered something other than a chat completion, or
+    could not be read from; "" for another error."""
+    litellm = import_litellm()
+    status = _status(exc)
+    if odd := _NOT_A_COMPLETION.match(said):
+        received = (odd.group("received") or "").strip(" '\"")
+        what = f"it sent {received[:80]!r}" if received else "a choice without a message"
+        return (
+            f"the server's reply was not a chat completion ({what}); check that "
+            "DIGEST_API_BASE (or --api-base in the CLI) is the model's API, not a web page, "
+            "a login or a proxy"
+        )
+    if status == 422 and not said:  # how litellm reports a 200 reply with an "error" object
+        return "the server sent an error instead of an answer, and litellm read no reason in it"
+    if isinstance(exc, litellm.APIConnectionError) or said.lower().startswith("connection error"):
+        # litellm words a refused connection and a reply cut off midway alike
+        return (
+            "could not reach the model's server, or the connection broke before its answer "
+            "was complete (is it running? check its address: DIGEST_API_BASE, or --api-base "
+            f"in the CLI): {said}"
         )
     if status:
-        return f"the server answered HTTP {status}: {first_line}"
-    return f"{type(exc).__name__}: {first_line}"
+        return f"the server answered HTTP {status}: {said or 'no reason given'}"
+    return ""
+
+
+def _status(exc: Exception) -> int | None:
+    """The HTTP status an error carries, if any (litellm's may be a string)."""
+    try:
+        return int(getattr(exc, "status_code", None) or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
+_gate = threading.local()  # the Router call this thread makes: the key error it got, if any
+_gate_lock = threading.Lock()
+
+
+class _RetryRefused(Exception):
+    """Raised before a Router retry of a call whose key was refused, to end the retries.
+
+    `status_code` 400 tells the Router not to retry it (as `stopping.RunStopped`)."""
+
+    status_code = 400
+
+    def __init__(self, refused: Exception) -> None:
+        super().__init__(str(refused))
+        self.refused = refused
+
+
+@contextmanager
+def _key_gate() -> Iterator[None]:
+    """Within the block, the Router does not retry a call whose key its server refused:
+    litellm retries a 403 as any other error, and each retry was refused again. litellm runs
+    its callbacks' failure log and `pre_call_check` in the calling thread, before each retry
+    (as `router_budget.py` relies on)."""
+    _install_key_gate()
+    _gate.active, _gate.refused = True, None
+    try:
+        yield
+    except _RetryRefused as stopped:
+        raise stopped.refused from None  # the server's own error, for the notes
+    finally:
+        _gate.active, _gate.refused = False, None
+
+
+def _install_key_gate() -> None:
+    """Register the key gate's litellm callback, once per process."""
+    litellm = import_litellm()
+    with _gate_lock:
+        if any(getattr(c, "digest_key_gate", False) for c in litellm.callbacks):
+            return
+        from litellm.integrations.custom_logger import CustomLogger
+
+        class _KeyGate(CustomLogger):  # type: ignore[misc]
+            digest_key_gate = True
+
+            def log_failure_event(
+                self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+            ) -> None:
+                error = kwargs.get("exception")
+                if getattr(_gate, "active", False) and isinstance(error, Exception):
+                    if _refuses_key(error):
+                        _gate.refused = error
+
+            def pre_call_check(self, deployment: dict[str, Any]) -> dict[str, Any] | None:
+                refused = getattr(_gate, "refused", None)
+                if refused is not None:
+                    raise _RetryRefused(refused)
+                return None
+
+        litellm.callbacks.append(_KeyGate())
+
+
+def _refuses_key(exc: Exception) -> bool:
+    """Whether `exc` says that the model's server refused its key (HTTP 401 or 403), or that
+    there was none to send: every later call would get the same answer."""
+    litellm = import_litellm()
+    if isinstance(exc, litellm.AuthenticationError) or _status(exc) in (401, 403):
+        return True
+    return bool(_KEY_MISSING.search(str(exc)))
 
 
 def _numbers(numbers: list[int]) -> str:
@@ -373,6 +531,7 @@ class LLMSummarizer:
         self._formats = {m: response_format_for(m, ANSWER_SCHEMA) for m in self.chain}
         self._lock = threading.Lock()
         self._last_failure: dict[str, str] = {}  # each model's last error, said in words
+        self._refused: dict[str, tuple[float, str]] = {}  # model: (when, why) its key failed
         self._secrets = known_secrets(settings)  # hidden from every note
 
     # --- set-up ---------------------------------------------------------------------
@@ -559,25 +718,11 @@ class LLMSummarizer:
         """`check`ed answer and the model that gave it; one repair when the answer is invalid."""
         response, answered, request = self._complete(model, messages, call)
         first_request = request
-        content = response.choices[0].message.content or ""
+        content = _answer_text(response, answered)
         try:
             result = check(content)
         except InvalidAnswer as exc:
-            cut = getattr(response.choices[0], "finish_reason", None) == "length"
-            if cut and isinstance(exc, UnreadableAnswer):
-                # cut at max_tokens before the JSON ended: a repair with the same limit would
-                # be cut again (a whole answer that is wrong is repaired as any other)
-                limit = self.budget.answer_tokens
-                raise_it = (
-                    "raise DIGEST_LLM_MAX_OUTPUT_TOKENS"
-                    if limit >= self.settings.llm_max_output_tokens
-                    else "that is the model's own output limit: use a model that writes more"
-                )
-                note = (
-                    f"{answered}'s answer was cut off at the {limit}-token output limit "
-                    f"before it was complete; {raise_it}"
-                )
-                raise _Invalid(answered, f"cut off at {limit} tokens", note) from exc
+            self._beyond_repair(response, answered, exc)
             call.note(f"{answered} gave an invalid answer ({exc}); asked it once to repair it")
             repair = self.prompt.render("repair", error=str(exc), numbers=_numbers(numbers))
             messages = [
@@ -587,7 +732,7 @@ class LLMSummarizer:
             ]
             response, answered, request = self._complete(answered, messages, call)
             try:
-                result = check(response.choices[0].message.content or "")
+                result = check(_answer_text(response, answered))
             except InvalidAnswer as again:
                 note = f"{answered}'s repaired answer was invalid too ({again})"
                 raise _Invalid(answered, str(again), note) from again
@@ -596,6 +741,31 @@ class LLMSummarizer:
             if request is not first_request and first_request["model"] == request["model"]:
                 self.cache.put(response, **first_request)  # repaired: asked first next time
         return result, answered
+
+    def _beyond_repair(self, response: Any, model: str, exc: InvalidAnswer) -> None:
+        """Raise _Invalid, with no repair asked for, when a repair could not mend the answer:
+        cut at max_tokens before its JSON ended (the same limit would cut the repair again;
+        a whole answer that is wrong is repaired as any other), or stopped by the provider's
+        content filter (it had read as "the answer was empty", and was sent for repair)."""
+        finish = getattr(response.choices[0], "finish_reason", None)
+        if finish == "content_filter":
+            note = (
+                f"{model}'s provider refused to answer: its content filter stopped the answer "
+                "(finish_reason 'content_filter'); no repair was asked for"
+            )
+            raise _Invalid(model, "stopped by the provider's content filter", note) from exc
+        if finish == "length" and isinstance(exc, UnreadableAnswer):
+            limit = self.budget.answer_tokens
+            raise_it = (
+                "raise DIGEST_LLM_MAX_OUTPUT_TOKENS"
+                if limit >= self.settings.llm_max_output_tokens
+                else "that is the model's own output limit: use a model that writes more"
+            )
+            note = (
+                f"{model}'s answer was cut off at the {limit}-token output limit "
+                f"before it was complete; {raise_it}"
+            )
+            raise _Invalid(model, f"cut off at {limit} tokens", note) from exc
 
     def _shown_in_repair(self, answer: str, messages: list[dict[str, str]], repair: str) -> str:
         """The invalid answer as quoted back in the repair request, cut so that the request
@@ -650,8 +820,10 @@ class LLMSummarizer:
                 call.note(f"{model}'s answer came from the cache (no tokens spent, no cost)")
             else:
                 try:
+                    self._check_key_not_refused(model)
                     response = self._send(attempt, messages, call)
                 except Exception as exc:  # the Router re-raises the last provider error
+                    self._remember_if_key_refused(model, exc)
                     failed.append((model, exc))
                     continue
             for name, exc in failed:
@@ -664,12 +836,47 @@ class LLMSummarizer:
         reasons = "; ".join(f"{name}: {self._why(name, exc)}" for name, exc in failed)
         raise _Unavailable(reasons) from failed[-1][1]
 
+    def _check_key_not_refused(self, model: str) -> None:
+        """Raise _KeyRefused when `model`'s server refused its key within KEY_REFUSED_FOR_S:
+        every call would get the same answer, so none is sent."""
+        with self._lock:
+            when, why = self._refused.get(model, (0.0, ""))
+        if why and time.monotonic() - when < KEY_REFUSED_FOR_S:
+            minutes = round(KEY_REFUSED_FOR_S / 60)
+            raise _KeyRefused(f"{why}; not asked again for {minutes} minutes")
+
+    def _remember_if_key_refused(self, model: str, exc: Exception) -> None:
+        if isinstance(exc, _KeyRefused) or not _refuses_key(exc):
+            return
+        why = self._why(model, exc)
+        with self._lock:
+            self._refused[model] = (time.monotonic(), why)
+
+    def _key_setting(self, model: str) -> str:
+        """Where the key sent to `model`'s server comes from: the setting to fix when it is
+        refused."""
+        sent = self._deployments[model].get("api_key")
+        variable = f"{self._providers[model].upper()}_API_KEY"
+        if sent == _NO_KEY:
+            return f"DIGEST_API_KEY or {variable} (no key was sent)"
+        if sent:
+            return "DIGEST_API_KEY (the key sent)"
+        if variable not in os.environ:
+            return f"the key variable of {self._providers[model]!r}"
+        if self._providers[model] == self._configured:
+            return f"DIGEST_API_KEY or {variable} (the key sent was {variable})"
+        return variable
+
     def _why(self, model: str, exc: Exception) -> str:
         """Why `model` failed, in words. A model the Router is cooling down after an error
         is refused at once: the reason given is that error, not "in cooldown" (a bad key
         read as a passing outage from the second story on)."""
+        if isinstance(exc, _KeyRefused):
+            return str(exc)
         if "cooldown" not in str(exc).lower():
-            reason = describe_error(exc, self.settings.llm_timeout_s, self._secrets)
+            reason = describe_error(
+                exc, self.settings.llm_timeout_s, self._secrets, key=self._key_setting(model)
+            )
             with self._lock:
                 self._last_failure[model] = reason
             return reason
@@ -677,19 +884,21 @@ class LLMSummarizer:
             earlier = self._last_failure.get(model)
         if earlier:
             return f"{earlier}; not asked again while it cools down"
-        return describe_error(exc, self.settings.llm_timeout_s, self._secrets)
+        return describe_error(
+            exc, self.settings.llm_timeout_s, self._secrets, key=self._key_setting(model)
+        )
 
     def _send(self, request: dict[str, Any], messages: list[dict[str, str]], call: _Call) -> Any:
         """`router.completion`, every call it sends charged to the shared rate limit.
 
         Inside a running event loop (a notebook, an async app) litellm moves a Router call
-        to a thread of its own, where this thread's charges are not seen: the call is then
-        made from a helper thread that has no loop."""
-        if self.rate_limit is not None and in_event_loop():
+        to a thread of its own, where this thread's charges and key gate are not seen: the
+        call is then made from a helper thread that has no loop."""
+        if in_event_loop():
             with ThreadPoolExecutor(1, thread_name_prefix="llm-call") as helper:
                 run = contextvars.copy_context().run  # the job's stop signal goes along
                 return helper.submit(run, self._send, request, messages, call).result()
-        with self._charged(messages, call):
+        with self._charged(messages, call), _key_gate():
             return self.router.completion(**request)
 
     @contextmanager
@@ -782,6 +991,21 @@ class LLMSummarizer:
         return summary.model_copy(update={"sentences": kept, "dropped": dropped, "notes": notes})
 
 
+def _answer_text(response: Any, model: str) -> str:
+    """The text of a reply's answer; _Invalid, with no repair asked for, when the reply
+    holds no answer at all: `"choices": []`, which some proxies and content filters send
+    with HTTP 200 (it had crashed the whole run)."""
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        note = (
+            f'{model}\'s reply held no answer (an empty "choices" list: a proxy or the '
+            "provider's content filter may have withheld it)"
+        )
+        raise _Invalid(model, "no answer in the reply", note)
+    message = getattr(choices[0], "message", None)
+    return getattr(message, "content", None) or ""
+
+
 def _within_reason(proposals: list[Proposal], max_words: int) -> tuple[list[Proposal], str | None]:
     """The answer's first sentences, as many as the word budget could ever use and then
     some, and a note when more were cut: a server that ignores `max_tokens` sent 20,000
@@ -819,14 +1043,14 @@ def _invented_source(text: str, outlets: list[str], cited_texts: list[str]) -> s
 def _without_other_outlet(
     text: str, cited: set[str | None], outlets: list[str], *, invented: bool = False
 ) -> str:
-    """A sentence several articles support, without "According to <an outlet it does not
-    cite>," (the verifier moved its citations) or to a source none of them names
-    (`invented`); other sources ("the police") stay."""
+    """A sentence several articles support, without its credit to an outlet it does not cite
+    ("According to X, ...", "X says that ...": the verifier moved its citations) or to a
+    source none of them names (`invented`); other sources ("the police") stay."""
     if invented:
         return _unsourced(text, outlets)
-    named = ACCORDING.match(text)
-    if named and named.group(1) in outlets and named.group(1) not in cited:
-        return claim_of(text, outlets)
+    named = credited_outlet(text, outlets)
+    if named and named not in cited:
+        return without_credit(text, outlets) or text  # the verifier drops what it cannot mend
     return text
 
 
@@ -841,15 +1065,17 @@ def _unsourced(text: str, outlets: list[str]) -> str:
 def _attributed(
     text: str, outlet: str | None, outlets: list[str], *, invented: bool = False
 ) -> str:
-    """A single-source sentence attributed to its one outlet (and not to another outlet,
-    nor to a source the article does not name: `invented`)."""
+    """A single-source sentence attributed to its one outlet (and not to another outlet, in
+    any wording `credited_outlet` reads, nor to a source the article does not name:
+    `invented`)."""
     if invented:  # a made-up source
         return attribute(_unsourced(text, outlets), outlet)
+    named = credited_outlet(text, outlets)
+    if named and named == outlet:  # "Outlet A quoted ...": credited already
+        return text
+    if named and outlet:  # an outlet that does not support it ("Outlet B says that ...")
+        return attribute(without_credit(text, outlets) or text, outlet)
     claim = claim_of(text, outlets)
     if claim == text:
-        return attribute(claim, outlet)
-    named = ACCORDING.match(text)
-    other_outlet = bool(named and outlet and named.group(1) in outlets and named.group(1) != outlet)
-    if other_outlet:  # an outlet that does not support it
         return attribute(claim, outlet)
     return text

@@ -8,9 +8,13 @@ with a reason a model can act on: it is sent back in the repair prompt.
 
 The contract is `{"sentences": [{"text": "...", "citations": [1, 2]}]}`; models
 that cannot be held to a JSON schema slip in predictable ways, which are
-accepted: a ```json fence or prose around the object, a bare list of sentences,
-numbers written as strings ("2", "[2]") or as integral floats (2.0, "[2.0]"), and
-`[n]` markers inside the text. A non-integral number (2.5) names no article: invalid.
+accepted: a ```json fence or prose around the object (with several objects, the last
+answer-shaped one: "Draft: {...} Final answer: {...}"), a bare list of sentences,
+numbers written as strings ("2", "[2]"), ranges ("1-3": 1, 2 and 3) or as integral
+floats (2.0, "[2.0]"), and `[n]` markers inside the text where a citation goes: at the
+end of a sentence or clause ("... on Monday [2]." or "... on Monday [2], and ..."); a
+bracketed number inside a phrase ("52 [48] percent") is text. A non-integral number
+(2.5) names no article: invalid.
 """
 
 from __future__ import annotations
@@ -42,8 +46,12 @@ ANSWER_SCHEMA: dict[str, object] = {
 }
 """The JSON schema sent as response_format where the model supports one."""
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+# "[1][3]" or "[1, 3]" where a citation goes: before a sentence's or a clause's punctuation,
+# or at the end; not inside a phrase ("52 [48] percent")
+_MARKER = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+\s*(?=[.!?,;:]|$)")
 _NUMBER = re.compile(r"\d+")
+_RANGE = re.compile(r"(?<![\d.])(\d+)\s*[-–]\s*(\d+)(?![\d.])")  # "1-3": articles 1, 2, 3
+_MAX_RANGE = 50  # "1-900" is no list of articles
 _CITED_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")  # "2.0" is article 2, not articles 2 and 0
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 
@@ -70,7 +78,8 @@ def _decode(content: str) -> Any:
     except ValueError:
         pass
     decoder = json.JSONDecoder()
-    found: list[tuple[bool, bool, Any]] = []  # (inside a ``` fence, an object, the value)
+    # (an answer's shape, inside a ``` fence, an object, the value)
+    found: list[tuple[bool, bool, bool, Any]] = []
     fences = [m.span(1) for m in _FENCE.finditer(text)]
     covered = 0  # values inside one already found are its parts, not answers
     for match in re.finditer(r"[{\[]", text):  # JSON values inside prose or a fence
@@ -82,14 +91,23 @@ def _decode(content: str) -> Any:
             continue
         if isinstance(value, dict | list) and value:
             fenced = any(start <= match.start() < end for start, end in fences)
-            found.append((fenced, isinstance(value, dict), value))
+            found.append((_answer_shaped(value), fenced, isinstance(value, dict), value))
     if found:
-        # "Based on articles [1] and [2]: ```json {...}```": the fenced object, not the "[1]"
-        return max(found, key=lambda item: (item[0], item[1]))[2]
+        # "Based on articles [1] and [2]: ```json {...}```": the fenced object, not the "[1]";
+        # "Draft: {...} Final answer: {...}": the last one (max keeps the first of equals)
+        return max(reversed(found), key=lambda item: item[:3])[3]
     preview = " ".join(text.split())[:80]
     if not preview:
         raise UnreadableAnswer("the answer was empty")
     raise UnreadableAnswer(f"the answer is not JSON (it starts: {preview!r})")
+
+
+def _answer_shaped(value: Any) -> bool:
+    """Whether a JSON value found in the answer has the shape of a summary: an object with
+    its sentences, or a list of sentence objects."""
+    if isinstance(value, dict):
+        return "sentences" in value or "summary" in value
+    return isinstance(value, list) and all(isinstance(v, dict) and "text" in v for v in value)
 
 
 def _citations(value: Any, where: str, refused: list[str]) -> list[int]:
@@ -108,11 +126,24 @@ def _citations(value: Any, where: str, refused: list[str]) -> list[int]:
         elif isinstance(item, float) and item.is_integer():  # 4.0 is article 4; 4.5 is none
             numbers.append(int(item))
         elif isinstance(item, str) and _CITED_NUMBER.search(item):
-            for whole, fraction in _CITED_NUMBER.findall(item):
+            numbers += _ranges(item, where, refused)
+            for whole, fraction in _CITED_NUMBER.findall(_RANGE.sub(" ", item)):
                 if fraction.strip("0"):
                     refused.append(f"{where}: citations must be article numbers, got {item!r}")
                 else:
                     numbers.append(int(whole))
+        else:
+            refused.append(f"{where}: citations must be article numbers, got {item!r}")
+    return numbers
+
+
+def _ranges(item: str, where: str, refused: list[str]) -> list[int]:
+    """The article numbers of the ranges in a citation ("1-3" is 1, 2 and 3: it had read as
+    1 and 3); a range backwards or longer than _MAX_RANGE is refused."""
+    numbers: list[int] = []
+    for first, last in _RANGE.findall(item):
+        if int(first) <= int(last) < int(first) + _MAX_RANGE:
+            numbers += range(int(first), int(last) + 1)
         else:
             refused.append(f"{where}: citations must be article numbers, got {item!r}")
     return numbers
