@@ -109,3 +109,10 @@ def test_an_opening_today_with_no_days_event_means_nowadays() -> None:
     )
     assert anchored("Today, the vote will be held.", day) == "On April 9, the vote will be held."
     assert anchored("Talks resume today in Geneva.", day) == "Talks resume on April 9 in Geneva."
+    for event in (  # a day's event in the present, a statement, a schedule: a day
+        "Today, the Senate votes on the bill.",
+        "Today, the company said it is cutting 2,000 jobs.",
+        "Today, the court is expected to rule on the case.",
+    ):
+        assert anchored(event, day).startswith("On April 9, "), event
+    assert anchored("Today, a hundred workers are employed there.", day).startswith("Today,")

@@ -509,6 +509,8 @@ def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
         ({"text": "Body.", "url": True}, "url"),
         ({"text": "Body.", "source": {"name": 5}}, "source"),  # had read "5"
         ({"text": "Body.", "source": {"name": ["BBC"]}}, "source"),  # had read "['BBC']"
+        ({"text": "Body.", "source": {"name": 0}}, "source"),  # had read no source
+        ({"text": "Body.", "source": {"name": False}}, "source"),
     ):
         with pytest.raises(IngestError, match=f"'{field}' should be text"):
             record_to_article(record, default_id="a", location="x")

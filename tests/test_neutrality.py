@@ -285,6 +285,8 @@ def test_a_critics_verb_in_its_literal_sense_is_not_loaded() -> None:
         "Sanders blasted the plan as a giveaway.",
         "Granholm slammed Senate Republicans on Sunday.",
         'Davis then blasted "the current leadership" in Austin.',
+        "Trump signs the order and blasts Democrats over the budget.",
+        "He blasted away at the plan on Monday.",
     ):
         assert find_loaded_terms(criticism), criticism
         assert neutralise(criticism) is None, criticism
@@ -296,6 +298,10 @@ def test_a_critics_verb_in_its_literal_sense_is_not_loaded() -> None:
         "Counties slammed by Hurricane Michael last month have asked for aid.",
         "A bomb cyclone slams the East Coast with snow and ice.",
         "The rocket blasted off from Florida on Tuesday.",
+        "Coordinated blasts killed 30 people in the capital.",
+        "Blasts were heard across the city overnight.",
+        "The ship was slammed by 10-metre waves off the coast.",
+        "The truck slammed head-on into a bus.",
     ):
         assert find_loaded_terms(literal) == [], literal
         assert neutralise(literal) == literal, literal

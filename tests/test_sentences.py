@@ -234,6 +234,8 @@ def test_a_short_line_with_no_verb_is_a_caption_not_a_sentence() -> None:
         "Witnesses describe a loud bang.",
         "Officials estimate the damage at $2 million.",
         "Protesters at the embassy in London marched on July 7.",  # no determiner before it
+        "This March marks the 20th anniversary of the war.",  # a month with no day: a time
+        "This October brings the first snow in the Alps.",
         "Der Täter ist weiterhin flüchtig.",  # not English: not judged
         "Полиция задержала двух мужчин в центре Москвы.",
         "救援人员已经赶到现场。",

@@ -410,6 +410,7 @@ def test_a_quotation_must_be_the_citing_articles_word_for_word(embedder: Embedde
     unquoted = claim.replace('"', "").replace("Our study", "The method")
     assert _supports(embedder, evidence, unquoted) == ["a", "b", "c"]  # no quotation to match
     assert quoted_passages('It was "a very bad day" and "bad", she said.') == ["a very bad day"]
+    assert quoted_passages('12" of snow fell, with 18" in the hills.') == []  # inch marks
     # an ellipsis or a bracket splits a quotation: each piece is checked on its own
     assert quoted_passages('"We will rebuild ... every single home [in the town]," he said.') == [
         "we will rebuild",
@@ -422,6 +423,8 @@ def test_numbers_in_words_are_numbers(embedder: Embedder) -> None:
     assert must_match("three days") == must_match("3 days") == {"3"}
     assert must_match("Twenty-five people") == must_match("25 people") == {"25"}
     assert must_match("one of the ten") == {"10"}  # "one" is mostly a pronoun
+    assert must_match("Twenty thousand people") == must_match("20,000 people") == {"20000"}
+    assert must_match("two hundred jobs") == {"200"} and must_match("two million") == {"2"}
     texts = {"a": "The prime minister declared three days of national mourning on Friday."}
     evidence = _evidence(embedder, texts)
     assert _supports(embedder, evidence, texts["a"]) == ["a"]
@@ -438,3 +441,7 @@ def test_survivors_are_not_bodies(embedder: Embedder) -> None:
     assert _supports(embedder, evidence, texts["a"]) == ["a"]
     changed = "Rescue boats pulled 150 bodies from the water near Mytilene on Friday."
     assert _supports(embedder, evidence, changed) == []
+    # "body" alone is mostly an institution: "the UN body" is no opposite of survivors
+    from service.pipeline.support import opposite_terms, reverses
+
+    assert not reverses(opposite_terms("The UN body condemned it."), {"survive"})

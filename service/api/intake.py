@@ -139,9 +139,9 @@ def _check_url(url: str, index: int) -> str:
         try:
             if parts.port == 0:  # reading it checks it: ":abc" or ":99999" raise here
                 raise ValueError("Port 0 is no port")
-        except ValueError as exc:
+        except ValueError as exc:  # urllib's words ("Port out of range 0-65535") mislead
             raise InputError(
-                f"urls[{index}] has an invalid port ({exc})",
+                f"urls[{index}] has an invalid port: not a number from 1 to 65535",
                 hint="write the port as a number from 1 to 65535, or leave it out",
             ) from exc
     if not valid:

@@ -33,12 +33,22 @@ _RELATIVE = re.compile(
     re.IGNORECASE,
 )
 _OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
-# A verb that tells of one day's event: a past ("announced", "said", "has won") or a future
-# ("will"); not a passive present ("is made", "are expected").
-_OPENING_TODAY = re.compile(r"(?:(?<=^)|(?<=[.!?]\s))today,", re.IGNORECASE)
+# "Today," as "nowadays": an opening "Today," whose clause states how things are ("Today,
+# nearly all ethanol fuel is made from corn"): "is"/"are"/"has"/"have" within its first
+# words, no verb of one day's event anywhere (a past, a future, "said", "says"), and not
+# "is expected to", "is due to" (a day's schedule). "Today, the Senate votes" is a day.
+_NOWADAYS = re.compile(
+    r"(?:(?<=^)|(?<=[.!?]\s))today,\s+(?:[\w'’-]+\s+){0,6}?(?:is|are|has|have)\s+"
+    r"(?!(?:expected|due|set|scheduled|slated|poised|likely)\b)",
+    re.IGNORECASE,
+)
+_NOT_VERBS = "hundred united need speed feed seed steed breed greed creed".split()
+# A verb that tells of one day's event: a past ("announced", "has won"), a future ("will"),
+# a statement ("said", "says"); not a passive present ("is made", "are employed").
 _EVENT_VERB = re.compile(
     r"(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bbeen )(?<!\bbeing )(?<!\bam )"
-    rf"\b(?:was|were|had|did|will|would|\w{{3,}}ed|{'|'.join(sorted(IRREGULAR_PASTS))})\b",
+    rf"\b(?!(?:{'|'.join(_NOT_VERBS)})\b)(?:was|were|had|did|will|would|said|says|told|tells"
+    rf"|\w{{3,}}ed|{'|'.join(sorted(IRREGULAR_PASTS))})\b",
     re.IGNORECASE,
 )
 _COUNTS = "two three four five six seven eight nine ten eleven twelve".split()
@@ -64,7 +74,7 @@ def anchored(text: str, published: date) -> str:
     nowadays = not _EVENT_VERB.search(text)  # checked only for an opening "Today,"
 
     def replace(match: re.Match[str]) -> str:
-        if match["today"] and _OPENING_TODAY.match(text, match.start()) and nowadays:
+        if match["today"] and _NOWADAYS.match(text, match.start()) and nowadays:
             return match[0]
         at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
         prep = match["prep"] or ""

@@ -162,9 +162,9 @@ def _text_of(record: Mapping[str, Any], name: str, location: str) -> str | None:
         and all(isinstance(v, str) for v in value)
     )
     outlet = name == "source" and isinstance(value, Mapping)
-    if outlet:  # {"name": "Reuters"}: the name itself must be text, not 5 or ["a"]
-        inner = value.get("name") or value.get("title") or value.get("text")
-        if inner is not None and not isinstance(inner, str):
+    if outlet:  # {"name": "Reuters"}: the name itself must be text, not 5, 0, false or ["a"]
+        inner = next((value[k] for k in ("name", "title", "text") if value.get(k) is not None), "")
+        if not isinstance(inner, str):
             value = inner
             outlet = False
     if value is None or isinstance(value, str) or paragraphs or outlet:

@@ -425,6 +425,7 @@ def is_caption(line: str) -> bool:
     plural ("Witnesses describe"). Only English lines in Latin script are judged (a line
     with none of "the", "of", "at", "in", ... is left alone)."""
     words = _LINE_WORD.findall(line.replace("’", "'"))
+    dated = {m.lower() for m in _DATED_MONTH.findall(line)}  # "July 7, 2005", not "This March"
     if len(words) > _CAPTION_WORDS or not _CAPTION_CUES.intersection(w.lower() for w in words):
         return False  # long, or not English: the verb test below knows English only
     if any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in line):
@@ -442,7 +443,8 @@ def is_caption(line: str) -> bool:
         ):
             return False
         if i and word.islower() and len(word) > 3 and lower.endswith(("ed", "s")):
-            if _before_a_date(words, i) not in _DETERMINERS:  # "The intended route" is no verb
+            before = _before_a_date(words, i, dated)
+            if before not in _DETERMINERS:  # "The intended route" is no verb
                 return False
     return True
 
@@ -453,14 +455,16 @@ MONTH_WORD = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_MONTH = re.compile(MONTH_WORD + "$", re.IGNORECASE)
+_DATED_MONTH = re.compile(rf"\b({MONTH_WORD})\.?\s+\d", re.IGNORECASE)
 
 
-def _before_a_date(words: list[str], index: int) -> str:
-    """The word before `words[index]`, lower-cased, looking past a date's month: in "the July
-    7, 2005 bombings" it is "the" (the figures are no words here), so "bombings" is a noun."""
+def _before_a_date(words: list[str], index: int, dated: set[str]) -> str:
+    """The word before `words[index]`, lower-cased, looking past the month of a date (a
+    month the line writes with a day, `dated`): in "the July 7, 2005 bombings" it is "the"
+    (the figures are no words here), so "bombings" is a noun; in "This March marks ..." it
+    is "march", and "marks" is the verb."""
     back = index - 1
-    while back > 0 and _MONTH.match(words[back]):
+    while back > 0 and words[back].lower() in dated:
         back -= 1
     return words[back].lower() if back >= 0 else ""
 
@@ -514,7 +518,7 @@ def _split_article(article_id: str, text: str) -> tuple[Sentence, ...]:
     return tuple(sentences)
 
 
-_INCHES = re.compile(r'(?<=\d)"')  # 6'2", a 12" pipe: an inch mark, no quotation
+INCH_MARK = re.compile(r'(?<=\d)"')  # 6'2", a 12" pipe: an inch mark, no quotation
 
 
 def _inside_a_quotation(pieces: list[str]) -> list[bool]:
@@ -533,6 +537,6 @@ def _inside_a_quotation(pieces: list[str]) -> list[bool]:
         opened = piece.count("“") - piece.count("”")
         if opened:
             inside = opened > 0
-        elif (piece.count('"') - len(_INCHES.findall(piece))) % 2:
+        elif (piece.count('"') - len(INCH_MARK.findall(piece))) % 2:
             inside = not inside
     return marks

@@ -71,7 +71,7 @@ from service.pipeline.names import (
     name_vocabulary,
     names_it,
 )
-from service.pipeline.sentences import MONTH_WORD, Sentence
+from service.pipeline.sentences import INCH_MARK, MONTH_WORD, Sentence
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
 BIGRAM_THRESHOLD = 0.7  # ... and of word pairs the article contains
@@ -106,7 +106,7 @@ _STATE_WORDS = {
     "convict": "convict convicts convicted convicting",
     "acquit": "acquit acquits acquitted acquitting",
     "survive": "survivor survivors survived surviving",  # "150 survivors" is no "150 bodies"
-    "die": "dead died body bodies",
+    "die": "dead died bodies corpse corpses",  # not "body": "the UN body", "a governing body"
 }
 _FAMILY_OF = {word: family for family, words in _STATE_WORDS.items() for word in words.split()}
 _OPPOSITE_PAIRS = (
@@ -170,19 +170,24 @@ _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _CARDINAL = re.compile(
     rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[-\s](?P<unit>one|{'|'.join(_UNITS_WORDS)}))?"
-    rf"|(?P<small>{'|'.join(_UNITS_WORDS + _TEENS)}))\b",
+    rf"|(?P<small>{'|'.join(_UNITS_WORDS + _TEENS)}))\b"
+    r"(?:\s+(?P<scale>hundred|thousand)\b)?",  # "twenty thousand" is 20000, as "20,000" is
     re.IGNORECASE,
 )
+_SCALE = {"hundred": 100, "thousand": 1000}
 
 
 def _cardinal_value(match: re.Match[str]) -> str:
+    """A number in words as its figures ("two hundred" is "200"; "two million" is "2", as
+    "2 million" reads)."""
     if match["small"]:
         word = match["small"].lower()
-        small = _UNITS_WORDS.index(word) + 2 if word in _UNITS_WORDS else _TEENS.index(word) + 10
-        return str(small)
-    unit = (match["unit"] or "").lower()
-    ones = 0 if not unit else 1 if unit == "one" else _UNITS_WORDS.index(unit) + 2
-    return str((_TENS.index(match["tens"].lower()) + 2) * 10 + ones)
+        value = _UNITS_WORDS.index(word) + 2 if word in _UNITS_WORDS else _TEENS.index(word) + 10
+    else:
+        unit = (match["unit"] or "").lower()
+        ones = 0 if not unit else 1 if unit == "one" else _UNITS_WORDS.index(unit) + 2
+        value = (_TENS.index(match["tens"].lower()) + 2) * 10 + ones
+    return str(value * _SCALE.get((match["scale"] or "").lower(), 1))
 
 
 def must_match(text: str) -> set[str]:
@@ -317,7 +322,7 @@ def quoted_passages(text: str) -> list[str]:
     (`clean.plain_words`: found whatever the case, punctuation and line breaks), each
     piece of a quotation cut by an ellipsis or a bracket apart."""
     passages = []
-    for match in _DOUBLE_QUOTED.finditer(text):
+    for match in _DOUBLE_QUOTED.finditer(INCH_MARK.sub("", text)):  # 12" of snow: no quote
         for piece in _QUOTE_CUT.split(match.group(1) or match.group(2)):
             words = plain_words(piece)
             if words.count(" ") + 1 >= QUOTED_WORDS:

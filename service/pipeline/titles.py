@@ -58,12 +58,16 @@ SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
 
 
 def shown_title(title: str) -> str:
-    """A title as a heading or a source line shows it, without a dateline or a wire's name
-    in front ("MILLIS (CBS) – The Millis police officer ..."): a paragraph (an article
-    without a title is titled by its first line) gives its first sentence (as the sentence splitter
-    reads it: not cut after "U.S." or "Mr."), or its first words and "…"; the whole
-    paragraph had been the story's heading."""
-    return _first_part(strip_paragraph_prefix(title.strip()) or title)  # "MILLIS (CBS) – ..."
+    """A title as a heading or a source line shows it: a paragraph (an article without a
+    title is titled by its first line) gives its first sentence (as the sentence splitter
+    reads it: not cut after "U.S." or "Mr."), without a dateline or a wire's name in front
+    ("MILLIS (CBS) – The Millis police officer ..."), or its first words and "…"; the whole
+    paragraph had been the story's heading. A headline keeps its words ("US – China trade
+    talks resume")."""
+    title = title.strip()
+    if len(title) > SHOWN_TITLE_CHARS:  # a paragraph: "MILLIS (CBS) – The Millis police ..."
+        title = strip_paragraph_prefix(title) or title  # (not "US – China trade talks ...")
+    return _first_part(title)
 
 
 def _first_part(title: str) -> str:
@@ -90,8 +94,12 @@ def looks_like_headline(line: str) -> bool:
     out as page furniture (a text without a title is titled by its first line, and "People
     pray before placing flowers ..., Tuesday, April 11, 2017." had headed a story). The
     outlet a headline names after " | " is no furniture."""
-    head = line.split(" | ", 1)[0]
-    return not (_NOT_A_HEADLINE.search(line) or is_furniture(head) or is_dated_caption(head))
+    if _NOT_A_HEADLINE.search(line):
+        return False
+    head = line.split(" | ", 1)[0].rstrip()
+    # a caption reads as a sentence, with its full stop; a headline has none ("Video: Watch
+    # SpaceX launch Starship" is a headline, "Megan Rapinoe, front, fends off ... ." is not)
+    return not (head.endswith(".") and (is_furniture(head) or is_dated_caption(head)))
 
 
 _HEADLINE_WITHIN = 5  # lines at the top of a text where its headline may stand
