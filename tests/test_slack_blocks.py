@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from service.models import Cluster, Digest, InputFailure, Source, Summary, SummarySentence
 from service.pipeline.verify import WHERE_DROPPED_ARE_LISTED
-from service.slack.blocks import SECTION_CHARS, literal, render_digest, render_notice
+from service.slack.blocks import SECTION_CHARS, for_chat, literal, render_digest, render_notice
 from tests.fake_slack_api import check_message
+from tests.test_slack_inputs import takes_linear_time
 
 
 def _sources(n: int, *, with_urls: bool = True) -> list[Source]:
@@ -258,16 +261,20 @@ def test_a_channel_is_not_told_which_server_settings_to_change() -> None:
 
     timed_out = "openai/x failed (timed out after 60s (raise DIGEST_LLM_TIMEOUT_S for slow models)); openai/y answered instead"
     assert for_chat(timed_out) == "openai/x failed (timed out after 60s); openai/y answered instead"
-    refused = (
-        "no model answered: openai/x: authentication failed (HTTP 401): set DIGEST_API_KEY or "
-        "the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)"
+    context = (
+        "the request was longer than the model's context window (HTTP 400: too long); set "
+        "DIGEST_LLM_CONTEXT_TOKENS to the model's real window (8192 tokens, the server says)"
     )
-    assert for_chat(refused) == "no model answered: openai/x: authentication failed (HTTP 401)"
+    assert for_chat(context) == (
+        "the request was longer than the model's context window (HTTP 400: too long)"
+    )
     unreachable = (
         "could not reach the model's server (is it running? check its address: "
         "DIGEST_API_BASE, or --api-base in the CLI): Connection refused"
     )
     assert for_chat(unreachable) == "could not reach the model's server: Connection refused"
+    late = "not fetched within the run's 60 s; give fewer URLs, or raise DIGEST_WEB_RUN_TIMEOUT_S"
+    assert for_chat(late) == "not fetched within the run's 60 s; give fewer URLs"
     plain = "fell back to the extractive summary (written from the articles)"
     assert for_chat(plain) == plain
 
@@ -295,3 +302,82 @@ def test_digest_warnings_in_the_channel_name_no_settings_or_cli_options() -> Non
     assert for_chat(furniture) == (
         "text-2: nothing but page furniture: no story text is left (give the story's own text)"
     )
+
+
+APP_KEY = "the app's key for this model is not valid; ask whoever runs the app"
+
+
+@pytest.mark.parametrize(
+    ("note", "shown"),
+    [
+        (
+            "openai/x: authentication failed (HTTP 401): set a valid key in OPENAI_API_KEY",
+            f"openai/x: authentication failed (HTTP 401): {APP_KEY}",
+        ),
+        (
+            "anthropic/y: authentication failed (HTTP 401): set a valid key in DIGEST_API_KEY "
+            "or ANTHROPIC_API_KEY (the key sent was ANTHROPIC_API_KEY); not asked again for 15 "
+            "minutes",
+            f"anthropic/y: authentication failed (HTTP 401): {APP_KEY}; not asked again for 15 "
+            "minutes",
+        ),
+        (
+            "no model answered: openai/x: authentication failed (HTTP 401): set DIGEST_API_KEY "
+            "or the provider's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...)",
+            "no model answered: openai/x: authentication failed (HTTP 401): ask whoever runs "
+            "the app to check its key for this model",
+        ),
+        (
+            "access denied (HTTP 403): forbidden; check that the key in GEMINI_API_KEY may use "
+            "this model",
+            "access denied (HTTP 403): forbidden; the app's key may not use this model; ask "
+            "whoever runs the app",
+        ),
+        (
+            "no API key was given for this model: set the key variable of 'anthropic'",
+            "no API key was given for this model: ask whoever runs the app to check its key for "
+            "this model",
+        ),
+    ],
+    ids=["invalid", "invalid-not-asked-again", "invalid-any-key", "denied", "missing"],
+)
+def test_a_models_key_is_a_matter_for_whoever_runs_the_app(note, shown):
+    """Settings without the DIGEST_ prefix had reached the channel: 'set a valid key in
+    ANTHROPIC_API_KEY', to people who cannot set it."""
+    assert for_chat(note) == shown
+    assert "_API_KEY" not in for_chat(note) and "key variable" not in for_chat(note)
+
+
+def test_an_options_clause_ends_with_its_sentence_and_a_link_in_brackets_stays():
+    """', or pass --skip-invalid ...' had run on to the note's end, and taken the next
+    sentence with it; a bracketed link with '--' in its path had been taken for an option."""
+    note = "3 records had no text, or pass --skip-invalid to leave them out. The rest were read."
+    assert for_chat(note) == "3 records had no text. The rest were read."
+    link = "the page moved (https://x.example/--draft/story) on Monday"
+    assert for_chat(link) == link
+    assert for_chat("it failed (run it again with --verbose) on Monday") == ("it failed on Monday")
+
+
+@pytest.mark.parametrize(
+    "adversarial",
+    [
+        lambda n: " " * n + "x",  # an option's clause tried from each blank
+        lambda n: "(" + "--a " * (n // 4),  # an aside that never closes
+        lambda n: " " * n + "(x)",
+        lambda n: "or pass --a " * (n // 12),
+        lambda n: "; set x" + ": set x" * (n // 7),
+        lambda n: "; set DIGEST_A " + "(" * n,
+        lambda n: "x, or raise " * (n // 12),
+    ],
+    ids=[
+        "blanks",
+        "open-aside",
+        "blanks-aside",
+        "or-pass",
+        "set-clauses",
+        "open-asides",
+        "choices",
+    ],
+)
+def test_notes_are_worded_for_chat_in_linear_time(adversarial):
+    takes_linear_time(for_chat, adversarial)

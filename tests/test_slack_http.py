@@ -28,6 +28,7 @@ from service.errors import BackendError, ConfigError
 from service.models import Article, InputFailure, Summary
 from service.pipeline.sentences import split_sentences
 from service.slack import create_slack_app, mount_slack
+from service.slack.delivery import TOKEN_ERRORS
 from service.slack.worker import DigestWorker
 from service.web import Collected
 from tests.fake_slack_api import (
@@ -550,9 +551,10 @@ def test_thread_without_links_or_text_says_so_to_the_asker(fake):
     assert fake.calls_to("chat.postMessage") == []
 
 
-@pytest.mark.parametrize("error", ["token_revoked", "invalid_auth", "account_inactive"])
+@pytest.mark.parametrize("error", sorted(TOKEN_ERRORS))
 def test_a_refused_token_on_the_thread_says_to_ask_whoever_runs_the_app(fake, error):
-    """It had said "Try again later", which never helps with a revoked token."""
+    """It had said "Try again later", which never helps with a revoked token. Every code
+    that posting takes for a refused token (one set, `TOKEN_ERRORS`) says so on reading."""
     _thread(fake)
     fake.refusals = {"conversations.replies": error}
     with slack_http(slack_settings(fake)) as client:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from service.errors import InputError
 from service.slack.inputs import MIN_ARTICLE_WORDS, parse_command, parse_text, thread_input
+from service.slack.prose import strip_links
 from tests.stories import COMET, STRIKE_A, STRIKE_B, STRIKE_C
 
 
@@ -399,3 +403,126 @@ def test_the_mention_that_asked_is_read_for_its_links_only():
     assert found.urls == ["https://a.example/1", "https://c.example/3"]
     assert [t.text.split()[0] for t in found.texts] == ["Dock"]
     assert len(thread_input(messages, skip_bots={"UBOT"}).texts) == 2  # any other message
+
+
+PAYWALLED = "https://paywalled.example/story"
+PASTED = (
+    "Dock workers at the port of Valmora walked off the job on Monday, halting container "
+    "traffic, the union said. The strike is expected to last three days. Shipping lines have "
+    "diverted vessels to other ports."
+)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_pasted_article_of_a_link_wins_over_the_bare_link_in_either_order(order):
+    """'Source: <link>' and its article, posted under the bare link, had counted as that
+    link posted again: the paste was dropped and the (paywalled) link fetched."""
+    messages = [
+        {"user": "U1", "ts": "1.0", "text": f"<{PAYWALLED}>"},
+        {"user": "U2", "ts": "1.1", "text": f"Source: <{PAYWALLED}>\n{PASTED}"},
+    ][::order]
+    for limit in (None, 1, 2):
+        found = thread_input(messages, skip_bots=set(), limit=limit)
+        assert found.urls == [] and [(t.url, t.text) for t in found.texts] == [(PAYWALLED, PASTED)]
+        assert found.left_out == 0  # the article took its link's place
+    paste = next(m for m in messages if m["text"].startswith("Source"))
+    pasted_twice = thread_input([*messages, paste], skip_bots=set())
+    assert len(pasted_twice.texts) == 1 and pasted_twice.urls == []
+
+
+def takes_linear_time(read: Callable[[str], object], adversarial: Callable[[int], str]) -> None:
+    """Assert that `read` takes about four times as long on 40,000 adversarial characters
+    as on 10,000, not sixteen (a quadratic pattern), and well under a second: loose bounds,
+    for a slow CI machine; the patterns had taken seconds, before the 3-second ack."""
+    read(adversarial(100))  # lazy imports
+    timings = []
+    for size in (10_000, 40_000):
+        start = time.perf_counter()
+        read(adversarial(size))
+        timings.append(time.perf_counter() - start)
+    short, long = timings
+    assert long < 1.0 and long < 8 * short + 0.1, timings
+
+
+LINK_LINE = "<https://a.example/x>\n"  # a text under a link is read for sentences and quotes
+
+
+@pytest.mark.parametrize(
+    ("read", "adversarial"),
+    [
+        # a sentence's end tried from each mark of a run
+        pytest.param(parse_text, lambda n: LINK_LINE + "word " * 30 + "." * n + "x", id="dots"),
+        pytest.param(
+            parse_text, lambda n: LINK_LINE + "word " * 30 + "?!" * (n // 2) + "x", id="marks"
+        ),
+        # a hole closed up, tried from each blank
+        pytest.param(strip_links, lambda n: " " * n + "x", id="blanks"),
+        pytest.param(strip_links, lambda n: "<!here> " * (n // 8) + "x", id="holes"),
+        pytest.param(parse_command, lambda n: "a" + " " * n + "b", id="command"),
+        # quotations never closed
+        pytest.param(parse_text, lambda n: LINK_LINE + "word " * 30 + "“" * n, id="quotes"),
+        pytest.param(parse_text, lambda n: LINK_LINE + "word " * 30 + "„" * n, id="low-quotes"),
+    ],
+)
+def test_adversarial_text_is_read_in_linear_time(read, adversarial):
+    takes_linear_time(read, adversarial)
+
+
+def _article_around(sentence: str) -> str:
+    """A one-paragraph article of three sentences and 25 words or more, with `sentence`,
+    under its link: cited when it reads as an article, else the link is fetched."""
+    return (
+        f"<https://a.example/x>\n{sentence} Officials said the work would take three years "
+        "to finish. About 40 people attended the ceremony on Monday."
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A Phase I trial of the vaccine began in Boston on Monday, the company said.",
+        "The memorial to the soldiers of World War I was restored this spring.",
+        "Traffic on I-95 was halted for six hours after a lorry overturned.",
+        "Cases of Type I diabetes among children rose again last year.",
+        "The chapel, built under Elizabeth I and rebuilt after a fire, reopened.",
+        "The chapel of Queen Elizabeth I's court reopened to visitors after a fire.",
+        "Title I funds for the district's schools were cut by a tenth.",
+    ],
+)
+def test_an_i_that_is_no_one_speaking_leaves_a_pasted_article_an_article(sentence):
+    """'Phase I trial' had read as the writer's 'I': the article was taken for a remark,
+    thrown away, and its (paywalled) link fetched."""
+    found = parse_text(_article_around(sentence))
+    assert [t.url for t in found.texts] == ["https://a.example/x"] and found.urls == []
+    remark = parse_text(_article_around("Yesterday I walked past the site of the new bridge."))
+    assert remark.texts == [] and remark.urls == ["https://a.example/x"]
+
+
+def test_a_quotation_left_open_to_its_paragraphs_end_is_quoted():
+    """News style runs a quote on over paragraphs and closes it only in the last: the
+    'Our' of the first paragraph had made the pasted article a remark."""
+    text = (
+        "<https://a.example/x>\n“We will not back down,” the union leader told the crowd on "
+        "Monday. “Our members deserve better pay, and we will stay out until the port "
+        "listens.\n“We have waited three years for this,” she said. Loading stopped, officials "
+        "said."
+    )
+    assert [t.url for t in parse_text(text).texts] == ["https://a.example/x"]
+    remark = (
+        "<https://a.example/x>\n“The union has been dragging its feet,” says the piece. "
+        "Honestly I think that is wrong. The port authority has ignored safety for years."
+    )
+    assert parse_text(remark).urls == ["https://a.example/x"]
+
+
+def test_a_greater_than_sign_at_a_lines_start_is_the_writers():
+    """'&gt;50 people were hurt' had lost its '>' as if it were Slack's quote marker: '50
+    people were hurt', a number the article never gave."""
+    text = (
+        "&gt;50 people were hurt when a crane collapsed at the port of Valmora on Monday, "
+        "officials said.\n&gt; The union called a strike over safety rules that afternoon, "
+        "and talks will resume on Wednesday."
+    )
+    [pasted] = parse_text(text).texts
+    assert pasted.text.startswith(">50 people were hurt")
+    assert "\nThe union called a strike" in pasted.text  # Slack's marker, "&gt; ", goes

@@ -191,25 +191,64 @@ def story_blocks(cluster: Cluster, number: int) -> list[Block]:
     return blocks
 
 
-# what the operator could change, in a note: "(raise DIGEST_LLM_TIMEOUT_S for slow models)",
-# "; lower DIGEST_CONCURRENCY, set DIGEST_LLM_RPM ..., or retry later"
-_SETTING_ASIDE = re.compile(r"\s*\([^()]*\bDIGEST_[A-Z_]+[^()]*\)")
+# a setting's name: ours (DIGEST_LLM_TIMEOUT_S), a provider's (OPENAI_API_KEY), or a key
+# variable in words ("the key variable of 'anthropic'")
+_SETTING = r"(?:\b(?:DIGEST|[A-Z][A-Z0-9]*_API)_[A-Z0-9_]*[A-Z0-9]\b|\bkey variable\b)"
+_NAMES_A_SETTING = re.compile(_SETTING)
+_NAMES_A_KEY = re.compile(r"_KEY\b|\bkey variable\b")
+# what the operator could change, in a note: "; lower DIGEST_CONCURRENCY, set DIGEST_LLM_RPM
+# ..., or retry later", to the next ";" or ":" (a parenthesis inside it included)
 _SETTING_CLAUSE = re.compile(
-    r"[;:]\s*(?:raise|lower|set|check|fix)\b[^;()]*\bDIGEST_[A-Z_]+(?:[^;()]|\([^()]*\))*"
+    rf"(?P<mark>[;:])\s*+(?P<advice>(?:raise|lower|set|check|fix)\b[^;:()]*{_SETTING})"
+    r"(?:[^;:()]|\([^()]*\))*"
 )
-# ... and what a CLI user could pass: ", or pass --skip-invalid to leave such records
-# out", "(... or --api-base in the CLI)"
-_FLAG_CLAUSE = re.compile(r",?\s*\bor pass --[a-z][\w-]*[^;()]*")
-_FLAG_ASIDE = re.compile(r"\s*\([^()]*(?<![\w-])--[a-z][\w-]*[^()]*\)")
+# ... and one of a clause's choices: "give fewer URLs, or raise DIGEST_WEB_RUN_TIMEOUT_S"
+_SETTING_CHOICE = re.compile(
+    rf"(?<![,\s]),?\s*+(?:or\s++)?(?:raise|lower|set|unset|check|fix)\s++{_SETTING}[^;:,().!?]*"
+)
+# ... but a model's key is said as what a member can do: ask whoever runs the app ("set a
+# valid key in ANTHROPIC_API_KEY" had reached the channel); by the advice's first words
+_KEY_ADVICE = (
+    ("set a valid key", "the app's key for this model is not valid; ask whoever runs the app"),
+    ("check that the key", "the app's key may not use this model; ask whoever runs the app"),
+    ("", "ask whoever runs the app to check its key for this model"),
+)
+# an aside, matched from the first blank before it: "(raise DIGEST_LLM_TIMEOUT_S for slow
+# models)", "(... or --api-base in the CLI)"; tried from each of 20,000 blanks, it had
+# taken seconds
+_ASIDE = re.compile(r"(?<!\s)\s*+\(([^()]*)\)")
+# a command-line option as a word, not "/--draft/" inside a link
+_OPTION = re.compile(r"(?:^|(?<=[\s\"'`“‘]))--[a-z][\w-]*")
+# ... and what a CLI user could pass: ", or pass --skip-invalid to leave such records out",
+# to its sentence's end ("... out. The rest were summarized." keeps its next sentence)
+_FLAG_CLAUSE = re.compile(
+    r"(?<![,\s]),?\s*+\bor pass --[a-z][\w-]*(?:[^;().!?]|[.!?](?![\s\"'”’)]|$))*"
+)
 
 
 def for_chat(note: str) -> str:
     """A note or warning as a channel reads it: without the settings and command-line
     options its operator could change (the CLI and the API show them; in Slack they were
-    setting names and flags to people who cannot set them)."""
-    shown = _SETTING_ASIDE.sub("", _FLAG_CLAUSE.sub("", note))
-    shown = _FLAG_ASIDE.sub("", _SETTING_CLAUSE.sub("", shown))
+    setting names and flags to people who cannot set them), and a model's key as a matter
+    for whoever runs the app."""
+    shown = _ASIDE.sub(_for_chat_aside, _FLAG_CLAUSE.sub("", note))
+    shown = _SETTING_CHOICE.sub("", _SETTING_CLAUSE.sub(_for_chat_clause, shown))
     return " ".join(shown.split()) or note
+
+
+def _for_chat_aside(match: re.Match[str]) -> str:
+    """An aside naming a setting or an option goes; another (a link's) stays."""
+    inside = match.group(1)
+    return "" if _NAMES_A_SETTING.search(inside) or _OPTION.search(inside) else match.group(0)
+
+
+def _for_chat_clause(match: re.Match[str]) -> str:
+    """A setting's advice goes; a key's says who can fix it."""
+    if not _NAMES_A_KEY.search(match.group(0)):
+        return ""
+    advice = match.group("advice")
+    words = next(said for start, said in _KEY_ADVICE if advice.startswith(start))
+    return f"{match.group('mark')} {words}"
 
 
 def _failure_line(failure: InputFailure) -> str:

@@ -34,8 +34,11 @@ _SLOWER = "Slack is limiting how fast I may post: try again in a minute."
 _INVITE = "Invite me with `/invite @digest`, then try again."
 _PERMISSION = "The app lacks a permission here: ask whoever installed it."
 # The token itself refused: no Web API call can tell the asker, but a command's or a
-# shortcut's reply address needs no token, and the operator's log says what to do
-_TOKEN_ERRORS = {"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed"}
+# shortcut's reply address needs no token, and the operator's log says what to do. One set
+# for posting and for reading a thread (`worker`), so neither misses a code the other knows
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed"}
+)
 # Refusals about where the bot posts, not what, and what the asker can do about each
 _WHAT_TO_DO = {
     "restricted_action": _ELSEWHERE,
@@ -53,7 +56,7 @@ _WHAT_TO_DO = {
     "is_archived": "The channel is archived: ask in another one.",
 }
 # ... which the request's response_url can still answer (it needs no membership)
-_CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"} | _TOKEN_ERRORS
+_CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"} | TOKEN_ERRORS
 RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
 DIGEST = "this digest"  # what `deliver` posts, as the note on a refusal names it
 REPLY = "my reply"  # a notice: an error, "queued", the usage
@@ -109,7 +112,7 @@ def deliver(
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             log.error("Slack refused a message (%s) for channel %s", error, destination.channel)
-            if error in _TOKEN_ERRORS:
+            if error in TOKEN_ERRORS:
                 log.error(
                     "Slack refused the bot token (%s): set DIGEST_SLACK_BOT_TOKEN to the app's "
                     "current Bot User OAuth Token (xoxb-...) and restart",

@@ -12,7 +12,8 @@ Rules (the README repeats them for users):
 - a pasted article whose first or last line is only a link (`Source: <link>` too) is
   that link's text, cited, not fetched, when it reads as an article (`_reads_as_article`):
   "<link>\nHonestly I think the union is right ..." in a thread is a remark about the
-  link, which is fetched; the remark had been cited as the outlet's words;
+  link, which is fetched; the remark had been cited as the outlet's words; in a thread,
+  such an article takes the place of its link posted bare, before it or after it;
 - a text of fewer than `MIN_ARTICLE_WORDS` words (`word_count`: Chinese and Japanese,
   written without spaces, count too) is a remark ("have a look at these"), not an
   article: it is dropped, and its links are fetched; one without links and of at
@@ -35,7 +36,7 @@ Rules (the README repeats them for users):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,10 +120,19 @@ class SlackInput:
     def size(self) -> int:
         return len(self.urls) + len(self.texts)
 
-    def first(self, count: int) -> SlackInput:
-        """At most `count` of the links and texts (links first: one message's order is lost)."""
+    def first(self, count: int, *, replacing: Collection[str] = ()) -> SlackInput:
+        """At most `count` of the links and texts (links first: one message's order is lost);
+        a pasted text of a link in `replacing` takes that link's place, and none of `count`."""
         urls = self.urls[: max(count, 0)]
-        return SlackInput(urls=urls, texts=self.texts[: max(count - len(urls), 0)])
+        room = max(count - len(urls), 0)
+        texts: list[Pasted] = []
+        for pasted in self.texts:
+            if pasted.url in replacing:
+                texts.append(pasted)
+            elif room:
+                texts.append(pasted)
+                room -= 1
+        return SlackInput(urls=urls, texts=texts)
 
     def describe(self) -> str:
         """'3 links and 1 pasted text', for the acknowledgement."""
@@ -145,11 +155,14 @@ class SlackInput:
         """What tells a repeat: each link, and each pasted text (its link when it names one)."""
         return set(self.urls) | {t.url or t.text for t in self.texts}
 
-    def without(self, seen: set[str]) -> SlackInput:
-        """These links and texts less those whose `keys` are in `seen`."""
+    def without(self, seen: set[str], *, bare_links: Collection[str] = ()) -> SlackInput:
+        """These links and texts less those whose `keys` are in `seen`. A pasted text of a
+        link seen only bare (in `bare_links`) is no repeat: it is that link's article, and
+        takes its place. "Source: <link>" and its (paywalled) article, posted under the
+        bare link, had been dropped as a repeat, and the link fetched."""
         return SlackInput(
             urls=[u for u in self.urls if u not in seen],
-            texts=[t for t in self.texts if (t.url or t.text) not in seen],
+            texts=[t for t in self.texts if t.url in bare_links or (t.url or t.text) not in seen],
             too_short=self.too_short,
         )
 
@@ -296,7 +309,8 @@ def thread_input(
     thread for me? I missed the meeting ..." had become a story). With a `limit`, the
     thread's earliest links and texts are kept, in the order they were posted, and
     `left_out` counts the rest; a link or text posted again is read once, and is no input
-    left out (a repeated link had made "the first 2 of the thread's 4" out of 2).
+    left out (a repeated link had made "the first 2 of the thread's 4" out of 2). A pasted
+    article of a link wins over the bare link, posted before it or after it.
     """
     found = SlackInput()
     passed_over: set[str] = set()
@@ -304,8 +318,10 @@ def thread_input(
         if message.get("bot_id") in skip_bots or message.get("user") in skip_bots:
             continue
         asking = request_ts is not None and message.get("ts") == request_ts
-        part = _message_input(message, links_only=asking).without(found.keys() | passed_over)
-        kept = part if limit is None else part.first(limit - found.size)
+        part = _message_input(message, links_only=asking).without(
+            found.keys() | passed_over, bare_links=found.urls
+        )
+        kept = part if limit is None else part.first(limit - found.size, replacing=found.urls)
         found.extend(kept)
         passed_over |= part.keys() - kept.keys()
     found.left_out = len(passed_over)

@@ -25,7 +25,7 @@ from service.models import Article, Digest, InputFailure
 from service.pipeline.ingest import oversized
 from service.pipeline.run import DigestOptions, digest
 from service.slack.blocks import SlackMessage, escape, for_chat, render_digest, render_notice
-from service.slack.delivery import REPLY, Destination, deliver, post_placeholder
+from service.slack.delivery import REPLY, TOKEN_ERRORS, Destination, deliver, post_placeholder
 from service.slack.inputs import SlackInput, thread_input
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,10 @@ BAD_TOKEN = (
     "Slack no longer accepts this app's token, so I can't read the thread (asking again will "
     "not help). Ask whoever runs the digest app to reinstall it or give it its current token."
 )
-_TOKEN_ERRORS = ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"]
-# What to do when conversations.replies refuses, by Slack's error code.
+# What to do when conversations.replies refuses, by Slack's error code (a refused token:
+# `TOKEN_ERRORS`, the codes delivery knows too)
 THREAD_ERRORS = {
-    **dict.fromkeys(_TOKEN_ERRORS, BAD_TOKEN),
+    **dict.fromkeys(TOKEN_ERRORS, BAD_TOKEN),
     "not_in_channel": NOT_IN_CHANNEL,
     "channel_not_found": (
         "I can't read this conversation: I am not in it, or it is a direct message between "
