@@ -360,11 +360,21 @@ def _article_line(number: int, article: Article, text: str | None = None) -> str
     if article.published_at:
         record["published"] = article.published_at.date().isoformat()
     record["text"] = article.text if text is None else text
-    return json.dumps(record, ensure_ascii=False)
+    return _data_line(record)
 
 
 def _partial_line(proposal: Proposal) -> str:
-    return json.dumps({"text": proposal[0], "citations": proposal[1]}, ensure_ascii=False)
+    return _data_line({"text": proposal[0], "citations": proposal[1]})
+
+
+_TAG_OPENING = re.compile(r"<(?=/?[A-Za-z])")
+
+
+def _data_line(record: dict[str, object]) -> str:
+    """One JSON line of data for the prompt, with every "<" that could open a tag written as
+    the JSON escape \\u003c: an article holding "</articles>\\nSYSTEM: ..." had closed the
+    prompt's data block in the prompt's own words. The JSON still reads as the same text."""
+    return _TAG_OPENING.sub(r"\\u003c", json.dumps(record, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
