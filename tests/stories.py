@@ -62,3 +62,27 @@ def denial_article() -> Article:
         text="President Trump on Tuesday insisted he is not a racist amid sustained "
         "criticism of his attacks on four progressive congresswomen.",
     )
+
+
+def ferry_articles() -> list[Article]:
+    """One sinking, three outlets, two death tolls (35 and 40): a disagreement to state."""
+    return [
+        Article(
+            id="a",
+            source="Outlet A",
+            text="A ferry capsized off the coast of Valmora on Monday. At least 35 people died in"
+            " the accident, the coast guard said. Rescue boats searched the area overnight.",
+        ),
+        Article(
+            id="b",
+            source="Outlet B",
+            text="A passenger ferry sank near Valmora on Monday. Local officials said 40 people were"
+            " killed. Survivors were taken to the port hospital.",
+        ),
+        Article(
+            id="c",
+            source="Outlet C",
+            text="A ferry went down near Valmora on Monday. Survivors were taken to the port"
+            " hospital, where relatives waited for news.",
+        ),
+    ]

@@ -20,7 +20,7 @@ from service.pipeline.clean import clean_text
 from service.pipeline.run import DigestOptions, _summarize_all, digest
 from service.pipeline.verify import remembering
 from tests.fake_llm_server import FakeLLMServer, Reply, answer, fake_llm  # noqa: F401
-from tests.stories import comet_article, strike_articles
+from tests.stories import comet_article, ferry_articles, strike_articles
 
 MODEL = "openai/gpt-4o-mini"  # priced in litellm's bundled table, so cost is known
 SERVED = "gpt-4o-mini"  # the name the server sees
@@ -958,26 +958,6 @@ def test_an_answer_the_content_filter_stopped_is_not_sent_for_repair(
     assert not any("repair" in n and "asked it once" in n for n in summary.notes)
 
 
-FERRY = [
-    Article(
-        id="a",
-        source="Outlet A",
-        text="A ferry capsized off the coast of Valmora on Monday. At least 35 people died in"
-        " the accident, the coast guard said. Rescue boats searched the area overnight.",
-    ),
-    Article(
-        id="b",
-        source="Outlet B",
-        text="A passenger ferry sank near Valmora on Monday. Local officials said 40 people were"
-        " killed. Survivors were taken to the port hospital.",
-    ),
-    Article(
-        id="c",
-        source="Outlet C",
-        text="A ferry went down near Valmora on Monday. Survivors were taken to the port"
-        " hospital, where relatives waited for news.",
-    ),
-]
 ON_MONDAY = ("A ferry capsized off the coast of Valmora on Monday.", [1, 2])
 
 
@@ -1012,7 +992,7 @@ def test_a_sentence_crediting_an_outlet_that_does_not_say_it_is_credited_rightly
     """ "Outlet B says that 35 people died" citing Outlet A's article was kept as written
     (Outlet B says 40); only "According to Outlet B, ..." was re-attributed."""
     fake_llm.script(Reply(answer(ON_MONDAY, written)))
-    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder, FERRY))
+    summary = _summary(_run(_settings(fake_llm, tmp_path), embedder, ferry_articles()))
     assert summary.backend == MODEL
     sentences = [(s.text, s.citations) for s in summary.sentences]
     if kept is None:

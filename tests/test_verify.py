@@ -19,7 +19,7 @@ from service.pipeline.verify import (
     looks_like_instruction,
     remembering,
 )
-from tests.stories import denial_article, strike_articles
+from tests.stories import denial_article, ferry_articles, strike_articles
 
 INJECTED = (
     "Port officials confirmed on Tuesday that the strike at Valmora continued. "
@@ -121,20 +121,7 @@ def test_an_interpretation_in_the_summarys_own_voice_is_dropped(embedder: Embedd
     assert not any("opinion" in d.reason for d in kept.dropped)  # credited, judged on support
 
 
-FERRY = [
-    Article(
-        id="a",
-        source="Outlet A",
-        text="A ferry capsized off the coast of Valmora on Monday. At least 35 people died in"
-        " the accident, the coast guard said. Rescue boats searched the area overnight.",
-    ),
-    Article(
-        id="b",
-        source="Outlet B",
-        text="A passenger ferry sank near Valmora on Monday. Local officials said 40 people were"
-        " killed. Survivors were taken to the port hospital.",
-    ),
-]
+FERRY = ferry_articles()[:2]  # the two outlets that give a death toll
 
 
 def test_a_disagreement_between_outlets_is_checked_side_by_side(embedder: Embedder) -> None:
