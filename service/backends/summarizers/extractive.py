@@ -145,6 +145,10 @@ class Candidate:
     introductions: tuple[Introduction, ...] = ()  # surnames written out in full
     anchoring: int = 0  # words "today" -> "on November 20" will add (`anchoring_growth`)
 
+    def length(self, growth: int) -> int:
+        """Words it will take once sequenced (`growth`) and its days anchored."""
+        return sequenced_length(self.text, growth) + self.anchoring
+
     @cached_property
     def dangling(self) -> bool:
         """It needs the sentence before it in its article (`opens_dangling`); asked once per
@@ -364,20 +368,20 @@ class ExtractiveSummarizer:
                 for c in pool
                 if c.sentence.article_id in latest
                 and not c.dangling
-                and sequenced_length(c.text, growth) + c.anchoring <= max_words
+                and c.length(growth) <= max_words
             ),
             None,
         )
         if opening is not None:
             chosen.append(opening)
-            words += sequenced_length(opening.text, growth) + opening.anchoring
+            words += opening.length(growth)
             pool.remove(opening)
         while pool:
             best: Candidate | None = None
             best_value = -np.inf
             chosen_stems = [c.stems for c in chosen]
             for cand in pool:
-                length = sequenced_length(cand.text, growth) + cand.anchoring
+                length = cand.length(growth)
                 if words + length > max_words:
                     continue
                 if cand.dangling and not any(_antecedent(c, cand) for c in chosen):
@@ -391,7 +395,7 @@ class ExtractiveSummarizer:
             if best is None:
                 break
             chosen.append(best)
-            words += sequenced_length(best.text, growth) + best.anchoring
+            words += best.length(growth)
             pool.remove(best)
         return chosen
 
