@@ -71,11 +71,11 @@ def anchored(text: str, published: date) -> str:
     opening "Today," in a sentence with no verb of one day's event is "nowadays" ("Today,
     nearly all ethanol fuel is made from corn" had become "On April 9, nearly all ...")
     and stays as written; "Talks resume today" is a day."""
-    nowadays = not _EVENT_VERB.search(text)  # checked only for an opening "Today,"
 
     def replace(match: re.Match[str]) -> str:
-        if match["today"] and _NOWADAYS.match(text, match.start()) and nowadays:
-            return match[0]
+        if match["today"] and _NOWADAYS.match(text, match.start()):
+            if not _EVENT_VERB.search(text):  # searched only for an opening "Today,"
+                return match[0]
         at_start = match.start() == 0 or text[: match.start()].rstrip().endswith((".", "!", "?"))
         prep = match["prep"] or ""
         relative = match["word"] or match["today"] or match["part"] or match["count"] or "today"
