@@ -7,7 +7,8 @@ outside the budget, and most of them exactly when the provider was over its limi
 runs its callbacks' `pre_call_check` before each call the Router sends, in the calling
 thread (the Router's synchronous path), so the charge is taken there: the thread says which
 budget and how many tokens (`charging`), and the check takes them from the budget of the
-model it is about to call (a fallback model has a budget of its own).
+model it is about to call (a fallback model has a budget of its own). Both checks, the stop
+signal of `stopping.py` first, run from the one callback of `call_checks.py`.
 
 A call that finds no room within the longest wait is not retried on the same model (a retry
 would wait that long again); the Router goes on to the next model, as after any error.
@@ -25,11 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from service import stopping
-from service.backends.llm_client import import_litellm
+from service.backends.call_checks import CallCheck, install_call_checks, register
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, budget_key
 
 _current = threading.local()  # the Charges of the summary call this thread is making
-_install_lock = threading.Lock()
 
 
 class NoRoomInBudget(RateLimitTimeout):
@@ -91,21 +91,10 @@ def charging(limit: LLMRateLimit, tokens: int) -> Iterator[Charges]:
         _current.charges = None
 
 
-def install_call_checks() -> None:
-    """Register the check litellm runs before each call the Router sends (the stop signal
-    of `stopping.py`, and the charge of `charging`), once per process."""
-    litellm = import_litellm()
-    with _install_lock:
-        if any(getattr(c, "digest_router_budget", False) for c in litellm.callbacks):
-            return
-        from litellm.integrations.custom_logger import CustomLogger
+def _stop_check(deployment: dict[str, Any]) -> None:
+    """Before a call: a cancelled job's call gets not one more retry (`stopping.py`)."""
+    stopping.check()
 
-        class _RouterBudget(CustomLogger):  # type: ignore[misc]
-            digest_router_budget = True
 
-            def pre_call_check(self, deployment: dict[str, Any]) -> dict[str, Any] | None:
-                stopping.check()  # a cancelled job: not one more retry
-                charge_next_call(deployment)
-                return None
-
-        litellm.callbacks.append(_RouterBudget())
+register(CallCheck("stop signal", _stop_check))
+register(CallCheck("rate-limit charge", charge_next_call))

@@ -46,6 +46,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from service import stopping
+from service.backends.call_checks import CallCheck, install_call_checks, register
 from service.backends.embedders import Embedder
 from service.backends.llm_client import (
     count_tokens,
@@ -55,7 +56,7 @@ from service.backends.llm_client import (
     response_format_for,
 )
 from service.backends.rate_limit import LLMRateLimit, RateLimitTimeout, rate_limit_for
-from service.backends.router_budget import charging, in_event_loop, install_call_checks
+from service.backends.router_budget import charging, in_event_loop
 from service.backends.summarizers.attribution import (
     ACCORDING,
     UNNAMED_REPORT,
@@ -279,7 +280,6 @@ def _status(exc: Exception) -> int | None:
 
 
 _gate = threading.local()  # the Router call this thread makes: the key error it got, if any
-_gate_lock = threading.Lock()
 
 
 class _RetryRefused(Exception):
@@ -299,8 +299,8 @@ def _key_gate() -> Iterator[None]:
     """Within the block, the Router does not retry a call whose key its server refused:
     litellm retries a 403 as any other error, and each retry was refused again. litellm runs
     its callbacks' failure log and `pre_call_check` in the calling thread, before each retry
-    (as `router_budget.py` relies on)."""
-    _install_key_gate()
+    (`call_checks.py`)."""
+    install_call_checks()
     _gate.active, _gate.refused = True, None
     try:
         yield
@@ -310,32 +310,20 @@ def _key_gate() -> Iterator[None]:
         _gate.active, _gate.refused = False, None
 
 
-def _install_key_gate() -> None:
-    """Register the key gate's litellm callback, once per process."""
-    litellm = import_litellm()
-    with _gate_lock:
-        if any(getattr(c, "digest_key_gate", False) for c in litellm.callbacks):
-            return
-        from litellm.integrations.custom_logger import CustomLogger
+def _remember_refused_key(error: Exception) -> None:
+    """After a failed call: a refused key, in this thread's gated call, ends its retries."""
+    if getattr(_gate, "active", False) and _refuses_key(error):
+        _gate.refused = error
 
-        class _KeyGate(CustomLogger):  # type: ignore[misc]
-            digest_key_gate = True
 
-            def log_failure_event(
-                self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
-            ) -> None:
-                error = kwargs.get("exception")
-                if getattr(_gate, "active", False) and isinstance(error, Exception):
-                    if _refuses_key(error):
-                        _gate.refused = error
+def _refuse_retry_after_refused_key(deployment: dict[str, Any]) -> None:
+    """Before a call: not one more retry once this thread's gated call had its key refused."""
+    refused = getattr(_gate, "refused", None)
+    if refused is not None:
+        raise _RetryRefused(refused)
 
-            def pre_call_check(self, deployment: dict[str, Any]) -> dict[str, Any] | None:
-                refused = getattr(_gate, "refused", None)
-                if refused is not None:
-                    raise _RetryRefused(refused)
-                return None
 
-        litellm.callbacks.append(_KeyGate())
+register(CallCheck("key gate", _refuse_retry_after_refused_key, _remember_refused_key))
 
 
 def _refuses_key(exc: Exception) -> bool:
