@@ -58,8 +58,11 @@ def test_grounding_needs_the_same_words_in_order_or_a_close_paraphrase() -> None
     assert same_words.grounds and paraphrase.grounds
     assert not shuffled_words.grounds
     # a looser paraphrase corroborates (another outlet reports it) without grounding it
-    loose = SupportFeatures(0.65, 0.55, 0.2, 0)
+    loose = SupportFeatures(0.65, 0.55, 0.3, 0)
     assert loose.corroborates and not loose.grounds
+    # ... when it writes some of the claim's phrases: the same topic in other words is
+    # mostly a fact the article does not report (editor's labels, Multi-News and NeuS dev)
+    assert not SupportFeatures(0.65, 0.55, 0.2, 0).corroborates
     # a number the article never writes defeats both
     assert not SupportFeatures(0.95, 1.0, 1.0, 1).corroborates
 
@@ -190,8 +193,8 @@ def test_a_corroborating_article_must_use_the_claims_words_near_it(embedder: Emb
     assert suspended.near_word_coverage is not None and suspended.near_word_coverage < 0.5
     assert _supports(embedder, evidence, claim) == ["a", "c"]
     # without the closest sentences' share (features built by hand), the article-wide one counts
-    assert SupportFeatures(0.65, 0.6, 0.1, 0).corroborates
-    assert not SupportFeatures(0.65, 0.6, 0.1, 0, near_word_coverage=0.4).corroborates
+    assert SupportFeatures(0.65, 0.6, 0.3, 0).corroborates
+    assert not SupportFeatures(0.65, 0.6, 0.3, 0, near_word_coverage=0.4).corroborates
 
 
 def test_an_article_days_apart_corroborates_only_by_saying_it(embedder: Embedder) -> None:
@@ -445,3 +448,22 @@ def test_survivors_are_not_bodies(embedder: Embedder) -> None:
     from service.pipeline.support import opposite_terms, reverses
 
     assert not reverses(opposite_terms("The UN body condemned it."), {"survive"})
+
+
+def test_an_article_on_the_topic_in_none_of_the_claims_phrases_does_not_corroborate(
+    embedder: Embedder,
+) -> None:
+    # a vigil for the officer is the story, not the fact that he is the first one killed
+    claim = "Officer Dana Reyes is the first Valmora University officer to be killed in the line of duty."
+    texts = {
+        "a": f"{claim} Reyes joined the campus police in 2019.",
+        "b": "Students at Valmora University held a vigil for Officer Dana Reyes, who was shot on "
+        "Tuesday. The suspect, a 29-year-old man, pleaded not guilty to murder on Friday.",
+        "c": "Dana Reyes, a Valmora University police officer, died of his wounds on Wednesday. He "
+        "is the first officer of the university to be killed in the line of duty, the chief said.",
+    }
+    evidence = _evidence(embedder, texts)
+    vigil = evidence.features(claim, embedder.encode([claim])[0])["b"]
+    assert vigil.similarity >= 0.65 and vigil.word_coverage >= 0.5  # it had corroborated
+    assert vigil.pair_coverage < 0.25
+    assert _supports(embedder, evidence, claim) == ["a", "c"]
