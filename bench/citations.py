@@ -79,7 +79,18 @@ def judge(labels: list[dict[str, object]], embedder: Embedder) -> Counter[tuple[
     return counts
 
 
-def _line(name: str, counts: Counter[tuple[str, str, bool]], kinds: tuple[str, ...]) -> str:
+def table_header() -> str:
+    """The header of the table `table_line` writes rows of."""
+    return (
+        "| pairs | labelled (yes / partly / no) | kept by the judge | precision | recall |\n"
+        "|---|---|---|---|---|"
+    )
+
+
+def table_line(name: str, counts: Counter[tuple[str, str, bool]], kinds: tuple[str, ...]) -> str:
+    """One row: the labelled pairs of `kinds`, those the judge kept, precision and recall
+    against "yes"."""
+
     def total(label: str, accepted: bool | None = None) -> int:
         return sum(
             n
@@ -104,10 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     labels = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines()]
     counts = judge(labels, get_embedder())
-    print("| pairs | labelled (yes / partly / no) | kept by the judge | precision | recall |")
-    print("|---|---|---|---|---|")
-    print(_line("sentences cited to several articles", counts, ("several",)))
-    print(_line("all", counts, ("several", "one")))
+    print(table_header())
+    print(table_line("sentences cited to several articles", counts, ("several",)))
+    print(table_line("all", counts, ("several", "one")))
     return 0
 
 

@@ -435,6 +435,11 @@ class Verifier:
                 return f"repeats an instruction found inside article [{number}]"
         return None
 
+    def evidence_of(self, articles: list[Article]) -> ClusterEvidence:
+        """The judge's evidence for a story, built as verification builds it (the
+        citation benchmarks ask it directly)."""
+        return self._evidence(articles).evidence
+
     def _evidence(self, articles: list[Article]) -> _Evidence:
         key = tuple((a.id, a.text) for a in articles)
         with self._lock:
