@@ -66,15 +66,14 @@ def test_the_stop_signal_the_charge_and_the_key_gate_share_one_callback(
     assert summary.backend == "extractive"
     assert len(fake_llm.requests) == 2  # the call and its retry; none after the 403
     key = f"{model}@{fake_llm.base_url}"
-    assert charged[:2] == [key, key]  # the call and its retry, each charged
-    # a retry the gate refuses is charged too (the charge runs first, as before the checks
-    # shared a callback), but no more than the Router's attempts
-    assert len(charged) <= 1 + settings.llm_max_retries
+    # the call and its retry, each charged; a retry the gate refuses is never sent and
+    # takes no room in the budget
+    assert charged == [key, key]
     assert len(_ours(import_litellm().callbacks)) == 1
     assert [check.name for check in call_checks._checks] == [
         "stop signal",
-        "rate-limit charge",
         "key gate",
+        "rate-limit charge",
     ]
 
 

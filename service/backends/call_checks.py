@@ -36,15 +36,20 @@ class CallCheck:
     after_failure: Callable[[Exception], None] | None = None
 
 
-def register(check: CallCheck) -> None:
-    """Run `check` before each call, after those registered before it. A check of the same
-    name is replaced in its place: a module imported again must not charge a call twice."""
+def register(check: CallCheck, *, before: str | None = None) -> None:
+    """Run `check` before each call, after those registered before it, or just before the
+    check named `before` when that one is registered (a refusal must come before a charge:
+    a call never sent takes no room in the budget). A check of the same name is replaced
+    in its place: a module imported again must not charge a call twice."""
     global _checks
     with _lock:
         names = [c.name for c in _checks]
         if check.name in names:
             at = names.index(check.name)
             _checks = (*_checks[:at], check, *_checks[at + 1 :])
+        elif before in names:
+            at = names.index(before)
+            _checks = (*_checks[:at], check, *_checks[at:])
         else:
             _checks = (*_checks, check)
 

@@ -323,7 +323,11 @@ def _refuse_retry_after_refused_key(deployment: dict[str, Any]) -> None:
         raise _RetryRefused(refused)
 
 
-register(CallCheck("key gate", _refuse_retry_after_refused_key, _remember_refused_key))
+# before the charge: a retry the gate refuses is never sent, and takes no room in the budget
+register(
+    CallCheck("key gate", _refuse_retry_after_refused_key, _remember_refused_key),
+    before="rate-limit charge",
+)
 
 
 def _refuses_key(exc: Exception) -> bool:
