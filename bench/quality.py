@@ -39,10 +39,10 @@ from bench.cache import CachedEmbedder
 from bench.machine import machine_line
 from bench.metrics import framing_bias, load_vad, mean_rouge
 from service.backends.embedders import Embedder, get_embedder
-from service.backends.summarizers import extractive
 from service.evaluation import balanced_accuracy, bcubed
 from service.models import Summary, SummarySentence
 from service.pipeline import sentences as sentence_splitter
+from service.pipeline import stems
 from service.pipeline.clean import clean_text
 from service.pipeline.cluster import cluster_articles
 from service.pipeline.run import DigestOptions, cluster_text, digest
@@ -274,7 +274,7 @@ def forget_article_memos() -> None:
     """Forget what the process remembers of articles it has read (their sentence splits
     and word stems), so that a timed run pays for them as a run on new articles does."""
     sentence_splitter._split_article.cache_clear()
-    extractive._stem.cache_clear()
+    stems.stem.cache_clear()
 
 
 def _median_run(work: Callable[[], object], runs: int = 3) -> tuple[float, float]:

@@ -373,7 +373,7 @@ def test_stemming_is_safe_from_several_threads() -> None:
     stemmer then raised IndexError or returned wrong stems."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from service.backends.summarizers import extractive
+    from service.pipeline import stems
 
     words = [
         f"{stem}{ending}"
@@ -383,9 +383,9 @@ def test_stemming_is_safe_from_several_threads() -> None:
     words = [f"{w}{'x' * n}" for n in range(40) for w in words]  # 1,600 distinct words
     expected = [snowballstemmer.stemmer("english").stemWord(w) for w in words]
     for _ in range(3):
-        extractive._stem.cache_clear()
+        stems.stem.cache_clear()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(extractive._stem, words * 4))
+            results = list(pool.map(stems.stem, words * 4))
         assert results == expected * 4
 
 

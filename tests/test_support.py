@@ -10,6 +10,7 @@ from service.pipeline.support import (
     ClusterEvidence,
     SupportFeatures,
     figure_units,
+    hedged_words,
     misbound_figures,
     must_match,
     negated,
@@ -467,3 +468,38 @@ def test_an_article_on_the_topic_in_none_of_the_claims_phrases_does_not_corrobor
     assert vigil.similarity >= 0.65 and vigil.word_coverage >= 0.5  # it had corroborated
     assert vigil.pair_coverage < 0.25
     assert _supports(embedder, evidence, claim) == ["a", "c"]
+
+
+def test_a_claim_that_states_plainly_what_the_article_hedges_is_not_supported(
+    embedder: Embedder,
+) -> None:
+    # a model wrote "caused" where every article said "may have caused"
+    texts = {
+        "a": "A fire broke out at the Valmora chemical plant on Monday. Investigators said a "
+        "faulty valve may have caused the explosion. Two workers were hurt."
+    }
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, "A faulty valve caused the explosion at the plant.") == []
+    for kept in (
+        "A faulty valve may have caused the explosion at the plant.",
+        "Investigators said a faulty valve might have caused the explosion.",
+    ):
+        assert _supports(embedder, evidence, kept) == ["a"]
+    assert hedged_words("He is believed to have fled the country.")[0] == {"fled"}
+    assert "fled" in hedged_words("He fled, and may have crossed the border.")[1]
+    # "spoiled" states what "could spoil" hedges
+    spoil = hedged_words("Fruit shipments could spoil within days.")[0]
+    assert spoil and spoil <= hedged_words("Fruit shipments spoiled within days.")[1]
+
+
+def test_a_word_the_article_states_plainly_elsewhere_near_the_claim_is_no_dropped_hedge(
+    embedder: Embedder,
+) -> None:
+    texts = {
+        "a": "The storm caused the flooding in Valmora, officials said. It may have caused "
+        "damage to the bridge too, engineers said."
+    }
+    evidence = _evidence(embedder, texts)
+    claim = "The storm caused the flooding in Valmora."
+    assert _supports(embedder, evidence, claim) == ["a"]
+    assert hedged_words("In May protesters marched.")[0] == set()  # the month

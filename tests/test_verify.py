@@ -78,6 +78,17 @@ def test_a_flipped_negation_is_dropped(embedder: Embedder) -> None:
     assert verified.dropped[0].text.startswith("Port officials said talks")
 
 
+def test_a_hedge_the_model_dropped_is_dropped_with_its_sentence(embedder: Embedder) -> None:
+    """ "could spoil" written as "spoiled" keeps every other word of its article."""
+    summary = _summary(
+        ("Fruit shipments spoiled within days because of the stoppage.", [2]),
+        ("Exporters warned that fruit shipments could spoil within days.", [2]),
+    )
+    verified = Verifier(embedder).verify(summary, _articles())
+    assert [s.text for s in verified.sentences] == [summary.sentences[1].text]
+    assert verified.dropped[0].text.startswith("Fruit shipments spoiled")
+
+
 def test_wrong_citation_is_re_attributed_to_the_supporting_article(embedder: Embedder) -> None:
     summary = _summary(
         (

@@ -33,8 +33,12 @@ Either way the article must write every number (in figures or words: "three days
 days"), weekday and ordinal ("fourth anniversary") of the sentence ("8pm" counts as 8) in
 one of its five sentences closest to it, and a negated sentence ("would not be released")
 needs a negation among them too: an answer that flips "would be released" keeps nearly
-every word and pair, and its cosine to the source stays high. Nor may those sentences
-state the opposite of the claim's state word without the word itself ("flights have
+every word and pair, and its cosine to the source stays high. Nor may the claim state
+plainly a verb those sentences only hedge ("caused" against "may have caused", "spoiled"
+against "could spoil", "stole" against "allegedly stole"): a model drops hedges and keeps
+every other word. Only the hedged verb itself counts; a claim without any hedge whose
+closest sentence hedges something else is fine (testing that cost FRANK 0.02). Nor may
+those sentences state the opposite of the claim's state word without the word itself ("flights have
 resumed" against "flights were suspended"; a few pairs such as rose/fell, won/lost,
 arrested/released, survivors/bodies). A quotation of three words or more in the claim must
 be the article's too, word for word (case and punctuation aside): a speaker's words were
@@ -78,6 +82,7 @@ from service.pipeline.names import (
     names_it,
 )
 from service.pipeline.sentences import INCH_MARK, MONTH_WORD, Sentence
+from service.pipeline.stems import stem
 
 LEXICAL_THRESHOLD = 0.75  # grounded in the same words: share of content words ...
 BIGRAM_THRESHOLD = 0.7  # ... and of word pairs the article contains
@@ -132,6 +137,25 @@ _NEGATION = re.compile(
     r"\b(?:not|never|no(?![.\-])|none|nobody|nothing|neither|nor|cannot)\b|n[’']t\b",
     re.IGNORECASE,
 )
+
+
+# A verb the writer hedges: "may have caused", "could be", "allegedly stole", "is believed
+# to have fled", "appears to show"; the hedged word is the verb (or the word after "be").
+# Not "May" (the month: "In May protesters marched" hedges nothing).
+_HEDGED = re.compile(
+    r"\b(?:(?-i:may|might|could)|possibly|probably|perhaps|allegedly|reportedly|apparently|"
+    r"(?:is|are|was|were)\s+(?:believed|thought|suspected|said|alleged)\s+to|"
+    r"(?:appears?|appeared|seems?|seemed)\s+to|likely\s+to)"
+    r"\s+(?:not\s+)?(?:have\s+)?(?:been\s+|be\s+)?([a-z][a-z'-]+)",
+    re.IGNORECASE,
+)
+
+
+def hedged_words(text: str) -> tuple[set[str], set[str]]:
+    """(the words the text hedges, the content words it states plainly), as stems: "the
+    fire may have caused the blast" hedges "caus", as "caused it" and "causes" state it."""
+    hedged = {stem(m.group(1).lower()) for m in _HEDGED.finditer(text)}
+    return hedged, {stem(word) for word in content_words(_HEDGED.sub(" ", text))}
 
 
 def content_words(text: str) -> set[str]:
@@ -306,6 +330,15 @@ def misbound_figures(
     return count
 
 
+def _drops_a_hedge(claim: tuple[set[str], set[str]], near: list[tuple[set[str], set[str]]]) -> bool:
+    """The claim states a word plainly that the closest sentences only hedge: "the fire
+    caused the blast" against "the fire may have caused the blast"."""
+    hedged_there = set().union(*(h for h, _ in near)) if near else set()
+    plain_there = set().union(*(p for _, p in near)) if near else set()
+    _, plain_here = claim
+    return bool((plain_here & hedged_there) - plain_there)
+
+
 def opposite_terms(text: str) -> set[str]:
     """The state words of `text` that have an opposite ("resumed": "resume"), as the
     names of their families."""
@@ -358,6 +391,7 @@ class SupportFeatures:
     misbound_figures: int = 0  # figures the closest sentences give as counts of another thing
     missing_details: int = 0  # claim words only one article of a large cluster uses, not this
     misquoted: bool = False  # the claim quotes words the article does not write in that order
+    dropped_hedge: bool = False  # the claim states plainly what its closest sentences hedge
 
     @property
     def _contradicted(self) -> bool:
@@ -370,6 +404,7 @@ class SupportFeatures:
             or self.reversed_terms
             or self.misbound_figures
             or self.misquoted
+            or self.dropped_hedge
         )
 
     @property
@@ -417,6 +452,7 @@ class ClusterEvidence:
     pair_vocab: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     sentence_numbers: list[set[str]] = field(default_factory=list)
     sentence_negated: list[bool] = field(default_factory=list)
+    sentence_hedges: list[tuple[set[str], set[str]]] = field(default_factory=list)
     sentence_states: list[set[str]] = field(default_factory=list)
     sentence_words: list[set[str]] = field(default_factory=list)
     sentence_figures: list[tuple[dict[tuple[str, str], frozenset[str]], set[str]]] = field(
@@ -448,6 +484,7 @@ class ClusterEvidence:
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
             sentence_numbers=[must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
+            sentence_hedges=[hedged_words(s.text) for s in sentences],
             sentence_states=[opposite_terms(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
             sentence_figures=[(figure_units(s.text), unit_words(s.text)) for s in sentences],
@@ -486,6 +523,7 @@ class ClusterEvidence:
         states = opposite_terms(text)
         figures = figure_units(text)
         quotations = quoted_passages(text)
+        claim_hedges = hedged_words(text)
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
@@ -529,6 +567,9 @@ class ClusterEvidence:
                 )
                 if figures
                 else 0,
+                dropped_hedge=_drops_a_hedge(
+                    claim_hedges, [self.sentence_hedges[i] for i in near.get(aid, [])]
+                ),
                 misquoted=any(
                     f" {q} " not in self.plain_texts.get(aid, f" {q} ") for q in quotations
                 ),

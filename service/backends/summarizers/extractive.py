@@ -39,13 +39,11 @@ How sentences are chosen, and why:
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
-import snowballstemmer
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.attribution import (
@@ -82,6 +80,7 @@ from service.pipeline.sentences import (
     split_sentences,
     word_count,
 )
+from service.pipeline.stems import stem
 from service.pipeline.support import STAGE_APART, ClusterEvidence, as_utc, content_words
 
 MAX_SENTENCES_PER_ARTICLE = 40
@@ -99,7 +98,6 @@ WEIGHTS = {
 }
 # Over half the stemmed content words of the shorter sentence shared: the same fact again.
 LEXICAL_REDUNDANCY_LIMIT = 0.5
-_STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
 _FIRST_PERSON = re.compile(
     r"\b(?:I|me|Me(?!\.)|[Mm]y|[Ww]e|[Oo]ur|[Uu]s|[Yy]ou|[Yy]our|[Yy]ours)\b"
 )  # not "US", not "Me." (Maine); "you" outside quotes addresses the reader: ad copy
@@ -218,16 +216,7 @@ def shared_word_weights(articles: list[Article]) -> dict[str, float]:
 
 def stemmed_words(text: str) -> frozenset[str]:
     """Content words reduced to their stems ("ruled", "ruling" -> "rule")."""
-    return frozenset(_stem(word) for word in content_words(text))
-
-
-@lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    # the pure-Python Snowball stemmer costs ~0.1 ms a word; a story repeats its words
-    stemmer = getattr(_STEMMERS, "english", None)
-    if stemmer is None:
-        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
+    return frozenset(stem(word) for word in content_words(text))
 
 
 def repeats_a_chosen_fact(words: frozenset[str], chosen: list[frozenset[str]]) -> bool:
