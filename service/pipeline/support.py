@@ -28,7 +28,8 @@ Two questions, two strengths of evidence:
 A grounding article must also name every person, place and body the sentence names
 (anywhere in it; "Brazilian" finds "Brazil"): an answer that moved the crash off "the
 coast of Nigeria", or credited "a search team from Mexico", kept the story's words and a
-high cosine, and was accepted.
+high cosine, and was accepted. Nor may it give a person the claim titles another title
+("Prime Minister Mitsotakis" does not back "President Mitsotakis"; `roles.py`).
 Either way the article must write every number (in figures or words: "three days" is "3
 days"), weekday and ordinal ("fourth anniversary") of the sentence ("8pm" counts as 8) in
 one of its five sentences closest to it, and a negated sentence ("would not be released")
@@ -81,6 +82,7 @@ from service.pipeline.names import (
     name_vocabulary,
     names_it,
 )
+from service.pipeline.roles import mistitled, titled_people
 from service.pipeline.sentences import INCH_MARK, MONTH_WORD, Sentence
 from service.pipeline.stems import stem
 
@@ -392,6 +394,7 @@ class SupportFeatures:
     missing_details: int = 0  # claim words only one article of a large cluster uses, not this
     misquoted: bool = False  # the claim quotes words the article does not write in that order
     dropped_hedge: bool = False  # the claim states plainly what its closest sentences hedge
+    mistitled: int = 0  # people the claim gives a title the article gives them never (`roles.py`)
 
     @property
     def _contradicted(self) -> bool:
@@ -405,6 +408,7 @@ class SupportFeatures:
             or self.misbound_figures
             or self.misquoted
             or self.dropped_hedge
+            or self.mistitled
         )
 
     @property
@@ -463,6 +467,7 @@ class ClusterEvidence:
     check_names: bool = False  # a claim's names must be the grounding article's (`names.py`)
     bodies: dict[str, frozenset[str]] = field(default_factory=dict)  # EU, UN, UK in any spelling
     plain_texts: dict[str, str] = field(default_factory=dict)  # " words ", for quotations
+    titled: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)  # `roles.py`
 
     @classmethod
     def build(
@@ -498,6 +503,12 @@ class ClusterEvidence:
             if check_names
             else {},
             plain_texts={aid: f" {plain_words(texts[aid])} " for aid in article_ids},
+            titled={
+                aid: titled_people(f"{(titles or {}).get(aid, '')}\n{texts[aid]}")
+                for aid in article_ids
+            }
+            if check_names
+            else {},
         )
 
     def best_similarity(self, vector: np.ndarray) -> dict[str, float]:
@@ -524,6 +535,7 @@ class ClusterEvidence:
         figures = figure_units(text)
         quotations = quoted_passages(text)
         claim_hedges = hedged_words(text)
+        people = titled_people(text) if self.check_names else {}
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
         near = self._nearest(sims)
@@ -567,6 +579,7 @@ class ClusterEvidence:
                 )
                 if figures
                 else 0,
+                mistitled=mistitled(people, self.titled.get(aid, {})) if people else 0,
                 dropped_hedge=_drops_a_hedge(
                     claim_hedges, [self.sentence_hedges[i] for i in near.get(aid, [])]
                 ),
