@@ -8,8 +8,10 @@ import io
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -39,6 +41,15 @@ if TYPE_CHECKING:
     from service.web.page import PageKind
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C (128 + SIGINT)
+TERMINATED = 143  # and by SIGTERM (128 + 15): a batch scheduler's stop, `timeout`, `kill`
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so the run stops as it does on Ctrl-C: with a
+    line saying what became of the digest, and the status a shell reports for SIGTERM."""
+
+    received = False  # set by the handler: 143 even where typer turned it into 130
+
 
 app = typer.Typer(
     help="Cluster news articles into stories and write neutral, cited summaries.",
@@ -97,7 +108,10 @@ def _root(
 def summarize(
     paths: Annotated[
         list[str],
-        typer.Argument(help="JSON/JSONL/text files, folders, '-', or URLs of pages and feeds."),
+        typer.Argument(
+            help="JSON/JSONL/CSV/text files, folders, '-', or URLs of pages and feeds.",
+            metavar="FILE|FOLDER|URL|-",
+        ),
     ],
     format: Annotated[
         str | None,
@@ -105,8 +119,9 @@ def summarize(
             "--format", "-f", help="json or markdown (default: json for a .json --output)"
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here ('-': standard output).")
+    output_given: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write here ('-': standard output).", metavar="FILE"),
     ] = None,
     one_story: Annotated[bool, typer.Option(help="Summarize all articles as one story.")] = False,
     max_words: Annotated[int | None, typer.Option(help="Words per summary (20-1000).")] = None,
@@ -152,9 +167,11 @@ def summarize(
         ),
     ] = False,
 ) -> None:
-    """Summarize articles from files, folders, standard input or URLs into a cited digest."""
-    if output is not None and str(output) == "-":
-        output = None  # standard output, as for the inputs
+    """Summarize articles from files, folders, standard input or URLs into a cited digest.
+
+    Example: digest summarize news.jsonl -o digest.md
+    """
+    output = _output_path(output_given)
     if format is None:
         format = "json" if output and output.suffix.lower() == ".json" else "markdown"
     format = {"md": "markdown"}.get(format.lower(), format.lower())  # "JSON", "md" too
@@ -171,37 +188,40 @@ def summarize(
         )
     except ValidationError as exc:
         _fail(_option_problems(exc))
-    try:
-        settings = _llm_settings(api_base, fallback, backend)
-        embedder = embedder_for(settings)
-        # built before any work: a bad model name or a context window too small for the
-        # prompt is reported now, not after the inputs were read and clustered
-        summarizer = get_summarizer(
-            options.backend or settings.backend, embedder=remembering(embedder), settings=settings
-        )
-        if output:
-            _check_writable(output)
-        if (fallback or api_base) and (options.backend or settings.backend) == "extractive":
-            err.print(
-                "[yellow]warning:[/] --fallback and --api-base apply to LLM backends; the "
-                "extractive backend is used (choose a model with --model)"
-            )
-        articles, failures, warnings = _read_inputs(paths, skip_invalid, since, quiet)
-        with _bars(quiet) as bars:
-            result = digest(
-                articles,
-                options,
-                embedder=embedder,
-                summarizer=summarizer,
-                progress=_ProgressBars(bars, quiet=quiet),
-                failures=failures,
+    with _interruptible(output):
+        try:
+            settings = _llm_settings(api_base, fallback, backend)
+            embedder = embedder_for(settings)
+            # built before any work: a bad model name or a context window too small for the
+            # prompt is reported now, not after the inputs were read and clustered
+            summarizer = get_summarizer(
+                options.backend or settings.backend,
+                embedder=remembering(embedder),
                 settings=settings,
             )
-        for warning in result.warnings:  # LLM fallbacks: say why on the terminal too
-            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
-        result.warnings.extend(warnings)
-    except ServiceError as exc:
-        _fail(exc.user_message)
+            if output:
+                _check_writable(output)
+            if (fallback or api_base) and (options.backend or settings.backend) == "extractive":
+                err.print(
+                    "[yellow]warning:[/] --fallback and --api-base apply to LLM backends; the "
+                    "extractive backend is used (choose a model with --model)"
+                )
+            articles, failures, warnings = _read_inputs(paths, skip_invalid, since, quiet)
+            with _bars(quiet) as bars:
+                result = digest(
+                    articles,
+                    options,
+                    embedder=embedder,
+                    summarizer=summarizer,
+                    progress=_ProgressBars(bars, quiet=quiet),
+                    failures=failures,
+                    settings=settings,
+                )
+        except ServiceError as exc:
+            _fail(exc.user_message)
+    for warning in result.warnings:  # LLM fallbacks: say why on the terminal too
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    result.warnings.extend(warnings)
 
     rendered = (
         result.model_dump_json(indent=2) + "\n" if format == "json" else render_markdown(result)
@@ -210,7 +230,7 @@ def summarize(
         try:
             _write_whole(output, rendered)
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror}")
+            _fail(f"cannot write {output}: {exc.strerror}" + _kept_elsewhere(rendered, format))
         stories = len(result.clusters)
         err.print(
             f"wrote {stories} {'story' if stories == 1 else 'stories'} to {escape(str(output))}"
@@ -266,6 +286,53 @@ _OPTION_FLAGS = {
     "max_words": "--max-words",
     "cluster_threshold": "--threshold",
 }
+
+
+def _output_path(given: str | None) -> Path | None:
+    """`--output` as a path; None for standard output ('-'). A name ending in '/' means a
+    folder: "out/" had been written as a file named "out"."""
+    if given is None or given == "-":
+        return None
+    if not given.strip():
+        _fail("--output is empty: give a file name, or '-' for standard output")
+    if given.endswith(("/", os.sep)) and not Path(given).is_dir():
+        _fail(
+            f"--output {given} names a folder that does not exist: create it first, or "
+            f"give a file name ({given.rstrip('/' + os.sep)}.md)"
+        )
+    return Path(given)
+
+
+@contextlib.contextmanager
+def _interruptible(output: Path | None) -> Iterator[None]:
+    """Ctrl-C or SIGTERM while the inputs are read or summarized: a line that says no
+    digest was written and the old one is as it was (a run had ended without a word, a
+    batch log showing nothing), then status 130 or 143."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        stopped = isinstance(exc, Terminated)
+        where = f"{output} is as it was" if output else "nothing went to standard output"
+        err.print(
+            f"{'stopped (SIGTERM)' if stopped else 'interrupted'}: no digest was written "
+            f"({escape(where)}); run the command again to start over",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=TERMINATED if stopped else INTERRUPTED) from None
+
+
+def _kept_elsewhere(rendered: str, format: str) -> str:
+    """The digest saved in the temporary folder when its --output could not be written
+    after the work: minutes of summarizing were lost with it. Says where, or ""."""
+    suffix = ".json" if format == "json" else ".md"
+    try:
+        handle, name = tempfile.mkstemp(prefix="digest-", suffix=suffix)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(rendered)
+    except OSError:
+        return ""
+    return f"; the digest was saved to {name} instead"
 
 
 def _option_problems(exc: ValidationError) -> str:
@@ -333,6 +400,21 @@ def _check_writable(output: Path) -> None:
         )
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise InputError(f"--output {output}: not writable", hint="choose another place")
+    _try_writing_in(folder, output)
+
+
+def _try_writing_in(folder: Path, output: Path) -> None:
+    """Create and remove a file in `folder`: os.access says yes to root (and on some
+    mounts) where writing fails, and the failure had come after all the work."""
+    probe = folder / f".digest-probe.{os.getpid()}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(
+            f"--output {output}: cannot write in {folder} ({exc.strerror})",
+            hint="choose another place",
+        ) from exc
 
 
 def _llm_settings(
@@ -383,6 +465,19 @@ def _piped_page(scratch: Path) -> tuple[Path, PageKind] | None:
     return path, kind
 
 
+def _tell_how_to_end_pasting() -> None:
+    """`-` read from a terminal: say that it waits for a pasted article and how to end it;
+    the run had sat silent, looking hung."""
+    with contextlib.suppress(ValueError, OSError):  # a closed or replaced stream
+        if sys.stdin.isatty():
+            err.print(
+                "reading standard input: paste the articles (JSON, JSONL or one article's "
+                "text), then press Ctrl-D on a line of its own (Ctrl-Z, Enter on Windows)",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
 def _as_stdin(
     articles: list[Article], failures: list[InputFailure], scratch: Path
 ) -> tuple[list[Article], list[InputFailure]]:
@@ -427,6 +522,8 @@ def _read_inputs_with(
     if args.count("-") > 1:
         raise InputError("'-' (standard input) is given twice", hint="give it once")
     kinds = {p: saved_kind(p) for p in files if str(p) != "-" and p.is_file()}
+    if "-" in args:
+        _tell_how_to_end_pasting()
     if "-" in args and (piped := _piped_page(scratch)) is not None:
         files.remove(Path("-"))  # a page or a feed piped in: read as its saved file would be
         kinds[piped[0]] = piped[1]
@@ -456,7 +553,9 @@ def _read_inputs_with(
         ]
     if files:
         try:
-            ingested = load_paths(files, skip_invalid=skip_invalid)
+            with _bars(quiet) as bars:  # 50 MB of JSONL takes half a minute to read
+                progress = _ProgressBars(bars, quiet=quiet)
+                ingested = load_paths(files, skip_invalid=skip_invalid, progress=progress)
         except EmptyInputError as exc:
             if not urls and not articles and not entries:
                 raise
@@ -475,7 +574,10 @@ def _read_inputs_with(
     for warning in warnings + unread:  # escaped: '[http_404]' is not rich markup
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not articles:
-        raise EmptyInputError("no article could be read from the inputs given (see the warnings)")
+        raise EmptyInputError(
+            "no article could be read from the inputs given (see the warnings)",
+            hint="fix or replace the inputs the warnings name",
+        )
     return articles, failures, warnings
 
 
@@ -560,15 +662,24 @@ def _fail(message: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point. Ctrl-C ends the process at once: threads waiting on a
-    model would otherwise have finished their stories first, sending their next (billed)
-    calls, and the exit took three times the model's latency."""
+    """Console-script entry point. Ctrl-C (and SIGTERM, as a batch scheduler stops a job)
+    ends the process at once: threads waiting on a model would otherwise have finished
+    their stories first, sending their next (billed) calls, and the exit took three times
+    the model's latency."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except SystemExit as exc:
-        if exc.code == INTERRUPTED:
+        if exc.code in (INTERRUPTED, TERMINATED):
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):
                     stream.flush()
-            os._exit(INTERRUPTED)
+            os._exit(TERMINATED if Terminated.received else INTERRUPTED)
         raise
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM handled as Ctrl-C is (`Terminated`)."""
+    Terminated.received = True
+    raise Terminated

@@ -1,6 +1,11 @@
+import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -191,13 +196,20 @@ def test_a_failed_write_leaves_the_previous_digest_whole(tmp_path: Path, monkeyp
         real_write(self, data[:10], *args, **kwargs)  # some bytes land, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spare))
     monkeypatch.setattr(Path, "write_text", disk_full)
     result = runner.invoke(app, ["summarize", str(news), "-o", str(out), "-q"])
     monkeypatch.undo()
     assert result.exit_code == 2
     assert "cannot write" in result.output and "No space left on device" in result.output
     assert out.read_text() == "yesterday's digest\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.md", "strike.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digest.md", "spare", "strike.jsonl"]
+    # the work is not lost with it: the digest waits in the temporary folder, named
+    [kept] = spare.iterdir()
+    assert kept.read_text().startswith("# Digest") and kept.suffix == ".md"
+    assert f"saved to {kept} instead" in " ".join(result.stderr.split())
 
 
 def test_output_through_a_link_or_to_a_device_keeps_what_is_there(tmp_path: Path) -> None:
@@ -436,3 +448,127 @@ def test_an_embedding_model_litellm_cannot_route_is_refused_before_any_work(
     with pytest.raises(ConfigError, match="unknown embedding model"):  # the server's check
         check_settings(Settings(_env_file=None, embedding_model="bogus"))
     check_settings(Settings(_env_file=None, embedding_model="openai/text-embedding-3-small"))
+
+
+def test_an_output_ending_in_a_slash_or_empty_is_refused_before_any_work(tmp_path: Path) -> None:
+    """ "-o out/" had written a file named "out"; "-o ''" said ". is a folder"."""
+    news = str(_strike_file(tmp_path))
+    folder = runner.invoke(app, ["summarize", news, "-o", f"{tmp_path}/out/", "-q"])
+    assert folder.exit_code == 2 and "names a folder that does not exist" in folder.stderr
+    assert not (tmp_path / "out").exists()
+    empty = runner.invoke(app, ["summarize", news, "-o", "", "-q"])
+    assert empty.exit_code == 2 and "--output is empty" in empty.stderr
+
+
+def test_an_output_folder_that_refuses_a_file_is_found_before_any_work(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """os.access says yes to root (and on some mounts) where creating a file fails: the
+    failure had come after all the work."""
+    real_open = os.open
+
+    def refusing(path: object, *args: object, **kwargs: object) -> int:
+        if ".digest-probe." in str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing)
+    monkeypatch.setattr("service.cli.digest", _no_work)
+    refused = runner.invoke(app, ["summarize", "-", "-o", str(tmp_path / "d.md"), "-q"])
+    assert refused.exit_code == 2, refused.output
+    assert f"cannot write in {tmp_path} (Permission denied)" in " ".join(refused.stderr.split())
+
+
+def _no_work(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the run went on to summarize")
+
+
+@pytest.mark.parametrize(
+    ("stop", "status", "said"), [("ctrl-c", 130, "interrupted"), ("sigterm", 143, "SIGTERM")]
+)
+def test_a_run_stopped_midway_says_no_digest_was_written(
+    tmp_path: Path, monkeypatch, stop: str, status: int, said: str
+) -> None:
+    """A Ctrl-C had ended the run without a word, a batch log showing nothing."""
+    from service.cli import Terminated
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise Terminated if stop == "sigterm" else KeyboardInterrupt
+
+    out = tmp_path / "digest.md"
+    out.write_text("yesterday's digest\n")
+    monkeypatch.setattr("service.cli.digest", stopped)
+    result = runner.invoke(app, ["summarize", str(_strike_file(tmp_path)), "-o", str(out)])
+    assert result.exit_code == status
+    message = " ".join(result.stderr.split())
+    assert said in message and "no digest was written" in message
+    assert f"{out} is as it was" in message and out.read_text() == "yesterday's digest\n"
+
+
+def test_sigterm_stops_the_cli_with_status_143_and_a_message(tmp_path: Path) -> None:
+    """SIGTERM (a batch scheduler's stop) had killed the run without a word."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("needs /proc to see when the CLI waits on its input")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "service", "summarize", "-", "-q"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _waits_on_its_input(child.pid):
+            time.sleep(0.05)
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == 143, stderr
+    assert b"stopped (SIGTERM): no digest was written" in stderr
+
+
+def _waits_on_its_input(pid: int) -> bool:
+    """Whether the process has its SIGTERM handler and is blocked reading a pipe."""
+    caught = Path(f"/proc/{pid}/status").read_text().split("SigCgt:")[1].split()[0]
+    handled = int(caught, 16) & (1 << (signal.SIGTERM - 1))
+    return bool(handled) and "pipe" in Path(f"/proc/{pid}/wchan").read_text()
+
+
+def test_reading_shows_progress_where_stderr_is_not_a_terminal(tmp_path: Path, monkeypatch) -> None:
+    """50 MB of JSONL took half a minute to read without a line in the log."""
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(json.dumps({"text": f"Story {n} text."}) for n in range(8)))
+    monkeypatch.setattr("service.cli.digest", _no_work)
+    result = runner.invoke(app, ["summarize", str(path), "-o", str(tmp_path / "d.md")])
+    lines = result.stderr.splitlines()
+    assert lines[:5] == [f"read: {n}/8" for n in (0, 2, 4, 6, 8)]
+
+
+def test_nothing_read_from_the_inputs_says_what_to_do(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+        "<title>A</title><link>ftp://example.invalid/a</link></item></channel></rss>"
+    )
+    result = runner.invoke(app, ["summarize", str(feed), "-q"])
+    assert result.exit_code == 2
+    assert "fix or replace the inputs the warnings name" in " ".join(result.stderr.split())
+
+
+def test_reading_a_pasted_article_from_a_terminal_says_how_to_end_it(monkeypatch, capsys) -> None:
+    """`digest summarize -` on a terminal had sat silent, waiting, looking hung."""
+    from service.cli import _tell_how_to_end_pasting
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    _tell_how_to_end_pasting()
+    assert "press Ctrl-D" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # piped in: nothing to say
+    _tell_how_to_end_pasting()
+    assert capsys.readouterr().err == ""

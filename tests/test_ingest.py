@@ -149,10 +149,11 @@ def test_numeric_dates_are_utc_timestamps_and_absurd_ones_are_named(tmp_path) ->
     )
     with pytest.raises(IngestError, match=r"dated.jsonl:2.*1e\+300.*not a Unix timestamp"):
         load_paths([path])
-    kept = load_paths([path], skip_invalid=True)
-    assert [a.id for a in kept.articles] == ["a"]
+    kept = load_paths([path], skip_invalid=True)  # the article stays, without its date
+    assert [a.id for a in kept.articles] == ["a", "b"]
     assert kept.articles[0].published_at.isoformat() == "1970-01-01T00:00:00+00:00"
-    assert any("dated.jsonl:2" in w for w in kept.warnings)
+    assert kept.articles[1].published_at is None
+    assert any("dated.jsonl:2" in w and "read without a date" in w for w in kept.warnings)
 
 
 def test_a_date_that_cannot_be_read_is_named_not_dropped() -> None:
@@ -591,3 +592,138 @@ def test_a_record_of_page_furniture_and_a_binary_file_say_what_they_are(tmp_path
     zipped.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
     with pytest.raises(IngestError, match="a binary file, not text"):
         load_paths([zipped])
+
+
+def test_field_names_in_another_case_are_read_as_a_tables_header_is(tmp_path: Path) -> None:
+    """'Content' had been refused as "no 'text' (or 'body'/'content')"."""
+    export = [{"Title": "Port strike", "Content": "Dock workers walked out.", "Date": "2024-05-01"}]
+    [article] = load_paths([_write(tmp_path / "e.json", json.dumps(export))]).articles
+    assert (article.title, article.text) == ("Port strike", "Dock workers walked out.")
+    assert article.published_at is not None and article.published_at.day == 1
+
+
+def test_a_record_without_any_text_field_names_the_fields_it_has(tmp_path: Path) -> None:
+    export = [{"webTitle": "Port strike", "fields": {"bodyText": "Dock workers walked out."}}]
+    with pytest.raises(IngestError, match="its fields are 'webTitle', 'fields'"):
+        load_paths([_write(tmp_path / "g.json", json.dumps(export))])
+    with pytest.raises(IngestError) as blank:  # a text given empty is not a missing field
+        load_paths([_write(tmp_path / "b.json", json.dumps([{"title": "T", "text": " "}]))])
+    assert "its fields" not in blank.value.message
+
+
+def test_an_exports_one_list_of_records_is_read_under_any_name(tmp_path: Path) -> None:
+    """`{"data": [...]}` had been one article, refused as having no text."""
+    records = [{"text": "Dock workers walked out."}, {"text": "Ships waited offshore."}]
+    for wrapper in ({"data": records}, {"status": "ok", "total": 2, "results": records}):
+        path = _write(tmp_path / "w.json", json.dumps(wrapper))
+        assert len(load_paths([path]).articles) == 2
+    # an article holding a list (its images) is still that one article
+    article = {"title": "T", "text": "Dock workers walked out.", "images": [{"src": "a.jpg"}]}
+    path = _write(tmp_path / "a.json", json.dumps(article))
+    assert [a.title for a in load_paths([path]).articles] == ["T"]
+
+
+def test_an_empty_file_is_warned_about_and_named_when_nothing_was_read(tmp_path: Path) -> None:
+    """An empty .json had been "invalid JSON on line 1, column 1: Expecting value", an
+    empty .jsonl "no articles with text found" with no reason."""
+    good = _write(tmp_path / "good.jsonl", json.dumps({"text": "Dock workers walked out."}))
+    for name in ("empty.json", "empty.jsonl", "blank.txt"):
+        empty = _write(tmp_path / name, "\ufeff \n\n")
+        loaded = load_paths([empty, good])
+        assert len(loaded.articles) == 1
+        assert loaded.warnings == [f"{empty}: the file is empty; nothing was read from it"]
+        with pytest.raises(EmptyInputError) as nothing:
+            load_paths([empty])
+        assert "the file is empty" in nothing.value.user_message
+
+
+def test_a_pipe_or_a_file_without_a_suffix_is_read_by_its_content(tmp_path: Path) -> None:
+    """`digest summarize <(jq -c '.[]' export.json)` and /dev/stdin had been one article
+    whose text was the JSON."""
+    import os
+
+    jsonl = "\n".join(json.dumps({"id": k, "text": f"Story {k} text."}) for k in "ab") + "\n"
+    read, write = os.pipe()
+    os.write(write, jsonl.encode())
+    os.close(write)
+    try:
+        assert [a.id for a in load_paths([f"/dev/fd/{read}"]).articles] == ["a", "b"]
+    finally:
+        os.close(read)
+    assert [a.id for a in load_paths([_write(tmp_path / "export", jsonl)]).articles] == ["a", "b"]
+    notes = _write(tmp_path / "NOTES", "Port strike\n\nDock workers walked out.")
+    [note] = load_paths([notes]).articles
+    assert (note.id, note.title) == ("NOTES", "Port strike")
+
+
+def test_a_jsonl_file_holding_one_pretty_printed_document_is_read_as_it(tmp_path: Path) -> None:
+    """Each of its lines had been refused as invalid JSON."""
+    records = [{"id": "a", "text": "Dock workers walked out."}, {"id": "b", "text": "Ships."}]
+    path = _write(tmp_path / "p.jsonl", json.dumps(records, indent=2))
+    assert [a.id for a in load_paths([path]).articles] == ["a", "b"]
+    broken = _write(
+        tmp_path / "b.jsonl", '{"id": "a", "text": "One."\n{"id": "b", "text": "Two."}\n'
+    )
+    with pytest.raises(IngestError, match=r"b\.jsonl:1: invalid JSON"):
+        load_paths([broken])
+
+
+def test_utf_16_without_its_byte_order_mark_is_named(tmp_path: Path) -> None:
+    """It had been "a binary file", or one invalid JSON line per record."""
+    line = json.dumps({"text": "Dock workers walked out."}) + "\n"
+    for name, encoding, order in [("a.jsonl", "utf-16-le", "le"), ("b.txt", "utf-16-be", "be")]:
+        path = tmp_path / name
+        path.write_bytes((line * 3).encode(encoding))
+        with pytest.raises(IngestError, match="without its byte-order mark") as named:
+            load_paths([path])
+        assert f"iconv -f utf-16{order} -t utf-8" in named.value.user_message
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    """Its articles had been read twice, each folded into the other as its copy."""
+    path = _write(tmp_path / "a.jsonl", json.dumps({"id": "x", "text": "Dock workers walked."}))
+    loaded = load_paths([path, tmp_path, str(path)])
+    assert [a.id for a in loaded.articles] == ["x"]
+    assert loaded.warnings == [f"skipped {path}: given more than once; read once"] * 2
+
+
+def test_skip_invalid_keeps_an_article_whose_date_cannot_be_read(tmp_path: Path) -> None:
+    text = "Dock workers went on strike at the port."
+    path = _write(tmp_path / "d.json", json.dumps([{"text": text, "Date": "yesterday"}]))
+    with pytest.raises(IngestError, match="'yesterday' is not a date"):
+        load_paths([path])
+    loaded = load_paths([path], skip_invalid=True)
+    assert [(a.text, a.published_at) for a in loaded.articles] == [(text, None)]
+    assert loaded.warnings[0].endswith("; read without a date")
+
+
+def test_a_date_that_is_refused_says_why_truly() -> None:
+    """'07/29/2007' had been called ambiguous, '2007-13-45' a format to change."""
+    refused = {
+        "07/29/2007": "written in numbers with the year last",
+        "07/08/2007": "is ambiguous",
+        "2007-13-45": "no day of the calendar",
+        "2023-02-30": "no day of the calendar",
+        "2024-03-05 10:00 XYZT": r"time zone this reader does not know \(XYZT\)",
+    }
+    for written, why in refused.items():
+        with pytest.raises(IngestError, match=why):
+            _one(text="Some story text here.", published_at=written)
+
+
+def test_reading_reports_its_progress(tmp_path: Path) -> None:
+    lines = "\n".join(json.dumps({"text": f"Story {n} text."}) for n in range(250))
+    heard: list[tuple[str, int, int]] = []
+    load_paths([_write(tmp_path / "r.jsonl", lines)], progress=lambda *a: heard.append(a))
+    assert heard[0] == ("read", 0, 250) and heard[-1] == ("read", 250, 250)
+    assert 3 < len(heard) <= 102
+
+
+def test_a_file_of_no_records_or_of_no_objects_says_what_to_give(tmp_path: Path) -> None:
+    """`[]` had got no reason at all, `null` "got NoneType"."""
+    with pytest.raises(EmptyInputError) as nothing:
+        load_paths([_write(tmp_path / "none.json", '{"articles": []}')])
+    assert "objects with a 'text' field" in nothing.value.user_message
+    with pytest.raises(IngestError, match="got null") as null:
+        load_paths([_write(tmp_path / "null.json", "null")])
+    assert '{"title": ..., "text": ...}' in null.value.user_message

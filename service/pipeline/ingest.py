@@ -7,8 +7,10 @@ records one after another, as `jq` prints them), `.jsonl` (one record a line),
 article a file, the first line is the title), and `-` for standard input
 (format sniffed). UTF-8, or UTF-16 with its byte-order mark (as Windows writes
 it). Field names of common exports are understood (`body`, `content`, `headline`,
-`link`, `publisher`, `publishedAt`, ...); unknown fields are ignored. Every failure
-names the file and line, so the user can fix the input; `skip_invalid` turns
+`link`, `publisher`, `publishedAt`, ..., in any case); unknown fields are ignored, and an
+export's one list of records under another key (`{"data": [...]}`) is read as its
+articles. A pipe or a file without a suffix is sniffed as standard input is. Every
+failure names the file and line, so the user can fix the input; `skip_invalid` turns
 per-record failures into warnings instead.
 """
 
@@ -21,7 +23,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,9 +134,16 @@ class IngestResult:
 
 
 def _pick(record: Mapping[str, Any], name: str) -> Any:
+    """The field's value under its first alias that has one; a key in another case
+    ("Title", "CONTENT") counts too, as a table's header does: an export with such keys
+    had been refused as "no 'text' (or 'content')" while its 'Content' held the story."""
     for key in _FIELD_ALIASES[name]:
         value = record.get(key)
         if value not in (None, ""):
+            return value
+    aliases = {alias.lower() for alias in _FIELD_ALIASES[name]}
+    for key, value in record.items():
+        if isinstance(key, str) and key.lower() in aliases and value not in (None, ""):
             return value
     return None
 
@@ -239,14 +248,40 @@ def _written_date(text: str) -> datetime:
             if once == twice:
                 return once
     shown = repr(text[:40])
-    if _NUMBERS_YEAR_LAST.match(text):
+    if numbers := _NUMBERS_YEAR_LAST.match(text):
+        first, second = (int(n) for n in re.findall(r"\d+", numbers.group())[:2])
+        why = (  # "07/29/2007" is no riddle, but "07/08/2007" beside it would be
+            "ambiguous (day and month could be either way round)"
+            if first <= 12 and second <= 12
+            else "written in numbers with the year last, which is never guessed at "
+            "('07/08/2007' is July 8 in one country and August 7 in another)"
+        )
+        raise ValueError(f"date {shown} is {why}; write it year first, {_DATE_FORMATS}")
+    if _not_on_the_calendar(text):
+        raise ValueError(f"date {shown} is no day of the calendar (check its month and day)")
+    unknown = sorted(zones - set(_ZONES))
+    if unknown and (named_month or _YEAR_FIRST.match(text)):
         raise ValueError(
-            f"date {shown} is ambiguous (day and month could be either way round); "
-            f"write it year first, {_DATE_FORMATS}"
+            f"date {shown} names a time zone this reader does not know "
+            f"({', '.join(unknown)}); write its offset instead (+02:00), {_DATE_FORMATS}"
         )
     raise ValueError(
         f"date {shown} is not a date this reader understands; write it {_DATE_FORMATS}"
     )
+
+
+def _not_on_the_calendar(text: str) -> bool:
+    """Year first with a month or day that no calendar has ("2007-13-45", "2023-02-30"):
+    "not a date this reader understands" had sent the user to fix a format that was right."""
+    numbers = _YEAR_FIRST.match(text)
+    if not numbers:
+        return False
+    year, month, day = (int(n) for n in re.split(r"[/.-]", numbers.group()))
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return True
+    return False
 
 
 def record_to_article(
@@ -256,8 +291,9 @@ def record_to_article(
     `markup` False: the text is already plain (a page extractor's), not HTML to read."""
     if not isinstance(record, Mapping):
         raise IngestError(
-            f"expected an object with a 'text' field, got {type(record).__name__}",
+            f"expected an object with a 'text' field, got {_json_kind(record)}",
             location=location,
+            hint='give each article as an object, as in {"title": ..., "text": ...}',
         )
     for name in ("text", "title", "source", "url", "language"):
         _text_of(record, name, location)  # each text field is text
@@ -272,7 +308,8 @@ def record_to_article(
         )
     if not text.strip():
         raise IngestError(
-            "empty article: no 'text' (or 'body'/'content') with any words",
+            "empty article: no 'text' (or 'body'/'content') with any words"
+            + _fields_it_has(record, raw_text),
             location=location,
             hint="give every article its text, or pass --skip-invalid to leave such records out",
         )
@@ -293,25 +330,47 @@ def record_to_article(
             hint="give the article's web address (https://...), or leave 'url' out",
         )
     try:
-        published_at = _parse_date(_pick(record, "published_at")) or dateline(text)
+        published_at = _parse_date(_pick(record, "published_at"))
+    except ValueError as exc:  # a date that cannot be one
+        raise _DateError(str(exc), location=location, hint=_DATE_HINT) from exc
+    try:
         return Article(
             id=article_id.strip() or default_id,
             title=title[:_MAX_TITLE_CHARS],
             text=text,
             url=url,
             source=_field(record, "source", markup=True) or None,
-            published_at=published_at,
+            published_at=published_at or dateline(text),
             language=_field(record, "language") or None,
         )
     except ValidationError as exc:  # translate at the edge
         raise IngestError(f"invalid record: {exc.errors()[0]['msg']}", location=location) from exc
-    except ValueError as exc:  # a date that cannot be one
-        raise IngestError(
-            str(exc),
-            location=location,
-            hint="give an ISO 8601 date (2007-07-29), an RFC 822 one, one with its month's name "
-            "(July 29, 2007) or Unix seconds (milliseconds / 1000), or leave the date out",
-        ) from exc
+
+
+class _DateError(IngestError):
+    """A record whose date cannot be read: with --skip-invalid it is read without its date
+    rather than left out (a scraper's "yesterday" had cost the whole article)."""
+
+
+_DATE_HINT = (
+    "give an ISO 8601 date (2007-07-29), an RFC 822 one, one with its month's name "
+    "(July 29, 2007) or Unix seconds (milliseconds / 1000), or leave the date out"
+)
+
+
+def _fields_it_has(record: Mapping[str, Any], raw_text: str | None) -> str:
+    """The fields of a record with no text field at all ("; its fields are 'webTitle',
+    'fields'"), so that an export naming its text otherwise shows what to rename."""
+    if raw_text is not None or not record:
+        return ""
+    names = [repr(str(key)) for key in record]
+    return "; its fields are " + first_few(names, named=8)
+
+
+def _without_date(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record without its date fields (in any case)."""
+    dates = {alias.lower() for alias in _FIELD_ALIASES["published_at"]}
+    return {k: v for k, v in record.items() if not (isinstance(k, str) and k.lower() in dates)}
 
 
 def dateline(text: str) -> datetime | None:
@@ -380,13 +439,30 @@ def _records_from_json(path: Path, raw: str) -> Iterator[tuple[Any, str]]:
             yield IngestError(message, location=str(path)), str(path)
             return
         data = stream
-    if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
-        data = data["articles"]
+    data = _article_list(data)
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield item, f"{path} [item {i}]"
     else:
         yield data, str(path)
+
+
+def _article_list(data: Any) -> Any:
+    """`{"articles": [...]}`'s list; or an export's one list of records under another
+    name (`{"data": [...]}`, `{"status": "ok", "results": [...]}`) when the object is no
+    article itself: it had been read as one article and refused as having no text."""
+    if not isinstance(data, Mapping):
+        return data
+    if isinstance(data.get("articles"), list):
+        return data["articles"]
+    if _pick(data, "text") is not None or _pick(data, "title") is not None:
+        return data  # an article, whatever lists it holds (its images, its tags)
+    lists = [
+        value
+        for value in data.values()
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)
+    ]
+    return lists[0] if len(lists) == 1 else data
 
 
 def _json_stream(raw: str) -> list[Any] | None:
@@ -488,6 +564,7 @@ def _decode(data: bytes, location: str) -> str:
                 location=location,
                 hint="save it as UTF-8",
             ) from exc
+    _refuse_utf16_without_mark(data, location)
     if _looks_binary(data):  # a zip, an image, a PDF: "convert it with iconv" misleads
         raise IngestError(
             "a binary file, not text",
@@ -501,6 +578,22 @@ def _decode(data: bytes, location: str) -> str:
         raise IngestError(
             f"not UTF-8 text (line {line}, byte {exc.start})", location=location, hint=_TO_UTF8
         ) from exc
+
+
+def _refuse_utf16_without_mark(data: bytes, location: str) -> None:
+    """UTF-16 without its byte-order mark (every other byte NUL in Latin text) had been
+    "a binary file", or in JSONL a line of invalid JSON per record: say what it is."""
+    head = data[:4096]
+    if len(head) < 4:
+        return
+    odd, even = head[1::2], head[0::2]
+    for order, zeros, letters in (("le", odd, even), ("be", even, odd)):
+        if zeros.count(0) > 0.9 * len(zeros) and letters.count(0) < 0.1 * len(letters):
+            raise IngestError(
+                "UTF-16 text without its byte-order mark",
+                location=location,
+                hint=f"convert it to UTF-8, for example with iconv -f utf-16{order} -t utf-8",
+            )
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -529,11 +622,12 @@ def _jsonl_lines(path: Path, data: bytes) -> list[str | IngestError]:
     """A JSONL file's lines (`_lines`); when some are not UTF-8, an IngestError stands in
     place of each such line: one bad byte costs its own record, not the whole file
     (`--skip-invalid` keeps the rest)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return _lines(_decode(data, str(path)))
-        except IngestError as exc:
-            return [exc]
+        _refuse_utf16_without_mark(data, str(path))
+    except IngestError as exc:
+        return [exc]
     try:
         return _lines(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -600,7 +694,20 @@ def _expand(paths: Iterable[str | Path], warnings: list[str] | None = None) -> l
             files.extend(p for p in found if p not in digests)
         else:
             files.append(path)
-    return files
+    return _once(files, warnings)
+
+
+def _once(files: list[Path], warnings: list[str] | None) -> list[Path]:
+    """Each file once, in the order given: a file named twice (or also found in a folder
+    given) had its articles read twice, each folded into the other as its "copy"."""
+    kept: dict[Path, Path] = {}
+    for path in files:
+        key = path if str(path) == STDIN else path.resolve()
+        if key not in kept:
+            kept[key] = path
+        elif warnings is not None:
+            warnings.append(f"skipped {path}: given more than once; read once")
+    return list(kept.values())
 
 
 def _is_json(stripped: str) -> bool:
@@ -622,8 +729,11 @@ def _is_json(stripped: str) -> bool:
     return True
 
 
-def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
-    """Records from text whose format is sniffed: a JSON document, JSONL, or one plain article."""
+def records_from_string(
+    raw: str, name: str, *, text_id: str | None = None
+) -> Iterator[tuple[Any, str]]:
+    """Records from text whose format is sniffed: a JSON document, JSONL, or one plain
+    article (its id `text_id`, else `name`)."""
     raw = raw.removeprefix("\ufeff")  # a byte-order mark is no part of the text
     stripped = raw.lstrip()
     if _is_json(stripped):
@@ -638,7 +748,7 @@ def records_from_string(raw: str, name: str) -> Iterator[tuple[Any, str]]:
         else:
             yield from _records_from_json(Path(name), raw)
     else:
-        yield {"id": name, "text": raw}, name
+        yield {"id": text_id or name, "text": raw}, name
 
 
 def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
@@ -672,18 +782,61 @@ def _records_from_file(path: Path) -> Iterator[tuple[Any, str]]:
     try:
         data = _read_bytes(path)
         if suffix in _JSONL_SUFFIXES:
-            yield from _records_from_jsonl(path, _jsonl_lines(path, data))
+            yield from _records_from_jsonl_file(path, data)
             return
         raw = _decode(data, str(path))
     except IngestError as exc:
         yield exc, str(path)
         return
-    if suffix in _JSON_SUFFIXES:
+    if not raw.strip():
+        yield _EmptyFile(), str(path)
+    elif suffix in _JSON_SUFFIXES:
         yield from _records_from_json(path, raw)
     elif suffix in _TABLE_SUFFIXES:
         yield from _records_from_table(path, raw)
+    elif not suffix or not path.is_file():
+        # a pipe (`<(jq -c '.[]' export.json)`), /dev/stdin or a name without a suffix:
+        # told apart by content as standard input is; JSONL had been one article of JSON
+        yield from records_from_string(raw, str(path), text_id=path.stem)
     else:
         yield {"id": path.stem, "text": raw}, str(path)
+
+
+def _records_from_jsonl_file(path: Path, data: bytes) -> Iterator[tuple[Any, str]]:
+    """A JSONL file's records; one that holds a single JSON document over several lines
+    (a pretty-printed list saved as .jsonl) is read as that document, not refused line by
+    line."""
+    lines = _jsonl_lines(path, data)
+    filled = [line for line in lines if not isinstance(line, str) or line.strip()]
+    if not filled:
+        yield _EmptyFile(), str(path)
+        return
+    document = _one_document(lines)
+    if document is not None:
+        yield from _records_from_json(path, document)
+        return
+    yield from _records_from_jsonl(path, lines)
+
+
+def _one_document(lines: list[str | IngestError]) -> str | None:
+    """The lines joined when the first is no JSON of its own but all of them are one JSON
+    document (or a `jq` stream of them); None otherwise."""
+    first = next((ln for ln in lines if not isinstance(ln, str) or ln.strip()), None)
+    if not isinstance(first, str) or not first.lstrip().startswith(("{", "[")):
+        return None
+    if any(isinstance(line, IngestError) for line in lines):
+        return None
+    try:
+        json.loads(first)
+        return None
+    except ValueError:
+        pass
+    whole = "\n".join(line for line in lines if isinstance(line, str))
+    try:
+        json.loads(whole)
+    except ValueError:
+        return whole if _json_stream(whole) is not None else None
+    return whole
 
 
 def _read_stdin() -> str:
@@ -703,35 +856,43 @@ def _given_id(record: Any) -> str | None:
     return given or None
 
 
-def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = False) -> IngestResult:
+def load_records(
+    records: Iterable[tuple[Any, str]],
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> IngestResult:
     """Turn (record, location) pairs into Articles with unique ids.
 
     A record that could not even be read (a line that is not JSON, a file that is not
     UTF-8) comes as its IngestError, so that it is skipped like any invalid record and
     the records after it are still read. A record without an id gets `a<n>` (its place),
     or, when the input gives some record that id, the first free `a<n>.<k>`: the input's
-    own ids are kept, and it is not warned about a clash it did not make.
+    own ids are kept, and it is not warned about a clash it did not make. `progress` hears
+    ("read", done, total) as records are read: 50 MB took half a minute without a line.
     """
     result = IngestResult()
     seen: dict[str, int] = {}
     invalid: list[IngestError] = []  # without skip_invalid: all of them said at once
     records = list(records)
     given = {_given_id(record) for record, _ in records} - {None}
+    tick = _ticker(progress, len(records))
     for index, (record, location) in enumerate(records):
+        tick(index)
         default_id = f"a{index + 1}"
         suffix = 1
         while default_id in given or default_id in seen:
             suffix += 1
             default_id = f"a{index + 1}.{suffix}"
         try:
-            if isinstance(record, IngestError):
-                raise record
-            article = record_to_article(record, default_id=default_id, location=location)
+            article = _read_one(record, default_id, location, skip_invalid, result.warnings)
         except IngestError as exc:
             if not skip_invalid:
                 invalid.append(exc)
             else:
                 result.warnings.append(f"skipped {exc.message}")
+            continue
+        if article is None:
             continue
         if article.id in seen:
             new_id = article.id
@@ -745,9 +906,53 @@ def load_records(records: Iterable[tuple[Any, str]], *, skip_invalid: bool = Fal
             seen[article.id] = 1
         result.articles.append(article)
         result.locations[article.id] = location
+    tick(len(records))
     if invalid:
         raise _all_of(invalid)
     return result
+
+
+Progress = Callable[[str, int, int], None]
+_PROGRESS_STEPS = 100  # reports while records are read, at most
+
+
+def _ticker(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """A callable that reports ("read", done, total) every hundredth of the records."""
+    step = max(1, -(-total // _PROGRESS_STEPS))  # rounded up
+
+    def tick(done: int) -> None:
+        if progress is not None and (done % step == 0 or done == total):
+            progress("read", done, total)
+
+    return tick
+
+
+def _read_one(
+    record: Any, default_id: str, location: str, skip_invalid: bool, warnings: list[str]
+) -> Article | None:
+    """One record's Article; None for an empty file (warned). With `skip_invalid`, a
+    record whose date cannot be read is kept without it, warned: the date only places
+    the story in time, and the article's text is what the digest is made of."""
+    if isinstance(record, _EmptyFile):
+        warnings.append(f"{location}: the file is empty; nothing was read from it")
+        return None
+    if isinstance(record, IngestError):
+        raise record
+    try:
+        return record_to_article(record, default_id=default_id, location=location)
+    except _DateError as exc:
+        if not skip_invalid:
+            raise
+        article = record_to_article(_without_date(record), default_id=default_id, location=location)
+        warnings.append(f"{exc.message}; read without a date")
+        return article
+
+
+@dataclass(frozen=True)
+class _EmptyFile:
+    """Stands in the records for a file with nothing in it: warned about, not an invalid
+    record (one empty export in a batch is no reason to stop), and named when nothing at
+    all was read."""
 
 
 _INVALID_NAMED = 5  # more invalid records than this are counted, not named
@@ -778,9 +983,12 @@ def _all_of(invalid: list[IngestError]) -> IngestError:
     return error
 
 
-def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> IngestResult:
+def load_paths(
+    paths: Iterable[str | Path], *, skip_invalid: bool = False, progress: Progress | None = None
+) -> IngestResult:
     """Read files and folders into Articles; raise IngestError or EmptyInputError. A
-    folder's files that are digests this tool wrote are left out, with a warning."""
+    folder's files that are digests this tool wrote are left out, with a warning, and so
+    is a file given twice (its articles had come back as copies of themselves)."""
     skipped: list[str] = []
     files = _expand(paths, skipped)
 
@@ -788,15 +996,32 @@ def load_paths(paths: Iterable[str | Path], *, skip_invalid: bool = False) -> In
         for path in files:
             yield from _records_from_file(path)
 
-    result = load_records(records(), skip_invalid=skip_invalid)
+    result = load_records(records(), skip_invalid=skip_invalid, progress=progress)
     result.warnings[:0] = skipped
     if not result.articles:
-        reasons = [w.removeprefix("skipped ") for w in result.warnings]
         raise EmptyInputError(
             "no articles with text found in " + ", ".join(str(f) for f in files),
-            hint="every record was skipped: " + first_few(reasons, sep="; ") if reasons else None,
+            hint=_why_nothing(result.warnings),
         )
     return result
+
+
+def _json_kind(value: Any) -> str:
+    """A value's kind as JSON names it ("null", not Python's "NoneType")."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true/false"
+    kinds = {str: "a string", int: "a number", float: "a number", list: "a list"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _why_nothing(warnings: list[str]) -> str | None:
+    """Why no article was read, from the warnings: skipped records, empty files."""
+    if not warnings:  # `[]`, `{"articles": []}`
+        return "the inputs hold no records; give articles as objects with a 'text' field"
+    reasons = first_few([w.removeprefix("skipped ") for w in warnings], sep="; ")
+    if any(w.startswith("skipped ") for w in warnings):
+        return f"every record was skipped: {reasons}"
+    return f"{reasons}; give a file that holds articles"
 
 
 def oversized(articles: Iterable[Article], limit: int) -> Iterator[tuple[int, Article, int]]:
