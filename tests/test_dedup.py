@@ -1,5 +1,6 @@
 from service.models import Article
-from service.pipeline.dedup import drop_duplicates
+from service.pipeline import dedup
+from service.pipeline.dedup import drop_duplicates, find_duplicate_pairs
 from tests.stories import COMET, STRIKE_B, STRIKE_C
 
 
@@ -98,3 +99,27 @@ def test_untitled_briefs_opening_on_the_same_appeal_are_not_copies() -> None:
         "bus routes. Teachers asked for smaller classes. The board meets again in May.",
     )
     assert [a.id for a in drop_duplicates([fire, school])] == ["a0", "a1"]
+
+
+def test_a_pile_read_block_by_block_folds_as_one_block_does(monkeypatch) -> None:
+    """The overlaps are computed a block of articles at a time (memory stays bounded on
+    20,000 articles); a copy in another block than its original folds all the same, and
+    the progress callback hears each block."""
+    texts = [STRIKE_B, STRIKE_C, COMET, "Hi there.", "Hi  there."]
+    articles = [
+        Article(id=f"{n}-{k}", title="Strike", text=texts[k] + ("" if n == 0 else " Extra line."))
+        for n in range(3)
+        for k in range(len(texts))
+    ]
+    whole = drop_duplicates(articles)
+    monkeypatch.setattr(dedup, "_BLOCK", 2)
+    heard: list[tuple[int, int]] = []
+    blocks = drop_duplicates(articles, on_progress=lambda done, total: heard.append((done, total)))
+    assert [(a.id, [r.id for r in a.duplicates]) for a in blocks] == [
+        (a.id, [r.id for r in a.duplicates]) for a in whole
+    ]
+    # each story's three reports fold into one; "Hi there." (too short for a 3-gram) folds
+    # with its twin, and the four "Hi there. Extra line." into one
+    assert [len(a.duplicates) for a in blocks] == [1, 2, 2, 2, 3]
+    assert heard[0] == (2, 15) and heard[-1] == (15, 15) and len(heard) == 8
+    assert find_duplicate_pairs(articles) == sorted(find_duplicate_pairs(articles))

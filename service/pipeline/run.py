@@ -10,6 +10,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -307,7 +308,11 @@ def plan_digest(
     )
     embedder = embedder or embedder_for(settings)
 
-    kept = drop_duplicates(list(articles)) if options.dedup else list(articles)
+    progress("dedup", 0, len(articles))
+    if options.dedup:  # 20,000 articles take half a minute: the bar moves as it goes
+        kept = drop_duplicates(list(articles), on_progress=partial(progress, "dedup"))
+    else:
+        kept = list(articles)
     progress("dedup", len(articles), len(articles))
 
     progress("embed", 0, len(kept))
