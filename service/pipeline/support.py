@@ -67,7 +67,7 @@ from collections.abc import Hashable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -153,11 +153,17 @@ _HEDGED = re.compile(
 )
 
 
-def hedged_words(text: str) -> tuple[set[str], set[str]]:
-    """(the words the text hedges, the content words it states plainly), as stems: "the
-    fire may have caused the blast" hedges "caus", as "caused it" and "causes" state it."""
-    hedged = {stem(m.group(1).lower()) for m in _HEDGED.finditer(text)}
-    return hedged, {stem(word) for word in content_words(_HEDGED.sub(" ", text))}
+def hedged_only(text: str) -> frozenset[str]:
+    """The stems of the words the text hedges: "the fire may have caused the blast" hedges
+    "caus". Most sentences hedge nothing, and cost one search."""
+    return frozenset(stem(m.group(1).lower()) for m in _HEDGED.finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def plain_stems(text: str) -> frozenset[str]:
+    """The stems of the content words the text states plainly ("caused it" and "causes"
+    state "caus"); a claim is asked once per article it is checked against."""
+    return frozenset(stem(word) for word in content_words(_HEDGED.sub(" ", text)))
 
 
 def content_words(text: str) -> set[str]:
@@ -332,13 +338,15 @@ def misbound_figures(
     return count
 
 
-def _drops_a_hedge(claim: tuple[set[str], set[str]], near: list[tuple[set[str], set[str]]]) -> bool:
+def _drops_a_hedge(claim: str, hedged_near: list[frozenset[str]], near_texts: list[str]) -> bool:
     """The claim states a word plainly that the closest sentences only hedge: "the fire
-    caused the blast" against "the fire may have caused the blast"."""
-    hedged_there = set().union(*(h for h, _ in near)) if near else set()
-    plain_there = set().union(*(p for _, p in near)) if near else set()
-    _, plain_here = claim
-    return bool((plain_here & hedged_there) - plain_there)
+    caused the blast" against "the fire may have caused the blast". The sentences' plain
+    words are read only when they hedge one of the claim's (rarely)."""
+    hedged = set().union(*hedged_near)
+    suspect = hedged and plain_stems(claim) & hedged
+    if not suspect:
+        return False
+    return bool(suspect - set().union(*(plain_stems(text) for text in near_texts)))
 
 
 def opposite_terms(text: str) -> set[str]:
@@ -456,7 +464,7 @@ class ClusterEvidence:
     pair_vocab: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     sentence_numbers: list[set[str]] = field(default_factory=list)
     sentence_negated: list[bool] = field(default_factory=list)
-    sentence_hedges: list[tuple[set[str], set[str]]] = field(default_factory=list)
+    sentence_hedged: list[frozenset[str]] = field(default_factory=list)  # `hedged_only`
     sentence_states: list[set[str]] = field(default_factory=list)
     sentence_words: list[set[str]] = field(default_factory=list)
     sentence_figures: list[tuple[dict[tuple[str, str], frozenset[str]], set[str]]] = field(
@@ -489,7 +497,7 @@ class ClusterEvidence:
             pair_vocab={aid: word_pairs(texts[aid]) for aid in article_ids},
             sentence_numbers=[must_match(s.text) for s in sentences],
             sentence_negated=[negated(s.text) for s in sentences],
-            sentence_hedges=[hedged_words(s.text) for s in sentences],
+            sentence_hedged=[hedged_only(s.text) for s in sentences],
             sentence_states=[opposite_terms(s.text) for s in sentences],
             sentence_words=[content_words(s.text) for s in sentences],
             sentence_figures=[(figure_units(s.text), unit_words(s.text)) for s in sentences],
@@ -534,7 +542,6 @@ class ClusterEvidence:
         states = opposite_terms(text)
         figures = figure_units(text)
         quotations = quoted_passages(text)
-        claim_hedges = hedged_words(text)
         people = titled_people(text) if self.check_names else {}
         sims = self._similarities(vector)  # one product serves both views below
         best = self._best(sims)
@@ -581,7 +588,9 @@ class ClusterEvidence:
                 else 0,
                 mistitled=mistitled(people, self.titled.get(aid, {})) if people else 0,
                 dropped_hedge=_drops_a_hedge(
-                    claim_hedges, [self.sentence_hedges[i] for i in near.get(aid, [])]
+                    text,
+                    [self.sentence_hedged[i] for i in near.get(aid, [])],
+                    [self.sentences[i].text for i in near.get(aid, [])],
                 ),
                 misquoted=any(
                     f" {q} " not in self.plain_texts.get(aid, f" {q} ") for q in quotations
