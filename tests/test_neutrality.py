@@ -135,7 +135,10 @@ def test_every_listed_term_is_found_through_the_combined_pattern() -> None:
     # the one-pattern prefilter must not hide any term of the list, inflected or not
     for entry in loaded_terms():
         for form in (entry.term, entry.term + "s", entry.term.upper()):
-            assert entry.term in find_loaded_terms(f"The officials {form} it today."), form
+            # "ram" is loaded only for a bill forced through, "caved in" only to someone
+            template = {"ram": "{} the bill through", "caved in": "{} to it"}.get(entry.term)
+            sentence = f"The officials {(template or '{} it').format(form)} today."
+            assert entry.term in find_loaded_terms(sentence), form
     assert find_loaded_terms("Officials said the talks went well.") == []
     assert (
         neutralise("Officials said the talks went well.") == "Officials said the talks went well."
@@ -283,13 +286,17 @@ def test_a_critics_verb_in_its_literal_sense_is_not_loaded() -> None:
     for criticism in (
         "Trump blasts Democrats over the budget.",
         "Sanders blasted the plan as a giveaway.",
-        "Granholm slammed Senate Republicans on Sunday.",
         'Davis then blasted "the current leadership" in Austin.',
         "Trump signs the order and blasts Democrats over the budget.",
         "He blasted away at the plan on Monday.",
     ):
         assert find_loaded_terms(criticism), criticism
         assert neutralise(criticism) is None, criticism
+    # "slam" has a plain word for it, "blast" none (it is as often a quarry's or a band's)
+    assert find_loaded_terms("Granholm slammed Senate Republicans on Sunday.") == ["slam"]
+    assert neutralise("Granholm slammed Senate Republicans on Sunday.") == (
+        "Granholm criticized Senate Republicans on Sunday."
+    )
     for literal in (
         "Two blasts ripped through the market on Friday.",
         "The blasts killed 30 people near the station.",
@@ -307,3 +314,250 @@ def test_a_critics_verb_in_its_literal_sense_is_not_loaded() -> None:
         assert neutralise(literal) == literal, literal
     # a literal use beside a loaded one: the loaded one still counts
     assert find_loaded_terms("Two blasts killed 30 people in a brutal attack.") == ["brutal"]
+
+
+def test_a_reworded_term_keeps_the_form_it_was_written_in() -> None:
+    """ "Dictators across the region" had read "Leader across the region", "the regimes'
+    leaders" "the government' leaders", "hugely popular" "big popular", and a headline in
+    capitals "VALDONIA'S Leader CRUSHES UPRISING"."""
+    assert (
+        neutralise("Dictators across the region watched.") == "Leaders across the region watched."
+    )
+    assert neutralise("The regimes' leaders met.") == "The governments' leaders met."
+    assert neutralise("Tyrants fell.") == "Leaders fell."
+    assert neutralise("VALDONIA'S DICTATOR RESIGNS") == "VALDONIA'S LEADER RESIGNS"
+    assert neutralise("The plan was hugely popular.") is None  # no "bigly"
+    # a critic's verb in every form, headlines' included
+    assert neutralise("Critics slam the plan.") == "Critics criticize the plan."
+    assert neutralise("Obama slams Trump as unfit.") == "Obama criticizes Trump as unfit."
+    assert neutralise("He was slamming the plan.") == "He was criticizing the plan."
+    assert neutralise("Trump Slams Democrats") == "Trump Criticizes Democrats"
+    assert neutralise("The senator lambasted the bill.") == "The senator criticized the bill."
+    assert neutralise("A report excoriates the police.") == "A report criticizes the police."
+    assert neutralise("She railed against the plan.") == "She criticized the plan."
+    # a verb's -ing form used as an adjective has no such rewording: "a criticizing report"
+    assert neutralise("An excoriating report was released.") is None
+    assert neutralise("It was a ripping yarn.") is None
+    # a compound of a reworded term keeps its second half
+    assert neutralise("Regime-held areas were shelled.") == "Government-held areas were shelled."
+    assert neutralise("Pro-regime militias advanced.") == "Pro-government militias advanced."
+
+
+def test_a_literal_use_beside_a_loaded_one_is_not_reworded() -> None:
+    """The list's rewording was applied to every use of the word, the literal one too."""
+    assert neutralise(
+        "The storm slammed into the coast and the governor slammed the response."
+    ) == ("The storm slammed into the coast and the governor criticized the response.")
+
+
+def test_a_label_someone_used_for_someone_is_not_reworded() -> None:
+    """ "Protesters called Olsen a dictator" had read "Protesters called Olsen a leader": the
+    rewording turned the protesters' accusation into praise."""
+    for named in (
+        "Protesters called Olsen a dictator and demanded his resignation.",
+        "Critics called the government a regime.",
+        "Assad called the rebels terrorists.",
+        "The opposition described the government as a regime.",
+        "He has been labelled a dictator by critics.",
+        "Officials said the militants, whom the government calls terrorists, fled.",
+    ):
+        assert neutralise(named) is None, named
+    # "called for", "called on", "called ... home", or a word far from the verb: no label
+    assert neutralise("Protesters called on the dictator to resign.") == (
+        "Protesters called on the leader to resign."
+    )
+    assert neutralise("Brachiosaurs called a huge swath of North America home.") == (
+        "Brachiosaurs called a big swath of North America home."
+    )
+    assert neutralise("She called the senator who slammed the bill a hypocrite.") == (
+        "She called the senator who criticized the bill a hypocrite."
+    )
+    # a label as what someone is: reworded, it would be another claim ("is a leader")
+    for claim in (
+        "He is a dictator, critics say.",
+        "The rebels are terrorists, the army said.",
+        "Its leaders are dictators in all but name.",
+    ):
+        assert neutralise(claim) is None, claim
+    assert neutralise("It was a huge success.") == "It was a big success."
+    assert neutralise("The dictator is old.") == "The leader is old."
+    unrest = (
+        "The unrest has been described as the worst since the end of the military "
+        "dictatorship in 1974."
+    )
+    assert neutralise(unrest) == unrest.replace("dictatorship", "government")
+
+
+def test_regime_as_a_system_of_rules_is_no_label() -> None:
+    """ "Its sanctions regime" had read "its sanctions government", "the regime of the
+    river" "the government of the river"."""
+    for rules in (
+        "The EU extended its sanctions regime against Russia.",
+        "Britain's tax regime favours property owners.",
+        "Kiev was in no hurry to impose a visa regime on Russia.",
+        "Engineers studied the regime of the river for a decade.",
+        "The athlete followed a strict training regime.",
+        "The chemotherapy regime lasted six weeks.",
+        "Cheeks was the victim of a regime change in Portland.",
+    ):
+        assert find_loaded_terms(rules) == [], rules
+        assert neutralise(rules) == rules, rules
+    assert neutralise("The regime said the tax regime would change.") == (
+        "The government said the tax regime would change."
+    )
+
+
+def test_sweeping_the_verb_is_not_reworded() -> None:
+    """ "Cold air sweeping across the region" had read "cold air broad across the region"."""
+    for verb in (
+        "A snowstorm that was sweeping across the Midwest left eight people dead.",
+        "The fertility decline that is now sweeping the planet started early.",
+        "Protests sweeping the region toppled two leaders.",
+    ):
+        assert neutralise(verb) == verb, verb
+    assert neutralise("A sweeping new law passed.") == "A broad new law passed."
+
+
+def test_more_literal_senses_are_not_loaded() -> None:
+    """A tennis title, a door, a quarry, chemistry, a pension and a direction are no one's
+    judgement; each had cost its sentence."""
+    for literal in (
+        "Nadal has won 22 Grand Slams.",
+        "He finished with a slam dunk.",
+        "She slammed the door and left.",
+        "The driver slammed on the brakes.",
+        "The officer slammed him to the ground.",
+        "Workers blasted rock to widen the tunnel.",
+        "Speakers blasted music all night.",
+        "Police blasted the protesters with water cannon.",
+        "Free radicals damage cells.",
+        "The pension scheme will cost $2 billion.",
+        "He ran a Ponzi scheme for a decade.",
+        "It was a minor event in the overall scheme of things.",
+        "The roof caved in after the storm.",
+        "The mine roof caved in on Tuesday.",
+        "Judge slammed his 50th home run on Monday.",
+        "She performs slam poetry.",
+        "Two car bombs ripped through the market.",
+        "The activist ripped up a photo of the king.",
+        "Shrapnel ripped into nearby homes.",
+        "Obama warned against moving too far left in politics.",
+        "The mayor, pictured at far right, cut the ribbon.",
+        "A truck rammed through the gate.",
+        "The Rams won on Sunday.",
+        "A car rammed a police van.",
+    ):
+        assert find_loaded_terms(literal) == [], literal
+        assert neutralise(literal) == literal, literal
+
+
+def test_hyphenated_and_spaced_forms_are_the_same_term() -> None:
+    assert find_loaded_terms("The far right party won 20 percent.") == ["far-right"]
+    assert find_loaded_terms("The radical-left mayor signed it.") == ["radical left"]
+    assert find_loaded_terms("The probe is a witch-hunt.") == ["witch hunt"]
+    assert find_loaded_terms("The so called plan was unveiled.") == ["so-called"]
+    # the singular of a label listed in the plural
+    assert find_loaded_terms("The illegal alien was deported.") == ["illegal alien"]
+    assert find_loaded_terms("Protesters held baby-killer signs.") == ["baby killer"]
+    # a verb's forms: the doubled consonant, the dropped "e"
+    assert find_loaded_terms("The senator was slamming the plan.") == ["slam"]
+    assert find_loaded_terms("The senator was rebuking the plan.") == ["rebuke"]
+
+
+def test_so_called_is_left_out_before_a_name() -> None:
+    """ "so-called" before a name only says it is called so; before a label it keeps the
+    label at a distance, and leaving it out would state the label."""
+    assert neutralise("A flag used by so-called Islamic State was shown.") == (
+        "A flag used by Islamic State was shown."
+    )
+    assert neutralise("The so called Bali Roadmap was agreed.") == "The Bali Roadmap was agreed."
+    assert neutralise("They built a so-called Iron Dome.") == "They built an Iron Dome."
+    for kept_apart in (
+        "They feel hectored by so-called race hustlers.",
+        'The so-called "experts" disagreed.',
+        "The hill is so called because of its shape.",
+        "Voters were handed a so-called NGO list.",
+    ):
+        assert neutralise(kept_apart) is None, kept_apart
+
+
+def test_a_bill_rammed_through_is_a_bill_pushed_through() -> None:
+    assert neutralise("Republicans rammed through the tax bill.") == (
+        "Republicans pushed through the tax bill."
+    )
+    assert neutralise("Democrats rammed the bill through the Senate.") == (
+        "Democrats pushed the bill through the Senate."
+    )
+    assert neutralise("The bill was rammed through Congress.") == (
+        "The bill was pushed through Congress."
+    )
+
+
+def test_labels_and_verbs_found_leaking_in_review() -> None:
+    assert neutralise("The senator ripped into the bill.") == "The senator criticized the bill."
+    assert (
+        neutralise("The accuser also rips his apology.")
+        == "The accuser also criticizes his apology."
+    )
+    assert neutralise("The governor caved to union demands.") == (
+        "The governor yielded to union demands."
+    )
+    assert neutralise("The governor caved in to pressure.") == "The governor yielded to pressure."
+    assert neutralise("Five terrorists were shot dead.") == "Five militants were shot dead."
+    assert neutralise('State TV blamed "terrorists" for the attack.') is None  # a quotation
+    assert neutralise("A homicide bomber struck.") == "A suicide bomber struck."
+    assert neutralise("The pro-abortion lawmakers voted yes.") == (
+        "The abortion-rights lawmakers voted yes."
+    )
+    for unreworded in (
+        "The law is a power grab by the governor.",
+        "The dictatorial government banned protests.",
+        "The tyrannical government banned protests.",
+        "The mayor's disgraceful conduct drew criticism.",
+        "The rail line is a boondoggle.",
+        "The job-killing rule passed.",
+        "The globalist elites met in Davos.",
+        "Trump continues to slam spineless Senate leader Mitch McConnell.",  # NeuS dev
+    ):
+        assert neutralise(unreworded) is None, unreworded
+    # "terrorism" in court reporting and "terrorist attack" are left as they are
+    for kept in ("He faces terrorism charges.", "It was a terrorist attack, police said."):
+        assert neutralise(kept) == kept, kept
+
+
+def test_the_verifier_neither_inverts_a_label_nor_loses_a_plural(embedder) -> None:
+    """The LLM path: the verifier rewords with the same rules."""
+    from service.models import Article, Summary, SummarySentence
+    from service.pipeline.verify import Verifier
+
+    articles = [
+        Article(
+            id="a",
+            source="Left Daily",
+            text="Valdonia's president sent troops into the capital on Monday. Protesters "
+            "called Olsen a dictator and demanded his resignation. Dictators across the "
+            "region are watching the outcome closely. The European Union slammed the violence.",
+        ),
+        Article(
+            id="b",
+            source="Right Herald",
+            text="Valdonian President Marek Olsen sent troops into the capital on Monday. "
+            "The European Union criticized the violence. Leaders across the region are "
+            "watching the outcome closely.",
+        ),
+    ]
+    summary = Summary(
+        sentences=[
+            SummarySentence(text=text, citations=[1], article_ids=[])
+            for text in (
+                "Protesters called Olsen a dictator and demanded his resignation.",
+                "Dictators across the region are watching the outcome closely.",
+                "The European Union slammed the violence.",
+            )
+        ],
+        backend="test",
+    )
+    texts = [s.text for s in Verifier(embedder).verify(summary, articles).sentences]
+    assert not any("a leader" in t for t in texts), texts
+    assert "Leaders across the region are watching the outcome closely." in texts
+    assert "The European Union criticized the violence." in texts

@@ -162,3 +162,21 @@ def test_a_photo_caption_or_a_dateline_is_no_heading() -> None:
         assert shown_title(headline) == story_title([headline]) == headline
     # a headline that only opens like page furniture is one: it ends on no full stop
     assert looks_like_headline("Video: Watch SpaceX launch Starship from Texas")
+
+
+def test_a_headline_in_capitals_gives_way_and_a_reworded_one_keeps_its_case() -> None:
+    """A tabloid headline in capitals had headed a story, reworded in mixed case:
+    "VALDONIA'S Leader CRUSHES UPRISING"."""
+    shouted = "VALDONIA'S DICTATOR CRUSHES UPRISING"
+    plain = "Valdonia sends troops into capital after protests"
+    assert story_title([shouted, plain]) == plain
+    assert story_title([shouted]) == "VALDONIA'S LEADER CRUSHES UPRISING"  # none else
+    assert story_title(["NASA launches rover", plain]) == "NASA launches rover"
+    # a critic's verb in a headline is reworded, its literal sense left as it is
+    assert story_title(["Trump Slams Democrats Over Budget", plain]) == (
+        "Trump Criticizes Democrats Over Budget"
+    )
+    assert story_title(["Hurricane Lena slams into Gulf Coast", plain]) == (
+        "Hurricane Lena slams into Gulf Coast"
+    )
+    assert story_title(["Critics rip regime's so-called reforms", plain]) == plain

@@ -54,23 +54,51 @@ _COMMA_OPENERS = re.compile(
 @dataclass(frozen=True)
 class LoadedTerm:
     term: str
-    replacement: str | None
+    replacement: str | None  # "" (written "(omit)" in the list): left out before a name
     pattern: re.Pattern[str]
 
 
-def _compile(*terms: str) -> re.Pattern[str]:
+OMIT = "(omit)"  # in the list: left out before a name ("the so-called Bali Roadmap")
+
+
+def _last_word_forms(word: str) -> str:
+    """`word` and its simple inflections: plural, -ly, -ed, -ing; the consonant doubled
+    ("slam": "slammed", "slamming"), the "e" dropped ("rebuke": "rebuking"). Not "y" to
+    "ies": "enemies" ("had no enemies", "political enemies") mostly reports."""
+    forms = [re.escape(word) + "(?:s|es|ly|ed|d|ing)?"]
+    if re.search(r"(?:^|[^aeiou])[aeiou][bdgmnprt]$", word, re.IGNORECASE) and len(word) > 2:
+        forms.append(re.escape(word + word[-1]) + "(?:ed|ing)")
+    if re.search(r"[^e]e$", word, re.IGNORECASE):
+        forms.append(re.escape(word[:-1]) + "ing")
+    return "(?:" + "|".join(forms) + ")" if len(forms) > 1 else forms[0]
+
+
+# The second half of a compound that keeps a reworded term's sense: "regime-held areas" ->
+# "government-held areas"; only for a term with a rewording ("enemy-held" is a military
+# term, not a label).
+_COMPOUND_HEAD = (
+    r"(?=-(?:backed|held|controlled|run|led|linked|allied|aligned|sponsored|affiliated)\b)"
+)
+
+
+def _compile(*terms: str, compounds: bool = False) -> re.Pattern[str]:
     """Whole-word matcher of any of `terms`, with simple inflections (plural, -ly, -ed,
-    -ing) on the last word."""
-    bodies = [r"[\s-]+".join(re.escape(w) for w in term.split()) for term in terms]
+    -ing) on the last word; a hyphen and a space are the same ("so called", "far right",
+    "witch-hunt"). With `compounds`, also as the first half of a compound ("regime-held")."""
+    bodies = []
+    for term in terms:
+        words = re.split(r"[\s-]+", term)
+        bodies.append(r"[\s-]+".join([*map(re.escape, words[:-1]), _last_word_forms(words[-1])]))
     alternatives = "|".join(bodies)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?:s|es|ly|ed|d|ing)?(?![\w-])", re.IGNORECASE)
+    end = rf"(?:(?![\w-])|{_COMPOUND_HEAD})" if compounds else r"(?![\w-])"
+    return re.compile(rf"(?<![\w-])(?:{alternatives}){end}", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
 def _any_loaded_term() -> re.Pattern[str]:
     """One pattern for the whole list. Why: most sentences use no loaded term, and one
     search is ~100x cheaper than one per term (it was a third of a digest's CPU time)."""
-    return _compile(*(entry.term for entry in loaded_terms()))
+    return _compile(*(entry.term for entry in loaded_terms()), compounds=True)
 
 
 @lru_cache(maxsize=1)
@@ -83,15 +111,24 @@ def loaded_terms() -> tuple[LoadedTerm, ...]:
         if not line or line.startswith("#"):
             continue
         term, _, replacement = (part.strip() for part in line.partition("=>"))
-        entries.append(LoadedTerm(term, replacement or None, _compile(term)))
+        reworded = "" if replacement == OMIT else replacement or None
+        entries.append(LoadedTerm(term, reworded, _compile(term, compounds=bool(reworded))))
     return tuple(sorted(entries, key=lambda e: -len(e.term)))
 
 
-# A critic's verb in its literal sense: an explosion ("two blasts ripped through", "said
-# blasts and shooting could be heard"), a crash or a storm ("slammed into a wall", "counties
-# slammed by Hurricane Michael", "a bomb cyclone slams the East Coast"), a launch ("blasted
-# off"). "Trump blasts Democrats" and "Granholm slammed Senate Republicans" stay loaded; a
-# bombing story had lost every sentence that counted its blasts.
+# A word in its literal or technical sense, not a loaded one. A critic's verb: an explosion
+# ("two blasts ripped through", "said blasts and shooting could be heard"), a crash or a
+# storm ("slammed into a wall", "counties slammed by Hurricane Michael", "a bomb cyclone
+# slams the East Coast"), a launch ("blasted off"), a door, a tennis title or a quarry
+# ("slammed the door", "22 Grand Slams", "crews blasted rock"). "Trump blasts Democrats"
+# and "Granholm slammed Senate Republicans" stay loaded; a bombing story had lost every
+# sentence that counted its blasts. "Regime" as a system of rules ("its sanctions regime",
+# "a training regime", "the regime of the river", "regime change": reworded, they had read
+# "sanctions government"); "sweeping" the verb ("cold air sweeping across the region" had
+# read "broad across"); "scheme" as a programme or a plan a court names ("the pension
+# scheme", "a Ponzi scheme"); a roof that caved in; "free radicals"; a direction ("moving
+# too far left", "pictured at far right"); "ram" outside a bill rammed through (masked on
+# its own, below).
 _LITERAL_SENSE = re.compile(
     r"""\b(?:slams?|slammed|slamming|blasts?|blasted|blasting)\s+(?:head-on\s+)?(?:into|against
     |through|onto|off|open|apart|shut|down|across|past)\b
@@ -101,18 +138,93 @@ _LITERAL_SENSE = re.compile(
     |\b(?:the|these|those|two|three|four|five|several|multiple|twin|bomb|more|both|of|from
     |after|\d+)\s+blasts\b
     |\bblasts\s+(?:were|was|are|had|have|could|killed|hit|rocked|ripped|shook|injured|left
-    |destroyed|damaged|struck|went|echoed|tore|occurred|targeted|and\s+(?:\w+\s+)?(?:gunfire|shooting
-    |explosions|fire))\b
+    |destroyed|damaged|struck|went|echoed|tore|occurred|targeted|of|and\s+(?:\w+\s+)?(?:gunfire
+    |shooting|explosions|fire))\b
     |\b(?:storm|hurricane|cyclone|typhoon|snow|winter|blizzard|tornado|flood|flooding|winds?
-    |rain|waves?|quake|earthquake|tsunami)[’'s]*\s+(?:slams|slammed)\b""",
+    |rain|waves?|quake|earthquake|tsunami)[’'s]*\s+(?:slams|slammed)\b
+    |\bgrand[\s-]+slams?\b|\bslam[\s-]*dunk(?:s|ed|ing)?\b|\bpoetry\s+slams?\b
+    |\b(?:slam|slams|slammed|slamming)\s+(?:on\s+)?(?:the|a|an|his|her|their|its|my)\s+
+    (?:[\w-]+\s+)?(?:doors?|brakes|phones?|receiver|gates?|lids?|fists?|hands?|balls?|trunk
+    |hood|windows?)\b
+    |\b(?:slam|slams|slammed|slamming)\s+(?:(?:a|an|his|her|their|its|the|two|three|\d+)\s+)?
+    (?:[\w-]+\s+){0,2}(?:home\s+runs?|homers?|three-pointers?|dunks?|goals?|serves?|aces?)\b
+    |\bslam\s+poet(?:ry|s)?\b
+    |\b(?:slam|slams|slammed|slamming)\s+(?:him|her|them|it|(?:the|a)\s+[\w-]+)\s+(?:to|into
+    |onto|against|on)\s+(?:the\s+|a\s+)?(?:ground|floor|pavement|wall|mat|table|canvas|hood)\b
+    |\b(?:blast|blasts|blasted|blasting)\s+(?:(?:a|the|through|away|out)\s+)?(?:rocks?|holes?
+    |tunnels?|music|songs?|horns?|sirens?|water|sand|debris|mud|rubble|hot\s+air|cold\s+air)\b
+    |\b(?:blast|blasts|blasted|blasting)\s+(?:[\w-]+\s+){1,3}with\s+(?:a\s+|their\s+|its\s+)?
+    (?:water|tear\s+gas|pepper|fire\s+hoses?|hoses?|shotguns?|guns?|bullets|sand)\b
+    |\bblasts?\s+from\s+the\s+past\b
+    |\b(?:rip|rips|ripped|ripping)\s+(?:through|up|off|out|apart|open|down|away|from|across
+    |loose|free)\b|\brips?\s+in\b|\brip\s+(?:currents?|tides?)\b
+    |\b(?:bullets?|shrapnel|fires?|flames?|blasts?|explosions?|bombs?|storms?|winds?|tornado(?:es)?
+    |debris|missiles?|rockets?|shells?|teeth|claws?|jaws?|waves?)\s+(?:\w+\s+)?(?:ripped|rips
+    |ripping)(?:\s+into)?\b
+    |\b(?:ripped|ripping)\s+(?:the|a|an|his|her|their|its)\s+(?:[\w-]+\s+)?(?:roofs?|doors?
+    |shirts?|clothes|flags?|photos?|pictures?|pages?|posters?|signs?|wires?|pipes?|hair|masks?
+    |seats?)\b
+    |\b(?:a|an|the|his|her|their)\s+ripped\b
+    |\b(?:tax|taxation|sanctions?|regulatory|training|exercise|fitness|workout|diet|dietary
+    |treatment|drug|dosing|chemotherapy|chemo|medication|antibiotic|vaccination|flow|climate
+    |rainfall|temperature|weather|fire|trade|tariff|customs|inspections?|verification
+    |safeguards?|non-?proliferation|export[\s-]+controls?|legal|liability|pension|accounting
+    |reporting|licensing|price|currency|exchange[\s-]+rates?|monetary|fiscal|cease-?fire|visa
+    |quarantine|testing|investment|capital|privacy|data[\s-]+protection|immigration|asylum
+    |insolvency|bankruptcy|planning|sentencing|feeding|sleep|skin[\s-]?care|screening|lockdown
+    |isolation|copyright|patent|disclosure|supervisory|compliance)[\s-]+regimes?\b
+    |\bregimes?[\s-]+change\b
+    |\bregimes?\s+of\s+(?:(?:the|a|an|its|their|daily|weekly|regular|strict|intense|intensive)\s+)*
+    (?:rivers?|flows?|tides?|winds?|rain(?:fall)?|temperatures?|seas?|lakes?|streams?|currents?
+    |floods?|monsoons?|exercises?|training|tests?|testing|treatments?|drugs?|pills?|checks?
+    |controls?|sanctions?|tax(?:es|ation)?|tariffs?|inspections?|diet|medication)\b
+    |\bsweeping\s+(?:across|through|over|into|along|away|up|aside|out|past|down|towards?|the|a|an
+    |its|his|her|their|our|this|that|these|those|in|on|from|by|back|around|onto|under|clean)\b
+    |\b(?:pension|ponzi|pyramid|fraud|bribery|kickback|phishing|laundering|colou?r|rhyme
+    |ticketing|insurance|loan|pilot|compensation|avoidance|evasion|investment|payment|rewards?
+    |loyalty|bonus|benefits?|welfare|visa|lottery|recycling|deposit|furlough|savings?|subsidy
+    |voucher|incentive|naming|numbering|classification|encryption|coding|rating|grading|trading
+    |licensing|apprenticeship|vaccination|screening|testing|grant|retention|employment|housing
+    |mortgage|energy|carbon|emissions)[\s-]+schemes?\b
+    |\bscheme\s+of\s+things\b|\bschemes?\s+to\s+defraud\b
+    |\bcaved\s+in\b(?!\s+to\b)
+    |\bfree\s+radicals\b
+    |\b(?:too|so|very|how|as|further|farther)\s+far\s+(?:left|right)\b
+    |\b(?:at|from)\s+(?:the\s+)?far\s+(?:left|right)\b(?![\s-]+(?:wing|party|parties|groups?))
+    |\bfar\s+(?:left|right)\s+(?:corner|side|lane|edge|column|end|field|hand)\b""",
     re.IGNORECASE | re.VERBOSE,
+)
+# "ram" is loaded only for a bill forced through a vote ("Republicans rammed through the
+# tax bill", "rammed the bill through the Senate", "the bill was rammed through"); a car
+# that rammed a gate, the Rams and a computer's RAM are no one's judgement.
+_LEGISLATION = (
+    r"(?:bills?|legislation|laws?|measures?|package|budget|amendments?|reforms?|changes|rules?"
+    r"|nominations?|nominees?|votes?|treaty|deal|agenda|overhaul|act)"
+)
+_CHAMBER = r"(?-i:House|Senate|Congress|Parliament|[Ll]egislature|[Aa]ssembly|[Cc]ommittee)"
+_DETERMINER = r"(?:(?:the|a|an|his|her|their|its|this|that)\s+)?"
+_RAM = re.compile(r"\b(?:ram|rams|rammed|ramming)\b", re.IGNORECASE)
+_RAM_A_BILL = re.compile(
+    rf"\b(?P<active>ram|rams|rammed|ramming)\s+(?:through\s+{_DETERMINER}(?:[\w-]+\s+){{0,2}}"
+    rf"(?:{_LEGISLATION}|{_CHAMBER})\b|{_DETERMINER}(?:[\w-]+\s+){{0,2}}{_LEGISLATION}\s+"
+    rf"through\b|(?:it|them)\s+through\s+(?:the\s+)?{_CHAMBER})"
+    rf"|\b{_LEGISLATION}\s+(?:was|were|is|are|been|being|got|get)\s+(?P<passive>rammed)"
+    r"\s+through\b",
+    re.IGNORECASE,
 )
 
 
 def _literal_senses_masked(text: str) -> str:
-    """The text with a critic's verbs in their literal sense blanked out (same length, so
-    positions still match the text)."""
-    return _LITERAL_SENSE.sub(lambda m: " " * len(m.group(0)), text)
+    """The text with words in their literal sense blanked out (same length, so positions
+    still match the text)."""
+    masked = _LITERAL_SENSE.sub(lambda m: " " * len(m.group(0)), text)
+    if _RAM.search(masked):
+        bills = {
+            m.start("active") if m["active"] else m.start("passive")
+            for m in _RAM_A_BILL.finditer(masked)
+        }
+        masked = _RAM.sub(lambda m: m[0] if m.start() in bills else " " * len(m[0]), masked)
+    return masked
 
 
 def find_loaded_terms(text: str) -> list[str]:
@@ -124,7 +236,42 @@ def find_loaded_terms(text: str) -> list[str]:
 
 
 def _match_case(replacement: str, original: str) -> str:
+    if len(original) > 1 and original.isupper():
+        return replacement.upper()  # a headline in capitals: "VALDONIA'S LEADER RESIGNS"
     return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
+
+
+def _inflected(replacement: str, term: str, written: str) -> str | None:
+    """`replacement` (written for `term`) in the form `written` takes: "dictators" ->
+    "leaders", "slammed" -> "criticized", "slamming" -> "criticizing". None for an adverb
+    ("hugely" is not "bigly"): no rewording fits it."""
+    base = re.split(r"[\s-]+", term)[-1].lower()
+    got = re.split(r"[\s-]+", written)[-1].lower()
+    if got == base or not replacement:
+        return replacement
+    if got.startswith(base + base[-1]) and got not in (base + "s", base + "es"):
+        ending = got[len(base) + 1 :]  # "slamming"
+    elif got.startswith(base):
+        ending = got[len(base) :]
+    elif base.endswith("e") and got == base[:-1] + "ing":
+        ending = "ing"  # "rebuking"
+    else:
+        return None
+    head, _, word = replacement.rpartition(" ")
+    head = head + " " if head else ""
+    if ending in ("s", "es"):
+        if re.search(r"(?:s|x|z|ch|sh)$", word):
+            return head + word + "es"
+        if re.search(r"[^aeiou]y$", word):
+            return head + word[:-1] + "ies"
+        return head + word + "s"
+    if ending in ("ed", "d"):
+        if word.endswith("e"):
+            return head + word + "d"
+        return head + (word[:-1] + "ied" if re.search(r"[^aeiou]y$", word) else word + "ed")
+    if ending == "ing":
+        return head + (word[:-1] if re.search(r"[^e]e$", word) else word) + "ing"
+    return None
 
 
 # Quotations, also one left open (it runs on into the next paragraph) and single quotes as
@@ -134,22 +281,152 @@ _ON = (["of"], ["to"])  # "As a result of ...", "In response to ...": the phrase
 
 
 def neutralise(text: str) -> str | None:
-    """The text with every loaded term reworded, or None when a term has no safe rewording
-    or stands inside a quotation (rewording a quotation would misquote its speaker: "a huge
-    day" is not what anyone said as "a large day")."""
+    """The text with every loaded term reworded, or None when a term has no safe rewording,
+    stands inside a quotation (rewording a quotation would misquote its speaker: "a huge
+    day" is not what anyone said as "a large day") or is the word someone used for someone
+    ("protesters called him a dictator" is not "called him a leader")."""
     if not _any_loaded_term().search(text):
         return text
     masked = _literal_senses_masked(text)
     for entry in loaded_terms():
-        if not entry.pattern.search(masked):
+        matches = list(entry.pattern.finditer(masked))
+        if not matches:
             continue
-        if entry.replacement is None or _in_a_quotation(entry.pattern, text):
+        if entry.replacement is None or _in_a_quotation(matches, text):
             return None
-        if _names_another_government(entry.pattern, text):
+        if _names_another_government(matches, text) or _is_someones_word(matches, text):
             return None
-        text = entry.pattern.sub(lambda m, r=entry.replacement: _match_case(r, m.group(0)), text)
+        if _is_a_predicate_label(matches, text):
+            return None
+        for match in reversed(matches):  # from the end: earlier positions stay valid
+            written = text[match.start() : match.end()]
+            reworded = _inflected(entry.replacement, entry.term, written)
+            if reworded is None or (
+                reworded.endswith("ing") and _AN_ADJECTIVE.search(_just_before(text, match))
+            ):
+                return None
+            if not reworded:
+                shorter = _left_out(text, match.start(), match.end())
+                if shorter is None:
+                    return None
+                text = shorter
+                continue
+            text = text[: match.start()] + _match_case(reworded, written) + text[match.end() :]
         masked = _literal_senses_masked(text)
     return text
+
+
+# a determiner before a verb's -ing form: it is used as an adjective ("an excoriating
+# report" is not "a criticizing report", "a ripping yarn" not "a criticizing yarn")
+_AN_ADJECTIVE = re.compile(
+    r"\b(?:a|an|the|his|her|its|their|this|that|these|those|most|more|very)\s+$", re.IGNORECASE
+)
+_NEAR = 60  # characters before a term that the checks of its context read
+
+
+def _just_before(text: str, match: re.Match[str]) -> str:
+    return text[max(0, match.start() - _NEAR) : match.start()]
+
+
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|are|were|be|been|being)\s+$", re.IGNORECASE)
+_ARTICLE_BEFORE = re.compile(r"\b(?P<article>an?)\s+$", re.IGNORECASE)
+
+
+def _left_out(text: str, start: int, end: int) -> str | None:
+    """The text without the word at `start`..`end` when a name follows it ("the so-called
+    Bali Roadmap" -> "the Bali Roadmap"), "a"/"an" fitted to the name; None before anything
+    else: "the so-called race hustlers" would state the label the word kept at a distance,
+    'the so-called "experts"' would keep the scare quotes, and "the hill is so called
+    because ..." does not stand before a word at all."""
+    before, after = text[:start], text[end:]
+    following = re.match(r"\s+(?P<word>[A-Z][\w'’.-]*)", after)
+    if not following or _COPULA_BEFORE.search(before[-_NEAR:]):
+        return None
+    word = following["word"]
+    article = _ARTICLE_BEFORE.search(before, max(0, len(before) - _NEAR))
+    if article:
+        first = word[:1].lower()
+        if first in "aeio" and not word.isupper():
+            wanted = "an"
+        elif first in "bcdfgjklmnpqrstvwxyz" and not word.isupper():
+            wanted = "a"
+        else:
+            return None  # "a Union", "an NGO": not told by the letter
+        if article["article"][:1].isupper():
+            wanted = wanted.capitalize()
+        before = before[: article.start("article")] + wanted + before[article.end("article") :]
+    return before + after[following.start("word") :]
+
+
+# A verb that reports the word someone used for someone or something: "called him a
+# dictator", "labelled them terrorists", "described the government as a regime". Reworded,
+# the sentence would misreport what they said ("called him a leader"). Not "called for",
+# "called on", "called ... home", nor "so-called".
+_NAMING = re.compile(
+    r"""(?<!so-)(?<!so\s)\b(?:call(?:s|ed|ing)?(?!\s+(?:for|on|off|in|up|out|back|upon|into|to
+    |at|after|over|around)\b)(?!(?:\s+[\w'’-]+){1,6}\s+home\b)
+    |label(?:s|ed|ing|led|ling)?|brand(?:s|ed|ing)?|dub(?:s|bed|bing)?|termed
+    |designat(?:e|es|ed|ing)|nicknam(?:e|es|ed|ing))\b
+    |\b(?:describ|denounc|portray|characteri[sz]|depict|cast|paint|condemn|dismiss|decr[iy]
+    |regard|view)\w*\b[^,;:()—–]*?\bas\b
+    |\brefer(?:s|red|ring)?\s+to\b[^,;:()—–]*?\bas\b
+    |\b(?:liken|compar)\w*\b[^,;:()—–]*?\b(?:to|with)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+# A label as what someone or something is: "He is a dictator, critics say", "The rebels are
+# terrorists, the army said". Reworded ("is a leader", "are militants") the claim is another
+# one, not the same claim in neutral words. Not a word before its noun ("is a huge success").
+_PREDICATE_BEFORE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|become|becomes|became|remains?|remained)\s+"
+    r"(?:(?:not|no|now|still|just|also|truly|really|merely|simply|only)\s+)?"
+    r"(?P<article>(?:a|an|the)\s+)?$",
+    re.IGNORECASE,
+)
+_NO_NOUN_AFTER = re.compile(
+    r"\s*(?:$|[^\w\s]|(?:in|of|who|whom|that|which|and|or|but|for|with|by|to|on|at|from|since"
+    r"|as|like|says?|said)\b)",
+    re.IGNORECASE,
+)
+
+
+def _is_a_predicate_label(matches: list[re.Match[str]], text: str) -> bool:
+    """Whether a term is what a sentence says someone or something is ("He is a dictator.",
+    "The rebels are terrorists, the army said.")."""
+    for match in matches:
+        copula = _PREDICATE_BEFORE.search(_just_before(text, match))
+        written = match.group(0)
+        if not copula or not (copula["article"] or written.lower().endswith("s")):
+            continue
+        if _NO_NOUN_AFTER.match(text, match.end()):
+            return True
+    return False
+
+
+_LABEL_WITHIN = 4  # words between the verb and the label: "called the protesters thugs"
+_CLAUSE_WORD = re.compile(
+    r"\b(?:who|whom|which|that|whose|when|after|before|because|while|since|if|and|but)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_someones_word(matches: list[re.Match[str]], text: str) -> bool:
+    """Whether a term is the word a verb reports someone used for someone: it stands in
+    that verb's clause, a few words after it ("Protesters called Olsen a dictator"; not
+    "has been described as the worst since the end of the military dictatorship")."""
+    outside_quotes = _QUOTATION.sub(lambda m: " " * len(m.group(0)), text)
+    verbs = [m.end() for m in _NAMING.finditer(outside_quotes)]
+    for match in matches:
+        before = [end for end in verbs if end <= match.start()]
+        if not before:
+            continue
+        between = outside_quotes[before[-1] : match.start()]
+        if _CLAUSE_BREAK.search(between) or _CLAUSE_WORD.search(between):
+            continue  # "called the senator who slammed the bill": the label is not "slammed"
+        if len(between.split()) <= _LABEL_WITHIN:
+            return True
+    return False
 
 
 # "the regime", unqualified, after a name: "Japan must brace itself for a North Korean
@@ -157,11 +434,11 @@ def neutralise(text: str) -> str | None:
 _BARE_REGIME = re.compile(r"\bthe\s+$", re.IGNORECASE)
 
 
-def _names_another_government(pattern: re.Pattern[str], text: str) -> bool:
+def _names_another_government(matches: list[re.Match[str]], text: str) -> bool:
     """Whether rewording "the regime" as "the government" could point at another
     government: the sentence names someone or somewhere before it, and "the government"
     would read as theirs. "The Assad regime" and "the regime's ships" alone are safe."""
-    for match in pattern.finditer(text):
+    for match in matches:
         before = text[: match.start()]
         if match.group(0).lower().startswith("regime") and _BARE_REGIME.search(before):
             if named_entities(before):  # not a weekday: "On Monday, the regime said"
@@ -203,9 +480,9 @@ def reports_a_judgement(text: str) -> bool:
     )
 
 
-def _in_a_quotation(pattern: re.Pattern[str], text: str) -> bool:
+def _in_a_quotation(matches: list[re.Match[str]], text: str) -> bool:
     quoted = [m.span() for m in _QUOTATION.finditer(text)]
-    return any(a <= m.start() < b for m in pattern.finditer(text) for a, b in quoted)
+    return any(a <= m.start() < b for m in matches for a, b in quoted)
 
 
 # A leading phrase with no name in it, then "he"/"she": "Inside the shop, he was confronted",

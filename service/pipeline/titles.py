@@ -4,9 +4,9 @@ Why: the heading is in the digest's own voice, like the summary, but it was the 
 article's headline as written, so opinion pieces ("X should oppose Y", "Reality check:
 ...") and loaded words reached it, and so did a date an export put in front
 ("2005/01/08 Tsunami aid ..."). The articles' headlines are tried from the most typical
-one on; the first that has no opinion marker and no loaded term (or only terms with a
-neutral rewording, which is then used) becomes the heading. When none does, the most
-typical headline is used, reworded where it can be.
+one on; the first that has no opinion marker, is not written in capitals, and has no loaded
+term (or only terms with a neutral rewording, which is then used) becomes the heading. When
+none does, the most typical headline is used, reworded where it can be.
 """
 
 from __future__ import annotations
@@ -53,6 +53,15 @@ _NOT_A_HEADLINE = re.compile(
     r"|^\W*(?:[Uu]pdated\s+)?[Bb]y\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*$"
     rf"|^\W*[A-Z][A-Z .'’-]{{1,40}},\s*(?i:{MONTH_WORD})\.?\s+\d{{1,2}},?\s+\d{{4}}\W*$"
 )
+
+
+# A headline in capitals shouts ("VALDONIA'S DICTATOR CRUSHES UPRISING"): the heading is the
+# digest's own voice, so a headline in ordinary case is taken first ("NASA launches rover" is
+# in ordinary case).
+def _shouted(headline: str) -> bool:
+    words = [w for w in headline.split() if sum(c.isupper() for c in w) >= 2]
+    return len(words) >= 3 and not any(c.islower() for c in headline)
+
 
 SHOWN_TITLE_CHARS = 120  # longer, a title is a paragraph (a record without one)
 
@@ -126,7 +135,7 @@ def story_title(headlines: list[str]) -> str:
     cleaned = [shown_title(h) for h in usable]
     for headline in cleaned:
         # an untitled article's first sentence may lean on one before it ("She asked ...")
-        if _OPINION.search(headline) or opens_dangling(headline):
+        if _OPINION.search(headline) or _shouted(headline) or opens_dangling(headline):
             continue
         reworded = neutralise(headline)
         if reworded is not None:

@@ -265,8 +265,9 @@ class Verifier:
                 if reworded is None:
                     terms = ", ".join(repr(t) for t in find_loaded_terms(text))
                     reason = (
-                        f"uses loaded wording ({terms}) with no neutral rewording, or inside a "
-                        "quotation, which is never reworded"
+                        f"uses loaded wording ({terms}) with no neutral rewording, inside a "
+                        'quotation, or as the word someone used for someone ("called him a '
+                        'dictator"), which are never reworded'
                     )
                 else:
                     text = without_filler_opener(reworded)  # "Sadly, ..." in its own voice
