@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,3 +167,62 @@ def test_a_page_or_a_feed_piped_in_is_read_as_its_saved_file_would_be(web: FakeW
     assert "digest-stdin-" not in nothing.stderr  # not the run's scratch file
     plain = runner.invoke(app, ["summarize", "-", "-q"], input=STRIKE_A)
     assert plain.exit_code == 0 and plain.stdout.startswith("# Digest: 1 story from 1 article")
+
+
+def test_a_saved_atom_feed_reads_the_entries_text_where_their_links_cannot_be(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """A saved Atom file of entries carrying their stories gave no article: an entry with
+    no <link> was fetched at its id ("urn:// addresses are never fetched"), and one whose
+    link failed was lost with the text the feed held for it."""
+    feed = tmp_path / "notes.atom"
+    feed.write_text((FIXTURES / "notes.atom").read_text().replace("$base", web.base))
+    result = runner.invoke(app, ["summarize", str(feed), "-f", "json", "-q"])
+    assert result.exit_code == 0, result.output
+    digest = Digest.model_validate_json(result.stdout)
+    by_title = {a.title: a for a in digest.articles}
+    assert by_title["Ferry timetable cut for the spring"].source == "Lakeside Ledger"
+    reservoir = by_title["Reservoir levels back to normal after wet winter"]
+    assert reservoir.url == web.url("/missing") and "spillway" in reservoir.text
+    assert web.hits["/article"] == 1  # a link that works is read from its page
+    assert web.url("/article") in {a.url for a in digest.articles}
+    assert "nine stops" not in " ".join(a.text for a in digest.articles)  # not the feed's
+    reasons = {f.input: f.reason for f in digest.failures}
+    assert reasons == {
+        web.url("/missing"): "read_from_feed",
+        web.url("/old-news"): "http_404",  # only a teaser: not read from the feed
+        str(feed): "entry_without_link",
+    }
+    warned = f"warning: {web.url('/missing')}: the page was not found (HTTP 404)"
+    assert warned in result.stderr and "were read instead" in result.stderr
+    assert "urn" not in result.stderr
+
+
+def test_a_page_cache_that_cannot_be_opened_is_warned_as_every_warning_is(
+    web: FakeWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no logging set up (the CLI's case), it was printed bare: "no page cache in"."""
+    monkeypatch.setenv("DIGEST_DATA_DIR", "/dev/null/data")  # under a file: cannot be made
+    get_settings.cache_clear()
+    with monkeypatch.context() as bare:
+        for name in ("", "service", "service.web.cache"):  # pytest's handlers, an API test's
+            bare.setattr(logging.getLogger(name), "handlers", [])
+        result = runner.invoke(app, ["summarize", web.url("/article"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "warning: no page cache in /dev/null/data" in result.stderr
+    assert "point DIGEST_DATA_DIR at a writable folder" in result.stderr
+
+
+def test_a_piped_feeds_entry_that_links_nowhere_is_named_stdin(web: FakeWeb) -> None:
+    """Its article pointed at the run's scratch file (/tmp/digest-stdin-.../stdin.xml),
+    deleted when the run ended, and its id changed with it each run."""
+    feed = (FIXTURES / "notes.atom").read_text().replace("$base", web.base)
+    ids = []
+    for _ in range(2):
+        result = runner.invoke(app, ["summarize", "-", "-f", "json", "-q"], input=feed)
+        assert result.exit_code == 0, result.output
+        digest = Digest.model_validate_json(result.stdout)
+        [ferry] = [a for a in digest.articles if a.title.startswith("Ferry timetable")]
+        assert ferry.url is None and "digest-stdin-" not in result.stdout
+        ids.append(ferry.id)
+    assert ids[0] == ids[1]

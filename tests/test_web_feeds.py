@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from service.web import collect
+from service.web import acollect, collect
+from service.web.addresses import Policy
 from service.web.feeds import FeedEntry, choose_entries, entry_article, parse_feed, select_entries
-from tests.fake_web_server import FakeWeb, web_settings
+from service.web.saved import read_saved
+from tests.fake_web_server import FIXTURES, FakeWeb, web_settings
 
 
 @pytest.fixture
@@ -185,3 +188,80 @@ def test_progress_may_raise_to_cancel(web: FakeWeb, tmp_path: Path) -> None:
     with pytest.raises(Cancelled):
         collect([web.url("/feed.rss")], settings=web_settings(tmp_path), progress=cancel_once)
     assert calls == [0, 1]  # raised once, and nothing ticked after it
+
+
+def _notes(base: str) -> bytes:
+    """tests/web_fixtures/notes.atom with its links on `base`."""
+    return (FIXTURES / "notes.atom").read_text().replace("$base", base).encode()
+
+
+async def _offline(host: str, port: int) -> list[str]:
+    raise OSError("no network")
+
+
+def test_offline_entries_are_read_from_their_own_text_and_teasers_are_not(
+    tmp_path: Path,
+) -> None:
+    """A saved Atom feed of entries carrying their stories gave no article offline: only
+    FULL_TEXT_WORDS of text were read in place, and the id "urn:1" was taken for a link."""
+    feed = "notes.atom"
+    entries = parse_feed(_notes("https://ledger.example"), (tmp_path / feed).as_uri())
+    selected, notes = choose_entries(feed, entries, since=None, limit=10)
+    [teaser] = notes  # no link, one line of text: no story, said
+    assert teaser.reason == "entry_without_link"
+    assert "1 entry of the feed ('Weekend markets') links to no page" in teaser.detail
+    offline = Policy(resolver=_offline)
+    run = acollect(
+        [], settings=web_settings(tmp_path), policy=offline, entries=[(feed, e) for e in selected]
+    )
+    collected = asyncio.run(run)
+    ferry, reservoir, tram = collected.articles
+    assert ferry.title == "Ferry timetable cut for the spring" and "dry dock" in ferry.text
+    assert ferry.source == "Lakeside Ledger"
+    assert ferry.published_at == datetime(2025, 3, 4, 8, tzinfo=UTC)
+    assert reservoir.url == "https://ledger.example/missing" and "spillway" in reservoir.text
+    assert reservoir.published_at == datetime(2025, 3, 3, 12, tzinfo=UTC)  # <updated>
+    assert tram.title == "Council approves eastern tram extension"
+    reasons = {f.input: f.reason for f in collected.failures}
+    assert reasons == {
+        "https://ledger.example/missing": "read_from_feed",
+        "https://ledger.example/article": "read_from_feed",
+        "https://ledger.example/old-news": "connection_error",  # a teaser: no story
+    }
+    said = collected.failures[0].detail
+    assert "could not be resolved" in said and "the 60 words the feed carries" in said
+    assert "run again once the page can be fetched" in said
+    assert not any("urn" in f.detail for f in [*notes, *collected.failures])
+
+
+def test_an_entry_names_its_author_when_the_feed_has_no_title() -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel>'
+        f"{_linkless('Council note', 65)}</channel></rss>"
+    ).replace("</title>", "</title><author>desk@ledger.example (Ana Ruiz)</author>", 1)
+    [entry] = parse_feed(body.encode(), "https://x.example/notes.rss")
+    assert entry.source == "desk@ledger.example (Ana Ruiz)"
+
+
+def test_a_saved_feeds_relative_link_gives_way_to_the_entrys_own_text(tmp_path: Path) -> None:
+    """A saved feed that names no site cannot resolve "/missing": what the entry carries
+    is read, said with what to do; an entry with only a teaser is still a failure."""
+    saved = tmp_path / "notes.atom"
+    saved.write_bytes(_notes(""))  # links "/missing", "/article", "/old-news"
+    read = read_saved([(saved, "feed")], since=None, max_entries=10, max_bytes=1_000_000)
+    assert [a.title for a in read.articles] == [
+        "Ferry timetable cut for the spring",
+        "Reservoir levels back to normal after wet winter",
+        "Council approves eastern tram extension",
+    ]
+    # the saved feed's own address, as a saved page's, not "file:///missing"
+    assert {a.url for a in read.articles} == {saved.resolve().as_uri()}
+    reasons = [(f.input, f.reason) for f in read.failures]
+    assert reasons == [
+        (f"{saved} (Reservoir levels back to normal after wet winter)", "read_from_feed"),
+        (f"{saved} (Council approves eastern tram extension)", "read_from_feed"),
+        (f"{saved} (Harbour bridge closed tonight)", "relative_link"),
+        (str(saved), "entry_without_link"),
+    ]
+    assert "give the feed's web address" in read.failures[0].detail
+    assert read.entries == []

@@ -20,6 +20,7 @@ from service.web.addresses import Policy
 from service.web.decode import BoundedDecoder, TooLarge
 from service.web.extract import article_id, page_to_article
 from service.web.failures import FetchFailure
+from service.web.feeds import FeedEntry
 from service.web.fetch import Fetcher
 from service.web.page import Page
 from tests.fake_web_server import TLS_CERT, FakeWeb, web_settings
@@ -840,3 +841,57 @@ def test_a_failed_input_is_listed_once() -> None:
     )
     other = InputFailure(input="https://x.test/b", reason="timeout", detail="slow")
     assert _listed_once([direct, other, via_feed]) == [direct, other]
+
+
+def test_an_address_that_is_a_name_is_not_called_a_scheme_address(tmp_path: Path) -> None:
+    """A feed entry's id "urn:1" had been refused as "urn:// addresses are never
+    fetched", an address no one wrote; it is no web address at all."""
+    inputs = ["urn:1", "mailto:desk@news.example", "ftp://news.example/a"]
+    collected = collect(inputs, settings=web_settings(tmp_path))
+    said = {f.input: f.detail for f in collected.failures}
+    assert said["urn:1"].startswith("not a web address: a urn: name points to no page")
+    assert "give the story's http(s):// link" in said["urn:1"]
+    assert "mailto://" not in said["mailto:desk@news.example"]
+    assert said["ftp://news.example/a"].startswith("ftp:// addresses are never fetched")
+    assert set(_reasons(collected).values()) == {"blocked_address"}
+
+
+def test_an_entry_the_run_had_no_time_for_is_read_from_its_text_in_the_feed(
+    web: FakeWeb, tmp_path: Path
+) -> None:
+    """A saved feed's entry whose page was still loading when the run's time ran out was
+    lost with the text the feed carried for it; one with only a teaser is still reported."""
+    story = " ".join(f"word{n}" for n in range(60))
+    slow = FeedEntry(web.url("/slow-headers"), "Slow", None, None, "Ledger", own_text=story)
+    teaser = FeedEntry(web.url("/slow-headers?n=2"), "Teaser", None, text=None, source=None)
+    settings = web_settings(
+        tmp_path, web_read_timeout_s=10.0, web_total_timeout_s=10.0, web_run_timeout_s=1.0
+    )
+    collected = collect([], settings=settings, entries=[("f.xml", slow), ("f.xml", teaser)])
+    [article] = collected.articles
+    assert article.url == web.url("/slow-headers") and "word59" in article.text
+    assert _reasons(collected) == {
+        web.url("/slow-headers"): "read_from_feed",
+        web.url("/slow-headers?n=2"): "run_timeout",
+    }
+    assert "not fetched within the run's 1 s" in collected.failures[0].detail
+
+
+def test_a_fetched_feeds_entries_left_by_the_run_are_read_from_their_text() -> None:
+    """Those of a fetched feed too, and only the others are named as not read."""
+    from service.web.collector import _Run
+
+    feed = "https://news.example/feed.xml"
+    story = " ".join(f"word{n}" for n in range(60))
+    slow = FeedEntry("https://news.example/a", "Slow", None, None, None, own_text=story)
+    teaser = FeedEntry("https://news.example/b", "Teaser", None, text=None, source=None)
+    run = _Run(None, web_settings(Path("unused")), None, lambda *_: None)  # type: ignore[arg-type]
+    run.feeds_open[feed] = ([slow, teaser], [])
+    [article], failures = run.out_of_time(feed, 2.0)
+    assert article.url == "https://news.example/a"
+    assert [(f.input, f.reason) for f in failures] == [
+        ("https://news.example/a", "read_from_feed"),
+        (feed, "run_timeout"),
+    ]
+    assert "1 of its entries were read" in failures[1].detail
+    assert failures[1].detail.count("not read: https://news.example/b;") == 1

@@ -12,14 +12,18 @@ permits the host.
     extract.py    HTML page -> Article (trafilatura)
     feeds.py      RSS/Atom -> entries in the time window (feedparser)
     cache.py      fetched pages by URL, with a TTL
+    logs.py       its logged warnings, "warning: ..." on a terminal where logging is not set up
 """
 
 from __future__ import annotations
 
 import re
 
+from service.web import logs
 from service.web.collector import Collected, acollect, collect
 from service.web.feeds import parse_since
+
+logs.install(__name__)
 
 # no "<" inside: Slack escapes it in text, and "<https://<https://..." had backtracked for
 # seconds on the ack path

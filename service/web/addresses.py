@@ -123,10 +123,7 @@ class Policy:
         if parsed.scheme not in _SCHEMES:
             if not parsed.scheme:
                 raise FetchFailure("invalid_url", "not a web address: give an http(s):// URL")
-            raise FetchFailure(
-                "blocked_address",
-                f"{parsed.scheme}:// addresses are never fetched; only http and https are",
-            )
+            raise FetchFailure("blocked_address", _scheme_detail(url.strip(), parsed.scheme))
         if not parsed.host:
             raise FetchFailure("invalid_url", "the URL has no host name")
         literal = _literal_ip(parsed.host)
@@ -153,6 +150,18 @@ class Policy:
         if not allowed:
             raise FetchFailure("blocked_address", blocked_detail(host))
         return allowed
+
+
+def _scheme_detail(url: str, scheme: str) -> str:
+    """Why an address of another scheme is not fetched, in its own terms: "urn:1" or
+    "mailto:..." names no page at all (it had read "urn:// addresses are never fetched",
+    an address no one wrote); "ftp://..." is one that is never fetched."""
+    if url[len(scheme) + 1 :].startswith("//"):
+        return f"{scheme}:// addresses are never fetched; only http and https are"
+    return (
+        f"not a web address: a {scheme}: name points to no page to fetch; give the story's "
+        "http(s):// link"
+    )
 
 
 def blocked_detail(host: str) -> str:

@@ -3,11 +3,13 @@
 What stays true: every input URL ends as articles or as an InputFailure with a
 reason, never silently dropped and never failing the others; a feed expands
 into its entries (their links fetched, or their full text used), each entry's
-failure reported under the entry's link; the same address given twice (even with
-other tracking parameters or #fragment) is fetched once, and failures name it as
-the user first gave it; the same page reached twice (given directly and through a
-feed) is fetched once (`Fetcher.fetch`) and kept once. A run has a time budget as a
-whole (`web_run_timeout_s`): what is not fetched by then is reported as `run_timeout`,
+failure reported under the entry's link, and an entry whose link fails read from
+its own text in the feed when it carries enough (`read_instead`), with a note; the
+same address given twice (even with other tracking parameters or #fragment) is
+fetched once, and failures name it as the user first gave it; the same page reached
+twice (given directly and through a feed) is fetched once (`Fetcher.fetch`) and kept
+once. A run has a time budget as a whole (`web_run_timeout_s`): what is not fetched by
+then is reported as `run_timeout` (an entry read from its text in the feed when it can),
 and what was fetched is kept, a feed's entries read so far included. `acollect` is the
 implementation; `collect` runs it on a fresh event loop for synchronous callers.
 """
@@ -19,6 +21,7 @@ import logging
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from service import stopping
@@ -30,7 +33,14 @@ from service.web.addresses import Policy, canonical_url
 from service.web.cache import open_page_cache
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
-from service.web.feeds import FeedEntry, choose_entries, entry_article, entry_name, parse_feed
+from service.web.feeds import (
+    FeedEntry,
+    choose_entries,
+    entry_article,
+    entry_name,
+    parse_feed,
+    read_instead,
+)
 from service.web.fetch import Fetcher
 
 _STOP_POLL_S = 0.2
@@ -151,10 +161,12 @@ class _Run:
         """What an input not finished within the run's budget leaves: a feed's entries read
         so far, and a failure that says so."""
         read = self.entries_read.get(url, {})
-        articles, failures = _merge(list(read.values()))
-        got = f"; {len(articles)} of its entries were read and are kept" if articles else ""
         selected, notes = self.feeds_open.get(url, ([], []))
-        unread = [entry_name(url, e) for e in selected if id(e) not in read]
+        late = [e for e in selected if id(e) not in read]
+        instead = [self._late_entry(url, e, budget) for e in late]
+        articles, failures = _merge([*read.values(), *(o for o in instead if o is not None)])
+        got = f"; {len(articles)} of its entries were read and are kept" if articles else ""
+        unread = [entry_name(url, e) for e, o in zip(late, instead, strict=True) if o is None]
         if unread:  # which entries were not read, and the feed's own notes, still said
             got += f"; not read: {first_few(unread)}"
         failures.append(
@@ -167,19 +179,31 @@ class _Run:
         )
         return articles, failures + notes
 
+    def entry_out_of_time(self, feed_url: str, entry: FeedEntry, budget: float) -> Outcome:
+        """What a saved feed's entry not fetched within the run's budget leaves: its own
+        text in the feed when it carries enough, else a failure that says so."""
+        late = self._late_entry(feed_url, entry, budget)
+        return late if late is not None else self.out_of_time(entry_name(feed_url, entry), budget)
+
+    def _late_entry(self, feed_url: str, entry: FeedEntry, budget: float) -> Outcome | None:
+        """An entry whose page the run had no time left for, read from its own text in the
+        feed; None when it carries too little."""
+        why = f"not fetched within the run's {budget:g} s for all URLs"
+        try:
+            return self._instead(feed_url, entry, FetchFailure("run_timeout", why))
+        except FetchFailure:
+            return None
+
     async def _read_entry(self, feed_url: str, entry: FeedEntry) -> Outcome:
         name = entry_name(feed_url, entry)
         try:
             if entry.text is not None:
                 return [self._within_size(entry_article(feed_url, entry))], []
             assert entry.link is not None  # choose_entries keeps entries with a link or text
-            page = await self.fetcher.fetch(entry.link)
-            if page.kind == "feed":
-                raise FetchFailure("not_html", "the entry links to another feed, not an article")
-            article = await asyncio.to_thread(page_to_article, page)
-            if article.published_at is None and entry.published is not None:
-                article = article.model_copy(update={"published_at": entry.published})
-            return [self._within_size(article)], []
+            try:
+                return [self._within_size(await self._linked_article(entry))], []
+            except FetchFailure as failure:
+                return self._instead(feed_url, entry, failure)
         except FetchFailure as failure:
             detail = f"{failure.detail} (from the feed {feed_url})"
             return [], [InputFailure(input=name, reason=failure.reason, detail=detail)]
@@ -188,6 +212,29 @@ class _Run:
             return [], [_unexpected(name)]
         finally:
             self._tick()
+
+    async def _linked_article(self, entry: FeedEntry) -> Article:
+        """The article on the page the entry links to, dated by the entry when it is not."""
+        assert entry.link is not None
+        page = await self.fetcher.fetch(entry.link)
+        if page.kind == "feed":
+            raise FetchFailure("not_html", "the entry links to another feed, not an article")
+        article = await asyncio.to_thread(page_to_article, page)
+        if article.published_at is None and entry.published is not None:
+            article = article.model_copy(update={"published_at": entry.published})
+        return article
+
+    def _instead(self, feed_url: str, entry: FeedEntry, failure: FetchFailure) -> Outcome:
+        """The entry read from its own text in the feed, with a note, now that its link
+        failed; `failure` raised again when the entry carries too little text (or too much)."""
+        read = read_instead(feed_url, entry, failure.detail)
+        if read is None:
+            raise failure
+        article, note = read
+        try:
+            return [self._within_size(article)], [note]
+        except FetchFailure:
+            raise failure from None
 
 
 async def _within(
@@ -199,7 +246,8 @@ async def _within(
     unchanged."""
     tasks = [asyncio.ensure_future(run.input(url)) for url in urls]
     tasks += [asyncio.ensure_future(run._entry(feed, entry)) for feed, entry in entries]
-    urls = urls + [entry_name(feed, entry) for feed, entry in entries]
+    late: list[Callable[[], Outcome]] = [partial(run.out_of_time, url, budget) for url in urls]
+    late += [partial(run.entry_out_of_time, feed, entry, budget) for feed, entry in entries]
     watcher = asyncio.ensure_future(_stop_when_told(tasks))
     try:
         if tasks:
@@ -216,8 +264,8 @@ async def _within(
     finally:
         watcher.cancel()
     return [
-        run.out_of_time(url, budget) if task.cancelled() else task.result()
-        for url, task in zip(urls, tasks, strict=True)
+        out_of_time() if task.cancelled() else task.result()
+        for out_of_time, task in zip(late, tasks, strict=True)
     ]
 
 

@@ -3,10 +3,14 @@
 feedparser reads the bytes fetch already checked; it is never given a URL or a
 string (it would fetch or open it itself). An entry whose content is the full
 article (at least FULL_TEXT_WORDS words) is used as is; otherwise its link is
-fetched. An entry with no link is read from its own text when that has MIN_WORDS
-(there is nothing else to read), and is reported otherwise. With a window (`since`),
-entries older than it, and undated ones, are left out: an undated entry cannot be shown
-to be recent.
+fetched, and when that fails (no network, an error page, a refused address) its own
+text is read instead if it has MIN_WORDS, the length below which a page's text is no
+article either, with a note that says so (`read_instead`): a one-line teaser is not
+a story. An entry with no link (an Atom id or RSS guid such as "urn:1" or "tag:..." is
+a name, not a link, though feedparser hands it on as one) is read from its own text
+when that has MIN_WORDS (there is nothing else to read), and is reported otherwise.
+With a window (`since`), entries older than it, and undated ones, are left out: an
+undated entry cannot be shown to be recent.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import feedparser
 
 from service.errors import InputError
 from service.models import Article, InputFailure
+from service.pipeline.clean import clean_text
 from service.pipeline.sentences import word_count
 from service.web.extract import MIN_WORDS, fragment_text, text_to_article
 from service.web.failures import FetchFailure
@@ -43,6 +48,12 @@ class FeedEntry:
     text: str | None
     source: str | None
     guid: str = ""  # the entry's id in the feed (RSS guid, Atom id) or its position there
+    # its own text when that is article length (MIN_WORDS) but maybe only the start of the
+    # story: read when its link cannot be
+    own_text: str | None = None
+    # a saved feed's file:// address, where an entry that links nowhere points, as a saved
+    # page's article does (the CLI shows a piped one as "stdin", not its scratch file)
+    saved_at: str | None = None
 
 
 def entry_name(feed: str, entry: FeedEntry) -> str:
@@ -50,19 +61,42 @@ def entry_name(feed: str, entry: FeedEntry) -> str:
     return entry.link or f"{feed} ({entry.title or 'untitled entry'})"
 
 
-def entry_article(feed: str, entry: FeedEntry) -> Article:
-    """The article an entry carries in full (`entry.text` is set); `feed` as the user named
-    it. FetchFailure('no_article_text') when the text does not make one."""
-    assert entry.text is not None
+def entry_article(feed: str, entry: FeedEntry, text: str | None = None) -> Article:
+    """The article an entry carries in full (`entry.text`, or the `text` given); `feed` as
+    the user named it. FetchFailure('no_article_text') when the text does not make one."""
+    text = text or entry.text
+    assert text is not None
     return text_to_article(
-        entry.text,
-        url=entry.link or feed,
+        text,
+        url=entry.link or entry.saved_at or feed,
         # an entry that links nowhere is told apart by its id: titles repeat, or are missing
         key=entry.link or f"{feed}#{entry.guid}",
         title=entry.title,
         source=entry.source,
         published=entry.published,
     )
+
+
+def read_instead(feed: str, entry: FeedEntry, why: str) -> tuple[Article, InputFailure] | None:
+    """When the entry's link could not be read (`why`), the article its own text in the
+    feed makes, and the note that says so: nothing the feed carries is lost offline or to
+    a dead link, and the reader knows the page may say more. None when the entry has no
+    such text, or it makes no article."""
+    if entry.own_text is None:
+        return None
+    try:
+        article = entry_article(feed, entry, entry.own_text)
+    except FetchFailure:
+        return None
+    words = word_count(entry.own_text)
+    note = InputFailure(
+        input=entry_name(feed, entry),
+        reason="read_from_feed",
+        detail=f"{why} (from the feed {feed}); the {words} words the feed carries for it were "
+        "read instead, which may be only part of the story: run again once the page can be "
+        "fetched for all of it",
+    )
+    return article, note
 
 
 def parse_since(value: str) -> timedelta:
@@ -97,13 +131,39 @@ def _when(entry: Any) -> datetime | None:
     return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
 
 
-def _full_text(entry: Any, linked: bool) -> str | None:
-    """The entry's own text when it is the article: FULL_TEXT_WORDS, or MIN_WORDS when the
-    entry links nowhere (a feed of short notes with no pages of their own)."""
+def _entry_text(entry: Any) -> str:
+    """The longest of the entry's content and summary (content:encoded, description), as
+    plain text."""
     contents = [c.get("value", "") for c in entry.get("content") or []]
     contents.append(entry.get("summary", ""))
-    text = max((fragment_text(c) for c in contents if c), key=len, default="")
-    return text if word_count(text) >= (FULL_TEXT_WORDS if linked else MIN_WORDS) else None
+    return max((fragment_text(c) for c in contents if c), key=len, default="")
+
+
+def _texts(text: str, linked: bool) -> tuple[str | None, str | None]:
+    """(text read in place, text read if the link fails). In place: FULL_TEXT_WORDS, or
+    MIN_WORDS when the entry links nowhere (a feed of short notes with no pages of their
+    own). Between MIN_WORDS and FULL_TEXT_WORDS with a link: kept for when it fails.
+    Words are counted after cleaning, as a page's are."""
+    words = word_count(clean_text(text, markup=False))
+    if words >= (FULL_TEXT_WORDS if linked else MIN_WORDS):
+        return text, None
+    return None, text if words >= MIN_WORDS else None
+
+
+def _web_link(link: str | None) -> str | None:
+    """The entry's link, or None when it names no page: an id such as "urn:1", "tag:..."
+    or "mailto:..." (a scheme without "//"), which feedparser hands on as the link of an
+    Atom entry that has none, or of an RSS guid. A relative link ("storm") is a link."""
+    if not link:
+        return None
+    scheme = urlsplit(link).scheme
+    return link if not scheme or link[len(scheme) + 1 :].startswith("//") else None
+
+
+def _source(feed_title: str | None, entry: Any) -> str | None:
+    """Who published the entry: the feed's title, or else the entry's author (as a file's
+    record names its source by `author` when it gives no outlet)."""
+    return feed_title or (entry.get("author") or "").strip() or None
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
@@ -127,15 +187,18 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]
         base = site
     entries = []
     for position, entry in enumerate(parsed.entries):
-        link = entry.get("link")
+        link = _web_link(entry.get("link"))
+        text, own_text = _texts(_entry_text(entry), linked=bool(link))
         entries.append(
             FeedEntry(
                 link=urljoin(base, link) if link else None,
                 title=(entry.get("title") or "").strip(),
                 published=_when(entry),
-                text=_full_text(entry, linked=bool(link)),
-                source=source,
+                text=text,
+                source=_source(source, entry),
                 guid=str(entry.get("id") or f"entry-{position}"),
+                own_text=own_text,
+                saved_at=url if saved else None,
             )
         )
     return entries
@@ -204,10 +267,13 @@ def _unreadable(feed: str, entries: list[FeedEntry]) -> list[InputFailure]:
         return []
     titles = ", ".join(repr(e.title or "untitled") for e in entries[:3])
     more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
-    count = f"{len(entries)} entr{'ies' if len(entries) != 1 else 'y'}"
+    one = len(entries) == 1
+    count = f"{len(entries)} entr{'y' if one else 'ies'}"
+    verbs = "links to no page and carries" if one else "link to no page and carry"
     detail = (
-        f"{count} of the feed ({titles}{more}) link to no page and carry under {MIN_WORDS} "
-        "words of text; give the links of those stories, or paste their text"
+        f"{count} of the feed ({titles}{more}) {verbs} under {MIN_WORDS} words of text; "
+        f"give the link{'' if one else 's'} of {'that story' if one else 'those stories'}, "
+        f"or paste {'its' if one else 'their'} text"
     )
     return [InputFailure(input=feed, reason="entry_without_link", detail=detail)]
 

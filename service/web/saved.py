@@ -5,21 +5,29 @@ Why: read as plain text, a saved page became one "article" whose headline was
 `<html><head>...` and a feed one article mixing all its entries. A page goes through
 the same extraction as a fetched one; a feed's entries that carry their full text
 become articles, and the links of the others are handed back to be fetched like any
-URL the user gives. Only the CLI reads local files: the HTTP API and the Slack bot
-never open a path a request names.
+URL the user gives (an entry that carries article-length text is read from it when its
+link fails, offline too: `feeds.read_instead`). Only the CLI reads local files: the HTTP
+API and the Slack bot never open a path a request names.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
 from service.models import Article, InputFailure
 from service.web.extract import page_to_article
 from service.web.failures import FetchFailure
-from service.web.feeds import FeedEntry, choose_entries, entry_article, entry_name, parse_feed
+from service.web.feeds import (
+    FeedEntry,
+    choose_entries,
+    entry_article,
+    entry_name,
+    parse_feed,
+    read_instead,
+)
 from service.web.page import Page, PageKind
 
 _SNIFFED_BYTES = 4096
@@ -104,7 +112,7 @@ def _read_feed(
         if entry.text is None:
             assert entry.link is not None  # choose_entries keeps entries with a link or text
             if entry.link.startswith("file:"):
-                read.failures.append(_relative(name, entry))
+                _read_unresolved(read, name, entry)
             else:
                 read.entries.append((name, entry))
             continue
@@ -119,11 +127,28 @@ def _why(failure: FetchFailure) -> dict[str, str]:
     return {"reason": failure.reason, "detail": failure.detail}
 
 
+_RELATIVE = (
+    "the saved feed's entry links relative to the file, and the feed names no web site to "
+    "resolve it against; give the feed's web address instead"
+)
+
+
+def _read_unresolved(read: SavedRead, name: str, entry: FeedEntry) -> None:
+    """An entry whose link is relative, in a saved feed that names no site to resolve it:
+    read from its own text when it carries enough, with a note; a failure otherwise."""
+    instead = read_instead(name, replace(entry, link=None), _RELATIVE)  # no file:// link
+    if instead is None:
+        read.failures.append(_relative(name, entry))
+        return
+    article, note = instead
+    read.articles.append(article)
+    read.failures.append(note.model_copy(update={"input": _relative(name, entry).input}))
+
+
 def _relative(name: str, entry: FeedEntry) -> InputFailure:
     """An entry whose link is relative, in a saved feed that names no site to resolve it."""
     return InputFailure(
         input=f"{name} ({entry.title or 'untitled entry'})",
         reason="relative_link",
-        detail="the saved feed's entry links relative to the file, and the feed names no web "
-        "site to resolve it against; give the feed's web address instead",
+        detail=_RELATIVE,
     )
