@@ -25,7 +25,7 @@ from service.backends.embedders import warm_local_model
 from service.backends.summarizers.registry import get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
-from service.models import Article, Digest, InputFailure
+from service.models import READ_ANYWAY, Article, Digest, InputFailure
 from service.pipeline.ingest import (
     IngestResult,
     first_few,
@@ -569,8 +569,11 @@ def _read_inputs_with(
             collected = web.collect(urls, since=window, progress=progress, entries=entries)
         articles += collected.articles
         failures += collected.failures
-    # failed URLs are printed here and listed in the digest's failures, not its warnings
-    unread = [f"{f.input}: {f.detail} [{f.reason}]" for f in failures]
+    # failed URLs are printed here and listed in the digest's failures, not its warnings;
+    # one read after all from other text is a warning of the digest, printed with those
+    unread = [
+        f"{f.input}: {f.detail} [{f.reason}]" for f in failures if f.reason not in READ_ANYWAY
+    ]
     for warning in warnings + unread:  # escaped: '[http_404]' is not rich markup
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if not articles:

@@ -133,6 +133,12 @@ class Cluster(BaseModel):
     summary: Summary | None = None
 
 
+READ_FROM_FEED = "read_from_feed"
+READ_ANYWAY = frozenset({READ_FROM_FEED})
+"""Reasons of an input that was read after all, from other text (a feed entry whose page
+could not be fetched, read from the text the feed carries): a warning, not a failure."""
+
+
 class InputFailure(BaseModel):
     """An input (URL, feed, file record) that could not become an article, and why."""
 

@@ -21,7 +21,15 @@ from service.backends.summarizers.extractive import headlines
 from service.backends.summarizers.registry import EXTRACTIVE, get_summarizer
 from service.config import Settings, get_settings
 from service.errors import EmptyInputError
-from service.models import Article, Cluster, Digest, InputFailure, Source, Summary
+from service.models import (
+    READ_ANYWAY,
+    Article,
+    Cluster,
+    Digest,
+    InputFailure,
+    Source,
+    Summary,
+)
 from service.pipeline.cluster import by_centrality, cluster_articles
 from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
@@ -414,7 +422,7 @@ def assemble(plan: DigestPlan, summaries: Sequence[Summary]) -> Digest:
         created_at=datetime.now(UTC),
         clusters=clusters,
         articles=plan.articles,
-        failures=plan.failures,
+        failures=[f for f in plan.failures if f.reason not in READ_ANYWAY],
         options={
             "backend": plan.backend,
             "max_words": plan.max_words,
@@ -423,7 +431,10 @@ def assemble(plan: DigestPlan, summaries: Sequence[Summary]) -> Digest:
             "dedup": plan.dedup,
             "embedding_model": plan.embedding_model,
         },
-        warnings=_fallback_warning(plan.backend, list(summaries)),
+        warnings=[
+            *(f"{f.input}: {f.detail}" for f in plan.failures if f.reason in READ_ANYWAY),
+            *_fallback_warning(plan.backend, list(summaries)),
+        ],
     )
 
 

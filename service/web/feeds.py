@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from service.errors import InputError
-from service.models import Article, InputFailure
+from service.models import READ_FROM_FEED, Article, InputFailure
 from service.pipeline.clean import clean_text
 from service.pipeline.sentences import word_count
 from service.web.extract import MIN_WORDS, fragment_text, text_to_article
@@ -91,7 +91,7 @@ def read_instead(feed: str, entry: FeedEntry, why: str) -> tuple[Article, InputF
     words = word_count(entry.own_text)
     note = InputFailure(
         input=entry_name(feed, entry),
-        reason="read_from_feed",
+        reason=READ_FROM_FEED,
         detail=f"{why} (from the feed {feed}); the {words} words the feed carries for it were "
         "read instead, which may be only part of the story: run again once the page can be "
         "fetched for all of it",
