@@ -5,6 +5,7 @@ import numpy as np
 from service.pipeline.cluster import by_centrality
 from service.pipeline.ingest import first_line
 from service.pipeline.titles import (
+    heading_from_summary,
     looks_like_headline,
     shown_headline,
     shown_title,
@@ -180,3 +181,34 @@ def test_a_headline_in_capitals_gives_way_and_a_reworded_one_keeps_its_case() ->
         "Hurricane Lena slams into Gulf Coast"
     )
     assert story_title(["Critics rip regime's so-called reforms", plain]) == plain
+
+
+def test_a_story_whose_every_headline_is_loaded_is_headed_by_its_summary() -> None:
+    headlines = [
+        "Shocking Arrests: Dictator Rounds Up Foes",
+        "Regime's Thugs Slam Brutal Crackdown Critics",
+    ]
+    assert story_title(headlines) == ""  # no neutral wording for "shocking", "thugs"
+    first = "Police in Valdonia arrested 40 opposition members on Monday."
+    assert heading_from_summary([first, "Their lawyers said ..."]) == (
+        "Police in Valdonia arrested 40 opposition members on Monday"
+    )
+    assert heading_from_summary([]) == ""
+
+
+def test_the_digest_heads_such_a_story_with_its_summarys_first_sentence(embedder) -> None:
+    from service.pipeline.run import DigestOptions, digest
+    from tests.stories import strike_articles
+
+    loaded = ["Shocking Strike: Thugs Shut Port", "Regime's Cronies Blamed For Shocking Walkout"]
+    articles = [
+        a.model_copy(update={"title": loaded[k % 2]}) for k, a in enumerate(strike_articles())
+    ]
+    result = digest(
+        articles, DigestOptions(one_story=True, backend="extractive"), embedder=embedder
+    )
+    [story] = result.clusters
+    assert story.summary is not None and story.summary.sentences
+    first = story.summary.sentences[0].text
+    assert story.title and first.startswith(story.title.rstrip("…"))
+    assert not {"Shocking", "Thugs", "Cronies"} & set(story.title.split())

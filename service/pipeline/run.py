@@ -34,7 +34,12 @@ from service.pipeline.cluster import by_centrality, cluster_articles
 from service.pipeline.dates import anchor_relative_days
 from service.pipeline.dedup import drop_duplicates
 from service.pipeline.sentences import split_sentences
-from service.pipeline.titles import shown_headline, shown_title, story_title
+from service.pipeline.titles import (
+    heading_from_summary,
+    shown_headline,
+    shown_title,
+    story_title,
+)
 from service.pipeline.verify import MemoEmbedder, Verifier, remembering, verifier_for
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -411,7 +416,7 @@ def assemble(plan: DigestPlan, summaries: Sequence[Summary]) -> Digest:
     clusters = [
         Cluster(
             id=story.id,
-            title=story.title,
+            title=story.title or heading_from_summary([s.text for s in summary.sentences]),
             article_ids=list(story.article_ids),
             sources=_sources(plan.story(index)),
             summary=summary,

@@ -143,6 +143,16 @@ def story_title(headlines: list[str]) -> str:
     if not cleaned:
         return ""
     # every headline argues: the most typical, without its "Opinion:" label (the label
-    # said the digest's own heading was comment)
+    # said the digest's own heading was comment); "" when its loaded words have no neutral
+    # rewording either (the heading is then made from the summary: `heading_from_summary`)
     typical = _LABEL.sub("", cleaned[0], count=1).strip() or cleaned[0]
-    return neutralise(typical) or typical
+    return neutralise(typical) or ""
+
+
+def heading_from_summary(sentences: list[str]) -> str:
+    """A heading for a story none of whose headlines reads neutral ("Shocking Arrests:
+    Dictator Rounds Up Foes" had headed one): its summary's first sentence, which the
+    summarizer and the verifier made neutral, as a title shows it; "" without one."""
+    if not sentences:
+        return ""
+    return shown_title(sentences[0].rstrip(". "))
