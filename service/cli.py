@@ -296,9 +296,12 @@ def _output_path(given: str | None) -> Path | None:
     if not given.strip():
         _fail("--output is empty: give a file name, or '-' for standard output")
     if given.endswith(("/", os.sep)) and not Path(given).is_dir():
+        name = given.rstrip("/" + os.sep)
+        if Path(name).exists():
+            _fail(f"--output {given} names a folder, but {name} is a file: give it as {name}")
         _fail(
             f"--output {given} names a folder that does not exist: create it first, or "
-            f"give a file name ({given.rstrip('/' + os.sep)}.md)"
+            f"give a file name ({name}.md)"
         )
     return Path(given)
 

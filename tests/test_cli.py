@@ -456,6 +456,10 @@ def test_an_output_ending_in_a_slash_or_empty_is_refused_before_any_work(tmp_pat
     folder = runner.invoke(app, ["summarize", news, "-o", f"{tmp_path}/out/", "-q"])
     assert folder.exit_code == 2 and "names a folder that does not exist" in folder.stderr
     assert not (tmp_path / "out").exists()
+    (tmp_path / "out").write_text("an old digest")
+    a_file = runner.invoke(app, ["summarize", news, "-o", f"{tmp_path}/out/", "-q"])
+    assert a_file.exit_code == 2 and f"{tmp_path}/out is a file" in a_file.stderr
+    assert (tmp_path / "out").read_text() == "an old digest"
     empty = runner.invoke(app, ["summarize", news, "-o", "", "-q"])
     assert empty.exit_code == 2 and "--output is empty" in empty.stderr
 

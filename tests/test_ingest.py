@@ -600,6 +600,13 @@ def test_field_names_in_another_case_are_read_as_a_tables_header_is(tmp_path: Pa
     [article] = load_paths([_write(tmp_path / "e.json", json.dumps(export))]).articles
     assert (article.title, article.text) == ("Port strike", "Dock workers walked out.")
     assert article.published_at is not None and article.published_at.day == 1
+    # the aliases keep their order whatever the case: a body before a teaser, a headline
+    # before a name, a publisher before an author
+    body = "Dock workers walked out on Monday."
+    other_case = {"Description": "Teaser.", "Name": "Jane Doe", "Author": "Jane Doe"}
+    record = {**other_case, "Body": body, "Headline": "Port strike", "Source": "Wire"}
+    read = record_to_article(record, default_id="a", location="x")
+    assert (read.text, read.title, read.source) == (body, "Port strike", "Wire")
 
 
 def test_a_record_without_any_text_field_names_the_fields_it_has(tmp_path: Path) -> None:
@@ -621,6 +628,16 @@ def test_an_exports_one_list_of_records_is_read_under_any_name(tmp_path: Path) -
     article = {"title": "T", "text": "Dock workers walked out.", "images": [{"src": "a.jpg"}]}
     path = _write(tmp_path / "a.json", json.dumps(article))
     assert [a.title for a in load_paths([path]).articles] == ["T"]
+    # a post with its comments, a record with its tags: no list of articles to read
+    post = {
+        "id": "post-1",
+        "summary": "City council approves the new budget after a long debate about the tram "
+        "line and the schools",
+        "comments": [{"text": "Great news for the city, finally.", "author": "bob"}],
+    }
+    for record in (post, {"id": 7, "tags": [{"name": "politics"}]}):
+        with pytest.raises(IngestError, match="empty article"):
+            load_paths([_write(tmp_path / "p.json", json.dumps(record))])
 
 
 def test_an_empty_file_is_warned_about_and_named_when_nothing_was_read(tmp_path: Path) -> None:

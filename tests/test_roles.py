@@ -20,6 +20,20 @@ def test_titles_are_read_before_names_in_one_spelling() -> None:
     }
     assert titled_people("The president Biden named will lead the agency.") == {}
     assert titled_people("Mitsotakis, the prime minister, spoke.") == {}  # no title before
+    # ranks and offices of several words, hyphenated or abbreviated, are titles of their own
+    assert titled_people(
+        "Lieutenant General Michael Flynn, Vice-President Harris, Lt. Gov. Dan Patrick and "
+        "Surgeon General Vivek Murthy met General Secretary Xi Jinping."
+    ) == {
+        "flynn": {"lieutenant general"},
+        "harris": {"vice president"},
+        "patrick": {"lieutenant governor"},
+        "murthy": {"surgeon general"},
+        "jinping": {"general secretary"},
+    }
+    # a deputy's or an acting officer's title is another office; a weekday is no surname
+    assert titled_people("Deputy Prime Minister Chrystia Freeland spoke.") == {}
+    assert titled_people("President Biden Tuesday said") == {"biden": {"president"}}
 
 
 def test_a_claim_mistitles_only_a_person_the_article_titles_otherwise() -> None:
@@ -29,6 +43,15 @@ def test_a_claim_mistitles_only_a_person_the_article_titles_otherwise() -> None:
     assert mistitled(titled_people("Senator Warren spoke."), article) == 0
     # an article that gives a person no title says nothing either way
     assert mistitled(titled_people("President Biden spoke."), article) == 0
+    # titles of different kinds can both be true; a rank is called by its short form; a vice
+    # president is not the president
+    other = titled_people(
+        "General Secretary Xi Jinping met Vice President Harris and Lt. Gen. Michael Flynn."
+    )
+    assert mistitled(titled_people("Chinese President Xi Jinping spoke."), other) == 0
+    assert mistitled(titled_people("General Michael Flynn spoke."), other) == 0
+    assert mistitled(titled_people("Colonel Flynn spoke."), other) == 1
+    assert mistitled(titled_people("President Harris spoke."), other) == 1
 
 
 def test_the_verifier_drops_a_sentence_that_gives_a_person_the_wrong_office(embedder) -> None:

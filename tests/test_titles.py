@@ -196,6 +196,19 @@ def test_a_story_whose_every_headline_is_loaded_is_headed_by_its_summary() -> No
     assert heading_from_summary([]) == ""
 
 
+def test_a_story_with_no_neutral_headline_and_no_summary_is_numbered(embedder) -> None:
+    from service.models import Article
+    from service.pipeline.run import DigestOptions, digest
+
+    articles = [  # every sentence a fragment: no summary
+        Article(id=f"a{k}", title="Evil regime crushes protests", text="Troops fired. Many fled.")
+        for k in range(2)
+    ]
+    options = DigestOptions(one_story=True, backend="extractive", dedup=False)
+    [story] = digest(articles, options, embedder=embedder).clusters
+    assert story.title == "Story 1"
+
+
 def test_the_digest_heads_such_a_story_with_its_summarys_first_sentence(embedder) -> None:
     from service.pipeline.run import DigestOptions, digest
     from tests.stories import strike_articles

@@ -141,11 +141,21 @@ def _pick(record: Mapping[str, Any], name: str) -> Any:
         value = record.get(key)
         if value not in (None, ""):
             return value
-    aliases = {alias.lower() for alias in _FIELD_ALIASES[name]}
-    for key, value in record.items():
-        if isinstance(key, str) and key.lower() in aliases and value not in (None, ""):
+    by_lower = _lower_keys(record)
+    for key in _FIELD_ALIASES[name]:  # in the aliases' order: "Body" before "Description"
+        value = by_lower.get(key.lower())
+        if value not in (None, ""):
             return value
     return None
+
+
+def _lower_keys(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's fields by lower-cased name; of two names in other cases, the first."""
+    found: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(key, str) and value not in (None, ""):
+            found.setdefault(key.lower(), value)
+    return found
 
 
 def _as_text(value: Any) -> str | None:
@@ -462,7 +472,14 @@ def _article_list(data: Any) -> Any:
         for value in data.values()
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value)
     ]
-    return lists[0] if len(lists) == 1 else data
+    if len(lists) != 1 or not any(_pick(item, "text") is not None for item in lists[0]):
+        return data  # a record and its tags: no list of articles
+    if any(isinstance(v, str) and len(v.split()) > _WRAPPER_WORDS for v in data.values()):
+        return data  # a post (its summary) and its comments: the object is the content
+    return lists[0]
+
+
+_WRAPPER_WORDS = 12  # an export's wrapper holds short fields ("ok", a cursor), not prose
 
 
 def _json_stream(raw: str) -> list[Any] | None:

@@ -6,29 +6,40 @@ cosine are close, and the summary told readers the wrong office. A claim that pu
 title before a name is backed only by an article that gives that person that title, or
 none at all (an article that writes only "Kyriakos Mitsotakis" says nothing either way).
 Titles compare as readers read them: "Sen." is "Senator", "Gov." is "Governor", "Rep.",
-"Congresswoman" and "Representative" are one title; "former President" is "President".
-"""
+"Congresswoman" and "Representative" are one title; "former President" is "President", and
+a lieutenant general may be "General Flynn". Only titles of one kind exclude each other (an
+office, a crown, a military rank, a court): "General Secretary Xi" is also "President Xi".
+A deputy's or an acting officer's title is none ("Deputy Prime Minister Freeland")."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
-# each title as it is written, and the one spelling it is compared in
+# each title as it is written, and the one spelling it is compared in; a rank of several
+# words is a title of its own ("Lieutenant General Flynn" is no general's title)
 _SAME_TITLE = {
     "vice president": "vice president",
     "president": "president",
-    "prime minister": "prime minister", "premier": "prime minister", "pm": "prime minister",
+    "prime minister": "prime minister", "premier": "prime minister",
     "chancellor": "chancellor",
     "governor": "governor", "gov": "governor",
-    "lieutenant governor": "lieutenant governor", "lt. gov": "lieutenant governor",
+    "lieutenant governor": "lieutenant governor", "lt gov": "lieutenant governor",
     "senator": "senator", "sen": "senator",
     "representative": "representative", "rep": "representative",
     "congressman": "representative", "congresswoman": "representative",
     "mayor": "mayor", "king": "king", "queen": "queen", "prince": "prince",
     "princess": "princess", "pope": "pope", "judge": "judge", "justice": "justice",
     "chief justice": "chief justice", "attorney general": "attorney general",
+    "solicitor general": "solicitor general", "surgeon general": "surgeon general",
+    "inspector general": "inspector general", "postmaster general": "postmaster general",
+    "secretary general": "secretary general", "general secretary": "general secretary",
     "speaker": "speaker", "general": "general", "gen": "general", "admiral": "admiral",
+    "lieutenant general": "lieutenant general", "lt gen": "lieutenant general",
+    "major general": "major general", "maj gen": "major general",
+    "brigadier general": "brigadier general", "brig gen": "brigadier general",
+    "lieutenant colonel": "lieutenant colonel", "lt col": "lieutenant colonel",
+    "vice admiral": "vice admiral", "rear admiral": "rear admiral",
     "pastor": "pastor", "bishop": "bishop", "archbishop": "archbishop", "coach": "coach",
     "dr": "doctor", "doctor": "doctor", "professor": "professor", "prof": "professor",
     "detective": "detective", "officer": "officer", "sheriff": "sheriff",
@@ -36,20 +47,26 @@ _SAME_TITLE = {
     "lieutenant": "lieutenant", "lt": "lieutenant", "colonel": "colonel", "col": "colonel",
 }  # fmt: skip
 _LONGEST_FIRST = sorted(_SAME_TITLE, key=len, reverse=True)
-# a title, then one to three capitalised words (the last is the surname); "Vice President
-# Harris" is one title, not "President Harris"
+# a title (its words apart by a space or a hyphen, "Vice-President"; an abbreviation with or
+# without its full stop, "Lt. Gov."), then one to three capitalised words (the last is the
+# surname); "Vice President Harris" is one title, not "President Harris"
 _TITLED_NAME = re.compile(
-    r"(?<![\w.])(?P<title>"
-    + "|".join(
-        re.escape(t).replace(r"\ ", r"\s+") + (r"\.?" if len(t) <= 4 else "")
-        for t in _LONGEST_FIRST
-    )
+    r"(?<![\w.-])(?P<title>"
+    + "|".join(r"\.?[\s-]+".join(map(re.escape, t.split())) + r"\.?" for t in _LONGEST_FIRST)
     + r")\s+(?P<name>(?-i:(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+))",
     re.IGNORECASE,
 )
 _TITLE_IN_NAME = re.compile(r"^[A-Z]")  # a title is written with its capital before a name
+# a word before a title that makes it another office: "Deputy Prime Minister Freeland" is
+# not the prime minister, "acting President" not the president
+_ANOTHER_OFFICE = re.compile(r"\b(?:deputy|acting|assistant|associate|interim)[\s-]+$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})  # "King Charles III" is Charles
+# capitalised words after a name that are no part of it: "President Biden Tuesday said"
+_NOT_A_NAME = frozenset(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
+    April May June July August September October November December""".split()
+)
 
 
 def titled_people(text: str) -> dict[str, frozenset[str]]:
@@ -60,20 +77,56 @@ def titled_people(text: str) -> dict[str, frozenset[str]]:
         written = match["title"]
         if not _TITLE_IN_NAME.match(written):
             continue  # "the president Biden named" is no title before a name
-        name_words = [w for w in match["name"].split() if w.rstrip(".") not in _SUFFIXES]
+        if _ANOTHER_OFFICE.search(text, max(0, match.start() - 20), match.start()):
+            continue
+        name_words = []
+        for word in match["name"].split():
+            if word in _NOT_A_NAME:
+                break
+            if word.rstrip(".") not in _SUFFIXES:
+                name_words.append(word)
         if not name_words:
             continue
-        title = _SAME_TITLE[" ".join(written.lower().rstrip(".").split())]
+        title = _SAME_TITLE[" ".join(re.split(r"[\s.-]+", written.lower().strip(".")))]
         surname = _POSSESSIVE.sub("", name_words[-1]).lower()
         found.setdefault(surname, set()).add(title)
     return {surname: frozenset(titles) for surname, titles in found.items()}
 
 
+# Titles that exclude each other for one person in one article, by kind: an office, a
+# crown, a rank, a court. A person may hold titles of two kinds ("General Secretary Xi" is
+# "President Xi"), and titles of no kind here ("Dr.", "Coach") are not compared.
+_KINDS = {
+    "office": """president|vice president|prime minister|chancellor|governor|lieutenant
+        governor|senator|representative|mayor|speaker|attorney general""",
+    "crown": "king|queen|prince|princess",
+    "rank": """general|lieutenant general|major general|brigadier general|lieutenant
+        colonel|colonel|captain|lieutenant|sergeant|admiral|vice admiral|rear admiral""",
+    "court": "judge|justice|chief justice",
+}
+_KIND_OF = {
+    " ".join(title.split()): kind for kind, titles in _KINDS.items() for title in titles.split("|")
+}
+
+
 def mistitled(claim: Mapping[str, frozenset[str]], article: Mapping[str, frozenset[str]]) -> int:
-    """How many people the claim gives a title the article never gives them, where the
-    article gives them a title of its own."""
-    return sum(
-        1
-        for surname, titles in claim.items()
-        if surname in article and not titles & article[surname]
-    )
+    """How many people the claim gives a title the article never gives them (a rank's short
+    form aside), where the article gives them another title of the same kind (`_KINDS`)."""
+    count = 0
+    for surname, titles in claim.items():
+        theirs = article.get(surname, frozenset())
+        for title in titles:
+            kind = _KIND_OF.get(title)
+            rivals = {t for t in theirs if _KIND_OF.get(t) == kind}
+            if kind and rivals and not any(_same_title(title, t, kind) for t in rivals):
+                count += 1
+                break
+    return count
+
+
+def _same_title(one: str, other: str, kind: str) -> bool:
+    """One title, or a military rank and its short form: a lieutenant general is called
+    "General Flynn", a lieutenant colonel "Colonel Vindman" (a vice president is not
+    "President Harris")."""
+    short = kind == "rank" and (one.endswith(f" {other}") or other.endswith(f" {one}"))
+    return one == other or short

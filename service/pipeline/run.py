@@ -416,7 +416,9 @@ def assemble(plan: DigestPlan, summaries: Sequence[Summary]) -> Digest:
     clusters = [
         Cluster(
             id=story.id,
-            title=story.title or heading_from_summary([s.text for s in summary.sentences]),
+            title=story.title
+            or heading_from_summary([s.text for s in summary.sentences])
+            or f"Story {index + 1}",  # no neutral headline and no summary: numbered
             article_ids=list(story.article_ids),
             sources=_sources(plan.story(index)),
             summary=summary,
