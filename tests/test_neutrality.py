@@ -1,3 +1,5 @@
+import pytest
+
 from service.pipeline.neutrality import (
     find_loaded_terms,
     is_commentary,
@@ -7,6 +9,7 @@ from service.pipeline.neutrality import (
     sums_up,
     without_filler_opener,
 )
+from tests.test_slack_inputs import takes_linear_time
 
 
 def test_loaded_terms_are_found_in_their_forms() -> None:
@@ -337,7 +340,7 @@ def test_a_reworded_term_keeps_the_form_it_was_written_in() -> None:
     assert neutralise("She railed against the plan.") == "She criticized the plan."
     # a verb's -ing form used as an adjective has no such rewording: "a criticizing report"
     assert neutralise("An excoriating report was released.") is None
-    assert neutralise("It was a ripping yarn.") is None
+    assert neutralise("It was a slamming review.") is None
     # a compound of a reworded term keeps its second half
     assert neutralise("Regime-held areas were shelled.") == "Government-held areas were shelled."
     assert neutralise("Pro-regime militias advanced.") == "Pro-government militias advanced."
@@ -496,7 +499,7 @@ def test_a_bill_rammed_through_is_a_bill_pushed_through() -> None:
 def test_labels_and_verbs_found_leaking_in_review() -> None:
     assert neutralise("The senator ripped into the bill.") == "The senator criticized the bill."
     assert (
-        neutralise("The accuser also rips his apology.")
+        neutralise("The accuser also rips into his apology.")
         == "The accuser also criticizes his apology."
     )
     assert neutralise("The governor caved to union demands.") == (
@@ -523,6 +526,94 @@ def test_labels_and_verbs_found_leaking_in_review() -> None:
     # "terrorism" in court reporting and "terrorist attack" are left as they are
     for kept in ("He faces terrorism charges.", "It was a terrorist attack, police said."):
         assert neutralise(kept) == kept, kept
+
+
+def test_ripped_and_caved_alone_keep_their_literal_sense() -> None:
+    """ "She wore ripped jeans" had read "She wore criticized jeans", and "The tunnel roof
+    caved" "The tunnel roof yielded": a critic's "ripped" needs its "into", a "caved" that
+    yields needs someone to yield to."""
+    for literal in (
+        "She wore ripped jeans to the hearing on Monday.",
+        "He ripped the letter in half during the hearing.",
+        "Smith ripped a single to left field.",
+        "He ripped his hamstring in training.",
+        "The tunnel roof caved on Monday, trapping three miners.",
+        "A wall of the mine caved in after the blast.",
+    ):
+        assert find_loaded_terms(literal) == [], literal
+        assert neutralise(literal) == literal, literal
+    assert neutralise("Democrats ripped into the plan.") == "Democrats criticized the plan."
+    assert neutralise("Critics are ripping into the budget.") == (
+        "Critics are criticizing the budget."
+    )
+    assert neutralise("The party caved in to pressure.") == "The party yielded to pressure."
+    assert neutralise("The mayor caved to the unions.") == "The mayor yielded to the unions."
+
+
+def test_so_called_is_left_out_only_where_the_article_can_be_told() -> None:
+    """ "A so-called European Super League" had read "An European Super League": the first
+    letter of "Eu-", "One", "Once", "U-" and "H-" does not tell "a" from "an"."""
+    for untold in (
+        "A so-called European Super League was announced.",
+        "Beijing insists on a so-called One China policy.",
+        "It was a so-called Once Only principle.",
+        "They formed a so-called Unity Council.",
+        "It was a so-called Honour Guard.",
+    ):
+        assert neutralise(untold) is None, untold
+    assert neutralise("They built a so-called Iron Dome.") == "They built an Iron Dome."
+    assert neutralise("It sold an so-called Apple Phone.") == "It sold an Apple Phone."
+    assert neutralise("An so-called Bali Roadmap was agreed.") == "A Bali Roadmap was agreed."
+
+
+def test_as_the_conjunction_is_no_naming() -> None:
+    """ "The painting was sold as the regime collapsed" had been left out as if someone had
+    named the government a regime: "painting", "viewers" and "cast" (a vote) were read as
+    the verbs that name, and "as" anywhere later in the clause as their "as"."""
+    for conjunction, reworded in (
+        (
+            "The painting was sold as the regime collapsed.",
+            "The painting was sold as the government collapsed.",
+        ),
+        (
+            "Viewers watched as the huge crowd cheered.",
+            "Viewers watched as the big crowd cheered.",
+        ),
+        (
+            "The vote was cast as the regime massed troops on the border.",
+            "The vote was cast as the government massed troops on the border.",
+        ),
+        (
+            "Witnesses described how the army fired on them as the regime fell.",
+            "Witnesses described how the army fired on them as the government fell.",
+        ),
+    ):
+        assert neutralise(conjunction) == reworded, conjunction
+    for named in (
+        "Critics painted him as a dictator.",
+        "Rivals cast her as a tyrant.",
+        "Exiles viewed them as terrorists.",
+        "He is widely regarded as a dictator.",
+        "The opposition describes the ruling government as a regime.",
+        "Activists denounced the new interim government as a regime.",
+        "Critics likened him to a dictator.",
+    ):
+        assert neutralise(named) is None, named
+
+
+@pytest.mark.parametrize(
+    "verb", ["described ", "refers to ", "compared ", "painted him ", "called "]
+)
+def test_the_naming_check_takes_linear_time(verb: str) -> None:
+    """ "described " 8,000 times before "the regime" took 5.8 s: the search for "as" ran on
+    to the sentence's end from every verb."""
+    takes_linear_time(neutralise, lambda n: verb * (n // len(verb)) + "the regime")
+
+
+def test_the_check_for_another_government_takes_linear_time() -> None:
+    """ "the regime " 3,600 times took 10.5 s: the names before each bare "the regime" were
+    read again for every one."""
+    takes_linear_time(neutralise, lambda n: "the regime " * (n // 11))
 
 
 def test_the_verifier_neither_inverts_a_label_nor_loses_a_plural(embedder) -> None:
