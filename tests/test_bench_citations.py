@@ -35,12 +35,13 @@ def test_every_labelled_pair_names_an_article_of_its_story_in_the_example() -> N
 
 def test_dev_labels_name_their_sentences_by_position_not_by_text() -> None:
     # the eval data's licences forbid committing its text: a pair is read back from the data
-    from bench.citations_dev import _CASES
+    from bench.citations_dev import _CASES, _SETS
     from bench.citations_dev import LABELS as DEV_LABELS
 
     rows = [json.loads(line) for line in DEV_LABELS.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 150
     for row in rows:
         assert row["label"] in {"yes", "partly", "no"} and row["data"] in _CASES
+        assert row["set"] in _SETS.values()
         assert 0 <= row["start"] < row["end"] and row["cited"] != row["article_id"]
         assert not {"sentence", "text", "evidence"} & set(row)

@@ -22,7 +22,9 @@ Two questions, two strengths of evidence:
   articles that do not report the fact and 41 that miss a detail of it; most of them wrote
   the story's words but few of the claim's phrases ("the first officer to be killed in the
   line of duty" corroborated by a report of the vigil for him). The test drops 7 of the
-  10 and 10 of the 41, and 7 of the 122 right ones. In a story of five articles or more,
+  10 and 10 of the 41, and 7 of the 122 right ones; on 145 pairs of other stories,
+  labelled after it was set, 5 of 12, 10 of 39 and 14 of 94 (a wrong citation is three
+  times as likely to go as a right one). In a story of five articles or more,
   a sentence with three words that no other article uses is its own article's account,
   corroborated by none (`DETAILS_LIMIT`).
 A grounding article must also name every person, place and body the sentence names
