@@ -65,6 +65,7 @@ def test_grounding_needs_the_same_words_in_order_or_a_close_paraphrase() -> None
     # ... when it writes some of the claim's phrases: the same topic in other words is
     # mostly a fact the article does not report (editor's labels, Multi-News and NeuS dev)
     assert not SupportFeatures(0.65, 0.55, 0.2, 0).corroborates
+    assert SupportFeatures(0.72, 0.55, 0.2, 0).corroborates  # a close paraphrase needs none
     # a number the article never writes defeats both
     assert not SupportFeatures(0.95, 1.0, 1.0, 1).corroborates
 
@@ -455,19 +456,20 @@ def test_survivors_are_not_bodies(embedder: Embedder) -> None:
 def test_an_article_on_the_topic_in_none_of_the_claims_phrases_does_not_corroborate(
     embedder: Embedder,
 ) -> None:
-    # a vigil for the officer is the story, not the fact that he is the first one killed
+    # flags at half-staff for the officer are the story, not the fact that he is the first
+    # one killed
     claim = "Officer Dana Reyes is the first Valmora University officer to be killed in the line of duty."
     texts = {
         "a": f"{claim} Reyes joined the campus police in 2019.",
-        "b": "Students at Valmora University held a vigil for Officer Dana Reyes, who was shot on "
-        "Tuesday. The suspect, a 29-year-old man, pleaded not guilty to murder on Friday.",
+        "b": "Flags at Valmora University flew at half-staff for Officer Dana Reyes on Thursday. "
+        "The suspect, a 29-year-old man, pleaded not guilty to murder on Friday.",
         "c": "Dana Reyes, a Valmora University police officer, died of his wounds on Wednesday. He "
         "is the first officer of the university to be killed in the line of duty, the chief said.",
     }
     evidence = _evidence(embedder, texts)
-    vigil = evidence.features(claim, embedder.encode([claim])[0])["b"]
-    assert vigil.similarity >= 0.65 and vigil.word_coverage >= 0.5  # it had corroborated
-    assert vigil.pair_coverage < 0.25
+    flags = evidence.features(claim, embedder.encode([claim])[0])["b"]
+    assert 0.6 <= flags.similarity < 0.7 and flags.word_coverage >= 0.5  # it had corroborated
+    assert flags.pair_coverage < 0.25
     assert _supports(embedder, evidence, claim) == ["a", "c"]
 
 
