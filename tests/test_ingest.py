@@ -607,6 +607,13 @@ def test_field_names_in_another_case_are_read_as_a_tables_header_is(tmp_path: Pa
     record = {**other_case, "Body": body, "Headline": "Port strike", "Source": "Wire"}
     read = record_to_article(record, default_id="a", location="x")
     assert (read.text, read.title, read.source) == (body, "Port strike", "Wire")
+    # an earlier alias in another case wins over a later one in the exact case
+    read = record_to_article(
+        {"Body": body, "description": "Teaser.", "Headline": "Port strike", "name": "Jane"},
+        default_id="a",
+        location="x",
+    )
+    assert (read.text, read.title) == (body, "Port strike")
 
 
 def test_a_record_without_any_text_field_names_the_fields_it_has(tmp_path: Path) -> None:
@@ -638,6 +645,11 @@ def test_an_exports_one_list_of_records_is_read_under_any_name(tmp_path: Path) -
     for record in (post, {"id": 7, "tags": [{"name": "politics"}]}):
         with pytest.raises(IngestError, match="empty article"):
             load_paths([_write(tmp_path / "p.json", json.dumps(record))])
+    # a wrapper's notice beside titled records is no post
+    notice = "Copyright 2024 The Wire. All Rights Reserved. This material may not be published."
+    titled = [{"headline": "Port strike", "body": "Dock workers walked out."}] * 2
+    path = _write(tmp_path / "n.json", json.dumps({"copyright": notice, "results": titled}))
+    assert len(load_paths([path]).articles) == 2
 
 
 def test_an_empty_file_is_warned_about_and_named_when_nothing_was_read(tmp_path: Path) -> None:

@@ -652,3 +652,25 @@ def test_the_verifier_neither_inverts_a_label_nor_loses_a_plural(embedder) -> No
     assert not any("a leader" in t for t in texts), texts
     assert "Leaders across the region are watching the outcome closely." in texts
     assert "The European Union criticized the violence." in texts
+
+
+def test_a_naming_verb_reaches_its_as_across_a_long_object() -> None:
+    """With "as" at most four words on, these had been reworded into what nobody said."""
+    for sentence in (
+        "Human rights groups have described the government of President Nicolas Maduro as "
+        "a regime.",
+        "The senator condemned the group behind Saturday's attack as terrorists.",
+        "The opposition compared the new security law passed on Tuesday to a dictatorship.",
+        "Officials refer to the group that carried out the attack as terrorists.",
+    ):
+        assert neutralise(sentence) is None, sentence
+
+
+def test_a_vehicle_or_a_bullet_that_ripped_into_something_is_literal() -> None:
+    assert neutralise("A truck ripped into a crowd on Monday.") == (
+        "A truck ripped into a crowd on Monday."
+    )
+    assert neutralise("A bullet fired by a sniper ripped into his chest.") == (
+        "A bullet fired by a sniper ripped into his chest."
+    )
+    assert neutralise("Democrats ripped into the plan.") == "Democrats criticized the plan."

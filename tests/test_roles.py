@@ -31,9 +31,15 @@ def test_titles_are_read_before_names_in_one_spelling() -> None:
         "murthy": {"surgeon general"},
         "jinping": {"general secretary"},
     }
-    # a deputy's or an acting officer's title is another office; a weekday is no surname
-    assert titled_people("Deputy Prime Minister Chrystia Freeland spoke.") == {}
+    # a deputy's or an acting officer's title is another office; a weekday is no surname,
+    # "May" may be one; a title that ends a sentence titles nobody in the next
+    assert titled_people("Deputy Prime Minister Chrystia Freeland spoke.") == {
+        "freeland": {"deputy prime minister"}
+    }
     assert titled_people("President Biden Tuesday said") == {"biden": {"president"}}
+    assert titled_people("Prime Minister Theresa May spoke.") == {"may": {"prime minister"}}
+    assert titled_people("Associate Justice Sonia Sotomayor wrote.") == {"sotomayor": {"justice"}}
+    assert titled_people("It was vetoed by the President. Pelosi, the speaker, said so.") == {}
 
 
 def test_a_claim_mistitles_only_a_person_the_article_titles_otherwise() -> None:
@@ -52,6 +58,10 @@ def test_a_claim_mistitles_only_a_person_the_article_titles_otherwise() -> None:
     assert mistitled(titled_people("General Michael Flynn spoke."), other) == 0
     assert mistitled(titled_people("Colonel Flynn spoke."), other) == 1
     assert mistitled(titled_people("President Harris spoke."), other) == 1
+    # a deputy promoted by the claim is caught; the deputy's own title is not
+    deputy = titled_people("Deputy Prime Minister Chrystia Freeland resigned.")
+    assert mistitled(titled_people("Prime Minister Chrystia Freeland resigned."), deputy) == 1
+    assert mistitled(titled_people("Deputy Prime Minister Freeland resigned."), deputy) == 0
 
 
 def test_the_verifier_drops_a_sentence_that_gives_a_person_the_wrong_office(embedder) -> None:

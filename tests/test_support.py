@@ -9,6 +9,7 @@ from service.pipeline.sentences import Sentence, split_sentences
 from service.pipeline.support import (
     ClusterEvidence,
     SupportFeatures,
+    _drops_a_hedge,
     figure_units,
     hedged_only,
     misbound_figures,
@@ -512,3 +513,10 @@ def test_a_word_the_article_states_plainly_elsewhere_near_the_claim_is_no_droppe
     assert hedged_only("Repairs may be weeks away; flights might be delayed.") == {"delay"}
     assert hedged_only("Rescuers could reach the village; it could not confirm it.") == set()
     assert hedged_only("The blast could have been caused by a spark.") == {"caus"}
+    # "could" of a possibility is the commonest hedge; after "be", what it says is hedged
+    assert hedged_only("The strike could cost $1bn; many may be dead.") == {"cost", "dead"}
+    assert hedged_only("He could see the smoke; military might failed.") == set()
+    # a claim that hedges one word keeps no licence to drop the hedge of another
+    article = "The gunman, who may have acted alone, allegedly shot five people."
+    claim = "The gunman, who may have acted alone, shot five people."
+    assert _drops_a_hedge(claim, [hedged_only(article)], [article])

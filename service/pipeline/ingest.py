@@ -137,13 +137,12 @@ def _pick(record: Mapping[str, Any], name: str) -> Any:
     """The field's value under its first alias that has one; a key in another case
     ("Title", "CONTENT") counts too, as a table's header does: an export with such keys
     had been refused as "no 'text' (or 'content')" while its 'Content' held the story."""
-    for key in _FIELD_ALIASES[name]:
+    by_lower: dict[str, Any] | None = None
+    for key in _FIELD_ALIASES[name]:  # in the aliases' order: "Body" before "description"
         value = record.get(key)
-        if value not in (None, ""):
-            return value
-    by_lower = _lower_keys(record)
-    for key in _FIELD_ALIASES[name]:  # in the aliases' order: "Body" before "Description"
-        value = by_lower.get(key.lower())
+        if value in (None, ""):
+            by_lower = _lower_keys(record) if by_lower is None else by_lower
+            value = by_lower.get(key.lower())
         if value not in (None, ""):
             return value
     return None
@@ -474,12 +473,15 @@ def _article_list(data: Any) -> Any:
     ]
     if len(lists) != 1 or not any(_pick(item, "text") is not None for item in lists[0]):
         return data  # a record and its tags: no list of articles
-    if any(isinstance(v, str) and len(v.split()) > _WRAPPER_WORDS for v in data.values()):
-        return data  # a post (its summary) and its comments: the object is the content
+    prose = any(isinstance(v, str) and len(v.split()) > _WRAPPER_WORDS for v in data.values())
+    if prose and not any(_pick(item, "title") is not None for item in lists[0]):
+        return data  # a post (its summary) and its untitled comments: the post is the content
     return lists[0]
 
 
-_WRAPPER_WORDS = 12  # an export's wrapper holds short fields ("ok", a cursor), not prose
+# an export's wrapper holds short fields ("ok", a cursor) or a notice (its copyright) beside
+# titled records; a post holds prose beside untitled comments
+_WRAPPER_WORDS = 12
 
 
 def _json_stream(raw: str) -> list[Any] | None:

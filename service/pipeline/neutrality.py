@@ -157,7 +157,8 @@ _LITERAL_SENSE = re.compile(
     (?:water|tear\s+gas|pepper|fire\s+hoses?|hoses?|shotguns?|guns?|bullets|sand)\b
     |\bblasts?\s+from\s+the\s+past\b
     |\b(?:bullets?|shrapnel|fires?|flames?|blasts?|explosions?|bombs?|storms?|winds?|tornado(?:es)?
-    |debris|missiles?|rockets?|shells?|teeth|claws?|jaws?|waves?)\s+(?:\w+\s+)?(?:ripped|rips
+    |debris|missiles?|rockets?|shells?|teeth|claws?|jaws?|waves?|trucks?|cars?|bus|buses|vans?
+    |vehicles?|lorry|lorries|trains?|suvs?|planes?)\s+(?:[\w'’-]+\s+){0,4}?(?:ripped|rips
     |ripping)\s+into\b
     |\b(?:tax|taxation|sanctions?|regulatory|training|exercise|fitness|workout|diet|dietary
     |treatment|drug|dosing|chemotherapy|chemo|medication|antibiotic|vaccination|flow|climate
@@ -355,15 +356,16 @@ def _left_out(text: str, start: int, end: int) -> str | None:
 # dictator", "labelled them terrorists", "described the government as a regime". Reworded,
 # the sentence would misreport what they said ("called him a leader"). Not "called for",
 # "called on", "called ... home", nor "so-called". A verb with "as" (or "to", "with") counts
-# in its verb forms only, with "as" at most four words on in its clause: "as" the
-# conjunction follows nouns and far-off verbs ("The painting was sold as the regime
-# collapsed", "Viewers watched as the crowd cheered" had been left out). "Cast", "paint",
-# "view" and "regard", mostly a vote, a painting, a view or "regarding" in news, count only
-# with an object pronoun ("painted him as", "viewed them as") or right before "as"
-# ("widely regarded as"): "The vote was cast as the regime massed troops" is no naming.
+# in its verb forms only, with "as" at most ten words on in its clause ("described the
+# government of President Nicolas Maduro as a regime"): "as" the conjunction follows nouns
+# ("The painting was sold as the regime collapsed", "Viewers watched as the crowd cheered"
+# had been left out) and clauses ("described how the army fired as the regime fell").
+# "Cast", "paint", "view" and "regard", mostly a vote, a painting, a view or "regarding" in
+# news, count only with an object pronoun ("painted him as", "viewed them as") or right
+# before "as" ("widely regarded as"): "The vote was cast as the regime massed troops" is no naming.
 # Bounded, the search is linear: an unbounded lazy scan for "as" had gone on to the
 # sentence's end from every verb (quadratic: 5.8 s for "described " 8,000 times).
-_WITHIN_FOUR_WORDS = r"(?:\s+[^\s,;:()\[\]—–]+){0,4}?\s+"
+_WITHIN_A_CLAUSE = r"(?:\s+[^\s,;:()\[\]—–]+){0,10}?\s+"
 _NAMING = re.compile(
     r"""(?<!so-)(?<!so\s)\b(?:call(?:s|ed|ing)?(?!\s+(?:for|on|off|in|up|out|back|upon|into|to
     |at|after|over|around)\b)(?!(?:\s+[\w'’-]+){1,6}\s+home\b)
@@ -371,14 +373,15 @@ _NAMING = re.compile(
     |designat(?:e|es|ed|ing)|nicknam(?:e|es|ed|ing))\b
     |\b(?:describ(?:e|es|ed|ing)|denounc(?:e|es|ed|ing)|portray(?:s|ed|ing)?
     |characteri[sz](?:e|es|ed|ing)|depict(?:s|ed|ing)?|condemn(?:s|ed|ing)?
-    |dismiss(?:es|ed|ing)?|decr(?:y|ies|ied|ying)|refer(?:s|red|ring)?\s+to)\b"""
-    + _WITHIN_FOUR_WORDS
+    |dismiss(?:es|ed|ing)?|decr(?:y|ies|ied|ying)|refer(?:s|red|ring)?\s+to)\b
+    (?!\s+(?:how|what|when|where|why|whether|that)\b)"""
+    + _WITHIN_A_CLAUSE
     + r"""as\b
     |\b(?:cast(?:s|ing)?|paint(?:s|ed|ing)?|view(?:s|ed|ing)?|regard(?:s|ed|ing)?)\s+(?:him|her
     |them|it|us|me|you|himself|herself|themselves|itself)\s+as\b
     |\b(?:regarded|viewed)\s+as\b
     |\b(?:liken(?:s|ed|ing)?|compar(?:e|es|ed|ing))\b"""
-    + _WITHIN_FOUR_WORDS
+    + _WITHIN_A_CLAUSE
     + r"""(?:to|with)\b""",
     re.IGNORECASE | re.VERBOSE,
 )

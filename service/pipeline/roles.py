@@ -9,7 +9,8 @@ Titles compare as readers read them: "Sen." is "Senator", "Gov." is "Governor", 
 "Congresswoman" and "Representative" are one title; "former President" is "President", and
 a lieutenant general may be "General Flynn". Only titles of one kind exclude each other (an
 office, a crown, a military rank, a court): "General Secretary Xi" is also "President Xi".
-A deputy's or an acting officer's title is none ("Deputy Prime Minister Freeland")."""
+A deputy's or an acting officer's title is an office of its own ("Deputy Prime Minister
+Freeland" is not the prime minister)."""
 
 from __future__ import annotations
 
@@ -47,26 +48,36 @@ _SAME_TITLE = {
     "lieutenant": "lieutenant", "lt": "lieutenant", "colonel": "colonel", "col": "colonel",
 }  # fmt: skip
 _LONGEST_FIRST = sorted(_SAME_TITLE, key=len, reverse=True)
+
+
+def _word(word: str) -> str:
+    """A title's word as written: an abbreviation with or without its full stop ("Lt.",
+    "Gov"); a whole word without one ("...vetoed by the President. Pelosi" gives Pelosi
+    no title)."""
+    return re.escape(word) + (r"\.?" if len(word) <= 4 and word not in _WHOLE_WORDS else "")
+
+
+_WHOLE_WORDS = frozenset({"king", "pope", "vice", "rear"})  # short, but no abbreviation
 # a title (its words apart by a space or a hyphen, "Vice-President"; an abbreviation with or
 # without its full stop, "Lt. Gov."), then one to three capitalised words (the last is the
 # surname); "Vice President Harris" is one title, not "President Harris"
 _TITLED_NAME = re.compile(
     r"(?<![\w.-])(?P<title>"
-    + "|".join(r"\.?[\s-]+".join(map(re.escape, t.split())) + r"\.?" for t in _LONGEST_FIRST)
+    + "|".join(r"[\s-]+".join(map(_word, t.split())) for t in _LONGEST_FIRST)
     + r")\s+(?P<name>(?-i:(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+))",
     re.IGNORECASE,
 )
 _TITLE_IN_NAME = re.compile(r"^[A-Z]")  # a title is written with its capital before a name
 # a word before a title that makes it another office: "Deputy Prime Minister Freeland" is
 # not the prime minister, "acting President" not the president
-_ANOTHER_OFFICE = re.compile(r"\b(?:deputy|acting|assistant|associate|interim)[\s-]+$", re.I)
+_ANOTHER_OFFICE = re.compile(r"\b(?P<office>deputy|acting|assistant|interim)[\s-]+$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})  # "King Charles III" is Charles
 # capitalised words after a name that are no part of it: "President Biden Tuesday said"
 _NOT_A_NAME = frozenset(
     """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
-    April May June July August September October November December""".split()
-)
+    April June July August September October November December""".split()
+)  # not "May": "Prime Minister Theresa May"
 
 
 def titled_people(text: str) -> dict[str, frozenset[str]]:
@@ -77,8 +88,7 @@ def titled_people(text: str) -> dict[str, frozenset[str]]:
         written = match["title"]
         if not _TITLE_IN_NAME.match(written):
             continue  # "the president Biden named" is no title before a name
-        if _ANOTHER_OFFICE.search(text, max(0, match.start() - 20), match.start()):
-            continue
+        office = _ANOTHER_OFFICE.search(text, max(0, match.start() - 20), match.start())
         name_words = []
         for word in match["name"].split():
             if word in _NOT_A_NAME:
@@ -88,6 +98,8 @@ def titled_people(text: str) -> dict[str, frozenset[str]]:
         if not name_words:
             continue
         title = _SAME_TITLE[" ".join(re.split(r"[\s.-]+", written.lower().strip(".")))]
+        if office:  # "Deputy Prime Minister Freeland": another office than the prime minister's
+            title = f"{office['office'].lower()} {title}"
         surname = _POSSESSIVE.sub("", name_words[-1]).lower()
         found.setdefault(surname, set()).add(title)
     return {surname: frozenset(titles) for surname, titles in found.items()}
@@ -116,12 +128,22 @@ def mistitled(claim: Mapping[str, frozenset[str]], article: Mapping[str, frozens
     for surname, titles in claim.items():
         theirs = article.get(surname, frozenset())
         for title in titles:
-            kind = _KIND_OF.get(title)
-            rivals = {t for t in theirs if _KIND_OF.get(t) == kind}
+            kind = _kind(title)
+            rivals = {t for t in theirs if _kind(t) == kind}
             if kind and rivals and not any(_same_title(title, t, kind) for t in rivals):
                 count += 1
                 break
     return count
+
+
+def _kind(title: str) -> str | None:
+    """A title's kind; a deputy's or an acting officer's is their office's ("deputy prime
+    minister" is an office, another than the prime minister's)."""
+    office, _, rest = title.partition(" ")
+    return _KIND_OF.get(rest) if office in _DEPUTIES else _KIND_OF.get(title)
+
+
+_DEPUTIES = frozenset({"deputy", "acting", "assistant", "interim"})
 
 
 def _same_title(one: str, other: str, kind: str) -> bool:

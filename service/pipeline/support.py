@@ -144,21 +144,22 @@ _NEGATION = re.compile(
 )
 
 
-# A verb the writer hedges: "may have caused", "might be delayed", "allegedly stole", "is
-# believed to have fled", "appears to show"; the hedged word is the verb, or after "be" its
-# participle ("may be days away" hedges no word). "could" only before "have" or "be": "could
-# reach the village only by boat" is what rescuers did. Not "May" (the month: "In May
-# protesters marched" hedges nothing), not a negation ("may not", "could not": `negated`).
-_PARTICIPLE = (
-    r"[a-z'-]+(?:ed|en|wn|ght|lt)|held|hit|hurt|cut|shot|set|put|found|lost|made|paid|sold"
-    r"|told|sent|spent|led|fled|fed|won|done|seen|struck|stuck|hung|run|begun|sunk|bound"
-)
+# A verb the writer hedges: "may have caused", "could cost", "allegedly stole", "is believed
+# to have fled", "appears to show"; the hedged word is the verb, or after "be" the word it
+# says ("may be dead", "is believed to have been swept away"), not a span of time ("may be
+# days away"). Not "could" of a past ability ("could reach the village only by boat", "could
+# see the smoke"), not "May" (the month), not might the noun ("military might failed"), not
+# a negation ("may not", "could not": `negated`).
+_ABILITY = r"(?:see|hear|feel|smell|reach|afford|remember|understand|breathe|walk|swim|tell)\b"
 _HEDGED = re.compile(
-    r"\b(?:(?-i:may|might)|(?-i:could)(?=\s+(?:have|be|been)\b)|possibly|probably|perhaps"
-    r"|allegedly|reportedly|apparently|(?:is|are|was|were)\s+(?:believed|thought|suspected"
-    r"|said|alleged)\s+to|(?:appears?|appeared|seems?|seemed)\s+to|likely\s+to)"
-    r"\s+(?!not\b|never\b)(?:have\s+)?"
-    rf"(?:(?:been|be)\s+(?P<participle>{_PARTICIPLE})\b|(?P<verb>(?!be\b|been\b)[a-z][a-z'-]+))?",
+    r"\b(?:(?-i:may)|(?<!military\s)(?<!economic\s)(?<!naval\s)(?-i:might)"
+    rf"|(?-i:could)(?!\s+{_ABILITY})(?!(?:\s+[\w'-]+){{1,6}}\s+only\b)"
+    r"|possibly|probably|perhaps|allegedly|reportedly|apparently|(?:is|are|was|were)\s+"
+    r"(?:believed|thought|suspected|said|alleged|feared)\s+to|(?:appears?|appeared|seems?"
+    r"|seemed)\s+to|likely\s+to)"
+    r"\s+(?!not\b|never\b)(?:have\s+)?(?:(?:been|be)\s+(?P<said>(?!(?:an?|the|\d|(?:days?"
+    r"|weeks?|months?|years?|hours?|minutes?)\b))[a-z][a-z'-]+)|(?P<verb>(?!be\b|been\b)"
+    r"[a-z][a-z'-]+))?",
     re.IGNORECASE,
 )
 
@@ -167,7 +168,7 @@ def hedged_only(text: str) -> frozenset[str]:
     """The stems of the words the text hedges: "the fire may have caused the blast" hedges
     "caus". Most sentences hedge nothing, and cost one search."""
     return frozenset(
-        stem(word.lower()) for m in _HEDGED.finditer(text) if (word := m["participle"] or m["verb"])
+        stem(word.lower()) for m in _HEDGED.finditer(text) if (word := m["said"] or m["verb"])
     )
 
 
@@ -355,9 +356,9 @@ def _drops_a_hedge(claim: str, hedged_near: list[frozenset[str]], near_texts: li
     caused the blast" against "the fire may have caused the blast". The sentences' plain
     words are read only when they hedge one of the claim's (rarely)."""
     hedged = set().union(*hedged_near)
-    suspect = hedged and plain_stems(claim) & hedged
-    if not suspect or hedged_only(claim):
-        return False  # a claim that hedges a word itself keeps the article's caution
+    suspect = hedged and (plain_stems(claim) & hedged) - hedged_only(claim)
+    if not suspect:
+        return False  # a word the claim hedges itself keeps the article's caution
     return bool(suspect - set().union(*(plain_stems(text) for text in near_texts)))
 
 
