@@ -38,6 +38,7 @@ def test_titles_are_read_before_names_in_one_spelling() -> None:
     }
     assert titled_people("President Biden Tuesday said") == {"biden": {"president"}}
     assert titled_people("Prime Minister Theresa May spoke.") == {"may": {"prime minister"}}
+    assert titled_people("President George W. Bush spoke.") == {"bush": {"president"}}
     assert titled_people("Associate Justice Sonia Sotomayor wrote.") == {"sotomayor": {"justice"}}
     assert titled_people("It was vetoed by the President. Pelosi, the speaker, said so.") == {}
 

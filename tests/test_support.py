@@ -516,6 +516,12 @@ def test_a_word_the_article_states_plainly_elsewhere_near_the_claim_is_no_droppe
     # "could" of a possibility is the commonest hedge; after "be", what it says is hedged
     assert hedged_only("The strike could cost $1bn; many may be dead.") == {"cost", "dead"}
     assert hedged_only("He could see the smoke; military might failed.") == set()
+    # an adverb between, or a hedge before "was"/"had"
+    assert hedged_only("It may well have been caused by a spark.") == {"caus"}
+    assert hedged_only("He reportedly was killed; she allegedly had stolen it.") == {
+        "kill",
+        "stolen",
+    }
     # a claim that hedges one word keeps no licence to drop the hedge of another
     article = "The gunman, who may have acted alone, allegedly shot five people."
     claim = "The gunman, who may have acted alone, shot five people."

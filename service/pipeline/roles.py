@@ -64,7 +64,7 @@ _WHOLE_WORDS = frozenset({"king", "pope", "vice", "rear"})  # short, but no abbr
 _TITLED_NAME = re.compile(
     r"(?<![\w.-])(?P<title>"
     + "|".join(r"[\s-]+".join(map(_word, t.split())) for t in _LONGEST_FIRST)
-    + r")\s+(?P<name>(?-i:(?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+))",
+    + r")\s+(?P<name>(?-i:(?:(?:[A-Z][\w'’-]+|[A-Z]\.)\s+){0,2}[A-Z][\w'’-]+))",
     re.IGNORECASE,
 )
 _TITLE_IN_NAME = re.compile(r"^[A-Z]")  # a title is written with its capital before a name

@@ -149,7 +149,8 @@ _NEGATION = re.compile(
 # says ("may be dead", "is believed to have been swept away"), not a span of time ("may be
 # days away"). Not "could" of a past ability ("could reach the village only by boat", "could
 # see the smoke"), not "May" (the month), not might the noun ("military might failed"), not
-# a negation ("may not", "could not": `negated`).
+# a negation ("may not", "could not": `negated`). An adverb may stand between ("may well
+# have been caused"), and "reportedly was killed" hedges "killed".
 _ABILITY = r"(?:see|hear|feel|smell|reach|afford|remember|understand|breathe|walk|swim|tell)\b"
 _HEDGED = re.compile(
     r"\b(?:(?-i:may)|(?<!military\s)(?<!economic\s)(?<!naval\s)(?-i:might)"
@@ -157,7 +158,9 @@ _HEDGED = re.compile(
     r"|possibly|probably|perhaps|allegedly|reportedly|apparently|(?:is|are|was|were)\s+"
     r"(?:believed|thought|suspected|said|alleged|feared)\s+to|(?:appears?|appeared|seems?"
     r"|seemed)\s+to|likely\s+to)"
-    r"\s+(?!not\b|never\b)(?:have\s+)?(?:(?:been|be)\s+(?P<said>(?!(?:an?|the|\d|(?:days?"
+    r"\s+(?!not\b|never\b)(?:(?:well|also|still|even|already|now|just|yet|easily)\s+)?"
+    r"(?:(?:have|has|had|was|were|is|are)\s+(?=\w+ed\b|\w+en\b))?"
+    r"(?:have\s+)?(?:(?:been|be)\s+(?P<said>(?!(?:an?|the|\d|(?:days?"
     r"|weeks?|months?|years?|hours?|minutes?)\b))[a-z][a-z'-]+)|(?P<verb>(?!be\b|been\b)"
     r"[a-z][a-z'-]+))?",
     re.IGNORECASE,
