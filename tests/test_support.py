@@ -489,8 +489,8 @@ def test_a_claim_that_states_plainly_what_the_article_hedges_is_not_supported(
         "Investigators said a faulty valve might have caused the explosion.",
     ):
         assert _supports(embedder, evidence, kept) == ["a"]
-    assert hedged_only("He is believed to have fled the country.") == {"fled"}
-    assert "fled" in plain_stems("He fled, and may have crossed the border.")
+    assert hedged_only("He is believed to have fled the country.") == {"flee"}
+    assert "flee" in plain_stems("He fled, and may have crossed the border.")
     # "spoiled" states what "might spoil" hedges
     spoil = hedged_only("Fruit shipments might spoil within days.")
     assert spoil and spoil <= plain_stems("Fruit shipments spoiled within days.")
@@ -520,8 +520,10 @@ def test_a_word_the_article_states_plainly_elsewhere_near_the_claim_is_no_droppe
     assert hedged_only("It may well have been caused by a spark.") == {"caus"}
     assert hedged_only("He reportedly was killed; she allegedly had stolen it.") == {
         "kill",
-        "stolen",
+        "steal",
     }
+    # an irregular verb's forms are one verb: "stole" states what "may have stolen" hedges
+    assert hedged_only("He may have stolen the car.") <= plain_stems("He stole the car.")
     # a claim that hedges one word keeps no licence to drop the hedge of another
     article = "The gunman, who may have acted alone, allegedly shot five people."
     claim = "The gunman, who may have acted alone, shot five people."

@@ -171,7 +171,7 @@ def hedged_only(text: str) -> frozenset[str]:
     """The stems of the words the text hedges: "the fire may have caused the blast" hedges
     "caus". Most sentences hedge nothing, and cost one search."""
     return frozenset(
-        stem(word.lower()) for m in _HEDGED.finditer(text) if (word := m["said"] or m["verb"])
+        _verb_stem(word.lower()) for m in _HEDGED.finditer(text) if (word := m["said"] or m["verb"])
     )
 
 
@@ -179,7 +179,33 @@ def hedged_only(text: str) -> frozenset[str]:
 def plain_stems(text: str) -> frozenset[str]:
     """The stems of the content words the text states plainly ("caused it" and "causes"
     state "caus"); a claim is asked once per article it is checked against."""
-    return frozenset(stem(word) for word in content_words(_HEDGED.sub(" ", text)))
+    return frozenset(_verb_stem(word) for word in content_words(_HEDGED.sub(" ", text)))
+
+
+# irregular verbs whose forms stem apart: "may have stolen" hedges what "stole" states
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "steal": "stole stolen", "take": "took taken", "give": "gave given",
+        "write": "wrote written", "drive": "drove driven", "break": "broke broken",
+        "choose": "chose chosen", "speak": "spoke spoken", "know": "knew known",
+        "throw": "threw thrown", "fly": "flew flown", "begin": "began begun",
+        "fall": "fell fallen", "see": "saw seen", "hide": "hid hidden", "rise": "rose risen",
+        "shake": "shook shaken", "sink": "sank sunk", "run": "ran", "go": "went gone",
+        "do": "did done", "flee": "fled", "leave": "left", "lose": "lost", "bring": "brought",
+        "buy": "bought", "catch": "caught", "fight": "fought", "seek": "sought",
+        "think": "thought", "teach": "taught", "hold": "held", "find": "found",
+        "sell": "sold", "tell": "told", "send": "sent", "spend": "spent", "build": "built",
+        "kill": "killed", "shoot": "shot", "strike": "struck", "win": "won", "swim": "swum swam",
+        "freeze": "froze frozen", "wear": "wore worn", "tear": "tore torn", "bite": "bit bitten",
+    }.items()
+    for form in forms.split()
+}  # fmt: skip
+
+
+def _verb_stem(word: str) -> str:
+    """A word's stem, an irregular verb's forms as its base ("stolen", "stole": "steal")."""
+    return stem(_IRREGULAR.get(word, word))
 
 
 def content_words(text: str) -> set[str]:
