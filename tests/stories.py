@@ -6,7 +6,7 @@ boilerplate, one makes a claim nobody else makes. A second story (a comet) is un
 
 from __future__ import annotations
 
-from service.models import Article
+from service.models import Article, Summary, SummarySentence
 
 STRIKE_A = """(Photo : Photo credit should read John Doe/AFP via Getty Images)
 Dock workers at the port of Valmora walked off the job on Monday, halting cargo traffic.
@@ -86,3 +86,11 @@ def ferry_articles() -> list[Article]:
             " hospital, where relatives waited for news.",
         ),
     ]
+
+
+def draft_summary(*sentences: tuple[str, list[int]]) -> Summary:
+    """A summary as a backend hands it to the verifier: each sentence with its citations."""
+    return Summary(
+        sentences=[SummarySentence(text=t, citations=c, article_ids=[]) for t, c in sentences],
+        backend="test",
+    )

@@ -18,6 +18,7 @@ from service.config import Settings
 from service.pipeline.verify import remembering
 from tests.fake_llm_server import Reply, answer, fake_llm  # noqa: F401
 from tests.stories import comet_article
+from tests.test_llm_rate_limit import recorded_charges
 
 GOOD = answer(("Astronomers at the Altamira observatory reported a new comet.", [1]))
 
@@ -57,11 +58,7 @@ def test_the_stop_signal_the_charge_and_the_key_gate_share_one_callback(
     )
     model = f"openai/checks-test-{uuid.uuid4().hex[:8]}"  # a budget no other test touches
     summarizer = LLMSummarizer(model, settings=settings, embedder=remembering(embedder))
-    limit = summarizer.rate_limit
-    assert limit is not None
-    charged: list[str] = []
-    take = limit.acquire
-    limit.acquire = lambda key, tokens: charged.append(key) or take(key, tokens)  # type: ignore[method-assign]
+    charged = recorded_charges(summarizer)
     summary = summarizer.summarize([comet_article()], max_words=60)
     assert summary.backend == "extractive"
     assert len(fake_llm.requests) == 2  # the call and its retry; none after the 403

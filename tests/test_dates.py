@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from service.backends.embedders import Embedder
-from service.models import Article, Summary, SummarySentence
+from service.models import Article
 from service.pipeline.dates import anchor_relative_days, anchored
 from service.pipeline.run import DigestOptions, digest
+from tests.stories import draft_summary
 
 DAY = date(2008, 4, 6)
 
@@ -57,26 +58,25 @@ def _article(number: int, published: datetime | None) -> Article:
     return Article(id=f"a{number}", title="t", text="x", published_at=published)
 
 
-def _summary(text: str, citations: list[int]) -> Summary:
-    sentence = SummarySentence(text=text, citations=citations, article_ids=[])
-    return Summary(sentences=[sentence], backend="test")
-
-
 def test_only_when_every_cited_article_gives_the_same_day() -> None:
     noon = datetime(2008, 4, 6, 12, tzinfo=UTC)
     articles = [_article(1, noon), _article(2, noon + timedelta(hours=3)), _article(3, None)]
     articles.append(_article(4, noon + timedelta(days=1)))
     text = "The torch arrived in London today."
-    same_day = anchor_relative_days(_summary(text, [1, 2]), articles, 120)
+    same_day = anchor_relative_days(draft_summary((text, [1, 2])), articles, 120)
     assert same_day.sentences[0].text == "The torch arrived in London on April 6."
     for citations in ([1, 3], [3], [1, 4]):  # a date unknown, or two days
-        assert anchor_relative_days(_summary(text, citations), articles, 120).text.startswith(text)
+        assert anchor_relative_days(
+            draft_summary((text, citations)), articles, 120
+        ).text.startswith(text)
     # the day is the article's own: late evening in New York is the next day in UTC
     evening = datetime(2008, 4, 6, 22, tzinfo=timezone(timedelta(hours=-5)))
-    [local] = anchor_relative_days(_summary(text, [1]), [_article(1, evening)], 120).sentences
+    [local] = anchor_relative_days(
+        draft_summary((text, [1])), [_article(1, evening)], 120
+    ).sentences
     assert local.text.endswith("on April 6.")
     # the word budget holds: "today" is one word, "on April 6" three
-    assert anchor_relative_days(_summary(text, [1]), articles, 7).sentences[0].text == text
+    assert anchor_relative_days(draft_summary((text, [1])), articles, 7).sentences[0].text == text
 
 
 def test_a_digest_of_dated_articles_says_the_day(embedder: Embedder) -> None:

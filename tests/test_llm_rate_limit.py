@@ -172,6 +172,16 @@ def _limited(server_url: str, tmp_path: Path, **changes: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def recorded_charges(summarizer: LLMSummarizer) -> list[str]:
+    """The budget keys the summarizer's rate limit is charged, one per call, as they come."""
+    limit = summarizer.rate_limit
+    assert limit is not None
+    charged: list[str] = []
+    take = limit.acquire
+    limit.acquire = lambda key, tokens: charged.append(key) or take(key, tokens)  # type: ignore[method-assign]
+    return charged
+
+
 def test_the_routers_retries_are_charged_to_the_budget_too(
     fake_llm,  # noqa: F811
     tmp_path: Path,
@@ -184,11 +194,7 @@ def test_the_routers_retries_are_charged_to_the_budget_too(
     settings = _limited(fake_llm.base_url, tmp_path, llm_rpm=100)
     model = f"openai/{_key()}"
     summarizer = LLMSummarizer(model, settings=settings, embedder=remembering(embedder))
-    limit = summarizer.rate_limit
-    assert limit is not None
-    charged: list[str] = []
-    take = limit.acquire
-    limit.acquire = lambda key, tokens: charged.append(key) or take(key, tokens)  # type: ignore[method-assign]
+    charged = recorded_charges(summarizer)
     summary = summarizer.summarize([comet_article()], max_words=60)
     assert summary.backend == model and summary.sentences
     assert len(fake_llm.requests) == 2

@@ -618,8 +618,9 @@ def test_the_check_for_another_government_takes_linear_time() -> None:
 
 def test_the_verifier_neither_inverts_a_label_nor_loses_a_plural(embedder) -> None:
     """The LLM path: the verifier rewords with the same rules."""
-    from service.models import Article, Summary, SummarySentence
+    from service.models import Article
     from service.pipeline.verify import Verifier
+    from tests.stories import draft_summary
 
     articles = [
         Article(
@@ -637,16 +638,10 @@ def test_the_verifier_neither_inverts_a_label_nor_loses_a_plural(embedder) -> No
             "watching the outcome closely.",
         ),
     ]
-    summary = Summary(
-        sentences=[
-            SummarySentence(text=text, citations=[1], article_ids=[])
-            for text in (
-                "Protesters called Olsen a dictator and demanded his resignation.",
-                "Dictators across the region are watching the outcome closely.",
-                "The European Union slammed the violence.",
-            )
-        ],
-        backend="test",
+    summary = draft_summary(
+        ("Protesters called Olsen a dictator and demanded his resignation.", [1]),
+        ("Dictators across the region are watching the outcome closely.", [1]),
+        ("The European Union slammed the violence.", [1]),
     )
     texts = [s.text for s in Verifier(embedder).verify(summary, articles).sentences]
     assert not any("a leader" in t for t in texts), texts

@@ -1,8 +1,9 @@
 """The titles a text gives people, and the claims that give them another."""
 
-from service.models import Article, Summary, SummarySentence
+from service.models import Article
 from service.pipeline.roles import mistitled, titled_people
 from service.pipeline.verify import Verifier
+from tests.stories import draft_summary
 
 
 def test_titles_are_read_before_names_in_one_spelling() -> None:
@@ -74,20 +75,9 @@ def test_the_verifier_drops_a_sentence_that_gives_a_person_the_wrong_office(embe
             "Monday. The aid will go to farmers on the island of Evia.",
         )
     ]
-    summary = Summary(
-        sentences=[
-            SummarySentence(
-                text="Greek President Kyriakos Mitsotakis announced new wildfire aid on Monday.",
-                citations=[1],
-                article_ids=[],
-            ),
-            SummarySentence(
-                text="The aid will go to farmers on the island of Evia.",
-                citations=[1],
-                article_ids=[],
-            ),
-        ],
-        backend="test",
+    summary = draft_summary(
+        ("Greek President Kyriakos Mitsotakis announced new wildfire aid on Monday.", [1]),
+        ("The aid will go to farmers on the island of Evia.", [1]),
     )
     verified = Verifier(embedder).verify(summary, articles)
     assert [s.text for s in verified.sentences] == [summary.sentences[1].text]
