@@ -506,10 +506,12 @@ def test_a_word_the_article_states_plainly_elsewhere_near_the_claim_is_no_droppe
     evidence = _evidence(embedder, texts)
     claim = "The storm caused the flooding in Valmora."
     assert _supports(embedder, evidence, claim) == ["a"]
+
+
+def test_the_words_a_sentence_hedges() -> None:
     assert hedged_only("In May protesters marched.") == set()  # the month
-    # after "be" only a participle is hedged ("may be days away" hedges no word); "could"
-    # only before "have" or "be" ("could reach the village only by boat" is what they did);
-    # a negation is no hedge
+    # a span of time after "be" is no hedged word ("may be days away"); "could" of an
+    # ability is no hedge ("could reach the village"); a negation is no hedge
     assert hedged_only("Repairs may be weeks away; flights might be delayed.") == {"delay"}
     assert hedged_only("Rescuers could reach the village; it could not confirm it.") == set()
     assert hedged_only("The blast could have been caused by a spark.") == {"caus"}

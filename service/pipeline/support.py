@@ -65,7 +65,7 @@ check an LLM's citations.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -380,7 +380,9 @@ def misbound_figures(
     return count
 
 
-def _drops_a_hedge(claim: str, hedged_near: list[frozenset[str]], near_texts: list[str]) -> bool:
+def _drops_a_hedge(
+    claim: str, hedged_near: Iterable[frozenset[str]], near_texts: Iterable[str]
+) -> bool:
     """The claim states a word plainly that the closest sentences only hedge: "the fire
     caused the blast" against "the fire may have caused the blast". The sentences' plain
     words are read only when they hedge one of the claim's (rarely)."""
@@ -632,10 +634,10 @@ class ClusterEvidence:
                 if figures
                 else 0,
                 mistitled=mistitled(people, self.titled.get(aid, {})) if people else 0,
-                dropped_hedge=_drops_a_hedge(
+                dropped_hedge=_drops_a_hedge(  # the texts are read only when one hedges
                     text,
-                    [self.sentence_hedged[i] for i in near.get(aid, [])],
-                    [self.sentences[i].text for i in near.get(aid, [])],
+                    (self.sentence_hedged[i] for i in near.get(aid, ())),
+                    (self.sentences[i].text for i in near.get(aid, ())),
                 ),
                 misquoted=any(
                     f" {q} " not in self.plain_texts.get(aid, f" {q} ") for q in quotations
