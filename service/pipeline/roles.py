@@ -50,6 +50,9 @@ _SAME_TITLE = {
 _LONGEST_FIRST = sorted(_SAME_TITLE, key=len, reverse=True)
 
 
+_WHOLE_WORDS = frozenset({"king", "pope", "vice", "rear"})  # short, but no abbreviation
+
+
 def _word(word: str) -> str:
     """A title's word as written: an abbreviation with or without its full stop ("Lt.",
     "Gov"); a whole word without one ("...vetoed by the President. Pelosi" gives Pelosi
@@ -57,7 +60,6 @@ def _word(word: str) -> str:
     return re.escape(word) + (r"\.?" if len(word) <= 4 and word not in _WHOLE_WORDS else "")
 
 
-_WHOLE_WORDS = frozenset({"king", "pope", "vice", "rear"})  # short, but no abbreviation
 # a title (its words apart by a space or a hyphen, "Vice-President"; an abbreviation with or
 # without its full stop, "Lt. Gov."), then one to three capitalised words (the last is the
 # surname); "Vice President Harris" is one title, not "President Harris"
@@ -70,7 +72,8 @@ _TITLED_NAME = re.compile(
 _TITLE_IN_NAME = re.compile(r"^[A-Z]")  # a title is written with its capital before a name
 # a word before a title that makes it another office: "Deputy Prime Minister Freeland" is
 # not the prime minister, "acting President" not the president
-_ANOTHER_OFFICE = re.compile(r"\b(?P<office>deputy|acting|assistant|interim)[\s-]+$", re.I)
+_DEPUTIES = frozenset({"deputy", "acting", "assistant", "interim"})
+_ANOTHER_OFFICE = re.compile(rf"\b(?P<office>{'|'.join(sorted(_DEPUTIES))})[\s-]+$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})  # "King Charles III" is Charles
 # capitalised words after a name that are no part of it: "President Biden Tuesday said"
@@ -129,8 +132,10 @@ def mistitled(claim: Mapping[str, frozenset[str]], article: Mapping[str, frozens
         theirs = article.get(surname, frozenset())
         for title in titles:
             kind = _kind(title)
+            if kind is None:
+                continue
             rivals = {t for t in theirs if _kind(t) == kind}
-            if kind and rivals and not any(_same_title(title, t, kind) for t in rivals):
+            if rivals and not any(_same_title(title, t, kind) for t in rivals):
                 count += 1
                 break
     return count
@@ -141,9 +146,6 @@ def _kind(title: str) -> str | None:
     minister" is an office, another than the prime minister's)."""
     office, _, rest = title.partition(" ")
     return _KIND_OF.get(rest) if office in _DEPUTIES else _KIND_OF.get(title)
-
-
-_DEPUTIES = frozenset({"deputy", "acting", "assistant", "interim"})
 
 
 def _same_title(one: str, other: str, kind: str) -> bool:
