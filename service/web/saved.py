@@ -136,13 +136,14 @@ _RELATIVE = (
 def _read_unresolved(read: SavedRead, name: str, entry: FeedEntry) -> None:
     """An entry whose link is relative, in a saved feed that names no site to resolve it:
     read from its own text when it carries enough, with a note; a failure otherwise."""
+    failure = _relative(name, entry)
     instead = read_instead(name, replace(entry, link=None), _RELATIVE)  # no file:// link
     if instead is None:
-        read.failures.append(_relative(name, entry))
+        read.failures.append(failure)
         return
     article, note = instead
     read.articles.append(article)
-    read.failures.append(note.model_copy(update={"input": _relative(name, entry).input}))
+    read.failures.append(note.model_copy(update={"input": failure.input}))
 
 
 def _relative(name: str, entry: FeedEntry) -> InputFailure:
