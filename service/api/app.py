@@ -93,7 +93,7 @@ def create_app(
             yield
         finally:
             slack_worker = getattr(app.state, "slack_worker", None)
-            if slack_worker is not None:  # finish the Slack digests already acknowledged
+            if slack_worker is not None:  # hand queued Slack requests on; running ones finish
                 await run_in_threadpool(slack_worker.shutdown)
             await run_in_threadpool(services.executor.shutdown)
             engine.dispose()

@@ -98,7 +98,8 @@ def create_slack_app(
 
     `verify_token` calls auth.test now (Socket Mode: fail at start); otherwise it is asked
     in the background (`BotIdentity`), so the HTTP API starts, and acks, even while Slack
-    is unreachable.
+    is unreachable. The worker is started with the bot-token client: accepted requests
+    are stored in the job database, and those a stopped process left are run again.
     """
     if not settings.slack_bot_token:
         raise ConfigError(
@@ -121,5 +122,8 @@ def create_slack_app(
         # a function of its own: Bolt passes arguments by the names it finds, `self` too
         authorize=lambda enterprise_id, team_id: identity.authorize(enterprise_id, team_id),
     )
-    register_listeners(app, worker or DigestWorker(settings))
+    worker = worker or DigestWorker(settings)
+    # durable from here: what was accepted before a crash or a deploy runs again now
+    worker.start(web_client(settings))
+    register_listeners(app, worker)
     return app

@@ -9,6 +9,9 @@
 
 Listeners do only cheap parsing before ack(): fetching, the thread's history and the
 digest itself run on the DigestWorker, so Slack always gets its answer within 3 seconds.
+What they accept they hand to `DigestWorker.accept`, which stores it before queueing it
+(right after the ack, not before: a slow database must not make Slack's 3 seconds), so
+a request is answered even when the process stops first.
 When every worker is busy the asker hears at once that the request is queued (and, past
 a limit, that it is refused: try again later) rather than waiting in silence.
 """
@@ -30,6 +33,7 @@ from service.pipeline.sentences import word_count
 from service.slack.blocks import escape, render_notice
 from service.slack.delivery import Destination
 from service.slack.inputs import MIN_ARTICLE_WORDS, SHORT_TEXT_WORDS, parse_command
+from service.slack.pending import SummarizeWork, ThreadWork
 from service.slack.prose import strip_links
 from service.slack.worker import NOTHING_FOUND, DigestWorker
 
@@ -163,11 +167,9 @@ def register_listeners(app: App, worker: DigestWorker) -> None:
             ephemeral=ephemeral,
             response_url=command.get("response_url"),
         )
-        worker.submit(
-            worker.summarize,
+        worker.accept(
             client,
-            found,
-            DigestOptions(one_story=parsed.one_story),
+            SummarizeWork(found, DigestOptions(one_story=parsed.one_story)),
             destination,
             requested_by=None if ephemeral else destination.user,
         )
@@ -225,19 +227,13 @@ def _digest_thread(
 ) -> None:
     """Queue the thread's digest, telling the asker (only them) at once when it waits for
     a worker, or is refused because too many wait; the notice goes out only once the
-    digest is taken (a worker shutting down refuses it). `request_ts` is the message that
-    asked (a mention), read for its links only."""
+    digest is taken (a worker shutting down hands it to the next process, and says
+    nothing). `request_ts` is the message that asked (a mention), read for its links only."""
     if worker.full:
         worker.tell(client, render_notice(BUSY, emoji=":hourglass:"), destination.private())
         return
     queued = _queued(worker)
-    worker.submit(
-        worker.summarize_thread,
-        client,
-        root,
-        destination,
-        skip_bots=skip_bots,
-        request_ts=request_ts,
-    )
+    work = ThreadWork(root, skip_bots=frozenset(skip_bots), request_ts=request_ts)
+    worker.accept(client, work, destination)
     if queued:
         worker.tell(client, render_notice(queued, emoji=":hourglass:"), destination.private())

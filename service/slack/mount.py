@@ -51,7 +51,7 @@ def mount_slack(app: FastAPI, settings: Settings, *, slack_app: App | None = Non
 
         worker = DigestWorker(settings)
         slack_app = create_slack_app(settings, worker=worker)
-        app.state.slack_worker = worker  # the API's lifespan drains it on shutdown
+        app.state.slack_worker = worker  # the lifespan shuts it down: queued requests handed on
     bolt = slack_app
     router = APIRouter()
 

@@ -4,6 +4,12 @@ Digests run on this worker's own small thread pool, never on Bolt's listener exe
 Bolt runs every listener, ack included, on a pool of 5 threads, so a few long digests
 there would hold the next request's ack past Slack's 3 seconds. Every failure ends as a
 message to the user in plain words; nothing here raises into Bolt.
+
+Nothing accepted is lost: once `start`ed with the app's client, every request `accept`ed
+is a row of `pending.PendingStore` until its answer (or an error notice) went out. The
+worker renews its rows' leases while it lives, takes over rows whose lease ran out (their
+process died), and on `shutdown` hands the requests it had not started to the next
+process instead of draining its queue past a deploy's kill deadline.
 """
 
 from __future__ import annotations
@@ -27,6 +33,14 @@ from service.pipeline.run import DigestOptions, digest
 from service.slack.blocks import SlackMessage, escape, for_chat, render_digest, render_notice
 from service.slack.delivery import REPLY, TOKEN_ERRORS, Destination, deliver, post_placeholder
 from service.slack.inputs import SlackInput, thread_input
+from service.slack.pending import (
+    Accepted,
+    PendingStore,
+    SummarizeWork,
+    Unreadable,
+    Work,
+    owner_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +83,18 @@ THREAD_ERRORS = {
         "message that is still there."
     ),
 }
+# A request started `MAX_ATTEMPTS` times and never answered (each run stopped the service
+# or failed): said to the asker only, once, instead of a fourth try
+GAVE_UP = (
+    "I could not finish this digest: the digest service stopped or failed {runs} times "
+    "while working on it, so I won't try again. Ask again with fewer links or shorter "
+    "texts; if it happens again, ask whoever runs the digest app to look at its log."
+)
+LOST = (
+    "The digest service restarted and could not pick up your request where it left off. "
+    "Please ask again."
+)
+QUEUE_PER_WORKER = 2  # rows taken over per worker thread at a time; the rest wait in the database
 
 
 def gather_articles(
@@ -177,7 +203,11 @@ def explain(error: Exception) -> str:
 
 
 class DigestWorker:
-    """Runs Slack digests in the background, a few at a time, and posts the answers."""
+    """Runs Slack digests in the background, a few at a time, and posts the answers.
+
+    Once `start`ed with the app's bot-token client, what it `accept`s is durable (see the
+    module's docstring); before that (or without a database) it runs in memory only.
+    """
 
     def __init__(
         self,
@@ -185,6 +215,7 @@ class DigestWorker:
         *,
         embedder: Embedder | None = None,
         summarizer: Summarizer | None = None,
+        store: PendingStore | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -199,6 +230,17 @@ class DigestWorker:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._closing = False
+        # durability: the store (made from the settings at `start` when not given), this
+        # worker's lease owner id, the rows queued here and not started yet
+        self._store = store
+        self._pending: PendingStore | None = None
+        self._client: WebClient | None = None
+        self.owner = owner_id()
+        self._not_started: set[str] = set()
+        self._keeper: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._backlog = False  # the last take-over found as many rows as it had room for
 
     @property
     def waiting(self) -> int:
@@ -217,6 +259,17 @@ class DigestWorker:
         """So many jobs wait that a new one should be refused rather than queued for long."""
         return self.waiting >= MAX_WAITING_PER_WORKER * self.settings.slack_workers
 
+    def start(self, client: WebClient) -> None:
+        """Make accepted requests durable, and run those that a process which died (or
+        stopped) left behind, with `client` (the app's bot-token client), now and while
+        this worker lives. Raises ConfigError when the database cannot be reached."""
+        if self._keeper is not None:
+            return
+        self._pending = self._store or PendingStore.open(self.settings)
+        self._client = client
+        self._keeper = threading.Thread(target=self._keep, name="slack-requests", daemon=True)
+        self._keeper.start()
+
     def submit(self, job: Callable[..., None], *args: Any, **kwargs: Any) -> Future[None]:
         """Run `job` in the background; its exceptions are logged, never lost silently."""
 
@@ -228,6 +281,8 @@ class DigestWorker:
             finally:
                 with self._lock:
                     self._in_flight -= 1
+                if self._backlog:  # room for one more row left behind by a dead process
+                    self._wake.set()
 
         with self._lock:
             self._in_flight += 1
@@ -237,6 +292,32 @@ class DigestWorker:
             with self._lock:
                 self._in_flight -= 1
             raise
+
+    def accept(
+        self,
+        client: WebClient,
+        work: Work,
+        destination: Destination,
+        *,
+        requested_by: str | None = None,
+    ) -> None:
+        """Store a request a listener accepted, then queue it. A request the database
+        would not take runs anyway (it is lost only if this process stops first): the
+        asker was already told it is under way, and a database outage must not silence
+        the bot."""
+        request_id = None
+        if self._pending is not None:
+            try:
+                request_id = self._pending.add(
+                    work, destination, self.owner, requested_by=requested_by
+                )
+            except Exception as exc:
+                log.warning(
+                    "could not store a Slack request (%s); running it anyway, but it is lost "
+                    "if this process stops before it is answered",
+                    exc,
+                )
+        self._enqueue(client, Accepted(request_id, work, destination, requested_by))
 
     def tell(self, client: WebClient, notice: SlackMessage, destination: Destination) -> None:
         """Post a short notice in the background, ahead of any digest still queued."""
@@ -256,9 +337,176 @@ class DigestWorker:
             log.warning("a Slack notice was not sent: the worker is shut down")
 
     def shutdown(self, wait: bool = True) -> None:
-        self._closing = True
+        """Stop starting work: requests queued here and not started are handed back (their
+        rows released, so the next process runs them at once); running ones finish when
+        `wait`. Draining the whole queue had outlasted a deploy's kill deadline."""
+        with self._lock:
+            self._closing = True
+            handed = sorted(self._not_started)
+            self._not_started.clear()
+        self._release(handed, why="shutting down")
         self._pool.shutdown(wait=wait)
         self._notices.shutdown(wait=wait)
+        self._stopping.set()  # after the pool: running requests keep their leases renewed
+        self._wake.set()
+        if self._keeper is not None and wait:
+            self._keeper.join(timeout=30)
+        if self._pending is not None and self._store is None:
+            self._pending.close()
+
+    # --- durable requests -------------------------------------------------------------
+
+    def _enqueue(self, client: WebClient, request: Accepted) -> None:
+        """Queue a stored (or unstorable) request; one arriving while the worker shuts down
+        is handed to the next process instead."""
+        with self._lock:
+            closing = self._closing
+            if request.id is not None and not closing:
+                self._not_started.add(request.id)
+        if closing and request.id is not None:
+            self._release([request.id], why="shutting down")
+            return
+        try:
+            self.submit(self._run, client, request)
+        except RuntimeError:  # shut down meanwhile
+            if request.id is None:
+                log.warning("a Slack request was dropped: the worker is shut down")
+            else:
+                self._release([request.id], why="shut down")
+
+    def _run(self, client: WebClient, request: Accepted) -> None:
+        """Run one request, unless shutdown handed it on or another process took it over;
+        its row goes once it is answered, and stays for another try when the run failed."""
+        if not self._begin(request):
+            return
+        try:
+            self._perform(client, request)
+        except Exception:
+            log.exception("a Slack request failed before it was answered")
+            if request.id is not None:  # tried again (its attempts are counted)
+                self._release([request.id], why="failed")
+            return
+        self._forget(request)
+
+    def _begin(self, request: Accepted) -> bool:
+        """True when this worker should run `request` now."""
+        if request.id is None:
+            return True
+        with self._lock:
+            if self._closing:  # shutdown released its row: the next process runs it
+                return False
+            self._not_started.discard(request.id)
+        assert self._pending is not None
+        try:
+            if self._pending.begin(request.id, self.owner):
+                return True
+        except Exception as exc:  # the database is down: nobody can take it over either
+            log.warning("could not count a run of Slack request %s (%s)", request.id, exc)
+            return True
+        log.info("Slack request %s was taken over by another process", request.id)
+        return False
+
+    def _perform(self, client: WebClient, request: Accepted) -> None:
+        work = request.work
+        if isinstance(work, SummarizeWork):
+            self.summarize(
+                client,
+                work.found,
+                work.options,
+                request.destination,
+                requested_by=request.requested_by,
+            )
+            return
+        self.summarize_thread(
+            client,
+            work.thread_ts,
+            request.destination,
+            skip_bots=set(work.skip_bots),
+            request_ts=work.request_ts,
+            on_placeholder=self._placeholder_keeper(request),
+        )
+
+    def _placeholder_keeper(self, request: Accepted) -> Callable[[Destination], None] | None:
+        """What stores a posted placeholder in the request's row, so a run after a crash
+        replaces it rather than posting a second one."""
+        request_id, store = request.id, self._pending
+        if request_id is None or store is None:
+            return None
+
+        def keep(destination: Destination) -> None:
+            try:
+                store.keep_destination(request_id, self.owner, destination)
+            except Exception as exc:
+                log.warning("could not store the placeholder of %s (%s)", request_id, exc)
+
+        return keep
+
+    def _forget(self, request: Accepted) -> None:
+        """Delete an answered request's row."""
+        if request.id is None or self._pending is None:
+            return
+        try:
+            self._pending.remove(request.id)
+        except Exception as exc:  # it will be answered again after a restart: say why
+            log.warning("could not delete answered Slack request %s (%s)", request.id, exc)
+
+    def _release(self, request_ids: list[str], *, why: str) -> None:
+        if not request_ids or self._pending is None:
+            return
+        try:
+            count = self._pending.release(request_ids, self.owner)
+        except Exception as exc:  # their leases run out instead: taken over later, not lost
+            log.warning("could not hand back %d Slack requests (%s)", len(request_ids), exc)
+            return
+        log.info("handed %d Slack request(s) to the next process (%s)", count, why)
+
+    def _keep(self) -> None:
+        """Renew this worker's leases and take over requests no live process holds, at
+        once and then every third of a lease, until shutdown ends."""
+        assert self._pending is not None
+        interval = self._pending.check_every_s
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self._pending.renew(self.owner)
+                if not self._closing:
+                    self._take_over(self._pending)
+            except Exception as exc:  # a database blip: two more tries before leases run out
+                log.warning("could not renew or take over Slack requests (%s)", exc)
+            self._wake.wait(interval)
+
+    def _take_over(self, store: PendingStore) -> None:
+        """Queue the oldest rows left behind, as many as this worker has room for (the rest
+        wait in the database, where another replica may take them)."""
+        with self._lock:
+            room = QUEUE_PER_WORKER * self.settings.slack_workers - self._in_flight
+        if room <= 0:
+            self._backlog = True
+            return
+        taken = store.take(self.owner, room)
+        self._backlog = len(taken) == room
+        for item in taken:
+            if isinstance(item, Unreadable):
+                log.error("dropped Slack request %s: it cannot be read (%s)", item.id, item.reason)
+                self._close_out(item.id, item.destination, LOST)
+            elif item.attempts >= store.max_attempts:
+                log.error("gave up on Slack request %s after %d runs", item.id, item.attempts)
+                self._close_out(item.id, item.destination, GAVE_UP.format(runs=item.attempts))
+            else:
+                log.info("took over Slack request %s (%d runs before)", item.id, item.attempts)
+                assert self._client is not None
+                self._enqueue(self._client, item)
+
+    def _close_out(self, request_id: str, destination: Destination | None, text: str) -> None:
+        """Tell the asker, only them, that their request will not be answered; drop its row."""
+        if destination is not None and self._client is not None:
+            try:
+                notice = render_notice(text)
+                deliver(self._client, [notice], destination.private(), what=REPLY)
+            except Exception:
+                log.exception("could not tell the asker of Slack request %s", request_id)
+        assert self._pending is not None
+        self._pending.remove(request_id)
 
     def summarize(
         self,
@@ -318,9 +566,12 @@ class DigestWorker:
         *,
         skip_bots: set[str],
         request_ts: str | None = None,
+        on_placeholder: Callable[[Destination], None] | None = None,
     ) -> None:
         """Read the thread's messages, say what was found, then digest them into the thread.
-        `request_ts` is the message that asked (a mention): only its links are read."""
+        `request_ts` is the message that asked (a mention): only its links are read.
+        `on_placeholder` is told where the answer goes once "Summarizing..." is posted; a
+        destination that has one already (a run after a restart) gets no second one."""
         try:
             messages = self._replies(client, destination.channel, thread_ts)
         except SlackApiError as exc:
@@ -336,8 +587,11 @@ class DigestWorker:
         if not found.size:
             deliver(client, [render_notice(NOTHING_IN_THREAD)], destination.private(), what=REPLY)
             return
-        status = f"Summarizing {found.describe()} from this thread…"
-        destination = post_placeholder(client, destination, escape(status))
+        if destination.placeholder_ts is None:
+            status = f"Summarizing {found.describe()} from this thread…"
+            destination = post_placeholder(client, destination, escape(status))
+            if destination.placeholder_ts is not None and on_placeholder is not None:
+                on_placeholder(destination)
         self.summarize(client, found, DigestOptions(), destination)
 
     def _replies(self, client: WebClient, channel: str, ts: str) -> list[dict[str, Any]]:
