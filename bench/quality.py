@@ -42,7 +42,7 @@ from service.backends.embedders import Embedder, get_embedder
 from service.evaluation import balanced_accuracy, bcubed
 from service.models import Summary, SummarySentence
 from service.pipeline import sentences as sentence_splitter
-from service.pipeline import stems
+from service.pipeline import stems, support
 from service.pipeline.clean import clean_text
 from service.pipeline.cluster import cluster_articles
 from service.pipeline.run import DigestOptions, cluster_text, digest
@@ -275,6 +275,9 @@ def forget_article_memos() -> None:
     and word stems), so that a timed run pays for them as a run on new articles does."""
     sentence_splitter._split_article.cache_clear()
     stems.stem.cache_clear()
+    for memo in (support.sentence_view, support.article_view, support.names_view):
+        memo.cache_clear()
+    support.plain_stems.cache_clear()
 
 
 def _median_run(work: Callable[[], object], runs: int = 3) -> tuple[float, float]:

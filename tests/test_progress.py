@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
+
 from service.pipeline.ingest import load_paths
 from service.pipeline.run import ARTICLES_PER_EMBED_STEP, PROGRESS_STEPS, digest
+from service.pipeline.sentences import split_sentences
 from tests.conftest import EXAMPLE
 
 
@@ -28,4 +34,81 @@ def test_embedding_stages_report_progress_step_by_step(embedder, tmp_path) -> No
     # steps, not just 0 and the total: article texts in a few large steps, sentences in 20
     step = ARTICLES_PER_EMBED_STEP
     assert [d for d, _ in reports["embed"]] == [0, step, 2 * step, len(articles)]
-    assert len({d for d, _ in reports["sentences"]}) == PROGRESS_STEPS + 1
+    # 20 steps, cut at each story's end too: a story is summarized once its sentences are in
+    steps = len({d for d, _ in reports["sentences"]})
+    assert PROGRESS_STEPS + 1 <= steps <= PROGRESS_STEPS + len(result.clusters) + 1
+
+
+class _Recorded:
+    """The real embedder, recording which articles' sentences it embeds, and able to hold
+    one text back until an event is set."""
+
+    def __init__(self, inner, hold: str | None = None, until: threading.Event | None = None):
+        self.inner, self.name = inner, inner.name
+        self.hold, self.until = hold, until
+        self.calls: list[list[str]] = []
+        self.held_in_time: bool | None = None
+
+    def encode(self, texts: list[str]):
+        self.calls.append(list(texts))
+        if self.hold is not None and self.until is not None and self.hold in texts:
+            self.held_in_time = self.until.wait(timeout=30)
+        return self.inner.encode(texts)
+
+
+def _stories(tmp_path, count: int = 60) -> list:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()[:count]
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return list(load_paths([sample]).articles)
+
+
+def test_later_stories_are_embedded_while_the_first_is_summarized(embedder, tmp_path) -> None:
+    """The extractive backend writes story 1 while the model embeds the sentences of the
+    stories after it: the last story's first sentence is held back until story 1's summary
+    has begun, and the run still ends, with the same digest as when nothing is held."""
+    articles = _stories(tmp_path)
+    plain = digest(articles, embedder=embedder)
+    last = next(a for a in articles if a.id == plain.clusters[-1].article_ids[0])
+    first_story = set(plain.clusters[0].article_ids)
+    summarizing = threading.Event()
+
+    def record(stage: str, done: int, total: int) -> None:
+        if stage == "sentences" and done >= len(first_story):  # story 1 is summarized next
+            summarizing.set()
+
+    held = _Recorded(embedder, hold=split_sentences(last.id, last.text)[0].text, until=summarizing)
+    result = digest(articles, embedder=held, progress=record)
+
+    assert held.held_in_time is True  # embedding up front would have waited in vain
+    assert [c.summary for c in result.clusters] == [c.summary for c in plain.clusters]
+
+
+def test_an_embedding_error_of_a_later_story_ends_the_run(embedder, tmp_path) -> None:
+    """An error in the embedding thread reaches the caller (no hang, no partial digest)."""
+    articles = _stories(tmp_path, 30)
+
+    class Failing(_Recorded):
+        def encode(self, texts: list[str]):
+            if len(self.calls) >= 3:
+                raise RuntimeError("the embedding server went away")
+            return super().encode(texts)
+
+    with pytest.raises(RuntimeError, match="went away"):
+        digest(articles, embedder=Failing(embedder))
+
+
+def test_progress_that_raises_stops_the_embedding_ahead(embedder, tmp_path) -> None:
+    """A cancelled job (its progress raises) leaves no sentences embedding behind it."""
+    articles = _stories(tmp_path, 30)
+    recorded = _Recorded(embedder)
+
+    def cancel(stage: str, done: int, total: int) -> None:
+        if stage == "summarize" and done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        digest(articles, embedder=recorded, progress=cancel)
+    calls = len(recorded.calls)
+    time.sleep(0.5)
+    assert len(recorded.calls) == calls  # nothing queued ran after the cancellation

@@ -18,7 +18,8 @@ _STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: 
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of a lower-case word."""
-    # the pure-Python Snowball stemmer costs ~0.1 ms a word; a story repeats its words
+    # snowballstemmer hands out PyStemmer's C build of the same algorithm (~3 us a word; the
+    # pure-Python one, used when PyStemmer is missing, costs ~45 us); a story repeats its words
     stemmer = getattr(_STEMMERS, "english", None)
     if stemmer is None:
         stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
