@@ -7,9 +7,11 @@ import time
 
 import pytest
 
+from service.backends.summarizers.extractive import ExtractiveSummarizer
 from service.pipeline.ingest import load_paths
 from service.pipeline.run import ARTICLES_PER_EMBED_STEP, PROGRESS_STEPS, digest
 from service.pipeline.sentences import split_sentences
+from service.pipeline.verify import remembering
 from tests.conftest import EXAMPLE
 
 
@@ -112,3 +114,40 @@ def test_progress_that_raises_stops_the_embedding_ahead(embedder, tmp_path) -> N
     calls = len(recorded.calls)
     time.sleep(0.5)
     assert len(recorded.calls) == calls  # nothing queued ran after the cancellation
+
+
+def test_the_embedding_runs_only_so_far_ahead_of_the_summaries(
+    embedder, tmp_path, monkeypatch
+) -> None:
+    """The sentences of articles far ahead are not embedded yet: in a digest of thousands of
+    articles their vectors would push the current story's out of the memo before it is read."""
+    from service.pipeline import run
+
+    articles = _stories(tmp_path)
+    plain = digest(articles, embedder=embedder)
+    monkeypatch.setattr(run, "EMBED_AHEAD_ARTICLES", 4)  # one article a step, four ahead
+    read = [0]
+    leads: list[int] = []
+
+    class Ahead(_Recorded):
+        def encode(self, texts: list[str]):
+            if threading.current_thread() is not threading.main_thread():
+                leads.append(len(leads) + 1 - read[0])  # articles embedded minus articles read
+            return super().encode(texts)
+
+    def record(stage: str, done: int, total: int) -> None:
+        if stage == "sentences":
+            read[0] = done
+
+    class Slow(ExtractiveSummarizer):
+        """The extractive backend, slower than the model: the thread could run far ahead."""
+
+        def summarize(self, story, **kwargs):
+            time.sleep(0.3)
+            return super().summarize(story, **kwargs)
+
+    ahead = Ahead(embedder)
+    result = digest(articles, embedder=ahead, summarizer=Slow(remembering(ahead)), progress=record)
+
+    assert len(leads) == len(articles) and max(leads) <= 4 + 1
+    assert [c.summary for c in result.clusters] == [c.summary for c in plain.clusters]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from functools import partial
 
@@ -52,6 +52,9 @@ ProgressCallback = Callable[[str, int, int], None]
 _CLUSTER_TEXT_CHARS = 1000
 PROGRESS_STEPS = 20  # long stages report progress up to this many times
 ARTICLES_PER_EMBED_STEP = 25  # article texts are long: fewer, larger steps keep threads busy
+# How far the sentence embedding may run ahead of the extractive summaries, in articles:
+# their vectors must still be in the memo (`MemoEmbedder`, 50,000 texts) when a story reads them
+EMBED_AHEAD_ARTICLES = 200
 
 
 class DigestOptions(BaseModel):
@@ -166,28 +169,43 @@ def _summarize_embedding_ahead(
 
     Why: the model runs outside the GIL and a story's summary is mostly Python, so the two
     overlap on the cores; embedding every sentence first and summarizing after left the
-    cores half idle for the second part (~2 s of a 100-article run). Progress is reported
-    from this thread only, as the sentences of each step of articles are in and as each
-    story ends; an error in either thread (or raised by `progress`) cancels what is queued.
+    cores half idle for the second part (~2 s of a 100-article run). The thread runs at most
+    `EMBED_AHEAD_ARTICLES` ahead, so the vectors are still in the memo when read (all of a
+    20,000-article digest's sentences would not fit). Progress is reported from this thread
+    only, as the sentences of each step of articles are in and as each story ends; an error
+    in either thread (or raised by `progress`) cancels what is queued.
     """
     total = sum(len(story) for story in stories)
-    size = max(-(-total // PROGRESS_STEPS), 1)  # steps for the progress bar, within stories
-    steps = [[story[i : i + size] for i in range(0, len(story), size)] for story in stories]
+    size = min(max(-(-total // PROGRESS_STEPS), 1), EMBED_AHEAD_ARTICLES // 4)
+    parts = [  # (story index, articles), in story order
+        (index, story[start : start + size])
+        for index, story in enumerate(stories)
+        for start in range(0, len(story), size)
+    ]
     progress("sentences", 0, total)
     progress("summarize", 0, len(stories))
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-ahead")
+    queued: list[Future[None]] = []
+    fed = read = 0  # articles handed to the thread, and articles whose vectors were read
+
+    def feed() -> None:
+        nonlocal fed
+        while len(queued) < len(parts) and fed - read < EMBED_AHEAD_ARTICLES:
+            part = parts[len(queued)][1]
+            queued.append(pool.submit(contextvars.copy_context().run, _embed_part, memo, part))
+            fed += len(part)
+
     try:
-        ahead = [  # in story order: the one thread works through them as they are needed
-            [pool.submit(contextvars.copy_context().run, _embed_part, memo, part) for part in parts]
-            for parts in steps
-        ]
         summaries: list[Summary] = []
-        read = 0
-        for done, (story, parts) in enumerate(zip(stories, ahead, strict=True), start=1):
-            for part, embedded in zip(steps[done - 1], parts, strict=True):
-                embedded.result()
-                read += len(part)
+        step = 0
+        for done, story in enumerate(stories, start=1):
+            while step < len(parts) and parts[step][0] == done - 1:
+                feed()  # reading up to here leaves this step queued
+                queued[step].result()
+                read += len(parts[step][1])
+                step += 1
                 progress("sentences", read, total)
+            feed()  # the thread embeds ahead while this story is written
             summaries.append(finish(summarizer.summarize(story, max_words=max_words), story))
             progress("summarize", done, len(stories))
     except BaseException:
