@@ -86,6 +86,8 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Thousand Oaks police say the gunman was a veteran.",
         "May 10 roughly marked the start of the run-up.",  # a date, not the modal "may"
         "March 3 was the deadline.",
+        "Paramount’s “Transformers: Age of Extinction” grossed $1.09 billion.",  # a title next
+        'Universal\'s "Furious 7" opened on Friday.',
     ]:
         assert opening(text) == text, text
     for text in [
@@ -110,6 +112,7 @@ def test_attribution_keeps_names_capitalised_and_lowers_other_openers() -> None:
         "Fifteen-year-old Kenneth Shinozuka won the award.",  # an age before a name
         "Twenty-five Democrats voted no.",
         "May the best team win, the coach said.",
+        "Tomorrow’s “Tonight Show” is a rerun.",  # a time word's possessive is no name
     ]:
         assert opening(text) == text[:1].lower() + text[1:], text
 

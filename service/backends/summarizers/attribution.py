@@ -144,7 +144,8 @@ def _in_sentence_case(text: str, names: set[str], lowercase_words: set[str]) -> 
 def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> bool:
     """Whether the first word of `text` is (part of) a name, judged in this order:
     an acronym ("NATO") is; a function word or usual opener ("The", "If") is not; a
-    capital before a capital ("President Trump", "North Korea") is; one of the
+    capital before a capital ("President Trump", "North Korea"; a possessive before a quoted
+    title: "Paramount’s “Transformers”", where "paramount" alone is an adjective) is; one of the
     cluster's `names` (possessive or not: "Georgia's") or an abbreviation ("Lt.") is;
     a word the cluster writes in lower case is not; then written English decides
     (`usually_capitalised`: "Republicans" is, "Parents" is not); a word too rare for
@@ -163,6 +164,8 @@ def _opens_on_a_name(text: str, names: set[str], lowercase_words: set[str]) -> b
     if word in _COMMON_OPENERS or word in ENGLISH_STOP_WORDS:
         return False
     head, *tail = first.split("-")
+    if rest and re.search(r"['’]s$", first):  # "Paramount’s “Transformers: ...”": a title's
+        rest = [rest[0].lstrip("\"“‘'"), *rest[1:]]  # capital, behind its quotation mark
     named_next = bool(rest) and rest[0][:1].isupper()  # "Thousand Oaks police", "Eleven Madison"
     lower_tail = not any(p[:1].isupper() for p in tail)
     if head.lower() in _NUMBER_WORDS and lower_tail and (tail or not named_next):
