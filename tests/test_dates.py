@@ -116,3 +116,37 @@ def test_an_opening_today_with_no_days_event_means_nowadays() -> None:
     ):
         assert anchored(event, day).startswith("On April 9, "), event
     assert anchored("Today, a hundred workers are employed there.", day).startswith("Today,")
+
+
+def test_cited_articles_of_two_days_count_from_the_one_that_writes_the_day() -> None:
+    """Copied from a report of April 7 ("Yesterday, ...") and corroborated by one of April
+    6 that tells the event without a relative day: the word counts from its writer's day."""
+    text = "Yesterday, protesters tried to grab and extinguish the torch in London."
+    paris = Article(
+        id="p",
+        title="Torch in Paris",
+        text=f"The torch went out three times in Paris. {text}",
+        published_at=datetime(2008, 4, 7, 9, tzinfo=UTC),
+    )
+    london = Article(
+        id="l",
+        title="Torch in London",
+        text="Protesters tried to grab the torch from a presenter and to extinguish it in London.",
+        published_at=datetime(2008, 4, 6, 18, tzinfo=UTC),
+    )
+    [sentence] = anchor_relative_days(draft_summary((text, [1, 2])), [paris, london], 120).sentences
+    assert sentence.text == (
+        "On April 6, protesters tried to grab and extinguish the torch in London."
+    )
+    # writers of two days, a writer without a date, or no room: the word stays
+    later = london.model_copy(
+        update={"text": f"{london.text} Yesterday protesters tried to grab the torch in London."}
+    )
+    undated = paris.model_copy(update={"published_at": None})
+    for articles, budget in (
+        ([paris, later], 120),
+        ([undated, london], 120),
+        ([paris, london], 11),
+    ):
+        summary = anchor_relative_days(draft_summary((text, [1, 2])), articles, budget)
+        assert summary.sentences[0].text == text

@@ -2,7 +2,8 @@
 
 Why: a digest is read later than its articles were written, and it mixes articles of
 different days, so "today" in the summary's own voice is wrong or meaningless. When
-every article a sentence cites gives its publication date and they agree on the day,
+every article a sentence cites gives its publication date and they agree on the day (or,
+when they differ, those that write the relative day themselves agree: `anchor_day`),
 "announced yesterday" becomes "announced on November 19" and "Today, ..." becomes
 "On November 20, ..."; "until today" becomes "until November 20", "tomorrow's stage"
 "the November 21 stage", "this evening" "on the evening of November 20" and "eleven days
@@ -17,11 +18,12 @@ date the summary adds in place of "today" is not written in them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from service.models import Article, Summary
-from service.pipeline.sentences import IRREGULAR_PASTS, word_count
+from service.pipeline.sentences import IRREGULAR_PASTS, split_sentences, word_count
+from service.pipeline.support import content_words
 
 _RELATIVE = re.compile(
     r"(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bits )(?<!\bthat )"  # "the last night"
@@ -108,6 +110,34 @@ def common_day(cited: Iterable[Article]) -> date | None:
     return days.pop() if len(days) == 1 and None not in days else None
 
 
+def anchor_day(text: str, cited: Sequence[Article]) -> date | None:
+    """The day `text`'s relative days count from: the day its cited articles were all
+    published on; when they differ, the day of those among them that write the relative
+    day themselves, in a sentence with at least half of `text`'s content words.
+
+    Why: "Yesterday, protesters tried to grab the torch in London" was copied from a report
+    of April 7 and corroborated by one of April 6 that tells the same event without a
+    relative day; the word is the first report's, and counts from its day (April 6 then),
+    not from nothing. The extractive backend keeps room in its word budget only for the
+    first kind (`common_day`): a sentence dated by its writers is anchored when the summary
+    has room for the date, and keeps its word otherwise."""
+    day = common_day(cited)
+    if day is not None or len(cited) < 2 or not _RELATIVE.search(text):
+        return day
+    words = content_words(text)
+    writers = [a for a in cited if _writes_relative_day(a, words)]
+    return common_day(writers) if writers else None
+
+
+def _writes_relative_day(article: Article, words: set[str]) -> bool:
+    """Whether one of the article's sentences has a relative day and half of `words`."""
+    for sentence in split_sentences(article.id, article.text):
+        if _RELATIVE.search(sentence.text):
+            if 2 * len(words & content_words(sentence.text)) >= len(words):
+                return True
+    return False
+
+
 def anchoring_growth(text: str, day: date | None) -> int:
     """Words `anchor_relative_days` would add to `text` cited to articles of `day`
     ("today" -> "on November 20": 2), so that a word budget can keep room for them."""
@@ -121,7 +151,8 @@ def anchor_relative_days(summary: Summary, articles: list[Article], max_words: i
     words = sum(word_count(s.text) for s in summary.sentences)
     sentences = []
     for sentence in summary.sentences:
-        day = common_day([articles[n - 1] for n in sentence.citations if 1 <= n <= len(articles)])
+        cited = [articles[n - 1] for n in sentence.citations if 1 <= n <= len(articles)]
+        day = anchor_day(sentence.text, cited)
         text = sentence.text
         if day is not None:
             candidate = anchored(text, day)
