@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from kombu.exceptions import OperationalError
+from sqlalchemy import select
 
 from service.config import Settings
 from service.jobs import JobRequest, JobStore, make_engine, make_executor, migrate
 from service.jobs.celery_executor import CeleryExecutor
 from service.jobs.executor import InProcessExecutor
-from service.jobs.fanout import FanoutStore, StoredPlan, fanout_owner
+from service.jobs.fanout import FanoutStore, StoredPlan, fanout_owner, story_runs
 from service.jobs.runner import JobRunner
 from service.models import Article, Summary, SummarySentence
 from service.pipeline.run import assemble, plan_digest
@@ -286,6 +287,9 @@ def test_plans_of_jobs_that_no_longer_run_are_deleted(
     assert fanout.forget_ended(kept_for=timedelta(0)) == 1
     assert fanout.plan(ended.job_id) is None and fanout.results(ended.job_id) == []
     assert fanout.plan(running.job_id) is not None and len(fanout.results(running.job_id)) == 1
+    with job_store.engine.connect() as conn:  # and their story runs (who ran what, when)
+        left = conn.execute(select(story_runs.c.job_id).distinct()).scalars().all()
+    assert left == [running.job_id]
 
 
 def test_readiness_names_a_broker_that_does_not_answer(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ job), at every tick while the broker refused its send, and when it has stayed
 queued longer than `resend_after` (a broker that restarted without persistence
 forgets its messages; the database does not). A job no worker started within the
 job deadline fails with reason `no_worker`. A fanned-out
-job whose stories stop coming in for `stall_window` gets its missing stories sent
-again, and the plans of jobs no longer running are deleted.
+job whose stories stop coming in for `stall_window` gets its lost stories sent
+again (not those running or queued: `FanoutStore.stalled`), and the plans of jobs
+no longer running are deleted.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from service.jobs.store import JobStore, JobStoreError
 log = logging.getLogger("service.jobs")
 FORGET_EVERY = timedelta(minutes=5)
 RESEND_QUEUED_AFTER_S = 300.0
-_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 class CeleryExecutor:
@@ -92,10 +92,11 @@ class CeleryExecutor:
 
     @property
     def stall_window(self) -> timedelta:
-        """How long a fan-out may store no story before its missing stories are sent
-        again: the broker's visibility timeout, but at most a third of the job deadline,
-        so a lost story is sent again before the job runs out of time. A story still
-        running that long (one slow LLM story) is summarized twice, and stored once."""
+        """How long a fan-out may store no story before its lost stories are sent again:
+        the broker's visibility timeout, but at most a third of the job deadline, so a lost
+        story is sent again before the job runs out of time. A story still running that
+        long (one slow LLM story) renews its run's lease and is not sent again; nor is one
+        still queued behind a backlog."""
         seconds = min(self.settings.broker_visibility_timeout_s, self.settings.job_deadline_s / 3)
         return timedelta(seconds=seconds)
 
@@ -150,18 +151,22 @@ class CeleryExecutor:
         self._resume_stalled()
 
     def _resume_stalled(self) -> None:
-        """Send again the missing stories of fan-outs that stopped storing any, and delete
-        the plans of jobs that no longer run."""
-        before = datetime.now(UTC) - self.stall_window
+        """Send again the lost stories of fan-outs that stopped storing any, and delete the
+        plans of jobs that no longer run."""
+        now = datetime.now(UTC)
+        before = now - self.stall_window
         try:
-            for stalled in self.fanout.stalled(before):
-                if not self.fanout.touch(stalled.job_id, stalled.owner, before):
+            for stalled in self.fanout.stalled(before, now):
+                if stalled.missing and not stalled.lost:
+                    continue  # running or queued: checked again at the next tick
+                touched = datetime.now(UTC)
+                if not self.fanout.touch(stalled.job_id, stalled.owner, before, at=touched):
                     continue  # another replica is sending them
                 try:
                     self._send_stories(stalled)
                 except (KombuError, OSError) as exc:
                     # stalled again at once: the next tick tries again, not a window later
-                    self.fanout.touch(stalled.job_id, stalled.owner, before=_FAR, at=before)
+                    self.fanout.untouch(stalled.job_id, stalled.owner, touched, back_to=before)
                     log.warning(
                         "could not send stories again (%s); retried at the next check",
                         type(exc).__name__,
@@ -175,19 +180,25 @@ class CeleryExecutor:
     def _send_stories(self, stalled: StalledFanout) -> None:
         # every story stored but none assembled them (that task was lost): one story sent
         # again finds its row and assembles the digest
-        again = stalled.missing or [0]
+        again = stalled.lost if stalled.missing else [0]
         log.warning(
-            "no story stored for %d s; sending %d stories again",
+            "no story stored for %d s; sending %d lost stories again (%d still running or queued)",
             self.stall_window.total_seconds(),
             len(again),
+            len(stalled.missing) - len(stalled.lost),
             extra={"job_id": stalled.job_id},
         )
-        for index in again:
-            self.app.send_task(
-                SUMMARIZE_STORY,
-                args=[stalled.job_id, stalled.attempt, index],
-                queue=self.settings.celery_queue,
-            )
+        sent: list[int] = []
+        try:
+            for index in again:
+                self.app.send_task(
+                    SUMMARIZE_STORY,
+                    args=[stalled.job_id, stalled.attempt, index],
+                    queue=self.settings.celery_queue,
+                )
+                sent.append(index)
+        finally:  # those sent before a refusal are queued now, not lost
+            self.fanout.mark_sent(stalled.job_id, stalled.attempt, sent, datetime.now(UTC))
 
     def _forget_ended(self) -> None:
         """Delete old plans now and then (two scans of the job table: not every tick)."""

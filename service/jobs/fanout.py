@@ -1,18 +1,33 @@
-"""The fan-out tables: a digest's plan, and one summary row per (job, story).
+"""The fan-out tables: a digest's plan, one run row and one summary row per (job, story).
 
     run_job task ──plan──► digest_plans row; job lease handed to "fanout:<job>:<attempt>"
-    summarize_story tasks ──► digest_story_results (primary key (job_id, story_index))
+                 ──send──► digest_story_runs rows (sent_at: when each story was last sent)
+    summarize_story task ──start_run──► its story's run row (run id, worker, lease)
+                         ──record──► digest_story_results (primary key (job_id, story_index))
     the task that stores the last summary ──assemble──► JobStore.finish (guarded: once)
 
 The primary key is what makes a redelivered task harmless: its insert loses and
-nothing is duplicated. While a job fans out, its lease lasts until the job's
-deadline and belongs to no process, so `JobStore.recover()` leaves it alone and
-a killed worker only delays its story until the broker redelivers the task.
+nothing is duplicated. The run row is what makes it cheap: a task starts its
+story only when no live run of it exists (a guarded update), so a copy of a
+task (redelivered, or sent again by the stall check) is acknowledged without a
+model call while the first copy runs. While a job fans out, its lease lasts
+until the job's deadline and belongs to no process, so `JobStore.recover()`
+leaves it alone.
+
+A stalled fan-out (no story stored for the stall window) gets only its lost
+stories sent again (`stalled`): a story with a live run is running, not lost; a
+story whose run stopped renewing its lease (a killed worker) is lost; a story
+sent and not started since is queued, unless the queue shows it lost. Redis
+queues are first in, first out, so it is lost once a story sent after it has
+started (the queue moved past it) or when no worker is busy (nothing holds the
+queue up); behind a backlog it waits, however long.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,8 +42,10 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -63,8 +80,24 @@ story_results = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+story_runs = Table(
+    "digest_story_runs",
+    metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("story_index", Integer, primary_key=True),
+    Column("attempt", Integer, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("run_id", String(32)),
+    Column("worker", String(128)),
+    Column("started_at", UTCDateTime),
+    Column("lease_expires_at", UTCDateTime),
+)
+
 FANOUT_PREFIX = "fanout:"
 PLANS_KEPT_AFTER_END = timedelta(hours=1)
+# times come from several machines' clocks: a story counts as sent after another only
+# when it was sent this much later (a wrong guess costs a cheap copy of a task, no model call)
+SENT_ORDER_SLACK = timedelta(seconds=1)
 
 
 def deadline_error(settings: Settings) -> JobError:
@@ -121,19 +154,33 @@ class StoryResult:
 
 @dataclass(frozen=True)
 class StalledFanout:
-    """A fanned-out job whose stories stopped coming in: what to send again."""
+    """A fanned-out job whose stories stopped coming in: what is missing, and what is lost
+    (the missing stories to send again; the others are running or queued)."""
 
     job_id: str
     owner: str
     attempt: int
     missing: list[int]
+    lost: list[int]
+
+
+@dataclass(frozen=True)
+class StoryRun:
+    """One task's run of one story: `run_id` tells it from a copy of the same task."""
+
+    job_id: str
+    index: int
+    attempt: int
+    run_id: str
+    worker: str
 
 
 class FanoutStore:
     """Plans and per-story results next to the job table; database errors -> JobStoreError."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, run_lease_s: float = 30.0) -> None:
         self.engine = engine
+        self.run_lease = timedelta(seconds=run_lease_s)
 
     def hand_over(
         self,
@@ -164,8 +211,8 @@ class FanoutStore:
             )
             if moved.rowcount != 1:
                 return False
-            conn.execute(delete(story_results).where(story_results.c.job_id == job_id))
-            conn.execute(delete(plans).where(plans.c.job_id == job_id))
+            for table in (story_results, story_runs, plans):
+                conn.execute(delete(table).where(table.c.job_id == job_id))
             conn.execute(
                 insert(plans).values(
                     job_id=job_id,
@@ -175,7 +222,98 @@ class FanoutStore:
                     deadline_at=deadline_at,
                 )
             )
+            if plan.stories:
+                sent_at = datetime.now(UTC)
+                conn.execute(
+                    insert(story_runs),
+                    [
+                        {"job_id": job_id, "story_index": i, "attempt": attempt, "sent_at": sent_at}
+                        for i in range(len(plan.stories))
+                    ],
+                )
         return True
+
+    def mark_sent(self, job_id: str, attempt: int, indexes: Iterable[int], at: datetime) -> None:
+        """Record that these stories were sent (again) at `at`: queued from then on."""
+        indexes = list(indexes)
+        if not indexes:
+            return
+        with self._connect() as conn:
+            conn.execute(
+                update(story_runs)
+                .where(
+                    story_runs.c.job_id == job_id,
+                    story_runs.c.attempt == attempt,
+                    story_runs.c.story_index.in_(indexes),
+                )
+                .values(sent_at=at)
+            )
+
+    def start_run(
+        self, stored: StoredPlan, index: int, worker: str, now: datetime | None = None
+    ) -> StoryRun | None:
+        """Take a story to summarize it, leased for `run_lease`; None while another run of it
+        is live or it is stored: a copy of a task then costs no model call."""
+        now = now or datetime.now(UTC)
+        run = StoryRun(stored.job_id, index, stored.attempt, uuid.uuid4().hex, worker[:128])
+        taken = {
+            "run_id": run.run_id,
+            "worker": run.worker,
+            "started_at": now,
+            "lease_expires_at": now + self.run_lease,
+        }
+        this_story = (story_runs.c.job_id == stored.job_id, story_runs.c.story_index == index)
+        try:
+            with self._connect() as conn:
+                moved = conn.execute(
+                    update(story_runs)
+                    .where(
+                        *this_story,
+                        story_runs.c.attempt == stored.attempt,
+                        or_(story_runs.c.run_id.is_(None), story_runs.c.lease_expires_at < now),
+                        ~exists().where(
+                            story_results.c.job_id == stored.job_id,
+                            story_results.c.story_index == index,
+                        ),
+                    )
+                    .values(**taken)
+                )
+                if moved.rowcount == 1:
+                    return run
+                if conn.execute(select(story_runs.c.attempt).where(*this_story)).first():
+                    return None
+                # no row: its plan was handed over by a worker older than revision 0004
+                conn.execute(
+                    insert(story_runs).values(
+                        job_id=stored.job_id,
+                        story_index=index,
+                        attempt=stored.attempt,
+                        sent_at=now,
+                        **taken,
+                    )
+                )
+        except IntegrityError:
+            return None  # another run inserted it first
+        return run
+
+    def renew_run(self, run: StoryRun, now: datetime | None = None) -> bool:
+        """Extend a run's lease (its heartbeat); False when another run has taken the story."""
+        now = now or datetime.now(UTC)
+        with self._connect() as conn:
+            moved = conn.execute(
+                update(story_runs)
+                .where(*_this_run(run))
+                .values(lease_expires_at=now + self.run_lease)
+            )
+        return moved.rowcount == 1
+
+    def end_run(self, run: StoryRun) -> None:
+        """Give a story back (stored or not): a story left unstored is then lost at once, not
+        a lease later. Who ran it and when stays, for a look after the fact."""
+        with self._connect() as conn:
+            conn.execute(
+                update(story_runs).where(*_this_run(run)).values(run_id=None, lease_expires_at=None)
+            )
 
     def plan(self, job_id: str) -> StoredPlan | None:
         with self._connect() as conn:
@@ -257,34 +395,27 @@ class FanoutStore:
             ).all()
         return [(job_id, owner) for job_id, owner in rows]
 
-    def stalled(self, before: datetime) -> list[StalledFanout]:
-        """Fanned-out jobs with no story stored since `before`, and the stories they miss.
+    def stalled(self, before: datetime, now: datetime | None = None) -> list[StalledFanout]:
+        """Fanned-out jobs with no story stored since `before`, the stories they miss, and
+        which of those are lost (see the module docstring).
 
         Their story tasks may be lost: a broker restarted without persistence forgets its
-        messages, while the plan is safe in the database."""
+        messages, and a killed worker's run stops renewing its lease; the plan is safe in
+        the database."""
+        now = now or datetime.now(UTC)
         with self._connect() as conn:
-            rows = conn.execute(
-                select(
-                    JobRecord.id, JobRecord.lease_owner, JobRecord.progress_total, plans.c.attempt
-                )
-                .join(plans, plans.c.job_id == JobRecord.id)
-                .where(
-                    JobRecord.status == "running",
-                    JobRecord.lease_owner.like(f"{FANOUT_PREFIX}%"),
-                    JobRecord.updated_at < before,
-                )
-            ).all()
+            current = _stalled_fanouts(conn, before)
+            if not current:
+                return []
+            done, runs = _story_states(conn, [job_id for job_id, *_ in current])
+            queue = _Queue(conn, now)
             stalled = []
-            for job_id, owner, total, attempt in rows:
-                if owner != fanout_owner(job_id, attempt):
-                    continue  # the plan of an earlier attempt
-                done = set(
-                    conn.execute(
-                        select(story_results.c.story_index).where(story_results.c.job_id == job_id)
-                    ).scalars()
-                )
-                missing = [i for i in range(total or 0) if i not in done]
-                stalled.append(StalledFanout(job_id, owner, attempt, missing))
+            for job_id, owner, total, attempt in current:
+                missing = [i for i in range(total or 0) if (job_id, i) not in done]
+                lost = [
+                    i for i in missing if _lost(runs.get((job_id, attempt, i)), before, now, queue)
+                ]
+                stalled.append(StalledFanout(job_id, owner, attempt, missing, lost))
         return stalled
 
     def touch(self, job_id: str, owner: str, before: datetime, at: datetime | None = None) -> bool:
@@ -302,6 +433,22 @@ class FanoutStore:
             )
         return moved.rowcount == 1
 
+    def untouch(self, job_id: str, owner: str, touched_at: datetime, back_to: datetime) -> bool:
+        """Undo `touch` (a re-send the broker refused: checked again at the next tick), only
+        if nothing wrote the job since: moving back the time of a story stored meanwhile
+        made a progressing job look stalled, and its stories were sent again."""
+        with self._connect() as conn:
+            moved = conn.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.lease_owner == owner,
+                    JobRecord.updated_at == touched_at,
+                )
+                .values(updated_at=back_to)
+            )
+        return moved.rowcount == 1
+
     def forget_ended(self, kept_for: timedelta = PLANS_KEPT_AFTER_END) -> int:
         """Delete the plans and story rows of jobs that no longer fan out: deleted ones at
         once, ended ones `kept_for` after they ended (which worker wrote what, for a look
@@ -313,6 +460,7 @@ class FanoutStore:
         )
         with self._connect() as conn:
             conn.execute(delete(story_results).where(story_results.c.job_id.not_in(keep)))
+            conn.execute(delete(story_runs).where(story_runs.c.job_id.not_in(keep)))
             gone = conn.execute(delete(plans).where(plans.c.job_id.not_in(keep)))
         return gone.rowcount
 
@@ -342,3 +490,95 @@ class FanoutStore:
 
     def _connect(self) -> AbstractContextManager[Any]:
         return transaction(self.engine)
+
+
+def _stalled_fanouts(conn: Any, before: datetime) -> list[tuple[str, str, int | None, int]]:
+    """(job id, owner, story count, attempt) of fan-outs with nothing stored since `before`."""
+    rows = conn.execute(
+        select(JobRecord.id, JobRecord.lease_owner, JobRecord.progress_total, plans.c.attempt)
+        .join(plans, plans.c.job_id == JobRecord.id)
+        .where(
+            JobRecord.status == "running",
+            JobRecord.lease_owner.like(f"{FANOUT_PREFIX}%"),
+            JobRecord.updated_at < before,
+        )
+    ).all()
+    # a job whose owner names another attempt holds the plan of an earlier attempt
+    return [tuple(r) for r in rows if r.lease_owner == fanout_owner(r.id, r.attempt)]
+
+
+def _story_states(conn: Any, job_ids: list[str]) -> tuple[set[tuple[str, int]], dict[Any, Any]]:
+    """The stored (job id, story) pairs of these jobs, and their run rows by (job, attempt,
+    story)."""
+    done = {
+        (job_id, index)
+        for job_id, index in conn.execute(
+            select(story_results.c.job_id, story_results.c.story_index).where(
+                story_results.c.job_id.in_(job_ids)
+            )
+        )
+    }
+    runs = {
+        (r.job_id, r.attempt, r.story_index): r
+        for r in conn.execute(select(story_runs).where(story_runs.c.job_id.in_(job_ids)))
+    }
+    return done, runs
+
+
+def _this_run(run: StoryRun) -> tuple[Any, ...]:
+    return (
+        story_runs.c.job_id == run.job_id,
+        story_runs.c.story_index == run.index,
+        story_runs.c.run_id == run.run_id,
+    )
+
+
+class _Queue:
+    """What the runs say about the broker's queue, read once per stall check and only when
+    a story's fate depends on it (a story sent and not started since)."""
+
+    def __init__(self, conn: Any, now: datetime) -> None:
+        self._conn = conn
+        self._now = now
+        self._front: datetime | None = None
+        self._front_read = False
+        self._idle: bool | None = None
+
+    def moved_past(self, sent_at: datetime) -> bool:
+        """Has a story sent later than `sent_at` started? (FIFO: this one came out first.)"""
+        if not self._front_read:
+            self._front = self._conn.execute(
+                select(func.max(story_runs.c.sent_at)).where(
+                    story_runs.c.started_at >= story_runs.c.sent_at
+                )
+            ).scalar()
+            self._front_read = True
+        return self._front is not None and self._front > sent_at + SENT_ORDER_SLACK
+
+    @property
+    def idle(self) -> bool:
+        """No worker busy: no live story run and no job being planned (workers are down,
+        or free and the queue holds nothing of ours)."""
+        if self._idle is None:
+            running = exists().where(
+                story_runs.c.run_id.is_not(None), story_runs.c.lease_expires_at >= self._now
+            )
+            planning = exists().where(
+                JobRecord.status == "running",
+                JobRecord.lease_owner.not_like(f"{FANOUT_PREFIX}%"),
+                JobRecord.lease_expires_at >= self._now,
+            )
+            self._idle = not self._conn.execute(select(running | planning)).scalar()
+        return self._idle
+
+
+def _lost(run: Any, before: datetime, now: datetime, queue: _Queue) -> bool:
+    """Is this missing story lost (send it again), rather than running or queued?"""
+    if run is None:
+        return True  # sent by a worker older than revision 0004: nothing says otherwise
+    if run.run_id is not None and run.lease_expires_at >= now:
+        return False  # running: its worker renews the lease
+    if run.started_at is not None and run.started_at >= run.sent_at:
+        return True  # its run ended or stopped renewing without storing it (killed worker)
+    # sent and not started since: queued behind a backlog, or forgotten by the broker
+    return run.sent_at < before and (queue.idle or queue.moved_past(run.sent_at))

@@ -1,15 +1,17 @@
 """Celery tasks: plan a job, then summarize each story as its own task, anywhere.
 
     run_job(job_id)                 claim -> fetch URLs -> plan_digest -> hand over
-                                    -> one summarize_story task per story
+                                    -> one summarize_story task per story -> mark sent
     summarize_story(job_id, attempt, index)
-                                    summary row (unique per story) -> the last one assembles
+                                    start a run (leased, renewed while it runs)
+                                    -> summary row (unique per story) -> the last one assembles
 
-Every task is safe to run twice (redelivery after a worker died): claims and
-lease hand-overs are guarded updates, a story's row has a unique key, and the
-job is finished by a guarded update that only one task can win. Transient
-database errors are retried with exponential backoff; a job past its deadline
-is failed with a reason.
+Every task is safe to run twice (redelivery after a worker died, or a re-send by
+the stall check): claims and lease hand-overs are guarded updates, a copy of a
+story task finds its story's run live and stops before any model call, a
+story's row has a unique key, and the job is finished by a guarded update that
+only one task can win. Transient database errors are retried with exponential
+backoff; a job past its deadline is failed with a reason.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from service.errors import ConfigError, ServiceError
 from service.jobs import worker_metrics
 from service.jobs.celery_app import RUN_JOB, SUMMARIZE_STORY
 from service.jobs.db import database_url, make_engine, migrate
-from service.jobs.fanout import FanoutStore, StoredPlan, deadline_error
+from service.jobs.fanout import FanoutStore, StoredPlan, StoryRun, deadline_error
 from service.jobs.runner import (
     JobAborted,
     _job_error,
@@ -113,7 +115,7 @@ def current_worker() -> Worker:
         store=JobStore(
             engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts
         ),
-        fanout=FanoutStore(engine),
+        fanout=FanoutStore(engine, run_lease_s=settings.job_lease_s),
         embedder=embedder,
         summarizer=summarizer,
         owner=worker_id()[:64],
@@ -197,6 +199,10 @@ def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) ->
         return "aborted"
     for index in range(len(plan.stories)):
         summarize_story.delay(job.id, job.attempts, index)
+    try:  # sent at the hand-over's time already; now exactly (the stall check orders by it)
+        worker.fanout.mark_sent(job.id, job.attempts, range(len(plan.stories)), datetime.now(UTC))
+    except JobStoreError:
+        pass  # the hand-over's time stays: at worst a copy is sent (costs no model call)
     return "fanned-out"
 
 
@@ -212,27 +218,70 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
     if datetime.now(UTC) > stored.deadline_at:
         return _fail(worker, job_id, stored.owner, deadline_error(worker.settings))
     if not worker.fanout.has(job_id, index):
-        began = time.monotonic()
+        run = worker.fanout.start_run(stored, index, str(self.request.hostname or worker.owner))
+        if run is None:
+            return "running-elsewhere"  # a copy of this task: the live run stores it
         try:
-            with stopped_when_inactive(worker.fanout, stored):
-                summary = _summarize(worker, stored, index)
-        except stopping.RunStopped:
-            return "stopped"  # cancelled meanwhile: no more model calls for it
-        except JobStoreError:
-            raise  # transient: retried with backoff
-        except ServiceError as exc:
-            return _fail(worker, job_id, stored.owner, _job_error(exc))
-        except Exception:
-            log.exception("story crashed", extra={"job_id": job_id, "story": index})
-            return _fail(worker, job_id, stored.owner, _internal(job_id))
-        took = time.monotonic() - began
-        worker_metrics.count(lambda m: m.summarized(summary))  # paid for, stored or not
-        hostname = str(self.request.hostname or worker.owner)
-        if worker.fanout.record(stored, index, hostname, summary):
-            worker_metrics.count(lambda m: m.stored(summary, took))
-        else:
-            log.info("story already summarized (redelivery)", extra={"job_id": job_id})
+            ended = _summarize_and_store(worker, stored, run)
+        finally:
+            _end_run(worker.fanout, run)
+        if ended is not None:
+            return ended
     return _finish_if_complete(worker, stored)
+
+
+def _summarize_and_store(worker: Worker, stored: StoredPlan, run: StoryRun) -> str | None:
+    """Summarize and store the run's story; the task's outcome when it ends here."""
+    began = time.monotonic()
+    try:
+        with stopped_when_inactive(worker.fanout, stored), run_kept(worker.fanout, run):
+            summary = _summarize(worker, stored, run.index)
+    except stopping.RunStopped:
+        return "stopped"  # cancelled meanwhile: no more model calls for it
+    except JobStoreError:
+        raise  # transient: retried with backoff
+    except ServiceError as exc:
+        return _fail(worker, stored.job_id, stored.owner, _job_error(exc))
+    except Exception:
+        log.exception("story crashed", extra={"job_id": stored.job_id, "story": run.index})
+        return _fail(worker, stored.job_id, stored.owner, _internal(stored.job_id))
+    took = time.monotonic() - began
+    worker_metrics.count(lambda m: m.summarized(summary))  # paid for, stored or not
+    if worker.fanout.record(stored, run.index, run.worker, summary):
+        worker_metrics.count(lambda m: m.stored(summary, took))
+    else:
+        log.info("story already summarized (redelivery)", extra={"job_id": stored.job_id})
+    return None
+
+
+def _end_run(fanout: FanoutStore, run: StoryRun) -> None:
+    try:
+        fanout.end_run(run)
+    except JobStoreError:
+        pass  # its lease runs out by itself
+
+
+@contextmanager
+def run_kept(fanout: FanoutStore, run: StoryRun, every_s: float | None = None) -> Iterator[None]:
+    """Within the block, the run's lease is renewed (a heartbeat, a third of the lease by
+    default): the stall check sends again only stories whose run stopped renewing."""
+    interval = every_s or max(fanout.run_lease.total_seconds() / 3, 0.05)
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(interval):
+            try:
+                if not fanout.renew_run(run):
+                    return  # another run took it (our lease had lapsed): it stores once
+            except JobStoreError:
+                continue  # the database is away: the lease may lapse, try again
+
+    heart = threading.Thread(target=beat, name=f"story-run-{run.job_id[:8]}", daemon=True)
+    heart.start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 STORY_STOP_POLL_S = 2.0  # how often a story task asks whether its job still runs
