@@ -14,6 +14,7 @@ import functools
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from fastapi.testclient import TestClient
 from service.backends.summarizers.base import cite
 from service.config import Settings
 from service.jobs.db import MIGRATIONS, make_engine, migrate
+from service.jobs.store import JobStoreError
 from service.models import Article, Summary
 from service.pipeline.run import DigestOptions
 from service.pipeline.sentences import split_sentences
@@ -243,7 +245,8 @@ def test_commands_running_and_queued_when_the_process_died_are_posted_oldest_fir
         assert dead.started.wait(30)  # running
         queued = post_command(client, fake, COMET).text  # waiting behind it
         assert "queued behind another digest" in queued
-        assert [r["attempts"] for r in rows(database)] == [1, 0]
+        # stored after the ack (on the worker's own thread): wait for it, not a race
+        wait_until(lambda: [r["attempts"] for r in rows(database)] == [1, 0])
 
         successor = store_on(database, clock=LATER)
         with process(settings, successor, Quoting(), embedder):
@@ -382,20 +385,120 @@ def test_an_unreadable_row_is_dropped_with_a_log_line_and_the_others_still_run(
 
 
 def test_reading_back_is_defensive():
-    """Every shape of damage is an Unreadable, never an exception."""
+    """Every shape of damage is an Unreadable, never an exception; each case damages one
+    part only (a bad destination is read first and had hidden the request's damage)."""
     from service.slack.pending import read_row
 
     good_destination = '{"v": 1, "channel": "C1", "ephemeral": false}'
-    for kind, request, destination in [
-        ("summarize", "{", good_destination),
-        ("summarize", '{"v": 1, "urls": "x", "texts": []}', good_destination),
-        ("summarize", '{"v": 1, "urls": [], "texts": [], "options": {"max_words": 5}}', "{}"),
-        ("summarize_thread", '{"v": 1}', good_destination),
-        ("something_new", '{"v": 1}', good_destination),
-        ("summarize", "null", '{"v": 1, "channel": "C1", "ephemeral": "yes"}'),
+    good_request = '{"v": 1, "urls": [], "texts": [], "options": {}}'
+    for kind, request, destination, why in [
+        ("summarize", "{", good_destination, "not JSON"),
+        ("summarize", '{"v": 1, "urls": "x", "texts": []}', good_destination, "urls"),
+        (
+            "summarize",
+            '{"v": 1, "urls": [], "texts": [], "options": {"max_words": 5}}',
+            good_destination,
+            "options",
+        ),
+        (
+            "summarize",
+            '{"v": 1, "urls": [], "texts": [], "options": {"max_words": "50"}}',
+            good_destination,
+            "options",
+        ),
+        (
+            "summarize",
+            '{"v": 1, "urls": [], "texts": [{"url": null}], "options": {}}',
+            good_destination,
+            "text is missing",
+        ),
+        (
+            "summarize",
+            '{"v": 1, "urls": [], "texts": [], "options": {}, "left_out": -1}',
+            good_destination,
+            "left_out",
+        ),
+        ("summarize", "null", good_destination, "not a JSON object"),
+        ("summarize_thread", '{"v": 1}', good_destination, "thread_ts"),
+        (
+            "summarize_thread",
+            '{"v": 1, "thread_ts": "1.0", "skip_bots": "U1"}',
+            good_destination,
+            "skip_bots",
+        ),
+        ("something_new", '{"v": 1}', good_destination, "unknown kind"),
+        ("summarize", good_request, "{}", "format"),
+        ("summarize", good_request, '{"v": 1, "channel": "C1", "ephemeral": "yes"}', "ephemeral"),
+        ("summarize", good_request, '{"v": 1, "channel": ""}', "channel"),
+        ("summarize", good_request, '{"v": 1, "channel": "C1", "user": 5}', "user"),
     ]:
         row = {"id": "r1", "kind": kind, "request": request, "destination": destination}
-        assert isinstance(read_row(row | {"requested_by": None, "attempts": 0}), Unreadable)
+        read = read_row(row | {"requested_by": None, "attempts": 0})
+        assert isinstance(read, Unreadable) and why in read.reason, (request, destination)
+    row = {"id": "r1", "kind": "summarize", "request": good_request}
+    read = read_row(row | {"destination": good_destination, "requested_by": None, "attempts": 0})
+    assert isinstance(read, Accepted)  # the cases above fail for their damage, not the base
+
+
+def test_every_field_of_a_request_and_its_destination_survives_the_database(database):
+    """What is stored is what runs: each field of SlackInput, Pasted, DigestOptions,
+    ThreadWork and Destination, none at its default; a field added to one of them and not
+    to the stored JSON fails here."""
+    import dataclasses
+
+    from service.slack.pending import encode_destination, encode_work
+
+    options = DigestOptions(
+        backend="extractive", max_words=120, cluster_threshold=0.35, one_story=True, dedup=False
+    )
+    found = SlackInput(
+        urls=["https://a.example/x?y=1&z=%C3%A9", "https://b.example/é"],
+        texts=[
+            Pasted("Première ligne\n\nsecond « paragraphe »", "https://c.example/p"),
+            Pasted("x"),
+        ],
+        left_out=2,
+        too_short=3,
+    )
+    where = Destination(
+        "C1",
+        user="U1",
+        thread_ts="1.2",
+        ephemeral=True,
+        response_url="https://r.example/1",
+        placeholder_ts="3.4",
+    )
+    thread = ThreadWork("5.6", skip_bots=frozenset({"B1", "U9"}), request_ts="5.7")
+    for instance in (found, found.texts[0], where, thread):  # none at its default
+        for field in dataclasses.fields(instance):
+            if field.default is not dataclasses.MISSING:
+                assert getattr(instance, field.name) != field.default, field.name
+            elif field.default_factory is not dataclasses.MISSING:
+                assert getattr(instance, field.name) != field.default_factory(), field.name
+    assert all(
+        getattr(options, name) != info.default for name, info in DigestOptions.model_fields.items()
+    )
+    stored = json.loads(encode_work(SummarizeWork(found, options))[1])
+    assert set(stored) == {"v"} | {f.name for f in dataclasses.fields(SlackInput)} | {"options"}
+    assert set(stored["options"]) == set(DigestOptions.model_fields)
+    assert set(json.loads(encode_destination(where))) == {"v"} | {
+        f.name for f in dataclasses.fields(Destination)
+    }
+    assert set(json.loads(encode_work(thread)[1])) == {"v"} | {
+        f.name for f in dataclasses.fields(ThreadWork)
+    }
+
+    store = store_on(database, clock=skewed(days=-1))
+    ids = [
+        store.add(SummarizeWork(found, options), where, "gone:1:dead", requested_by="U1"),
+        store.add(thread, where, "gone:1:dead"),
+    ]
+    taken = {item.id: item for item in store_on(database).take("next:2:x", 5)}
+    summarize, threaded = taken[ids[0]], taken[ids[1]]
+    assert isinstance(summarize, Accepted) and isinstance(threaded, Accepted)
+    assert summarize.work == SummarizeWork(found, options) and summarize.destination == where
+    assert summarize.requested_by == "U1" and threaded.requested_by is None
+    assert threaded.work == thread and threaded.destination == where
 
 
 def test_after_three_runs_that_never_ended_the_asker_is_told_privately(fake, embedder, database):
@@ -537,3 +640,151 @@ def test_migration_0003_creates_the_table_and_downgrades_to_0002(database):
     assert "slack_requests" not in sa.inspect(database).get_table_names()
     migrate(database)
     assert "slack_requests" in sa.inspect(database).get_table_names()
+
+
+# --- review: the database or Slack slow, a write that fails ------------------------------
+
+
+class FlakyStore(PendingStore):
+    """A PendingStore whose `remove` (or `take`) fails its first `fails` times, as a
+    database blip would; every other statement is the real one."""
+
+    def __init__(self, engine: sa.Engine, *, fail: str, fails: int = 1, **options: Any) -> None:
+        values: dict[str, Any] = {"lease_s": 30.0, "check_every_s": 0.05} | options
+        super().__init__(engine, **values)
+        self.fail = fail
+        self.fails = fails
+
+    def _blip(self, method: str) -> None:
+        if self.fail == method and self.fails > 0:
+            self.fails -= 1
+            raise JobStoreError("the job database is unavailable (OperationalError)")
+
+    def remove(self, request_id: str) -> bool:
+        self._blip("remove")
+        return super().remove(request_id)
+
+    def take(self, owner: str, limit: int) -> list[Accepted | Unreadable]:
+        taken = super().take(owner, limit)
+        self._blip("take")  # the rows are won, then the connection drops
+        return taken
+
+
+def test_a_locked_database_never_delays_the_acks_of_the_next_commands(fake, embedder, sqlite_db):
+    """Bolt runs every command's listener, ack included, on 5 threads; a request stored on
+    them held them while SQLite was locked (the API's job store writes to the same file),
+    and the sixth command missed Slack's 3 seconds."""
+    settings = slack_settings(fake)
+    database = sqlite_db.url.database
+    assert database is not None
+    with http_process(settings, store_on(sqlite_db), Quoting(), embedder) as (client, _):
+        locker = sqlite3.connect(database, timeout=30)
+        locker.execute("BEGIN IMMEDIATE")  # another writer holds the file
+        try:
+            for number in range(7):
+                started = time.monotonic()
+                answer = post_command(client, fake, article(number))
+                assert answer.status_code == 200 and "Summarizing" in answer.text
+                assert time.monotonic() - started < 2.0, f"command {number + 1} acked late"
+        finally:
+            locker.rollback()
+            locker.close()
+        fake.wait_for("chat.postMessage", count=7)
+        wait_until(lambda: not rows(sqlite_db))
+
+
+def test_a_row_that_cannot_be_dropped_does_not_strand_the_rows_taken_with_it(
+    fake, embedder, database
+):
+    """Taken in one batch: an unreadable row whose delete fails once, then a good one. The
+    good one had stayed leased to the worker (renewed for ever, never run)."""
+    bad = left_behind(database, pasted(COMET), Destination("C3", user="U3"))
+    left_behind(database, pasted(STRIKE_C), Destination("C1", user="U1"))
+    with database.begin() as conn:
+        conn.execute(sa.text("UPDATE slack_requests SET request = '{' WHERE id = :id"), {"id": bad})
+    store = FlakyStore(database, fail="remove")
+    with process(slack_settings(fake), store, Quoting(), embedder):
+        [digest] = fake.wait_for("chat.postMessage", timeout=10)
+        wait_until(lambda: store.count() == 0, timeout=10)  # the unreadable one: dropped later
+    assert FIRST_C in blocks_of(digest)
+    [told] = fake.calls_to("chat.postEphemeral")  # told once, not again on a retry
+    assert told.params["user"] == "U3"
+
+
+def test_an_answered_request_whose_delete_failed_is_deleted_later_and_not_run_again(
+    fake, embedder, database
+):
+    """Its row had stayed, renewed by the worker for as long as it lived, and was answered a
+    second time by the next process."""
+    left_behind(database, pasted(STRIKE_C), Destination("C1", user="U1"))
+    store = FlakyStore(database, fail="remove")
+    summarizer = Quoting()
+    with process(slack_settings(fake), store, summarizer, embedder):
+        fake.wait_for("chat.postMessage", timeout=10)
+        wait_until(lambda: store.count() == 0, timeout=10)
+    assert len(summarizer.seen) == 1 and len(fake.calls_to("chat.postMessage")) == 1
+
+
+def test_rows_won_by_a_take_that_then_failed_are_run_once_their_lease_runs_out(
+    fake, embedder, database
+):
+    """`take` won them and the connection dropped: the worker never queued them, yet its
+    keeper renewed every row it owned, so they were never run while it lived."""
+    texts = [article(1), article(2)]
+    for text in texts:
+        left_behind(database, pasted(text), Destination("C1", user="U1"))
+    store = FlakyStore(database, fail="take", lease_s=1.0)
+    summarizer = Quoting()
+    with process(slack_settings(fake), store, summarizer, embedder):
+        fake.wait_for("chat.postMessage", count=2, timeout=10)
+        wait_until(lambda: store.count() == 0, timeout=10)
+    assert sorted(summarizer.seen) == sorted(texts)  # each once
+
+
+def test_a_slow_notice_never_stops_the_renewal_of_a_running_request(fake, embedder, database):
+    """The keeper posted give-up notices itself: while Slack made it wait (rate limits),
+    no lease was renewed, and another replica took the request still running here."""
+    request_id = left_behind(database, pasted(COMET), Destination("C3", user="U3"))
+    with database.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE slack_requests SET attempts = 3 WHERE id = :id"), {"id": request_id}
+        )
+    fake.delays = {"chat.postEphemeral": 3.0}
+    settings = slack_settings(fake)
+    running = Quoting(open_=False)
+    store = store_on(database, lease_s=1.0)
+    with process(settings, store, running, embedder) as worker:
+        worker.accept(web_client(settings), pasted(STRIKE_C), Destination("C1", user="U1"))
+        assert running.started.wait(10)
+        time.sleep(2.0)  # two leases: the notice is still on its way
+        assert store_on(database).take("another:1:replica", 5) == []
+        running.release()
+        fake.wait_for("chat.postMessage", timeout=10)
+        fake.wait_for("chat.postEphemeral", timeout=10)
+        wait_until(lambda: store.count() == 0)
+
+
+def test_a_give_up_notice_slack_could_not_take_is_posted_once_slack_answers(
+    fake, embedder, database
+):
+    """Its row had been deleted though the notice never left: the asker heard nothing."""
+    request_id = left_behind(database, pasted(COMET), Destination("C3", user="U3"))
+    with database.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE slack_requests SET attempts = 3 WHERE id = :id"), {"id": request_id}
+        )
+    settings = slack_settings(fake)
+    client = web_client(settings)
+    client.base_url = "http://127.0.0.1:9/"  # nothing listens: Slack unreachable
+    store = store_on(database)
+    worker = DigestWorker(settings, embedder=embedder, summarizer=Quoting(), store=store)
+    worker.start(client)
+    try:
+        time.sleep(1.0)  # many rounds of the keeper
+        assert store.count() == 1  # still waiting for its notice
+        client.base_url = fake.base_url  # Slack is back
+        [told] = fake.wait_for("chat.postEphemeral", timeout=10)
+        wait_until(lambda: store.count() == 0)
+    finally:
+        worker.shutdown()
+    assert told.params["user"] == "U3" and "stopped or failed 3 times" in told.params["text"]

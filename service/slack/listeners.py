@@ -9,9 +9,10 @@
 
 Listeners do only cheap parsing before ack(): fetching, the thread's history and the
 digest itself run on the DigestWorker, so Slack always gets its answer within 3 seconds.
-What they accept they hand to `DigestWorker.accept`, which stores it before queueing it
-(right after the ack, not before: a slow database must not make Slack's 3 seconds), so
-a request is answered even when the process stops first.
+What they accept they hand to `DigestWorker.accept`, which returns at once and stores it
+on the worker's own thread before queueing it (after the ack, and off Bolt's listener
+threads: a slow or locked database must not make this request, or the next one, miss
+Slack's 3 seconds), so a request is answered even when the process stops first.
 When every worker is busy the asker hears at once that the request is queued (and, past
 a limit, that it is refused: try again later) rather than waiting in silence.
 """

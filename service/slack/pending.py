@@ -5,8 +5,9 @@ row of `slack_requests`, in the job store's database (SQLite under data_dir, or
 DATABASE_URL), deleted once the answer or an error notice went out. What stays true:
 
 - a row belongs to the worker holding its lease (`lease_owner` until `lease_expires_at`);
-  the owner renews its leases while it lives, so a row whose lease ran out belongs to a
-  process that died, and `take` hands it to another one. Taking is a guarded UPDATE
+  the owner renews the leases of the rows it works on while it lives, so a row whose
+  lease ran out belongs to a process that died (or that lost track of it), and `take`
+  hands it to another one. Taking is a guarded UPDATE
   ("still free"), so of several replicas on one database only one wins a row;
 - a clean shutdown `release`s the rows it had not started: no owner, taken at once;
 - `attempts` counts the runs started; a row started `max_attempts` times and never
@@ -369,12 +370,16 @@ class PendingStore:
             result = conn.execute(delete(slack_requests).where(_T.id == request_id))
         return result.rowcount == 1
 
-    def renew(self, owner: str) -> int:
-        """Extend the lease of every row `owner` holds; how many it holds."""
+    def renew(self, owner: str, request_ids: Collection[str]) -> int:
+        """Extend the leases of these rows, those `owner` still holds; how many it holds.
+        Only the rows the owner is working on: one it lost track of (a `take` cut off
+        after winning it) must run out and be taken again, not be renewed for ever."""
+        if not request_ids:
+            return 0
         with transaction(self.engine) as conn:
             result = conn.execute(
                 update(slack_requests)
-                .where(_T.lease_owner == owner)
+                .where(_T.id.in_(list(request_ids)), _T.lease_owner == owner)
                 .values(lease_expires_at=self.clock() + self.lease)
             )
         return int(result.rowcount)

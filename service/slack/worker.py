@@ -7,9 +7,11 @@ message to the user in plain words; nothing here raises into Bolt.
 
 Nothing accepted is lost: once `start`ed with the app's client, every request `accept`ed
 is a row of `pending.PendingStore` until its answer (or an error notice) went out. The
-worker renews its rows' leases while it lives, takes over rows whose lease ran out (their
-process died), and on `shutdown` hands the requests it had not started to the next
-process instead of draining its queue past a deploy's kill deadline.
+row is written on the worker's own thread, never on the listener's (Bolt's listener
+threads ack the next requests too). The worker renews the leases of the rows it works on
+while it lives, takes over rows whose lease ran out (their process died), and on
+`shutdown` hands the requests it had not started to the next process instead of draining
+its queue past a deploy's kill deadline.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -206,7 +209,8 @@ class DigestWorker:
     """Runs Slack digests in the background, a few at a time, and posts the answers.
 
     Once `start`ed with the app's bot-token client, what it `accept`s is durable (see the
-    module's docstring); before that (or without a database) it runs in memory only.
+    module's docstring); before that, or when the database refuses a request's row, the
+    request runs in memory only (`start` itself needs the database).
     """
 
     def __init__(
@@ -227,16 +231,24 @@ class DigestWorker:
         # through Slack's rate limits, and on Bolt's listener threads that sleep held the
         # next command's ack past Slack's 3 seconds
         self._notices = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-notice")
+        # accepted requests are written to the database on a thread of their own: on Bolt's
+        # listener threads (5, the acks of the next requests included) a locked or slow
+        # database had held them, and the next command missed Slack's 3 seconds
+        self._storing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-store")
         self._lock = threading.Lock()
         self._in_flight = 0
         self._closing = False
         # durability: the store (made from the settings at `start` when not given), this
-        # worker's lease owner id, the rows queued here and not started yet
+        # worker's lease owner id, the rows it works on (queued, running, or being closed
+        # out: only their leases are renewed), those of them not started yet, and answered
+        # rows whose delete failed (deleted again by the keeper, renewed meanwhile)
         self._store = store
         self._pending: PendingStore | None = None
         self._client: WebClient | None = None
         self.owner = owner_id()
+        self._held: set[str] = set()
         self._not_started: set[str] = set()
+        self._answered: set[str] = set()
         self._keeper: threading.Thread | None = None
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -272,6 +284,17 @@ class DigestWorker:
 
     def submit(self, job: Callable[..., None], *args: Any, **kwargs: Any) -> Future[None]:
         """Run `job` in the background; its exceptions are logged, never lost silently."""
+        return self._submit(job, args, kwargs)
+
+    def _submit(
+        self,
+        job: Callable[..., None],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        counted: bool = False,
+    ) -> Future[None]:
+        """`submit`; `counted`: the job is already in `_in_flight` (`accept` counts it)."""
 
         def guarded() -> None:
             try:
@@ -284,8 +307,9 @@ class DigestWorker:
                 if self._backlog:  # room for one more row left behind by a dead process
                     self._wake.set()
 
-        with self._lock:
-            self._in_flight += 1
+        if not counted:
+            with self._lock:
+                self._in_flight += 1
         try:
             return self._pool.submit(guarded)
         except RuntimeError:  # shut down: nothing will run it
@@ -301,23 +325,37 @@ class DigestWorker:
         *,
         requested_by: str | None = None,
     ) -> None:
-        """Store a request a listener accepted, then queue it. A request the database
-        would not take runs anyway (it is lost only if this process stops first): the
-        asker was already told it is under way, and a database outage must not silence
-        the bot."""
+        """Store a request a listener accepted, then queue it; returns at once (the row is
+        written on the worker's own thread, and the request counts as waiting from now). A
+        request the database would not take runs anyway (it is lost only if this process
+        stops first): the asker was already told it is under way, and a database outage
+        must not silence the bot."""
+        request = Accepted(None, work, destination, requested_by)
+        if self._pending is None:
+            self._enqueue(client, request)
+            return
+        with self._lock:
+            self._in_flight += 1  # `busy` and `waiting` see it before its row is written
+        try:
+            self._storing.submit(self._store_and_queue, client, request)
+        except RuntimeError:  # shutting down: stored here, and handed to the next process
+            self._store_and_queue(client, request)
+
+    def _store_and_queue(self, client: WebClient, request: Accepted) -> None:
+        """`accept`'s work off the listener's thread: the row, then the queue."""
+        assert self._pending is not None
         request_id = None
-        if self._pending is not None:
-            try:
-                request_id = self._pending.add(
-                    work, destination, self.owner, requested_by=requested_by
-                )
-            except Exception as exc:
-                log.warning(
-                    "could not store a Slack request (%s); running it anyway, but it is lost "
-                    "if this process stops before it is answered",
-                    exc,
-                )
-        self._enqueue(client, Accepted(request_id, work, destination, requested_by))
+        try:
+            request_id = self._pending.add(
+                request.work, request.destination, self.owner, requested_by=request.requested_by
+            )
+        except Exception as exc:
+            log.warning(
+                "could not store a Slack request (%s); running it anyway, but it is lost "
+                "if this process stops before it is answered",
+                exc,
+            )
+        self._enqueue(client, replace(request, id=request_id), counted=True)
 
     def tell(self, client: WebClient, notice: SlackMessage, destination: Destination) -> None:
         """Post a short notice in the background, ahead of any digest still queued."""
@@ -328,7 +366,7 @@ class DigestWorker:
             except Exception:
                 log.exception("could not post a Slack notice")
 
-        if self._closing:  # the request it speaks of is refused too
+        if self._closing:  # the request it speaks of is handed to the next process
             log.warning("a Slack notice was not sent: the worker is shutting down")
             return
         try:
@@ -344,31 +382,44 @@ class DigestWorker:
             self._closing = True
             handed = sorted(self._not_started)
             self._not_started.clear()
+            self._held.difference_update(handed)
         self._release(handed, why="shutting down")
+        self._storing.shutdown(wait=wait)  # requests being stored: stored, then handed on
         self._pool.shutdown(wait=wait)
         self._notices.shutdown(wait=wait)
         self._stopping.set()  # after the pool: running requests keep their leases renewed
         self._wake.set()
         if self._keeper is not None and wait:
             self._keeper.join(timeout=30)
+        if self._answered and self._pending is not None:
+            try:  # a last try: a row left is answered again by the next process
+                self._forget_answered()
+            except Exception as exc:
+                log.warning(
+                    "could not delete %d answered Slack requests (%s)", len(self._answered), exc
+                )
         if self._pending is not None and self._store is None:
             self._pending.close()
 
     # --- durable requests -------------------------------------------------------------
 
-    def _enqueue(self, client: WebClient, request: Accepted) -> None:
+    def _enqueue(self, client: WebClient, request: Accepted, *, counted: bool = False) -> None:
         """Queue a stored (or unstorable) request; one arriving while the worker shuts down
-        is handed to the next process instead."""
+        is handed to the next process instead. `counted`: already in `_in_flight`."""
         with self._lock:
             closing = self._closing
             if request.id is not None and not closing:
+                self._held.add(request.id)
                 self._not_started.add(request.id)
+            if closing and request.id is not None and counted:
+                self._in_flight -= 1
         if closing and request.id is not None:
             self._release([request.id], why="shutting down")
             return
         try:
-            self.submit(self._run, client, request)
+            self._submit(self._run, (client, request), {}, counted=counted)
         except RuntimeError:  # shut down meanwhile
+            self._let_go(request.id)
             if request.id is None:
                 log.warning("a Slack request was dropped: the worker is shut down")
             else:
@@ -378,15 +429,24 @@ class DigestWorker:
         """Run one request, unless shutdown handed it on or another process took it over;
         its row goes once it is answered, and stays for another try when the run failed."""
         if not self._begin(request):
+            self._let_go(request.id)
             return
         try:
             self._perform(client, request)
         except Exception:
             log.exception("a Slack request failed before it was answered")
             if request.id is not None:  # tried again (its attempts are counted)
+                self._let_go(request.id)
                 self._release([request.id], why="failed")
             return
-        self._forget(request)
+        self._forget(request.id)
+
+    def _let_go(self, request_id: str | None) -> None:
+        """This worker no longer works on the row: its lease is not renewed any more."""
+        if request_id is not None:
+            with self._lock:
+                self._held.discard(request_id)
+                self._not_started.discard(request_id)
 
     def _begin(self, request: Accepted) -> bool:
         """True when this worker should run `request` now."""
@@ -441,14 +501,30 @@ class DigestWorker:
 
         return keep
 
-    def _forget(self, request: Accepted) -> None:
-        """Delete an answered request's row."""
-        if request.id is None or self._pending is None:
+    def _forget(self, request_id: str | None) -> None:
+        """Delete an answered request's row; when the database refuses, the keeper tries
+        again (renewing its lease meanwhile, so no one answers it a second time)."""
+        if request_id is None or self._pending is None:
             return
         try:
-            self._pending.remove(request.id)
-        except Exception as exc:  # it will be answered again after a restart: say why
-            log.warning("could not delete answered Slack request %s (%s)", request.id, exc)
+            self._pending.remove(request_id)
+        except Exception as exc:
+            log.warning(
+                "could not delete answered Slack request %s (%s); trying again", request_id, exc
+            )
+            with self._lock:
+                self._answered.add(request_id)
+        self._let_go(request_id)
+
+    def _forget_answered(self) -> None:
+        """Delete the answered rows a database error had left."""
+        assert self._pending is not None
+        with self._lock:
+            answered = sorted(self._answered)
+        for request_id in answered:
+            self._pending.remove(request_id)  # raises while the database is still down
+            with self._lock:
+                self._answered.discard(request_id)
 
     def _release(self, request_ids: list[str], *, why: str) -> None:
         if not request_ids or self._pending is None:
@@ -468,7 +544,11 @@ class DigestWorker:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                self._pending.renew(self.owner)
+                with self._lock:
+                    working = self._held | self._answered
+                self._pending.renew(self.owner, working)
+                if self._answered:
+                    self._forget_answered()
                 if not self._closing:
                     self._take_over(self._pending)
             except Exception as exc:  # a database blip: two more tries before leases run out
@@ -483,6 +563,8 @@ class DigestWorker:
         if room <= 0:
             self._backlog = True
             return
+        # a row taken and then not queued (an error below) is no longer renewed: its lease
+        # runs out and it is taken again, here or elsewhere
         taken = store.take(self.owner, room)
         self._backlog = len(taken) == room
         for item in taken:
@@ -498,15 +580,29 @@ class DigestWorker:
                 self._enqueue(self._client, item)
 
     def _close_out(self, request_id: str, destination: Destination | None, text: str) -> None:
-        """Tell the asker, only them, that their request will not be answered; drop its row."""
-        if destination is not None and self._client is not None:
-            try:
-                notice = render_notice(text)
-                deliver(self._client, [notice], destination.private(), what=REPLY)
-            except Exception:
-                log.exception("could not tell the asker of Slack request %s", request_id)
-        assert self._pending is not None
-        self._pending.remove(request_id)
+        """Tell the asker, only them, that their request will not be answered, then drop its
+        row; on the notice thread: Slack may make a post wait (rate limits), and the keeper
+        must go on renewing the leases of the requests running meanwhile."""
+        client = self._client
+
+        def close_out() -> None:
+            if destination is not None and client is not None:
+                try:  # a refusal is told to the asker when it can be, and returns False
+                    deliver(client, [render_notice(text)], destination.private(), what=REPLY)
+                except Exception:  # Slack unreachable: kept, and closed out on a later take
+                    log.exception("could not tell the asker of Slack request %s", request_id)
+                    self._let_go(request_id)
+                    self._release([request_id], why="its notice could not be posted")
+                    return
+            self._forget(request_id)
+
+        with self._lock:
+            self._held.add(request_id)  # renewed until it is dropped
+        try:
+            self._notices.submit(close_out)
+        except RuntimeError:  # shutting down: the next process closes it out
+            self._let_go(request_id)
+            self._release([request_id], why="shutting down")
 
     def summarize(
         self,
