@@ -374,26 +374,22 @@ class PendingStore:
         """Extend the leases of these rows, those `owner` still holds; how many it holds.
         Only the rows the owner is working on: one it lost track of (a `take` cut off
         after winning it) must run out and be taken again, not be renewed for ever."""
-        if not request_ids:
-            return 0
-        with transaction(self.engine) as conn:
-            result = conn.execute(
-                update(slack_requests)
-                .where(_T.id.in_(list(request_ids)), _T.lease_owner == owner)
-                .values(lease_expires_at=self.clock() + self.lease)
-            )
-        return int(result.rowcount)
+        return self._update_held(owner, request_ids, lease_expires_at=self.clock() + self.lease)
 
     def release(self, request_ids: Collection[str], owner: str) -> int:
         """Give back rows `owner` holds (a clean shutdown, or a run to try again): no lease,
         so the next `take` anywhere gets them at once. How many were given back."""
+        return self._update_held(owner, request_ids, lease_owner=None, lease_expires_at=None)
+
+    def _update_held(self, owner: str, request_ids: Collection[str], **values: Any) -> int:
+        """Set `values` on those of these rows `owner` still holds; how many it holds."""
         if not request_ids:
             return 0
         with transaction(self.engine) as conn:
             result = conn.execute(
                 update(slack_requests)
                 .where(_T.id.in_(list(request_ids)), _T.lease_owner == owner)
-                .values(lease_owner=None, lease_expires_at=None)
+                .values(**values)
             )
         return int(result.rowcount)
 
