@@ -536,8 +536,9 @@ def test_a_request_the_database_refuses_is_still_answered(fake, embedder, tmp_pa
 
 
 def test_the_api_app_runs_what_a_stopped_process_left_in_its_data_dir(fake, tmp_path):
-    """create_app → mount_slack → create_slack_app starts the worker on the default
-    SQLite database under data_dir, with the bot-token client."""
+    """create_app → mount_slack → the API's lifespan starts the worker on the default
+    SQLite database under data_dir, with the bot-token client; building the app alone does
+    not (a script or a tool that builds it against the same database must not run requests)."""
     from service.api import create_app
 
     engine = make_engine(sqlite_url(tmp_path))
@@ -545,7 +546,10 @@ def test_the_api_app_runs_what_a_stopped_process_left_in_its_data_dir(fake, tmp_
     where = Destination("C9", user="U9", thread_ts="9.0")
     left_behind(engine, ThreadWork("9.0", skip_bots=frozenset({"UBOT"})), where)
     settings = slack_settings(fake, allow_open_access=True, data_dir=tmp_path)
-    with TestClient(create_app(settings, warm_up=lambda: None)):
+    built = create_app(settings, warm_up=lambda: None)
+    time.sleep(0.5)  # an app built and not served (a script, a test) takes over nothing
+    assert len(rows(engine)) == 1 and not fake.calls_to("chat.postEphemeral")
+    with TestClient(built):  # served: its lifespan starts the worker
         [told] = fake.wait_for("chat.postEphemeral")  # the thread is gone: said privately
         wait_until(lambda: not rows(engine))
     engine.dispose()

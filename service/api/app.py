@@ -13,6 +13,7 @@ import importlib.util
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import NoReturn
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -63,11 +64,7 @@ def create_app(
         check_settings(settings)  # an LLM backend that cannot work fails here, not every job
         require_shared_database(settings)
     except ServiceError as exc:
-        if not at_start:
-            raise
-        # one line saying what to fix, not a 40-line traceback through uvicorn's loader
-        sys.stderr.write(f"error: {exc.user_message}\n")
-        raise SystemExit(2) from None
+        _refuse_to_start(exc, at_start)
     configure_logging()
     warn_if_keys_are_optional(settings)
     engine = make_engine(database_url(settings))
@@ -88,6 +85,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(migrate, engine)
         await run_in_threadpool(services.executor.start)  # recovers orphaned jobs first
+        slack_worker = getattr(app.state, "slack_worker", None)
+        if slack_worker is not None:  # Slack requests a stopped process left run again now
+            from service.slack.app import web_client
+
+            await run_in_threadpool(slack_worker.start, web_client(settings))
         services.readiness.start()
         try:
             yield
@@ -115,8 +117,22 @@ def create_app(
     app.include_router(digests.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    _mount_slack(app, settings)  # issue 5: the Slack front door, when configured
+    try:
+        _mount_slack(app, settings)  # issue 5: the Slack front door, when configured
+    except ServiceError as exc:  # half a Slack configuration, or its database unreachable
+        engine.dispose()
+        _refuse_to_start(exc, at_start)
     return app
+
+
+def _refuse_to_start(exc: ServiceError, at_start: bool) -> NoReturn:
+    """Re-raise for a caller that built its own settings (tests, embedders); for a process
+    an operator started, one line saying what to fix, not a 40-line traceback through
+    uvicorn's loader."""
+    if not at_start:
+        raise exc
+    sys.stderr.write(f"error: {exc.user_message}\n")
+    raise SystemExit(2) from None
 
 
 def _mount_slack(app: FastAPI, settings: Settings) -> None:

@@ -19,7 +19,7 @@ from service.api.problems import TooLargeError
 from service.api.schemas import DigestRequest
 from service.backends.summarizers.registry import check_backend
 from service.config import Settings
-from service.errors import EmptyInputError, IngestError, InputError
+from service.errors import EmptyInputError, IngestError, InputError, UnknownBackendError
 from service.jobs.spec import JobRequest
 from service.pipeline.ingest import first_few, load_records, oversized
 
@@ -40,8 +40,7 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
             f"{count} articles and URLs in one request; the limit is {settings.max_articles}",
             hint="split them over several requests",
         )
-    check_backend(body.options.backend or settings.backend)
-    _check_offered(body.options.backend, settings)
+    _check_backend(body.options.backend, settings)
     records = []
     for index, article in enumerate(body.articles):
         record = (article.model_dump(exclude_none=True), f"articles[{index}]")
@@ -66,19 +65,41 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
     return JobRequest(articles=articles, urls=urls, options=options, warnings=loaded.warnings)
 
 
+def _check_backend(backend: str | None, settings: Settings) -> None:
+    """A name no summarizer has is refused with the backends a client may use: the reader's
+    hint ("a litellm model string ..., e.g. 'openai/gpt-4o-mini'") sent the client to models
+    this server then refused as not offered."""
+    try:
+        check_backend(backend or settings.backend)
+    except UnknownBackendError as exc:
+        if not backend or "*" in settings.api_backends:
+            raise
+        raise UnknownBackendError(exc.message, hint=_offered_hint(settings)) from exc
+    _check_offered(backend, settings)
+
+
+def _offered(settings: Settings) -> list[str]:
+    offered = ["extractive", settings.backend, *settings.fallback_models, *settings.api_backends]
+    return list(dict.fromkeys(offered))
+
+
+def _offered_hint(settings: Settings) -> str:
+    return (
+        f"use one of {', '.join(_offered(settings))}, or leave options.backend out; "
+        "the operator can offer more in DIGEST_API_BACKENDS"
+    )
+
+
 def _check_offered(backend: str | None, settings: Settings) -> None:
     """A client may ask for the server's own backends only: any litellm model it named would
     be called with the server's credentials and from its network (`ollama/...` reaches the
     server's localhost), unless the operator offers it in DIGEST_API_BACKENDS."""
     if not backend:
         return
-    offered = ["extractive", settings.backend, *settings.fallback_models, *settings.api_backends]
-    if backend in offered or "*" in settings.api_backends:
+    if backend in _offered(settings) or "*" in settings.api_backends:
         return
     raise InputError(
-        f"backend {backend!r} is not offered by this server",
-        hint=f"use one of {', '.join(dict.fromkeys(offered))}, or leave options.backend out; "
-        "the operator can offer more in DIGEST_API_BACKENDS",
+        f"backend {backend!r} is not offered by this server", hint=_offered_hint(settings)
     )
 
 

@@ -92,14 +92,20 @@ class BotIdentity:
 
 
 def create_slack_app(
-    settings: Settings, *, worker: DigestWorker | None = None, verify_token: bool = False
+    settings: Settings,
+    *,
+    worker: DigestWorker | None = None,
+    verify_token: bool = False,
+    start: bool = True,
 ) -> App:
     """The Bolt app with the /digest, shortcut and mention listeners.
 
     `verify_token` calls auth.test now (Socket Mode: fail at start); otherwise it is asked
     in the background (`BotIdentity`), so the HTTP API starts, and acks, even while Slack
-    is unreachable. The worker is started with the bot-token client: accepted requests
-    are stored in the job database, and those a stopped process left are run again.
+    is unreachable. The worker is started with the bot-token client (`start`; the HTTP API
+    starts it in its lifespan instead, so that an app built and never served takes over no
+    request): accepted requests are stored in the job database, and those a stopped process
+    left are run again.
     """
     if not settings.slack_bot_token:
         raise ConfigError(
@@ -123,7 +129,7 @@ def create_slack_app(
         authorize=lambda enterprise_id, team_id: identity.authorize(enterprise_id, team_id),
     )
     worker = worker or DigestWorker(settings)
-    # durable from here: what was accepted before a crash or a deploy runs again now
-    worker.start(web_client(settings))
+    if start:  # durable from here: what was accepted before a crash or a deploy runs again now
+        worker.start(web_client(settings))
     register_listeners(app, worker)
     return app

@@ -50,8 +50,8 @@ def mount_slack(app: FastAPI, settings: Settings, *, slack_app: App | None = Non
         from service.slack.worker import DigestWorker
 
         worker = DigestWorker(settings)
-        slack_app = create_slack_app(settings, worker=worker)
-        app.state.slack_worker = worker  # the lifespan shuts it down: queued requests handed on
+        slack_app = create_slack_app(settings, worker=worker, start=False)
+        app.state.slack_worker = worker  # the lifespan starts it, then stops it (queued handed on)
     bolt = slack_app
     router = APIRouter()
 

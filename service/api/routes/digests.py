@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -12,6 +13,7 @@ import anyio
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import AppStatus
 
 from service.api.deps import ClientDep, ServicesDep, require_json_body
 from service.api.intake import to_job_request
@@ -33,6 +35,8 @@ _JOB_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what the store writes: uuid4().h
 _EVENTS_POLL_S = 0.2
 _FIRST_POLL_S = 0.02
 _MAX_POLL_S = 0.25
+_SHUTDOWN_GRACE_S = 2.0  # for the `reconnect` event, well within uvicorn's graceful stop
+_RECONNECT_S = 5
 _JOB_RESPONSES = {
     200: {"model": JobResponse, "description": "The job has ended (done, failed or cancelled)."},
     202: {"model": JobResponse, "description": "Accepted; poll `Location` or follow `events`."},
@@ -58,8 +62,7 @@ async def create_digest(
     timeout: Annotated[
         float | None,
         Query(
-            gt=0,
-            le=600,
+            gt=0,  # no upper bound: a longer wait is cut to DIGEST_WAIT_TIMEOUT_S, as documented
             allow_inf_nan=False,
             description="Seconds to wait; capped by DIGEST_WAIT_TIMEOUT_S.",
         ),
@@ -127,7 +130,8 @@ async def delete_digest(
         200: {
             "content": {"text/event-stream": {}},
             "description": "`progress` events while it runs; then one `done`, `failed` or "
-            "`cancelled` event, and the stream ends.",
+            "`cancelled` event (`deleted` when the job is removed meanwhile, `reconnect` when "
+            "this server stops first: reconnect after `retry_after_s`), and the stream ends.",
         },
         **problem_responses(401, 404, 503),
     },
@@ -137,11 +141,23 @@ async def digest_events(
     job_id: str, services: ServicesDep, client: ClientDep
 ) -> EventSourceResponse:
     job = await _job(services.store, job_id, client, with_digest=False)
-    return EventSourceResponse(_events(services.store, job, client), ping=15)
+    # set by sse_starlette when the server is told to stop: the stream then says so and
+    # ends cleanly, instead of being cut mid-body (curl: exit 18; httpx: RemoteProtocolError)
+    stopping = anyio.Event()
+    return EventSourceResponse(
+        _events(services.store, job, client, stopping),
+        ping=15,
+        shutdown_event=stopping,
+        shutdown_grace_period=_SHUTDOWN_GRACE_S,
+    )
 
 
-async def _events(store: JobStore, job: Job | None, client: str) -> AsyncIterator[ServerSentEvent]:
-    """A `progress` event per change of status or progress; a last event named by the end."""
+async def _events(
+    store: JobStore, job: Job | None, client: str, stopping: anyio.Event | None = None
+) -> AsyncIterator[ServerSentEvent]:
+    """A `progress` event per change of status or progress; a last event named by the end,
+    or `reconnect` when this server stops first (the job is kept: the next server, or
+    another replica, carries on with it)."""
     last: str | None = None
     while job is not None:
         state = {
@@ -157,9 +173,36 @@ async def _events(store: JobStore, job: Job | None, client: str) -> AsyncIterato
         if encoded != last:
             yield ServerSentEvent(encoded, event="progress")
             last = encoded
-        await anyio.sleep(_EVENTS_POLL_S)
+        if stopping is None:
+            await anyio.sleep(_EVENTS_POLL_S)
+        else:
+            with anyio.move_on_after(_EVENTS_POLL_S):
+                await stopping.wait()
+            if stopping.is_set():
+                yield _reconnect_event(state, job.id)
+                return
         job = await run_in_threadpool(store.get, job.id, client=client, with_digest=False)
     yield ServerSentEvent(json.dumps({"status": "deleted"}), event="deleted")
+
+
+def _reconnect_event(state: dict[str, object], job_id: str) -> ServerSentEvent:
+    """The last event of a stream cut short by this server stopping: what to do next."""
+    detail = (
+        "this server is shutting down; the job is kept and carries on when the service is "
+        f"back: reconnect to /v1/digests/{job_id}/events (or GET the job) in a few seconds"
+    )
+    data = {**state, "detail": detail, "retry_after_s": _RECONNECT_S}
+    return ServerSentEvent(json.dumps(data), event="reconnect", retry=_RECONNECT_S * 1000)
+
+
+def server_stopping() -> bool:
+    """Whether the uvicorn server running this app was told to stop (SIGTERM, Ctrl-C): the
+    same checks sse_starlette makes to end its streams."""
+    if AppStatus.should_exit:
+        return True
+    handler = signal.getsignal(signal.SIGTERM)
+    server = getattr(handler, "__self__", None)
+    return bool(getattr(server, "should_exit", False))
 
 
 def _submit(
@@ -217,6 +260,11 @@ async def _wait_for_end(store: JobStore, job_id: str, seconds: float) -> Job:
         job = await run_in_threadpool(store.get, job_id, with_digest=False)
         remaining = deadline - time.monotonic()
         if job is None or job.status in TERMINAL_STATUSES or remaining <= 0:
+            break
+        # stopping: answer 202 and Location now (the job is stored, the next server runs
+        # it); waiting on had held the shutdown up to DIGEST_WAIT_TIMEOUT_S, past a
+        # container's stop deadline, and a SIGKILL leaves running jobs to the lease
+        if server_stopping():
             break
         await anyio.sleep(min(delay, remaining))
         delay = min(delay * 1.5, _MAX_POLL_S)
