@@ -256,13 +256,26 @@ def test_the_app_refuses_to_start_with_an_llm_setting_that_cannot_work(tmp_path:
             {"DIGEST_ALLOW_OPEN_ACCESS": "true", "DIGEST_BACKEND": "foo"},
             "error: unknown backend 'foo' (use 'extractive' or a litellm model string",
         ),
+        (  # a database it cannot reach: said before the lifespan (a 150-line traceback there)
+            {
+                "DIGEST_ALLOW_OPEN_ACCESS": "true",
+                "DIGEST_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/digest",
+            },
+            "error: cannot reach or migrate the job database",
+        ),
+        (
+            {"DIGEST_ALLOW_OPEN_ACCESS": "true", "DIGEST_DATABASE_URL": "sqlite:////proc/x/j.db"},
+            "error: cannot create the folder of the job database /proc/x",
+        ),
     ],
 )
 def test_a_server_that_cannot_start_says_what_to_set_in_one_line(
     tmp_path: Path, env: dict[str, str], said: str
 ) -> None:
     """Not a 40- to 70-line traceback through uvicorn's loader, with the hint at its end."""
-    env = child_env(DIGEST_DATA_DIR=str(tmp_path), DIGEST_DATABASE_URL=sqlite_url(tmp_path), **env)
+    env = child_env(
+        **{"DIGEST_DATA_DIR": str(tmp_path), "DIGEST_DATABASE_URL": sqlite_url(tmp_path), **env}
+    )
     command = [sys.executable, "-m", "uvicorn", "--factory", "service.api:create_app"]
     command += ["--host", "127.0.0.1", "--port", "0"]
     ended = subprocess.run(

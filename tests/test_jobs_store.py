@@ -120,6 +120,15 @@ def test_processes_starting_at_once_on_a_new_sqlite_file_all_migrate(tmp_path: P
         assert versions == [(_head_revision(),)]
 
 
+def test_a_data_dir_that_cannot_be_made_is_named_with_the_setting(tmp_path: Path) -> None:
+    """DIGEST_DATA_DIR under a file (or /proc) had given a FileNotFoundError traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="cannot create the folder") as raised:
+        make_engine(f"sqlite:///{blocker}/data/jobs.db")
+    assert "DIGEST_DATA_DIR" in (raised.value.hint or "")
+
+
 def test_default_url_is_sqlite_under_data_dir_and_postgres_urls_use_psycopg(
     tmp_path: Path,
 ) -> None:

@@ -67,7 +67,12 @@ def create_app(
         _refuse_to_start(exc, at_start)
     configure_logging()
     warn_if_keys_are_optional(settings)
-    engine = make_engine(database_url(settings))
+    try:
+        engine = make_engine(database_url(settings))
+        if at_start:  # a database it cannot reach: one line now, not a traceback at startup
+            migrate(engine)  # (the lifespan migrates again: a no-op then)
+    except ServiceError as exc:
+        _refuse_to_start(exc, at_start)
     store = JobStore(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
     app_metrics = Metrics(job_counts=store.counts)
     runner = JobRunner(
