@@ -290,6 +290,26 @@ def test_bad_signature_or_old_timestamp_is_refused_before_any_work(fake, embedde
     assert fake.calls == []
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{bad", "application/json"), ("payload=%7Bbad", "application/x-www-form-urlencoded")],
+)
+def test_a_body_that_is_no_slack_request_is_a_400_not_a_500(fake, body, content_type):
+    """Bolt parses the body before it checks the signature: anyone's "{bad" had been a 500."""
+    with slack_http(slack_settings(fake)) as client:
+        answer = client.post(
+            "/slack/events",
+            content=body,
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": str(int(time.time())),
+                "X-Slack-Signature": "v0=zz",
+            },
+        )
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
+    assert fake.calls == []
+
+
 def test_url_verification_challenge_is_answered(fake):
     body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "t"})
     with slack_http(slack_settings(fake)) as client:

@@ -65,7 +65,15 @@ def mount_slack(app: FastAPI, settings: Settings, *, slack_app: App | None = Non
                 status_code=401,
             )
         body = await request.body()
-        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except ValueError:  # Bolt parses the body before it checks the signature: a 500 had
+            # answered anyone's "{bad" (JSON, or a form's `payload`), with a traceback
+            return JSONResponse(
+                {"error": "invalid_request", "detail": "the body is not a Slack request"},
+                status_code=400,
+            )
+        bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
     app.include_router(router)
