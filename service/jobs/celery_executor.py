@@ -189,6 +189,7 @@ class CeleryExecutor:
             extra={"job_id": stalled.job_id},
         )
         sent: list[int] = []
+        sending = datetime.now(UTC)
         try:
             for index in again:
                 self.app.send_task(
@@ -198,7 +199,9 @@ class CeleryExecutor:
                 )
                 sent.append(index)
         finally:  # those sent before a refusal are queued now, not lost
-            self.fanout.mark_sent(stalled.job_id, stalled.attempt, sent, datetime.now(UTC))
+            self.fanout.mark_sent(
+                stalled.job_id, stalled.attempt, sent, datetime.now(UTC), since=sending
+            )
 
     def _forget_ended(self) -> None:
         """Delete old plans now and then (two scans of the job table: not every tick)."""

@@ -55,8 +55,7 @@ def make_engine(url: str) -> Engine:
             except OSError as exc:  # a traceback had named no setting
                 raise ConfigError(
                     f"cannot create the folder of the job database {folder}: {exc.strerror}",
-                    hint="set DIGEST_DATA_DIR (or DATABASE_URL) to a folder this process may "
-                    "write",
+                    hint="set DIGEST_DATA_DIR (or DATABASE_URL) to a folder this process may write",
                 ) from exc
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -25,6 +25,7 @@ queue up); behind a backlog it waits, however long.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable
@@ -233,29 +234,61 @@ class FanoutStore:
                 )
         return True
 
-    def mark_sent(self, job_id: str, attempt: int, indexes: Iterable[int], at: datetime) -> None:
-        """Record that these stories were sent (again) at `at`: queued from then on."""
+    def mark_sent(
+        self,
+        job_id: str,
+        attempt: int,
+        indexes: Iterable[int],
+        at: datetime,
+        *,
+        since: datetime | None = None,
+    ) -> None:
+        """Record that these stories were sent (again) at `at`: queued from then on.
+
+        `since` is when the sending began: a story started since then keeps its earlier
+        send time (it started after being sent, not before `at`). A run whose lease ran out
+        by `at` is let go: it was given up for the copy just sent (a run left holding the
+        story read as lost at every window while that copy waited)."""
         indexes = list(indexes)
         if not indexes:
             return
+        these: tuple[Any, ...] = (
+            story_runs.c.job_id == job_id,
+            story_runs.c.attempt == attempt,
+            story_runs.c.story_index.in_(indexes),
+        )
+        if since is not None:
+            these += (or_(story_runs.c.started_at.is_(None), story_runs.c.started_at < since),)
         with self._connect() as conn:
             conn.execute(
                 update(story_runs)
-                .where(
-                    story_runs.c.job_id == job_id,
-                    story_runs.c.attempt == attempt,
-                    story_runs.c.story_index.in_(indexes),
-                )
-                .values(sent_at=at)
+                .where(*these, story_runs.c.lease_expires_at < at)
+                .values(run_id=None, lease_expires_at=None)
             )
+            conn.execute(update(story_runs).where(*these).values(sent_at=at))
 
     def start_run(
-        self, stored: StoredPlan, index: int, worker: str, now: datetime | None = None
+        self,
+        stored: StoredPlan,
+        index: int,
+        worker: str,
+        now: datetime | None = None,
+        *,
+        task: str | None = None,
+        retries: int = 0,
     ) -> StoryRun | None:
         """Take a story to summarize it, leased for `run_lease`; None while another run of it
-        is live or it is stored: a copy of a task then costs no model call."""
+        is live or it is stored: a copy of a task then costs no model call.
+
+        `task` and `retries` (Celery's task id and retry count) let a retry take the story
+        back from its task's previous try, whose lease is still live when the database
+        outage that made it retry also kept it from ending its run."""
         now = now or datetime.now(UTC)
-        run = StoryRun(stored.job_id, index, stored.attempt, uuid.uuid4().hex, worker[:128])
+        run_id = _try_key(task, retries) + uuid.uuid4().hex[:16]
+        run = StoryRun(stored.job_id, index, stored.attempt, run_id, worker[:128])
+        free = [story_runs.c.run_id.is_(None), story_runs.c.lease_expires_at < now]
+        if task is not None and retries > 0:
+            free.append(story_runs.c.run_id.startswith(_try_key(task, retries - 1)))
         taken = {
             "run_id": run.run_id,
             "worker": run.worker,
@@ -270,7 +303,7 @@ class FanoutStore:
                     .where(
                         *this_story,
                         story_runs.c.attempt == stored.attempt,
-                        or_(story_runs.c.run_id.is_(None), story_runs.c.lease_expires_at < now),
+                        or_(*free),
                         ~exists().where(
                             story_results.c.job_id == stored.job_id,
                             story_results.c.story_index == index,
@@ -525,6 +558,13 @@ def _story_states(conn: Any, job_ids: list[str]) -> tuple[set[tuple[str, int]], 
     return done, runs
 
 
+def _try_key(task: str | None, retries: int) -> str:
+    """The first half of a run id: one try of one Celery task (random without a task)."""
+    if task is None:
+        return uuid.uuid4().hex[:16]
+    return hashlib.sha256(f"{task}:{retries}".encode()).hexdigest()[:16]
+
+
 def _this_run(run: StoryRun) -> tuple[Any, ...]:
     return (
         story_runs.c.job_id == run.job_id,
@@ -576,9 +616,13 @@ def _lost(run: Any, before: datetime, now: datetime, queue: _Queue) -> bool:
     """Is this missing story lost (send it again), rather than running or queued?"""
     if run is None:
         return True  # sent by a worker older than revision 0004: nothing says otherwise
-    if run.run_id is not None and run.lease_expires_at >= now:
-        return False  # running: its worker renews the lease
+    if run.run_id is not None:
+        # live: running, its worker renews the lease; else the run stopped renewing (a
+        # killed worker) and no copy was sent since (`mark_sent` lets such a run go). Not
+        # told by its start and send times: a run may start before its send is recorded
+        # (the planner records it after sending every story), or on a clock behind
+        return run.lease_expires_at < now
     if run.started_at is not None and run.started_at >= run.sent_at:
-        return True  # its run ended or stopped renewing without storing it (killed worker)
+        return True  # its run ended without storing it after it was last sent
     # sent and not started since: queued behind a backlog, or forgotten by the broker
     return run.sent_at < before and (queue.idle or queue.moved_past(run.sent_at))

@@ -197,10 +197,13 @@ def _plan_and_fan_out(worker: Worker, job: ClaimedJob, lost: threading.Event) ->
         job.id, worker.owner, job.attempts, plan, list(request.warnings), deadline
     ):
         return "aborted"
+    sending = datetime.now(UTC)
     for index in range(len(plan.stories)):
         summarize_story.delay(job.id, job.attempts, index)
     try:  # sent at the hand-over's time already; now exactly (the stall check orders by it)
-        worker.fanout.mark_sent(job.id, job.attempts, range(len(plan.stories)), datetime.now(UTC))
+        worker.fanout.mark_sent(
+            job.id, job.attempts, range(len(plan.stories)), datetime.now(UTC), since=sending
+        )
     except JobStoreError:
         pass  # the hand-over's time stays: at worst a copy is sent (costs no model call)
     return "fanned-out"
@@ -218,7 +221,13 @@ def summarize_story(self: Task, job_id: str, attempt: int, index: int) -> str:
     if datetime.now(UTC) > stored.deadline_at:
         return _fail(worker, job_id, stored.owner, deadline_error(worker.settings))
     if not worker.fanout.has(job_id, index):
-        run = worker.fanout.start_run(stored, index, str(self.request.hostname or worker.owner))
+        run = worker.fanout.start_run(
+            stored,
+            index,
+            str(self.request.hostname or worker.owner),
+            task=self.request.id,
+            retries=self.request.retries or 0,
+        )
         if run is None:
             return "running-elsewhere"  # a copy of this task: the live run stores it
         try:
