@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,6 @@ from tests.test_api_fakes import Server, fake_pipeline, sqlite_url, story_articl
 from tests.test_api_server import read_events
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def _env(tmp_path: Path, **more: str) -> dict[str, str]:

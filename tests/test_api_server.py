@@ -25,14 +25,6 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
-
-
 def read_events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
     """(event, data) pairs from a text/event-stream response."""
     event, data = "message", ""
