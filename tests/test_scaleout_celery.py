@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,20 +90,29 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             DIGEST_DATA_DIR=str(folder),
             TEST_SUMMARY_DELAY_S=str(DELAY_S),
         )
-        settings = Settings(**values)
-        app = create_app(settings, pipeline=fake_pipeline(settings), warm_up=lambda: None)
-        workers = [Worker(n, env, folder) for n in ("w1", "w2")]
-        engine = sa.create_engine(url)
-        try:
-            with TestClient(app) as client:  # migrates the database before workers start
-                for worker in workers:
-                    worker.start()
-                yield {"client": client, "workers": workers, "engine": engine}
-        finally:
+        with running_cluster(Settings(**values), env, folder) as running:
+            yield running
+
+
+@contextmanager
+def running_cluster(
+    settings: Settings, env: dict[str, str], folder: Path
+) -> Iterator[dict[str, Any]]:
+    """The API on `settings` (the fake pipeline) and two Celery workers started with `env`,
+    for the block: its client, workers and a database engine; the queue is deleted after."""
+    app = create_app(settings, pipeline=fake_pipeline(settings), warm_up=lambda: None)
+    workers = [Worker(n, env, folder) for n in ("w1", "w2")]
+    engine = sa.create_engine(str(settings.database_url))
+    try:
+        with TestClient(app) as client:  # migrates the database before workers start
             for worker in workers:
-                worker.stop()
-            engine.dispose()
-            redis.Redis.from_url(REDIS_URL).delete(queue)
+                worker.start()
+            yield {"client": client, "workers": workers, "engine": engine}
+    finally:
+        for worker in workers:
+            worker.stop()
+        engine.dispose()
+        redis.Redis.from_url(REDIS_URL).delete(settings.celery_queue)
 
 
 def _wait_busy(worker: Worker, timeout_s: float) -> str:

@@ -18,12 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from kombu.exceptions import OperationalError
 
-from service.api import create_app
 from service.config import Settings
 from service.jobs import JobRequest, JobStore, make_engine, migrate
 from service.jobs import tasks as story_tasks
@@ -37,13 +34,12 @@ from tests.local_services import REDIS_URL, redis_up
 from tests.test_api_fakes import (
     HashEmbedder,
     SlowSummarizer,
-    fake_pipeline,
     postgres_database,
     sqlite_url,
     story_articles,
     wait_ended,
 )
-from tests.test_scaleout_celery import Worker, _rows
+from tests.test_scaleout_celery import _rows, running_cluster
 from tests.test_scaleout_fanout import _celery, _planned, _summary
 
 RUN_LEASE_S = 0.5  # a worker's run lease in these tests; its heartbeat renews it every 0.1 s
@@ -460,19 +456,8 @@ def slow_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             DIGEST_DATA_DIR=str(folder),
             TEST_SUMMARY_DELAY_S=str(SLOW_STORY_S),
         )
-        app = create_app(settings, pipeline=fake_pipeline(settings), warm_up=lambda: None)
-        workers = [Worker(n, env, folder) for n in ("w1", "w2")]
-        engine = sa.create_engine(url)
-        try:
-            with TestClient(app) as client:
-                for worker in workers:
-                    worker.start()
-                yield {"client": client, "workers": workers, "engine": engine}
-        finally:
-            for worker in workers:
-                worker.stop()
-            engine.dispose()
-            redis.Redis.from_url(REDIS_URL).delete(queue)
+        with running_cluster(settings, env, folder) as running:
+            yield running
 
 
 def test_stories_running_or_queued_past_the_stall_window_are_summarized_once(
