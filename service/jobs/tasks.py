@@ -20,7 +20,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -273,20 +273,28 @@ def _end_run(fanout: FanoutStore, run: StoryRun) -> None:
 @contextmanager
 def run_kept(fanout: FanoutStore, run: StoryRun, every_s: float | None = None) -> Iterator[None]:
     """Within the block, the run's lease is renewed (a heartbeat, a third of the lease by
-    default): the stall check sends again only stories whose run stopped renewing."""
+    default): the stall check sends again only stories whose run stopped renewing. The
+    beat stops once another run took the story (our lease had lapsed): it stores once."""
     interval = every_s or max(fanout.run_lease.total_seconds() / 3, 0.05)
+    with _polled(f"story-run-{run.job_id[:8]}", interval, lambda: fanout.renew_run(run)):
+        yield
+
+
+@contextmanager
+def _polled(name: str, every_s: float, check: Callable[[], bool]) -> Iterator[None]:
+    """Within the block, `check()` every `every_s` seconds on a thread of its own, until it
+    returns False; a database that is away (JobStoreError) is asked again at the next beat."""
     done = threading.Event()
 
-    def beat() -> None:
-        while not done.wait(interval):
+    def poll() -> None:
+        while not done.wait(every_s):
             try:
-                if not fanout.renew_run(run):
-                    return  # another run took it (our lease had lapsed): it stores once
+                if not check():
+                    return
             except JobStoreError:
-                continue  # the database is away: the lease may lapse, try again
+                continue
 
-    heart = threading.Thread(target=beat, name=f"story-run-{run.job_id[:8]}", daemon=True)
-    heart.start()
+    threading.Thread(target=poll, name=name, daemon=True).start()
     try:
         yield
     finally:
@@ -305,24 +313,18 @@ def stopped_when_inactive(
     stories had gone on through their model calls, retries and fallbacks (about a minute
     of paid calls and worker slots after a DELETE). The call in flight still ends itself."""
     told = threading.Event()
-    done = threading.Event()
 
-    def watch() -> None:
-        while not done.wait(every_s):
-            try:
-                if not fanout.active(stored):
-                    told.set()
-                    return
-            except JobStoreError:
-                continue  # the database is away: keep working, ask again
+    def still_active() -> bool:  # the database away: keep working, ask again (`_polled`)
+        if fanout.active(stored):
+            return True
+        told.set()
+        return False
 
-    watcher = threading.Thread(target=watch, name=f"story-stop-{stored.job_id[:8]}", daemon=True)
-    watcher.start()
-    try:
-        with stopping.stopping_on(told):
-            yield
-    finally:
-        done.set()
+    with (
+        _polled(f"story-stop-{stored.job_id[:8]}", every_s, still_active),
+        stopping.stopping_on(told),
+    ):
+        yield
 
 
 def _summarize(worker: Worker, stored: StoredPlan, index: int) -> Summary:
