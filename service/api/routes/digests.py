@@ -153,7 +153,7 @@ async def digest_events(
 
 
 async def _events(
-    store: JobStore, job: Job | None, client: str, stopping: anyio.Event | None = None
+    store: JobStore, job: Job | None, client: str, stopping: anyio.Event
 ) -> AsyncIterator[ServerSentEvent]:
     """A `progress` event per change of status or progress; a last event named by the end,
     or `reconnect` when this server stops first (the job is kept: the next server, or
@@ -173,14 +173,11 @@ async def _events(
         if encoded != last:
             yield ServerSentEvent(encoded, event="progress")
             last = encoded
-        if stopping is None:
-            await anyio.sleep(_EVENTS_POLL_S)
-        else:
-            with anyio.move_on_after(_EVENTS_POLL_S):
-                await stopping.wait()
-            if stopping.is_set():
-                yield _reconnect_event(state, job.id)
-                return
+        with anyio.move_on_after(_EVENTS_POLL_S):
+            await stopping.wait()
+        if stopping.is_set():
+            yield _reconnect_event(state, job.id)
+            return
         job = await run_in_threadpool(store.get, job.id, client=client, with_digest=False)
     yield ServerSentEvent(json.dumps({"status": "deleted"}), event="deleted")
 
