@@ -42,8 +42,8 @@ def test_embedding_stages_report_progress_step_by_step(embedder, tmp_path) -> No
 
 
 class _Recorded:
-    """The real embedder, recording which articles' sentences it embeds, and able to hold
-    one text back until an event is set."""
+    """The real embedder (through the session's memo of its vectors), recording which texts
+    the pipeline asks it for, and able to hold one text back until an event is set."""
 
     def __init__(self, inner, hold: str | None = None, until: threading.Event | None = None):
         self.inner, self.name = inner, inner.name
@@ -55,7 +55,14 @@ class _Recorded:
         self.calls.append(list(texts))
         if self.hold is not None and self.until is not None and self.hold in texts:
             self.held_in_time = self.until.wait(timeout=30)
-        return self.inner.encode(texts)
+        return remembering(self.inner).encode(texts)  # vectors from the session's memo
+
+
+@pytest.fixture(scope="module")
+def plain_digest(embedder, tmp_path_factory) -> tuple[list, object]:
+    """The 60-article sample and its digest when nothing is held or slowed."""
+    articles = _stories(tmp_path_factory.mktemp("plain"))
+    return articles, digest(articles, embedder=embedder)
 
 
 def _stories(tmp_path, count: int = 60) -> list:
@@ -65,12 +72,11 @@ def _stories(tmp_path, count: int = 60) -> list:
     return list(load_paths([sample]).articles)
 
 
-def test_later_stories_are_embedded_while_the_first_is_summarized(embedder, tmp_path) -> None:
+def test_later_stories_are_embedded_while_the_first_is_summarized(embedder, plain_digest) -> None:
     """The extractive backend writes story 1 while the model embeds the sentences of the
     stories after it: the last story's first sentence is held back until story 1's summary
     has begun, and the run still ends, with the same digest as when nothing is held."""
-    articles = _stories(tmp_path)
-    plain = digest(articles, embedder=embedder)
+    articles, plain = plain_digest
     last = next(a for a in articles if a.id == plain.clusters[-1].article_ids[0])
     first_story = set(plain.clusters[0].article_ids)
     summarizing = threading.Event()
@@ -117,14 +123,13 @@ def test_progress_that_raises_stops_the_embedding_ahead(embedder, tmp_path) -> N
 
 
 def test_the_embedding_runs_only_so_far_ahead_of_the_summaries(
-    embedder, tmp_path, monkeypatch
+    embedder, plain_digest, monkeypatch
 ) -> None:
     """The sentences of articles far ahead are not embedded yet: in a digest of thousands of
     articles their vectors would push the current story's out of the memo before it is read."""
     from service.pipeline import run
 
-    articles = _stories(tmp_path)
-    plain = digest(articles, embedder=embedder)
+    articles, plain = plain_digest
     monkeypatch.setattr(run, "EMBED_AHEAD_ARTICLES", 4)  # one article a step, four ahead
     read = [0]
     leads: list[int] = []
