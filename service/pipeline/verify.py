@@ -47,6 +47,8 @@ from service.backends.embedders import Embedder
 from service.backends.summarizers.attribution import (
     ACCORDING,
     CITING,
+    FOREIGN_REPORTS,
+    FOREIGN_UNNAMED,
     UNNAMED_REPORT,
     cited_source,
     report_days,
@@ -115,11 +117,17 @@ _INSTRUCTION_CUES = (
     "reading this", "processing this", "parsing this", "crawling this", "seeing this",
     "ingesting this", "scraping this",
 )  # fmt: skip
-_REPORTS = r"\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
+# a report's colon credit in another language ("Tagesblatt meldet: ", "Le Soir rapporte :
+# "), or the bare one of a language without a wording ("Gazeta Wyborcza: ")
+_COLON_CREDIT = rf"\s+(?:{FOREIGN_REPORTS})\s?:|\s?:"
+_REPORTS = (
+    r"(?:\s+(?:(?:reports?|reported|says?|said|writes?|wrote)\s+(?:that\s+)?|adds\s+that\s+)"
+    rf"|(?:{_COLON_CREDIT})\s+)"
+)
 # an outlet as the one that reports what follows: "Outlet B says", "Outlet B quoted"
 _REPORTING_VERB = (
-    r"\s+(?:says?|said|reports?|reported|writes?|wrote|adds|added|quoted|quotes|cites|cited"
-    r"|notes|noted|states|stated|claims|claimed|tells|told)\b"
+    r"(?:\s+(?:says?|said|reports?|reported|writes?|wrote|adds|added|quoted|quotes|cites|cited"
+    rf"|notes|noted|states|stated|claims|claimed|tells|told)\b|{_COLON_CREDIT})"
 )
 _ECHO_OVERLAP = 0.6
 _NO_SIDES = "says the reports differ, but does not give each side as a claim credited to its outlet"
@@ -138,7 +146,7 @@ def claim_of(text: str, outlets: list[str]) -> str:
     """The sentence without its attribution prefix: what must be supported."""
     rest = ACCORDING.sub("", text, count=1)
     if rest == text:
-        names = [*(re.escape(name) for name in outlets), UNNAMED_REPORT.pattern]
+        names = [*map(re.escape, outlets), UNNAMED_REPORT.pattern, FOREIGN_UNNAMED]
         for name in names:
             match = re.match(name + CITING + _REPORTS, text, flags=re.IGNORECASE)
             if match:

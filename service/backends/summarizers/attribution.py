@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from service.models import Article, SummarySentence
 from service.pipeline.dates import day_label
 from service.pipeline.entities import months_mentioned
+from service.pipeline.language import ENGLISH
 from service.pipeline.sentences import ends_on_an_abbreviation, word_count
 
 # How a claim is attributed when the input names no outlet (the verifier strips them all).
@@ -40,11 +41,20 @@ _NUMBERED = r"report [1-9][0-9]*"  # a returning report, by its number in the so
 UNNAMED_REPORT = re.compile(rf"(?:(?:{_HANDLE}|a) report|{_NUMBERED})", re.IGNORECASE)
 """An unnamed report as the summary names it ("one report", "report 12", "a July 21
 report")."""
+# Attributions in other languages than English. Where the language puts "according to X"
+# before a clause with a comma, as English does, that form; where it would move the verb
+# (German and Dutch: "Laut X sind ... gestorben"), "X reports: <the sentence as written>".
+_ACCORDING_TO = {"fr": "Selon", "es": "Según", "it": "Secondo", "pt": "Segundo"}
+FOREIGN_ACCORDING = "|".join(_ACCORDING_TO.values())
+"""The words that open a comma attribution in those languages ("Selon", "Según")."""
 ACCORDING = re.compile(
-    rf"^according to ((?:{_HANDLE}|a) report(?=,)|{_NUMBERED}(?=,)|[^,]{{1,80}}),\s*", re.I
+    rf"^(?:according to|{FOREIGN_ACCORDING}) "
+    rf"((?:{_HANDLE}|a) report(?=,)|{_NUMBERED}(?=,)|[^,]{{1,80}}),\s*",
+    re.I,
 )
-"""A sentence's opening attribution, "According to X, ", with X in group 1 (an unnamed
-report's date may hold commas: "According to a July 21, 2007, report, ...")."""
+"""A sentence's opening attribution, "According to X, " (or "Selon X, ", ...), with X in
+group 1 (an unnamed report's date may hold commas: "According to a July 21, 2007, report,
+...")."""
 # Words an unnamed attribution may grow by when the summary is sequenced ("one report" ->
 # "the same report"): a word budget must keep room for them.
 UNNAMED_GROWTH = 1
@@ -80,13 +90,17 @@ def attribute(
     outlet: str | None,
     names: set[str] | None = None,
     lowercase_words: set[str] | None = None,
+    language: str = ENGLISH,
 ) -> str:
-    """Attribute a single-source claim to its outlet in the summary's own words.
+    """Attribute a single-source claim to its outlet in the summary's own words, in the
+    story's `language` (`_attribute_in`) when that is not English.
 
     The sentence's first word keeps its capital when it reads as part of a name, and
     is lower-cased when it reads as a common word (see `_opens_on_a_name`).
     """
     names, lowercase_words = names or set(), lowercase_words or set()
+    if language != ENGLISH and (language in _ACCORDING_TO or language in _REPORTS or outlet):
+        return _attribute_in(language, text, outlet, names, lowercase_words)
     cited = cited_source(text)
     if cited is not None and cited[0] != outlet:  # not "Reuters, citing Reuters, reports"
         source, claim = cited
@@ -99,6 +113,48 @@ def attribute(
         reporter = f"{outlet} reports" if outlet else "One report says"
         return f"{reporter} that {body}"
     return f"According to {outlet or 'one report'}, {body}"
+
+
+# "<outlet> reports: <the sentence as written>" per language, and the words of an unnamed
+# report, for the languages of `_ACCORDING_TO` and those whose word order it would break
+_REPORTS = {
+    "fr": "rapporte",
+    "es": "informa",
+    "it": "riporta",
+    "pt": "informa",
+    "de": "meldet",
+    "nl": "meldt",
+}
+_A_REPORT = {
+    "fr": "un article",
+    "es": "un artículo",
+    "it": "un articolo",
+    "pt": "uma reportagem",
+    "de": "ein Bericht",
+    "nl": "een bericht",
+}
+FOREIGN_REPORTS = "|".join(sorted(set(_REPORTS.values())))
+"""The verbs of a colon attribution in the languages above ("meldet", "rapporte")."""
+FOREIGN_UNNAMED = f"(?:{'|'.join(sorted(set(_A_REPORT.values())))})"
+"""An unnamed report in the languages above ("ein Bericht", "un article")."""
+
+
+def _attribute_in(
+    language: str, text: str, outlet: str | None, names: set[str], lowercase_words: set[str]
+) -> str:
+    """`attribute` for a story in `language`, not English: "Selon Le Soir, les dockers ...",
+    "Tagesblatt meldet: Bei schweren Unwettern ...". A claim that already opens on the
+    language's "according to" ("Selon la capitainerie, ...") takes the colon form, not a
+    second "Selon". In a language without a wording here, the outlet's name and a colon
+    ("Gazeta Wyborcza: ...") is read in any language."""
+    according, reports = _ACCORDING_TO.get(language), _REPORTS.get(language)
+    source = outlet or _A_REPORT.get(language)
+    if according and source and not text.lower().startswith(according.lower() + " "):
+        return f"{according} {source}, {_in_sentence_case(text, names, lowercase_words)}"
+    if reports and source:
+        colon = " :" if language == "fr" else ":"  # French sets a space before the colon
+        return f"{source[:1].upper()}{source[1:]} {reports}{colon} {text}"
+    return f"{outlet}: {text}"
 
 
 _SOURCE_FIRST = re.compile(r"^according to ([^,\d]{2,80}), (?=\S)", re.IGNORECASE)

@@ -64,6 +64,7 @@ from service.backends.summarizers.speakers import (
 from service.models import Article, Summary
 from service.pipeline.dates import anchoring_growth, common_day
 from service.pipeline.entities import compound_heads, named_entities
+from service.pipeline.language import story_language
 from service.pipeline.neutrality import (
     is_commentary,
     neutralise,
@@ -290,6 +291,7 @@ class ExtractiveSummarizer:
         names = {n for a in articles for n in named_entities(a.text)}
         names -= compound_heads(s.text for s in sentences)  # "Aircraft Communications ..."
         lowercase_words = written_in_lower_case(a.text for a in articles)
+        language = story_language(articles)  # attributions in the story's own language
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
         by_id = {a.id: a for a in articles}
@@ -313,7 +315,9 @@ class ExtractiveSummarizer:
             if len(articles) > 1 and len(support) == 1:
                 if opens_dangling(text):
                     continue  # "According to X, he said ..." reads worse than leaving it out
-                text = attribute(text, outlets[sentence.article_id], names, lowercase_words)
+                text = attribute(
+                    text, outlets[sentence.article_id], names, lowercase_words, language
+                )
             echo = evidence.best_similarity(vector)
             soft_support = (
                 sum(max(sim, 0.0) for aid, sim in echo.items() if aid != sentence.article_id)
