@@ -148,3 +148,21 @@ def test_extractive_summaries_attribute_in_the_story_language(embedder) -> None:
             outlet = rows[sentence.citations[0] - 1][0]
             assert sentence.text.startswith(opening.format(outlet)), texts
         assert not any("According to" in t for t in texts)
+
+
+def test_each_claim_is_attributed_in_the_language_of_its_own_article(embedder) -> None:
+    """A story told by German and English outlets: "Tagesblatt meldet: ..." for a German
+    sentence, "According to Daily Wire, ..." for an English one."""
+    english = make_article(
+        "en",
+        "Two people died in severe storms in Bavaria on Monday, officials said. A falling "
+        "tree crushed a parked car in Munich, and the city closed two parks for the week.",
+        source="Daily Wire",
+        title="Storms kill two in Bavaria",
+    )
+    story = [*_story(STORM), english]
+    summary = ExtractiveSummarizer(embedder).summarize(story, max_words=150)
+    single = {s.citations[0]: s.text for s in summary.sentences if len(s.citations) == 1}
+    assert single.get(3, "").startswith("According to Daily Wire, "), single
+    german = [text for number, text in single.items() if number in (1, 2)]
+    assert german and all(" meldet: " in text for text in german), single

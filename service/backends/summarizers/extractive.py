@@ -291,7 +291,8 @@ class ExtractiveSummarizer:
         names = {n for a in articles for n in named_entities(a.text)}
         names -= compound_heads(s.text for s in sentences)  # "Aircraft Communications ..."
         lowercase_words = written_in_lower_case(a.text for a in articles)
-        language = story_language(articles)  # attributions in the story's own language
+        # an attribution is written in the language of the article its sentence comes from
+        languages = {a.id: story_language([a]) for a in articles}
         others = max(len(articles) - 1, 1)
         outlets = {a.id: a.outlet for a in articles}
         by_id = {a.id: a for a in articles}
@@ -316,7 +317,11 @@ class ExtractiveSummarizer:
                 if opens_dangling(text):
                     continue  # "According to X, he said ..." reads worse than leaving it out
                 text = attribute(
-                    text, outlets[sentence.article_id], names, lowercase_words, language
+                    text,
+                    outlets[sentence.article_id],
+                    names,
+                    lowercase_words,
+                    languages[sentence.article_id],
                 )
             echo = evidence.best_similarity(vector)
             soft_support = (
