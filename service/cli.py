@@ -558,7 +558,12 @@ def _read_inputs_with(
         try:
             with _bars(quiet) as bars:  # 50 MB of JSONL takes half a minute to read
                 progress = _ProgressBars(bars, quiet=quiet)
-                ingested = load_paths(files, skip_invalid=skip_invalid, progress=progress)
+                ingested = load_paths(
+                    files,
+                    skip_invalid=skip_invalid,
+                    progress=progress,
+                    max_text_bytes=get_settings().max_article_bytes,  # far over: not cleaned
+                )
         except EmptyInputError as exc:
             if not urls and not articles and not entries:
                 raise

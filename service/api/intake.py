@@ -19,7 +19,13 @@ from service.api.problems import TooLargeError
 from service.api.schemas import DigestRequest
 from service.backends.summarizers.registry import check_backend
 from service.config import Settings
-from service.errors import EmptyInputError, IngestError, InputError, UnknownBackendError
+from service.errors import (
+    EmptyInputError,
+    IngestError,
+    InputError,
+    TextTooLargeError,
+    UnknownBackendError,
+)
 from service.jobs.spec import JobRequest
 from service.pipeline.ingest import first_few, load_records, oversized
 
@@ -42,18 +48,18 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
         )
     _check_backend(body.options.backend, settings)
     records = []
+    limit = settings.max_article_bytes
     for index, article in enumerate(body.articles):
         record = (article.model_dump(exclude_none=True), f"articles[{index}]")
-        _check_record(*record)
+        try:
+            _check_record(*record, max_text_bytes=limit)
+        except TextTooLargeError as exc:  # far over the limit: refused before cleaning
+            raise _too_large(index, exc.article_id, exc.size, limit) from exc
         records.append(record)
     loaded = load_records(records)
     articles = loaded.articles
-    for index, article, size in oversized(articles, settings.max_article_bytes):
-        raise TooLargeError(
-            f"articles[{index}] ({article.id!r}) has {size} bytes of text; "
-            f"the limit is {settings.max_article_bytes}",
-            hint="send the story's text without page furniture, or split it",
-        )
+    for index, article, size in oversized(articles, limit):
+        raise _too_large(index, article.id, size, limit)
     urls = _checked_urls(body.urls)
     if urls and importlib.util.find_spec("service.web") is None:
         raise InputError(
@@ -103,11 +109,21 @@ def _check_offered(backend: str | None, settings: Settings) -> None:
     )
 
 
-def _check_record(record: dict[str, Any], location: str) -> None:
-    """Read one record alone, so that any failure names its place in the list."""
+def _too_large(index: int, article_id: str, size: int, limit: int) -> TooLargeError:
+    return TooLargeError(
+        f"articles[{index}] ({article_id!r}) has {size} bytes of text; the limit is {limit}",
+        hint="send the story's text without page furniture, or split it",
+    )
+
+
+def _check_record(record: dict[str, Any], location: str, max_text_bytes: int) -> None:
+    """Read one record alone, so that any failure names its place in the list; a text far
+    over `max_text_bytes` raises TextTooLargeError before it is cleaned."""
     _check_unicode(record, location)
     try:
-        load_records([(record, location)])
+        load_records([(record, location)], max_text_bytes=max_text_bytes)
+    except TextTooLargeError:
+        raise
     except IngestError as exc:
         raise _for_http(exc, location) from exc
     except (ValueError, TypeError, OverflowError, OSError) as exc:  # e.g. a date out of range

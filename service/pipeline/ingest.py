@@ -33,7 +33,7 @@ from dateutil import parser as dateutil_parser
 from dateutil import tz as dateutil_tz
 from pydantic import ValidationError
 
-from service.errors import EmptyInputError, IngestError
+from service.errors import EmptyInputError, IngestError, TextTooLargeError
 from service.models import Article
 from service.pipeline.clean import clean_text, normalise_unicode, plain_words
 from service.pipeline.markup import without_markup
@@ -294,10 +294,17 @@ def _not_on_the_calendar(text: str) -> bool:
 
 
 def record_to_article(
-    record: Mapping[str, Any], *, default_id: str, location: str, markup: bool = True
+    record: Mapping[str, Any],
+    *,
+    default_id: str,
+    location: str,
+    markup: bool = True,
+    max_text_bytes: int | None = None,
 ) -> Article:
     """Build an Article from a loosely shaped record; raise IngestError naming `location`.
-    `markup` False: the text is already plain (a page extractor's), not HTML to read."""
+    `markup` False: the text is already plain (a page extractor's), not HTML to read. A
+    text over `UNCLEANED_LIMIT_FACTOR` times `max_text_bytes` is refused before it is
+    cleaned (`TextTooLargeError`); the caller checks the cleaned text against the limit."""
     if not isinstance(record, Mapping):
         raise IngestError(
             f"expected an object with a 'text' field, got {_json_kind(record)}",
@@ -307,6 +314,8 @@ def record_to_article(
     for name in ("text", "title", "source", "url", "language"):
         _text_of(record, name, location)  # each text field is text
     raw_text = _as_text(_pick(record, "text"))
+    if max_text_bytes is not None and raw_text:
+        _refuse_far_too_large(raw_text, max_text_bytes, record, default_id, location)
     text = clean_text(raw_text or "", markup=markup)
     if not text.strip() and raw_text and raw_text.strip():
         raise IngestError(
@@ -875,11 +884,30 @@ def _given_id(record: Any) -> str | None:
     return given or None
 
 
+# Cleaning takes out page furniture and markup, rarely three quarters of a text: one over
+# four times the limit is refused before it is cleaned, as it would be after.
+UNCLEANED_LIMIT_FACTOR = 4
+
+
+def _refuse_far_too_large(
+    raw_text: str, limit: int, record: Mapping[str, Any], default_id: str, location: str
+) -> None:
+    """Raise TextTooLargeError for a text over `UNCLEANED_LIMIT_FACTOR` times `limit`
+    (characters count at most as many UTF-8 bytes, so the character count is checked
+    first)."""
+    if len(raw_text) <= UNCLEANED_LIMIT_FACTOR * limit:
+        return
+    size = len(raw_text.encode("utf-8", "surrogatepass"))
+    article_id = _given_id(record) or default_id
+    raise TextTooLargeError(article_id, size, limit, location=location)
+
+
 def load_records(
     records: Iterable[tuple[Any, str]],
     *,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    max_text_bytes: int | None = None,
 ) -> IngestResult:
     """Turn (record, location) pairs into Articles with unique ids.
 
@@ -889,6 +917,8 @@ def load_records(
     or, when the input gives some record that id, the first free `a<n>.<k>`: the input's
     own ids are kept, and it is not warned about a clash it did not make. `progress` hears
     ("read", done, total) as records are read: 50 MB took half a minute without a line.
+    `max_text_bytes` (DIGEST_MAX_ARTICLE_BYTES) refuses a text far over it before cleaning
+    (`record_to_article`).
     """
     result = IngestResult()
     seen: dict[str, int] = {}
@@ -904,7 +934,9 @@ def load_records(
             suffix += 1
             default_id = f"a{index + 1}.{suffix}"
         try:
-            article = _read_one(record, default_id, location, skip_invalid, result.warnings)
+            article = _read_one(
+                record, default_id, location, skip_invalid, result.warnings, max_text_bytes
+            )
         except IngestError as exc:
             if not skip_invalid:
                 invalid.append(exc)
@@ -947,7 +979,12 @@ def _ticker(progress: Progress | None, total: int) -> Callable[[int], None]:
 
 
 def _read_one(
-    record: Any, default_id: str, location: str, skip_invalid: bool, warnings: list[str]
+    record: Any,
+    default_id: str,
+    location: str,
+    skip_invalid: bool,
+    warnings: list[str],
+    max_text_bytes: int | None = None,
 ) -> Article | None:
     """One record's Article; None for an empty file (warned). With `skip_invalid`, a
     record whose date cannot be read is kept without it, warned: the date only places
@@ -957,12 +994,17 @@ def _read_one(
         return None
     if isinstance(record, IngestError):
         raise record
+    limit = max_text_bytes
     try:
-        return record_to_article(record, default_id=default_id, location=location)
+        return record_to_article(
+            record, default_id=default_id, location=location, max_text_bytes=limit
+        )
     except _DateError as exc:
         if not skip_invalid:
             raise
-        article = record_to_article(_without_date(record), default_id=default_id, location=location)
+        article = record_to_article(
+            _without_date(record), default_id=default_id, location=location, max_text_bytes=limit
+        )
         warnings.append(f"{exc.message}; read without a date")
         return article
 
@@ -1003,7 +1045,11 @@ def _all_of(invalid: list[IngestError]) -> IngestError:
 
 
 def load_paths(
-    paths: Iterable[str | Path], *, skip_invalid: bool = False, progress: Progress | None = None
+    paths: Iterable[str | Path],
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    max_text_bytes: int | None = None,
 ) -> IngestResult:
     """Read files and folders into Articles; raise IngestError or EmptyInputError. A
     folder's files that are digests this tool wrote are left out, with a warning, and so
@@ -1015,7 +1061,9 @@ def load_paths(
         for path in files:
             yield from _records_from_file(path)
 
-    result = load_records(records(), skip_invalid=skip_invalid, progress=progress)
+    result = load_records(
+        records(), skip_invalid=skip_invalid, progress=progress, max_text_bytes=max_text_bytes
+    )
     result.warnings[:0] = skipped
     if not result.articles:
         raise EmptyInputError(
