@@ -43,7 +43,14 @@ def get_client(
     return identify(services.settings, api_key, bearer.credentials if bearer else None)
 
 
+def get_root_path(request: Request) -> str:
+    """The prefix the app is served under (uvicorn's `--root-path`, a proxy's path): the
+    links the API hands out must carry it, or a client behind the proxy follows them to 404."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+RootPathDep = Annotated[str, Depends(get_root_path)]
 StoreDep = Annotated[JobStore, Depends(get_store)]
 ClientDep = Annotated[str, Depends(get_client)]
 

@@ -98,8 +98,9 @@ class JobResponse(Job):
     links: JobLinks
 
     @classmethod
-    def of(cls, job: Job) -> JobResponse:
-        base = f"/v1/digests/{job.id}"
+    def of(cls, job: Job, root_path: str = "") -> JobResponse:
+        """The job with its links, under the prefix the app is served under."""
+        base = f"{root_path}/v1/digests/{job.id}"
         return cls(**dict(job), links=JobLinks(self=base, events=f"{base}/events"))
 
 

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import AppStatus
 
-from service.api.deps import ClientDep, ServicesDep, require_json_body
+from service.api.deps import ClientDep, RootPathDep, ServicesDep, require_json_body
 from service.api.intake import to_job_request
 from service.api.problems import (
     ClientQueueFullError,
@@ -56,6 +56,7 @@ async def create_digest(
     response: Response,
     services: ServicesDep,
     client: ClientDep,
+    root_path: RootPathDep,
     wait: Annotated[
         bool, Query(description="Wait for the result (up to `timeout`) instead of 202 at once.")
     ] = False,
@@ -85,8 +86,9 @@ async def create_digest(
         limit = min(timeout or settings.wait_timeout_s, settings.wait_timeout_s)
         job = await _wait_for_end(services.store, job.id, limit)
     response.status_code = 200 if job.status in TERMINAL_STATUSES else 202
-    response.headers["Location"] = f"/v1/digests/{job.id}"
-    return JobResponse.of(job)
+    answer = JobResponse.of(job, root_path)
+    response.headers["Location"] = answer.links.self
+    return answer
 
 
 @router.get(
@@ -95,8 +97,10 @@ async def create_digest(
     responses=problem_responses(401, 404, 503),
     summary="A job's status, progress, and Digest when done",
 )
-async def get_digest(job_id: str, services: ServicesDep, client: ClientDep) -> JobResponse:
-    return JobResponse.of(await _job(services.store, job_id, client))
+async def get_digest(
+    job_id: str, services: ServicesDep, client: ClientDep, root_path: RootPathDep
+) -> JobResponse:
+    return JobResponse.of(await _job(services.store, job_id, client), root_path)
 
 
 @router.delete(
@@ -110,14 +114,14 @@ async def get_digest(job_id: str, services: ServicesDep, client: ClientDep) -> J
     summary="Cancel a queued or running job; remove an ended one",
 )
 async def delete_digest(
-    job_id: str, services: ServicesDep, client: ClientDep
+    job_id: str, services: ServicesDep, client: ClientDep, root_path: RootPathDep
 ) -> JobResponse | Response:
     store = services.store
     job = await _job(store, job_id, client)
     if job.status not in TERMINAL_STATUSES and await run_in_threadpool(
         store.cancel, job_id, client=client
     ):
-        return JobResponse.of(await _job(store, job_id, client))
+        return JobResponse.of(await _job(store, job_id, client), root_path)
     if await run_in_threadpool(store.delete, job_id, client=client):
         return Response(status_code=204)
     raise NotFoundError("no such digest job", hint="it was removed meanwhile")
@@ -138,14 +142,14 @@ async def delete_digest(
     summary="Server-sent events with the job's progress",
 )
 async def digest_events(
-    job_id: str, services: ServicesDep, client: ClientDep
+    job_id: str, services: ServicesDep, client: ClientDep, root_path: RootPathDep
 ) -> EventSourceResponse:
     job = await _job(services.store, job_id, client, with_digest=False)
     # set by sse_starlette when the server is told to stop: the stream then says so and
     # ends cleanly, instead of being cut mid-body (curl: exit 18; httpx: RemoteProtocolError)
     stopping = anyio.Event()
     return EventSourceResponse(
-        _events(services.store, job, client, stopping),
+        _events(services.store, job, client, stopping, root_path),
         ping=15,
         shutdown_event=stopping,
         shutdown_grace_period=_SHUTDOWN_GRACE_S,
@@ -153,7 +157,7 @@ async def digest_events(
 
 
 async def _events(
-    store: JobStore, job: Job | None, client: str, stopping: anyio.Event
+    store: JobStore, job: Job | None, client: str, stopping: anyio.Event, root_path: str = ""
 ) -> AsyncIterator[ServerSentEvent]:
     """A `progress` event per change of status or progress; a last event named by the end,
     or `reconnect` when this server stops first (the job is kept: the next server, or
@@ -166,7 +170,7 @@ async def _events(
             "attempts": job.attempts,
         }
         if job.status in TERMINAL_STATUSES:
-            final = JobResponse.of(job).model_dump(mode="json", exclude={"digest"})
+            final = JobResponse.of(job, root_path).model_dump(mode="json", exclude={"digest"})
             yield ServerSentEvent(json.dumps(final), event=job.status)
             return
         encoded = json.dumps(state)
@@ -176,17 +180,17 @@ async def _events(
         with anyio.move_on_after(_EVENTS_POLL_S):
             await stopping.wait()
         if stopping.is_set():
-            yield _reconnect_event(state, job.id)
+            yield _reconnect_event(state, f"{root_path}/v1/digests/{job.id}")
             return
         job = await run_in_threadpool(store.get, job.id, client=client, with_digest=False)
     yield ServerSentEvent(json.dumps({"status": "deleted"}), event="deleted")
 
 
-def _reconnect_event(state: dict[str, object], job_id: str) -> ServerSentEvent:
+def _reconnect_event(state: dict[str, object], job_url: str) -> ServerSentEvent:
     """The last event of a stream cut short by this server stopping: what to do next."""
     detail = (
         "this server is shutting down; the job is kept and carries on when the service is "
-        f"back: reconnect to /v1/digests/{job_id}/events (or GET the job) in a few seconds"
+        f"back: reconnect to {job_url}/events (or GET the job) in a few seconds"
     )
     data = {**state, "detail": detail, "retry_after_s": _RECONNECT_S}
     return ServerSentEvent(json.dumps(data), event="reconnect", retry=_RECONNECT_S * 1000)
