@@ -10,8 +10,14 @@ DATABASE_URL), deleted once the answer or an error notice went out. What stays t
   hands it to another one. Taking is a guarded UPDATE
   ("still free"), so of several replicas on one database only one wins a row;
 - a clean shutdown `release`s the rows it had not started: no owner, taken at once;
+- a row that must wait (a run that failed, a notice Slack did not take) is put off with
+  `retry_later`: no owner, and a lease running out at the end of the wait, so no process
+  takes it before then and any takes it after, a restart in between or not (no owner and
+  no lease: free now; no owner and a lease still running: waiting);
 - `attempts` counts the runs started; a row started `max_attempts` times and never
-  answered keeps killing (or failing) its process, and is given up by the worker;
+  answered keeps killing (or failing) its process, and is given up by the worker; a run
+  that failed is tried again after `retry_after_s` (the waits grow: a passing outage of
+  Slack gets time to end before the next run, and an answer still comes soon after);
 - the work and the destination are JSON with a format version (`"v": 1`); a row this
   version cannot read comes back from `take` as `Unreadable`, never as an exception.
 
@@ -24,7 +30,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +44,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
     func,
     or_,
@@ -55,6 +62,17 @@ from service.slack.inputs import Pasted, SlackInput
 
 FORMAT = 1  # the version of the JSON written; a change of shape is a new number
 MAX_ATTEMPTS = 3  # runs started before a request that keeps failing is given up
+# Waits before the second and the third run of a request whose run failed (Slack or the
+# network away past the SDK's own retry). 5 s: a blip ends within it, and the asker, who
+# saw "Summarizing...", gets the answer soon after; 30 s: an outage that outlasted that
+# gets time to end, while the give-up notice still comes within a minute or two. (The
+# keeper wakes when a wait ends; another replica looks on its own round, a third of a lease.)
+RETRY_AFTER_S = (5.0, 30.0)
+# The longest wait between tries of a give-up notice Slack did not take: the first comes
+# on the keeper's next round (a third of a lease), each failure after doubles the wait up
+# to this, so an outage of an hour costs a dozen log lines, not hundreds, and the notice
+# goes out at most this long after Slack is back
+NOTICE_RETRY_MAX_S = 600.0
 SUMMARIZE = "summarize"
 SUMMARIZE_THREAD = "summarize_thread"
 
@@ -287,6 +305,8 @@ class PendingStore:
         max_attempts: int = MAX_ATTEMPTS,
         clock: Callable[[], datetime] = _utcnow,
         check_every_s: float | None = None,
+        retry_after_s: Sequence[float] = RETRY_AFTER_S,
+        notice_retry_max_s: float = NOTICE_RETRY_MAX_S,
         owns_engine: bool = False,
     ) -> None:
         self.engine = engine
@@ -295,6 +315,8 @@ class PendingStore:
         # a lease, so two renewals may fail (a database blip) before a lease runs out
         self.check_every_s = lease_s / 3 if check_every_s is None else check_every_s
         self.max_attempts = max_attempts
+        self.retry_after_s = tuple(retry_after_s)
+        self.notice_retry_max_s = notice_retry_max_s
         self.clock = clock
         self._owns_engine = owns_engine
 
@@ -377,9 +399,31 @@ class PendingStore:
         return self._update_held(owner, request_ids, lease_expires_at=self.clock() + self.lease)
 
     def release(self, request_ids: Collection[str], owner: str) -> int:
-        """Give back rows `owner` holds (a clean shutdown, or a run to try again): no lease,
-        so the next `take` anywhere gets them at once. How many were given back."""
+        """Give back rows `owner` holds (a clean shutdown, requests it cannot queue): no
+        lease, so the next `take` anywhere gets them at once. How many were given back."""
         return self._update_held(owner, request_ids, lease_owner=None, lease_expires_at=None)
+
+    def retry_later(self, request_id: str, owner: str, delay_s: float) -> bool:
+        """Put off a row `owner` holds for `delay_s` seconds: no owner, and a lease that
+        runs out then, so no process takes it before (this one included) and any process
+        takes it after, this one restarted or not. False when the row is no longer ours."""
+        until = self.clock() + timedelta(seconds=max(delay_s, 0.0))
+        held = self._update_held(owner, [request_id], lease_owner=None, lease_expires_at=until)
+        return held == 1
+
+    def run_retry_delay(self, runs: int) -> float:
+        """Seconds to wait before running again a request whose `runs`-th run failed; 0
+        after the last run (what comes next is the give-up notice, not a run)."""
+        if runs >= self.max_attempts or not self.retry_after_s:
+            return 0.0
+        return self.retry_after_s[min(max(runs, 1), len(self.retry_after_s)) - 1]
+
+    def notice_retry_delay(self, failures: int) -> float:
+        """Seconds to wait before trying again a notice Slack did not take `failures`
+        times: a keeper's round, doubled by each failure after the first, at most
+        `notice_retry_max_s`."""
+        doublings = min(max(failures, 1) - 1, 30)  # 2**30 rounds: past any cap
+        return min(self.check_every_s * 2**doublings, self.notice_retry_max_s)
 
     def _update_held(self, owner: str, request_ids: Collection[str], **values: Any) -> int:
         """Set `values` on those of these rows `owner` still holds; how many it holds."""
@@ -394,9 +438,14 @@ class PendingStore:
         return int(result.rowcount)
 
     def take(self, owner: str, limit: int) -> list[Accepted | Unreadable]:
-        """Lease to `owner` up to `limit` rows that no live process holds, oldest first."""
+        """Lease to `owner` up to `limit` rows that no live process holds and that wait
+        for nothing (`retry_later`), oldest first."""
         now = self.clock()
-        free = or_(_T.lease_owner.is_(None), _T.lease_expires_at < now)
+        # no lease at all (released), or one that ran out: its owner died, or its wait ended
+        free = or_(
+            and_(_T.lease_owner.is_(None), _T.lease_expires_at.is_(None)),
+            _T.lease_expires_at < now,
+        )
         with transaction(self.engine) as conn:
             candidates = list(
                 conn.execute(

@@ -11,20 +11,28 @@ row is written on the worker's own thread, never on the listener's (Bolt's liste
 threads ack the next requests too). The worker renews the leases of the rows it works on
 while it lives, takes over rows whose lease ran out (their process died), and on
 `shutdown` hands the requests it had not started to the next process instead of draining
-its queue past a deploy's kill deadline.
+its queue past a deploy's kill deadline. A run that raises (Slack or the network away past
+the SDK's retry) is run again after a wait that grows (`pending.RETRY_AFTER_S`), and a
+give-up notice Slack did not take is tried again after a wait that doubles
+(`PendingStore.notice_retry_delay`): either way the row is put off in the database
+(`PendingStore.retry_later`), not held here, so a restart meanwhile loses nothing, and
+whichever process is up runs it once the wait is over. Each such failure is one log line;
+an error no outage explains keeps its traceback.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from service.backends.embedders import Embedder
 from service.backends.summarizers.base import Summarizer
@@ -98,6 +106,9 @@ LOST = (
     "Please ask again."
 )
 QUEUE_PER_WORKER = 2  # rows taken over per worker thread at a time; the rest wait in the database
+# What Slack, or the network to it, being away raises (past the SDK's own retry): logged in
+# one line; anything else is a fault here and keeps its traceback
+OUTAGES = (SlackClientError, OSError, http.client.HTTPException)
 
 
 def gather_articles(
@@ -189,6 +200,22 @@ def _left_out(found: SlackInput, *, summarized: bool) -> str:
     return f"{more} in this thread {verb} not tried (the app takes {found.size} at a time)."
 
 
+def _reason(error: Exception) -> str:
+    """An error in a few words, for a log line: Slack's error code, or the exception."""
+    if isinstance(error, SlackApiError):
+        return f"Slack said {error.response.get('error')}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _log_failure(error: Exception, message: str, *args: object) -> None:
+    """One log line for a failure an outage of Slack explains (`OUTAGES`); the same line
+    with the traceback for any other."""
+    if isinstance(error, OUTAGES):
+        log.warning(message, *args)
+    else:
+        log.error(message, *args, exc_info=error)
+
+
 def explain(error: Exception) -> str:
     """What went wrong, in words a Slack user can act on."""
     if isinstance(error, BackendError):
@@ -253,6 +280,11 @@ class DigestWorker:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._backlog = False  # the last take-over found as many rows as it had room for
+        # rows this worker put off (`_put_off`): when the first wait ends (monotonic), so the
+        # keeper looks then rather than on its next round; and how many times Slack did not
+        # take each give-up notice tried here (the next wait doubles)
+        self._retry_at: float | None = None
+        self._notice_failures: dict[str, int] = {}
 
     @property
     def waiting(self) -> int:
@@ -433,11 +465,25 @@ class DigestWorker:
             return
         try:
             self._perform(client, request)
-        except Exception:
-            log.exception("a Slack request failed before it was answered")
-            if request.id is not None:  # tried again (its attempts are counted)
-                self._let_go(request.id)
-                self._release([request.id], why="failed")
+        except Exception as exc:
+            if request.id is None or self._pending is None:  # in memory only: not tried again
+                log.exception("a Slack request failed before it was answered")
+                return
+            # tried again after a wait, by whichever process is up then (its runs are counted)
+            runs, most = request.attempts + 1, self._pending.max_attempts
+            delay = self._pending.run_retry_delay(runs)
+            then = f"trying again in {delay:g} s" if runs < most else "giving up"
+            _log_failure(
+                exc,
+                "Slack request %s failed before it was answered, run %d of %d (%s); %s",
+                request.id,
+                runs,
+                most,
+                _reason(exc),
+                then,
+            )
+            self._let_go(request.id)
+            self._put_off(request.id, delay)
             return
         self._forget(request.id)
 
@@ -526,6 +572,37 @@ class DigestWorker:
             with self._lock:
                 self._answered.discard(request_id)
 
+    def _put_off(self, request_id: str, delay_s: float) -> bool:
+        """Leave a row this worker no longer works on to wait `delay_s` seconds in the
+        database, for any process to take then; False when it was not ours any more. When
+        the database refuses, its lease runs out instead: later, never lost."""
+        assert self._pending is not None
+        try:
+            if not self._pending.retry_later(request_id, self.owner, delay_s):
+                return False
+        except Exception as exc:
+            log.warning(
+                "could not put off Slack request %s (%s); it is taken again once its lease "
+                "runs out",
+                request_id,
+                exc,
+            )
+            return True
+        due = time.monotonic() + delay_s  # its wait began before the write: over by then
+        with self._lock:
+            if self._retry_at is None or due < self._retry_at:
+                self._retry_at = due
+        self._wake.set()  # the keeper shortens its wait to it
+        return True
+
+    def _pause(self, interval: float) -> float:
+        """How long the keeper waits for its next round: `interval`, or less when a row
+        put off here is due before."""
+        with self._lock:
+            if self._retry_at is None:
+                return interval
+            return min(interval, max(self._retry_at - time.monotonic(), 0.0))
+
     def _release(self, request_ids: list[str], *, why: str) -> None:
         if not request_ids or self._pending is None:
             return
@@ -543,6 +620,9 @@ class DigestWorker:
         interval = self._pending.check_every_s
         while not self._stopping.is_set():
             self._wake.clear()
+            with self._lock:  # this round takes what was due
+                if self._retry_at is not None and self._retry_at <= time.monotonic():
+                    self._retry_at = None
             try:
                 with self._lock:
                     working = self._held | self._answered
@@ -553,7 +633,7 @@ class DigestWorker:
                     self._take_over(self._pending)
             except Exception as exc:  # a database blip: two more tries before leases run out
                 log.warning("could not renew or take over Slack requests (%s)", exc)
-            self._wake.wait(interval)
+            self._wake.wait(self._pause(interval))
 
     def _take_over(self, store: PendingStore) -> None:
         """Queue the oldest rows left behind, as many as this worker has room for (the rest
@@ -583,17 +663,32 @@ class DigestWorker:
         """Tell the asker, only them, that their request will not be answered, then drop its
         row; on the notice thread: Slack may make a post wait (rate limits), and the keeper
         must go on renewing the leases of the requests running meanwhile."""
-        client = self._client
+        client, store = self._client, self._pending
+        assert store is not None
 
         def close_out() -> None:
             if destination is not None and client is not None:
                 try:  # a refusal is told to the asker when it can be, and returns False
                     deliver(client, [render_notice(text)], destination.private(), what=REPLY)
-                except Exception:  # Slack unreachable: kept, and closed out on a later take
-                    log.exception("could not tell the asker of Slack request %s", request_id)
+                except Exception as exc:  # Slack unreachable: kept, tried again after a wait
+                    with self._lock:
+                        failures = self._notice_failures.get(request_id, 0) + 1
+                        self._notice_failures[request_id] = failures
+                    delay = store.notice_retry_delay(failures)
+                    _log_failure(
+                        exc,
+                        "could not tell the asker of Slack request %s (%s); trying again in %g s",
+                        request_id,
+                        _reason(exc),
+                        delay,
+                    )
                     self._let_go(request_id)
-                    self._release([request_id], why="its notice could not be posted")
+                    if not self._put_off(request_id, delay):  # another process has it now
+                        with self._lock:
+                            self._notice_failures.pop(request_id, None)
                     return
+            with self._lock:
+                self._notice_failures.pop(request_id, None)
             self._forget(request_id)
 
         with self._lock:
