@@ -153,6 +153,8 @@ class FakeSlackApi:
         self.member_of: set[str] | None = None  # None: the bot is in every channel
         self.refusals: dict[str, str] = {}  # method -> the error Slack answers it with
         self.delays: dict[str, float] = {}  # method -> seconds before Slack answers it
+        # method -> how many more calls get a 502 with an HTML page (a proxy's), as in an outage
+        self.server_errors: dict[str, int] = {}
         self.socket_url = ""
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._changed = threading.Condition()
@@ -235,6 +237,13 @@ class FakeSlackApi:
         method = parsed.path.removeprefix("/api/")
         time.sleep(self.delays.get(method, 0.0))
         self._record(Call(method, params, token))
+        with self._changed:
+            failing = self.server_errors.get(method, 0) > 0
+            if failing:
+                self.server_errors[method] -= 1
+        if failing:
+            self._reply(request, 502, "<html>502 Bad Gateway</html>", content_type="text/html")
+            return
         self._reply(request, 200, json.dumps(self._answer(method, params, token)))
 
     def _record(self, call: Call) -> None:

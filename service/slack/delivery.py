@@ -57,6 +57,10 @@ _WHAT_TO_DO = {
 }
 # ... which the request's response_url can still answer (it needs no membership)
 _CHANNEL_REFUSALS = set(_WHAT_TO_DO) | {"user_not_in_channel"} | TOKEN_ERRORS
+# Slack's own words for a failure on its side (https://api.slack.com/web#errors)
+_SERVER_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 RESPONSE_URL_POSTS = 5  # Slack's limit per response_url (within 30 minutes)
 DIGEST = "this digest"  # what `deliver` posts, as the note on a refusal names it
 REPLY = "my reply"  # a notice: an error, "queued", the usage
@@ -110,6 +114,8 @@ def deliver(
             else:
                 _post(client, message, destination)
         except SlackApiError as exc:
+            if is_outage(exc):
+                raise  # not a refusal: the worker tries the request again after a wait
             error = str(exc.response.get("error"))
             log.error("Slack refused a message (%s) for channel %s", error, destination.channel)
             if error in TOKEN_ERRORS:
@@ -128,6 +134,15 @@ def deliver(
     return True
 
 
+def is_outage(error: SlackApiError) -> bool:
+    """Whether Slack answered with a server error (a 5xx, often a proxy's HTML page, or its
+    own `internal_error`...): Slack away, not refusing the message. Such an answer had been
+    told to the asker as "Slack refused to post this digest here (Received a response in a
+    non-JSON format: <html>...)", and the request dropped."""
+    status = getattr(error.response, "status_code", 200) or 200
+    return status >= 500 or str(error.response.get("error")) in _SERVER_ERRORS
+
+
 def _replace_placeholder(
     client: WebClient, message: SlackMessage, destination: Destination
 ) -> Destination:
@@ -144,7 +159,7 @@ def _replace_placeholder(
         return destination
     except SlackApiError as exc:
         error = str(exc.response.get("error"))
-        if error in _NOT_MEMBER:
+        if error in _NOT_MEMBER or is_outage(exc):
             raise
         log.warning("could not update the status message (%s); posting the answer anew", error)
     fresh = replace(destination, placeholder_ts=None)

@@ -203,7 +203,9 @@ def _left_out(found: SlackInput, *, summarized: bool) -> str:
 def _reason(error: Exception) -> str:
     """An error in a few words, for a log line: Slack's error code, or the exception."""
     if isinstance(error, SlackApiError):
-        return f"Slack said {error.response.get('error')}"
+        said = str(error.response.get("error"))
+        said = said if len(said) <= 80 else said[:77] + "..."  # a proxy's HTML page
+        return f"Slack answered {getattr(error.response, 'status_code', '?')}: {said}"
     return f"{type(error).__name__}: {error}"
 
 
