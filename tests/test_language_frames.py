@@ -11,6 +11,7 @@ from service.pipeline import language
 from service.pipeline.language import story_language, text_language
 from service.pipeline.verify import claim_of, credited_outlet
 from tests.conftest import make_article
+from tests.fake_llm_server import fake_llm  # noqa: F401  (a fixture)
 
 STORM = [
     (
@@ -166,3 +167,45 @@ def test_each_claim_is_attributed_in_the_language_of_its_own_article(embedder) -
     assert single.get(3, "").startswith("According to Daily Wire, "), single
     german = [text for number, text in single.items() if number in (1, 2)]
     assert german and all(" meldet: " in text for text in german), single
+
+
+def test_an_llm_is_asked_to_write_in_the_story_language_and_its_credits_are_read(
+    fake_llm,  # noqa: F811
+    tmp_path,
+    embedder,
+) -> None:
+    """A German story: the request names German and the German attribution; the model's
+    German answer is verified, its credit read, and a single-source claim it left bare is
+    attributed in German."""
+    from service.backends.summarizers.llm import LLMSummarizer
+    from service.config import Settings
+    from tests.fake_llm_server import Reply, answer
+
+    tagesblatt, morgenpost = STORM[0][1], STORM[1][1]
+    fake_llm.script(
+        Reply(
+            answer(
+                (tagesblatt.split(". ")[0] + ".", [1, 2]),
+                ("Tagesblatt meldet: " + tagesblatt.split(". ")[2], [1]),
+                (morgenpost.split(". ")[2], [2]),  # left bare: attributed after
+            )
+        )
+    )
+    settings = Settings(
+        backend="openai/gpt-4o-mini",
+        api_base=fake_llm.base_url,
+        llm_cache="none",
+        data_dir=tmp_path,
+        llm_max_retries=1,
+    )
+    summary = LLMSummarizer("openai/gpt-4o-mini", settings=settings, embedder=embedder).summarize(
+        _story(STORM), max_words=120
+    )
+    (request,) = fake_llm.requests
+    user = request.body["messages"][1]["content"]
+    assert "in German:" in user and "as: <outlet> meldet: ..." in user
+    texts = [s.text for s in summary.sentences]
+    assert summary.backend == "openai/gpt-4o-mini", summary.notes
+    assert texts[1].startswith("Tagesblatt meldet: Der Bürgermeister"), texts
+    assert texts[2].startswith("Morgenpost meldet: Die Bahn stellte"), texts
+    assert not any("According to" in t for t in texts)

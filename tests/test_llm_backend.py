@@ -71,7 +71,7 @@ def test_good_answer_is_verified_and_accounted(fake_llm, tmp_path, embedder) -> 
     fake_llm.script(Reply(GOOD, prompt_tokens=900, completion_tokens=60))
     summary = _summary(_run(_settings(fake_llm, tmp_path), embedder))
     assert summary.backend == MODEL
-    assert summary.prompt and summary.prompt.startswith("summarize.v3#")
+    assert summary.prompt and summary.prompt.startswith("summarize.v4#")
     assert len(summary.sentences) == 3 and summary.dropped == []
     assert summary.sentences[1].citations == [1, 2]  # C does not mention the pay rise
     assert summary.usage.prompt_tokens == 900 and summary.usage.completion_tokens == 60

@@ -9,7 +9,15 @@ import pytest
 from service.errors import ConfigError
 from service.prompts import PROMPTS_DIR, available, load_prompt
 
-VALUES = {"articles": "{}", "partials": "{}", "numbers": "1 to 3", "max_words": 120, "error": "x"}
+VALUES = {
+    "articles": "{}",
+    "partials": "{}",
+    "numbers": "1 to 3",
+    "max_words": 120,
+    "error": "x",
+    "language": "English",
+    "attribution": "According to <outlet>, ...",
+}
 
 
 def test_every_shipped_prompt_renders_with_no_placeholder_left() -> None:

@@ -65,6 +65,23 @@ def text_language(text: str) -> str:
     return code if confidence >= _CONFIDENCE else ENGLISH
 
 
+_NAMES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+}
+
+
+def language_name(code: str) -> str:
+    """How a prompt names the language `code`: "German"; for a language without a name
+    here, its code, which models read."""
+    return _NAMES.get(code, f"the language of the articles (ISO 639 code {code!r})")
+
+
 def _primary_subtag(tag: str) -> str | None:
     """ "de-DE" -> "de", "pt_BR" -> "pt"; None for an empty or malformed tag."""
     primary = re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]

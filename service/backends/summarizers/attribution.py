@@ -139,6 +139,12 @@ FOREIGN_UNNAMED = f"(?:{'|'.join(sorted(set(_A_REPORT.values())))})"
 """An unnamed report in the languages above ("ein Bericht", "un article")."""
 
 
+def attribution_form(language: str) -> str:
+    """The form a model is asked to attribute a single-source claim in, in `language`
+    (what `attribute` writes there): "According to <outlet>, ...", "<outlet> meldet: ..."."""
+    return attribute("...", "<outlet>", language=language)
+
+
 def _attribute_in(
     language: str, text: str, outlet: str | None, names: set[str], lowercase_words: set[str]
 ) -> str:

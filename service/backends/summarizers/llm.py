@@ -61,6 +61,7 @@ from service.backends.summarizers.attribution import (
     ACCORDING,
     UNNAMED_REPORT,
     attribute,
+    attribution_form,
     cited_source,
     report_days,
     sequenced_length,
@@ -83,6 +84,7 @@ from service.errors import ConfigError, UnknownBackendError
 from service.models import Article, DroppedSentence, Summary, SummarySentence, Usage
 from service.pipeline.budget import SAFETY_MARGIN, Budget, pack, truncate
 from service.pipeline.clean import plain_words
+from service.pipeline.language import ENGLISH, language_name, story_language
 from service.pipeline.support import content_words
 from service.pipeline.verify import (
     Verifier,
@@ -482,7 +484,14 @@ def _budget(
     window = settings.llm_context_tokens or min(x.input_tokens for x in limits)
     outputs = [x.output_tokens for x in limits if x.output_tokens]
     answer = min([settings.llm_max_output_tokens, *outputs])
-    values = {"articles": "", "partials": "", "max_words": 1000, "numbers": "1 to 999"}
+    values = {
+        "articles": "",
+        "partials": "",
+        "max_words": 1000,
+        "numbers": "1 to 999",
+        "language": language_name("xx"),  # the longest a language is named
+        "attribution": attribution_form(ENGLISH),  # and the longest attribution
+    }
     fixed = max(
         count(prompt.render(system, **values)) + count(prompt.render(user, **values))
         for system, user in (("system", "user"), ("merge-system", "merge-user"))
@@ -619,6 +628,7 @@ class LLMSummarizer:
         """A verified summary by `model` (or the Router's fallback); map-reduce when needed."""
         everything = list(range(1, len(articles) + 1))
         lines = self._article_lines(model, articles, call)
+        language = story_language(articles)  # the summary is written in the articles' one
         groups = pack([self.count(line) for line in lines], self.budget.item_tokens)
 
         def final(content: str) -> Summary:
@@ -636,7 +646,7 @@ class LLMSummarizer:
             return _within_reason(parse_answer(content, len(articles)), max_words)[0]
 
         if len(groups) == 1:
-            messages = self._messages("user", lines, everything, max_words)
+            messages = self._messages("user", lines, everything, max_words, language)
             summary, answered = self._ask(model, messages, everything, final, call)
             return summary.model_copy(update={"backend": answered})
 
@@ -647,20 +657,28 @@ class LLMSummarizer:
         partials: list[Proposal] = []
         for group in groups:
             numbers = [i + 1 for i in group]
-            messages = self._messages("user", [lines[i] for i in group], numbers, max_words)
+            messages = self._messages(
+                "user", [lines[i] for i in group], numbers, max_words, language
+            )
             found, _ = self._ask(model, messages, numbers, partial, call)
             partials += found
         for _ in range(MAX_MERGE_ROUNDS):
             partial_lines = [_partial_line(p) for p in partials]
             merge_groups = pack([self.count(x) for x in partial_lines], self.budget.item_tokens)
             if len(merge_groups) == 1:
-                messages = self._messages("merge-user", partial_lines, everything, max_words)
+                messages = self._messages(
+                    "merge-user", partial_lines, everything, max_words, language
+                )
                 summary, answered = self._ask(model, messages, everything, final, call)
                 return summary.model_copy(update={"backend": answered})
             merged: list[Proposal] = []
             for group in merge_groups:
                 messages = self._messages(
-                    "merge-user", [partial_lines[i] for i in group], everything, max_words
+                    "merge-user",
+                    [partial_lines[i] for i in group],
+                    everything,
+                    max_words,
+                    language,
                 )
                 found, _ = self._ask(model, messages, everything, partial, call)
                 merged += found
@@ -681,8 +699,10 @@ class LLMSummarizer:
         return lines
 
     def _messages(
-        self, user_part: str, lines: list[str], numbers: list[int], max_words: int
+        self, user_part: str, lines: list[str], numbers: list[int], max_words: int, language: str
     ) -> list[dict[str, str]]:
+        """The request's messages; `language` is the story's (a prompt before summarize.v4
+        has no place for it, and writes in English)."""
         system_part = "system" if user_part == "user" else "merge-system"
         return self.prompt.messages(
             system_part,
@@ -691,6 +711,8 @@ class LLMSummarizer:
             partials="\n".join(lines),
             numbers=_numbers(numbers),
             max_words=max_words,
+            language=language_name(language),
+            attribution=attribution_form(language),
         )
 
     def _draft(
@@ -965,8 +987,11 @@ class LLMSummarizer:
                     f"an attribution to {invented!r}, which no cited article names, was replaced"
                 )
             if len(articles) > 1 and len(sentence.citations) == 1:
-                outlet = articles[sentence.citations[0] - 1].outlet
-                text = _attributed(text, outlet, outlets, invented=bool(invented))
+                source = articles[sentence.citations[0] - 1]
+                language = story_language([source])  # as the model was asked to write it
+                text = _attributed(
+                    text, source.outlet, outlets, invented=bool(invented), language=language
+                )
             elif len(sentence.citations) > 1:
                 cited = {articles[n - 1].outlet for n in sentence.citations}
                 text = _without_other_outlet(text, cited, outlets, invented=bool(invented))
@@ -1065,19 +1090,24 @@ def _unsourced(text: str, outlets: list[str]) -> str:
 
 
 def _attributed(
-    text: str, outlet: str | None, outlets: list[str], *, invented: bool = False
+    text: str,
+    outlet: str | None,
+    outlets: list[str],
+    *,
+    invented: bool = False,
+    language: str = ENGLISH,
 ) -> str:
     """A single-source sentence attributed to its one outlet (and not to another outlet, in
     any wording `credited_outlet` reads, nor to a source the article does not name:
     `invented`)."""
     if invented:  # a made-up source
-        return attribute(_unsourced(text, outlets), outlet)
+        return attribute(_unsourced(text, outlets), outlet, language=language)
     named = credited_outlet(text, outlets)
     if named and named == outlet:  # "Outlet A quoted ...": credited already
         return text
     if named and outlet:  # an outlet that does not support it ("Outlet B says that ...")
-        return attribute(without_credit(text, outlets) or text, outlet)
+        return attribute(without_credit(text, outlets) or text, outlet, language=language)
     claim = claim_of(text, outlets)
     if claim == text:
-        return attribute(claim, outlet)
+        return attribute(claim, outlet, language=language)
     return text
