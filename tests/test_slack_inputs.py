@@ -402,7 +402,9 @@ def test_the_mention_that_asked_is_read_for_its_links_only():
     found = thread_input(messages, skip_bots={"UBOT"}, request_ts="1.2")
     assert found.urls == ["https://a.example/1", "https://c.example/3"]
     assert [t.text.split()[0] for t in found.texts] == ["Dock"]
-    assert len(thread_input(messages, skip_bots={"UBOT"}).texts) == 2  # any other message
+    # not the request: its links are still read, its words are talk (first person), left out
+    other = thread_input(messages, skip_bots={"UBOT"})
+    assert other.urls == found.urls and len(other.texts) == 1
 
 
 PAYWALLED = "https://paywalled.example/story"
@@ -526,3 +528,28 @@ def test_a_greater_than_sign_at_a_lines_start_is_the_writers():
     [pasted] = parse_text(text).texts
     assert pasted.text.startswith(">50 people were hurt")
     assert "\nThe union called a strike" in pasted.text  # Slack's marker, "&gt; ", goes
+
+
+def test_talk_in_a_thread_is_left_out_and_articles_pasted_there_are_read():
+    """A first-person comment of 30 words had been cited as one of the story's sources."""
+    talk = (
+        "I think the union has a point here, we covered the last strike in 2019 and the same "
+        "issues about pay and safety came up then, so let's see what the outlets say now"
+    )
+    quoting = (  # a news story whose "we" is a quoted speaker's
+        "The union's leader spoke to reporters on Monday at the port of Valmora. "
+        '"We will not go back to work without a fair offer," she said. Talks resume on '
+        "Wednesday, port officials said, and ships are waiting offshore."
+    )
+    column = "\n\n".join(  # a long first-person paste: a column, read as an article
+        ["I spent Monday at the port of Valmora with the dockers on strike over pay."] * 4
+    )
+    messages = [
+        {"user": "U2", "ts": "1.0", "text": STRIKE_B},
+        {"user": "U3", "ts": "1.1", "text": talk},
+        {"user": "U4", "ts": "1.2", "text": quoting},
+        {"user": "U5", "ts": "1.3", "text": column},
+    ]
+    texts = [t.text for t in thread_input(messages, skip_bots={"UBOT"}).texts]
+    assert [t.split()[0] for t in texts] == ["Dock", "The", "I"]
+    assert parse_text(talk).texts  # typed into /digest itself, it is still what was asked for

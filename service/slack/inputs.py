@@ -7,7 +7,9 @@ Rules (the README repeats them for users):
 - pasted text is one article, its blank lines its paragraphs; lines of `---` separate
   articles (people paste an article with its paragraph breaks: split on blank lines, one
   article had become several "reports" quoting each other); in a thread each message is
-  one article, and an attachment without a link adds its text to it; Slack's quote
+  one article (unless it reads as talk, `reads_as_talk`: its writer speaks in the first
+  person and it is no long paste; it is left out), and an attachment without a link adds
+  its text to it; Slack's quote
   markers (`> `) and code fences are not part of it;
 - a pasted article whose first or last line is only a link (`Source: <link>` too) is
   that link's text, cited, not fetched, when it reads as an article (`_reads_as_article`):
@@ -46,6 +48,7 @@ from service.slack.prose import (
     LABELLED_LINK,
     prose_label,
     reads_as_article,
+    reads_as_talk,
     strip_links,
     unescape,
     unquote,
@@ -343,6 +346,7 @@ def _message_input(message: Mapping[str, Any], *, links_only: bool) -> SlackInpu
         elif attachment.get("text"):
             text += "\n\n" + str(attachment["text"])
     part = SlackInput(urls=find_links(text)) if links_only else parse_text(text)
+    part.texts = [p for p in part.texts if p.url or not reads_as_talk(p.text)]  # talk: left out
     part.extend(SlackInput(urls=[unescape(u) for u in extra_urls]))
     return part
 

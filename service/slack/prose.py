@@ -131,6 +131,17 @@ def reads_as_article(text: str) -> bool:
     return sentences >= ARTICLE_SENTENCES and not _speaks_in_first_person(text)
 
 
+def reads_as_talk(text: str) -> bool:
+    """True for a thread message that is someone talking, not an article pasted there: its
+    writer speaks in the first person outside quotation marks, and it is no long paste.
+    "I think the union has a point here, we covered the last strike in 2019 ..." in the
+    thread being summarized had been cited as a source of the story."""
+    paragraphs = len([line for line in text.splitlines() if line.strip()])
+    if paragraphs >= LONG_PASTE_PARAGRAPHS and word_count(text) >= LONG_PASTE_WORDS:
+        return False
+    return _speaks_in_first_person(text)
+
+
 def _speaks_in_first_person(text: str) -> bool:
     """Whether the writer of `text` speaks for themself outside quotation marks: the
     speakers of a news story are quoted, and its numerals ("Phase I", "Elizabeth I") are
