@@ -9,7 +9,7 @@ queued longer than `resend_after` (a broker that restarted without persistence
 forgets its messages; the database does not). A job no worker started within the
 job deadline fails with reason `no_worker`. A fanned-out
 job whose stories stop coming in for `stall_window` gets its lost stories sent
-again (not those running or queued: `FanoutStore.stalled`), and the plans of jobs
+again (not those running or queued: `FanoutStore.resendable`), and the plans of jobs
 no longer running are deleted.
 """
 
@@ -156,7 +156,7 @@ class CeleryExecutor:
         now = datetime.now(UTC)
         before = now - self.stall_window
         try:
-            for stalled in self.fanout.stalled(before, now):
+            for stalled in self.fanout.resendable(before, now):
                 if stalled.missing and not stalled.lost:
                     continue  # running or queued: checked again at the next tick
                 touched = datetime.now(UTC)

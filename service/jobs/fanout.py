@@ -35,8 +35,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -48,6 +50,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -68,6 +71,9 @@ plans = Table(
     Column("plan", Text, nullable=False),
     Column("warnings", Text, nullable=False),
     Column("deadline_at", UTCDateTime, nullable=False),
+    # revision 0005: the stall check reads a plan's attempt from this index, not from the
+    # row (on SQLite a page of a row that holds every article's text)
+    Index("ix_digest_plans_attempt", "job_id", "attempt"),
 )
 
 story_results = Table(
@@ -81,6 +87,10 @@ story_results = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# a run row of a story sent and not started since (`mark_sent`, `_lost`): the predicate of
+# the partial index ix_digest_story_runs_queued, written out the same in its migration
+QUEUED_RUN = text("run_id IS NULL AND (started_at IS NULL OR started_at < sent_at)")
+
 story_runs = Table(
     "digest_story_runs",
     metadata,
@@ -92,6 +102,23 @@ story_runs = Table(
     Column("worker", String(128)),
     Column("started_at", UTCDateTime),
     Column("lease_expires_at", UTCDateTime),
+    # revision 0005: written by `hand_over` with every story's row at once (NULL on a row a
+    # task inserted, or one written by an older worker): a job with one such row of its
+    # attempt has a row for each story, as rows are only deleted a whole job at a time
+    Column("planned", Boolean),
+    # revision 0005: the stall check (`_may_act`, `_Queue`) reads through these only the
+    # runs that matter, not every run row at every tick: live and dead leases, the runs
+    # started last (the queue's front), a job's started runs, and the queued runs by send
+    # time
+    Index("ix_digest_story_runs_lease_expires_at", "lease_expires_at"),
+    Index("ix_digest_story_runs_started_at", "started_at"),
+    Index("ix_digest_story_runs_job_started", "job_id", "attempt", "started_at", "planned"),
+    Index(
+        "ix_digest_story_runs_queued",
+        "sent_at",
+        sqlite_where=QUEUED_RUN,
+        postgresql_where=QUEUED_RUN,
+    ),
 )
 
 FANOUT_PREFIX = "fanout:"
@@ -228,7 +255,13 @@ class FanoutStore:
                 conn.execute(
                     insert(story_runs),
                     [
-                        {"job_id": job_id, "story_index": i, "attempt": attempt, "sent_at": sent_at}
+                        {
+                            "job_id": job_id,
+                            "story_index": i,
+                            "attempt": attempt,
+                            "sent_at": sent_at,
+                            "planned": True,
+                        }
                         for i in range(len(plan.stories))
                     ],
                 )
@@ -434,22 +467,27 @@ class FanoutStore:
 
         Their story tasks may be lost: a broker restarted without persistence forgets its
         messages, and a killed worker's run stops renewing its lease; the plan is safe in
-        the database."""
+        the database. Reads every run row of every stalled job: the stall check uses
+        `resendable`, which skips in the database the jobs it would skip."""
         now = now or datetime.now(UTC)
         with self._connect() as conn:
-            current = _stalled_fanouts(conn, before)
-            if not current:
-                return []
-            done, runs = _story_states(conn, [job_id for job_id, *_ in current])
+            return _classify(conn, _stalled_fanouts(conn, before), before, _Queue(conn, now))
+
+    def resendable(self, before: datetime, now: datetime | None = None) -> list[StalledFanout]:
+        """Those of `stalled` that the stall check acts on: some story lost, or none missing
+        (every story stored but not assembled), with the same lists.
+
+        Why not `stalled`: behind a backlog, thousands of stalled jobs have only queued
+        stories, and reading all their run rows into Python at every tick took 0.5-1 s.
+        Here one query, through indexes, keeps only the jobs that may have a lost story or
+        none missing (`_may_act`), and only those are read and classified as `stalled`
+        does."""
+        now = now or datetime.now(UTC)
+        with self._connect() as conn:
             queue = _Queue(conn, now)
-            stalled = []
-            for job_id, owner, total, attempt in current:
-                missing = [i for i in range(total or 0) if (job_id, i) not in done]
-                lost = [
-                    i for i in missing if _lost(runs.get((job_id, attempt, i)), before, now, queue)
-                ]
-                stalled.append(StalledFanout(job_id, owner, attempt, missing, lost))
-        return stalled
+            current = _stalled_fanouts(conn, before, _may_act(queue.lost_before(before), now))
+            stalled = _classify(conn, current, before, queue)
+        return [s for s in stalled if s.lost or not s.missing]
 
     def touch(self, job_id: str, owner: str, before: datetime, at: datetime | None = None) -> bool:
         """Mark a stalled fan-out as seen now (or `at`), if no other process did since
@@ -525,8 +563,11 @@ class FanoutStore:
         return transaction(self.engine)
 
 
-def _stalled_fanouts(conn: Any, before: datetime) -> list[tuple[str, str, int | None, int]]:
-    """(job id, owner, story count, attempt) of fan-outs with nothing stored since `before`."""
+def _stalled_fanouts(
+    conn: Any, before: datetime, *where: Any
+) -> list[tuple[str, str, int | None, int]]:
+    """(job id, owner, story count, attempt) of fan-outs with nothing stored since `before`
+    (and matching `where`)."""
     rows = conn.execute(
         select(JobRecord.id, JobRecord.lease_owner, JobRecord.progress_total, plans.c.attempt)
         .join(plans, plans.c.job_id == JobRecord.id)
@@ -534,10 +575,78 @@ def _stalled_fanouts(conn: Any, before: datetime) -> list[tuple[str, str, int | 
             JobRecord.status == "running",
             JobRecord.lease_owner.like(f"{FANOUT_PREFIX}%"),
             JobRecord.updated_at < before,
+            *where,
         )
     ).all()
     # a job whose owner names another attempt holds the plan of an earlier attempt
     return [tuple(r) for r in rows if r.lease_owner == fanout_owner(r.id, r.attempt)]
+
+
+def _may_act(lost_before: datetime | None, now: datetime) -> Any:
+    """A condition on a stalled job (a digest_jobs row joined to its plan) that holds for
+    every job the stall check acts on (every story stored, or a missing story lost by
+    `_lost`'s rules), and for few others: `_classify` decides on those it keeps.
+
+    Behind a backlog nearly every run row of a stalled job is live or queued: this reads
+    through the indexes of revision 0005 only the other rows, so a tick costs a few index
+    probes per stalled job, not a read of each of its stories. Kept: a job whose plan was
+    not handed over with a row per story (no row of its attempt is `planned`: a story
+    without a row is lost), or with every story stored, or with a run whose lease ran
+    out, or one started since it was last sent and not stored, or one queued and sent
+    before `lost_before` (None: no queued story is lost). Not kept, a job's missing
+    stories all have live or queued rows, so none is lost."""
+    run = story_runs.c
+    total = func.coalesce(JobRecord.progress_total, 0)
+    this_plan = (run.job_id == JobRecord.id, run.attempt == plans.c.attempt)
+    every_row = exists().where(*this_plan, run.planned.is_(True))  # the first entry, mostly
+    stored = (
+        select(func.count())
+        .select_from(story_results)
+        .where(story_results.c.job_id == JobRecord.id)
+        .scalar_subquery()
+    )
+    dead = select(run.job_id).where(run.run_id.is_not(None), run.lease_expires_at < now)
+    # one probe per stalled job of its started runs (LIMIT 1 keeps PostgreSQL from
+    # hashing every started run of every kept job instead)
+    ended = (
+        select(run.story_index)
+        .where(
+            *this_plan,
+            run.started_at.is_not(None),
+            run.started_at >= run.sent_at,
+            run.run_id.is_(None),
+            ~exists().where(
+                story_results.c.job_id == run.job_id,
+                story_results.c.story_index == run.story_index,
+            ),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
+    may_act = [~every_row, stored >= total, JobRecord.id.in_(dead), ended]
+    if lost_before is not None:
+        forgotten = select(run.job_id).where(QUEUED_RUN, run.sent_at < lost_before)
+        may_act.append(JobRecord.id.in_(forgotten))
+    return or_(*may_act)
+
+
+def _classify(
+    conn: Any,
+    current: list[tuple[str, str, int | None, int]],
+    before: datetime,
+    queue: _Queue,
+) -> list[StalledFanout]:
+    """What these stalled fan-outs miss, and which of it is lost (`_lost`)."""
+    if not current:
+        return []
+    done, runs = _story_states(conn, [job_id for job_id, *_ in current])
+    stalled = []
+    for job_id, owner, total, attempt in current:
+        missing = [i for i in range(total or 0) if (job_id, i) not in done]
+        lost = [i for i in missing if _lost(runs.get((job_id, attempt, i)), before, queue)]
+        stalled.append(StalledFanout(job_id, owner, attempt, missing, lost))
+    return stalled
 
 
 def _story_states(conn: Any, job_ids: list[str]) -> tuple[set[tuple[str, int]], dict[Any, Any]]:
@@ -579,21 +688,35 @@ class _Queue:
 
     def __init__(self, conn: Any, now: datetime) -> None:
         self._conn = conn
-        self._now = now
+        self.now = now
         self._front: datetime | None = None
         self._front_read = False
         self._idle: bool | None = None
 
+    @property
+    def front(self) -> datetime | None:
+        """The latest send time of a story started since it was sent: the queue's front.
+
+        Read by the start-time index in two short steps, not by a scan of every run: the
+        run started last gives a send time the front is at least; a run that started
+        before that time was sent before it, so only the runs started since can be ahead."""
+        if not self._front_read:
+            run = story_runs.c
+            started = (run.started_at.is_not(None), run.started_at >= run.sent_at)
+            floor = self._conn.execute(
+                select(run.sent_at).where(*started).order_by(run.started_at.desc()).limit(1)
+            ).scalar()
+            if floor is not None:
+                self._front = self._conn.execute(
+                    select(func.max(run.sent_at)).where(*started, run.started_at >= floor)
+                ).scalar()
+            self._front_read = True
+        return self._front
+
     def moved_past(self, sent_at: datetime) -> bool:
         """Has a story sent later than `sent_at` started? (FIFO: this one came out first.)"""
-        if not self._front_read:
-            self._front = self._conn.execute(
-                select(func.max(story_runs.c.sent_at)).where(
-                    story_runs.c.started_at >= story_runs.c.sent_at
-                )
-            ).scalar()
-            self._front_read = True
-        return self._front is not None and self._front > sent_at + SENT_ORDER_SLACK
+        front = self.front
+        return front is not None and front > sent_at + SENT_ORDER_SLACK
 
     @property
     def idle(self) -> bool:
@@ -601,18 +724,32 @@ class _Queue:
         or free and the queue holds nothing of ours)."""
         if self._idle is None:
             running = exists().where(
-                story_runs.c.run_id.is_not(None), story_runs.c.lease_expires_at >= self._now
+                story_runs.c.run_id.is_not(None), story_runs.c.lease_expires_at >= self.now
             )
             planning = exists().where(
                 JobRecord.status == "running",
                 JobRecord.lease_owner.not_like(f"{FANOUT_PREFIX}%"),
-                JobRecord.lease_expires_at >= self._now,
+                JobRecord.lease_expires_at >= self.now,
             )
-            self._idle = not self._conn.execute(select(running | planning)).scalar()
+            self._idle = not (
+                self._conn.execute(select(running)).scalar()
+                or self._conn.execute(select(planning)).scalar()
+            )
         return self._idle
 
+    def lost_before(self, before: datetime) -> datetime | None:
+        """A story sent and not started since is lost when sent before this time (None:
+        none is): `before` when no worker is busy, else also before the front by more
+        than the slack (`_lost`: sent_at < before and (idle or moved_past(sent_at)))."""
+        if self.idle:
+            return before
+        front = self.front
+        if front is None:
+            return None
+        return min(before, front - SENT_ORDER_SLACK)
 
-def _lost(run: Any, before: datetime, now: datetime, queue: _Queue) -> bool:
+
+def _lost(run: Any, before: datetime, queue: _Queue) -> bool:
     """Is this missing story lost (send it again), rather than running or queued?"""
     if run is None:
         return True  # sent by a worker older than revision 0004: nothing says otherwise
@@ -621,7 +758,7 @@ def _lost(run: Any, before: datetime, now: datetime, queue: _Queue) -> bool:
         # killed worker) and no copy was sent since (`mark_sent` lets such a run go). Not
         # told by its start and send times: a run may start before its send is recorded
         # (the planner records it after sending every story), or on a clock behind
-        return run.lease_expires_at < now
+        return run.lease_expires_at < queue.now
     if run.started_at is not None and run.started_at >= run.sent_at:
         return True  # its run ended without storing it after it was last sent
     # sent and not started since: queued behind a backlog, or forgotten by the broker

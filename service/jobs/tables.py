@@ -43,6 +43,16 @@ class JobRecord(Base):
     __table_args__ = (
         UniqueConstraint("client", "idempotency_key", name="uq_digest_jobs_idempotency"),
         Index("ix_digest_jobs_status_created", "status", "created_at"),
+        # revision 0005: the stall check lists stalled fan-outs from this index alone
+        # (`fanout._stalled_fanouts`), not from rows that hold the request's text
+        Index(
+            "ix_digest_jobs_stall_check",
+            "status",
+            "updated_at",
+            "lease_owner",
+            "progress_total",
+            "id",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
