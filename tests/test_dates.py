@@ -150,3 +150,13 @@ def test_cited_articles_of_two_days_count_from_the_one_that_writes_the_day() -> 
     ):
         summary = anchor_relative_days(draft_summary((text, [1, 2])), articles, budget)
         assert summary.sentences[0].text == text
+
+
+def test_a_day_out_of_the_calendar_leaves_the_words_as_written() -> None:
+    """A placeholder date (9999-12-31, 0001-01-01) had crashed the run with an OverflowError
+    ("tomorrow" from December 31, 9999)."""
+    assert anchored("Rates rise tomorrow.", date(9999, 12, 31)) == "Rates rise tomorrow."
+    assert anchored("Yesterday rates rose.", date(1, 1, 1)) == "Yesterday rates rose."
+    assert anchored("It began eleven days ago.", date(1, 1, 3)) == "It began eleven days ago."
+    # and a day that exists is still written out
+    assert anchored("Rates rise tomorrow.", date(9999, 12, 30)) == "Rates rise on December 31."

@@ -75,6 +75,12 @@ def anchored(text: str, published: date) -> str:
     and stays as written; "Talks resume today" is a day."""
 
     def replace(match: re.Match[str]) -> str:
+        try:
+            return rewrite(match)
+        except OverflowError:  # published on 9999-12-31 or 0001-01-01 (a placeholder)
+            return match[0]  # no day to name: as written (it had crashed the run)
+
+    def rewrite(match: re.Match[str]) -> str:
         if match["today"] and _NOWADAYS.match(text, match.start()):
             if not _EVENT_VERB.search(text):  # searched only for an opening "Today,"
                 return match[0]
