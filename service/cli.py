@@ -27,11 +27,8 @@ from service.config import Settings, get_settings
 from service.errors import EmptyInputError, InputError, ServiceError
 from service.models import READ_ANYWAY, Article, Digest, InputFailure
 from service.pipeline.ingest import (
-    IngestResult,
-    first_few,
     is_digest_file,
     load_paths,
-    oversized,
 )
 from service.pipeline.render import llm_usage, render_markdown
 from service.pipeline.run import DigestOptions, digest, embedder_for
@@ -569,7 +566,7 @@ def _read_inputs_with(
                 raise
             warnings.append(exc.user_message)  # the URLs or saved pages may still give some
         else:
-            articles += _within_size(ingested, skip_invalid, warnings)
+            articles += ingested.articles  # one over DIGEST_MAX_ARTICLE_BYTES was invalid
             warnings = list(ingested.warnings) + warnings
     if urls or entries:
         with _bars(quiet) as bars:
@@ -590,30 +587,6 @@ def _read_inputs_with(
             hint="fix or replace the inputs the warnings name",
         )
     return articles, failures, warnings
-
-
-def _within_size(ingested: IngestResult, skip_invalid: bool, warnings: list[str]) -> list[Article]:
-    """The articles, refusing (or with --skip-invalid, leaving out) those over
-    DIGEST_MAX_ARTICLE_BYTES, as the API does: a 50 MB record took minutes and gigabytes,
-    and swallowed the small articles beside it as its "copies". Every one is named, with
-    its file and line, in one error."""
-    limit = get_settings().max_article_bytes
-    too_big = {article.id: size for _, article, size in oversized(ingested.articles, limit)}
-    found = [
-        f"{ingested.locations.get(article_id, 'input')}: article {article_id!r} has {size} "
-        f"bytes of text; the limit is {limit}"
-        for article_id, size in too_big.items()
-    ]
-    if found and not skip_invalid:
-        raise InputError(
-            first_few(found, sep="; "),
-            hint="give the story's text without page furniture, raise "
-            "DIGEST_MAX_ARTICLE_BYTES, or pass --skip-invalid to leave "
-            + ("it" if len(found) == 1 else "them")
-            + " out",
-        )
-    warnings += [f"skipped {message}" for message in found]
-    return [a for a in ingested.articles if a.id not in too_big]
 
 
 def _output_target(path: Path) -> tuple[Path, bool]:

@@ -39,9 +39,9 @@ class IngestError(InputError):
 
 
 class TextTooLargeError(IngestError):
-    """An article's text far over DIGEST_MAX_ARTICLE_BYTES, refused before it is cleaned:
-    cleaning a 50 MB text took half a minute, and in the API held the GIL from every other
-    request, only for the text to be refused after."""
+    """An article's text over DIGEST_MAX_ARTICLE_BYTES. One far over it is refused before
+    it is cleaned: cleaning a 50 MB text took half a minute, and in the API held the GIL
+    from every other request, only for the text to be refused after."""
 
     status = 413
 
@@ -52,7 +52,7 @@ class TextTooLargeError(IngestError):
             f"article {article_id!r} has {size} bytes of text; the limit is {limit}",
             location=location,
             hint="give the story's text without page furniture, raise "
-            "DIGEST_MAX_ARTICLE_BYTES, or pass --skip-invalid to leave it out",
+            "DIGEST_MAX_ARTICLE_BYTES, or pass --skip-invalid to leave such articles out",
         )
         self.article_id, self.size, self.limit = article_id, size, limit
 

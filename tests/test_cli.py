@@ -292,8 +292,8 @@ def test_an_article_over_the_size_limit_is_refused_or_left_out_as_the_api_does(
     stderr = " ".join(refused.stderr.split())  # rich wraps long lines
     # both named at once, each with its file and line, as invalid records are
     assert f"{path}:{lines + 1}: article 'huge' has 3799 bytes of text; the limit is 2000" in stderr
-    assert f"{path}:{lines + 2}: article 'vast' has 5699 bytes" in stderr
-    assert "leave them out" in stderr
+    assert f"1 more invalid record(s): {path}:{lines + 2}" in stderr
+    assert "leave such articles out" in stderr
     skipped = runner.invoke(app, ["summarize", str(path), "-q", "--skip-invalid", "-f", "json"])
     assert skipped.exit_code == 0, skipped.stderr
     digest = Digest.model_validate_json(skipped.stdout)

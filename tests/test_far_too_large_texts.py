@@ -92,3 +92,20 @@ def test_a_text_within_four_times_the_limit_is_cleaned_first_and_judged_after(
     answer = client.post("/v1/digests", json={"articles": [{"id": "page", "text": wrapped}]})
     assert answer.status_code == 202, answer.json()
     assert len(wrapped) in cleaned
+
+
+def test_every_article_over_the_limit_is_named_at_once_far_over_or_not(
+    tmp_path: Path,
+    digest_setting: Callable[[str, str], None],  # noqa: F811
+) -> None:
+    """One over the limit was named only after one far over it had been fixed: one was
+    refused while reading, the other after."""
+    digest_setting("DIGEST_MAX_ARTICLE_BYTES", str(LIMIT))
+    over = "A long day at sea. " * 120  # 2,280 bytes: cleaned, then refused
+    far_over = "A long day at sea. " * 1_000  # 19,000 bytes: refused before cleaning
+    path = _write(tmp_path, ("small", STORY), ("over", over), ("far", far_over))
+    refused = CliRunner().invoke(app, ["summarize", str(path), "-q"])
+    assert refused.exit_code == 2
+    stderr = " ".join(refused.stderr.split())
+    assert f"{path}:2: article 'over' has 2279 bytes of text" in stderr
+    assert f"{path}:3" in stderr and "leave such articles out" in stderr

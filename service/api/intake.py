@@ -27,7 +27,7 @@ from service.errors import (
     UnknownBackendError,
 )
 from service.jobs.spec import JobRequest
-from service.pipeline.ingest import first_few, load_records, oversized
+from service.pipeline.ingest import first_few, load_records
 
 _MAX_URL_CHARS = 2048
 _CLI_FLAG = re.compile(r"(?<![\w-])--[a-z]")
@@ -53,13 +53,11 @@ def to_job_request(body: DigestRequest, settings: Settings) -> JobRequest:
         record = (article.model_dump(exclude_none=True), f"articles[{index}]")
         try:
             _check_record(*record, max_text_bytes=limit)
-        except TextTooLargeError as exc:  # far over the limit: refused before cleaning
+        except TextTooLargeError as exc:  # over the limit (far over: before cleaning)
             raise _too_large(index, exc.article_id, exc.size, limit) from exc
         records.append(record)
-    loaded = load_records(records)
+    loaded = load_records(records)  # each was refused above when over the size limit
     articles = loaded.articles
-    for index, article, size in oversized(articles, limit):
-        raise _too_large(index, article.id, size, limit)
     urls = _checked_urls(body.urls)
     if urls and importlib.util.find_spec("service.web") is None:
         raise InputError(

@@ -303,8 +303,8 @@ def record_to_article(
 ) -> Article:
     """Build an Article from a loosely shaped record; raise IngestError naming `location`.
     `markup` False: the text is already plain (a page extractor's), not HTML to read. A
-    text over `UNCLEANED_LIMIT_FACTOR` times `max_text_bytes` is refused before it is
-    cleaned (`TextTooLargeError`); the caller checks the cleaned text against the limit."""
+    text over `max_text_bytes` once cleaned raises `TextTooLargeError`, one over
+    `UNCLEANED_LIMIT_FACTOR` times it before it is cleaned."""
     if not isinstance(record, Mapping):
         raise IngestError(
             f"expected an object with a 'text' field, got {_json_kind(record)}",
@@ -351,6 +351,11 @@ def record_to_article(
         published_at = _parse_date(_pick(record, "published_at"))
     except ValueError as exc:  # a date that cannot be one
         raise _DateError(str(exc), location=location, hint=_DATE_HINT) from exc
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if max_text_bytes is not None and size > max_text_bytes:  # an invalid record like others
+        raise TextTooLargeError(
+            article_id.strip() or default_id, size, max_text_bytes, location=location
+        )
     try:
         return Article(
             id=article_id.strip() or default_id,
