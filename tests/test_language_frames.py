@@ -209,3 +209,14 @@ def test_an_llm_is_asked_to_write_in_the_story_language_and_its_credits_are_read
     assert texts[1].startswith("Tagesblatt meldet: Der Bürgermeister"), texts
     assert texts[2].startswith("Morgenpost meldet: Die Bahn stellte"), texts
     assert not any("According to" in t for t in texts)
+
+
+def test_a_short_text_in_another_script_is_not_taken_for_english() -> None:
+    """Two sentences of Chinese read as Chinese at 0.58 only: they had been read as English,
+    and attributed "According to 新华社, ..."."""
+    chinese = "台风登陆广东. 强台风周二在广东沿海登陆，造成大范围停电。当局已疏散数万名居民。"
+    assert text_language(chinese) == "zh"
+    assert attribute("强台风周二在广东沿海登陆。", "新华社", language=text_language(chinese)) == (
+        "新华社: 强台风周二在广东沿海登陆。"
+    )
+    assert text_language("Obama said on Tuesday.") == "en"  # Latin letters, unsure: English

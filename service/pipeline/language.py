@@ -9,8 +9,10 @@ How: the articles' own `language` fields decide when most of them carry one (a f
 page's `lang`, or the input's field). Otherwise the text does: English is recognised by
 its function words, cheaply, so an English story never loads the identifier; any other
 text goes to py3langid (a Naive Bayes identifier of 97 languages, loaded once per process,
-about a second). A text it cannot place with confidence is read as English, the default
-the summary's own words were written in.
+about a second). A text in Latin letters it cannot place with confidence is read as
+English, the default the summary's own words were written in; one mostly in other scripts
+takes its best guess (a short Chinese text reads as Chinese at 0.58), since it is no
+English whatever it is.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ def text_language(text: str) -> str:
     if sum(w in _ENGLISH_FUNCTION_WORDS for w in words) >= _ENGLISH_SHARE * len(words):
         return ENGLISH
     code, confidence = _identifier().classify(text)
-    return code if confidence >= _CONFIDENCE else ENGLISH
+    if confidence >= _CONFIDENCE or _mostly_other_scripts(text):
+        return code  # a short Chinese text reads zh at 0.58: not English, whatever it is
+    return ENGLISH
 
 
 _NAMES = {
@@ -80,6 +84,14 @@ def language_name(code: str) -> str:
     """How a prompt names the language `code`: "German"; for a language without a name
     here, its code, which models read."""
     return _NAMES.get(code, f"the language of the articles (ISO 639 code {code!r})")
+
+
+def _mostly_other_scripts(text: str) -> bool:
+    """Whether most of the letters of `text` are not Latin (Chinese, Cyrillic, Arabic ...):
+    such a text is no English, however unsure the identifier is of which language it is."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(ch <= "\u024f" for ch in letters)  # ASCII and the Latin supplements
+    return 2 * latin < len(letters)
 
 
 def _primary_subtag(tag: str) -> str | None:
