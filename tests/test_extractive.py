@@ -506,6 +506,19 @@ def test_a_chinese_sentence_is_no_quotation_without_a_speaker() -> None:
     assert not _eligible("“我们会重建一切。”")  # a quotation alone still needs its speaker
 
 
+def test_a_short_korean_sentence_is_counted_in_words_of_its_own_weight() -> None:
+    """Korean words (eojeol) hold a noun and its particle: "기상청은 대설 경보를 발령했다."
+    is four of them, and every Korean sentence under six was left out (an article of four
+    sentences came out as one, whatever the word budget)."""
+    from service.backends.summarizers.extractive import MIN_WORDS, _eligible
+    from service.pipeline.sentences import word_count
+
+    assert word_count("기상청은 대설 경보를 발령했다.") == 6 >= MIN_WORDS
+    assert _eligible("기상청은 대설 경보를 발령했다.")
+    assert word_count("The weather agency issued a warning.") == 6  # spaced text: as before
+    assert word_count("台风周二登陆广东") == 5  # Chinese: as before (8 characters)
+
+
 def test_a_story_about_an_accusation_quotes_the_judgements_it_reports(
     embedder: Embedder,
 ) -> None:

@@ -98,6 +98,7 @@ _BOUNDARY = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"""[.!?。！？．]["'”’)\]」』]*$""")
 _UNSPACED = re.compile(f"[{_UNSPACED_SCRIPT}]")
+_HANGUL = re.compile("[\uac00-\ud7a3]")  # Korean syllables (spaced words)
 _MIN_WORDS = 4
 # Sentences that are page furniture or photo captions, not story, wherever a scraper
 # left them: calls to click, subscribe or read on, "In this July 1, 2017, file photo, ...",
@@ -207,12 +208,19 @@ def is_unspaced(text: str) -> bool:
 def word_count(text: str) -> int:
     """Words in `text`; in Chinese and Japanese, written without spaces, every one and a
     half characters count as a word (about their mean word length), so that length rules
-    meant for spaced text neither reject nor favour every sentence of theirs."""
+    meant for spaced text neither reject nor favour every sentence of theirs. A Korean
+    word (a spaced eojeol: a noun and its particle, a verb and its endings) counts one
+    and a half: "기상청은 대설 경보를 발령했다." ("The weather agency issued a heavy snow
+    warning.") is four eojeol, and every sentence that short had been left out."""
     unspaced = len(_UNSPACED.findall(text))
     if not unspaced:
-        return len(text.split())
+        tokens = text.split()
+        if not _HANGUL.search(text):
+            return len(tokens)
+        return len(tokens) + sum(bool(_HANGUL.search(t)) for t in tokens) // 2
     rest = _UNSPACED.sub(" ", text).split()
-    return sum(any(c.isalnum() for c in token) for token in rest) + unspaced * 2 // 3
+    korean = sum(bool(_HANGUL.search(token)) for token in rest) // 2
+    return sum(any(c.isalnum() for c in token) for token in rest) + unspaced * 2 // 3 + korean
 
 
 def _opens_sentence(char: str) -> bool:
