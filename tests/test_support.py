@@ -454,6 +454,25 @@ def test_survivors_are_not_bodies(embedder: Embedder) -> None:
     assert not reverses(opposite_terms("The UN body condemned it."), {"survive"})
 
 
+def test_a_judgement_and_its_prefixed_opposite_do_not_back_each_other(
+    embedder: Embedder,
+) -> None:
+    """ "The government said the strike was illegal" had been cited to the outlet whose
+    sentence says it was "legal but regrettable"."""
+    texts = {
+        "a": "Train drivers began a strike on Monday. The government said the strike was illegal.",
+        "b": "Train drivers walked out on Monday. The government said the strike was legal "
+        "but regrettable.",
+    }
+    evidence = _evidence(embedder, texts)
+    assert _supports(embedder, evidence, "The government said the strike was illegal.") == ["a"]
+    assert _supports(embedder, evidence, "The government said the strike was legal.") == ["b"]
+    from service.pipeline.support import opposite_terms, reverses
+
+    assert reverses(opposite_terms("Ministers disagreed."), opposite_terms("Ministers agreed."))
+    assert not reverses(opposite_terms("He is known as Max."), opposite_terms("unknown"))
+
+
 def test_an_article_on_the_topic_in_none_of_the_claims_phrases_does_not_corroborate(
     embedder: Embedder,
 ) -> None:

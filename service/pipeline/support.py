@@ -126,10 +126,25 @@ _STATE_WORDS = {
     "survive": "survivor survivors survived surviving",  # "150 survivors" is no "150 bodies"
     "die": "dead died bodies corpse corpses",  # not "body": "the UN body", "a governing body"
 }
+# Judgements that a prefix turns into their opposite: "The government said the strike was
+# illegal" had been cited to an outlet whose sentence says it was "legal but regrettable".
+# Only words whose bare form is that judgement ("known", "armed", "complete" are also
+# other words: "known as", "armed forces", "to complete").
+_PREFIXED_OPPOSITES = (
+    ("legal", "illegal"), ("lawful", "unlawful"), ("constitutional", "unconstitutional"),
+    ("legitimate", "illegitimate"), ("valid", "invalid"), ("possible", "impossible"),
+    ("likely", "unlikely"), ("safe", "unsafe"), ("confirmed", "unconfirmed"),
+    ("accurate", "inaccurate"), ("responsible", "irresponsible"), ("fair", "unfair"),
+    ("successful", "unsuccessful"), ("popular", "unpopular"), ("honest", "dishonest"),
+    ("aware", "unaware"), ("injured", "uninjured"), ("hurt", "unhurt"),
+    ("agree agrees agreed", "disagree disagrees disagreed"),
+)  # fmt: skip
+_STATE_WORDS.update({words.split()[0]: words for pair in _PREFIXED_OPPOSITES for words in pair})
 _FAMILY_OF = {word: family for family, words in _STATE_WORDS.items() for word in words.split()}
 _OPPOSITE_PAIRS = (
     ("suspend", "resume"), ("open", "close"), ("rise", "fall"), ("win", "lose"),
     ("arrest", "release"), ("approve", "reject"), ("convict", "acquit"), ("survive", "die"),
+    *((bare.split()[0], prefixed.split()[0]) for bare, prefixed in _PREFIXED_OPPOSITES),
 )  # fmt: skip
 _OPPOSITE = {a: b for pair in _OPPOSITE_PAIRS for a, b in (pair, pair[::-1])}
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
