@@ -186,6 +186,21 @@ def test_what_sources_wrote_is_kept_but_controls_and_odd_spaces_go() -> None:
     )
 
 
+def test_a_real_script_goes_even_when_the_story_also_mentions_one() -> None:
+    """Every <script> had been escaped once one of them was only mentioned, so the real
+    script's code stayed in the article's text."""
+    html = (
+        "<p>Dock workers went on strike.</p><script>alert('x')</script>"
+        "<p>The union said pay was low.</p><p>Hackers planted a <script> tag there.</p>"
+    )
+    assert clean_text(html) == (
+        "Dock workers went on strike.\n\nThe union said pay was low.\n\n"
+        "Hackers planted a <script> tag there."
+    )
+    # a closing tag alone is a mention too
+    assert clean_text("<p>It ends with </script> here.</p>") == "It ends with </script> here."
+
+
 def test_text_that_mentions_a_tag_is_text_not_markup() -> None:
     """Parsed as HTML, an unclosed <script> had swallowed the rest of the article."""
     for written in (

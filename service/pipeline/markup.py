@@ -84,12 +84,26 @@ def _decoded(text: str) -> str:
 
 
 def _unmatched_as_text(text: str) -> str:
-    """Script, style and other non-text tags that do not open and close as often are
-    escaped, so the parser shows them as text: an unclosed `<script>` mentioned in a story
-    would otherwise take the rest of the story with it."""
+    """Script, style and other non-text tags without their other half are escaped, so the
+    parser shows them as text: an unclosed `<script>` mentioned in a story would otherwise
+    take the rest of the story with it. An opening tag pairs with the next closing one
+    before another opening: a story's real `<script>...</script>` is still dropped when
+    the story also mentions "<script> tags" (every one had been escaped, and the script's
+    code kept as the story's text)."""
+    unpaired: list[int] = []  # where each tag without its other half starts
     for tag in _NOT_TEXT:
-        opening = re.compile(rf"<{tag}\b", re.IGNORECASE)
-        closing = re.compile(rf"</{tag}\s*>", re.IGNORECASE)
-        if len(opening.findall(text)) != len(closing.findall(text)):
-            text = closing.sub(lambda m: "&lt;" + m.group()[1:], opening.sub(f"&lt;{tag}", text))
+        opened: int | None = None
+        for match in re.finditer(rf"<{tag}\b|</{tag}\s*>", text, re.IGNORECASE):
+            if match.group().startswith("</"):
+                if opened is None:
+                    unpaired.append(match.start())
+                opened = None
+            else:
+                if opened is not None:
+                    unpaired.append(opened)
+                opened = match.start()
+        if opened is not None:
+            unpaired.append(opened)
+    for start in sorted(unpaired, reverse=True):
+        text = f"{text[:start]}&lt;{text[start + 1 :]}"
     return text
