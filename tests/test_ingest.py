@@ -524,7 +524,12 @@ def test_a_field_of_the_wrong_type_is_named_as_the_api_names_it() -> None:
     article = record_to_article(newsapi, default_id="a", location="x")
     assert article.source == "BBC News" and article.published_at is not None
     authors = {"text": "Body.", "author": ["Ann Lee", "Bo Chan"]}  # JSON-LD's list of authors
-    assert record_to_article(authors, default_id="b", location="x").source == "Ann Lee, Bo Chan"
+    assert record_to_article(authors, default_id="b", location="x").source == "Ann Lee & Bo Chan"
+    # "According to AP, AFP, ..." had read as an outlet and the claim's first word
+    three = {"text": "Body.", "source": ["AP", "AFP", "Reuters"]}
+    assert record_to_article(three, default_id="c", location="x").source == "AP, AFP & Reuters"
+    hidden = {"text": "Body.", "source": "Outlet B\u200b"}  # a zero-width space: no other outlet
+    assert record_to_article(hidden, default_id="d", location="x").source == "Outlet B"
 
 
 def test_tables_in_excel_shapes_and_bad_rows_cost_only_themselves(tmp_path: Path) -> None:

@@ -196,13 +196,19 @@ def _text_of(record: Mapping[str, Any], name: str, location: str) -> str | None:
 
 
 def _field(record: Mapping[str, Any], name: str, *, markup: bool = False) -> str:
-    """A short field as text, its control characters out (and its HTML, if `markup`);
-    "" when absent. A list of names ("author": ["A", "B"]) reads "A, B"."""
+    """A short field as text, its control characters and zero-width ones out (and its HTML,
+    if `markup`); "" when absent. A list of names ("author": ["A", "B", "C"]) reads "A, B &
+    C": "According to AP, AFP, ..." had read as an outlet and the claim's first word."""
     value = _pick(record, name)
     if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    text = normalise_unicode(_as_text(value) or "")
+        names = [str(v) for v in value]
+        value = " & ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+    text = _ZERO_WIDTH.sub("", normalise_unicode(_as_text(value) or ""))
     return " ".join(without_markup(text).split()) if markup else text
+
+
+# zero-width spaces and joiners, the word joiner: "Outlet B\u200b" is the outlet "Outlet B"
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060]")
 
 
 def _parse_date(value: Any) -> datetime | None:
