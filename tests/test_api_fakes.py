@@ -240,13 +240,26 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    """A migrated, empty job store on SQLite and on PostgreSQL."""
+@contextlib.contextmanager
+def emptied_database(
+    request: pytest.FixtureRequest, tmp_path: Path, tables: Sequence[str]
+) -> Iterator[sa.Engine]:
+    """A migrated job database of the kind a fixture's param names ("sqlite", or
+    "postgresql": the module's `pg_url`), with `tables` emptied; disposed after."""
     url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
     engine = make_engine(url)
     migrate(engine)
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM digest_jobs"))
-    yield engine
-    engine.dispose()
+        for table in tables:
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated, empty job store on SQLite and on PostgreSQL."""
+    with emptied_database(request, tmp_path, ["digest_jobs"]) as emptied:
+        yield emptied

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from service.jobs import JobStore, make_engine, migrate
+from service.jobs import JobStore, migrate
 from service.jobs import fanout as fanout_module
 from service.jobs.db import MIGRATIONS
 from service.jobs.fanout import (
@@ -34,7 +34,12 @@ from service.jobs.fanout import (
     story_runs,
 )
 from service.jobs.tables import JobRecord
-from tests.test_api_fakes import postgres_database, sqlite_url
+from tests.test_api_fakes import (  # noqa: F401  (pg_url: a fixture)
+    emptied_database,
+    pg_url,
+    postgres_database,
+    sqlite_url,
+)
 from tests.test_scaleout_fanout import _planned, _summary
 
 NOW = datetime.now(UTC) + timedelta(hours=2)  # every job below was updated before BEFORE
@@ -43,23 +48,12 @@ SENT = NOW - timedelta(hours=1)  # when the stories of most jobs were sent
 AHEAD = SENT - timedelta(seconds=20)  # ...and those that started, ahead of them in the queue
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """A freshly migrated, empty job database of each kind."""
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        for table in ("digest_story_results", "digest_story_runs", "digest_plans", "digest_jobs"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
-    yield engine
-    engine.dispose()
+    tables = ["digest_story_results", "digest_story_runs", "digest_plans", "digest_jobs"]
+    with emptied_database(request, tmp_path, tables) as emptied:
+        yield emptied
 
 
 def _indexes(engine: sa.Engine, table: str) -> dict[str, list[str]]:

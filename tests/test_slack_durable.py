@@ -52,7 +52,11 @@ from service.slack.pending import (
 from service.slack.worker import DigestWorker
 from tests.fake_slack_api import APP_TOKEN, command_payload
 from tests.stories import COMET, STRIKE_B, STRIKE_C
-from tests.test_api_fakes import pg_url, sqlite_url  # noqa: F401  (pg_url: a fixture)
+from tests.test_api_fakes import (  # noqa: F401  (pg_url: a fixture)
+    emptied_database,
+    pg_url,
+    sqlite_url,
+)
 from tests.test_slack_http import (  # noqa: F401  (embedder, fake: fixtures)
     FIRST_B,
     FIRST_C,
@@ -158,13 +162,8 @@ def pasted(text: str) -> SummarizeWork:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """A migrated job database with no Slack requests, on SQLite and on PostgreSQL."""
-    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM slack_requests"))
-    yield engine
-    engine.dispose()
+    with emptied_database(request, tmp_path, ["slack_requests"]) as emptied:
+        yield emptied
 
 
 @pytest.fixture
