@@ -90,14 +90,18 @@ class LLMRateLimit:
             self._items.append((item, True))
 
     def acquire(self, key: str, tokens: int) -> float:
-        """Take one request and `tokens` from `key`'s budget; the seconds spent waiting.
+        """Take one request and `tokens` from `key`'s budget; the seconds spent waiting for
+        room: 0 when there was room at once, however long the store took to say so (a busy
+        Redis's first answer had been noted as "waited 0.1 s for room").
 
         Raises RateLimitTimeout when no room opened within `max_wait_s`.
         """
         started = time.monotonic()
         deadline = started + self.max_wait_s
         try:
-            while not self._take(key, tokens):
+            if self._take(key, tokens):
+                return 0.0
+            while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise RateLimitTimeout(
@@ -105,6 +109,8 @@ class LLMRateLimit:
                         f"for {self.max_wait_s:g} s"
                     )
                 time.sleep(min(self._until_room(key), left))
+                if self._take(key, tokens):
+                    break
         except _STORE_ERRORS as exc:  # the store's own errors, not a bug of ours
             raise RateLimitUnavailable(
                 f"the shared LLM rate limit could not reach its store ({type(exc).__name__}: "
