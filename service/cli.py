@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C (128 + SIGINT)
 TERMINATED = 143  # and by SIGTERM (128 + 15): a batch scheduler's stop, `timeout`, `kill`
+# every input a feed with no entry in the --since window: nothing new, no error. An hourly
+# job had got status 2, a failure, for a quiet hour.
+NOTHING_NEW = 4
 
 
 class Terminated(KeyboardInterrupt):
@@ -214,6 +217,9 @@ def summarize(
                     failures=failures,
                     settings=settings,
                 )
+        except _NothingNew as exc:
+            err.print(f"nothing new: {escape(exc.message)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=NOTHING_NEW) from None
         except ServiceError as exc:
             _fail(exc.user_message)
     for warning in result.warnings:  # LLM fallbacks: say why on the terminal too
@@ -437,6 +443,10 @@ def _llm_settings(
     return get_settings().model_copy(update=updates)
 
 
+class _NothingNew(EmptyInputError):
+    """Every input is a feed with no entry in the --since window: nothing new, exit 4."""
+
+
 def _read_inputs(
     args: list[str], skip_invalid: bool, since: str | None, quiet: bool
 ) -> tuple[list[Article], list[InputFailure], list[str]]:
@@ -581,6 +591,12 @@ def _read_inputs_with(
     ]
     for warning in warnings + unread:  # escaped: '[http_404]' is not rich markup
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    if not articles and failures and all(f.reason == "no_entries" for f in failures):
+        if not warnings and since is not None:  # every input a feed, quiet in the window
+            raise _NothingNew(
+                f"no feed has an entry of the last {since}; no digest was written "
+                "(an --output is as it was)"
+            )
     if not articles:
         raise EmptyInputError(
             "no article could be read from the inputs given (see the warnings)",

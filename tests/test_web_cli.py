@@ -57,6 +57,21 @@ def test_a_feed_with_a_window(web: FakeWeb) -> None:
     assert digest.failures == [] and web.hits["/old-news"] == 0
 
 
+def test_a_feed_with_nothing_new_in_the_window_exits_4_not_2(web: FakeWeb, tmp_path: Path) -> None:
+    """An hourly job got status 2, a failure, for a quiet hour: the feed's newest entry is an
+    hour old, and the window 30 minutes."""
+    kept = tmp_path / "digest.md"
+    kept.write_text("the last hour's digest\n")
+    args = ["summarize", web.url("/feed.rss"), "--since", "30m", "-q", "-o", str(kept)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 4, result.output
+    assert "nothing new: no feed has an entry of the last 30m" in " ".join(result.stderr.split())
+    assert "error" not in result.stderr and kept.read_text() == "the last hour's digest\n"
+    # a feed that cannot be read, beside it, is a failure as before
+    result = runner.invoke(app, [*args[:-2], web.url("/missing")])
+    assert result.exit_code == 2 and "no article could be read" in result.stderr
+
+
 def test_nothing_readable_exits_2_with_the_reasons(web: FakeWeb) -> None:
     args = ["summarize", web.url("/empty"), "file:///etc/passwd", "http://10.0.0.1/"]
     result = runner.invoke(app, args)
