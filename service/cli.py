@@ -591,12 +591,12 @@ def _read_inputs_with(
     ]
     for warning in warnings + unread:  # escaped: '[http_404]' is not rich markup
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
-    if not articles and failures and all(f.reason == "no_entries" for f in failures):
-        if not warnings and since is not None:  # every input a feed, quiet in the window
-            raise _NothingNew(
-                f"no feed has an entry of the last {since}; no digest was written "
-                "(an --output is as it was)"
-            )
+    quiet_feeds = since is not None and not warnings and failures  # every input a feed ...
+    if not articles and quiet_feeds and all(f.reason == "no_entries" for f in failures):
+        raise _NothingNew(  # ... with no entry in the window
+            f"no feed has an entry of the last {since}; no digest was written "
+            "(an --output is as it was)"
+        )
     if not articles:
         raise EmptyInputError(
             "no article could be read from the inputs given (see the warnings)",

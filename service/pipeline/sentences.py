@@ -213,14 +213,11 @@ def word_count(text: str) -> int:
     and a half: "기상청은 대설 경보를 발령했다." ("The weather agency issued a heavy snow
     warning.") is four eojeol, and every sentence that short had been left out."""
     unspaced = len(_UNSPACED.findall(text))
+    tokens = (_UNSPACED.sub(" ", text) if unspaced else text).split()
+    korean = sum(bool(_HANGUL.search(t)) for t in tokens) // 2 if _HANGUL.search(text) else 0
     if not unspaced:
-        tokens = text.split()
-        if not _HANGUL.search(text):
-            return len(tokens)
-        return len(tokens) + sum(bool(_HANGUL.search(t)) for t in tokens) // 2
-    rest = _UNSPACED.sub(" ", text).split()
-    korean = sum(bool(_HANGUL.search(token)) for token in rest) // 2
-    return sum(any(c.isalnum() for c in token) for token in rest) + unspaced * 2 // 3 + korean
+        return len(tokens) + korean
+    return sum(any(c.isalnum() for c in token) for token in tokens) + unspaced * 2 // 3 + korean
 
 
 def _opens_sentence(char: str) -> bool:
